@@ -189,9 +189,7 @@ class ShiftSeriesSpec:
             if not isinstance(value, time):
                 raise InvalidSeries(field=name, message="must be a time of day")
             if value.tzinfo is not None:
-                raise InvalidSeries(
-                    field=name, message="must be a local wall-clock time without tzinfo"
-                )
+                raise InvalidSeries(field=name, message="must be a local wall-clock time without tzinfo")
         if self.end_time == self.start_time:
             raise InvalidSeries(field="end_time", message="must differ from start_time")
 
@@ -236,9 +234,7 @@ class ShiftSeriesSpec:
         return self._rule.replace(dtstart=dtstart + timedelta(days=periods * self._period_days))
 
 
-def materialise(
-    spec: ShiftSeriesSpec, *, window_start: datetime, window_end: datetime
-) -> list[Occurrence]:
+def materialise(spec: ShiftSeriesSpec, *, window_start: datetime, window_end: datetime) -> list[Occurrence]:
     """The nights of ``spec`` that overlap ``[window_start, window_end)``.
 
     A night is included when ``start_at < window_end`` and
@@ -326,12 +322,8 @@ def _check_change(day: object, change: object, start: time, end: time) -> None:
         raise InvalidSeries(field="changes", message=f"{day}: the change changes nothing")
     for value in (change.start_time, change.end_time):
         if value is not None and (not isinstance(value, time) or value.tzinfo is not None):
-            raise InvalidSeries(
-                field="changes", message=f"{day}: times must be local times without tzinfo"
-            )
-    if change.moved_to is not None and (
-        not isinstance(change.moved_to, date) or isinstance(change.moved_to, datetime)
-    ):
+            raise InvalidSeries(field="changes", message=f"{day}: times must be local times without tzinfo")
+    if change.moved_to is not None and (not isinstance(change.moved_to, date) or isinstance(change.moved_to, datetime)):
         raise InvalidSeries(field="changes", message=f"{day}: moved_to must be a date")
     new_start = start if change.start_time is None else change.start_time
     new_end = end if change.end_time is None else change.end_time
@@ -377,9 +369,7 @@ def _parse_rrule_parts(text: object) -> dict[str, str]:
         raise InvalidSeries(field="rrule", message=f"unknown FREQ {freq}")
     for key in _TIME_OF_DAY_PARTS:
         if key in parts:
-            raise InvalidSeries(
-                field="rrule", message=f"{key} is not allowed; the time comes from start_time"
-            )
+            raise InvalidSeries(field="rrule", message=f"{key} is not allowed; the time comes from start_time")
     if "COUNT" in parts and "UNTIL" in parts:
         raise InvalidSeries(field="rrule", message="COUNT and UNTIL must not both be given")
     for key in ("COUNT", "INTERVAL"):
@@ -461,7 +451,8 @@ def _describe_rule(parts: dict[str, str], start_date: date) -> str:
     freq = parts["FREQ"]
     interval = int(parts.get("INTERVAL", "1"))
     byday = parts.get("BYDAY")
-    simple = set(parts) <= {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY"}
+    simple_parts = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY"}
+    simple = set(parts) <= simple_parts
 
     if freq == "DAILY" and set(parts) <= {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST"}:
         return "Every day" if interval == 1 else f"Every {interval} days"
@@ -481,21 +472,14 @@ def _describe_rule(parts: dict[str, str], start_date: date) -> str:
             matches = [_BYDAY_RE.match(code) for code in byday.split(",")]
             if all(m is not None and m.group(1) for m in matches):
                 phrases = [
-                    f"the {_ordinal(int(m.group(1)))} {_DAY_NAMES[m.group(2)]}"
-                    for m in matches
-                    if m is not None
+                    f"the {_ordinal(int(m.group(1)))} {_DAY_NAMES[m.group(2)]}" for m in matches if m is not None
                 ]
                 return f"{every} on {_join(phrases)}"
-        if set(parts) <= {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY", "BYSETPOS"}:
-            setpos = parts.get("BYSETPOS", "")
-            if byday and "," not in byday and _BYDAY_RE.match(byday) and re.fullmatch(
-                r"[+-]?\d{1,3}", setpos
-            ):
-                day_match = _BYDAY_RE.match(byday)
-                if day_match is not None and not day_match.group(1):
-                    return (
-                        f"{every} on the {_ordinal(int(setpos))} {_DAY_NAMES[day_match.group(2)]}"
-                    )
+        setpos = parts.get("BYSETPOS", "")
+        if set(parts) <= simple_parts | {"BYSETPOS"} and byday and re.fullmatch(r"[+-]?\d{1,3}", setpos):
+            day_match = _BYDAY_RE.match(byday)  # one plain weekday, e.g. BYDAY=FR;BYSETPOS=-1
+            if day_match is not None and not day_match.group(1):
+                return f"{every} on the {_ordinal(int(setpos))} {_DAY_NAMES[day_match.group(2)]}"
         if set(parts) <= {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYMONTHDAY"}:
             monthdays = parts.get("BYMONTHDAY", str(start_date.day))
             if re.fullmatch(r"\d{1,2}(,\d{1,2})*", monthdays):
