@@ -138,7 +138,7 @@ def build_feed(name: str, events: Iterable[FeedEvent], *, tz: str = DEFAULT_TZ) 
     calendar.add_component(_vtimezone(tz, zone, items))
     for item in items:
         calendar.add_component(_vevent(item, zone))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 def etag_for(feed: bytes) -> str:

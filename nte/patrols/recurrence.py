@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rrulestr
+import dateutil.rrule
 
 __all__ = [
     "InvalidSeries",
@@ -177,7 +177,7 @@ class ShiftSeriesSpec:
 
     # Derived once, on construction.
     _zone: ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
-    _rule: rrule = field(init=False, repr=False, compare=False, hash=False)
+    _rule: dateutil.rrule.rrule = field(init=False, repr=False, compare=False, hash=False)
     _parts: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
     _period_days: int | None = field(init=False, repr=False, compare=False, hash=False)
 
@@ -223,7 +223,7 @@ class ShiftSeriesSpec:
         object.__setattr__(self, "_parts", parts)
         object.__setattr__(self, "_period_days", period_days)
 
-    def _rule_from(self, earliest: datetime) -> rrule:
+    def _rule_from(self, earliest: datetime) -> dateutil.rrule.rrule:
         """The rule, restarted as late as possible but not after ``earliest``."""
         dtstart = datetime.combine(self.start_date, self.start_time)
         if self._period_days is None or earliest <= dtstart:
@@ -274,7 +274,8 @@ def occurs_on(spec: ShiftSeriesSpec, day: date) -> bool:
     """Whether the rule generates a night on local date ``day``."""
     target = datetime.combine(day, spec.start_time)
     rule = spec._rule_from(target)
-    return rule.after(target, inc=True) == target
+    found: datetime | None = rule.after(target, inc=True)
+    return found == target
 
 
 def orphaned_dates(spec: ShiftSeriesSpec) -> set[date]:
@@ -383,16 +384,16 @@ def _parse_rrule_parts(text: object) -> dict[str, str]:
     return parts
 
 
-def _build_rule(parts: dict[str, str], dtstart: datetime, zone: tzinfo) -> rrule:
+def _build_rule(parts: dict[str, str], dtstart: datetime, zone: tzinfo) -> dateutil.rrule.rrule:
     until = _local_until(parts["UNTIL"], zone) if "UNTIL" in parts else None
     body = ";".join(f"{key}={value}" for key, value in parts.items() if key != "UNTIL")
     try:
-        rule = rrulestr(body, dtstart=dtstart)
+        rule = dateutil.rrule.rrulestr(body, dtstart=dtstart)
         if until is not None:
             rule = rule.replace(until=until)
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise InvalidSeries(field="rrule", message=str(exc) or "invalid rule") from exc
-    if not isinstance(rule, rrule):  # pragma: no cover - rrulestr returns a set only on request
+    if not isinstance(rule, dateutil.rrule.rrule):  # pragma: no cover - rrulestr returns a set only on request
         raise InvalidSeries(field="rrule", message="must be a single RRULE")
     return rule
 

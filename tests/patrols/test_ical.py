@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from icalendar import Calendar
+from icalendar import Calendar, Event
 
 from nte.patrols.ical import (
     EventStatus,
@@ -25,8 +26,8 @@ from nte.patrols.recurrence import ShiftSeriesSpec, materialise
 LONDON = ZoneInfo("Europe/London")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def make_event(shift_id: int = 1, **overrides: object) -> FeedEvent:
@@ -50,7 +51,7 @@ def parse(feed: bytes) -> Calendar:
     return Calendar.from_ical(feed)
 
 
-def events_by_uid(feed: bytes) -> dict[str, object]:
+def events_by_uid(feed: bytes) -> dict[str, Event]:
     return {str(e["UID"]): e for e in parse(feed).walk("VEVENT")}
 
 
@@ -209,7 +210,7 @@ def test_etag_is_stable_and_changes_with_any_event_change() -> None:
         ({"geo": (91.0, 0.0)}, "geo"),
     ],
 )
-def test_invalid_events_name_the_field(overrides: dict[str, object], field: str) -> None:
+def test_invalid_events_name_the_field(overrides: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidFeedEvent) as caught:
         build_feed("x", [make_event(**overrides)])
     assert caught.value.field == field

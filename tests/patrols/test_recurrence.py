@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time as timer
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,8 +28,8 @@ LONDON = ZoneInfo("Europe/London")
 H = timedelta(hours=1)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def spec(rrule: str = "FREQ=WEEKLY;BYDAY=FR", **overrides: object) -> ShiftSeriesSpec:
@@ -341,7 +342,7 @@ def test_rrule_prefix_and_case_are_accepted() -> None:
         ({"changes": {date(2027, 1, 1): (time(1), time(2))}}, "changes"),
     ],
 )
-def test_invalid_input_names_the_field(overrides: dict[str, object], field: str) -> None:
+def test_invalid_input_names_the_field(overrides: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidSeries) as caught:
         spec(**overrides)
     assert caught.value.field == field
