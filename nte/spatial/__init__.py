@@ -1,0 +1,46 @@
+"""The one place where PostGIS and SpatiaLite differ.
+
+Everything else in NTE Safe calls these helpers and never looks at the dialect itself:
+engine set-up (loading SpatiaLite, its SRIDs, SQLite locking), geometry columns, spatially
+indexed predicates, row locking, and conversion between Shapely and database geometries.
+"""
+
+from __future__ import annotations
+
+from nte.spatial.engine import create_spatial_engine, dialect_name, is_postgres
+from nte.spatial.geometry import (
+    BNG,
+    WGS84,
+    GeometryColumn,
+    area_km2,
+    distance_m,
+    from_db,
+    to_bng,
+    to_db,
+    to_wgs84,
+)
+from nte.spatial.queries import (
+    contains_point,
+    lock_rows,
+    point_expr,
+    within_bbox,
+)
+
+__all__ = [
+    "BNG",
+    "WGS84",
+    "GeometryColumn",
+    "area_km2",
+    "contains_point",
+    "create_spatial_engine",
+    "dialect_name",
+    "distance_m",
+    "from_db",
+    "is_postgres",
+    "lock_rows",
+    "point_expr",
+    "to_bng",
+    "to_db",
+    "to_wgs84",
+    "within_bbox",
+]

@@ -1,0 +1,75 @@
+"""Create the NTE Safe application: routers, error handlers, middleware, start-up checks."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from nte.config import Settings, get_settings
+from nte.db import get_engine, session_factory
+from nte.errors import install_error_handlers
+from nte.health import check_database
+from nte.web.middleware import BodySizeLimit, PrivateAccessLog, SecurityHeaders
+from nte.web.templating import TEMPLATE_DIR
+
+log = logging.getLogger("nte")
+
+STATIC_DIR = TEMPLATE_DIR.parent / "static"
+
+#: Every module with a ``router``. A domain adds its JSON API (router) and pages here.
+ROUTER_MODULES = [
+    "nte.health",
+    "nte.web.pages",
+    "nte.auth.router",
+    "nte.auth.pages",
+    "nte.maps.router",
+    "nte.notifications.pages",
+]
+
+#: Larger body limits for upload routes (path prefix -> bytes); domains add theirs.
+UPLOAD_LIMITS: dict[str, int] = {}
+
+
+def create_app(settings: Settings | None = None, *, check_db: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    engine = get_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if check_db:
+            problem = check_database(engine)
+            if problem:
+                log.error("NTE Safe will not start: %s", problem)
+                raise SystemExit(f"NTE Safe will not start: {problem}")
+        yield
+
+    app = FastAPI(
+        title="NTE Safe",
+        version="0.1.0",
+        summary="Safe night-time economy for women and girls: venues, safe spaces, patrols, reports, hotspot maps.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+
+    install_error_handlers(app)
+    for module_name in ROUTER_MODULES:
+        module = importlib.import_module(module_name)
+        app.include_router(module.router)
+        UPLOAD_LIMITS.update(getattr(module, "BODY_LIMITS", {}))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    # Outermost last: the access log sees the final status, the size limit runs before parsing.
+    app.add_middleware(BodySizeLimit, default=settings.max_body_bytes, per_path=dict(UPLOAD_LIMITS))
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url, hsts=settings.env == "prod")
+    app.add_middleware(PrivateAccessLog)
+    return app

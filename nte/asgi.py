@@ -1,0 +1,5 @@
+"""ASGI entry point for uvicorn/gunicorn: ``uvicorn nte.asgi:app``."""
+
+from nte.app import create_app
+
+app = create_app()

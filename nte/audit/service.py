@@ -1,0 +1,57 @@
+"""The audit log: call ``record`` inside the same transaction as the change it describes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nte.audit.models import AuditEvent
+from nte.db import utcnow
+
+if TYPE_CHECKING:
+    from nte.auth.models import User
+
+
+def record(
+    session: Session,
+    *,
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_id: str | int,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        at=at or utcnow(),
+        actor_user_id=actor.id if actor else None,
+        actor_label=f"{actor.email} ({actor.role})" if actor else "system",
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        detail=detail or {},
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_events(
+    session: Session,
+    *,
+    target_type: str | None = None,
+    target_id: str | int | None = None,
+    action_prefix: str | None = None,
+    limit: int = 200,
+) -> list[AuditEvent]:
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    if target_type:
+        stmt = stmt.where(AuditEvent.target_type == target_type)
+    if target_id is not None:
+        stmt = stmt.where(AuditEvent.target_id == str(target_id))
+    if action_prefix:
+        stmt = stmt.where(AuditEvent.action.startswith(action_prefix))
+    return list(session.scalars(stmt))

@@ -1,0 +1,163 @@
+"""Who is calling, and what their role lets them reach. Every route declares its access with
+exactly one of these dependencies (``public``, ``require_roles``, ``require_page_roles``); the
+route x role matrix test refuses a route that declares none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from nte.auth import service
+from nte.auth.models import AuthSession, Role, User
+from nte.auth.security import tokens_equal
+from nte.config import get_settings
+from nte.db import SessionDep, utcnow
+from nte.errors import Forbidden, LoginRequired, NotAuthenticated
+
+SESSION_COOKIE = "nte_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+OFFICERS = (Role.officer, Role.admin)
+STAFF = (Role.officer, Role.admin, Role.coordinator)
+
+
+@dataclass
+class Principal:
+    user: User
+    auth_session: AuthSession | None  # None when the caller used a bearer token
+
+    @property
+    def via_cookie(self) -> bool:
+        return self.auth_session is not None
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal | None:
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    principal: Principal | None = None
+    now = utcnow()
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = service.resolve_api_token(session, token=header[7:].strip(), now=now)
+        if user is None:
+            raise NotAuthenticated("The bearer token is invalid, expired or revoked.", field="authorization")
+        principal = Principal(user=user, auth_session=None)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        found = service.resolve_session(session, token=cookie, now=now)
+        if found:
+            principal = Principal(user=found[1], auth_session=found[0])
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal | None, Depends(get_principal)]
+
+
+def public() -> None:
+    """Marks a route as open to everyone, signed in or not."""
+
+
+public.allowed_roles = None  # type: ignore[attr-defined]
+public.is_page = False  # type: ignore[attr-defined]
+
+
+def _check_header_csrf(request: Request, principal: Principal) -> None:
+    if request.method in SAFE_METHODS or not principal.via_cookie:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    assert principal.auth_session is not None
+    if not sent or not tokens_equal(sent, principal.auth_session.csrf_token):
+        raise Forbidden("Missing or wrong CSRF token (send the X-CSRF-Token header).", field=CSRF_HEADER,
+                        code="csrf_failed")
+
+
+def require_roles(*roles: Role) -> Callable[..., User]:
+    """JSON API access: 401 without credentials, 403 for other roles."""
+    allowed = frozenset(r.value for r in roles)
+
+    def dependency(request: Request, principal: CurrentPrincipal) -> User:
+        if principal is None:
+            raise NotAuthenticated("Sign in or send a bearer token.", field="authorization")
+        if principal.user.role not in allowed:
+            raise Forbidden("Your role does not allow this.")
+        _check_header_csrf(request, principal)
+        return principal.user
+
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
+    dependency.is_page = False  # type: ignore[attr-defined]
+    return dependency
+
+
+def require_page_roles(*roles: Role) -> Callable[..., User]:
+    """HTML page access: a redirect to the sign-in page without a session, 403 for other roles."""
+    allowed = frozenset(r.value for r in roles)
+
+    def dependency(request: Request, principal: CurrentPrincipal) -> User:
+        if principal is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise LoginRequired(target)
+        if principal.user.role not in allowed:
+            raise Forbidden("Your role does not allow you to see this page.")
+        return principal.user
+
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
+    dependency.is_page = True  # type: ignore[attr-defined]
+    return dependency
+
+
+def signed_in_page(request: Request, principal: CurrentPrincipal) -> User:
+    """Any signed-in role (password change, sign-out)."""
+    if principal is None:
+        raise LoginRequired(request.url.path)
+    return principal.user
+
+
+signed_in_page.allowed_roles = frozenset(r.value for r in Role)  # type: ignore[attr-defined]
+signed_in_page.is_page = True  # type: ignore[attr-defined]
+
+
+# --- CSRF for HTML forms -------------------------------------------------------------------------
+# Signed-in forms carry the session's token. Anonymous forms (the public report form, venue
+# sign-up) set no cookie at all, so they carry a signed, time-limited form token instead.
+
+_ANON_SALT = "nte-anonymous-form"
+ANON_FORM_MAX_AGE = 4 * 3600
+
+
+def _anon_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().secret_key, salt=_ANON_SALT)
+
+
+def csrf_token_for(request: Request) -> str:
+    principal = getattr(request.state, "principal", None)
+    if principal is not None and principal.auth_session is not None:
+        return principal.auth_session.csrf_token
+    return _anon_serializer().dumps("form")
+
+
+async def csrf_protect(request: Request, principal: CurrentPrincipal) -> None:
+    """Check the hidden ``csrf_token`` field of a form post."""
+    form = await request.form()
+    sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER, ""))
+    if principal is not None and principal.auth_session is not None:
+        if sent and tokens_equal(sent, principal.auth_session.csrf_token):
+            return
+    else:
+        try:
+            _anon_serializer().loads(sent, max_age=ANON_FORM_MAX_AGE)
+            return
+        except BadSignature:
+            pass
+    raise Forbidden("This form has expired or did not come from this site. Please reload the page and try again.",
+                    field=CSRF_FIELD, code="csrf_failed")
+
+
+CsrfProtected = Depends(csrf_protect)
+OfficerUser = Annotated[User, Depends(require_roles(*OFFICERS))]
+AdminUser = Annotated[User, Depends(require_roles(Role.admin))]

@@ -1,0 +1,195 @@
+"""Accounts, sign-in, sessions and API tokens. Never commits: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from nte.audit import service as audit
+from nte.auth import repository as repo
+from nte.auth.exceptions import BadCredentials, EmailTaken, LoginThrottled, WeakPassword
+from nte.auth.models import ApiToken, AuthSession, EmailToken, Role, User
+from nte.auth.security import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    new_token,
+    token_hash,
+    verify_password,
+)
+from nte.config import Settings
+from nte.errors import Invalid, NotFound
+
+EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+
+
+def normalise_email(email: str, *, field: str = "email") -> str:
+    email = (email or "").strip().lower()
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise Invalid("Enter an e-mail address like name@example.org.", field=field)
+    return email
+
+
+def check_password_strength(password: str, *, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.", field=field)
+    if len(password) > 256:
+        raise WeakPassword("The password must be at most 256 characters long.", field=field)
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    role: Role | str,
+    password: str | None,
+    actor: User | None = None,
+    confirmed_at: datetime | None = None,
+) -> User:
+    email = normalise_email(email)
+    role = Role(role)
+    if not display_name.strip():
+        raise Invalid("Enter a name.", field="display_name")
+    if repo.get_user_by_email(session, email):
+        raise EmailTaken()
+    if password is not None:
+        check_password_strength(password)
+    user = User(
+        email=email,
+        display_name=display_name.strip()[:120],
+        role=role.value,
+        password_hash=hash_password(password) if password else None,
+        email_confirmed_at=confirmed_at,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.create", target_type="user", target_id=user.id,
+                 detail={"role": role.value})
+    return user
+
+
+def authenticate(session: Session, *, email: str, password: str, now: datetime, settings: Settings) -> User:
+    """Check a password. Failed attempts on one account are slowed down exponentially."""
+    user = repo.get_user_by_email(session, (email or "").strip().lower())
+    if user is not None and user.failed_login_count >= settings.login_free_attempts and user.last_failed_login_at:
+        excess = user.failed_login_count - settings.login_free_attempts
+        delay = min(2 ** excess, settings.login_max_delay_seconds)
+        wait_until = user.last_failed_login_at + timedelta(seconds=delay)
+        if now < wait_until:
+            raise LoginThrottled(retry_after=max(1, int((wait_until - now).total_seconds() + 0.999)))
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if user is None or not ok or not user.is_active:
+        if user is not None:
+            user.failed_login_count += 1
+            user.last_failed_login_at = now
+        raise BadCredentials()
+    user.failed_login_count = 0
+    user.last_failed_login_at = None
+    return user
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    record: AuthSession
+
+
+def start_session(session: Session, *, user: User, now: datetime, settings: Settings) -> NewSession:
+    token = new_token()
+    record = AuthSession(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        csrf_token=new_token(),
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.session_hours),
+    )
+    session.add(record)
+    session.flush()
+    return NewSession(token=token, record=record)
+
+
+def resolve_session(session: Session, *, token: str, now: datetime) -> tuple[AuthSession, User] | None:
+    return repo.find_session(session, token_hash(token), now=now)
+
+
+def end_session(session: Session, *, record: AuthSession, now: datetime) -> None:
+    record.revoked_at = now
+
+
+def change_password(
+    session: Session, *, user: User, current: str, new: str, keep_session_id: int | None, now: datetime
+) -> None:
+    if not verify_password(user.password_hash, current):
+        raise Invalid("The current password is not right.", field="current_password")
+    check_password_strength(new, field="new_password")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = now
+    repo.revoke_user_sessions(session, user.id, now=now, except_id=keep_session_id)
+    audit.record(session, actor=user, action="user.password_change", target_type="user", target_id=user.id)
+
+
+@dataclass(frozen=True)
+class NewApiToken:
+    token: str
+    record: ApiToken
+
+
+def create_api_token(
+    session: Session, *, user: User, name: str, now: datetime, days: int | None = None, actor: User | None = None
+) -> NewApiToken:
+    if not name.strip() or len(name) > 80:
+        raise Invalid("Give the token a name of 1 to 80 characters.", field="name")
+    token = new_token("nte_")
+    record = ApiToken(
+        user_id=user.id,
+        name=name.strip(),
+        prefix=token[:10],
+        token_hash=token_hash(token),
+        created_at=now,
+        expires_at=now + timedelta(days=days) if days else None,
+    )
+    session.add(record)
+    session.flush()
+    audit.record(session, actor=actor or user, action="token.create", target_type="token", target_id=record.id,
+                 detail={"user_id": user.id, "name": record.name})
+    return NewApiToken(token=token, record=record)
+
+
+def resolve_api_token(session: Session, *, token: str, now: datetime) -> User | None:
+    found = repo.find_api_token(session, token_hash(token), now=now)
+    if not found:
+        return None
+    record, user = found
+    record.last_used_at = now
+    return user
+
+
+def revoke_api_token(session: Session, *, token_id: int, actor: User, now: datetime) -> ApiToken:
+    record = session.get(ApiToken, token_id)
+    if record is None or (actor.role != Role.admin and record.user_id != actor.id):
+        raise NotFound("No such token.", field="token_id")
+    record.revoked_at = record.revoked_at or now
+    audit.record(session, actor=actor, action="token.revoke", target_type="token", target_id=record.id)
+    return record
+
+
+def create_email_token(session: Session, *, user: User, purpose: str, now: datetime, hours: int = 72) -> str:
+    token = new_token()
+    session.add(EmailToken(user_id=user.id, purpose=purpose, token_hash=token_hash(token),
+                           created_at=now, expires_at=now + timedelta(hours=hours)))
+    session.flush()
+    return token
+
+
+def confirm_email(session: Session, *, token: str, now: datetime) -> User:
+    record = repo.find_email_token(session, token_hash(token), "confirm_email", now=now)
+    if record is None:
+        raise Invalid("This confirmation link is not valid or has expired.", field="token")
+    record.used_at = now
+    user = repo.get_user(session, record.user_id)
+    assert user is not None
+    user.email_confirmed_at = user.email_confirmed_at or now
+    return user

@@ -1,0 +1,296 @@
+"""The ``python main.py`` command line (typer + rich)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from nte.config import get_settings
+from nte.db import get_engine, session_factory, utcnow
+
+console = Console()
+err = Console(stderr=True)
+app = typer.Typer(help="NTE Safe: run the service, the scheduler, and look after its data.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+wards_app = typer.Typer(help="Ward boundary sets.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(wards_app, name="wards")
+app.add_typer(jobs_app, name="jobs")
+
+#: Domain command groups: module with ``app`` (a typer.Typer) and ``NAME``.
+CLI_MODULES: list[str] = []
+#: Demo loaders: "module:function" called with (session, console) after wards and users exist.
+DEMO_LOADERS: list[str] = []
+
+
+def _factory():
+    return session_factory(get_engine(get_settings()))
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]Error:[/red] {message}")
+    raise typer.Exit(code=2)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+# --- service ------------------------------------------------------------------------------------
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = typer.Option(1, help="Uvicorn worker processes (use the PostGIS database with more than one)"),
+) -> None:
+    """Check the database, then serve NTE Safe."""
+    import uvicorn
+
+    from nte.health import check_database
+
+    configure_logging()
+    problem = check_database(get_engine(get_settings()))
+    if problem:
+        err.print(f"NTE Safe will not start: {problem}")
+        raise typer.Exit(code=1)
+    log_config = uvicorn.config.LOGGING_CONFIG | {"loggers": {
+        "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+    }}
+    uvicorn.run("nte.asgi:app", host=host, port=port, workers=workers, access_log=False, log_config=log_config,
+                proxy_headers=False, server_header=False)
+
+
+@app.command()
+def scheduler() -> None:
+    """Run the scheduled jobs (run exactly one of these per deployment)."""
+    from nte.health import check_database
+    from nte.scheduler import JOBS, build_scheduler
+
+    configure_logging()
+    problem = check_database(get_engine(get_settings()))
+    if problem:
+        err.print(f"The scheduler will not start: {problem}")
+        raise typer.Exit(code=1)
+    sched = build_scheduler(_factory())
+    console.print(f"Scheduler running {len(JOBS)} jobs (Ctrl+C to stop).")
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@app.command()
+def migrate(revision: str = "head") -> None:
+    """Apply database migrations."""
+    from nte.schema import upgrade
+
+    upgrade(get_engine(get_settings()), revision)
+    console.print(f"Database migrated to {revision}.")
+
+
+@app.command()
+def demo(with_users: bool = typer.Option(True, help="Create demo accounts (password printed)")) -> None:
+    """Migrate, load the shipped wards, demo accounts and every domain's demo data (idempotent)."""
+    from nte.auth import repository as auth_repo
+    from nte.auth import service as auth_service
+    from nte.maps.wards import import_shipped_wards
+    from nte.schema import upgrade
+
+    settings = get_settings()
+    upgrade(get_engine(settings))
+    factory = _factory()
+    with factory.begin() as session:
+        result = import_shipped_wards(session)
+        console.print(f"Wards: {'loaded ' + str(result.count) if result else 'already loaded'} (December 2013).")
+    if with_users:
+        password = "nte-demo-password"  # noqa: S105 - demo only, printed for the user
+        with factory.begin() as session:
+            for role, email, name in [
+                ("admin", "admin@demo.nte-safe.invalid", "Demo Admin"),
+                ("officer", "officer@demo.nte-safe.invalid", "Demo Community Safety Officer"),
+                ("coordinator", "coordinator@demo.nte-safe.invalid", "Demo Patrol Coordinator"),
+                ("volunteer", "volunteer@demo.nte-safe.invalid", "Demo Volunteer"),
+                ("venue_manager", "venue@demo.nte-safe.invalid", "Demo Venue Manager"),
+            ]:
+                if auth_repo.get_user_by_email(session, email) is None:
+                    auth_service.create_user(session, email=email, display_name=name, role=role, password=password,
+                                             confirmed_at=utcnow())
+        console.print(f"Demo accounts: admin@, officer@, coordinator@, volunteer@, venue@demo.nte-safe.invalid "
+                      f"with password [bold]{password}[/bold]")
+    for loader in DEMO_LOADERS:
+        module, name = loader.split(":")
+        with factory.begin() as session:
+            getattr(importlib.import_module(module), name)(session, console)
+
+
+# --- users and tokens ---------------------------------------------------------------------------
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="E-mail address (the sign-in name)")],
+    role: Annotated[str, typer.Option(help="admin, officer, coordinator, volunteer or venue_manager")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    password: Annotated[str | None, typer.Option(help="Prompted for when omitted")] = None,  # noqa: UP007
+) -> None:
+    """Create an account."""
+    from nte.auth import service
+    from nte.errors import NTEError
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with _factory().begin() as session:
+            user = service.create_user(session, email=email, display_name=name, role=role, password=password,
+                                       confirmed_at=utcnow())
+            console.print(f"Created {user.role} {user.email} (id {user.id}).")
+    except (NTEError, ValueError) as exc:
+        _fail(getattr(exc, "detail", str(exc)))
+
+
+@users_app.command("list")
+def users_list() -> None:
+    from nte.auth import repository as repo
+
+    table = Table("id", "email", "name", "role", "active")
+    with _factory().begin() as session:
+        for u in repo.list_users(session):
+            table.add_row(str(u.id), u.email, u.display_name, u.role, "yes" if u.is_active else "no")
+    console.print(table)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    email: Annotated[str, typer.Option(help="Whose token")],
+    name: Annotated[str, typer.Option(help="What it is for, e.g. 'partner app'")],
+    days: Annotated[int | None, typer.Option(help="Expires after this many days")] = None,  # noqa: UP007
+) -> None:
+    """Create a bearer token (printed once; only its hash is stored)."""
+    from nte.auth import repository as repo
+    from nte.auth import service
+    from nte.errors import NTEError
+
+    try:
+        with _factory().begin() as session:
+            user = repo.get_user_by_email(session, email)
+            if user is None:
+                _fail(f"no account with e-mail {email}")
+            created = service.create_api_token(session, user=user, name=name, now=utcnow(), days=days)
+            console.print(f"Token {created.record.id} for {user.email}: [bold]{created.token}[/bold]")
+            console.print("Store it now: it cannot be shown again.")
+    except NTEError as exc:
+        _fail(exc.detail)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token at once."""
+    from nte.auth.models import ApiToken
+
+    with _factory().begin() as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            _fail(f"no token {token_id}")
+        token.revoked_at = token.revoked_at or utcnow()
+    console.print(f"Token {token_id} revoked.")
+
+
+# --- wards ----------------------------------------------------------------------------------------
+
+@wards_app.command("import")
+def wards_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON FeatureCollection (WGS84)")],
+    name: Annotated[str, typer.Option(help="The vintage's name, e.g. 'May 2022'")],
+    attribution: Annotated[str, typer.Option(help="Attribution text shown wherever the boundaries are")],
+    source: Annotated[str, typer.Option(help="Where the file came from")] = "",
+    vintage_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD the boundaries took effect")] = None,  # noqa: UP007
+    code_property: str = "WD13CD",
+    name_property: str = "WD13NM",
+    borough_code_property: str | None = "LAD13CD",  # noqa: UP007
+    borough_name_property: str | None = "LAD13NM",  # noqa: UP007
+    borough_code: Annotated[str | None, typer.Option(help="Use when the file is one borough without a borough property")] = None,  # noqa: UP007
+    borough_name: str | None = None,  # noqa: UP007
+    activate: bool = typer.Option(True, help="Make this the set used for new ward assignments"),
+) -> None:
+    """Import a ward boundary set from GeoJSON, validating (and repairing) every polygon."""
+    from nte.errors import NTEError
+    from nte.maps.wards import import_ward_set, read_feature_collection
+
+    try:
+        when = date.fromisoformat(vintage_date) if vintage_date else None
+    except ValueError:
+        _fail("--vintage-date must be YYYY-MM-DD")
+    try:
+        with _factory().begin() as session:
+            result = import_ward_set(
+                session, features=read_feature_collection(file), name=name, source=source or file.name,
+                attribution=attribution, vintage_date=when, code_property=code_property, name_property=name_property,
+                borough_code_property=borough_code_property, borough_name_property=borough_name_property,
+                borough_code=borough_code, borough_name=borough_name, activate=activate,
+            )
+            for line in result.repaired:
+                console.print(f"[yellow]repaired[/yellow] {line}")
+            console.print(f"Imported {result.count} wards as {result.ward_set.name!r}"
+                          f"{' (active)' if result.ward_set.is_active else ''}.")
+    except NTEError as exc:
+        _fail(exc.detail)
+
+
+@wards_app.command("list")
+def wards_list() -> None:
+    """Ward sets and their vintages."""
+    from nte.maps import repository as repo
+
+    table = Table("id", "name", "vintage", "active", "imported", "attribution")
+    with _factory().begin() as session:
+        for s in repo.list_ward_sets(session):
+            table.add_row(str(s.id), s.name, str(s.vintage_date or ""), "yes" if s.is_active else "",
+                          s.imported_at.strftime("%Y-%m-%d"), s.attribution[:60] + "...")
+    console.print(table)
+
+
+# --- jobs -----------------------------------------------------------------------------------------
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    from nte.scheduler import JOBS
+
+    table = Table("id", "schedule", "description")
+    for j in JOBS:
+        table.add_row(j.id, f"every {j.every_minutes} min" if not j.cron else str(j.cron), j.description)
+    console.print(table)
+
+
+@jobs_app.command("run")
+def jobs_run(job_id: str) -> None:
+    """Run one job now (once per minute at most: a second run in the same minute is skipped)."""
+    from nte.scheduler import run_job
+
+    configure_logging()
+    now = utcnow()
+    try:
+        result = run_job(_factory(), job_id, scheduled_for=now.replace(second=0), now=now)
+    except KeyError:
+        _fail(f"no job {job_id!r} (see: python main.py jobs list)")
+    console.print(f"{job_id}: {'already ran for this minute' if result is None else result}")
+
+
+def main() -> None:
+    for module_name in CLI_MODULES:
+        module = importlib.import_module(module_name)
+        app.add_typer(module.app, name=module.NAME)
+    app()

@@ -1,0 +1,90 @@
+"""Settings, read once from the environment (prefix ``NTE_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside dev/test, see below
+
+#: The six boroughs whose December 2013 wards ship with NTE Safe.
+SHIPPED_BOROUGHS = (
+    "E09000033",  # Westminster
+    "E09000020",  # Kensington and Chelsea
+    "E09000013",  # Hammersmith and Fulham
+    "E09000032",  # Wandsworth
+    "E09000001",  # City of London
+    "E09000012",  # Hackney
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NTE_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'nte.sqlite'}"
+    spatialite_library: str = "mod_spatialite"
+    secret_key: str = DEV_SECRET
+    base_url: str = "http://127.0.0.1:8000"
+    council_name: str = "NTE Safe demo (six London boroughs)"
+
+    # Which boroughs (LAD codes) this deployment serves; the service area is the union of their wards.
+    boroughs: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SHIPPED_BOROUGHS))
+
+    # Requests and uploads
+    max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 5_000_000
+    upload_dir: Path = PROJECT_ROOT / "var" / "uploads"
+
+    # Sessions and sign-in
+    session_hours: int = 8
+    login_free_attempts: int = 5
+    login_max_delay_seconds: int = 900
+
+    # Mail
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "NTE Safe <no-reply@nte-safe.invalid>"
+
+    # Maps: "none" draws no base tiles (tests, offline); any XYZ template URL otherwise.
+    tile_url: str = "none"
+    tile_attribution: str = ""
+
+    # Reports and privacy
+    report_retention_days: int = 365
+    public_suppression_threshold: int = 10
+
+    @field_validator("boroughs", mode="before")
+    @classmethod
+    def _split_boroughs(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [code.strip() for code in value.split(",") if code.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_prod(self) -> Settings:
+        if self.env == "prod" and self.secret_key == DEV_SECRET:
+            raise ValueError("NTE_SECRET_KEY must be set to a long random value when NTE_ENV=prod")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "prod"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,169 @@
+"""One error hierarchy, one table of HTTP statuses, one JSON body shape.
+
+Services raise these; routers never raise HTTPException for domain outcomes. The body is always
+``{"error": "<code>", "detail": "<sentence>", "field": "<name or null>"}``; validation errors add
+``"fields": [{"field": ..., "detail": ...}, ...]``. Messages never contain report text.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("nte.errors")
+
+
+class NTEError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        if code:
+            self.code = code
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "detail": self.detail, "field": self.field}
+
+
+class Invalid(NTEError):
+    status_code = 422
+    code = "invalid"
+
+
+class NotAuthenticated(NTEError):
+    status_code = 401
+    code = "not_authenticated"
+
+
+class Forbidden(NTEError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(NTEError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(NTEError):
+    status_code = 409
+    code = "conflict"
+
+
+class TooLarge(NTEError):
+    status_code = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(NTEError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class RateLimited(NTEError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after: int = 60, **kw: Any) -> None:
+        super().__init__(detail, **kw)
+        self.retry_after = retry_after
+
+
+class Unavailable(NTEError):
+    status_code = 503
+    code = "unavailable"
+
+
+class LoginRequired(NotAuthenticated):
+    """A page needs a signed-in user: pages redirect to the login form instead of a JSON 401."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__("Please sign in to see this page.")
+        self.next_url = next_url
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {"application/json": {"example": {"error": code, "detail": "...", "field": None}}}}
+    for status, code, description in [
+        (401, "not_authenticated", "Not signed in, or the token is invalid or revoked"),
+        (403, "forbidden", "Your role does not allow this"),
+        (422, "invalid", "A field is missing or invalid; `field` names it"),
+    ]
+}
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    from nte.web.templating import render_error_page  # pages render errors in the site layout
+
+    @app.exception_handler(NTEError)
+    async def handle_nte_error(request: Request, exc: NTEError) -> Response:
+        if isinstance(exc, LoginRequired):
+            from urllib.parse import quote
+
+            return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        if _wants_html(request):
+            return render_error_page(request, exc.status_code, exc.detail, headers=headers)
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def handle_validation(request: Request, exc: RequestValidationError) -> Response:
+        fields = [
+            {"field": _field_name(err.get("loc", ())), "detail": str(err.get("msg", "invalid"))}
+            for err in exc.errors()
+        ]
+        first = fields[0] if fields else {"field": "body", "detail": "invalid"}
+        body = {
+            "error": "invalid",
+            "detail": f"{first['field']}: {first['detail']}",
+            "field": first["field"],
+            "fields": fields,
+        }
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def handle_http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        detail = str(exc.detail) if exc.detail else code
+        if exc.status_code == 404:
+            detail = "There is nothing at this address."
+        if _wants_html(request):
+            return render_error_page(request, exc.status_code, detail)
+        return JSONResponse({"error": code, "detail": detail, "field": None}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(sa.exc.OperationalError)
+    @app.exception_handler(sa.exc.InterfaceError)
+    @app.exception_handler(sa.exc.TimeoutError)
+    async def handle_db_down(request: Request, exc: Exception) -> Response:
+        log.error("database unavailable: %s", type(exc).__name__)
+        body = {"error": "database_unavailable",
+                "detail": "The database is not answering; nothing was saved. Please try again shortly.",
+                "field": None}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def handle_unexpected(request: Request, exc: Exception) -> Response:
+        # Logged without the request body or query: it may hold report text.
+        log.exception("unexpected error on %s %s", request.method, request.scope.get("route").path
+                      if request.scope.get("route") else "?")
+        body = {"error": "internal_error", "detail": "Something went wrong on our side.", "field": None}
+        return JSONResponse(body, status_code=500)

@@ -1,0 +1,44 @@
+"""Start-up database check and ``/healthz``."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+
+from nte.auth.deps import public
+from nte.schema import current_revision, head_revision
+from nte.spatial.engine import SpatialDatabaseError, check_spatial_support
+
+router = APIRouter(tags=["health"], dependencies=[Depends(public)])
+
+
+def check_database(engine: Engine) -> str | None:
+    """None when the database can serve NTE Safe, else a one-line explanation."""
+    try:
+        with engine.connect() as conn:
+            check_spatial_support(conn)
+            current = current_revision(conn)
+    except SpatialDatabaseError as exc:
+        return str(exc)
+    except sa.exc.SQLAlchemyError as exc:
+        return f"cannot reach the database at {engine.url.render_as_string(hide_password=True)} ({type(exc.orig or exc).__name__})"
+    head = head_revision()
+    if current != head:
+        return (f"the database schema is at migration {current or 'none'} but the code needs {head}; "
+                "run: python main.py migrate")
+    return None
+
+
+@router.get("/healthz", summary="Liveness and database check")
+def healthz(request: Request) -> JSONResponse:
+    engine: Engine = request.app.state.engine
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return JSONResponse({"status": "unavailable", "database": "not answering",
+                             "detail": "The database is not answering; the service will recover when it returns."},
+                            status_code=503, headers={"Retry-After": "5", "Cache-Control": "no-store"})
+    return JSONResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import smtplib
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nte.config import get_settings
+from nte.notifications.mailer import send_mail
+from nte.notifications.models import OutboxMessage
+from nte.spatial import lock_rows
+
+MAX_ATTEMPTS = 8
+
+
+def deliver_outbox(session: Session, *, now: datetime, batch: int = 50) -> int:
+    """Send pending mail. Rows are locked (SKIP LOCKED on PostgreSQL), so two workers never send
+    the same message; a failure is retried with back-off and given up after MAX_ATTEMPTS."""
+    settings = get_settings()
+    stmt = (
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(batch)
+    )
+    sent = 0
+    for message in session.scalars(lock_rows(stmt, session, skip_locked=True)).all():
+        message.attempts += 1
+        try:
+            send_mail(settings, to=message.to_address, subject=message.subject, body=message.body)
+        except (OSError, smtplib.SMTPException) as exc:
+            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = "failed"
+            else:
+                message.next_attempt_at = now + timedelta(minutes=2 ** message.attempts)
+            continue
+        message.status = "sent"
+        message.sent_at = now
+        message.last_error = None
+        sent += 1
+        session.flush()
+    return sent

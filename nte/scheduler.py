@@ -1,0 +1,132 @@
+"""The one registry of scheduled jobs, and the runner that makes each trigger run exactly once.
+
+A job is a plain function ``job(session, *, now) -> int`` in ``<domain>/jobs.py``. The scheduler
+runs as its own process (``python main.py scheduler``). Before running a trigger the runner
+inserts a ``scheduler_job_run`` row keyed by (job id, trigger time); a second scheduler process
+or a restart that reaches the same trigger finds the row and skips it. Jobs are idempotent on top
+of that (reminders carry an outbox dedupe key), so a crash mid-run never sends anything twice.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from nte.db import utcnow
+from nte.scheduling.models import JobRun
+
+log = logging.getLogger("nte.scheduler")
+
+JobFunc = Callable[..., int]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    func: str  # "module:function", imported when run (keeps the registry cheap to import)
+    every_minutes: int | None = None
+    cron: dict[str, str] | None = None  # APScheduler CronTrigger fields, Europe/London
+    description: str = ""
+
+    def load(self) -> JobFunc:
+        module, name = self.func.split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+#: Every scheduled job. Domains add theirs here, with a stable id.
+JOBS: list[JobSpec] = [
+    JobSpec("notifications.deliver", "nte.notifications.jobs:deliver_outbox", every_minutes=1,
+            description="Send queued e-mail through SMTP"),
+]
+
+
+def job_by_id(job_id: str) -> JobSpec:
+    for job in JOBS:
+        if job.id == job_id:
+            return job
+    raise KeyError(job_id)
+
+
+def run_job(factory: sessionmaker[Session], job_id: str, *, scheduled_for: datetime | None = None,
+            now: datetime | None = None) -> int | None:
+    """Run one trigger of a job at most once. Returns its result, or None if it had already run."""
+    job = job_by_id(job_id)
+    now = now or utcnow()
+    scheduled_for = (scheduled_for or now).astimezone(UTC).replace(microsecond=0)
+    with factory() as session:
+        try:
+            with session.begin():
+                session.add(JobRun(job_id=job_id, scheduled_for=scheduled_for, started_at=now))
+        except sa.exc.IntegrityError:
+            log.info("job %s for %s already ran; skipped", job_id, scheduled_for.isoformat())
+            return None
+    func = job.load()
+    try:
+        with factory.begin() as session:
+            result = int(func(session, now=now) or 0)
+    except Exception as exc:
+        with factory.begin() as session:
+            session.execute(sa.update(JobRun).where(JobRun.job_id == job_id, JobRun.scheduled_for == scheduled_for)
+                            .values(status="failed", finished_at=utcnow(), error=f"{type(exc).__name__}: {exc}"[:500]))
+        log.exception("job %s failed", job_id)
+        raise
+    with factory.begin() as session:
+        session.execute(sa.update(JobRun).where(JobRun.job_id == job_id, JobRun.scheduled_for == scheduled_for)
+                        .values(status="done", finished_at=utcnow(), result=result))
+    log.info("job %s ran: %d", job_id, result)
+    return result
+
+
+def _trigger(job: JobSpec):
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    if job.cron:
+        return CronTrigger(timezone="Europe/London", **job.cron)
+    return IntervalTrigger(minutes=job.every_minutes or 60, start_date=_EPOCH, timezone="UTC")
+
+
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def latest_fire_time(job: JobSpec, now: datetime) -> datetime:
+    """The trigger time this run belongs to: the latest fire time not after ``now``. Two scheduler
+    processes (or one restarted) compute the same value, which the JobRun key then de-duplicates."""
+    if not job.cron:
+        period = (job.every_minutes or 60) * 60
+        elapsed = int((now - _EPOCH).total_seconds()) // period * period
+        return _EPOCH + timedelta(seconds=elapsed)
+    trigger = _trigger(job)
+    fire = trigger.get_next_fire_time(None, now - timedelta(days=35))
+    latest = fire
+    while fire is not None and fire <= now:
+        latest = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return (latest or now).astimezone(UTC)
+
+
+def build_scheduler(factory: sessionmaker[Session]):  # -> apscheduler BlockingScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(timezone="Europe/London")
+
+    def make_runner(job: JobSpec) -> Callable[[], None]:
+        def runner() -> None:
+            now = utcnow()
+            try:
+                run_job(factory, job.id, scheduled_for=latest_fire_time(job, now), now=now)
+            except Exception:  # noqa: S110 - logged in run_job; the scheduler keeps going
+                pass
+
+        return runner
+
+    for job in JOBS:
+        scheduler.add_job(make_runner(job), _trigger(job), id=job.id, name=job.description or job.id,
+                          coalesce=True, max_instances=1, misfire_grace_time=300, replace_existing=True)
+    return scheduler

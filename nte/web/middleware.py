@@ -1,0 +1,154 @@
+"""ASGI middleware: body size limits, security headers, and an access log that records no
+client address, user agent, query string or body (the default uvicorn access log is off)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+access_log = logging.getLogger("nte.access")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _json_413(limit: int) -> tuple[dict[str, Any], bytes]:
+    body = json.dumps({"error": "too_large", "detail": f"The request body is larger than {limit} bytes.",
+                       "field": "body"}).encode()
+    return {"type": "http.response.start", "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}, body
+
+
+class BodySizeLimit:
+    """Refuse bodies over the limit: at once from Content-Length, or while streaming."""
+
+    def __init__(self, app: ASGIApp, *, default: int, per_path: dict[str, int]) -> None:
+        self.app = app
+        self.default = default
+        self.per_path = per_path
+
+    def limit_for(self, path: str) -> int:
+        for prefix, limit in self.per_path.items():
+            if path.startswith(prefix):
+                return limit
+        return self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                too_big = True
+            if too_big:
+                start, body = _json_413(limit)
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+                return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not response_started:
+                start, body = _json_413(limit)
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp, *, tile_url: str, hsts: bool) -> None:
+        self.app = app
+        tiles = ""
+        if tile_url and tile_url != "none":
+            parsed = urlparse(tile_url.replace("{s}", "a"))
+            tiles = f" {parsed.scheme}://{parsed.netloc.replace('a.', '*.', 1) if '{s}' in tile_url else parsed.netloc}"
+        self.csp = (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            f"img-src 'self' data: blob:{tiles}; font-src 'self' data:; connect-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+        )
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {k.lower() for k, _ in headers}
+                add = {
+                    b"x-content-type-options": b"nosniff",
+                    b"referrer-policy": b"no-referrer",
+                    b"x-frame-options": b"DENY",
+                    b"permissions-policy": b"geolocation=(self), camera=(), microphone=()",
+                    b"cross-origin-opener-policy": b"same-origin",
+                }
+                if b"content-security-policy" not in present:
+                    add[b"content-security-policy"] = self.csp.encode()
+                if self.hsts:
+                    add[b"strict-transport-security"] = b"max-age=31536000; includeSubDomains"
+                for key, value in add.items():
+                    if key not in present:
+                        headers.append((key, value))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class PrivateAccessLog:
+    """One line per request: method, route template (not the raw path), status, duration.
+    Never the client address, user agent, cookies, query string or body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or ("/static/..." if scope["path"].startswith("/static/") else "<unmatched>")
+            access_log.info("%s %s %d %.1fms", scope["method"], template, status, (time.perf_counter() - start) * 1000)

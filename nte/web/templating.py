@@ -1,0 +1,68 @@
+"""Jinja2 templates shared by every domain's pages, with the site layout, translations,
+CSRF tokens and role-aware navigation in every context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from nte.config import get_settings
+from nte.web.i18n import LANGUAGES, negotiate, translations
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def _context(request: Request) -> dict[str, Any]:
+    from nte.auth.deps import csrf_token_for
+
+    lang = negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+    trans = translations(lang)
+    principal = getattr(request.state, "principal", None)
+    settings = get_settings()
+
+    def lang_url(code: str) -> str:
+        params = dict(request.query_params)
+        params["lang"] = code
+        return f"{request.url.path}?{urlencode(params)}"
+
+    def csrf_field() -> Markup:
+        return Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf_token_for(request))
+
+    return {
+        "_": trans.gettext,
+        "ngettext": trans.ngettext,
+        "lang": lang,
+        "language": LANGUAGES[lang],
+        "languages": LANGUAGES,
+        "lang_url": lang_url,
+        "current_user": principal.user if principal else None,
+        "csrf_field": csrf_field,
+        "csrf_token": lambda: csrf_token_for(request),
+        "settings": settings,
+        "tile_url": None if settings.tile_url == "none" else settings.tile_url,
+    }
+
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR), context_processors=[_context])
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context or {}, status_code=status_code, headers=headers)
+
+
+def render_error_page(request: Request, status_code: int, detail: str, *, headers: dict[str, str] | None = None) -> HTMLResponse:
+    return render(request, "error.html", {"status_code": status_code, "detail": detail},
+                  status_code=status_code, headers=headers)
