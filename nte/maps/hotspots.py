@@ -157,7 +157,13 @@ def distance_band_weights(xs: ArrayLike, ys: ArrayLike, *, band: float) -> sp.cs
 
 
 def disk_kernel(*, cell_size: float, band: float, centre: bool = True) -> NDArray[np.int64]:
-    """0/1 kernel of the grid offsets whose centre distance is <= ``band`` (square, odd side)."""
+    """0/1 kernel of the grid offsets whose centre distance is <= ``band`` (square, odd side).
+
+    Distances are exact lattice distances (integer offsets times ``cell_size``). Point-based tools
+    (libpysal) measure them from float centre coordinates, so when ``band`` equals a lattice
+    distance they can disagree about that tie unless the cell size is exact in binary (whole or
+    quarter metres: the default cell size is a whole number of metres).
+    """
     if not band > 0:
         raise ValueError(f"band must be positive, got {band!r}")
     reach = (band / cell_size) ** 2 * (1 + _BAND_RTOL)
