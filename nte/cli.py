@@ -17,7 +17,7 @@ from nte.config import get_settings
 from nte.db import get_engine, session_factory, utcnow
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 app = typer.Typer(help="NTE Safe: run the service, the scheduler, and look after its data.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
@@ -64,7 +64,7 @@ def serve(
     configure_logging()
     problem = check_database(get_engine(get_settings()))
     if problem:
-        err.print(f"NTE Safe will not start: {problem}")
+        typer.echo(f"NTE Safe will not start: {problem}", err=True)
         raise typer.Exit(code=1)
     log_config = uvicorn.config.LOGGING_CONFIG | {"loggers": {
         "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
@@ -84,7 +84,7 @@ def scheduler() -> None:
     configure_logging()
     problem = check_database(get_engine(get_settings()))
     if problem:
-        err.print(f"The scheduler will not start: {problem}")
+        typer.echo(f"The scheduler will not start: {problem}", err=True)
         raise typer.Exit(code=1)
     sched = build_scheduler(_factory())
     console.print(f"Scheduler running {len(JOBS)} jobs (Ctrl+C to stop).")

@@ -14,6 +14,14 @@ from nte.spatial.engine import SpatialDatabaseError, check_spatial_support
 router = APIRouter(tags=["health"], dependencies=[Depends(public)])
 
 
+def _driver_errors() -> tuple[type[Exception], ...]:
+    import sqlite3
+
+    import psycopg
+
+    return (sqlite3.Error, psycopg.Error)
+
+
 def check_database(engine: Engine) -> str | None:
     """None when the database can serve NTE Safe, else a one-line explanation."""
     try:
@@ -35,9 +43,15 @@ def check_database(engine: Engine) -> str | None:
 def healthz(request: Request) -> JSONResponse:
     engine: Engine = request.app.state.engine
     try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
+        # A raw pooled connection: no transaction, so no lock is taken (SQLite BEGINs IMMEDIATE).
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        finally:
+            raw.close()
+    except (sa.exc.SQLAlchemyError, *_driver_errors()):
         return JSONResponse({"status": "unavailable", "database": "not answering",
                              "detail": "The database is not answering; the service will recover when it returns."},
                             status_code=503, headers={"Retry-After": "5", "Cache-Control": "no-store"})

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from nte.audit import service as audit
 from nte.auth import repository as repo
 from nte.auth.exceptions import BadCredentials, EmailTaken, LoginThrottled, WeakPassword
-from nte.auth.models import ApiToken, AuthSession, EmailToken, Role, User
+from nte.auth.models import ApiToken, AuthSession, EmailToken, Role, User  # noqa: F401 - User re-exported
 from nte.auth.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nte.config import get_settings
+from nte.config import Settings, get_settings
 from nte.notifications.mailer import send_mail
 from nte.notifications.models import OutboxMessage
 from nte.spatial import lock_rows
@@ -14,10 +14,10 @@ from nte.spatial import lock_rows
 MAX_ATTEMPTS = 8
 
 
-def deliver_outbox(session: Session, *, now: datetime, batch: int = 50) -> int:
+def deliver_outbox(session: Session, *, now: datetime, batch: int = 50, settings: Settings | None = None) -> int:
     """Send pending mail. Rows are locked (SKIP LOCKED on PostgreSQL), so two workers never send
     the same message; a failure is retried with back-off and given up after MAX_ATTEMPTS."""
-    settings = get_settings()
+    settings = settings or get_settings()
     stmt = (
         sa.select(OutboxMessage)
         .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)

@@ -1,0 +1,129 @@
+"""Browser tests: Debian's Chromium driven by Playwright, an axe-core check, and a live server.
+
+``live_server`` runs the real app under uvicorn on a loopback port with its own database (real
+commits), seeded through ``live_server.session_factory``. ``page`` fails the test if any request
+left the host. ``axe_check(page)`` fails on any WCAG 2.x A/AA violation."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = os.environ.get("NTE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+BROWSER_BACKEND = os.environ.get("NTE_BROWSER_BACKEND", "spatialite")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    session_factory: object
+    settings: object
+    server: object = None
+    thread: threading.Thread | None = None
+    host: str = "127.0.0.1"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, request) -> Iterator[LiveServer]:
+    import uvicorn
+    from sqlalchemy.orm import sessionmaker
+
+    from nte.app import create_app
+    from nte.config import get_settings
+    from nte.db import engine_for
+    from tests.conftest import make_database
+    from tests.support.postgres import free_port
+
+    cluster = request.getfixturevalue("pg_cluster") if BROWSER_BACKEND == "postgis" else None
+    url = make_database(BROWSER_BACKEND, "nte_browser", tmp_path_factory.mktemp("browser"), cluster)
+    settings = get_settings().model_copy(update={"database_url": url})
+    app = create_app(settings)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    if not server.started:
+        raise RuntimeError("live server did not start")
+    live = LiveServer(url=f"http://127.0.0.1:{port}", session_factory=sessionmaker(
+        bind=engine_for(url, settings.spatialite_library), expire_on_commit=False), settings=settings,
+        server=server, thread=thread)
+    yield live
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    pw.stop()
+
+
+@dataclass
+class RequestLog:
+    allowed_hosts: set[str]
+    urls: list[str] = field(default_factory=list)
+
+    def external(self) -> list[str]:
+        out = []
+        for url in self.urls:
+            parsed = urlparse(url)
+            if parsed.scheme in ("data", "blob", "about"):
+                continue
+            if parsed.hostname not in self.allowed_hosts:
+                out.append(url)
+        return out
+
+
+@pytest.fixture()
+def page(browser, live_server: LiveServer):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB",
+                                  timezone_id="Europe/London")
+    pg = context.new_page()
+    log = RequestLog(allowed_hosts={"127.0.0.1", "localhost"})
+    pg.on("request", lambda req: log.urls.append(req.url))
+    pg.request_log = log  # type: ignore[attr-defined]
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+    external = log.external()
+    assert not external, f"requests left the host: {external}"
+
+
+def axe_check(page, *, context: str | None = None) -> None:
+    """Fail on any axe-core violation (WCAG 2.0/2.1/2.2 A and AA rules and best practice)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=context, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})
+    violations = results.response.get("violations", [])
+    if violations:
+        lines = []
+        for v in violations:
+            targets = [", ".join(n.get("target", [])) for n in v.get("nodes", [])][:5]
+            lines.append(f"- {v['id']} ({v.get('impact')}): {v.get('help')} at {targets}")
+        raise AssertionError(f"axe-core found {len(violations)} violation(s) on {page.url}:\n" + "\n".join(lines))
+
+
+def sign_in(page, live_server: LiveServer, email: str, password: str) -> None:
+    page.goto(f"{live_server.url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()

@@ -1,0 +1,49 @@
+"""Bad input gets a clear 4xx naming the field, never a 500."""
+
+from __future__ import annotations
+
+from tests.factories import bearer, make_user
+
+
+def test_oversized_body_is_refused_before_parsing(client, db):
+    headers = bearer(db, make_user(db))
+    r = client.post("/api/auth/tokens", content=b"{" + b" " * 2_000_000 + b"}",
+                    headers={**headers, "content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["field"] == "body"
+
+
+def test_malformed_json_names_the_body(client, db):
+    headers = bearer(db, make_user(db))
+    r = client.post("/api/auth/tokens", content=b"{not json", headers={**headers, "content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"] == "invalid" and r.json()["field"]
+
+
+def test_missing_field_is_named(client, db):
+    headers = bearer(db, make_user(db))
+    r = client.post("/api/auth/tokens", json={}, headers=headers)
+    assert r.status_code == 422 and r.json()["field"] == "name"
+
+
+def test_unknown_page_is_a_404_page(client):
+    r = client.get("/no/such/page", headers={"accept": "text/html"})
+    assert r.status_code == 404 and "Page not found" in r.text
+    assert client.get("/api/nothing").json()["error"] == "not_found"
+
+
+def test_security_headers(client):
+    r = client.get("/")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "http" not in csp
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "strict-transport-security" not in r.headers  # only outside local dev
+
+
+def test_access_log_has_no_client_address_or_query(client, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="nte.access"):
+        client.get("/api/wards/lookup?lon=-0.1337&lat=51.5132", headers={"user-agent": "SecretAgent/1.0"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "nte.access"]
+    assert lines == ["GET /api/wards/lookup 200 " + lines[0].split(" 200 ")[1]]
+    assert all("51.5132" not in line and "testclient" not in line and "SecretAgent" not in line for line in lines)

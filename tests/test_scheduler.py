@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from threading import Barrier, Thread
+
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+from nte import scheduler
+from nte.scheduler import JobSpec, latest_fire_time, run_job
+from nte.scheduling.models import JobRun
+
+CALLS: list[datetime] = []
+
+
+def counting_job(session, *, now):
+    CALLS.append(now)
+    return 7
+
+
+def test_every_registered_job_imports_and_has_a_unique_id():
+    ids = [j.id for j in scheduler.JOBS]
+    assert len(ids) == len(set(ids))
+    for job in scheduler.JOBS:
+        assert callable(job.load())
+        assert job.every_minutes or job.cron
+
+
+def test_latest_fire_time_is_the_same_for_every_process():
+    job = JobSpec("t.interval", "x:y", every_minutes=15)
+    now = datetime(2026, 11, 22, 10, 37, 12, tzinfo=UTC)
+    assert latest_fire_time(job, now) == datetime(2026, 11, 22, 10, 30, tzinfo=UTC)
+    daily = JobSpec("t.cron", "x:y", cron={"hour": "3", "minute": "0"})
+    # 03:00 Europe/London is 03:00 UTC in winter
+    assert latest_fire_time(daily, now) == datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+    summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+    assert latest_fire_time(daily, summer) == datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
+
+
+def test_a_trigger_runs_exactly_once_across_two_schedulers(engine, monkeypatch):
+    monkeypatch.setattr(scheduler, "JOBS", [JobSpec("test.count", f"{__name__}:counting_job", every_minutes=1)])
+    CALLS.clear()
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    when = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
+    results = []
+    barrier = Barrier(2)
+
+    def worker():
+        barrier.wait()
+        results.append(run_job(factory, "test.count", scheduled_for=when, now=when))
+
+    threads = [Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert sorted(results, key=lambda r: r is None) == [7, None]
+        assert len(CALLS) == 1
+        # A restart that reaches the same trigger does not repeat it.
+        assert run_job(factory, "test.count", scheduled_for=when, now=when) is None
+        assert len(CALLS) == 1
+    finally:
+        with factory.begin() as s:
+            s.execute(sa.delete(JobRun).where(JobRun.job_id == "test.count"))
