@@ -95,7 +95,7 @@ def scheduler() -> None:
 
 
 @app.command()
-def migrate(revision: str = "head") -> None:
+def migrate(revision: str = "heads") -> None:
     """Apply database migrations."""
     from nte.schema import upgrade
 

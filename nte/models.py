@@ -1,10 +1,12 @@
-"""Imports every model module so that ``Base.metadata`` is complete (Alembic, tests)."""
+"""Imports every model module so that ``Base.metadata`` is complete (Alembic, tests).
+Each domain adds its line here."""
 
 from nte.audit import models as audit_models  # noqa: F401
 from nte.auth import models as auth_models  # noqa: F401
 from nte.db import Base
 from nte.maps import models as maps_models  # noqa: F401
 from nte.notifications import models as notification_models  # noqa: F401
+from nte.reports import models as report_models  # noqa: F401
 from nte.scheduling import models as scheduling_models  # noqa: F401
 
 metadata = Base.metadata

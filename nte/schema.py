@@ -1,4 +1,7 @@
-"""Programmatic Alembic: upgrade, downgrade and the "at head?" start-up check."""
+"""Programmatic Alembic: upgrade, downgrade and the "at head?" start-up check.
+
+Each domain's migrations are an Alembic branch (``branch_labels=("venues",)`` ...) on top of the
+foundation revision, so the schema is "at head" when every branch head is applied."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)
 
@@ -30,8 +33,10 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+    """Every branch head, sorted and comma-joined."""
+    return ",".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
 
 
 def current_revision(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+    heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) if heads else None
