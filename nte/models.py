@@ -6,6 +6,7 @@ from nte.auth import models as auth_models  # noqa: F401
 from nte.db import Base
 from nte.maps import models as maps_models  # noqa: F401
 from nte.notifications import models as notification_models  # noqa: F401
+from nte.patrols import models as patrol_models  # noqa: F401
 from nte.reports import models as report_models  # noqa: F401
 from nte.scheduling import models as scheduling_models  # noqa: F401
 from nte.venues import models as venue_models  # noqa: F401
