@@ -7,6 +7,7 @@ indexed predicates, row locking, and conversion between Shapely and database geo
 
 from __future__ import annotations
 
+from nte.spatial.bulk import bulk_insert, ewkt_point, reserve_ids
 from nte.spatial.engine import create_spatial_engine, dialect_name, is_postgres
 from nte.spatial.geometry import (
     BNG,
@@ -19,6 +20,7 @@ from nte.spatial.geometry import (
     to_db,
     to_wgs84,
 )
+from nte.spatial.nearest import ScanStats, distances_m, nearest_rows
 from nte.spatial.queries import (
     contains_point,
     lock_rows,
@@ -31,14 +33,20 @@ __all__ = [
     "WGS84",
     "GeometryColumn",
     "area_km2",
+    "bulk_insert",
+    "ScanStats",
     "contains_point",
     "create_spatial_engine",
     "dialect_name",
     "distance_m",
+    "ewkt_point",
+    "distances_m",
     "from_db",
     "is_postgres",
     "lock_rows",
+    "nearest_rows",
     "point_expr",
+    "reserve_ids",
     "to_bng",
     "to_db",
     "to_wgs84",
