@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     tile_url: str = "none"
     tile_attribution: str = ""
 
+    # Scheduler: run every interval job every N seconds instead (staging and the multi-process tests).
+    scheduler_interval_seconds: int | None = None
+
     # Reports and privacy
     report_retention_days: int = 365
     public_suppression_threshold: int = 10

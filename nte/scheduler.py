@@ -83,13 +83,20 @@ def run_job(factory: sessionmaker[Session], job_id: str, *, scheduled_for: datet
     return result
 
 
+def _period_seconds(job: JobSpec) -> int:
+    from nte.config import get_settings
+
+    override = get_settings().scheduler_interval_seconds
+    return override if override else (job.every_minutes or 60) * 60
+
+
 def _trigger(job: JobSpec):
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     if job.cron:
         return CronTrigger(timezone="Europe/London", **job.cron)
-    return IntervalTrigger(minutes=job.every_minutes or 60, start_date=_EPOCH, timezone="UTC")
+    return IntervalTrigger(seconds=_period_seconds(job), start_date=_EPOCH, timezone="UTC")
 
 
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -99,7 +106,7 @@ def latest_fire_time(job: JobSpec, now: datetime) -> datetime:
     """The trigger time this run belongs to: the latest fire time not after ``now``. Two scheduler
     processes (or one restarted) compute the same value, which the JobRun key then de-duplicates."""
     if not job.cron:
-        period = (job.every_minutes or 60) * 60
+        period = _period_seconds(job)
         elapsed = int((now - _EPOCH).total_seconds()) // period * period
         return _EPOCH + timedelta(seconds=elapsed)
     trigger = _trigger(job)
