@@ -55,6 +55,8 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = typer.Option(1, help="Uvicorn worker processes (use the PostGIS database with more than one)"),
+    forwarded_allow_ips: str | None = typer.Option(
+        None, help="Trust X-Forwarded-For from this reverse proxy (e.g. 127.0.0.1); used only by the rate limiter"),
 ) -> None:
     """Check the database, then serve NTE Safe."""
     import uvicorn
@@ -72,7 +74,8 @@ def serve(
         "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
     }}
     uvicorn.run("nte.asgi:app", host=host, port=port, workers=workers, access_log=False, log_config=log_config,
-                proxy_headers=False, server_header=False)
+                proxy_headers=bool(forwarded_allow_ips), forwarded_allow_ips=forwarded_allow_ips,
+                server_header=False)
 
 
 @app.command()
