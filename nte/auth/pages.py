@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from nte.auth import service
 from nte.auth.deps import SESSION_COOKIE, CsrfProtected, CurrentPrincipal, public, signed_in_page
 from nte.auth.models import User
-from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
 from nte.web.templating import render
@@ -45,7 +44,7 @@ def login(
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    settings = get_settings()
+    settings = request.app.state.settings
     now = utcnow()
     try:
         user = service.authenticate(session, email=email, password=password, now=now, settings=settings)
