@@ -45,3 +45,28 @@ def login(client: TestClient, db: Session, user: User) -> str:
     db.flush()
     client.cookies.set(SESSION_COOKIE, new.token)
     return new.record.csrf_token
+
+
+def make_map_report(db: Session, *, lon: float, lat: float, occurred_at: Any, **overrides: Any) -> Any:
+    """A report row for map statistics, its ward assigned from the point as ingestion does."""
+    from nte.maps.grid import points_to_bng
+    from nte.maps.wards import locate
+    from nte.reports.models import Report, ReportCategory
+    from nte.spatial import to_db
+    from shapely.geometry import Point
+
+    ward = locate(db, lon=lon, lat=lat, settings=get_settings())
+    x, y = points_to_bng([lon], [lat])
+    categories = overrides.pop("categories", None) or [overrides.get("main_category", "verbal_harassment")]
+    values: dict[str, Any] = {
+        "source": "public", "status": "accepted", "occurred_at": occurred_at, "time_precision": "exact",
+        "received_hour": occurred_at.replace(minute=0, second=0, microsecond=0), "location_precision": "exact",
+        "geom": to_db(Point(lon, lat)), "easting": float(x[0]), "northing": float(y[0]), "ward_code": ward.code,
+        "borough_code": ward.borough_code, "main_category": categories[0],
+    }
+    values.update(overrides)
+    report = Report(**values)
+    report.categories = [ReportCategory(category=c) for c in categories]
+    db.add(report)
+    db.flush()
+    return report

@@ -28,3 +28,34 @@ class NoWardSet(NotFound):
 
 class InvalidWardFile(Invalid):
     code = "invalid_ward_file"
+
+
+class InvalidMapFilter(Invalid):
+    code = "invalid_filter"
+
+
+class HotspotsUnavailable(Invalid):
+    """Gi* cannot be computed for this selection (too few reports or cells, no variation)."""
+
+    code = "hotspots_unavailable"
+
+
+class UnknownPeriod(Invalid):
+    code = "unknown_period"
+
+    def __init__(self, field: str = "period") -> None:
+        super().__init__("Choose one of the published periods in the list.", field=field)
+
+
+class PatrolAreasUnavailable(NotFound):
+    code = "patrol_areas_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("Patrol areas are not available yet.", field="area")
+
+
+class UnknownPatrolArea(NotFound):
+    code = "unknown_patrol_area"
+
+    def __init__(self) -> None:
+        super().__init__("There is no patrol area with that id.", field="area")

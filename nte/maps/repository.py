@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nte.maps.cache_models import MapCache
+from nte.maps.localtime import local_hour, local_isodow, local_month
 from nte.maps.models import Ward, WardSet
+from nte.reports.models import Report, ReportCategory
 from nte.spatial import contains_point
 
 
@@ -58,3 +65,131 @@ def boroughs(session: Session, *, ward_set_id: int) -> list[tuple[str, str, int]
 
 def deactivate_all(session: Session) -> None:
     session.execute(sa.update(WardSet).values(is_active=False))
+
+
+# --- statistics and hotspots (aggregate by the ward stored at ingestion) ------------------------
+
+
+def report_conditions(
+    *,
+    start: datetime,
+    end: datetime,
+    statuses: Sequence[str],
+    borough_codes: Sequence[str],
+    categories: Sequence[str] = (),
+    sources: Sequence[str] = (),
+    days: Sequence[int] = (),
+    hours: Sequence[int] = (),
+) -> list[Any]:
+    """WHERE conditions for counted reports. Spam is excluded here whatever ``statuses`` says;
+    day/hour filters exclude month-precision records (their time of day is unknown)."""
+    conditions: list[Any] = [
+        Report.status.in_([s for s in statuses if s != "spam"]),
+        Report.status != "spam",
+        Report.occurred_at >= start,
+        Report.occurred_at < end,
+        Report.borough_code.in_(list(borough_codes)),
+    ]
+    if categories:
+        conditions.append(sa.or_(
+            Report.main_category.in_(list(categories)),
+            sa.exists().where(ReportCategory.report_id == Report.id, ReportCategory.category.in_(list(categories))),
+        ))
+    if sources:
+        conditions.append(Report.source.in_(list(sources)))
+    if days or hours:
+        conditions.append(Report.time_precision != "month")
+    if days:
+        conditions.append(local_isodow(Report.occurred_at).in_(list(days)))
+    if hours:
+        conditions.append(local_hour(Report.occurred_at).in_(list(hours)))
+    return conditions
+
+
+def count_by_ward(session: Session, conditions: list[Any]) -> dict[str, int]:
+    rows = session.execute(sa.select(Report.ward_code, sa.func.count()).where(*conditions).group_by(Report.ward_code))
+    return {code: int(n) for code, n in rows}
+
+
+def count_by_ward_month(session: Session, conditions: list[Any]) -> dict[tuple[str, str], int]:
+    month = local_month(Report.occurred_at)
+    rows = session.execute(sa.select(Report.ward_code, month, sa.func.count()).where(*conditions)
+                           .group_by(Report.ward_code, month))
+    return {(code, m): int(n) for code, m, n in rows}
+
+
+def count_month_precision(session: Session, conditions: list[Any]) -> int:
+    return int(session.scalar(sa.select(sa.func.count()).select_from(Report)
+                              .where(*conditions, Report.time_precision == "month")) or 0)
+
+
+def locations_bng(session: Session, conditions: list[Any]) -> list[tuple[float, float, int]]:
+    """Distinct exact EPSG:27700 locations of the counted reports, with how many at each (one query)."""
+    rows = session.execute(
+        sa.select(Report.easting, Report.northing, sa.func.count())
+        .where(*conditions, Report.easting.is_not(None), Report.northing.is_not(None),
+               Report.location_precision == "exact")
+        .group_by(Report.easting, Report.northing)
+    )
+    return [(float(x), float(y), int(n)) for x, y, n in rows]
+
+
+def report_data_version(session: Session) -> str:
+    """Changes whenever a report is added, removed or moderated."""
+    row = session.execute(sa.select(sa.func.count(), sa.func.max(Report.id), sa.func.max(Report.moderated_at),
+                                    sa.func.max(Report.created_at))).one()
+    stamp = lambda v: v.isoformat() if isinstance(v, datetime) else str(v)  # noqa: E731
+    return ":".join(stamp(v) for v in row)
+
+
+def reports_with_ward_mismatch(session: Session, *, ward_set_id: int, borough_codes: Sequence[str],
+                               limit: int = 100) -> list[tuple[int, str, str | None]]:
+    """Reports (exact points) whose stored ward does not contain their point: (id, stored, by geometry)."""
+    ward = sa.orm.aliased(Ward)
+    holder = (sa.select(Ward.code).where(Ward.ward_set_id == ward_set_id, Ward.borough_code.in_(list(borough_codes)),
+                                         sa.func.ST_Intersects(Ward.geom, Report.geom))
+              .order_by(Ward.code).limit(1).scalar_subquery())
+    stored_contains = (sa.select(sa.func.count()).select_from(ward)
+                       .where(ward.ward_set_id == ward_set_id, ward.code == Report.ward_code,
+                              sa.func.ST_Intersects(ward.geom, Report.geom)).scalar_subquery())
+    rows = session.execute(
+        sa.select(Report.id, Report.ward_code, holder)
+        .where(Report.geom.is_not(None), Report.location_precision == "exact",
+               Report.borough_code.in_(list(borough_codes)), stored_contains == 0)
+        .order_by(Report.id).limit(limit)
+    )
+    return [(int(i), str(code), found) for i, code, found in rows]
+
+
+def get_cache(session: Session, key: str) -> MapCache | None:
+    return session.scalar(sa.select(MapCache).where(MapCache.key == key))
+
+
+def put_cache(session: Session, *, key: str, kind: str, label: str, data_version: str, content_type: str,
+              body: bytes, now: datetime) -> MapCache:
+    """Insert or replace one cache entry; a concurrent insert of the same key by another worker wins quietly."""
+    entry = get_cache(session, key)
+    if entry is not None:
+        entry.data_version, entry.content_type, entry.body, entry.created_at = data_version, content_type, body, now
+        entry.label = label
+        session.flush()
+        return entry
+    entry = MapCache(key=key, kind=kind, label=label[:120], data_version=data_version[:120],
+                     content_type=content_type, body=body, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(entry)
+    except sa.exc.IntegrityError:
+        found = get_cache(session, key)
+        assert found is not None
+        return found
+    return entry
+
+
+def list_cache(session: Session, *, kind: str) -> list[MapCache]:
+    return list(session.scalars(sa.select(MapCache).where(MapCache.kind == kind).order_by(MapCache.label)))
+
+
+def delete_cache_older_than(session: Session, *, kind: str, before: datetime) -> int:
+    result = session.execute(sa.delete(MapCache).where(MapCache.kind == kind, MapCache.created_at < before))
+    return int(result.rowcount or 0)

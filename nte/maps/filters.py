@@ -1,0 +1,228 @@
+"""The filter behind every ward statistic and hotspot map, parsed from query parameters.
+
+Pure: no database. Dates are London calendar dates (``date_to`` inclusive) and become UTC
+instants at London midnight; hours and days of the week are London wall-clock time. An hour band
+``18-06`` crosses midnight (18:00 to 05:59). Spam is never counted, whatever is asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from nte.maps.exceptions import InvalidMapFilter
+from nte.reports.models import REPORT_SOURCES
+
+LONDON = ZoneInfo("Europe/London")
+#: Statuses an officer may count. Spam is not one of them, ever.
+COUNTABLE_STATUSES = ("new", "accepted", "duplicate")
+#: Default: moderated and not yet moderated reports (so recent weeks are not missing while the
+#: moderation queue is worked through); duplicates would count one incident twice.
+DEFAULT_STATUSES = ("accepted", "new")
+MAX_RANGE_DAYS = 366 * 5
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_HOUR_BAND = re.compile(r"^\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*$")
+_CATEGORY = re.compile(r"^[a-z0-9_\-]{1,40}$")
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The UTC instant of 00:00 London time on ``day``."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+def london_today(now: datetime) -> date:
+    return now.astimezone(LONDON).date()
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class HourBand:
+    """London wall-clock hours ``start`` (inclusive) to ``end`` (exclusive); start > end crosses midnight."""
+
+    start: int
+    end: int
+
+    def hours(self) -> list[int]:
+        if self.start < self.end:
+            return list(range(self.start, self.end))
+        return list(range(self.start, 24)) + list(range(0, self.end))
+
+    def label(self) -> str:
+        return f"{self.start:02d}:00-{self.end:02d}:00"
+
+
+@dataclass(frozen=True)
+class MapFilter:
+    date_from: date
+    date_to: date  # inclusive
+    categories: tuple[str, ...] = ()
+    days: tuple[int, ...] = ()  # ISO weekdays 1..7
+    hour_bands: tuple[HourBand, ...] = ()
+    sources: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
+    borough: str | None = None
+
+    @property
+    def start_utc(self) -> datetime:
+        return local_midnight_utc(self.date_from)
+
+    @property
+    def end_utc(self) -> datetime:
+        return local_midnight_utc(self.date_to + timedelta(days=1))
+
+    @property
+    def n_days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    @property
+    def uses_time_of_day(self) -> bool:
+        return bool(self.days or self.hour_bands)
+
+    def previous(self) -> MapFilter:
+        """The same filter over the equal period just before this one."""
+        length = timedelta(days=self.n_days)
+        return MapFilter(self.date_from - length, self.date_from - timedelta(days=1), self.categories, self.days,
+                         self.hour_bands, self.sources, self.statuses, self.borough)
+
+    def hours(self) -> list[int]:
+        return sorted({h for band in self.hour_bands for h in band.hours()})
+
+    def months(self) -> list[str]:
+        out, month = [], date(self.date_from.year, self.date_from.month, 1)
+        while month <= self.date_to:
+            out.append(f"{month:%Y-%m}")
+            month = add_months(month, 1)
+        return out
+
+    def to_params(self) -> dict[str, str]:
+        """Query parameters that parse back to this filter."""
+        params = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
+        if self.categories:
+            params["category"] = ",".join(self.categories)
+        if self.days:
+            params["day"] = ",".join(str(d) for d in self.days)
+        if self.hour_bands:
+            params["hours"] = ",".join(f"{b.start:02d}-{b.end:02d}" for b in self.hour_bands)
+        if self.sources:
+            params["source"] = ",".join(self.sources)
+        if self.statuses != DEFAULT_STATUSES:
+            params["status"] = ",".join(self.statuses)
+        if self.borough:
+            params["borough"] = self.borough
+        return params
+
+    def cache_key(self, *extra: object) -> str:
+        raw = json.dumps([self.to_params(), [str(e) for e in extra]], sort_keys=True)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def describe(self) -> str:
+        parts = [f"{self.date_from:%d %b %Y} to {self.date_to:%d %b %Y}"]
+        if self.categories:
+            parts.append("categories " + ", ".join(self.categories))
+        if self.days:
+            parts.append(", ".join(DAY_NAMES[d - 1] for d in self.days))
+        if self.hour_bands:
+            parts.append("hours " + ", ".join(b.label() for b in self.hour_bands))
+        if self.sources:
+            parts.append("source " + ", ".join(self.sources))
+        parts.append("status " + ", ".join(self.statuses))
+        return "; ".join(parts)
+
+
+def _split(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    items: Iterable[str] = [value] if isinstance(value, str) else value
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+def _parse_date(value: str | None, name: str) -> date | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidMapFilter(f"{name!r} must be a date like 2026-01-31.", field=name) from None
+
+
+def default_range(now: datetime) -> tuple[date, date]:
+    """The last twelve full London calendar months."""
+    first_this_month = london_today(now).replace(day=1)
+    return add_months(first_this_month, -12), first_this_month - timedelta(days=1)
+
+
+def parse_hour_band(text: str, name: str = "hours") -> HourBand:
+    match = _HOUR_BAND.match(text)
+    if not match:
+        raise InvalidMapFilter(f"{name!r} must be an hour band like 18-06 or 18:00-06:00.", field=name)
+    start, end = int(match.group(1)), int(match.group(2))
+    if not (0 <= start <= 23 and 0 <= end <= 24) or start == end % 24:
+        raise InvalidMapFilter(f"{name!r}: hours run from 0 to 23 and the band cannot be empty.", field=name)
+    return HourBand(start, end % 24)
+
+
+def parse_filter(
+    *,
+    now: datetime,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    category: str | Sequence[str] | None = None,
+    day: str | Sequence[str] | None = None,
+    hours: str | Sequence[str] | None = None,
+    source: str | Sequence[str] | None = None,
+    status: str | Sequence[str] | None = None,
+    borough: str | None = None,
+    boroughs: Sequence[str] = (),
+) -> MapFilter:
+    default_from, default_to = default_range(now)
+    start = _parse_date(date_from, "from") or default_from
+    end = _parse_date(date_to, "to") or (default_to if date_from is None else london_today(now))
+    if end < start:
+        raise InvalidMapFilter("'to' must be on or after 'from'.", field="to")
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        raise InvalidMapFilter(f"Choose a period of at most {MAX_RANGE_DAYS} days.", field="from")
+
+    categories = sorted(set(_split(category)))
+    for cat in categories:
+        if not _CATEGORY.match(cat):
+            raise InvalidMapFilter(f"Unknown category {cat[:40]!r}.", field="category")
+
+    days: set[int] = set()
+    for item in _split(day):
+        if item[:3].title() in DAY_NAMES:
+            days.add(DAY_NAMES.index(item[:3].title()) + 1)
+        elif item.isdigit() and 1 <= int(item) <= 7:
+            days.add(int(item))
+        else:
+            raise InvalidMapFilter("'day' must be days of the week, 1 (Monday) to 7 (Sunday).", field="day")
+
+    bands = tuple(sorted({parse_hour_band(item) for item in _split(hours)}, key=lambda b: (b.start, b.end)))
+
+    sources = sorted(set(_split(source)))
+    for src in sources:
+        if src not in REPORT_SOURCES:
+            raise InvalidMapFilter(f"'source' must be one of {', '.join(REPORT_SOURCES)}.", field="source")
+
+    statuses = tuple(sorted(set(_split(status)))) or DEFAULT_STATUSES
+    for st in statuses:
+        if st not in COUNTABLE_STATUSES:
+            raise InvalidMapFilter(
+                f"'status' must be one of {', '.join(COUNTABLE_STATUSES)} (spam is never counted).", field="status")
+
+    if borough is not None and borough.strip():
+        borough = borough.strip()
+        if borough not in boroughs:
+            raise InvalidMapFilter("That borough is not served here.", field="borough")
+    else:
+        borough = None
+    return MapFilter(start, end, tuple(categories), tuple(sorted(days)), bands, tuple(sources),
+                     tuple(sorted(statuses)), borough)
