@@ -77,8 +77,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_report_category_category'), ['category'], unique=False)
 
 
+    op.create_table('report_ward_update',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ward_code', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('posted_at', nte.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('author_user_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['author_user_id'], ['user_account.id'], name=op.f('fk_report_ward_update_author_user_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_ward_update'))
+    )
+    with op.batch_alter_table('report_ward_update', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_ward_update_posted_at'), ['posted_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_ward_update_ward_code'), ['ward_code'], unique=False)
+
+    op.create_table('report_import',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('file_format', sa.String(length=20), nullable=False),
+    sa.Column('started_at', nte.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', nte.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('rows_read', sa.Integer(), nullable=False),
+    sa.Column('inserted', sa.Integer(), nullable=False),
+    sa.Column('already_present', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.Column('actor_label', sa.String(length=254), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_import'))
+    )
+
+
 
 def downgrade() -> None:
+    op.drop_table('report_import')
+    with op.batch_alter_table('report_ward_update', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_ward_update_ward_code'))
+        batch_op.drop_index(batch_op.f('ix_report_ward_update_posted_at'))
+
+    op.drop_table('report_ward_update')
     with op.batch_alter_table('report_category', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_category_category'))
 

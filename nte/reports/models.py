@@ -71,3 +71,35 @@ class ReportCategory(Base):
 
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("report.id", ondelete="CASCADE"), primary_key=True)
     category: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
+
+
+class WardUpdate(Base):
+    """"You said, we did": what the council did in a ward, posted by an officer. Reporters see the
+    updates for their report's ward on the status page (by receipt code)."""
+
+    __tablename__ = "report_ward_update"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_code: Mapped[str] = mapped_column(sa.String(20), index=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    body: Mapped[str] = mapped_column(sa.Text)
+    posted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    author_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+
+
+class ReportImport(Base):
+    """One import run (CLI or upload): its file, format and summary. ``report.import_batch_id``
+    points here. Rows are committed in batches; a re-run skips what earlier runs stored."""
+
+    __tablename__ = "report_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    file_format: Mapped[str] = mapped_column(sa.String(20))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    rows_read: Mapped[int] = mapped_column(default=0)
+    inserted: Mapped[int] = mapped_column(default=0)
+    already_present: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    actor_label: Mapped[str] = mapped_column(sa.String(254), default="cli")

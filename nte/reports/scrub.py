@@ -1,0 +1,39 @@
+"""Remove e-mail addresses and phone numbers from free text before it is stored.
+
+Pure functions. Over-removal (an odd number that looks like a phone) is preferred to keeping a
+contact detail: the text is only context for officers."""
+
+from __future__ import annotations
+
+import re
+
+EMAIL_MARK = "[email removed]"
+PHONE_MARK = "[phone removed]"
+
+_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# "jane at example dot com", "jane (at) example [dot] co [dot] uk", "jane[at]example.com"
+_AT = r"(?:\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*|\s+at\s+|\s*@\s*)"
+_DOT = r"(?:\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*|\s+dot\s+|\s*\.\s*)"
+_OBFUSCATED_EMAIL = re.compile(
+    rf"\b[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}(?:com|org|net|edu|gov|info|io|me|uk|co|ac|de|fr|es|pl|tr|ie|eu|app|mail)\b",
+    re.IGNORECASE | re.UNICODE,
+)
+# A run of 9-15 digits, optionally starting with + or 00, separated by spaces, dots, dashes or
+# brackets: 07700 900123, +44 (0)20 7946 0018, 0044 7700-900-123, +1 212.555.0100, +33 1 23 45 67 89.
+_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d(?:[\s().-]{0,3}\d){8,16}\)?(?!\w)")
+
+
+def _digits(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
+
+
+def scrub(text: str) -> str:
+    """Text with e-mail addresses (plain and spelt out) and phone numbers replaced by markers."""
+    text = _EMAIL.sub(EMAIL_MARK, text)
+    text = _OBFUSCATED_EMAIL.sub(EMAIL_MARK, text)
+
+    def phone(match: re.Match[str]) -> str:
+        found = match.group(0)
+        return PHONE_MARK if 9 <= _digits(found) <= 15 else found
+
+    return _PHONE.sub(phone, text)
