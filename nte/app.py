@@ -29,6 +29,9 @@ ROUTER_MODULES = [
     "nte.auth.pages",
     "nte.maps.router",
     "nte.notifications.pages",
+    "nte.audit.pages",
+    "nte.venues.router",
+    "nte.venues.pages",
 ]
 
 #: Larger body limits for upload routes (path prefix -> bytes); domains add theirs.

@@ -179,3 +179,11 @@ def test_cli_creates_users_and_tokens(engine, monkeypatch):
         with Session(engine) as s, s.begin():
             s.execute(sa.delete(User).where(User.email == email))
         get_settings.cache_clear()
+
+
+def test_admins_read_the_audit_log(client, db):
+    admin = make_user(db, role="admin")
+    make_user(db, role="officer", actor=admin)
+    login(client, db, admin)
+    r = client.get("/admin/audit", params={"action": "user."})
+    assert r.status_code == 200 and "user.create" in r.text and admin.email in r.text
