@@ -1,0 +1,175 @@
+"""Every query of the safe-space domain. Spatial SQL comes from ``nte.spatial``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nte.auth.models import User
+from nte.safespaces.models import SafeSpace, SafeSpaceProposal
+from nte.spatial import ScanStats, nearest_rows, within_bbox
+from nte.venues.models import Venue
+
+#: A venue in these states no longer lends its identity to a public safe space.
+HIDDEN_VENUE_STATUSES = ("rejected", "withdrawn")
+
+
+def get(session: Session, space_id: int) -> SafeSpace | None:
+    return session.get(SafeSpace, space_id)
+
+
+def get_venue(session: Session, venue_id: int) -> Venue | None:
+    return session.get(Venue, venue_id)
+
+
+def space_for_venue(session: Session, venue_id: int) -> SafeSpace | None:
+    return session.scalar(sa.select(SafeSpace).where(SafeSpace.venue_id == venue_id))
+
+
+def by_external_ids(session: Session, external_ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    ids = list(external_ids)
+    for start in range(0, len(ids), 500):
+        found.update(session.scalars(sa.select(SafeSpace.external_id)
+                                     .where(SafeSpace.external_id.in_(ids[start:start + 500]))))
+    return found
+
+
+def _point_columns(geom: Any) -> list[Any]:
+    return [sa.func.ST_X(geom).label("lon"), sa.func.ST_Y(geom).label("lat")]
+
+
+def list_spaces(
+    session: Session, *, status: str | None = None, owner_user_id: int | None = None,
+    manager_user_id: int | None = None, limit: int = 1000,
+) -> list[tuple[SafeSpace, Venue | None]]:
+    stmt = (sa.select(SafeSpace, Venue).outerjoin(Venue, Venue.id == SafeSpace.venue_id)
+            .order_by(sa.func.coalesce(SafeSpace.name, Venue.name), SafeSpace.id).limit(limit))
+    if status:
+        stmt = stmt.where(SafeSpace.status == status)
+    owners = []
+    if owner_user_id is not None:
+        owners.append(SafeSpace.owner_user_id == owner_user_id)
+    if manager_user_id is not None:
+        owners.append(Venue.manager_user_id == manager_user_id)
+    if owners:
+        stmt = stmt.where(sa.or_(*owners))
+    return [(s, v) for s, v in session.execute(stmt).all()]
+
+
+def point_of(session: Session, space: SafeSpace) -> tuple[float, float] | None:
+    """(lon, lat) of the space: its own point, or its venue's."""
+    if space.venue_id is not None:
+        row = session.execute(sa.select(*_point_columns(Venue.geom)).where(Venue.id == space.venue_id)).one_or_none()
+    else:
+        row = session.execute(sa.select(*_point_columns(SafeSpace.geom)).where(SafeSpace.id == space.id)).one_or_none()
+    return (float(row.lon), float(row.lat)) if row is not None and row.lon is not None else None
+
+
+# --- public rows (nearest, GeoJSON) -------------------------------------------------------------
+
+_PUBLIC_COLUMNS = (
+    SafeSpace.id, SafeSpace.kind, SafeSpace.phone, SafeSpace.access_note, SafeSpace.help_offered,
+    SafeSpace.codewords, SafeSpace.step_free, SafeSpace.languages, SafeSpace.hours,
+    SafeSpace.hours_confirmed_date, SafeSpace.status, SafeSpace.is_example,
+)
+
+
+def _own_select() -> sa.Select[Any]:
+    return sa.select(*_PUBLIC_COLUMNS, SafeSpace.name.label("name"), SafeSpace.address.label("address"),
+                     SafeSpace.postcode.label("postcode"), *_point_columns(SafeSpace.geom)).where(
+        SafeSpace.venue_id.is_(None), SafeSpace.status != "withdrawn")
+
+
+def _venue_select() -> sa.Select[Any]:
+    return (sa.select(*_PUBLIC_COLUMNS, Venue.name.label("name"), Venue.address.label("address"),
+                      Venue.postcode.label("postcode"), *_point_columns(Venue.geom))
+            .join(Venue, Venue.id == SafeSpace.venue_id)
+            .where(SafeSpace.status != "withdrawn", Venue.status.not_in(HIDDEN_VENUE_STATUSES)))
+
+
+def public_rows_by_ids(session: Session, *, space_ids: Sequence[int], venue_ids: Sequence[int]) -> list[Any]:
+    """Public rows of the given safe spaces (own location) and of the safe spaces at the given
+    venues; withdrawn spaces and hidden venues are left out."""
+    rows: list[Any] = []
+    if space_ids:
+        rows.extend(session.execute(_own_select().where(SafeSpace.id.in_(list(space_ids)))).all())
+    if venue_ids:
+        rows.extend(session.execute(_venue_select().where(SafeSpace.venue_id.in_(list(venue_ids)))).all())
+    return rows
+
+
+def public_rows(session: Session, *, bbox: tuple[float, float, float, float] | None = None) -> list[Any]:
+    own, venue = _own_select(), _venue_select()
+    if bbox is not None:
+        own = own.where(within_bbox(session, SafeSpace.geom, *bbox))
+        venue = venue.where(within_bbox(session, Venue.geom, *bbox))
+    return [*session.execute(own.order_by(SafeSpace.id)).all(), *session.execute(venue.order_by(SafeSpace.id)).all()]
+
+
+def any_venue_linked(session: Session) -> bool:
+    return session.scalar(sa.select(SafeSpace.id).where(SafeSpace.venue_id.is_not(None)).limit(1)) is not None
+
+
+def nearest_space_keys(session: Session, lon: float, lat: float, *, max_distance_m: float,
+                       stats: ScanStats) -> Iterator[tuple[int, float]]:
+    """Safe spaces with their own location, nearest first (spatial index)."""
+    return nearest_rows(session, SafeSpace.geom, lon, lat, max_distance_m=max_distance_m, stats=stats)
+
+
+def nearest_venue_keys(session: Session, lon: float, lat: float, *, max_distance_m: float,
+                       stats: ScanStats) -> Iterator[tuple[int, float]]:
+    """Venues nearest first (spatial index); the caller keeps those that are safe spaces."""
+    return nearest_rows(session, Venue.geom, lon, lat, max_distance_m=max_distance_m, stats=stats)
+
+
+# --- owners, reminders ------------------------------------------------------------------------------
+
+def venue_manager_id(session: Session, venue_id: int) -> int | None:
+    return session.scalar(sa.select(Venue.manager_user_id).where(Venue.id == venue_id))
+
+
+def users_by_ids(session: Session, user_ids: Sequence[int]) -> list[User]:
+    if not user_ids:
+        return []
+    return list(session.scalars(sa.select(User).where(User.id.in_(list(user_ids)), User.is_active.is_(True))))
+
+
+def active_officers(session: Session) -> list[User]:
+    return list(session.scalars(sa.select(User).where(User.role == "officer", User.is_active.is_(True))
+                                .order_by(User.id)))
+
+
+def confirmed_on_or_before(session: Session, *, on_or_before: date) -> list[tuple[SafeSpace, Venue | None]]:
+    """Spaces (not withdrawn) with hours confirmed on or before a date."""
+    stmt = (sa.select(SafeSpace, Venue).outerjoin(Venue, Venue.id == SafeSpace.venue_id)
+            .where(SafeSpace.status != "withdrawn", SafeSpace.hours.is_not(None),
+                   SafeSpace.hours_confirmed_date.is_not(None),
+                   SafeSpace.hours_confirmed_date <= on_or_before)
+            .order_by(SafeSpace.id))
+    return [(s, v) for s, v in session.execute(stmt).all()]
+
+
+# --- proposals -----------------------------------------------------------------------------------
+
+def get_proposal(session: Session, proposal_id: int) -> SafeSpaceProposal | None:
+    return session.get(SafeSpaceProposal, proposal_id)
+
+
+def list_proposals(session: Session, *, status: str | None = "pending", space_id: int | None = None,
+                   limit: int = 200) -> list[SafeSpaceProposal]:
+    stmt = sa.select(SafeSpaceProposal).order_by(SafeSpaceProposal.created_at, SafeSpaceProposal.id).limit(limit)
+    if status:
+        stmt = stmt.where(SafeSpaceProposal.status == status)
+    if space_id is not None:
+        stmt = stmt.where(SafeSpaceProposal.safe_space_id == space_id)
+    return list(session.scalars(stmt))
+
+
+def count_proposals(session: Session, *, status: str = "pending") -> int:
+    return int(session.scalar(sa.select(sa.func.count()).select_from(SafeSpaceProposal)
+                              .where(SafeSpaceProposal.status == status)) or 0)
