@@ -30,9 +30,15 @@ app.add_typer(wards_app, name="wards")
 app.add_typer(jobs_app, name="jobs")
 
 #: Domain command groups: module with ``app`` (a typer.Typer) and ``NAME``.
-CLI_MODULES: list[str] = []
+CLI_MODULES: list[str] = [
+    "nte.venues.cli",
+    "nte.safespaces.cli",
+]
 #: Demo loaders: "module:function" called with (session, console) after wards and users exist.
-DEMO_LOADERS: list[str] = []
+DEMO_LOADERS: list[str] = [
+    "nte.venues.demo:load_examples",
+    "nte.safespaces.demo:load_examples",
+]
 
 
 def _factory():

@@ -43,6 +43,27 @@ class JobSpec:
 JOBS: list[JobSpec] = [
     JobSpec("notifications.deliver", "nte.notifications.jobs:deliver_outbox", every_minutes=1,
             description="Send queued e-mail through SMTP"),
+    JobSpec("venues.renewal_reminders", "nte.venues.jobs:renewal_reminders", cron={"hour": "9", "minute": "0"},
+            description="Charter renewal reminders 60, 30 and 7 days ahead"),
+    JobSpec("venues.lapse_expired", "nte.venues.jobs:lapse_expired", cron={"hour": "0", "minute": "20"},
+            description="Lapse verified venues past their renewal date"),
+    JobSpec("patrols.materialise_shifts", "nte.patrols.jobs:materialise_shifts", cron={"hour": "2", "minute": "15"},
+            description="Create patrol shifts from series over the rolling 8-week window"),
+    JobSpec("patrols.waitlist_expiry", "nte.patrols.jobs:waitlist_expiry", every_minutes=5,
+            description="Pass unconfirmed waitlist offers to the next volunteer"),
+    JobSpec("patrols.shift_reminders", "nte.patrols.jobs:shift_reminders", every_minutes=10,
+            description="Patrol reminders at T-24 h and T-2 h"),
+    JobSpec("patrols.staffing_alerts", "nte.patrols.jobs:staffing_alerts", every_minutes=30,
+            description="T-48 h understaffed patrol alerts and invitations"),
+    JobSpec("patrols.lone_worker", "nte.patrols.jobs:lone_worker_alerts", every_minutes=5,
+            description="Alert coordinators when a volunteer is not home safe 30 min after a patrol"),
+    JobSpec("patrols.record_expiry", "nte.patrols.jobs:record_expiry_reminders", cron={"hour": "8", "minute": "0"},
+            description="Vetting/training expiry reminders 30 and 7 days ahead"),
+    JobSpec("maps.rebuild_public", "nte.maps.jobs:rebuild_public_maps", cron={"hour": "3", "minute": "15"},
+            description="Publish the public ward maps of newly closed periods"),
+    JobSpec("safespaces.reconfirm_reminders", "nte.safespaces.jobs:reconfirm_reminders",
+            cron={"hour": "10", "minute": "0"},
+            description="Ask owners/officers to re-confirm safe-space hours before they go stale"),
 ]
 
 

@@ -70,3 +70,43 @@ def make_map_report(db: Session, *, lon: float, lat: float, occurred_at: Any, **
     db.add(report)
     db.flush()
     return report
+
+
+# --- venues ----------------------------------------------------------------------------------------
+
+SOHO = (-0.1337, 51.5133)  # Westminster (served)
+
+
+def venue_form(**overrides: Any) -> dict[str, Any]:
+    """A complete, valid charter sign-up (form field names)."""
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "name": f"The Test Arms {n}", "venue_type": "pub", "address": f"{n} Greek Street, London",
+        "postcode": "W1D 4DQ", "licence_number": "", "lon": str(SOHO[0]), "lat": str(SOHO[1]),
+        "contact_email": f"venue{n}@example.org", "contact_phone": "020 7946 0000",
+        "champion_name": "Sam Champion", "champion_role": "Duty manager", "manager_name": "Alex Manager",
+        "password": PASSWORD, "password_confirm": PASSWORD,
+    }
+    for i in range(1, 8):
+        values[f"pledge_{i}_status"] = "met"
+        values[f"pledge_{i}_how"] = f"How we meet pledge {i}"
+    values.update(overrides)
+    return values
+
+
+def make_venue(db: Session, *, status: str = "submitted", now: Any = None, **overrides: Any):
+    """A venue signed up through the service (with its manager), moved to ``status``."""
+    from nte.venues import service as venue_service
+
+    now = now or utcnow()
+    result = venue_service.sign_charter(db, raw=venue_form(**overrides), settings=get_settings(), now=now)
+    venue = result.venue
+    assert venue is not None
+    officer = None
+    path = {"verified": ["verify"], "rejected": ["reject"], "lapsed": ["verify", "lapse"],
+            "withdrawn": ["verify", "withdraw"]}.get(status, [])
+    for action in path:
+        officer = officer or make_user(db, role="officer")
+        venue_service.change_status(db, actor=officer, venue=venue, action=action, reason="test", now=now)
+    db.flush()
+    return venue

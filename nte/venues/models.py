@@ -51,7 +51,8 @@ class Venue(Base):
     status: Mapped[str] = mapped_column(sa.String(12), default="submitted", index=True)
     status_reason: Mapped[str | None] = mapped_column(sa.String(500))
     manager_user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
     renewal_date: Mapped[date | None] = mapped_column(index=True)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
@@ -62,7 +63,8 @@ class Venue(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     pledges: Mapped[list[VenuePledge]] = relationship(
-        cascade="all, delete-orphan", order_by="VenuePledge.number", lazy="selectin")
+        cascade="all, delete-orphan", order_by="VenuePledge.number", lazy="selectin"
+    )
 
 
 class VenuePledge(Base):
@@ -110,8 +112,7 @@ class VenueEvidence(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venue.id", ondelete="CASCADE"), index=True)
     training_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue_training.id", ondelete="SET NULL"))
-    accreditation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("venue_accreditation.id", ondelete="SET NULL"))
+    accreditation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue_accreditation.id", ondelete="SET NULL"))
     stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
     original_name: Mapped[str] = mapped_column(sa.String(200))
     content_type: Mapped[str] = mapped_column(sa.String(40))

@@ -1,0 +1,61 @@
+"""Venue domain errors (subclasses of the shared hierarchy: one handler renders them all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nte.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+class VenueInvalid(Invalid):
+    """One or more fields are wrong. ``errors`` maps every wrong field to its message, so a form can
+    show them all at once; ``field``/``detail`` are the first one."""
+
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first = next(iter(errors))
+        super().__init__(errors[first], field=first)
+        self.errors = errors
+
+    def body(self) -> dict[str, Any]:
+        body = super().body()
+        body["fields"] = [{"field": f, "detail": d} for f, d in self.errors.items()]
+        return body
+
+
+class VenueNotFound(NotFound):
+    code = "venue_not_found"
+
+    def __init__(self, field: str = "venue_id") -> None:
+        super().__init__("There is no such venue.", field=field)
+
+
+class NotYourVenue(Forbidden):
+    code = "not_your_venue"
+
+    def __init__(self) -> None:
+        super().__init__("You can only see and change the venue you manage.", field="venue_id")
+
+
+class TransitionRefused(Conflict):
+    code = "transition_refused"
+
+    def __init__(self, current: str, action: str, target: str | None) -> None:
+        super().__init__(
+            f"A {current} venue cannot be {_past(action)}: the transition {current} -> "
+            f"{target or _past(action)} is not allowed.",
+            field="action",
+        )
+        self.current = current
+        self.action = action
+
+
+def _past(action: str) -> str:
+    return {
+        "verify": "verified",
+        "reject": "rejected",
+        "lapse": "lapsed",
+        "withdraw": "withdrawn",
+        "renew": "renewed",
+    }.get(action, action)

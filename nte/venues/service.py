@@ -1,0 +1,1284 @@
+"""The charter register's rules: sign-up (with duplicate detection), the venue portal, officer
+verification (a state machine), flags, exports, the public directory and its cached GeoJSON.
+
+Never commits (the caller owns the transaction); validates everything before the first write."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from shapely.geometry import Point
+from sqlalchemy.orm import Session
+
+from nte.audit import service as audit
+from nte.auth import repository as auth_repo
+from nte.auth import service as auth_service
+from nte.auth.models import Role, User
+from nte.config import Settings
+from nte.errors import Invalid, NTEError, TooLarge, UnsupportedMediaType
+from nte.maps import wards as wards_service
+from nte.notifications import service as outbox
+from nte.spatial import distance_m, from_db, to_db
+from nte.venues import repository as repo
+from nte.venues.exceptions import TransitionRefused, VenueInvalid, VenueNotFound
+from nte.venues.models import (
+    SCHEMES,
+    SPOT_CHECK_OUTCOMES,
+    TRAINING_TYPES,
+    VENUE_STATUSES,
+    VENUE_TYPES,
+    Venue,
+    VenueAccreditation,
+    VenueDuplicate,
+    VenueEvidence,
+    VenuePledge,
+    VenueSpotCheck,
+    VenueTraining,
+)
+
+LONDON = ZoneInfo("Europe/London")
+
+#: The Mayor of London's Women's Night Safety Charter, as signatories list the pledges.
+PLEDGES = (
+    "Nominate a champion who actively promotes women's night safety.",
+    "Show staff and customers that the organisation takes women's safety at night seriously, "
+    "for example through a communications campaign.",
+    "Remind customers and staff what to do if they experience harassment when working, going out or travelling.",
+    "Encourage reporting by victims and bystanders.",
+    "Train staff so that all women who report are believed.",
+    "Train staff so that all reports are recorded and responded to.",
+    "Design public spaces and workplaces to make them safer for women at night.",
+)
+VENUE_TYPE_LABELS = {
+    "pub": "Pub",
+    "bar": "Bar",
+    "nightclub": "Nightclub",
+    "late_night_food": "Late-night food",
+    "hotel": "Hotel",
+    "theatre": "Theatre or venue",
+    "other": "Other",
+}
+TRAINING_TYPE_LABELS = {"wave": "WAVE", "ask_for_angela": "Ask for Angela", "bystander": "Bystander", "other": "Other"}
+SCHEME_LABELS = {
+    "night_haven": "Night Haven (Westminster)",
+    "safety_thirst": "Safety Thirst (City of London)",
+    "hackney_nights": "Hackney Nights",
+    "best_bar_none": "Best Bar None",
+    "other": "Other scheme",
+}
+STATUS_LABELS = {
+    "submitted": "Submitted",
+    "verified": "Verified",
+    "rejected": "Rejected",
+    "lapsed": "Lapsed",
+    "withdrawn": "Withdrawn",
+}
+OUTCOME_LABELS = {"pass": "Pass", "advice": "Pass with advice", "fail": "Fail"}
+FLAG_LABELS = {
+    "pledge_overdue": "A pledge is not yet met and its target date has passed",
+    "angela_untrained": "Ask for Angela posters without WAVE or Ask for Angela training in the last 12 months",
+    "accreditation_expiring": "An accreditation expires within 30 days",
+    "possible_duplicate": "Possible duplicate of another sign-up",
+}
+
+#: status -> {action: new status}. Anything else is refused with 409.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "submitted": {"verify": "verified", "reject": "rejected"},
+    "verified": {"lapse": "lapsed", "withdraw": "withdrawn", "renew": "verified"},
+    "lapsed": {"renew": "verified"},
+    "rejected": {},
+    "withdrawn": {},
+}
+ACTIONS = ("verify", "reject", "lapse", "withdraw", "renew")
+DUPLICATE_RADIUS_M = 50.0
+REMINDER_DAYS = (60, 30, 7)
+ANGELA_TRAINING = ("wave", "ask_for_angela")
+
+POSTCODE_RE = re.compile(
+    r"^(GIR0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]([0-9]|[ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW])[0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+PHONE_STRIP_RE = re.compile(r"[\s().-]")
+LICENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/ .-]{2,39}$")
+UPLOAD_TYPES = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+)
+
+
+def london_today(now: datetime) -> date:
+    return now.astimezone(LONDON).date()
+
+
+def add_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def touch(venue: Venue, now: datetime) -> None:
+    """Every change to a venue (or anything shown with it) bumps ``updated_at``: the public cache key."""
+    venue.updated_at = now
+
+
+# --- validation ------------------------------------------------------------------------------------
+
+
+def normalise_postcode(value: str) -> str | None:
+    compact = re.sub(r"\s+", "", (value or "").upper())
+    if not POSTCODE_RE.match(compact):
+        return None
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def normalise_phone(value: str) -> str | None:
+    """UK numbers: 0xxxxxxxxxx (10-11 digits) or +44 / 0044 followed by 9-10 digits; stored as +44..."""
+    compact = PHONE_STRIP_RE.sub("", value or "")
+    if compact.startswith("0044"):
+        compact = "+44" + compact[4:]
+    if compact.startswith("+44"):
+        rest = compact[3:]
+        if rest.startswith("0"):
+            rest = rest[1:]  # +44 (0)20 ...
+    elif compact.startswith("0"):
+        rest = compact[1:]
+    else:
+        return None
+    if not rest.isdigit() or not 9 <= len(rest) <= 10 or rest[0] not in "123578":
+        return None
+    return "+44" + rest
+
+
+def licence_key(value: str) -> str:
+    return re.sub(r"[\s./-]", "", value.upper())
+
+
+def name_key(value: str) -> str:
+    return " ".join(value.lower().split())
+
+
+class _Errors(dict[str, str]):
+    def text(self, raw: Mapping[str, Any], name: str, label: str, *, max_len: int, required: bool = True) -> str:
+        value = raw.get(name)
+        value = "" if value is None else str(value).strip()
+        if required and not value:
+            self[name] = f"Enter {label}."
+        elif len(value) > max_len:
+            self[name] = f"{label[0].upper()}{label[1:]} must be {max_len} characters or fewer."
+        return value
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise VenueInvalid(dict(self))
+
+
+def _parse_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _bool(value: Any) -> bool:
+    return str(value).strip().lower() in ("1", "true", "on", "yes")
+
+
+@dataclass
+class CleanDetails:
+    name: str
+    venue_type: str
+    address: str
+    postcode: str
+    licence_number: str | None
+    lon: float
+    lat: float
+    ward_code: str
+    borough_code: str
+    contact_email: str
+    contact_phone: str
+    champion_name: str
+    champion_role: str
+    ask_for_angela: bool
+
+
+def _clean_details(
+    session: Session, raw: Mapping[str, Any], *, settings: Settings, errors: _Errors
+) -> CleanDetails | None:
+    name = errors.text(raw, "name", "the venue's name", max_len=200)
+    venue_type = str(raw.get("venue_type") or "").strip()
+    if venue_type not in VENUE_TYPES:
+        errors["venue_type"] = "Choose the type of venue."
+    address = errors.text(raw, "address", "the venue's address", max_len=300)
+    postcode_raw = errors.text(raw, "postcode", "the postcode", max_len=10)
+    postcode = normalise_postcode(postcode_raw) if postcode_raw else None
+    if postcode_raw and "postcode" not in errors and postcode is None:
+        errors["postcode"] = "Enter a real UK postcode, like SW1A 2AA."
+    licence = errors.text(raw, "licence_number", "the premises licence number", max_len=40, required=False) or None
+    if licence and "licence_number" not in errors and not LICENCE_RE.match(licence):
+        errors["licence_number"] = "A premises licence number has letters, digits, '/', '-' or spaces only."
+    email_raw = errors.text(raw, "contact_email", "a contact e-mail address", max_len=254)
+    email = ""
+    if email_raw and "contact_email" not in errors:
+        try:
+            email = auth_service.normalise_email(email_raw, field="contact_email")
+        except Invalid as exc:
+            errors["contact_email"] = exc.detail
+    phone_raw = errors.text(raw, "contact_phone", "a contact phone number", max_len=25)
+    phone = normalise_phone(phone_raw) if phone_raw else None
+    if phone_raw and "contact_phone" not in errors and phone is None:
+        errors["contact_phone"] = "Enter a UK phone number, like 020 7946 0000 or +44 7700 900123."
+    champion_name = errors.text(raw, "champion_name", "the champion's name", max_len=120)
+    champion_role = errors.text(raw, "champion_role", "the champion's role", max_len=120)
+    lon = lat = None
+    ward = None
+    lon_raw, lat_raw = raw.get("lon"), raw.get("lat")
+    if lon_raw in (None, "") or lat_raw in (None, ""):
+        errors["location"] = "Place a pin on the map where the venue is (or type its longitude and latitude)."
+    else:
+        try:
+            ward = wards_service.locate(session, lon=lon_raw, lat=lat_raw, settings=settings)
+            lon, lat = float(lon_raw), float(lat_raw)
+        except NTEError as exc:
+            errors["location" if exc.field == "location" else exc.field or "location"] = exc.detail
+    if errors or ward is None or postcode is None or phone is None or lon is None or lat is None:
+        return None
+    return CleanDetails(
+        name=name,
+        venue_type=venue_type,
+        address=address,
+        postcode=postcode,
+        licence_number=licence,
+        lon=lon,
+        lat=lat,
+        ward_code=ward.code,
+        borough_code=ward.borough_code,
+        contact_email=email,
+        contact_phone=phone,
+        champion_name=champion_name,
+        champion_role=champion_role,
+        ask_for_angela=_bool(raw.get("ask_for_angela")),
+    )
+
+
+@dataclass
+class CleanPledge:
+    number: int
+    met: bool
+    how_met: str | None
+    target_date: date | None
+
+
+def _clean_pledges(
+    raw: Mapping[str, Any], *, today: date, errors: _Errors, existing: Mapping[int, VenuePledge] | None = None
+) -> list[CleanPledge]:
+    out = []
+    for number in range(1, len(PLEDGES) + 1):
+        status = str(raw.get(f"pledge_{number}_status") or "").strip()
+        how = errors.text(raw, f"pledge_{number}_how", f"how you meet pledge {number}", max_len=500, required=False)
+        target_raw = str(raw.get(f"pledge_{number}_target") or "").strip()
+        if status not in ("met", "not_yet"):
+            errors[f"pledge_{number}_status"] = f"Pledge {number}: say how you meet it, or choose 'not yet'."
+            continue
+        if status == "met":
+            if not how and f"pledge_{number}_how" not in errors:
+                errors[f"pledge_{number}_how"] = f"Pledge {number}: say briefly how the venue meets it."
+            out.append(CleanPledge(number, True, how or None, None))
+            continue
+        target = _parse_date(target_raw) if target_raw else None
+        old = existing.get(number) if existing else None
+        if not target_raw:
+            errors[f"pledge_{number}_target"] = f"Pledge {number}: give the date by which you will meet it."
+        elif target is None:
+            errors[f"pledge_{number}_target"] = f"Pledge {number}: the target date must be a date like 2027-03-31."
+        elif target < today and not (old and old.target_date == target):
+            errors[f"pledge_{number}_target"] = f"Pledge {number}: the target date must be today or later."
+        elif target > today + timedelta(days=2 * 366):
+            errors[f"pledge_{number}_target"] = f"Pledge {number}: the target date must be within two years."
+        out.append(CleanPledge(number, False, how or None, target))
+    return out
+
+
+# --- sign-up ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SignUpResult:
+    user: User
+    venue: Venue | None  # None when held as a duplicate (same licence number as a registered venue)
+    duplicates: list[VenueDuplicate] = field(default_factory=list)
+    confirm_token: str = ""
+
+    @property
+    def held(self) -> bool:
+        return self.venue is None
+
+
+SUBMISSION_KEYS = (
+    "name",
+    "venue_type",
+    "address",
+    "postcode",
+    "licence_number",
+    "lon",
+    "lat",
+    "contact_email",
+    "contact_phone",
+    "champion_name",
+    "champion_role",
+    "ask_for_angela",
+    "manager_name",
+)
+
+
+def sign_charter(session: Session, *, raw: Mapping[str, Any], settings: Settings, now: datetime) -> SignUpResult:
+    """A venue signs the charter: creates the venue manager's account (unconfirmed, with a
+    confirmation mail in the outbox) and the venue with its 7 pledges. A licence number that is
+    already registered holds the sign-up as a duplicate flag instead (never merged); the same name
+    within 50 m creates the venue and flags both."""
+    today = london_today(now)
+    errors = _Errors()
+    details = _clean_details(session, raw, settings=settings, errors=errors)
+    pledges = _clean_pledges(raw, today=today, errors=errors)
+    manager_name = errors.text(raw, "manager_name", "your name", max_len=120)
+    password = str(raw.get("password") or "")
+    try:
+        auth_service.check_password_strength(password, field="password")
+    except NTEError as exc:
+        errors["password"] = exc.detail
+    if "password_confirm" in raw and "password" not in errors and raw.get("password_confirm") != password:
+        errors["password_confirm"] = "The two passwords do not match."
+    if details and auth_repo.get_user_by_email(session, details.contact_email):
+        errors["contact_email"] = "An account already uses this e-mail address: sign in, or use another address."
+    errors.raise_if_any()
+    assert details is not None
+
+    user = auth_service.create_user(
+        session, email=details.contact_email, display_name=manager_name, role=Role.venue_manager, password=password
+    )
+    token = auth_service.create_email_token(session, user=user, purpose="confirm_email", now=now)
+    outbox.enqueue(
+        session,
+        to=user.email,
+        subject="Confirm your e-mail address for NTE Safe",
+        body=(
+            f"Hello {manager_name},\n\nThank you for signing the Women's Night Safety Charter for "
+            f"{details.name}.\nPlease confirm your e-mail address (the link works for 72 hours):\n\n"
+            f"{settings.base_url.rstrip('/')}/confirm-email?token={token}\n\n"
+            "A community safety officer will check your sign-up.\n"
+        ),
+        dedupe_key=f"venue-signup-confirm:{user.id}",
+        now=now,
+    )
+
+    key = licence_key(details.licence_number) if details.licence_number else None
+    existing = repo.venue_by_licence(session, key, lock=True) if key else None
+    venue: Venue | None = None
+    if existing is None:
+        venue = _new_venue(details, pledges, user=user, now=now)
+        try:
+            with session.begin_nested():
+                session.add(venue)
+                session.flush()
+        except sa.exc.IntegrityError:
+            # A concurrent sign-up registered the same licence first (PostgreSQL waits on the unique
+            # index, then fails here); hold this one for an officer.
+            venue = None
+            existing = repo.venue_by_licence(session, key) if key else None
+            if existing is None:
+                raise
+    result = SignUpResult(user=user, venue=venue, confirm_token=token)
+    if venue is None:
+        assert existing is not None
+        submission = {k: raw.get(k) for k in SUBMISSION_KEYS}
+        submission["pledges"] = [
+            {
+                "number": p.number,
+                "met": p.met,
+                "how_met": p.how_met,
+                "target_date": p.target_date.isoformat() if p.target_date else None,
+            }
+            for p in pledges
+        ]
+        dup = VenueDuplicate(
+            venue_id=existing.id,
+            reason="licence_number",
+            submission=submission,
+            submitted_by_user_id=user.id,
+            created_at=now,
+        )
+        session.add(dup)
+        session.flush()
+        result.duplicates.append(dup)
+        audit.record(
+            session,
+            actor=user,
+            action="venue.sign_up_held",
+            target_type="venue",
+            target_id=existing.id,
+            detail={"duplicate_id": dup.id, "reason": "licence_number"},
+            at=now,
+        )
+        return result
+    for other in _same_name_nearby(session, venue, details.lon, details.lat):
+        dup = VenueDuplicate(
+            venue_id=other.id,
+            duplicate_venue_id=venue.id,
+            reason="name_nearby",
+            submitted_by_user_id=user.id,
+            created_at=now,
+        )
+        session.add(dup)
+        result.duplicates.append(dup)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        action="venue.sign_up",
+        target_type="venue",
+        target_id=venue.id,
+        detail={"duplicates": [d.id for d in result.duplicates]},
+        at=now,
+    )
+    return result
+
+
+def _new_venue(d: CleanDetails, pledges: list[CleanPledge], *, user: User | None, now: datetime) -> Venue:
+    venue = Venue(
+        name=d.name,
+        name_key=name_key(d.name),
+        venue_type=d.venue_type,
+        address=d.address,
+        postcode=d.postcode,
+        licence_number=d.licence_number,
+        licence_key=licence_key(d.licence_number) if d.licence_number else None,
+        geom=to_db(Point(d.lon, d.lat)),
+        ward_code=d.ward_code,
+        borough_code=d.borough_code,
+        contact_email=d.contact_email,
+        contact_phone=d.contact_phone,
+        champion_name=d.champion_name,
+        champion_role=d.champion_role,
+        ask_for_angela=d.ask_for_angela,
+        status="submitted",
+        manager_user_id=user.id if user else None,
+        submitted_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    venue.pledges = [
+        VenuePledge(number=p.number, met=p.met, how_met=p.how_met, target_date=p.target_date, reviewed_at=now)
+        for p in pledges
+    ]
+    return venue
+
+
+def _same_name_nearby(session: Session, venue: Venue, lon: float, lat: float) -> list[Venue]:
+    dlat = DUPLICATE_RADIUS_M / 111_000 * 1.5
+    dlon = dlat / 0.62  # cos(51.5 degrees)
+    candidates = repo.venues_in_bbox(
+        session,
+        name_key=venue.name_key,
+        minx=lon - dlon,
+        miny=lat - dlat,
+        maxx=lon + dlon,
+        maxy=lat + dlat,
+        exclude_id=venue.id,
+    )
+    points = repo.venue_points(session, [c.id for c in candidates])
+    return [c for c in candidates if distance_m(lon, lat, *points[c.id]) <= DUPLICATE_RADIUS_M]
+
+
+# --- the venue portal ------------------------------------------------------------------------------
+
+
+def venue_for(session: Session, *, user: User, venue_id: int) -> Venue:
+    """The venue, if ``user`` may see it: its manager, or an officer/admin. Others get 404 (not 403:
+    the existence of a venue id is nobody else's business)."""
+    venue = repo.get_venue(session, venue_id)
+    if venue is None:
+        raise VenueNotFound()
+    if user.role in (Role.officer, Role.admin) or venue.manager_user_id == user.id:
+        return venue
+    raise VenueNotFound()
+
+
+def my_venues(session: Session, *, user: User) -> list[Venue]:
+    return repo.venues_managed_by(session, user.id)
+
+
+def my_held_sign_ups(session: Session, *, user: User) -> list[VenueDuplicate]:
+    return repo.held_duplicates_by(session, user.id)
+
+
+def update_details(
+    session: Session, *, user: User, venue_id: int, raw: Mapping[str, Any], settings: Settings, now: datetime
+) -> Venue:
+    venue = venue_for(session, user=user, venue_id=venue_id)
+    errors = _Errors()
+    d = _clean_details(session, raw, settings=settings, errors=errors)
+    if d and d.licence_number:
+        other = repo.venue_by_licence(session, licence_key(d.licence_number))
+        if other is not None and other.id != venue.id:
+            errors["licence_number"] = "Another venue is registered with this licence number; an officer can help."
+    errors.raise_if_any()
+    assert d is not None
+    before = {"name": venue.name, "address": venue.address, "postcode": venue.postcode}
+    venue.name, venue.name_key, venue.venue_type = d.name, name_key(d.name), d.venue_type
+    venue.address, venue.postcode = d.address, d.postcode
+    venue.licence_number = d.licence_number
+    venue.licence_key = licence_key(d.licence_number) if d.licence_number else None
+    venue.geom = to_db(Point(d.lon, d.lat))
+    venue.ward_code, venue.borough_code = d.ward_code, d.borough_code
+    venue.contact_email, venue.contact_phone = d.contact_email, d.contact_phone
+    venue.champion_name, venue.champion_role, venue.ask_for_angela = d.champion_name, d.champion_role, d.ask_for_angela
+    touch(venue, now)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        action="venue.update_details",
+        target_type="venue",
+        target_id=venue.id,
+        detail={"before": before},
+        at=now,
+    )
+    return venue
+
+
+def update_pledges(session: Session, *, user: User, venue_id: int, raw: Mapping[str, Any], now: datetime) -> Venue:
+    venue = venue_for(session, user=user, venue_id=venue_id)
+    errors = _Errors()
+    existing = {p.number: p for p in venue.pledges}
+    pledges = _clean_pledges(raw, today=london_today(now), errors=errors, existing=existing)
+    errors.raise_if_any()
+    for p in pledges:
+        row = existing.get(p.number)
+        if row is None:
+            row = VenuePledge(number=p.number)
+            venue.pledges.append(row)
+        row.met, row.how_met, row.target_date, row.reviewed_at = p.met, p.how_met, p.target_date, now
+    touch(venue, now)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        action="venue.update_pledges",
+        target_type="venue",
+        target_id=venue.id,
+        detail={"met": sum(p.met for p in pledges)},
+        at=now,
+    )
+    return venue
+
+
+def _positive_int(raw: Mapping[str, Any], name: str, label: str, errors: _Errors, *, high: int) -> int | None:
+    try:
+        value = int(str(raw.get(name) or "").strip())
+    except ValueError:
+        errors[name] = f"Enter {label} as a whole number."
+        return None
+    if not 1 <= value <= high:
+        errors[name] = f"{label[0].upper()}{label[1:]} must be between 1 and {high}."
+        return None
+    return value
+
+
+def add_training(
+    session: Session, *, user: User, venue_id: int, raw: Mapping[str, Any], now: datetime
+) -> VenueTraining:
+    venue = venue_for(session, user=user, venue_id=venue_id)
+    errors = _Errors()
+    kind = str(raw.get("training_type") or "")
+    if kind not in TRAINING_TYPES:
+        errors["training_type"] = "Choose the type of training."
+    provider = errors.text(raw, "provider", "who gave the training", max_len=120)
+    when = _parse_date(raw.get("training_date") or "")
+    if when is None:
+        errors["training_date"] = "Enter the date of the training, like 2026-03-31."
+    elif when > london_today(now):
+        errors["training_date"] = "The training date cannot be in the future."
+    elif when < london_today(now) - timedelta(days=10 * 366):
+        errors["training_date"] = "The training date is more than ten years ago."
+    staff = _positive_int(raw, "staff_trained", "the number of staff trained", errors, high=10_000)
+    errors.raise_if_any()
+    assert when is not None and staff is not None
+    row = VenueTraining(
+        venue_id=venue.id,
+        training_type=kind,
+        provider=provider,
+        training_date=when,
+        staff_trained=staff,
+        created_at=now,
+    )
+    session.add(row)
+    touch(venue, now)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        action="venue.add_training",
+        target_type="venue",
+        target_id=venue.id,
+        detail={"training_id": row.id, "type": kind},
+        at=now,
+    )
+    return row
+
+
+def add_accreditation(
+    session: Session, *, user: User, venue_id: int, raw: Mapping[str, Any], now: datetime
+) -> VenueAccreditation:
+    venue = venue_for(session, user=user, venue_id=venue_id)
+    errors = _Errors()
+    scheme = str(raw.get("scheme") or "")
+    if scheme not in SCHEMES:
+        errors["scheme"] = "Choose the accreditation scheme."
+    level = errors.text(raw, "level", "the level", max_len=60, required=False) or None
+    start = _parse_date(raw.get("valid_from_date") or "")
+    end = _parse_date(raw.get("valid_to_date") or "")
+    if start is None:
+        errors["valid_from_date"] = "Enter the date the accreditation starts, like 2026-04-01."
+    if end is None:
+        errors["valid_to_date"] = "Enter the date the accreditation ends, like 2027-03-31."
+    if start and end and end < start:
+        errors["valid_to_date"] = "The end date must be on or after the start date."
+    if start and end and end > start + timedelta(days=5 * 366):
+        errors["valid_to_date"] = "An accreditation lasts five years at most."
+    errors.raise_if_any()
+    assert start is not None and end is not None
+    row = VenueAccreditation(
+        venue_id=venue.id, scheme=scheme, level=level, valid_from_date=start, valid_to_date=end, created_at=now
+    )
+    session.add(row)
+    touch(venue, now)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        action="venue.add_accreditation",
+        target_type="venue",
+        target_id=venue.id,
+        detail={"accreditation_id": row.id, "scheme": scheme},
+        at=now,
+    )
+    return row
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    for magic, content_type, ext in UPLOAD_TYPES:
+        if data.startswith(magic):
+            return content_type, ext
+    return None
+
+
+def upload_root(settings: Settings) -> Path:
+    return Path(settings.upload_dir) / "venues"
+
+
+def add_evidence(
+    session: Session,
+    *,
+    user: User,
+    venue_id: int,
+    filename: str,
+    data: bytes,
+    settings: Settings,
+    now: datetime,
+    training_id: int | None = None,
+    accreditation_id: int | None = None,
+) -> VenueEvidence:
+    """Store an evidence file (PDF, PNG or JPEG, recognised by its first bytes, not its name) under
+    the upload directory with a random name."""
+    venue = venue_for(session, user=user, venue_id=venue_id)
+    if not data:
+        raise Invalid("Choose a file to upload.", field="file")
+    if len(data) > settings.max_upload_bytes:
+        raise TooLarge(f"The file is larger than {settings.max_upload_bytes // 1_000_000} MB.", field="file")
+    sniffed = sniff(data)
+    if sniffed is None:
+        raise UnsupportedMediaType("Upload a PDF, PNG or JPEG file.", field="file")
+    if training_id is not None:
+        t = repo.get_training(session, training_id)
+        if t is None or t.venue_id != venue.id:
+            raise Invalid("Choose one of this venue's training events.", field="training_id")
+    if accreditation_id is not None:
+        a = repo.get_accreditation(session, accreditation_id)
+        if a is None or a.venue_id != venue.id:
+            raise Invalid("Choose one of this venue's accreditations.", field="accreditation_id")
+    content_type, ext = sniffed
+    stored = secrets.token_hex(16) + ext
+    original = re.sub(r"[^A-Za-z0-9._ -]", "_", Path(filename or "evidence").name)[:200] or "evidence"
+    root = upload_root(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    row = VenueEvidence(
+        venue_id=venue.id,
+        training_id=training_id,
+        accreditation_id=accreditation_id,
+        stored_name=stored,
+        original_name=original,
+        content_type=content_type,
+        size_bytes=len(data),
+        uploaded_by_user_id=user.id,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    (root / stored).write_bytes(data)
+    audit.record(
+        session,
+        actor=user,
+        action="venue.add_evidence",
+        target_type="venue",
+        target_id=venue.id,
+        detail={"evidence_id": row.id, "content_type": content_type, "bytes": len(data)},
+        at=now,
+    )
+    return row
+
+
+def evidence_file(session: Session, *, user: User, evidence_id: int, settings: Settings) -> tuple[VenueEvidence, Path]:
+    row = repo.get_evidence(session, evidence_id)
+    if row is None:
+        raise VenueNotFound(field="evidence_id")
+    venue_for(session, user=user, venue_id=row.venue_id)
+    path = upload_root(settings) / row.stored_name
+    if not path.is_file():
+        raise VenueNotFound(field="evidence_id")
+    return row, path
+
+
+def renew_by_manager(session: Session, *, user: User, venue_id: int, now: datetime) -> Venue:
+    venue = venue_for(session, user=user, venue_id=venue_id)
+    return change_status(session, actor=user, venue=venue, action="renew", reason=None, now=now)
+
+
+# --- officers --------------------------------------------------------------------------------------
+
+
+def change_status(
+    session: Session, *, actor: User, venue: Venue, action: str, reason: str | None, now: datetime
+) -> Venue:
+    """Move a venue through the state machine (see TRANSITIONS); anything else is a 409."""
+    if action not in ACTIONS:
+        raise Invalid(f"Choose one of: {', '.join(ACTIONS)}.", field="action")
+    reason = (reason or "").strip() or None
+    if reason and len(reason) > 500:
+        raise Invalid("The reason must be 500 characters or fewer.", field="reason")
+    if action == "reject" and not reason:
+        raise Invalid("Give a reason for rejecting the sign-up (the venue manager will see it).", field="reason")
+    allowed = TRANSITIONS.get(venue.status, {})
+    if action not in allowed:
+        targets = {
+            "verify": "verified",
+            "reject": "rejected",
+            "lapse": "lapsed",
+            "withdraw": "withdrawn",
+            "renew": "verified",
+        }
+        raise TransitionRefused(venue.status, action, targets[action])
+    if action == "renew" and actor.role == Role.venue_manager and venue.status not in ("verified", "lapsed"):
+        raise TransitionRefused(venue.status, action, "verified")
+    old = venue.status
+    today = london_today(now)
+    venue.status = allowed[action]
+    venue.status_reason = reason
+    if action == "verify":
+        venue.verified_at = now
+        venue.renewal_date = add_year(today)
+    elif action == "renew":
+        base = venue.renewal_date if (venue.renewal_date and venue.renewal_date >= today) else today
+        venue.renewal_date = add_year(base)
+    touch(venue, now)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action=f"venue.{action}",
+        target_type="venue",
+        target_id=venue.id,
+        detail={
+            "from": old,
+            "to": venue.status,
+            "reason": reason,
+            "renewal_date": venue.renewal_date.isoformat() if venue.renewal_date else None,
+        },
+        at=now,
+    )
+    if venue.manager_user_id and action in ("verify", "reject"):
+        manager = auth_repo.get_user(session, venue.manager_user_id)
+        if manager is not None:
+            outcome = "verified" if action == "verify" else "not accepted"
+            outbox.enqueue(
+                session,
+                to=manager.email,
+                subject=f"{venue.name}: your charter sign-up was {outcome}",
+                body=(
+                    f"Your Women's Night Safety Charter sign-up for {venue.name} was {outcome}."
+                    + (f"\n\nReason: {reason}" if reason else "")
+                    + (f"\n\nRenewal is due by {venue.renewal_date.isoformat()}." if action == "verify" else "")
+                ),
+                dedupe_key=f"venue-status:{venue.id}:{action}:{now.isoformat()}",
+                now=now,
+            )
+    return venue
+
+
+def officer_change_status(
+    session: Session, *, actor: User, venue_id: int, action: str, reason: str | None, now: datetime
+) -> Venue:
+    return change_status(
+        session,
+        actor=actor,
+        venue=venue_for(session, user=actor, venue_id=venue_id),
+        action=action,
+        reason=reason,
+        now=now,
+    )
+
+
+def add_spot_check(
+    session: Session, *, actor: User, venue_id: int, raw: Mapping[str, Any], now: datetime
+) -> VenueSpotCheck:
+    venue = venue_for(session, user=actor, venue_id=venue_id)
+    errors = _Errors()
+    when = _parse_date(raw.get("check_date") or "")
+    if when is None:
+        errors["check_date"] = "Enter the date of the spot check, like 2026-03-31."
+    elif when > london_today(now):
+        errors["check_date"] = "The spot check date cannot be in the future."
+    outcome = str(raw.get("outcome") or "")
+    if outcome not in SPOT_CHECK_OUTCOMES:
+        errors["outcome"] = "Choose the outcome of the spot check."
+    notes = errors.text(raw, "notes", "notes", max_len=2000, required=False) or None
+    errors.raise_if_any()
+    assert when is not None
+    row = VenueSpotCheck(
+        venue_id=venue.id, check_date=when, outcome=outcome, notes=notes, officer_user_id=actor.id, created_at=now
+    )
+    session.add(row)
+    touch(venue, now)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="venue.spot_check",
+        target_type="venue",
+        target_id=venue.id,
+        detail={"spot_check_id": row.id, "outcome": outcome},
+        at=now,
+    )
+    return row
+
+
+def resolve_duplicate(session: Session, *, actor: User, duplicate_id: int, note: str, now: datetime) -> VenueDuplicate:
+    dup = repo.get_duplicate(session, duplicate_id)
+    if dup is None:
+        raise VenueNotFound(field="duplicate_id")
+    note = (note or "").strip()
+    if not note:
+        raise Invalid("Say what you found (for example 'same venue, new manager contacted').", field="note")
+    if len(note) > 500:
+        raise Invalid("The note must be 500 characters or fewer.", field="note")
+    if dup.resolved_at is not None:
+        raise TransitionRefused("resolved", "resolve", "resolved")
+    dup.resolved_at = now
+    dup.resolution_note = note
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="venue.resolve_duplicate",
+        target_type="venue",
+        target_id=dup.venue_id,
+        detail={"duplicate_id": dup.id, "note": note},
+        at=now,
+    )
+    return dup
+
+
+@dataclass
+class VenueFlags:
+    venue: Venue
+    flags: list[str]
+
+
+def flags_by_venue(session: Session, *, today: date) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+
+    def add(ids: Iterable[int], flag: str) -> None:
+        for venue_id in ids:
+            out.setdefault(venue_id, []).append(flag)
+
+    add(repo.overdue_pledge_venue_ids(session, today=today), "pledge_overdue")
+    trained = repo.last_training_dates(session, types=ANGELA_TRAINING)
+    year_ago = today - timedelta(days=365)
+    add(
+        (v for v in repo.angela_venue_ids(session) if trained.get(v) is None or trained[v] < year_ago),
+        "angela_untrained",
+    )
+    add(
+        repo.expiring_accreditation_venue_ids(session, today=today, until=today + timedelta(days=30)),
+        "accreditation_expiring",
+    )
+    add(repo.open_duplicate_venue_ids(session), "possible_duplicate")
+    return out
+
+
+def officer_queue(
+    session: Session, *, status: str | None, now: datetime, include_examples: bool = False
+) -> list[VenueFlags]:
+    if status and status not in VENUE_STATUSES:
+        raise Invalid("Choose a known status.", field="status")
+    flags = flags_by_venue(session, today=london_today(now))
+    venues = repo.list_venues(session, statuses=[status] if status else None, include_examples=include_examples)
+    return [VenueFlags(v, flags.get(v.id, [])) for v in venues]
+
+
+def needs_attention(session: Session, *, now: datetime) -> list[VenueFlags]:
+    flags = flags_by_venue(session, today=london_today(now))
+    venues = [
+        v
+        for v in repo.list_venues(session, statuses=["submitted", "verified", "lapsed"], include_examples=False)
+        if v.id in flags
+    ]
+    return [VenueFlags(v, flags[v.id]) for v in venues]
+
+
+def open_duplicates(session: Session) -> list[VenueDuplicate]:
+    return repo.duplicates(session)
+
+
+@dataclass
+class VenueView:
+    """Everything shown on a venue page (public, portal or officer)."""
+
+    venue: Venue
+    lon: float
+    lat: float
+    ward_name: str
+    trainings: list[VenueTraining]
+    accreditations: list[VenueAccreditation]
+    current_schemes: list[str]
+    last_training: date | None
+    flags: list[str] = field(default_factory=list)
+    evidence: list[VenueEvidence] = field(default_factory=list)
+    spot_checks: list[VenueSpotCheck] = field(default_factory=list)
+    duplicates: list[VenueDuplicate] = field(default_factory=list)
+
+
+def view(session: Session, *, venue: Venue, now: datetime, settings: Settings, private: bool) -> VenueView:
+    today = london_today(now)
+    point = from_db(venue.geom)
+    trainings = repo.trainings(session, venue.id)
+    accs = repo.accreditations(session, venue.id)
+    result = VenueView(
+        venue=venue,
+        lon=point.x,
+        lat=point.y,
+        ward_name=ward_names(session, settings=settings).get(venue.ward_code, venue.ward_code),
+        trainings=trainings,
+        accreditations=accs,
+        current_schemes=sorted({a.scheme for a in accs if a.valid_from_date <= today <= a.valid_to_date}),
+        last_training=max((t.training_date for t in trainings), default=None),
+    )
+    if private:
+        result.flags = flags_by_venue(session, today=today).get(venue.id, [])
+        result.evidence = repo.evidence(session, venue.id)
+        result.spot_checks = repo.spot_checks(session, venue.id)
+        result.duplicates = repo.duplicates(session, venue_id=venue.id, open_only=False)
+    return result
+
+
+def public_venue(session: Session, *, venue_id: int) -> Venue:
+    venue = repo.get_venue(session, venue_id)
+    if venue is None or not (venue.status == "verified" or venue.is_example):
+        raise VenueNotFound()
+    return venue
+
+
+# --- wards (names for display, filters) -----------------------------------------------------------
+
+_ward_names: dict[tuple[int, tuple[str, ...]], dict[str, str]] = {}
+
+
+def ward_names(session: Session, *, settings: Settings) -> dict[str, str]:
+    ward_set = wards_service.require_active_set(session)
+    key = (ward_set.id, tuple(settings.boroughs))
+    if key not in _ward_names:
+        _ward_names[key] = {w.code: w.name for w in wards_service.served_wards(session, settings=settings)}
+    return _ward_names[key]
+
+
+def check_ward(session: Session, *, ward: str | None, settings: Settings, field: str = "ward") -> str | None:
+    if not ward:
+        return None
+    if ward not in ward_names(session, settings=settings):
+        raise Invalid("Choose one of the wards this council covers.", field=field)
+    return ward
+
+
+def _check_filters(venue_type: str | None, scheme: str | None, status: str | None = None) -> None:
+    if venue_type and venue_type not in VENUE_TYPES:
+        raise Invalid("Choose a known venue type.", field="venue_type")
+    if scheme and scheme not in SCHEMES:
+        raise Invalid("Choose a known accreditation scheme.", field="scheme")
+    if status and status not in VENUE_STATUSES:
+        raise Invalid("Choose a known status.", field="status")
+
+
+# --- public directory and cached GeoJSON -----------------------------------------------------------
+
+
+def directory(
+    session: Session,
+    *,
+    ward: str | None,
+    venue_type: str | None,
+    scheme: str | None,
+    include_examples: bool,
+    settings: Settings,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    return json.loads(
+        public_geojson(
+            session,
+            ward=ward,
+            venue_type=venue_type,
+            scheme=scheme,
+            include_examples=include_examples,
+            settings=settings,
+            now=now,
+        ).body
+    )["features"]
+
+
+@dataclass(frozen=True)
+class CachedGeoJSON:
+    body: bytes
+    etag: str
+
+
+_geojson_cache: OrderedDict[tuple[Any, ...], CachedGeoJSON] = OrderedDict()
+_geojson_lock = threading.Lock()
+GEOJSON_CACHE_SIZE = 64
+
+
+def clear_public_cache() -> None:
+    with _geojson_lock:
+        _geojson_cache.clear()
+
+
+def public_geojson(
+    session: Session,
+    *,
+    ward: str | None,
+    venue_type: str | None,
+    scheme: str | None,
+    include_examples: bool,
+    settings: Settings,
+    now: datetime,
+) -> CachedGeoJSON:
+    """Verified venues (plus labelled example venues when asked) as GeoJSON. Cached per process,
+    keyed by the register version (count, max id, max updated_at: one indexed query), so a change
+    made through any worker is seen by every worker on its next read."""
+    _check_filters(venue_type, scheme)
+    ward = check_ward(session, ward=ward, settings=settings)
+    today = london_today(now)
+    key = (
+        str(session.get_bind().engine.url),
+        repo.register_version(session),
+        ward,
+        venue_type,
+        scheme,
+        include_examples,
+        today.isoformat(),
+    )
+    with _geojson_lock:
+        hit = _geojson_cache.get(key)
+        if hit is not None:
+            _geojson_cache.move_to_end(key)
+            return hit
+    rows = repo.public_rows(
+        session, include_examples=include_examples, ward_code=ward, venue_type=venue_type, scheme=scheme, on_date=today
+    )
+    ids = [r[0] for r in rows]
+    schemes = repo.current_schemes(session, on_date=today) if rows else {}
+    trained = repo.last_training_dates(session) if rows else {}
+    names = ward_names(session, settings=settings)
+    features = []
+    for vid, name, vtype, address, postcode, ward_code, example, renewal, x, y in rows:
+        features.append(
+            {
+                "type": "Feature",
+                "id": vid,
+                "geometry": {"type": "Point", "coordinates": [round(float(x), 6), round(float(y), 6)]},
+                "properties": {
+                    "id": vid,
+                    "name": name,
+                    "venue_type": vtype,
+                    "venue_type_label": VENUE_TYPE_LABELS[vtype],
+                    "address": address,
+                    "postcode": postcode,
+                    "ward_code": ward_code,
+                    "ward_name": names.get(ward_code, ward_code),
+                    "example": bool(example),
+                    "status": "example" if example else "verified",
+                    "schemes": schemes.get(vid, []),
+                    "last_training_date": trained[vid].isoformat() if vid in trained else None,
+                    "renewal_date": renewal.isoformat() if renewal and not example else None,
+                    "url": f"/venues/{vid}",
+                },
+            }
+        )
+    del ids
+    collection = {
+        "type": "FeatureCollection",
+        "features": features,
+        "attribution": EXAMPLE_ATTRIBUTION if include_examples else None,
+    }
+    body = json.dumps(collection, separators=(",", ":"), ensure_ascii=False).encode()
+    cached = CachedGeoJSON(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    with _geojson_lock:
+        _geojson_cache[key] = cached
+        while len(_geojson_cache) > GEOJSON_CACHE_SIZE:
+            _geojson_cache.popitem(last=False)
+    return cached
+
+
+EXAMPLE_ATTRIBUTION = (
+    "Example venues: Open Pubs (GetTheData) from the Food Standards Agency FHRS, Open Government Licence v3.0; "
+    "contains OS data © Crown copyright and database right; contains Royal Mail data © Royal Mail copyright and "
+    "database right; source: Office for National Statistics, OGL v3.0. Examples have not signed the charter."
+)
+
+
+# --- register export -------------------------------------------------------------------------------
+
+REGISTER_COLUMNS = (
+    "id",
+    "name",
+    "venue_type",
+    "status",
+    "address",
+    "postcode",
+    "licence_number",
+    "ward_code",
+    "ward_name",
+    "borough_code",
+    "longitude",
+    "latitude",
+    "champion_name",
+    "champion_role",
+    "contact_email",
+    "contact_phone",
+    "ask_for_angela",
+    "pledges_met",
+    "renewal_date",
+    "schemes",
+    "last_training_date",
+    "example",
+)
+CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def register(
+    session: Session,
+    *,
+    ward: str | None,
+    status: str | None,
+    scheme: str | None,
+    include_examples: bool,
+    settings: Settings,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    _check_filters(None, scheme, status)
+    ward = check_ward(session, ward=ward, settings=settings)
+    today = london_today(now)
+    venues = repo.list_venues(
+        session,
+        statuses=[status] if status else None,
+        ward_code=ward,
+        scheme=scheme,
+        on_date=today,
+        include_examples=include_examples,
+    )
+    ids = [v.id for v in venues]
+    points = repo.venue_points(session, ids)
+    schemes = repo.current_schemes(session, on_date=today)
+    trained = repo.last_training_dates(session)
+    names = ward_names(session, settings=settings)
+    return [
+        {
+            "id": v.id,
+            "name": v.name,
+            "venue_type": v.venue_type,
+            "status": v.status,
+            "address": v.address,
+            "postcode": v.postcode,
+            "licence_number": v.licence_number or "",
+            "ward_code": v.ward_code,
+            "ward_name": names.get(v.ward_code, ""),
+            "borough_code": v.borough_code,
+            "longitude": round(points[v.id][0], 6),
+            "latitude": round(points[v.id][1], 6),
+            "champion_name": v.champion_name,
+            "champion_role": v.champion_role,
+            "contact_email": v.contact_email,
+            "contact_phone": v.contact_phone,
+            "ask_for_angela": v.ask_for_angela,
+            "pledges_met": sum(1 for p in v.pledges if p.met),
+            "renewal_date": v.renewal_date.isoformat() if v.renewal_date else "",
+            "schemes": ";".join(schemes.get(v.id, [])),
+            "last_training_date": trained[v.id].isoformat() if v.id in trained else "",
+            "example": v.is_example,
+        }
+        for v in venues
+    ]
+
+
+def neutralise(value: Any) -> Any:
+    """Spreadsheet formula injection: text starting with = + - @ (or a tab/CR) is prefixed with '."""
+    if isinstance(value, str) and value.startswith(CSV_DANGEROUS):
+        return "'" + value
+    return value
+
+
+def register_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(REGISTER_COLUMNS)
+    for row in rows:
+        writer.writerow([neutralise(row[c]) for c in REGISTER_COLUMNS])
+    return buffer.getvalue()
+
+
+def register_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": r["id"],
+                "geometry": {"type": "Point", "coordinates": [r["longitude"], r["latitude"]]},
+                "properties": {k: v for k, v in r.items() if k not in ("longitude", "latitude")},
+            }
+            for r in rows
+        ],
+    }
