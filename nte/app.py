@@ -29,6 +29,8 @@ ROUTER_MODULES = [
     "nte.auth.pages",
     "nte.maps.router",
     "nte.notifications.pages",
+    "nte.reports.router",
+    "nte.reports.pages",
     "nte.patrols.router",
     "nte.patrols.pages",
     "nte.audit.pages",

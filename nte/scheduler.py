@@ -43,6 +43,8 @@ class JobSpec:
 JOBS: list[JobSpec] = [
     JobSpec("notifications.deliver", "nte.notifications.jobs:deliver_outbox", every_minutes=1,
             description="Send queued e-mail through SMTP"),
+    JobSpec("reports.purge_free_text", "nte.reports.jobs:purge_free_text", cron={"hour": "3", "minute": "17"},
+            description="Delete report free text older than NTE_REPORT_RETENTION_DAYS"),
     JobSpec("venues.renewal_reminders", "nte.venues.jobs:renewal_reminders", cron={"hour": "9", "minute": "0"},
             description="Charter renewal reminders 60, 30 and 7 days ahead"),
     JobSpec("venues.lapse_expired", "nte.venues.jobs:lapse_expired", cron={"hour": "0", "minute": "20"},

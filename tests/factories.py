@@ -110,3 +110,19 @@ def make_venue(db: Session, *, status: str = "submitted", now: Any = None, **ove
         venue_service.change_status(db, actor=officer, venue=venue, action=action, reason="test", now=now)
     db.flush()
     return venue
+
+
+def make_report(db: Session, **overrides: Any):
+    """A public report through the real service (ward from the point); returns (report, receipt code)."""
+    from datetime import timedelta
+
+    from nte.reports import service as report_service
+
+    now = overrides.pop("now", None) or utcnow()
+    when = now - timedelta(hours=2)
+    values: dict[str, Any] = {"lat": 51.5132, "lon": -0.1337, "date": when.date().isoformat(),
+                              "time": when.strftime("%H:%M"), "categories": ["verbal_harassment"]}
+    values.update(overrides)
+    done = report_service.submit_report(db, data=report_service.ReportInput(**values), settings=get_settings(), now=now)
+    db.flush()
+    return done.report, done.receipt_code

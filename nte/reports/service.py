@@ -29,7 +29,7 @@ from nte.reports import repository as repo
 from nte.reports.exceptions import ModerationConflict, ReceiptNotFound, ReportInvalid, ReportNotFound
 from nte.reports.models import REPORT_STATUSES, Report, ReportCategory, WardUpdate
 from nte.reports.scrub import scrub
-from nte.reports.vocabulary import AGE_BANDS, CATEGORIES, FACTORS, GENDERS, TIME_BANDS, category_label
+from nte.reports.vocabulary import AGE_BANDS, CATEGORIES, FACTORS, GENDERS, TIME_BANDS, N_, category_label
 from nte.spatial import distance_m, to_bng, to_db
 
 LONDON = ZoneInfo("Europe/London")
@@ -103,23 +103,23 @@ def _parse_time(value: Any) -> time:
 
 def _occurred(data: ReportInput, now: datetime, errors: dict[str, str]) -> tuple[datetime, str, str | None] | None:
     if data.date in (None, ""):
-        errors["date"] = "Enter the date it happened."
+        errors["date"] = N_("Enter the date it happened.")
         return None
     try:
         day = _parse_date(data.date)
     except (TypeError, ValueError):
-        errors["date"] = "Enter the date as year-month-day, for example 2026-03-14."
+        errors["date"] = N_("Enter the date as year-month-day, for example 2026-03-14.")
         return None
     band = (data.time_band or "").strip() or None
     has_time = data.time not in (None, "")
     if band is not None and band not in TIME_BANDS:
-        errors["time_band"] = "Choose one of the time bands offered."
+        errors["time_band"] = N_("Choose one of the time bands offered.")
         return None
     if has_time:
         try:
             clock = _parse_time(data.time)
         except (TypeError, ValueError):
-            errors["time"] = "Enter the time as hours and minutes, for example 23:30."
+            errors["time"] = N_("Enter the time as hours and minutes, for example 23:30.")
             return None
         local = datetime.combine(day, clock.replace(second=0, microsecond=0), LONDON)
         precision, stored_band = ("approximate" if data.approximate else "exact"), None
@@ -129,14 +129,14 @@ def _occurred(data: ReportInput, now: datetime, errors: dict[str, str]) -> tuple
         precision = "approximate"
         stored_band = f"{start_hour:02d}:00-{band.split('-')[1]}:00"
     else:
-        errors["time"] = "Enter the time, or choose a time band if you are not sure."
+        errors["time"] = N_("Enter the time, or choose a time band if you are not sure.")
         return None
     occurred = local.astimezone(UTC)
     if occurred > now + FUTURE_TOLERANCE:
-        errors["time" if has_time else "date"] = "The date and time cannot be in the future."
+        errors["time" if has_time else "date"] = N_("The date and time cannot be in the future.")
         return None
     if occurred < now - OLDEST:
-        errors["date"] = "Reports can be made up to two years after it happened."
+        errors["date"] = N_("Reports can be made up to two years after it happened.")
         return None
     return occurred, precision, stored_band
 
@@ -152,7 +152,7 @@ def _choices(values: Sequence[str] | str | None, allowed: dict[str, Any], name: 
         if not v:
             continue
         if v not in allowed:
-            errors[name] = f"Choose {name} from the list offered."
+            errors[name] = N_("Choose from the list offered.")
             return []
         if v not in out:
             out.append(v)
@@ -170,21 +170,21 @@ def _locate(session: Session, data: ReportInput, settings: Settings,
             errors[exc.field or "location"] = exc.detail
             return None
         except LocationOutsideServiceArea:
-            errors["location"] = ("This place is outside the area this council covers, so we cannot take the "
-                                  "report here. If you are in danger call 999.")
+            errors["location"] = N_("This place is outside the area this council covers, so we cannot take the "
+                                     "report here. If you are in danger call 999.")
             return None
         return ward, lon, lat
     code = (data.ward or "").strip()
     if not code:
-        errors["location"] = "Put a pin on the map, use your location, or choose the ward where it happened."
+        errors["location"] = N_("Put a pin on the map, use your location, or choose the ward where it happened.")
         return None
     try:
         ward = ward_service.get_ward(session, code=code[:20], field="ward")
     except UnknownWard:
-        errors["ward"] = "Choose a ward from the list."
+        errors["ward"] = N_("Choose a ward from the list.")
         return None
     if ward.borough_code not in settings.boroughs:
-        errors["ward"] = "Choose a ward from the list."
+        errors["ward"] = N_("Choose a ward from the list.")
         return None
     return ward, None, None
 
@@ -197,17 +197,17 @@ def submit_report(session: Session, *, data: ReportInput, settings: Settings, no
     when = _occurred(data, now, errors)
     categories = _choices(data.categories, CATEGORIES, "categories", errors)
     if not categories and "categories" not in errors:
-        errors["categories"] = "Choose at least one thing that happened."
+        errors["categories"] = N_("Choose at least one thing that happened.")
     factors = _choices(data.factors, FACTORS, "factors", errors)
     age_band = (data.age_band or "").strip() or None
     if age_band and age_band not in AGE_BANDS:
-        errors["age_band"] = "Choose an age band from the list, or leave it empty."
+        errors["age_band"] = N_("Choose an age band from the list, or leave it empty.")
     gender = (data.gender or "").strip() or None
     if gender and gender not in GENDERS:
-        errors["gender"] = "Choose from the list, or leave it empty."
+        errors["gender"] = N_("Choose from the list, or leave it empty.")
     text = (data.description or "").replace("\x00", "").strip()
     if len(text) > MAX_DESCRIPTION:
-        errors["description"] = f"Please keep the description to {MAX_DESCRIPTION} characters or fewer."
+        errors["description"] = N_("Please keep the description to 2000 characters or fewer.")
     if errors or located is None or when is None:
         raise ReportInvalid(errors)
 
@@ -421,17 +421,17 @@ def post_ward_update(session: Session, *, ward_code: str, title: str, body: str,
     title = (title or "").strip()
     body = (body or "").strip()
     if not title:
-        errors["title"] = "Give the update a short title."
+        errors["title"] = N_("Give the update a short title.")
     elif len(title) > 120:
-        errors["title"] = "Keep the title to 120 characters or fewer."
+        errors["title"] = N_("Keep the title to 120 characters or fewer.")
     if not body:
-        errors["body"] = "Say what the council has done."
+        errors["body"] = N_("Say what the council has done.")
     elif len(body) > 4000:
-        errors["body"] = "Keep the update to 4000 characters or fewer."
+        errors["body"] = N_("Keep the update to 4000 characters or fewer.")
     try:
         ward = ward_service.get_ward(session, code=(ward_code or "").strip()[:20], field="ward")
     except UnknownWard:
-        errors["ward"] = "Choose a ward from the list."
+        errors["ward"] = N_("Choose a ward from the list.")
         ward = None
     if errors or ward is None:
         raise ReportInvalid(errors)

@@ -1,0 +1,77 @@
+"""Request-level helpers for the report routes: rate limits and filters.
+
+The rate limiters live on the application (``app.state``), in memory only."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from nte.errors import Invalid
+from nte.reports.models import REPORT_SOURCES, REPORT_STATUSES
+from nte.reports.ratelimit import RateLimiter
+from nte.reports.repository import ReportFilters
+
+LIMITS = {
+    "submit": (10, 600),  # reports per client address per 10 minutes
+    "receipt": (30, 600),  # receipt look-ups (guessing codes) per 10 minutes
+}
+
+
+def limiter(request: Request, name: str) -> RateLimiter:
+    limiters: dict[str, RateLimiter] = request.app.state.__dict__.setdefault("report_limiters", {})
+    if name not in limiters:
+        limit, window = LIMITS[name]
+        limiters[name] = RateLimiter(limit=limit, window_seconds=window)
+    return limiters[name]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limit_submissions(request: Request) -> None:
+    limiter(request, "submit").hit(_client(request), what="report")
+
+
+def limit_receipts(request: Request) -> None:
+    limiter(request, "receipt").hit(_client(request), what="receipt look-up")
+
+
+SubmitLimited = Depends(limit_submissions)
+ReceiptLimited = Depends(limit_receipts)
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid("Enter the date as year-month-day.", field=name) from None
+
+
+def report_filters(
+    ward: Annotated[str | None, Query(max_length=20)] = None,
+    status: Annotated[str | None, Query(max_length=12)] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    source: Annotated[str | None, Query(max_length=10)] = None,
+    date_from: Annotated[str | None, Query(max_length=10)] = None,
+    date_to: Annotated[str | None, Query(max_length=10)] = None,
+    flagged: Annotated[str | None, Query(max_length=5)] = None,
+) -> ReportFilters:
+    if status and status not in REPORT_STATUSES:
+        raise Invalid("Unknown status.", field="status")
+    if source and source not in REPORT_SOURCES:
+        raise Invalid("Unknown source.", field="source")
+    start, end = _date(date_from, "date_from"), _date(date_to, "date_to")
+    if start and end and end < start:
+        raise Invalid("The end date is before the start date.", field="date_to")
+    return ReportFilters(ward=ward or None, status=status or None, category=category or None, source=source or None,
+                         date_from=start, date_to=end,
+                         flagged={"true": True, "false": False}.get((flagged or "").lower()))
+
+
+Filters = Annotated[ReportFilters, Depends(report_filters)]
