@@ -33,11 +33,13 @@ app.add_typer(jobs_app, name="jobs")
 CLI_MODULES: list[str] = [
     "nte.venues.cli",
     "nte.safespaces.cli",
+    "nte.reports.cli",
 ]
 #: Demo loaders: "module:function" called with (session, console) after wards and users exist.
 DEMO_LOADERS: list[str] = [
     "nte.venues.demo:load_examples",
     "nte.safespaces.demo:load_examples",
+    "nte.reports.demo:load_police_records",
 ]
 
 
