@@ -28,6 +28,8 @@ ROUTER_MODULES = [
     "nte.auth.router",
     "nte.auth.pages",
     "nte.maps.router",
+    "nte.maps.stats_router",
+    "nte.maps.pages",
     "nte.notifications.pages",
     "nte.reports.router",
     "nte.reports.pages",
@@ -36,6 +38,8 @@ ROUTER_MODULES = [
     "nte.audit.pages",
     "nte.venues.router",
     "nte.venues.pages",
+    "nte.safespaces.router",
+    "nte.safespaces.pages",
 ]
 
 #: Larger body limits for upload routes (path prefix -> bytes); domains add theirs.

@@ -139,6 +139,10 @@ def users_by_ids(session: Session, user_ids: Sequence[int]) -> list[User]:
     return list(session.scalars(sa.select(User).where(User.id.in_(list(user_ids)), User.is_active.is_(True))))
 
 
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+
+
 def active_officers(session: Session) -> list[User]:
     return list(session.scalars(sa.select(User).where(User.role == "officer", User.is_active.is_(True))
                                 .order_by(User.id)))

@@ -290,6 +290,16 @@ def clean_fields(
         out["step_free"] = _bool_or_none(data.get("step_free"), field="step_free", errors=errors)
     if "languages" in data:
         out["languages"] = _languages(data.get("languages"), errors=errors)
+    if "owner_email" in data:  # forms name the owner by e-mail
+        email = str(data.get("owner_email") or "").strip().lower()
+        if not email:
+            out["owner_user_id"] = None
+        else:
+            owner = repo.user_by_email(session, email)
+            if owner is None or owner.role != "venue_manager" or not owner.is_active:
+                errors["owner_email"] = "The owner must be an active account with the venue manager role."
+            else:
+                out["owner_user_id"] = owner.id
     if "owner_user_id" in data:
         owner_id = data.get("owner_user_id")
         if owner_id in (None, ""):

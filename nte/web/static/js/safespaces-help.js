@@ -1,0 +1,73 @@
+// "Find help now": use the browser's location, or a point picked on the map, then submit the
+// search form (the server renders the list, so the page works the same without JavaScript).
+(function () {
+  "use strict";
+  var form = document.getElementById("help-search");
+  if (!form) return;
+  var lonInput = document.getElementById("search-lon");
+  var latInput = document.getElementById("search-lat");
+  var status = document.getElementById("locate-status");
+  var ward = document.getElementById("ward");
+
+  function searchFrom(lon, lat) {
+    lonInput.value = lon.toFixed(6);
+    latInput.value = lat.toFixed(6);
+    lonInput.disabled = false;
+    latInput.disabled = false;
+    if (ward) ward.value = "";
+    form.submit();
+  }
+
+  var group = document.getElementById("locate-group");
+  var button = document.getElementById("locate-me");
+  if (group && button && navigator.geolocation) {
+    group.hidden = false;
+    button.addEventListener("click", function () {
+      status.textContent = "Finding your location…";
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        status.textContent = "Searching near you…";
+        searchFrom(pos.coords.longitude, pos.coords.latitude);
+      }, function () {
+        status.textContent = "Your location is not available. Choose your area from the list instead.";
+      }, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
+    });
+  }
+
+  var mapEl = document.getElementById("help-map");
+  if (!mapEl || typeof L === "undefined") return;
+  mapEl.hidden = false;
+  var map = L.map(mapEl, {scrollWheelZoom: false});
+  var tileUrl = mapEl.getAttribute("data-tile-url");
+  if (tileUrl) {
+    L.tileLayer(tileUrl, {maxZoom: 19, attribution: mapEl.getAttribute("data-tile-attribution") || ""}).addTo(map);
+  }
+  var bounds = [];
+  var lon = parseFloat(mapEl.getAttribute("data-lon"));
+  var lat = parseFloat(mapEl.getAttribute("data-lat"));
+  if (!isNaN(lon) && !isNaN(lat)) {
+    L.circleMarker([lat, lon], {radius: 7, color: "#0b0c0c", fillColor: "#1d70b8", fillOpacity: 1})
+      .addTo(map).bindTooltip("Search point");
+    bounds.push([lat, lon]);
+  }
+  var items = document.querySelectorAll("#safe-space-list .safe-space");
+  Array.prototype.forEach.call(items, function (item, index) {
+    var y = parseFloat(item.getAttribute("data-lat"));
+    var x = parseFloat(item.getAttribute("data-lon"));
+    if (isNaN(x) || isNaN(y)) return;
+    var open = item.getAttribute("data-open") === "yes";
+    L.circleMarker([y, x], {radius: 9, color: "#0b0c0c", weight: 2,
+                            fillColor: open ? "#00703c" : "#6f777b", fillOpacity: 0.9})
+      .addTo(map).bindTooltip((index + 1) + ". " + item.getAttribute("data-name"));
+    bounds.push([y, x]);
+  });
+  if (bounds.length > 1) {
+    map.fitBounds(bounds, {padding: [30, 30], maxZoom: 17});
+  } else if (bounds.length === 1) {
+    map.setView(bounds[0], 15);
+  } else {
+    map.setView([51.505, -0.15], 11);  // the six boroughs
+  }
+  map.on("click", function (event) {
+    searchFrom(event.latlng.lng, event.latlng.lat);
+  });
+})();
