@@ -1,0 +1,183 @@
+"""Request and response bodies of the patrols JSON API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AreaCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    description: str | None = Field(default=None, max_length=500)
+    geometry: dict[str, Any]
+
+
+class AreaRead(BaseModel):
+    id: int
+    name: str
+    description: str | None
+    area_km2: float
+
+
+class SeriesCreate(BaseModel):
+    area_id: int
+    name: str = Field(min_length=1, max_length=120)
+    rrule: str = Field(min_length=1, max_length=300, examples=["FREQ=WEEKLY;BYDAY=FR"])
+    start_date: date
+    start_time: time
+    end_time: time
+    tz: str = Field(default="Europe/London", max_length=60)
+    min_volunteers: int = 4
+    max_volunteers: int = 12
+    min_team_leads: int = 1
+    meeting_point: str | None = Field(default=None, max_length=200)
+
+
+class SeriesRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    area_id: int
+    name: str
+    rrule: str
+    start_date: date
+    start_time: time
+    end_time: time
+    tz: str
+    min_volunteers: int
+    max_volunteers: int
+    min_team_leads: int
+    meeting_point: str | None
+    is_active: bool
+    description: str = ""
+
+
+class NightChangeIn(BaseModel):
+    cancelled: bool = False
+    start_time: time | None = None
+    end_time: time | None = None
+    moved_to: date | None = None
+
+
+class ShiftRead(BaseModel):
+    id: int
+    series_id: int | None
+    occurrence_date: date | None
+    area_id: int
+    area_name: str
+    start_at: datetime
+    end_at: datetime
+    min_volunteers: int
+    max_volunteers: int
+    min_team_leads: int
+    status: str
+    sequence: int
+    confirmed: int
+    team_leads: int
+    waitlisted: int
+    staffing: str
+    reasons: list[str]
+
+
+class SignupIn(BaseModel):
+    waitlist: bool = Field(default=True, description="Join the waitlist when the shift is full")
+
+
+class SignupRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shift_id: int
+    volunteer_id: int
+    status: str
+    offer_expires_at: datetime | None = None
+    checked_in_at: datetime | None = None
+    home_safe_at: datetime | None = None
+    no_show: bool = False
+
+
+class OfferResponse(BaseModel):
+    accept: bool
+
+
+class NoShowIn(BaseModel):
+    no_show: bool = True
+
+
+class VolunteerCreate(BaseModel):
+    user_id: int
+    phone: str | None = Field(default=None, max_length=40)
+    emergency_contact: str | None = Field(default=None, max_length=200)
+    status: str = "applicant"
+    is_team_lead: bool = False
+
+
+class VolunteerUpdate(BaseModel):
+    phone: str | None = Field(default=None, max_length=40)
+    emergency_contact: str | None = Field(default=None, max_length=200)
+    status: str | None = None
+    is_team_lead: bool | None = None
+
+
+class VolunteerRead(BaseModel):
+    id: int
+    user_id: int
+    name: str
+    email: str
+    phone: str | None
+    emergency_contact: str | None
+    status: str
+    is_team_lead: bool
+    problems: list[str] = []
+
+
+class RecordCreate(BaseModel):
+    kind: str
+    completed_date: date
+    expires_date: date | None = None
+    reference: str | None = Field(default=None, max_length=80)
+
+
+class RecordRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    volunteer_id: int
+    kind: str
+    completed_date: date
+    expires_date: date | None
+    reference: str | None
+
+
+class SupportCount(BaseModel):
+    kind: str
+    gender: str
+    people: int
+
+
+class IncidentIn(BaseModel):
+    title: str = Field(max_length=120)
+    notes: str | None = Field(default=None, max_length=2000)
+    lon: float | None = None
+    lat: float | None = None
+
+
+class DebriefIn(BaseModel):
+    counts: list[SupportCount] = []
+    summary: str | None = Field(default=None, max_length=1000)
+    incidents: list[IncidentIn] = Field(default=[], max_length=50)
+
+
+class DebriefRead(BaseModel):
+    shift_id: int
+    filed_at: datetime
+    summary: str | None
+    counts: list[SupportCount]
+    total: int
+    incidents: list[dict[str, Any]]
+
+
+class FeedCreated(BaseModel):
+    url: str

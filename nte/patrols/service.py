@@ -1,0 +1,1386 @@
+"""Patrol rules: volunteers and eligibility, patrol areas, series and shifts, safe sign-up with a
+waitlist, running a shift (check-in, no-shows, home safe), the calendar feed, debriefs and the
+monthly report. Never commits; the caller owns the transaction.
+
+Capacity under concurrency: every change to who holds a place on a shift first locks the shift row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite every write transaction is ``BEGIN IMMEDIATE``
+so writers are serialised), then counts and writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import shapely
+import shapely.errors
+from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
+from shapely.validation import explain_validity
+from sqlalchemy.orm import Session
+
+from nte.audit import service as audit
+from nte.auth import repository as auth_repo
+from nte.auth.models import User
+from nte.auth.security import new_token, token_hash
+from nte.config import Settings
+from nte.errors import Conflict, Forbidden, Invalid
+from nte.maps.wards import service_area, validate_point
+from nte.notifications import service as outbox
+from nte.patrols import ical
+from nte.patrols import repository as repo
+from nte.patrols.config import PatrolSettings, get_patrol_settings
+from nte.patrols.exceptions import (
+    ActionNotAllowedNow,
+    CancellationDeadlinePassed,
+    InvalidDebrief,
+    InvalidPatrolArea,
+    InvalidSeriesInput,
+    NotAVolunteer,
+    NotTeamLead,
+    PatrolNotFound,
+    SignupRefused,
+)
+from nte.patrols.models import (
+    GENDERS,
+    RECORD_KINDS,
+    SUPPORT_KINDS,
+    VOLUNTEER_STATUSES,
+    Debrief,
+    DebriefCount,
+    DebriefIncident,
+    PatrolArea,
+    SeriesNight,
+    Shift,
+    ShiftSeries,
+    Signup,
+    Volunteer,
+    VolunteerRecord,
+)
+from nte.patrols.recurrence import InvalidSeries, NightChange, ShiftSeriesSpec, describe, materialise, orphaned_dates
+from nte.spatial import area_km2, from_db, to_bng, to_db
+
+LONDON = ZoneInfo("Europe/London")
+RECORD_LABELS = {"dbs": "DBS check", "induction": "Induction", "first_aid": "First aid", "wave": "WAVE training"}
+STATUS_LABELS = {"applicant": "Applicant", "active": "Active", "paused": "Paused", "left": "Left"}
+SUPPORT_LABELS = {
+    "welfare": "Welfare / intoxication",
+    "escorted": "Escorted to transport or a safe space",
+    "first_aid": "First aid",
+    "handed_over": "Handed to ambulance or police",
+    "phone_charged": "Phone charged",
+    "water_flipflops": "Water or flip-flops given",
+    "other": "Other support",
+}
+GENDER_LABELS = {"woman": "Women", "man": "Men", "other": "Other", "not_recorded": "Not recorded"}
+STAFFING_LABELS = {"ok": "OK", "at_risk": "At risk", "cannot_run": "Cannot run", "cancelled": "Cancelled"}
+
+# Free text in debriefs must not identify members of the public: refuse the obvious identifiers.
+_PERSONAL_DATA = [
+    (re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.I), "an e-mail address"),
+    (re.compile(r"(?:\+44\s?|\b0)(?:\d[\s-]?){9,10}\b"), "a phone number"),
+    (re.compile(r"\b(?:born|dob|d\.o\.b\.?|date of birth)\b", re.I), "a date of birth"),
+    (re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"), "a National Insurance number"),
+]
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(LONDON)
+
+
+def fmt_local(moment: datetime) -> str:
+    return f"{local(moment):%a %d %b %Y %H:%M}"
+
+
+# --- volunteers -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordState:
+    kind: str
+    label: str
+    required: bool
+    record: VolunteerRecord | None
+    state: str  # "valid", "expiring" (within 30 days), "expired", "missing"
+
+
+def volunteer_for_user(session: Session, user: User) -> Volunteer:
+    volunteer = repo.volunteer_for_user(session, user.id)
+    if volunteer is None:
+        raise NotAVolunteer()
+    return volunteer
+
+
+def volunteer_user(session: Session, volunteer: Volunteer) -> User:
+    user = auth_repo.get_user(session, volunteer.user_id)
+    assert user is not None  # user_account rows cascade to the profile
+    return user
+
+
+def get_volunteer(session: Session, volunteer_id: int, *, field: str = "volunteer_id") -> Volunteer:
+    volunteer = repo.get_volunteer(session, volunteer_id)
+    if volunteer is None:
+        raise PatrolNotFound("volunteer", field=field)
+    return volunteer
+
+
+def _clean(value: str | None, *, limit: int, field: str, label: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise Invalid(f"{label} must be at most {limit} characters.", field=field)
+    return value or None
+
+
+def _status(value: str, field: str = "status") -> str:
+    if value not in VOLUNTEER_STATUSES:
+        raise Invalid(f"Choose a status: {', '.join(VOLUNTEER_STATUSES)}.", field=field)
+    return value
+
+
+def create_volunteer(
+    session: Session, *, actor: User, user_id: int, phone: str | None = None, emergency_contact: str | None = None,
+    status: str = "applicant", is_team_lead: bool = False, now: datetime,
+) -> Volunteer:
+    user = auth_repo.get_user(session, user_id)
+    if user is None or user.role != "volunteer":
+        raise Invalid("Choose an account with the volunteer role.", field="user_id")
+    if repo.volunteer_for_user(session, user_id) is not None:
+        raise Conflict("This account already has a volunteer profile.", field="user_id", code="volunteer_exists")
+    volunteer = Volunteer(
+        user_id=user_id, phone=_clean(phone, limit=40, field="phone", label="The phone number"),
+        emergency_contact=_clean(emergency_contact, limit=200, field="emergency_contact", label="The emergency contact"),
+        status=_status(status), is_team_lead=bool(is_team_lead), created_at=now, updated_at=now,
+    )
+    session.add(volunteer)
+    session.flush()
+    audit.record(session, actor=actor, action="patrols.volunteer.create", target_type="patrol_volunteer",
+                 target_id=volunteer.id, detail={"status": status, "team_lead": bool(is_team_lead)}, at=now)
+    return volunteer
+
+
+def update_volunteer(
+    session: Session, *, actor: User, volunteer_id: int, phone: str | None = None,
+    emergency_contact: str | None = None, status: str | None = None, is_team_lead: bool | None = None, now: datetime,
+) -> Volunteer:
+    volunteer = get_volunteer(session, volunteer_id)
+    new_phone = _clean(phone, limit=40, field="phone", label="The phone number") if phone is not None else None
+    new_contact = (_clean(emergency_contact, limit=200, field="emergency_contact", label="The emergency contact")
+                   if emergency_contact is not None else None)
+    new_status = _status(status) if status is not None else None
+    changes: dict[str, Any] = {}
+    if phone is not None:
+        volunteer.phone = new_phone
+    if emergency_contact is not None:
+        volunteer.emergency_contact = new_contact
+    if new_status is not None and new_status != volunteer.status:
+        changes["status"] = [volunteer.status, new_status]
+        volunteer.status = new_status
+    if is_team_lead is not None and bool(is_team_lead) != volunteer.is_team_lead:
+        changes["team_lead"] = bool(is_team_lead)
+        volunteer.is_team_lead = bool(is_team_lead)
+    volunteer.updated_at = now
+    audit.record(session, actor=actor, action="patrols.volunteer.update", target_type="patrol_volunteer",
+                 target_id=volunteer.id, detail=changes, at=now)
+    return volunteer
+
+
+def add_record(
+    session: Session, *, actor: User, volunteer_id: int, kind: str, completed_date: date | None,
+    expires_date: date | None, reference: str | None = None, now: datetime,
+) -> VolunteerRecord:
+    volunteer = get_volunteer(session, volunteer_id)
+    if kind not in RECORD_KINDS:
+        raise Invalid(f"Choose a record type: {', '.join(RECORD_LABELS.values())}.", field="kind")
+    if completed_date is None:
+        raise Invalid("Enter the date the check or training was completed.", field="completed_date")
+    if completed_date > local(now).date():
+        raise Invalid("The completion date cannot be in the future.", field="completed_date")
+    if expires_date is not None and expires_date <= completed_date:
+        raise Invalid("The expiry date must be after the completion date.", field="expires_date")
+    record = VolunteerRecord(volunteer_id=volunteer.id, kind=kind, completed_date=completed_date,
+                             expires_date=expires_date,
+                             reference=_clean(reference, limit=80, field="reference", label="The reference"),
+                             created_at=now)
+    session.add(record)
+    session.flush()
+    audit.record(session, actor=actor, action="patrols.record.add", target_type="patrol_volunteer",
+                 target_id=volunteer.id, detail={"kind": kind, "expires": str(expires_date or "")}, at=now)
+    return record
+
+
+def _best_records(records: Iterable[VolunteerRecord]) -> dict[tuple[int, str], VolunteerRecord]:
+    """Per (volunteer, kind) the record that lasts longest (no expiry beats any date)."""
+    best: dict[tuple[int, str], VolunteerRecord] = {}
+    for record in records:
+        key = (record.volunteer_id, record.kind)
+        current = best.get(key)
+        if current is None or _lasts(record) > _lasts(current):
+            best[key] = record
+    return best
+
+
+def _lasts(record: VolunteerRecord) -> date:
+    return record.expires_date or date.max
+
+
+def record_states(session: Session, volunteer: Volunteer, *, today: date,
+                  settings: PatrolSettings | None = None) -> list[RecordState]:
+    settings = settings or get_patrol_settings()
+    best = _best_records(repo.records_for(session, [volunteer.id]))
+    states = []
+    for kind in RECORD_KINDS:
+        record = best.get((volunteer.id, kind))
+        if record is None:
+            state = "missing"
+        elif record.expires_date is not None and record.expires_date < today:
+            state = "expired"
+        elif record.expires_date is not None and record.expires_date <= today + timedelta(days=30):
+            state = "expiring"
+        else:
+            state = "valid"
+        states.append(RecordState(kind, RECORD_LABELS[kind], kind in settings.required_records, record, state))
+    return states
+
+
+def eligibility_problem(session: Session, volunteer: Volunteer, *, on: date,
+                        settings: PatrolSettings | None = None) -> tuple[str, str] | None:
+    """The first reason this volunteer may not patrol on local date ``on`` (code, sentence), or None."""
+    settings = settings or get_patrol_settings()
+    if volunteer.status != "active":
+        return ("not_active", f"Your volunteer status is {STATUS_LABELS[volunteer.status].lower()}: only active "
+                              "volunteers can sign up. Please talk to your coordinator.")
+    best = _best_records(repo.records_for(session, [volunteer.id]))
+    for kind in settings.required_records:
+        record = best.get((volunteer.id, kind))
+        if record is None:
+            return ("record_missing", f"We have no {RECORD_LABELS[kind]} on record for you; it is required to "
+                                      "patrol. Please talk to your coordinator.")
+    for kind in settings.required_records:
+        record = best[(volunteer.id, kind)]
+        if record.expires_date is not None and record.expires_date < on:
+            return ("record_expired", f"Your {RECORD_LABELS[kind]} expired on {record.expires_date:%d %B %Y}; "
+                                      "it must be valid on the night. Please renew it with your coordinator.")
+    return None
+
+
+def list_volunteers(session: Session, *, today: date, settings: PatrolSettings | None = None
+                    ) -> list[dict[str, Any]]:
+    rows = repo.list_volunteers(session)
+    settings = settings or get_patrol_settings()
+    best = _best_records(repo.records_for(session, [v.id for v, _ in rows]))
+    out = []
+    for volunteer, user in rows:
+        problems = []
+        for kind in settings.required_records:
+            record = best.get((volunteer.id, kind))
+            if record is None:
+                problems.append(f"{RECORD_LABELS[kind]} missing")
+            elif record.expires_date is not None and record.expires_date < today:
+                problems.append(f"{RECORD_LABELS[kind]} expired")
+            elif record.expires_date is not None and record.expires_date <= today + timedelta(days=30):
+                problems.append(f"{RECORD_LABELS[kind]} expires {record.expires_date:%d %b %Y}")
+        out.append({"volunteer": volunteer, "user": user, "problems": problems})
+    return out
+
+
+# --- patrol areas ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PatrolAreaInfo:
+    """A patrol area for other domains (maps): the polygon is Shapely, WGS84."""
+
+    id: int
+    name: str
+    description: str | None
+    area_km2: float
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class SeriesHours:
+    """When a series patrols its area: local times and the (weekday, hour) cells it covers."""
+
+    series_id: int
+    name: str
+    description: str
+    start_time: time
+    end_time: time
+    tz: str
+    #: (local weekday Monday=0, local hour) covered by at least one night in the next window.
+    hours_of_week: frozenset[tuple[int, int]]
+    nights_in_window: int
+
+
+def list_patrol_areas(session: Session) -> list[PatrolAreaInfo]:
+    """Every patrol area with its polygon (Shapely, WGS84). Used by the maps domain."""
+    return [PatrolAreaInfo(a.id, a.name, a.description, a.area_km2, _area_geometry(a)) for a in repo.list_areas(session)]
+
+
+def _area_geometry(area: PatrolArea) -> BaseGeometry:
+    geom = from_db(area.geom)
+    assert geom is not None
+    return geom
+
+
+def series_hours(session: Session, area_id: int, *, now: datetime | None = None) -> list[SeriesHours]:
+    """The active series patrolling ``area_id`` and the hours of the week they cover (next 8 weeks)."""
+    now = now or datetime.now(UTC)
+    out = []
+    for series in repo.list_series(session, active_only=True, area_id=area_id):
+        spec = spec_for(session, series)
+        cells: set[tuple[int, int]] = set()
+        nights = 0
+        for occ in materialise(spec, window_start=now, window_end=now + timedelta(weeks=8)):
+            if occ.cancelled:
+                continue
+            nights += 1
+            hour = local(occ.start_at).replace(minute=0, second=0, microsecond=0)
+            while hour < local(occ.end_at):
+                cells.add((hour.weekday(), hour.hour))
+                hour = local(hour.astimezone(UTC) + timedelta(hours=1))
+        out.append(SeriesHours(series.id, series.name, describe(spec), series.start_time, series.end_time,
+                               series.tz, frozenset(cells), nights))
+    return out
+
+
+def parse_area_geometry(data: Any, *, field: str = "geometry") -> Polygon:
+    """A GeoJSON Polygon (bare, in a Feature, or a one-feature FeatureCollection) as Shapely."""
+    if isinstance(data, (str, bytes)):
+        try:
+            data = json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidPatrolArea("The area is not valid GeoJSON.", field=field) from None
+    if not isinstance(data, dict):
+        raise InvalidPatrolArea("The area must be a GeoJSON Polygon.", field=field)
+    if data.get("type") == "FeatureCollection":
+        features = data.get("features")
+        if not isinstance(features, list) or len(features) != 1:
+            raise InvalidPatrolArea("Upload a FeatureCollection with exactly one polygon feature.", field=field)
+        data = features[0]
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        data = data.get("geometry")
+    if not isinstance(data, dict) or data.get("type") not in ("Polygon", "MultiPolygon"):
+        raise InvalidPatrolArea("The area must be a polygon (GeoJSON type Polygon).", field=field)
+    try:
+        geom = shape(data)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException):
+        raise InvalidPatrolArea("The polygon's coordinates are not readable: give [longitude, latitude] pairs "
+                                "in closed rings.", field=field) from None
+    if isinstance(geom, MultiPolygon):
+        if len(geom.geoms) != 1:
+            raise InvalidPatrolArea("A patrol area must be one connected polygon.", field=field)
+        geom = geom.geoms[0]
+    if not isinstance(geom, Polygon) or geom.is_empty:
+        raise InvalidPatrolArea("The area must be a polygon with at least three corners.", field=field)
+    if geom.has_z:
+        geom = shapely.force_2d(geom)
+    return geom
+
+
+def validate_area(session: Session, geom: Polygon, *, settings: Settings, patrol: PatrolSettings | None = None,
+                  field: str = "geometry") -> Polygon:
+    patrol = patrol or get_patrol_settings()
+    coords = list(geom.exterior.coords) + [c for ring in geom.interiors for c in ring.coords]
+    if len(coords) > patrol.max_area_vertices:
+        raise InvalidPatrolArea(f"The polygon has {len(coords)} corners; at most {patrol.max_area_vertices} "
+                                "are allowed. Simplify it.", field=field)
+    for lon, lat in (c[:2] for c in coords):
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise InvalidPatrolArea("Coordinates must be longitude, latitude in degrees (WGS84).", field=field)
+    if not geom.is_valid:
+        raise InvalidPatrolArea(f"The polygon is not valid ({explain_validity(geom)}); its edges must not cross.",
+                                field=field)
+    bng = to_bng(geom)
+    if bng.area < patrol.min_area_m2:
+        raise InvalidPatrolArea(f"The area is too small ({bng.area:.0f} m²); draw at least "
+                                f"{patrol.min_area_m2:.0f} m².", field=field)
+    if bng.area > patrol.max_area_km2 * 1_000_000:
+        raise InvalidPatrolArea(f"The area is too large ({bng.area / 1e6:.1f} km²); a patrol area may be at most "
+                                f"{patrol.max_area_km2:g} km².", field=field)
+    served = service_area(session, settings=settings)
+    outside = to_bng(geom.difference(served)).area if not served.covers(geom) else 0.0
+    if outside > 1.0:
+        raise InvalidPatrolArea(f"Part of the area (about {outside:,.0f} m²) lies outside the boroughs this council "
+                                "covers.", field=field)
+    return orient(geom, sign=1.0)
+
+
+def create_area(session: Session, *, actor: User, name: str, geometry: Any, description: str | None = None,
+                settings: Settings, now: datetime) -> PatrolArea:
+    clean_name = (name or "").strip()
+    if not clean_name:
+        raise Invalid("Enter a name for the area.", field="name")
+    if len(clean_name) > 120:
+        raise Invalid("The name must be at most 120 characters.", field="name")
+    clean_description = _clean(description, limit=500, field="description", label="The description")
+    geom = validate_area(session, parse_area_geometry(geometry), settings=settings)
+    if repo.area_by_name(session, clean_name) is not None:
+        raise Conflict("There is already a patrol area with this name.", field="name", code="area_exists")
+    area = PatrolArea(name=clean_name, description=clean_description, area_km2=area_km2(geom), geom=to_db(geom),
+                      created_at=now, updated_at=now)
+    session.add(area)
+    session.flush()
+    audit.record(session, actor=actor, action="patrols.area.create", target_type="patrol_area", target_id=area.id,
+                 detail={"name": clean_name, "km2": round(area.area_km2, 4)}, at=now)
+    return area
+
+
+def get_area(session: Session, area_id: int, *, field: str = "area_id") -> PatrolArea:
+    area = repo.get_area(session, area_id)
+    if area is None:
+        raise PatrolNotFound("patrol area", field=field)
+    return area
+
+
+def area_feature(area: PatrolArea, *, series: Iterable[ShiftSeries] = ()) -> dict[str, Any]:
+    geom = _area_geometry(area)
+    return {
+        "type": "Feature",
+        "id": area.id,
+        "properties": {"id": area.id, "name": area.name, "description": area.description or "",
+                       "area_km2": round(area.area_km2, 4),
+                       "series": [{"id": s.id, "name": s.name} for s in series]},
+        "geometry": _round_coords(mapping(geom)),
+    }
+
+
+def areas_geojson(session: Session) -> dict[str, Any]:
+    by_area: dict[int, list[ShiftSeries]] = defaultdict(list)
+    for series in repo.list_series(session, active_only=True):
+        by_area[series.area_id].append(series)
+    return {"type": "FeatureCollection",
+            "features": [area_feature(a, series=by_area[a.id]) for a in repo.list_areas(session)]}
+
+
+def _round_coords(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return round(obj, 6)
+    if isinstance(obj, (list, tuple)):
+        return [_round_coords(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: _round_coords(v) for k, v in obj.items()}
+    return obj
+
+
+# --- series and shifts ----------------------------------------------------------------------------
+
+def spec_for(session: Session, series: ShiftSeries, nights: Iterable[SeriesNight] | None = None) -> ShiftSeriesSpec:
+    nights = list(repo.nights_for(session, series.id) if nights is None else nights)
+    return ShiftSeriesSpec(
+        rrule=series.rrule, start_date=series.start_date, start_time=series.start_time, end_time=series.end_time,
+        tz=series.tz,
+        exceptions=frozenset(n.occurrence_date for n in nights if n.cancelled),
+        changes={n.occurrence_date: NightChange(start_time=n.start_time, end_time=n.end_time, moved_to=n.moved_to)
+                 for n in nights if n.start_time is not None or n.end_time is not None or n.moved_to is not None},
+    )
+
+
+def _check_counts(min_volunteers: int, max_volunteers: int, min_team_leads: int) -> None:
+    if min_volunteers < 2:
+        raise InvalidSeriesInput("Nobody patrols alone: the minimum must be at least 2 volunteers.",
+                                 field="min_volunteers")
+    if max_volunteers < min_volunteers:
+        raise InvalidSeriesInput("The maximum must not be below the minimum.", field="max_volunteers")
+    if max_volunteers > 200:
+        raise InvalidSeriesInput("The maximum may be at most 200 volunteers.", field="max_volunteers")
+    if min_team_leads < 0 or min_team_leads > min_volunteers:
+        raise InvalidSeriesInput("Team leads must be between 0 and the minimum number of volunteers.",
+                                 field="min_team_leads")
+
+
+def create_series(
+    session: Session, *, actor: User, area_id: int, name: str, rrule: str, start_date: date, start_time: time,
+    end_time: time, tz: str = "Europe/London", min_volunteers: int = 4, max_volunteers: int = 12,
+    min_team_leads: int = 1, meeting_point: str | None = None, now: datetime,
+) -> ShiftSeries:
+    area = get_area(session, area_id)
+    clean_name = (name or "").strip()
+    if not clean_name or len(clean_name) > 120:
+        raise InvalidSeriesInput("Enter a name of at most 120 characters.", field="name")
+    _check_counts(min_volunteers, max_volunteers, min_team_leads)
+    try:
+        ShiftSeriesSpec(rrule=rrule, start_date=start_date, start_time=start_time, end_time=end_time, tz=tz)
+    except InvalidSeries as exc:
+        raise InvalidSeriesInput(f"{exc.message[:1].upper()}{exc.message[1:]}.", field=exc.field) from None
+    if len(rrule) > 300:
+        raise InvalidSeriesInput("The rule is too long.", field="rrule")
+    series = ShiftSeries(
+        area_id=area.id, name=clean_name, rrule=rrule.strip(), start_date=start_date, start_time=start_time,
+        end_time=end_time, tz=tz, min_volunteers=min_volunteers, max_volunteers=max_volunteers,
+        min_team_leads=min_team_leads,
+        meeting_point=_clean(meeting_point, limit=200, field="meeting_point", label="The meeting point"),
+        created_at=now, updated_at=now,
+    )
+    session.add(series)
+    session.flush()
+    audit.record(session, actor=actor, action="patrols.series.create", target_type="patrol_series",
+                 target_id=series.id, detail={"rrule": series.rrule, "area": area.id}, at=now)
+    materialise_series(session, series, now=now)
+    return series
+
+
+def list_series(session: Session) -> list[ShiftSeries]:
+    return repo.list_series(session)
+
+
+def describe_series(session: Session, series: ShiftSeries) -> str:
+    return describe(spec_for(session, series))
+
+
+def get_series(session: Session, series_id: int, *, field: str = "series_id") -> ShiftSeries:
+    series = repo.get_series(session, series_id)
+    if series is None:
+        raise PatrolNotFound("shift series", field=field)
+    return series
+
+
+def set_series_active(session: Session, *, actor: User, series_id: int, active: bool, now: datetime) -> ShiftSeries:
+    series = get_series(session, series_id)
+    series.is_active = active
+    series.updated_at = now
+    audit.record(session, actor=actor, action="patrols.series.activate" if active else "patrols.series.end",
+                 target_type="patrol_series", target_id=series.id, at=now)
+    materialise_series(session, series, now=now)
+    return series
+
+
+def change_night(
+    session: Session, *, actor: User, series_id: int, occurrence_date: date, cancelled: bool = False,
+    start_time: time | None = None, end_time: time | None = None, moved_to: date | None = None, now: datetime,
+) -> SeriesNight | None:
+    """Cancel one night, change its times or move it; with nothing set, the night is restored."""
+    series = get_series(session, series_id)
+    nights = {n.occurrence_date: n for n in repo.nights_for(session, series.id)}
+    night = nights.get(occurrence_date)
+    candidate = SeriesNight(series_id=series.id, occurrence_date=occurrence_date, cancelled=cancelled,
+                            start_time=start_time, end_time=end_time, moved_to=moved_to)
+    trial = {**nights, occurrence_date: candidate}
+    try:
+        spec = spec_for(session, series, trial.values())
+    except InvalidSeries as exc:
+        raise InvalidSeriesInput(f"{exc.message[:1].upper()}{exc.message[1:]}.", field="start_time"
+                                 if "time" in exc.message else "occurrence_date") from None
+    if occurrence_date in orphaned_dates(spec):
+        raise InvalidSeriesInput(f"{occurrence_date:%A %d %B %Y} is not a night of this series.",
+                                 field="occurrence_date")
+    existing = next((s for s in repo.shifts_of_series(session, series.id) if s.occurrence_date == occurrence_date),
+                    None)
+    if existing is not None and existing.start_at <= now:
+        raise ActionNotAllowedNow("This night has already started; it can no longer be changed.",
+                                  field="occurrence_date")
+    restore = not cancelled and start_time is None and end_time is None and moved_to is None
+    if restore:
+        if night is not None:
+            session.delete(night)
+            session.flush()
+        result = None
+    else:
+        if night is None:
+            night = candidate
+            session.add(night)
+        else:
+            night.cancelled, night.start_time, night.end_time, night.moved_to = (
+                cancelled, start_time, end_time, moved_to)
+        session.flush()
+        result = night
+    audit.record(session, actor=actor, action="patrols.series.night", target_type="patrol_series",
+                 target_id=series.id, detail={"date": str(occurrence_date), "cancelled": cancelled,
+                                              "restored": restore}, at=now)
+    materialise_series(session, series, now=now)
+    return result
+
+
+def _location(area: PatrolArea, meeting_point: str | None) -> str:
+    return f"{area.name} (meet: {meeting_point})" if meeting_point else area.name
+
+
+def materialise_series(session: Session, series: ShiftSeries, *, now: datetime,
+                       settings: PatrolSettings | None = None) -> tuple[int, int]:
+    """Create or update the shifts of ``series`` over the rolling window. Idempotent: keyed by
+    (series, occurrence_date); a night that changed bumps its SEQUENCE; nights that no longer
+    occur are cancelled (kept, so calendars show them cancelled). Returns (created, updated)."""
+    settings = settings or get_patrol_settings()
+    area = get_area(session, series.area_id)
+    window_end = now + timedelta(weeks=settings.materialise_weeks)
+    occurrences = (materialise(spec_for(session, series), window_start=now, window_end=window_end)
+                   if series.is_active else [])
+    existing = {s.occurrence_date: s for s in repo.shifts_of_series(session, series.id, from_at=now - timedelta(days=3))}
+    created = updated = 0
+    for occ in occurrences:
+        status = "cancelled" if occ.cancelled else "scheduled"
+        shift = existing.pop(occ.occurrence_date, None)
+        if shift is None:
+            session.add(Shift(series_id=series.id, occurrence_date=occ.occurrence_date, area_id=series.area_id,
+                              start_at=occ.start_at, end_at=occ.end_at, min_volunteers=series.min_volunteers,
+                              max_volunteers=series.max_volunteers, min_team_leads=series.min_team_leads,
+                              meeting_point=series.meeting_point, status=status, sequence=0,
+                              last_modified_at=now, created_at=now))
+            created += 1
+            continue
+        if shift.start_at <= now:
+            continue  # under way or over: history is not rewritten
+        if _apply_schedule(session, shift, area=area, start_at=occ.start_at, end_at=occ.end_at, status=status,
+                           meeting_point=series.meeting_point, now=now):
+            updated += 1
+        if (shift.min_volunteers, shift.max_volunteers, shift.min_team_leads) != (
+                series.min_volunteers, series.max_volunteers, series.min_team_leads):
+            shift.min_volunteers, shift.max_volunteers, shift.min_team_leads = (
+                series.min_volunteers, series.max_volunteers, series.min_team_leads)
+    for shift in existing.values():  # no longer generated (rule edited or series ended)
+        if shift.start_at > now and shift.status == "scheduled":
+            _apply_schedule(session, shift, area=area, start_at=shift.start_at, end_at=shift.end_at,
+                            status="cancelled", meeting_point=shift.meeting_point, now=now)
+            updated += 1
+    session.flush()
+    return created, updated
+
+
+def _apply_schedule(session: Session, shift: Shift, *, area: PatrolArea, start_at: datetime, end_at: datetime,
+                    status: str, meeting_point: str | None, now: datetime) -> bool:
+    old = ical.ScheduleFields(shift.start_at, shift.end_at, _location(area, shift.meeting_point),
+                              ical.EventStatus.CANCELLED if shift.status == "cancelled" else ical.EventStatus.CONFIRMED)
+    new = ical.ScheduleFields(start_at, end_at, _location(area, meeting_point),
+                              ical.EventStatus.CANCELLED if status == "cancelled" else ical.EventStatus.CONFIRMED)
+    if not ical.sequence_must_increase(old, new):
+        return False
+    shift.sequence = ical.next_sequence(shift.sequence, old, new)
+    was_cancelled = shift.status == "cancelled"
+    shift.start_at, shift.end_at, shift.status, shift.meeting_point = start_at, end_at, status, meeting_point
+    shift.last_modified_at = now
+    session.flush()
+    _notify_shift_change(session, shift, area=area, cancelled=status == "cancelled" and not was_cancelled, now=now)
+    return True
+
+
+def _notify_shift_change(session: Session, shift: Shift, *, area: PatrolArea, cancelled: bool, now: datetime) -> None:
+    for signup, _volunteer, user in repo.signups_for_shift(session, shift.id):
+        if signup.status not in repo.ACTIVE:
+            continue
+        if cancelled:
+            subject = f"Patrol cancelled: {area.name}, {fmt_local(shift.start_at)}"
+            body = (f"Hello {user.display_name},\n\nThe patrol in {area.name} on {fmt_local(shift.start_at)} has been "
+                    "cancelled. Your calendar feed shows it as cancelled.\n")
+        else:
+            subject = f"Patrol changed: {area.name}, now {fmt_local(shift.start_at)}"
+            body = (f"Hello {user.display_name},\n\nThe patrol in {area.name} now runs {fmt_local(shift.start_at)} to "
+                    f"{fmt_local(shift.end_at)} (London time). Meeting point: {shift.meeting_point or 'as usual'}.\n")
+        outbox.enqueue(session, to=user.email, subject=subject, body=body, now=now,
+                       dedupe_key=f"patrol:shift-change:{shift.id}:{shift.sequence}:{signup.volunteer_id}")
+
+
+def materialise_all(session: Session, *, now: datetime) -> int:
+    total = 0
+    for series in repo.list_series(session):
+        created, updated = materialise_series(session, series, now=now)
+        total += created + updated
+    return total
+
+
+def get_shift(session: Session, shift_id: int, *, field: str = "shift_id", lock: bool = False) -> Shift:
+    shift = repo.get_shift(session, shift_id, lock=lock)
+    if shift is None:
+        raise PatrolNotFound("shift", field=field)
+    return shift
+
+
+def cancel_shift(session: Session, *, actor: User, shift_id: int, now: datetime) -> Shift:
+    shift = get_shift(session, shift_id)
+    if shift.start_at <= now:
+        raise ActionNotAllowedNow("This shift has already started and cannot be cancelled.", field="shift_id")
+    if shift.series_id is not None and shift.occurrence_date is not None:
+        change_night(session, actor=actor, series_id=shift.series_id, occurrence_date=shift.occurrence_date,
+                     cancelled=True, now=now)
+    else:
+        _apply_schedule(session, shift, area=get_area(session, shift.area_id), start_at=shift.start_at,
+                        end_at=shift.end_at, status="cancelled", meeting_point=shift.meeting_point, now=now)
+    return shift
+
+
+# --- staffing -------------------------------------------------------------------------------------
+
+@dataclass
+class Staffing:
+    shift: Shift
+    area_name: str
+    confirmed: int = 0
+    leads: int = 0
+    offered: int = 0
+    waitlisted: int = 0
+    state: str = "ok"
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return STAFFING_LABELS[self.state]
+
+    @property
+    def free_places(self) -> int:
+        return max(0, self.shift.max_volunteers - self.confirmed - self.offered)
+
+
+def _staffing_state(item: Staffing) -> None:
+    shift = item.shift
+    item.reasons = []
+    if shift.status == "cancelled":
+        item.state = "cancelled"
+        return
+    if item.confirmed < 2:
+        item.state = "cannot_run"
+        item.reasons.append(f"{item.confirmed} confirmed: a team needs at least 2 (nobody patrols alone)")
+        return
+    if item.confirmed < shift.min_volunteers:
+        item.reasons.append(f"{item.confirmed} of the {shift.min_volunteers} volunteers needed")
+    if item.leads < shift.min_team_leads:
+        item.reasons.append(f"{item.leads} of the {shift.min_team_leads} team leads needed")
+    item.state = "at_risk" if item.reasons else "ok"
+
+
+def staffing_for(session: Session, shifts: list[Shift]) -> list[Staffing]:
+    areas = {a.id: a.name for a in repo.list_areas(session)}
+    items = {s.id: Staffing(shift=s, area_name=areas.get(s.area_id, "?")) for s in shifts}
+    for signup, volunteer in repo.signups_for_shifts(session, list(items)):
+        item = items[signup.shift_id]
+        if signup.status == "confirmed":
+            item.confirmed += 1
+            item.leads += 1 if volunteer.is_team_lead else 0
+        elif signup.status == "offered":
+            item.offered += 1
+        elif signup.status == "waitlisted":
+            item.waitlisted += 1
+    for item in items.values():
+        _staffing_state(item)
+    return list(items.values())
+
+
+def staffing_board(session: Session, *, now: datetime, days: int = 56) -> list[Staffing]:
+    return staffing_for(session, repo.shifts_between(session, now, now + timedelta(days=days)))
+
+
+# --- sign-up, cancellation and the waitlist -------------------------------------------------------
+
+def book_shift(session: Session, *, volunteer: Volunteer, shift_id: int, now: datetime, join_waitlist: bool = True,
+               settings: PatrolSettings | None = None) -> Signup:
+    """Sign ``volunteer`` up, applying the rules in :data:`SIGNUP_RULES` order. A full shift puts
+    them on the waitlist (or refuses with ``shift_full`` when ``join_waitlist`` is False)."""
+    settings = settings or get_patrol_settings()
+    shift = get_shift(session, shift_id, lock=True)  # serialises sign-ups for this shift
+    existing = repo.signup_for(session, shift.id, volunteer.id)
+    if existing is not None and existing.status in repo.ACTIVE:
+        where = {"confirmed": "are signed up for", "offered": "have been offered a place on",
+                 "waitlisted": "are on the waitlist for"}[existing.status]
+        raise SignupRefused("already_signed_up", f"You {where} this shift already.")
+    if now >= shift.start_at:
+        raise SignupRefused("shift_started", "This shift has already started; sign-up is closed.")
+    if shift.status == "cancelled":
+        raise SignupRefused("shift_cancelled", "This shift has been cancelled.")
+    problem = eligibility_problem(session, volunteer, on=local(shift.end_at).date(), settings=settings)
+    if problem is not None:
+        raise SignupRefused(problem[0], problem[1])
+    clash = repo.overlapping_signup(session, volunteer_id=volunteer.id, shift=shift)
+    if clash is not None:
+        raise SignupRefused("overlaps_shift", f"You are already on a shift at that time "
+                                              f"({fmt_local(clash[1].start_at)}-{local(clash[1].end_at):%H:%M}).")
+    full = repo.places_taken(session, shift.id) >= shift.max_volunteers
+    if full and not join_waitlist:
+        raise SignupRefused("shift_full", "This shift is full. You can join the waitlist instead.")
+    signup = existing or Signup(shift_id=shift.id, volunteer_id=volunteer.id, created_at=now)
+    signup.updated_at = now
+    signup.cancelled_at = signup.cancelled_by_id = signup.offered_at = signup.offer_expires_at = None
+    signup.checked_in_at = signup.home_safe_at = None
+    signup.no_show = False
+    if full:
+        signup.status = "waitlisted"
+        signup.waitlisted_at = now
+    else:
+        if signup.confirmed_at is not None:  # back on after a cancellation: the feed must see a change
+            signup.feed_sequence += 1
+        signup.status = "confirmed"
+        signup.confirmed_at = now
+    if existing is None:
+        session.add(signup)
+    session.flush()
+    return signup
+
+
+def _release(session: Session, signup: Signup, *, status: str, actor: User | None, now: datetime) -> None:
+    if signup.status == "confirmed":
+        signup.feed_sequence += 1
+    signup.status = status
+    signup.updated_at = now
+    signup.cancelled_at = now
+    signup.cancelled_by_id = actor.id if actor else None
+
+
+def cancel_signup(session: Session, *, volunteer: Volunteer, shift_id: int, now: datetime,
+                  settings: PatrolSettings | None = None) -> Signup:
+    """A volunteer leaves a shift (until the deadline) or the waitlist (any time before the start)."""
+    settings = settings or get_patrol_settings()
+    shift = get_shift(session, shift_id, lock=True)
+    signup = repo.signup_for(session, shift.id, volunteer.id)
+    if signup is None or signup.status not in repo.ACTIVE:
+        raise PatrolNotFound("sign-up of yours for this shift", field="shift_id")
+    if signup.status == "confirmed":
+        deadline = shift.start_at - timedelta(hours=settings.cancellation_deadline_hours)
+        if now >= deadline and shift.status == "scheduled":
+            raise CancellationDeadlinePassed(
+                f"Cancellation closed {settings.cancellation_deadline_hours} hours before the start "
+                f"({fmt_local(deadline)}). Please call your coordinator, who can still take you off.",
+                field="shift_id")
+    elif now >= shift.start_at:
+        raise ActionNotAllowedNow("This shift has already started.", field="shift_id")
+    _release(session, signup, status="declined" if signup.status == "offered" else "cancelled", actor=None, now=now)
+    session.flush()
+    fill_places(session, shift, now=now)
+    return signup
+
+
+def coordinator_cancel_signup(session: Session, *, actor: User, signup_id: int, now: datetime) -> Signup:
+    """A coordinator takes someone off a shift at any time (the deadline does not apply)."""
+    signup = repo.get_signup(session, signup_id)
+    if signup is None:
+        raise PatrolNotFound("sign-up", field="signup_id")
+    shift = get_shift(session, signup.shift_id, lock=True)
+    if signup.status not in repo.ACTIVE:
+        raise ActionNotAllowedNow("This sign-up is no longer active.", field="signup_id")
+    _release(session, signup, status="cancelled", actor=actor, now=now)
+    session.flush()
+    audit.record(session, actor=actor, action="patrols.signup.cancel", target_type="patrol_signup",
+                 target_id=signup.id, detail={"shift": shift.id, "override": now >= shift.start_at - timedelta(
+                     hours=get_patrol_settings().cancellation_deadline_hours)}, at=now)
+    fill_places(session, shift, now=now)
+    return signup
+
+
+def fill_places(session: Session, shift: Shift, *, now: datetime, settings: PatrolSettings | None = None) -> int:
+    """Offer freed places to the waitlist in order. The shift row must be locked by the caller."""
+    settings = settings or get_patrol_settings()
+    if shift.status != "scheduled" or now >= shift.start_at:
+        return 0
+    offered = 0
+    area = get_area(session, shift.area_id)
+    while repo.places_taken(session, shift.id) < shift.max_volunteers:
+        nxt = repo.next_waitlisted(session, shift.id)
+        if nxt is None:
+            break
+        volunteer = get_volunteer(session, nxt.volunteer_id)
+        user = auth_repo.get_user(session, volunteer.user_id)
+        expires = min(now + timedelta(hours=settings.waitlist_offer_hours), shift.start_at)
+        nxt.status, nxt.offered_at, nxt.offer_expires_at, nxt.updated_at = "offered", now, expires, now
+        session.flush()
+        offered += 1
+        if user is not None:
+            outbox.enqueue(session, to=user.email, now=now, dedupe_key=f"patrol:offer:{nxt.id}:{int(now.timestamp())}",
+                           subject=f"A place is free: patrol {area.name}, {fmt_local(shift.start_at)}",
+                           body=(f"Hello {user.display_name},\n\nA place has become free on the patrol in {area.name} "
+                                 f"on {fmt_local(shift.start_at)}. Please confirm by {fmt_local(expires)} on your "
+                                 "My shifts page, or it goes to the next person on the waitlist.\n"))
+    return offered
+
+
+def respond_to_offer(session: Session, *, volunteer: Volunteer, shift_id: int, accept: bool, now: datetime) -> Signup:
+    shift = get_shift(session, shift_id, lock=True)
+    signup = repo.signup_for(session, shift.id, volunteer.id)
+    if signup is None or signup.status != "offered":
+        raise PatrolNotFound("place offered to you on this shift", field="shift_id")
+    if signup.offer_expires_at is not None and now >= signup.offer_expires_at:
+        raise ActionNotAllowedNow("This offer has expired.", field="shift_id")
+    if not accept:
+        _release(session, signup, status="declined", actor=None, now=now)
+        session.flush()
+        fill_places(session, shift, now=now)
+        return signup
+    problem = eligibility_problem(session, volunteer, on=local(shift.end_at).date())
+    if problem is not None:
+        raise SignupRefused(problem[0], problem[1])
+    clash = repo.overlapping_signup(session, volunteer_id=volunteer.id, shift=shift)
+    if clash is not None:
+        raise SignupRefused("overlaps_shift", "You are already on a shift at that time.")
+    if signup.confirmed_at is not None:
+        signup.feed_sequence += 1
+    signup.status, signup.confirmed_at, signup.updated_at = "confirmed", now, now
+    signup.offered_at = signup.offer_expires_at = None
+    session.flush()
+    return signup
+
+
+def expire_offers(session: Session, *, now: datetime) -> int:
+    """Offers not confirmed in time go to the next person on the waitlist."""
+    count = 0
+    for stale in repo.expired_offers(session, now):
+        shift = get_shift(session, stale.shift_id, lock=True)
+        session.refresh(stale)
+        if stale.status != "offered":
+            continue
+        stale.status, stale.updated_at = "expired", now
+        session.flush()
+        fill_places(session, shift, now=now)
+        count += 1
+    return count
+
+
+# --- running a shift ------------------------------------------------------------------------------
+
+def _own_confirmed(session: Session, volunteer: Volunteer, shift: Shift) -> Signup:
+    signup = repo.signup_for(session, shift.id, volunteer.id)
+    if signup is None or signup.status != "confirmed":
+        raise PatrolNotFound("confirmed place of yours on this shift", field="shift_id")
+    return signup
+
+
+def check_in(session: Session, *, volunteer: Volunteer, shift_id: int, now: datetime) -> Signup:
+    settings = get_patrol_settings()
+    shift = get_shift(session, shift_id)
+    signup = _own_confirmed(session, volunteer, shift)
+    opens = shift.start_at - timedelta(minutes=settings.check_in_opens_minutes)
+    if shift.status == "cancelled":
+        raise ActionNotAllowedNow("This shift was cancelled.", field="shift_id")
+    if now < opens:
+        raise ActionNotAllowedNow(f"Check-in opens at {fmt_local(opens)}.", field="shift_id")
+    if now >= shift.end_at:
+        raise ActionNotAllowedNow("This shift has ended.", field="shift_id")
+    if signup.checked_in_at is None:
+        signup.checked_in_at = now
+        signup.no_show = False
+        signup.updated_at = now
+    return signup
+
+
+def home_safe(session: Session, *, volunteer: Volunteer, shift_id: int, now: datetime) -> Signup:
+    shift = get_shift(session, shift_id)
+    signup = _own_confirmed(session, volunteer, shift)
+    if now < shift.start_at:
+        raise ActionNotAllowedNow("You can confirm you are home safe once the shift has started.", field="shift_id")
+    if signup.home_safe_at is None:
+        signup.home_safe_at = now
+        signup.updated_at = now
+    return signup
+
+
+def mark_no_show(session: Session, *, actor: User, signup_id: int, no_show: bool, now: datetime) -> Signup:
+    signup = repo.get_signup(session, signup_id)
+    if signup is None:
+        raise PatrolNotFound("sign-up", field="signup_id")
+    shift = get_shift(session, signup.shift_id)
+    if signup.status != "confirmed":
+        raise ActionNotAllowedNow("Only confirmed volunteers can be marked as no-shows.", field="signup_id")
+    if now < shift.start_at:
+        raise ActionNotAllowedNow("No-shows can be marked once the shift has started.", field="signup_id")
+    signup.no_show = no_show
+    signup.updated_at = now
+    audit.record(session, actor=actor, action="patrols.signup.no_show", target_type="patrol_signup",
+                 target_id=signup.id, detail={"no_show": no_show}, at=now)
+    return signup
+
+
+def roster(session: Session, shift_id: int) -> list[tuple[Signup, Volunteer, User]]:
+    return repo.signups_for_shift(session, shift_id)
+
+
+def volunteer_shifts(session: Session, volunteer: Volunteer, *, now: datetime) -> list[tuple[Signup, Shift]]:
+    return repo.signups_of_volunteer(session, volunteer.id, from_at=now - timedelta(days=2))
+
+
+def open_shifts(session: Session, *, now: datetime, days: int = 56) -> list[Staffing]:
+    return [s for s in staffing_for(session, repo.shifts_between(session, now, now + timedelta(days=days),
+                                                                 scheduled_only=True)) if s.shift.start_at > now]
+
+
+# --- reminders and alerts (jobs) ------------------------------------------------------------------
+
+def _coordinator_mail(session: Session, *, subject: str, body: str, key: str, now: datetime) -> int:
+    sent = 0
+    for coordinator in repo.coordinators(session):
+        if outbox.enqueue(session, to=coordinator.email, subject=subject, body=body, now=now,
+                          dedupe_key=f"{key}:{coordinator.id}") is not None:
+            sent += 1
+    return sent
+
+
+def send_shift_reminders(session: Session, *, now: datetime) -> int:
+    """T-24 h and T-2 h reminders to confirmed volunteers; keyed by sign-up, kind and start time."""
+    sent = 0
+    for shift in repo.shifts_starting_between(session, now, now + timedelta(hours=24)):
+        kind = "2h" if shift.start_at - now <= timedelta(hours=2) else "24h"
+        area = get_area(session, shift.area_id)
+        for signup, _volunteer, user in repo.signups_for_shift(session, shift.id):
+            if signup.status != "confirmed":
+                continue
+            body = (f"Hello {user.display_name},\n\nReminder: your patrol in {area.name} starts "
+                    f"{fmt_local(shift.start_at)} and ends {fmt_local(shift.end_at)} (London time). Meeting point: "
+                    f"{shift.meeting_point or area.name}. Please check in when you arrive and confirm you are home "
+                    "safe afterwards.\n")
+            if outbox.enqueue(session, to=user.email, now=now, body=body,
+                              subject=f"Patrol {'today' if kind == '2h' else 'tomorrow'}: {area.name}, "
+                                      f"{fmt_local(shift.start_at)}",
+                              dedupe_key=f"patrol:reminder:{kind}:{signup.id}:{int(shift.start_at.timestamp())}"):
+                sent += 1
+    return sent
+
+
+def eligible_free_volunteers(session: Session, shift: Shift) -> list[tuple[Volunteer, User]]:
+    busy = repo.busy_volunteer_ids(session, shift)
+    on = local(shift.end_at).date()
+    return [(v, u) for v, u in repo.list_volunteers(session, status="active")
+            if v.id not in busy and eligibility_problem(session, v, on=on) is None]
+
+
+def staffing_alerts(session: Session, *, now: datetime) -> int:
+    """At T-48 h a shift below its minimum alerts the coordinators and invites free, eligible volunteers."""
+    settings = get_patrol_settings()
+    sent = 0
+    upcoming = repo.shifts_starting_between(session, now, now + timedelta(hours=settings.staffing_alert_hours))
+    for item in staffing_for(session, upcoming):
+        if item.state not in ("at_risk", "cannot_run"):
+            continue
+        shift = item.shift
+        subject = f"Patrol {item.label.lower()}: {item.area_name}, {fmt_local(shift.start_at)}"
+        body = (f"The patrol in {item.area_name} on {fmt_local(shift.start_at)} is {item.label.lower()}: "
+                f"{'; '.join(item.reasons)}. Eligible free volunteers have been invited.\n")
+        sent += _coordinator_mail(session, subject=subject, body=body, key=f"patrol:staffing:{shift.id}", now=now)
+        for volunteer, user in eligible_free_volunteers(session, shift):
+            if outbox.enqueue(session, to=user.email, now=now, dedupe_key=f"patrol:invite:{shift.id}:{volunteer.id}",
+                              subject=f"Can you patrol {item.area_name} on {fmt_local(shift.start_at)}?",
+                              body=(f"Hello {user.display_name},\n\nThe patrol in {item.area_name} on "
+                                    f"{fmt_local(shift.start_at)} needs more volunteers. If you can help, sign up on "
+                                    "your My shifts page.\n")):
+                sent += 1
+    return sent
+
+
+def lone_worker_alerts(session: Session, *, now: datetime) -> int:
+    """Alert the coordinators about anyone not confirmed home safe 30 minutes after the end."""
+    settings = get_patrol_settings()
+    grace = timedelta(minutes=settings.home_safe_grace_minutes)
+    sent = 0
+    for signup, shift in repo.confirmed_without_home_safe(session, now - grace, now - timedelta(days=2)):
+        volunteer = get_volunteer(session, signup.volunteer_id)
+        user = auth_repo.get_user(session, volunteer.user_id)
+        area = get_area(session, shift.area_id)
+        name = user.display_name if user else f"volunteer {volunteer.id}"
+        body = (f"{name} has not confirmed they are home safe after the patrol in {area.name} that ended "
+                f"{fmt_local(shift.end_at)}. {'They checked in at ' + fmt_local(signup.checked_in_at) + '.' if signup.checked_in_at else 'They did not check in.'}\n"  # noqa: E501
+                f"Phone: {volunteer.phone or 'not recorded'}. Emergency contact: "
+                f"{volunteer.emergency_contact or 'not recorded'}.\nPlease try to reach them now.\n")
+        sent += _coordinator_mail(session, subject=f"URGENT: {name} not confirmed home safe",
+                                  body=body, key=f"patrol:lone-worker:{signup.id}", now=now)
+        signup.lone_worker_alerted_at = now
+    session.flush()
+    return sent
+
+
+def record_expiry_reminders(session: Session, *, now: datetime) -> int:
+    """30 and 7 days before a record expires, remind the volunteer and the coordinators (once each)."""
+    today = local(now).date()
+    records = repo.records_expiring_between(session, today, today + timedelta(days=30))
+    if not records:
+        return 0
+    best = _best_records(repo.records_for(session, {r.volunteer_id for r in records}))
+    sent = 0
+    for record in records:
+        if best.get((record.volunteer_id, record.kind)) is not record:
+            continue  # renewed: a later record of the same kind lasts longer
+        volunteer = get_volunteer(session, record.volunteer_id)
+        if volunteer.status == "left":
+            continue
+        user = auth_repo.get_user(session, volunteer.user_id)
+        assert record.expires_date is not None
+        days = (record.expires_date - today).days
+        threshold = "7d" if days <= 7 else "30d"
+        label = RECORD_LABELS[record.kind]
+        when = f"{record.expires_date:%d %B %Y}"
+        if user is not None and outbox.enqueue(
+                session, to=user.email, now=now, dedupe_key=f"patrol:record:{record.id}:{threshold}:volunteer",
+                subject=f"Your {label} expires on {when}",
+                body=(f"Hello {user.display_name},\n\nYour {label} expires on {when} ({days} days). Please renew it "
+                      "with your coordinator so you can keep patrolling.\n")):
+            sent += 1
+        sent += _coordinator_mail(
+            session, now=now, key=f"patrol:record:{record.id}:{threshold}",
+            subject=f"{label} of {user.display_name if user else volunteer.id} expires on {when}",
+            body=f"The {label} of {user.display_name if user else volunteer.id} expires on {when} ({days} days).\n")
+    return sent
+
+
+# --- calendar feed --------------------------------------------------------------------------------
+
+def issue_feed_token(session: Session, *, volunteer: Volunteer, now: datetime) -> str:
+    """A new secret feed URL token (shown once); the previous URL stops working at once."""
+    token = new_token("cal_")
+    volunteer.feed_token_hash = token_hash(token)
+    volunteer.feed_token_created_at = now
+    session.flush()
+    return token
+
+
+def revoke_feed_token(session: Session, *, volunteer: Volunteer, now: datetime) -> None:
+    volunteer.feed_token_hash = None
+    volunteer.feed_token_created_at = None
+    volunteer.updated_at = now
+    session.flush()
+
+
+def feed_for_token(session: Session, *, token: str, now: datetime) -> tuple[bytes, str]:
+    volunteer = repo.volunteer_by_feed_hash(session, token_hash(token)) if token else None
+    if volunteer is None:
+        raise PatrolNotFound("calendar feed (the address may have been revoked)", field="token")
+    user = auth_repo.get_user(session, volunteer.user_id)
+    areas = {a.id: a for a in repo.list_areas(session)}
+    events = []
+    for signup, shift in repo.signups_of_volunteer(session, volunteer.id, from_at=now - timedelta(days=90)):
+        if signup.confirmed_at is None:
+            continue  # never held a place: not in the calendar
+        area = areas[shift.area_id]
+        cancelled = shift.status == "cancelled" or signup.status != "confirmed"
+        centre = _area_geometry(area).representative_point()
+        events.append(ical.FeedEvent(
+            uid=f"patrol-shift-{shift.id}@nte-safe", start_at=shift.start_at, end_at=shift.end_at,
+            summary=f"Patrol: {area.name}", location=_location(area, shift.meeting_point),
+            description=("Check in when you arrive and confirm you are home safe afterwards."
+                         if not cancelled else "This shift is cancelled for you."),
+            sequence=shift.sequence + signup.feed_sequence,
+            status=ical.EventStatus.CANCELLED if cancelled else ical.EventStatus.CONFIRMED,
+            last_modified=max(shift.last_modified_at, signup.updated_at), geo=(centre.y, centre.x)))
+    name = f"Patrol shifts – {user.display_name}" if user else "Patrol shifts"
+    body = ical.build_feed(name, events)
+    return body, ical.etag_for(body)
+
+
+# --- debriefs -------------------------------------------------------------------------------------
+
+def _no_personal_data(text: str | None, *, field: str) -> None:
+    if not text:
+        return
+    for pattern, what in _PERSONAL_DATA:
+        if pattern.search(text):
+            raise InvalidDebrief(f"This looks like it contains {what}. A debrief must not hold personal data about "
+                                 "members of the public; please remove it.", field=field)
+
+
+def file_debrief(
+    session: Session, *, user: User, shift_id: int, counts: Mapping[tuple[str, str], int], summary: str | None = None,
+    incidents: Iterable[Mapping[str, Any]] = (), now: datetime,
+) -> Debrief:
+    """The team lead (or a coordinator) records what the shift did. Counts only, no personal data."""
+    shift = get_shift(session, shift_id)
+    if user.role == "volunteer":
+        volunteer = volunteer_for_user(session, user)
+        signup = repo.signup_for(session, shift.id, volunteer.id)
+        if not volunteer.is_team_lead or signup is None or signup.status != "confirmed" or signup.no_show:
+            raise NotTeamLead("Only a team lead on this shift (or a coordinator) can file its debrief.",
+                              field="shift_id")
+    elif user.role not in ("coordinator", "admin"):
+        raise Forbidden("Your role does not allow this.")
+    if shift.status == "cancelled":
+        raise ActionNotAllowedNow("This shift was cancelled; there is nothing to debrief.", field="shift_id")
+    if now < shift.start_at:
+        raise ActionNotAllowedNow("The debrief can be filed once the shift has started.", field="shift_id")
+    if repo.debrief_for_shift(session, shift.id) is not None:
+        raise Conflict("The debrief for this shift has already been filed.", field="shift_id", code="debrief_exists")
+    clean_counts: dict[tuple[str, str], int] = {}
+    for (kind, gender), people in counts.items():
+        name = f"count.{kind}.{gender}"
+        if kind not in SUPPORT_KINDS:
+            raise InvalidDebrief(f"Unknown kind of support {kind[:30]!r}.", field=name)
+        if gender not in GENDERS:
+            raise InvalidDebrief(f"Unknown gender {gender[:30]!r}.", field=name)
+        if isinstance(people, bool) or not isinstance(people, int) or not 0 <= people <= 5000:
+            raise InvalidDebrief("Enter a whole number from 0 to 5000.", field=name)
+        if people:
+            clean_counts[(kind, gender)] = people
+    clean_summary = _clean(summary, limit=1000, field="summary", label="The summary")
+    _no_personal_data(clean_summary, field="summary")
+    area_geom = _area_geometry(get_area(session, shift.area_id))
+    clean_incidents = []
+    for i, incident in enumerate(incidents):
+        title = (str(incident.get("title") or "")).strip()
+        if not title or len(title) > 120:
+            raise InvalidDebrief("Give each incident a short title (at most 120 characters).",
+                                 field=f"incidents.{i}.title")
+        notes = _clean(incident.get("notes"), limit=2000, field=f"incidents.{i}.notes", label="The notes")
+        _no_personal_data(title, field=f"incidents.{i}.title")
+        _no_personal_data(notes, field=f"incidents.{i}.notes")
+        lon, lat = incident.get("lon"), incident.get("lat")
+        point = None
+        if lon not in (None, "") or lat not in (None, ""):
+            lon_f, lat_f = validate_point(lon, lat, lon_field=f"incidents.{i}.lon", lat_field=f"incidents.{i}.lat")
+            point = Point(lon_f, lat_f)
+            if not area_geom.covers(point):
+                raise InvalidDebrief("The incident location must be inside the patrol area.",
+                                     field=f"incidents.{i}.lon")
+        clean_incidents.append((title, notes, point))
+    debrief = Debrief(shift_id=shift.id, filed_by_id=user.id, filed_at=now, summary=clean_summary)
+    session.add(debrief)
+    session.flush()
+    for (kind, gender), people in clean_counts.items():
+        session.add(DebriefCount(debrief_id=debrief.id, kind=kind, gender=gender, people=people))
+    for title, notes, point in clean_incidents:
+        session.add(DebriefIncident(debrief_id=debrief.id, title=title, notes=notes,
+                                    geom=to_db(point) if point is not None else None))
+    session.flush()
+    audit.record(session, actor=user, action="patrols.debrief.file", target_type="patrol_shift", target_id=shift.id,
+                 detail={"people": sum(clean_counts.values()), "incidents": len(clean_incidents)}, at=now)
+    return debrief
+
+
+@dataclass
+class DebriefView:
+    debrief: Debrief
+    counts: dict[tuple[str, str], int]
+    incidents: list[dict[str, Any]]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def debrief_view(session: Session, shift_id: int, *, restricted: bool) -> DebriefView | None:
+    """The debrief of a shift; incident notes only when ``restricted`` (coordinators)."""
+    debrief = repo.debrief_for_shift(session, shift_id)
+    if debrief is None:
+        return None
+    counts = {(c.kind, c.gender): c.people for c in repo.debrief_counts(session, [debrief.id])}
+    incidents = []
+    for incident in repo.debrief_incidents(session, debrief.id):
+        point = from_db(incident.geom)
+        incidents.append({"id": incident.id, "title": incident.title,
+                          "notes": incident.notes if restricted else None,
+                          "lon": round(point.x, 6) if point is not None else None,
+                          "lat": round(point.y, 6) if point is not None else None})
+    return DebriefView(debrief, counts, incidents)
+
+
+# --- monthly report -------------------------------------------------------------------------------
+
+@dataclass
+class AreaMonth:
+    name: str
+    shifts_run: int = 0
+    shifts_cancelled: int = 0
+    volunteer_hours: float = 0.0
+    people: int = 0
+    women: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class MonthlyReport:
+    month: date
+    shifts_run: int
+    shifts_cancelled: int
+    shifts_upcoming: int
+    volunteer_hours: float
+    people: int
+    by_kind: dict[str, int]
+    by_gender: dict[str, int]
+    areas: list[AreaMonth]
+    incidents: int
+    debriefs_missing: int
+    inactive_volunteers: list[str]
+
+    @property
+    def women_share(self) -> float | None:
+        return self.by_gender.get("woman", 0) / self.people if self.people else None
+
+
+def parse_month(value: str | None, *, now: datetime, field: str = "month") -> date:
+    if not value:
+        today = local(now).date()
+        return date(today.year, today.month, 1)
+    match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+        raise Invalid("Give the month as YYYY-MM, for example 2027-03.", field=field)
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def monthly_report(session: Session, *, month: date, now: datetime) -> MonthlyReport:
+    first = datetime.combine(month, time(0), LONDON).astimezone(UTC)
+    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    last = datetime.combine(nxt, time(0), LONDON).astimezone(UTC)
+    shifts = [s for s in repo.shifts_between(session, first, last) if first <= s.start_at < last]
+    areas = {a.id: a for a in repo.list_areas(session)}
+    per_area: dict[int, AreaMonth] = {}
+    run_ids: list[int] = []
+    upcoming = 0
+    for shift in shifts:
+        item = per_area.setdefault(shift.area_id, AreaMonth(areas[shift.area_id].name))
+        if shift.status == "cancelled":
+            item.shifts_cancelled += 1
+        elif shift.start_at <= now:
+            item.shifts_run += 1
+            run_ids.append(shift.id)
+        else:
+            upcoming += 1
+    shift_by_id = {s.id: s for s in shifts}
+    patrolled: set[int] = set()
+    for signup, volunteer in repo.signups_for_shifts(session, run_ids):
+        if signup.status == "confirmed" and not signup.no_show:
+            shift = shift_by_id[signup.shift_id]
+            per_area[shift.area_id].volunteer_hours += (shift.end_at - shift.start_at).total_seconds() / 3600
+            patrolled.add(volunteer.id)
+    debriefs = repo.debriefs_for_shifts(session, run_ids)
+    shift_of_debrief = {d.id: shift_by_id[d.shift_id] for d in debriefs}
+    by_kind: Counter[str] = Counter()
+    by_gender: Counter[str] = Counter()
+    for count in repo.debrief_counts(session, list(shift_of_debrief)):
+        item = per_area[shift_of_debrief[count.debrief_id].area_id]
+        item.people += count.people
+        item.by_kind[count.kind] += count.people
+        item.women += count.people if count.gender == "woman" else 0
+        by_kind[count.kind] += count.people
+        by_gender[count.gender] += count.people
+    inactive = sorted(u.display_name for v, u in repo.list_volunteers(session, status="active") if v.id not in patrolled)
+    return MonthlyReport(
+        month=month, shifts_run=len(run_ids), shifts_cancelled=sum(a.shifts_cancelled for a in per_area.values()),
+        shifts_upcoming=upcoming, volunteer_hours=round(sum(a.volunteer_hours for a in per_area.values()), 1),
+        people=sum(by_kind.values()), by_kind={k: by_kind.get(k, 0) for k in SUPPORT_KINDS},
+        by_gender={g: by_gender.get(g, 0) for g in GENDERS},
+        areas=sorted(per_area.values(), key=lambda a: a.name), incidents=repo.incident_count(session, list(shift_of_debrief)),
+        debriefs_missing=len(run_ids) - len(debriefs), inactive_volunteers=inactive,
+    )
+
+
+def csv_cell(value: Any) -> str:
+    """Neutralise CSV injection: a cell starting with = + - @ (or tab/CR) is prefixed with '."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def monthly_csv(report: MonthlyReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    month = f"{report.month:%Y-%m}"
+    rows: list[list[Any]] = [["month", "area", "measure", "value"]]
+    share = report.women_share
+    for measure, value in [
+        ("shifts_run", report.shifts_run), ("shifts_cancelled", report.shifts_cancelled),
+        ("volunteer_hours", report.volunteer_hours), ("people_supported", report.people),
+        ("women_share_percent", round(share * 100, 1) if share is not None else ""),
+        ("incidents", report.incidents), ("debriefs_missing", report.debriefs_missing),
+    ]:
+        rows.append([month, "all", measure, value])
+    for kind, people in report.by_kind.items():
+        rows.append([month, "all", f"supported_{kind}", people])
+    for gender, people in report.by_gender.items():
+        rows.append([month, "all", f"gender_{gender}", people])
+    for area in report.areas:
+        rows += [[month, area.name, "shifts_run", area.shifts_run],
+                 [month, area.name, "shifts_cancelled", area.shifts_cancelled],
+                 [month, area.name, "volunteer_hours", round(area.volunteer_hours, 1)],
+                 [month, area.name, "people_supported", area.people],
+                 [month, area.name, "women_share_percent", round(area.women / area.people * 100, 1) if area.people else ""]]
+        rows += [[month, area.name, f"supported_{kind}", area.by_kind.get(kind, 0)] for kind in SUPPORT_KINDS]
+    for name in report.inactive_volunteers:
+        rows.append([month, "all", "volunteer_without_shift", name])
+    for row in rows:
+        writer.writerow([csv_cell(cell) for cell in row])
+    return buffer.getvalue()
