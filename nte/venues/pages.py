@@ -16,7 +16,7 @@ from nte.errors import NTEError
 from nte.venues import service
 from nte.venues.exceptions import VenueInvalid
 from nte.venues.models import SCHEMES, SPOT_CHECK_OUTCOMES, TRAINING_TYPES, VENUE_STATUSES, VENUE_TYPES
-from nte.web.templating import render
+from nte.web.templating import render, render_error_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,6 +68,16 @@ def _choices() -> dict[str, Any]:
         },
         "attribution": service.EXAMPLE_ATTRIBUTION,
     }
+
+
+def _error_page(request: Request, exc: NTEError) -> Response:
+    """Signed-in pages return their error page instead of raising: the shared handler renders after the
+    request session is rolled back and closed, when the signed-in user can no longer be read."""
+    if "text/html" not in request.headers.get("accept", ""):
+        from fastapi.responses import JSONResponse
+
+        return JSONResponse(exc.body(), status_code=exc.status_code)
+    return render_error_page(request, exc.status_code, exc.detail)
 
 
 def _errors(exc: NTEError) -> dict[str, str]:
@@ -233,7 +243,10 @@ def _portal_page(
 def portal(
     request: Request, session: SessionDep, user: Manager, venue_id: int, saved: str | None = None
 ) -> HTMLResponse:
-    return _portal_page(request, session, user, venue_id, saved=(saved or "")[:20] or None)
+    try:
+        return _portal_page(request, session, user, venue_id, saved=(saved or "")[:20] or None)
+    except NTEError as exc:
+        return _error_page(request, exc)
 
 
 def _portal_post(
@@ -243,8 +256,7 @@ def _portal_post(
         action()
     except NTEError as exc:
         if exc.status_code == 404:
-            raise
-        session.rollback()
+            return _error_page(request, exc)
         clean = {k: v for k, v in values.items() if k not in ("csrf_token", "file_bytes")}
         return _portal_page(
             request,
@@ -356,8 +368,11 @@ def portal_upload(request: Request, session: SessionDep, user: Manager, venue_id
 
 
 @router.get("/venue-portal/evidence/{evidence_id}")
-def evidence(session: SessionDep, user: EvidenceReader, evidence_id: int) -> FileResponse:
-    row, path = service.evidence_file(session, user=user, evidence_id=evidence_id, settings=get_settings())
+def evidence(request: Request, session: SessionDep, user: EvidenceReader, evidence_id: int) -> Response:
+    try:
+        row, path = service.evidence_file(session, user=user, evidence_id=evidence_id, settings=get_settings())
+    except NTEError as exc:
+        return _error_page(request, exc)
     return FileResponse(
         path,
         media_type=row.content_type,
@@ -431,7 +446,10 @@ def _officer_page(
 def officer_venue(
     request: Request, session: SessionDep, user: Officer, venue_id: int, saved: str | None = None
 ) -> HTMLResponse:
-    return _officer_page(request, session, user, venue_id, saved=(saved or "")[:20] or None)
+    try:
+        return _officer_page(request, session, user, venue_id, saved=(saved or "")[:20] or None)
+    except NTEError as exc:
+        return _error_page(request, exc)
 
 
 def _officer_post(
@@ -441,8 +459,7 @@ def _officer_post(
         action()
     except NTEError as exc:
         if exc.status_code == 404:
-            raise
-        session.rollback()
+            return _error_page(request, exc)
         return _officer_page(
             request,
             session,
