@@ -70,6 +70,8 @@ class MapFilter:
     sources: tuple[str, ...] = ()
     statuses: tuple[str, ...] = DEFAULT_STATUSES
     borough: str | None = None
+    #: London hours of the week (Monday 00:00-00:59 = 0 ... Sunday 23:00 = 167), e.g. a patrol series' shifts.
+    week_hours: tuple[int, ...] = ()
 
     @property
     def start_utc(self) -> datetime:
@@ -85,13 +87,13 @@ class MapFilter:
 
     @property
     def uses_time_of_day(self) -> bool:
-        return bool(self.days or self.hour_bands)
+        return bool(self.days or self.hour_bands or self.week_hours)
 
     def previous(self) -> MapFilter:
         """The same filter over the equal period just before this one."""
         length = timedelta(days=self.n_days)
         return MapFilter(self.date_from - length, self.date_from - timedelta(days=1), self.categories, self.days,
-                         self.hour_bands, self.sources, self.statuses, self.borough)
+                         self.hour_bands, self.sources, self.statuses, self.borough, self.week_hours)
 
     def hours(self) -> list[int]:
         return sorted({h for band in self.hour_bands for h in band.hours()})
@@ -118,6 +120,8 @@ class MapFilter:
             params["status"] = ",".join(self.statuses)
         if self.borough:
             params["borough"] = self.borough
+        if self.week_hours:
+            params["week_hours"] = ",".join(str(h) for h in self.week_hours)
         return params
 
     def cache_key(self, *extra: object) -> str:
@@ -134,6 +138,8 @@ class MapFilter:
             parts.append("hours " + ", ".join(b.label() for b in self.hour_bands))
         if self.sources:
             parts.append("source " + ", ".join(self.sources))
+        if self.week_hours:
+            parts.append(f"{len(self.week_hours)} patrol hours of the week")
         parts.append("status " + ", ".join(self.statuses))
         return "; ".join(parts)
 

@@ -80,6 +80,7 @@ def report_conditions(
     sources: Sequence[str] = (),
     days: Sequence[int] = (),
     hours: Sequence[int] = (),
+    week_hours: Sequence[int] = (),
 ) -> list[Any]:
     """WHERE conditions for counted reports. Spam is excluded here whatever ``statuses`` says;
     day/hour filters exclude month-precision records (their time of day is unknown)."""
@@ -97,8 +98,11 @@ def report_conditions(
         ))
     if sources:
         conditions.append(Report.source.in_(list(sources)))
-    if days or hours:
+    if days or hours or week_hours:
         conditions.append(Report.time_precision != "month")
+    if week_hours:
+        hour_of_week = (local_isodow(Report.occurred_at) - 1) * 24 + local_hour(Report.occurred_at)
+        conditions.append(hour_of_week.in_(list(week_hours)))
     if days:
         conditions.append(local_isodow(Report.occurred_at).in_(list(days)))
     if hours:

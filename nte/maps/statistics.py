@@ -94,7 +94,7 @@ def borough_codes(flt: MapFilter, settings: Settings) -> list[str]:
 def _conditions(flt: MapFilter, settings: Settings) -> list[Any]:
     return repo.report_conditions(start=flt.start_utc, end=flt.end_utc, statuses=flt.statuses,
                                   borough_codes=borough_codes(flt, settings), categories=flt.categories,
-                                  sources=flt.sources, days=flt.days, hours=flt.hours())
+                                  sources=flt.sources, days=flt.days, hours=flt.hours(), week_hours=flt.week_hours)
 
 
 def competition_ranks(values: Sequence[float]) -> list[int]:

@@ -1,0 +1,91 @@
+"""Coordinator view: for a patrol area and the hours its shift series cover, the hotspots in and near
+it, and the strongest hot spots that no patrol area covers. Patrol areas come from the patrols
+domain through its service (``list_patrol_areas``, ``series_hours``)."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy.orm import Session
+
+from nte.config import Settings
+from nte.maps import statistics as stats_service
+from nte.maps.exceptions import InvalidMapFilter, PatrolAreasUnavailable, UnknownPatrolArea
+from nte.maps.filters import MapFilter, london_today
+from nte.maps.grid import cells_geojson, to_bng
+
+NEAR_M = 250.0
+TOP_UNCOVERED = 10
+DEFAULT_DAYS = 90
+
+
+def _patrols() -> ModuleType:
+    try:
+        module = importlib.import_module("nte.patrols.service")
+    except ImportError:
+        raise PatrolAreasUnavailable() from None
+    if not hasattr(module, "list_patrol_areas") or not hasattr(module, "series_hours"):
+        raise PatrolAreasUnavailable()
+    return module
+
+
+def list_areas(session: Session) -> list[Any]:
+    return list(_patrols().list_patrol_areas(session))
+
+
+def _cells(result: Any, index: np.ndarray, extra: dict[str, Any]) -> dict[str, Any]:
+    bins = result.bin[index]
+    return cells_geojson(result.ix[index], result.iy[index], cell_size=result.cell_size, precision=6, properties={
+        "count": result.count[index], "z": np.round(result.z[index], 3), "p_fdr": result.p_fdr[index],
+        "bin": bins.astype(np.int64),
+        "label": np.asarray([stats_service.BIN_LABELS[int(b)] for b in bins], dtype=object),
+        "fill": np.asarray([stats_service.BIN_COLOURS[int(b)] for b in bins], dtype=object), **extra})
+
+
+def coordinator_view(session: Session, *, area_id: int, settings: Settings, now: datetime,
+                     series_id: int | None = None, days: int = DEFAULT_DAYS,
+                     cell_size: float | None = None) -> dict[str, Any]:
+    patrols = _patrols()
+    areas = list(patrols.list_patrol_areas(session))
+    area = next((a for a in areas if a.id == area_id), None)
+    if area is None:
+        raise UnknownPatrolArea()
+    if not 7 <= days <= 366:
+        raise InvalidMapFilter("'days' must be between 7 and 366.", field="days")
+    series = list(patrols.series_hours(session, area_id, now=now))
+    if series_id is not None:
+        series = [s for s in series if s.series_id == series_id]
+        if not series:
+            raise InvalidMapFilter("That shift series does not patrol this area.", field="series")
+    week_hours = sorted({weekday * 24 + hour for s in series for weekday, hour in s.hours_of_week})
+    today = london_today(now)
+    flt = MapFilter(today - timedelta(days=days), today - timedelta(days=1), week_hours=tuple(week_hours))
+    result = stats_service.hotspots(session, flt=flt, settings=settings, cell_size=cell_size)
+
+    size = result.cell_size
+    x0, y0 = result.ix * size, result.iy * size
+    boxes = shapely.box(x0, y0, x0 + size, y0 + size)
+    area_bng = to_bng(area.geometry)
+    distance = shapely.distance(boxes, area_bng)
+    near = np.flatnonzero(distance <= NEAR_M)
+    near = near[np.argsort(-result.z[near], kind="stable")]
+    covered = shapely.union_all([to_bng(a.geometry) for a in areas])
+    uncovered = np.flatnonzero((result.bin > 0) & ~shapely.intersects(boxes, covered))
+    uncovered = uncovered[np.argsort(-result.z[uncovered], kind="stable")][:TOP_UNCOVERED]
+    return {
+        "area": {"id": area.id, "name": area.name},
+        "series": [{"id": s.series_id, "name": s.name, "description": s.description,
+                    "hours_of_week": len(s.hours_of_week)} for s in series],
+        "filter": flt.to_params(), "description": flt.describe(),
+        "week_hours": week_hours,
+        "hotspot_analysis": stats_service.hotspot_summary(result),
+        "in_or_near": _cells(result, near, {"distance_m": np.round(distance[near], 1)}),
+        "hot_in_or_near": int((result.bin[near] > 0).sum()),
+        "uncovered": _cells(result, uncovered, {"distance_m": np.round(distance[uncovered], 1)}),
+        "area_geometry": shapely.geometry.mapping(area.geometry),
+    }

@@ -1,0 +1,32 @@
+"""Query parameters of the statistics filter, shared by the maps JSON API and pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from nte.config import get_settings
+from nte.db import utcnow
+from nte.maps.filters import MapFilter, parse_filter
+
+_TEXT = {"max_length": 200}
+
+
+def officer_filter(
+    date_from: Annotated[str | None, Query(alias="from", description="First day (London), YYYY-MM-DD", **_TEXT)] = None,
+    date_to: Annotated[str | None, Query(alias="to", description="Last day (London), inclusive", **_TEXT)] = None,
+    category: Annotated[str | None, Query(description="Comma-separated categories (any of)", **_TEXT)] = None,
+    day: Annotated[str | None, Query(description="Days of week: 1-7 (Mon-Sun) or mon..sun", **_TEXT)] = None,
+    hours: Annotated[str | None, Query(description="London hour bands, e.g. 18-06 (crosses midnight)", **_TEXT)] = None,
+    source: Annotated[str | None, Query(description="public, police, import", **_TEXT)] = None,
+    status: Annotated[str | None, Query(description="new, accepted, duplicate (spam never counts)", **_TEXT)] = None,
+    borough: Annotated[str | None, Query(description="Borough (LAD) code", **_TEXT)] = None,
+) -> MapFilter:
+    return parse_filter(now=utcnow(), date_from=date_from, date_to=date_to, category=category, day=day, hours=hours,
+                        source=source, status=status, borough=borough, boroughs=get_settings().boroughs)
+
+
+FilterDep = Annotated[MapFilter, Depends(officer_filter)]
+CellSize = Annotated[str | None, Query(description="Hotspot grid cell size in metres (50-5000); default from the data",
+                                       max_length=20)]

@@ -1,0 +1,92 @@
+// Map pages (officer, public, coordinator): Leaflet layers described by the page in data-layers.
+// No inline script (CSP): the page passes every URL and option through data- attributes.
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  if (!el || !window.L) return;
+  var configs = JSON.parse(el.getAttribute("data-layers") || "[]");
+  var map = L.map(el).setView([51.51, -0.13], 12);
+  var tileUrl = el.getAttribute("data-tile-url");
+  if (tileUrl) {
+    L.tileLayer(tileUrl, { attribution: el.getAttribute("data-tile-attribution") || "", maxZoom: 19 }).addTo(map);
+  }
+  var control = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  var status = document.getElementById("map-status");
+  var panel = document.getElementById("ward-panel");
+  var requests = {};
+  var fitted = false;
+
+  function say(text) { if (status) status.textContent = text; }
+
+  function get(url) {
+    if (!requests[url]) {
+      requests[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); });
+    }
+    return requests[url];
+  }
+
+  function tooltip(props, cfg) {
+    var box = document.createElement("div");
+    var strong = document.createElement("strong");
+    strong.textContent = props.name || props.label || "";
+    box.appendChild(strong);
+    if (cfg.value && props[cfg.value] !== undefined && props[cfg.value] !== null) {
+      box.appendChild(document.createElement("br"));
+      box.appendChild(document.createTextNode(String(props[cfg.value]) + (cfg.valueLabel ? " " + cfg.valueLabel : "")));
+    }
+    return box;
+  }
+
+  function openPanel(url) {
+    if (!panel) return;
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
+      .then(function (html) { panel.innerHTML = html; panel.focus(); })  // server-rendered, escaped fragment
+      .catch(function () { say("The ward figures could not be loaded."); });
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-panel]") : null;
+    if (link && panel) { event.preventDefault(); openPanel(link.getAttribute("href")); }
+  });
+
+  function style(cfg) {
+    return function (feature) {
+      var p = feature.properties || {};
+      if (cfg.kind === "areas") return { color: cfg.colour, weight: 2, fillOpacity: 0.08 };
+      if (cfg.kind === "cells") {
+        return { fillColor: p.fill || "#999", color: cfg.outline || p.fill || "#999", weight: cfg.outline ? 2 : 0.5, fillOpacity: 0.75 };
+      }
+      return { fillColor: p.fill || "#f2f2f2", color: "#505a5f", weight: 1, fillOpacity: 0.7 };
+    };
+  }
+
+  configs.forEach(function (cfg) {
+    get(cfg.url).then(function (data) {
+      var collection = cfg.key ? data[cfg.key] : data;
+      if (!collection || !collection.features) return;
+      var features = collection.features;
+      if (cfg.only) features = features.filter(function (f) { return f.properties && f.properties[cfg.only] === true; });
+      var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
+        style: style(cfg),
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, { radius: 6, color: "#0b0c0c", weight: 1, fillColor: cfg.colour || "#1f78b4", fillOpacity: 0.9 });
+        },
+        onEachFeature: function (f, lyr) {
+          var p = f.properties || {};
+          lyr.bindTooltip(tooltip(p, cfg));
+          if (cfg.panel && p.code) {
+            lyr.on("click", function () { openPanel(cfg.panel.replace("{code}", encodeURIComponent(p.code))); });
+          }
+        }
+      });
+      layer.addTo(map);
+      control.addOverlay(layer, cfg.name + " (" + features.length + ")");
+      if (cfg.fit && !fitted && features.length) { map.fitBounds(layer.getBounds()); fitted = true; }
+      el.setAttribute("data-loaded-" + (cfg.key || cfg.kind), String(features.length));
+    }).catch(function () {
+      say(cfg.name + ": not available.");
+    });
+  });
+})();

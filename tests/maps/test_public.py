@@ -1,0 +1,147 @@
+"""Public ward maps: suppression, rounding, fixed calendar periods, frozen publication, and the
+differencing guarantee (no two public views can be differenced to reveal a single report)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from nte.maps import public as public_service
+from nte.maps import repository as repo
+from nte.maps import wards as ward_service
+from nte.maps.exceptions import UnknownPeriod
+from nte.maps.filters import LONDON, local_midnight_utc
+from nte.scheduler import JOBS
+from tests.factories import make_map_report
+
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+SOHO = (-0.1337, 51.5136)
+HACKNEY = (-0.0553, 51.5450)
+
+
+@pytest.mark.parametrize(("count", "expected"), [
+    (0, None), (1, None), (9, None), (10, 10), (11, 10), (12, 10), (13, 15), (17, 15), (18, 20), (102, 100),
+    (103, 105)])
+def test_suppression_and_rounding(count, expected):
+    assert public_service.suppress(count, threshold=10) == expected
+    assert public_service.shown(expected, threshold=10) == ("fewer than 10" if expected is None else str(expected))
+
+
+def test_published_values_never_reveal_small_counts_or_exact_counts():
+    for n in range(0, 500):
+        value = public_service.suppress(n, threshold=10)
+        assert value is None or (value >= 10 and value % 5 == 0 and abs(value - n) <= 2)
+    # Any single report changes a published value in at most one step of the rounding grid, and
+    # from 0 up to the threshold it changes nothing at all.
+    assert {public_service.suppress(n, threshold=10) for n in range(10)} == {None}
+
+
+def test_periods_are_a_fixed_list_of_whole_london_calendar_periods():
+    periods = public_service.public_periods(NOW)
+    assert periods[0].id == "month-2026-10"  # the last full month (closed at least a week ago)
+    assert [p.kind for p in periods].count("month") == 12
+    assert [p.kind for p in periods].count("quarter") == 4
+    assert [p.kind for p in periods].count("year") == 2
+    assert {p.id for p in periods if p.kind == "year"} == {"year-2025", "year-2024"}
+    assert "quarter-2026-Q3" in {p.id for p in periods}
+    for p in periods:
+        assert p.start.day == 1
+        assert (p.end + timedelta(days=1)).day == 1  # ends on the last day of a month
+        assert p.end < date(2026, 11, 22) - timedelta(days=public_service.PUBLICATION_LAG_DAYS)
+    # Early in a month, the month just ended is not offered until the lag has passed.
+    assert public_service.public_periods(datetime(2026, 11, 3, tzinfo=UTC))[0].id == "month-2026-09"
+
+
+def test_differencing_guarantee_any_two_views_differ_by_whole_published_months():
+    """The report sets behind two distinct public views differ by a union of whole calendar months,
+    never by part of a month: so no difference isolates a single report unless that month's own
+    published (suppressed, rounded) view already shows it."""
+    periods = public_service.public_periods(NOW)
+
+    def months_of(p):
+        out, day = set(), p.start
+        while day <= p.end:
+            out.add((day.year, day.month))
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return out
+
+    published_months = {(p.start.year, p.start.month) for p in periods if p.kind == "month"}
+    for a, b in itertools.combinations(periods, 2):
+        diff = months_of(a) ^ months_of(b)
+        assert diff, f"{a.id} and {b.id} cover the same months"
+        # The boundaries of every view are London midnights on the 1st: whole months, nothing finer.
+        for p in (a, b):
+            for edge in (p.start, p.end + timedelta(days=1)):
+                local = local_midnight_utc(edge).astimezone(LONDON)
+                assert (local.day, local.hour, local.minute) == (1, 0, 0)
+    # Every month inside a quarter offered is itself offered as a month when recent enough.
+    for q in (p for p in periods if p.kind == "quarter"):
+        assert months_of(q) <= published_months or q.start < min(date(y, m, 1) for y, m in published_months)
+
+
+def test_public_api_offers_only_the_fixed_periods_and_no_other_filter(client, db):
+    periods = client.get("/api/maps/public/periods").json()
+    assert [p["id"] for p in periods][:1] and all(p["id"].split("-")[0] in {"month", "quarter", "year"}
+                                                  for p in periods)
+    for bad in ("2026-10", "month-2026-11", "month-2019-01", "day-2026-10-01", "year-2026", "x" * 40):
+        r = client.get("/api/maps/public/wards.geojson", params={"period": bad})
+        assert r.status_code == 422 and r.json()["field"] == "period", bad
+    # Parameters of the officer filter are not honoured: the view is identical.
+    first = periods[0]["id"]
+    plain = client.get("/api/maps/public/wards.geojson", params={"period": first}).json()
+    sneaky = client.get("/api/maps/public/wards.geojson", params={
+        "period": first, "from": "2026-10-05", "to": "2026-10-05", "hours": "22-23", "category": "spiking",
+        "status": "new", "source": "public"}).json()
+    assert plain == sneaky
+
+
+def test_public_view_suppresses_rounds_counts_only_accepted_and_is_frozen(db, settings):
+    soho = ward_service.locate(db, lon=SOHO[0], lat=SOHO[1], settings=settings)
+    hackney = ward_service.locate(db, lon=HACKNEY[0], lat=HACKNEY[1], settings=settings)
+    october = datetime(2026, 10, 10, 21, tzinfo=UTC)
+    for _ in range(13):
+        make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=october)
+    for status in ("new", "spam", "duplicate"):
+        make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=october, status=status)
+    for _ in range(3):
+        make_map_report(db, lon=HACKNEY[0], lat=HACKNEY[1], occurred_at=october)
+    view = public_service.public_view(db, period_id="month-2026-10", settings=settings, now=NOW)
+    props = {f["properties"]["code"]: f["properties"] for f in view["features"]}
+    assert props[soho.code]["value"] == 15 and props[soho.code]["shown"] == "15"
+    assert props[hackney.code]["value"] is None and props[hackney.code]["shown"] == "fewer than 10"
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in view["features"])
+    assert not any("count" in p or "rate_per_km2" in p for p in props.values())  # no exact figures published
+    # One more report (a late one, or one moderated later) changes nothing: the view is frozen.
+    make_map_report(db, lon=HACKNEY[0], lat=HACKNEY[1], occurred_at=october)
+    for _ in range(7):
+        make_map_report(db, lon=HACKNEY[0], lat=HACKNEY[1], occurred_at=october)
+    again = public_service.public_view(db, period_id="month-2026-10", settings=settings, now=NOW + timedelta(days=3))
+    assert again == view
+    # The quarter containing October is published separately with the data as it stands then.
+    quarter = public_service.public_view(db, period_id="quarter-2026-Q3", settings=settings, now=NOW)
+    assert quarter["period"] == "quarter-2026-Q3"
+    with pytest.raises(UnknownPeriod):
+        public_service.public_view(db, period_id="month-2026-11", settings=settings, now=NOW)
+
+
+def test_rebuild_job_publishes_each_offered_period_once(db, settings):
+    assert any(job.id == "maps.rebuild_public" for job in JOBS)
+    make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=datetime(2026, 9, 3, tzinfo=UTC))
+    built = public_service.rebuild_public(db, settings=settings, now=NOW)
+    assert built == len(public_service.public_periods(NOW))
+    assert public_service.rebuild_public(db, settings=settings, now=NOW) == 0
+    labels = {e.label for e in repo.list_cache(db, kind="public")}
+    assert "month-2026-10" in labels and "year-2025" in labels
+    # A month later one new month (and nothing else unless a quarter/year closed) is published.
+    assert public_service.rebuild_public(db, settings=settings, now=NOW + timedelta(days=31)) == 1
+
+
+def test_public_page_uses_fixed_periods(client, db):
+    r = client.get("/map")
+    assert r.status_code == 200
+    assert "fewer than 10" in r.text
+    assert 'name="period"' in r.text and 'type="date"' not in r.text
+    bad = client.get("/map", params={"period": "month-1999-01"})
+    assert bad.status_code == 422 and "published periods" in bad.text
