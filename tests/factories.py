@@ -126,3 +126,75 @@ def make_report(db: Session, **overrides: Any):
     done = report_service.submit_report(db, data=report_service.ReportInput(**values), settings=get_settings(), now=now)
     db.flush()
     return done.report, done.receipt_code
+
+
+def make_safe_space(db: Session, **overrides: Any):
+    """A safe space through the real service (officer-entered, hours confirmed today unless
+    ``confirm_hours=False``); pass ``status="verified"`` to verify it."""
+    from nte.safespaces import service as safespace_service
+
+    now = overrides.pop("now", None) or utcnow()
+    confirm = overrides.pop("confirm_hours", True)
+    status = overrides.pop("status", "unverified")
+    data: dict[str, Any] = {"name": f"Safe space {next(_seq)}", "kind": "safe_haven", "lon": -0.1337,
+                            "lat": 51.5136, "phone": "020 7946 0000", "opening_hours": "24/7"}
+    data.update(overrides)
+    space = safespace_service.create_space(db, data=data, actor=None, settings=get_settings(), now=now,
+                                           confirm_hours=confirm, status=status)
+    db.flush()
+    return space
+
+
+# --- patrols ---------------------------------------------------------------------------------------
+
+SOHO_POLYGON = {"type": "Polygon", "coordinates": [[
+    [-0.1395, 51.5150], [-0.1330, 51.5165], [-0.1290, 51.5130], [-0.1330, 51.5112], [-0.1395, 51.5125],
+    [-0.1395, 51.5150]]]}
+
+
+def make_patrol_area(db: Session, **overrides: Any):
+    from nte.patrols import service as patrols
+
+    values: dict[str, Any] = {"name": f"Soho {next(_seq)}", "geometry": SOHO_POLYGON, "description": None}
+    values.update(overrides)
+    actor = values.pop("actor", None) or make_user(db, role="coordinator")
+    area = patrols.create_area(db, actor=actor, settings=get_settings(), now=utcnow(), **values)
+    db.flush()
+    return area
+
+
+def make_volunteer(db: Session, *, status: str = "active", team_lead: bool = False, records: tuple[str, ...] = (
+        "dbs", "induction"), expires=None, **user_overrides: Any):
+    """A volunteer account with a profile and (by default) valid DBS and induction records."""
+    from datetime import date, timedelta
+
+    from nte.patrols import service as patrols
+
+    coordinator = make_user(db, role="coordinator")
+    user = make_user(db, role="volunteer", **user_overrides)
+    volunteer = patrols.create_volunteer(db, actor=coordinator, user_id=user.id, phone="07700 900123",
+                                         status=status, is_team_lead=team_lead, now=utcnow())
+    expires = expires or date.today() + timedelta(days=3650)
+    completed = min(date.today(), expires) - timedelta(days=365)
+    for kind in records:
+        patrols.add_record(db, actor=coordinator, volunteer_id=volunteer.id, kind=kind, completed_date=completed,
+                           expires_date=expires, now=utcnow())
+    db.flush()
+    return volunteer
+
+
+def make_shift(db: Session, *, start_at=None, hours: float = 6, min_volunteers: int = 2, max_volunteers: int = 6,
+               min_team_leads: int = 0, area=None, **overrides: Any):
+    """A one-off scheduled shift (default: starts in 3 days, 6 hours long)."""
+    from datetime import timedelta
+
+    from nte.patrols.models import Shift
+
+    area = area or make_patrol_area(db)
+    start = start_at or (utcnow() + timedelta(days=3)).replace(microsecond=0)
+    shift = Shift(area_id=area.id, start_at=start, end_at=start + timedelta(hours=hours),
+                  min_volunteers=min_volunteers, max_volunteers=max_volunteers, min_team_leads=min_team_leads,
+                  status="scheduled", sequence=0, last_modified_at=utcnow(), **overrides)
+    db.add(shift)
+    db.flush()
+    return shift
