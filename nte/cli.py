@@ -34,6 +34,7 @@ CLI_MODULES: list[str] = [
     "nte.venues.cli",
     "nte.safespaces.cli",
     "nte.reports.cli",
+    "nte.maps.cli",
 ]
 #: Demo loaders: "module:function" called with (session, console) after wards and users exist.
 DEMO_LOADERS: list[str] = [

@@ -8,7 +8,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -266,9 +266,12 @@ def stats_geojson(session: Session, stats: WardStatistics, *, settings: Settings
             "ward_set": ward_set.name, "attribution": ward_set.attribution}
 
 
-def build_officer_map(session: Session, *, flt: MapFilter, settings: Settings,
-                      cell_size: float | None = None) -> dict[str, Any]:
-    """Everything the officer map shows, as plain data (the page's JS and the Folium renderer read it)."""
+def build_officer_map(session: Session, *, flt: MapFilter, settings: Settings, cell_size: float | None = None,
+                      on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Everything the officer map shows, as plain data (the page's JS and the Folium renderer read it).
+    ``on_step`` is told when each stage starts (for a progress bar)."""
+    step = on_step or (lambda _name: None)
+    step("Counting reports by ward")
     stats = ward_statistics(session, flt=flt, settings=settings)
     bundle: dict[str, Any] = {
         "filter": flt.to_params(), "description": flt.describe(),
@@ -277,6 +280,7 @@ def build_officer_map(session: Session, *, flt: MapFilter, settings: Settings,
         "bins": [{"bin": b, "colour": BIN_COLOURS[b], "label": BIN_LABELS[b]} for b in sorted(BIN_COLOURS) if b],
         "total": stats.total, "previous_total": stats.previous_total, "notes": list(stats.notes),
     }
+    step("Computing Gi* hotspots")
     try:
         result = hotspots(session, flt=flt, settings=settings, cell_size=cell_size)
     except HotspotsUnavailable as exc:

@@ -1,0 +1,101 @@
+"""Coordinator view: hotspots in and near a patrol area in its series' hours, and the strongest hot
+spots no patrol area covers (patrol areas and series from the patrols service)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from nte.maps.coordinator import coordinator_view
+from nte.maps.exceptions import InvalidMapFilter, UnknownPatrolArea
+from nte.maps.grid import points_to_bng
+from tests.factories import login, make_map_report, make_patrol_area, make_user
+
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+COVENT_GARDEN = (-0.1235, 51.5115)
+SOHO = (-0.1340, 51.5140)
+
+
+def _fridays():
+    day = date(2026, 9, 4)
+    while day < date(2026, 11, 21):
+        yield day
+        day += timedelta(days=7)
+
+
+def _seed(db):
+    rng = random.Random(11)
+    for friday in _fridays():
+        night = datetime(friday.year, friday.month, friday.day, 22, 15, tzinfo=UTC)  # 23:15 or 22:15 London
+        for _ in range(3):
+            make_map_report(db, lon=SOHO[0] + rng.uniform(-0.0008, 0.0008), lat=SOHO[1] + rng.uniform(-0.0004, 0.0004),
+                            occurred_at=night)
+            make_map_report(db, lon=COVENT_GARDEN[0] + rng.uniform(-0.0008, 0.0008),
+                            lat=COVENT_GARDEN[1] + rng.uniform(-0.0004, 0.0004), occurred_at=night)
+        # Daytime reports far from both: outside the series' hours, so not counted.
+        for _ in range(4):
+            make_map_report(db, lon=-0.1500 + rng.uniform(-0.001, 0.001), lat=51.5000 + rng.uniform(-0.001, 0.001),
+                            occurred_at=datetime(friday.year, friday.month, friday.day, 11, tzinfo=UTC))
+    for _ in range(60):
+        make_map_report(db, lon=rng.uniform(-0.18, -0.135), lat=rng.uniform(51.495, 51.515),
+                        occurred_at=datetime(2026, 10, rng.randint(1, 28), 21, tzinfo=UTC))
+
+
+def _series(db, area):
+    from nte.patrols import service as patrols
+
+    return patrols.create_series(db, actor=make_user(db, role="coordinator"), area_id=area.id, name="Friday nights",
+                                 rrule="FREQ=WEEKLY;BYDAY=FR", start_date=date(2026, 11, 1), start_time=time(22),
+                                 end_time=time(3), now=NOW)
+
+
+def test_hotspots_near_the_area_in_its_hours_and_uncovered_hot_spots(db, settings):
+    _seed(db)
+    area = make_patrol_area(db)
+    _series(db, area)
+    view = coordinator_view(db, area_id=area.id, settings=settings, now=NOW, cell_size=200)
+    assert view["area"]["name"] == area.name and view["series"][0]["name"] == "Friday nights"
+    # Friday 22:00-03:00 London (Fri 22, 23, Sat 0-2): hours of week 4*24+22 ... 5*24+2.
+    assert set(view["week_hours"]) == {4 * 24 + 22, 4 * 24 + 23, 5 * 24, 5 * 24 + 1, 5 * 24 + 2}
+    near = view["in_or_near"]["features"]
+    assert near and near[0]["properties"]["bin"] > 0 and view["hot_in_or_near"] >= 1
+    assert all(f["properties"]["distance_m"] <= 250 for f in near)
+    uncovered = view["uncovered"]["features"]
+    assert uncovered, "the Covent Garden cluster is hot and no patrol area covers it"
+    x, y = points_to_bng([COVENT_GARDEN[0]], [COVENT_GARDEN[1]])
+    centres = [((int(f["id"].split("_")[0]) + 0.5) * 200, (int(f["id"].split("_")[1]) + 0.5) * 200) for f in uncovered]
+    assert min(((cx - x[0]) ** 2 + (cy - y[0]) ** 2) ** 0.5 for cx, cy in centres) < 200
+    assert [f["properties"]["z"] for f in uncovered] == sorted((f["properties"]["z"] for f in uncovered), reverse=True)
+    assert all(f["properties"]["bin"] > 0 for f in uncovered)
+    # The daytime cluster is outside the series' hours: no cell there has any report.
+    dx, dy = points_to_bng([-0.15], [51.50])
+    counts_there = [f["properties"]["count"] for f in near + uncovered
+                    if abs((int(f["id"].split("_")[0]) + 0.5) * 200 - dx[0]) < 200]
+    assert sum(counts_there) == 0
+
+
+def test_unknown_area_and_series(db, settings):
+    area = make_patrol_area(db)
+    with pytest.raises(UnknownPatrolArea):
+        coordinator_view(db, area_id=999_999, settings=settings, now=NOW)
+    with pytest.raises(InvalidMapFilter) as info:
+        coordinator_view(db, area_id=area.id, series_id=999_999, settings=settings, now=NOW)
+    assert info.value.field == "series"
+
+
+def test_coordinator_api_and_page_access(client, db):
+    _seed(db)
+    area = make_patrol_area(db)
+    _series(db, area)
+    assert client.get("/api/maps/coordinator", params={"area": area.id}).status_code == 401
+    login(client, db, make_user(db, role="coordinator"))
+    r = client.get("/api/maps/coordinator", params={"area": area.id, "cell_size": "200"},
+                   headers={"accept": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json()["area"]["id"] == area.id
+    assert client.get("/api/maps/coordinator", params={"area": 999_999}).status_code == 404
+    assert client.get("/api/maps/coordinator", params={"area": "x"}).status_code == 422
+    page = client.get("/coordinator/maps", params={"area": area.id})
+    assert page.status_code == 200 and "Hot spots that no patrol area covers" in page.text
