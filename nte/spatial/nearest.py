@@ -82,7 +82,7 @@ def _postgis_knn(
 ) -> Iterator[tuple[int, float]]:
     table = column.class_.__table__
     (pk,) = table.primary_key.columns
-    distance = column.op("<->")(point_expr(lon, lat)).label("distance")
+    distance = column.op("<->", return_type=sa.Float)(point_expr(lon, lat)).label("distance")
     stats.methods.append("postgis-knn")
     offset, batch, bound = 0, max(1, first_batch), 0.0
     while True:
