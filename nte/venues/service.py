@@ -363,7 +363,7 @@ def sign_charter(session: Session, *, raw: Mapping[str, Any], settings: Settings
     except NTEError as exc:
         errors["password"] = exc.detail
     if "password_confirm" in raw and "password" not in errors and raw.get("password_confirm") != password:
-        errors["password_confirm"] = "The two passwords do not match."
+        errors["password_confirm"] = "The two passwords do not match."  # noqa: S105 - a field name
     if details and auth_repo.get_user_by_email(session, details.contact_email):
         errors["contact_email"] = "An account already uses this e-mail address: sign in, or use another address."
     errors.raise_if_any()

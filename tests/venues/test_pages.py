@@ -1,0 +1,97 @@
+"""Venue pages in a real browser, axe-checked: the sign-up journey (with an error round-trip), the
+portal, officer verification, and the public directory and venue page."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from nte.auth import service as auth_service
+from nte.db import utcnow
+from nte.venues.models import Venue
+from tests.support.browser import axe_check, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_sign_up_portal_officer_and_public_journey(page, live_server):
+    tag = uuid.uuid4().hex[:6]
+    email = f"browser-venue-{tag}@example.org"
+    page.goto(f"{live_server.url}/venues/sign-up")
+    axe_check(page)
+    page.fill("#name", f"Browser Arms {tag}")
+    page.select_option("#venue_type", "bar")
+    page.fill("#address", "1 Frith Street, London")
+    page.fill("#postcode", "NOT A POSTCODE")
+    page.click("#pin-map", position={"x": 300, "y": 200})  # JS fills lon/lat from the pin
+    assert page.input_value("#lon") != "" and page.input_value("#lat") != ""
+    assert "Pin placed at" in page.text_content("#pin-readout")
+    page.fill("#lon", "-0.1317")
+    page.fill("#lat", "51.5136")
+    page.fill("#contact_email", email)
+    page.fill("#contact_phone", "020 7946 0000")
+    page.fill("#champion_name", "Browser Champion")
+    page.fill("#champion_role", "Manager")
+    for n in range(1, 8):
+        page.check(f"#pledge_{n}_met")
+        page.fill(f"#pledge_{n}_how", f"We do pledge {n}")
+    page.fill("#manager_name", "Browser Manager")
+    page.fill("#password", "a long browser password")
+    page.fill("#password_confirm", "a long browser password")
+    page.click("button[type=submit]")
+    assert "Enter a real UK postcode" in page.text_content("#error-summary")
+    assert page.input_value("#name") == f"Browser Arms {tag}"  # kept
+    axe_check(page)
+    page.fill("#postcode", "W1D 3JW")
+    page.fill("#password", "a long browser password")
+    page.fill("#password_confirm", "a long browser password")
+    page.click("button[type=submit]")
+    assert "Thank you for signing" in page.text_content("h1")
+    axe_check(page)
+
+    # The portal: the manager records a training event by keyboard.
+    with live_server.session_factory() as s:
+        venue = s.scalars(sa.select(Venue).where(Venue.contact_email == email)).one()
+        venue_id = venue.id
+    sign_in(page, live_server, email, "a long browser password")
+    assert f"/venue-portal/{venue_id}" in page.url
+    axe_check(page)
+    page.select_option("#training_type", "wave")
+    page.fill("#provider", "WAVE trainer")
+    page.fill("#training_date", utcnow().date().isoformat())
+    page.fill("#staff_trained", "6")
+    page.focus("#staff_trained")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "WAVE trainer" in page.content()
+
+    # The officer verifies it.
+    with live_server.session_factory.begin() as s:
+        officer_email = f"browser-officer-{tag}@example.org"
+        auth_service.create_user(
+            s,
+            email=officer_email,
+            display_name="Officer",
+            role="officer",
+            password="a browser password",  # noqa: S106
+            confirmed_at=utcnow(),
+        )
+    page.context.clear_cookies()
+    sign_in(page, live_server, officer_email, "a browser password")
+    page.goto(f"{live_server.url}/officer/venues")
+    axe_check(page)
+    page.click(f"text=Browser Arms {tag}")
+    axe_check(page)
+    page.check("#action-verify")
+    page.click("text=Record decision")
+    assert page.text_content("#venue-status") == "Verified"
+
+    # The public finds it.
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/venues")
+    axe_check(page)
+    page.click(f"text=Browser Arms {tag}")
+    assert "Charter signatory, verified" in page.content() and "WAVE" in page.content()
+    axe_check(page)
