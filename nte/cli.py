@@ -35,12 +35,14 @@ CLI_MODULES: list[str] = [
     "nte.safespaces.cli",
     "nte.reports.cli",
     "nte.maps.cli",
+    "nte.patrols.cli",
 ]
 #: Demo loaders: "module:function" called with (session, console) after wards and users exist.
 DEMO_LOADERS: list[str] = [
     "nte.venues.demo:load_examples",
     "nte.safespaces.demo:load_examples",
     "nte.reports.demo:load_police_records",
+    "nte.patrols.demo:load_demo",
 ]
 
 

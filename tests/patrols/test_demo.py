@@ -1,0 +1,34 @@
+"""The demo loader makes a Soho area, a Friday 22:00-04:00 series and the demo volunteer's profile, idempotently."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from rich.console import Console
+
+from nte.maps.wards import locate
+from nte.patrols import demo
+from nte.patrols import service as patrols
+from nte.patrols.models import PatrolArea, Shift, ShiftSeries, Volunteer
+from tests.factories import make_user
+
+
+def test_demo_loader_is_idempotent(db, settings):
+    make_user(db, role="coordinator", email="coordinator@demo.nte-safe.invalid")
+    volunteer_user = make_user(db, role="volunteer", email="volunteer@demo.nte-safe.invalid")
+    console = Console(file=io.StringIO())
+    demo.load_demo(db, console)
+    counts = [db.scalar(sa.select(sa.func.count()).select_from(m)) for m in (PatrolArea, ShiftSeries, Shift)]
+    demo.load_demo(db, console)
+    assert [db.scalar(sa.select(sa.func.count()).select_from(m)) for m in (PatrolArea, ShiftSeries, Shift)] == counts
+    area = db.scalar(sa.select(PatrolArea).where(PatrolArea.name == demo.AREA_NAME))
+    centre = patrols._area_geometry(area).representative_point()
+    ward = locate(db, lon=centre.x, lat=centre.y, settings=settings)
+    assert ward.name == "West End" and ward.borough_name == "Westminster"
+    series = db.scalar(sa.select(ShiftSeries).where(ShiftSeries.name == demo.SERIES_NAME))
+    assert patrols.describe_series(db, series) == "Every Friday, 22:00-04:00 (Europe/London)"
+    volunteer = db.scalar(sa.select(Volunteer).where(Volunteer.user_id == volunteer_user.id))
+    assert volunteer.status == "active" and volunteer.is_team_lead
+    shift = db.scalar(sa.select(Shift).where(Shift.series_id == series.id).order_by(Shift.start_at).limit(1))
+    assert patrols.eligibility_problem(db, volunteer, on=patrols.local(shift.end_at).date()) is None
