@@ -33,8 +33,28 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 
 def head_revision() -> str:
-    """Every branch head, sorted and comma-joined."""
-    return ",".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
+    """Every branch head, sorted and comma-joined - as Alembic records them: a head that another
+    head depends on (``depends_on``, e.g. safespaces 0003 -> venues 0002) is implied by it and is
+    not stored in ``alembic_version``, so it is left out here too."""
+    script = ScriptDirectory.from_config(alembic_config())
+    heads = set(script.get_heads())
+    implied: set[str] = set()
+    stack = list(heads)
+    while stack:
+        revision = script.get_revision(stack.pop())
+        if revision is None:
+            continue
+        for parent in (*_as_tuple(revision.down_revision), *_as_tuple(revision.dependencies)):
+            if parent not in implied:
+                implied.add(parent)
+                stack.append(parent)
+    return ",".join(sorted(heads - implied))
+
+
+def _as_tuple(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def current_revision(conn: Connection) -> str | None:
