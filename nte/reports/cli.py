@@ -18,11 +18,20 @@ err = Console(stderr=True, soft_wrap=True)
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
-                                         help="police.uk CSV (original or API columns), NTE CSV, or GeoJSON (.gz ok)")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="police.uk CSV (original or API columns), NTE CSV, or GeoJSON (.gz ok)",
+        ),
+    ],
     file_format: Annotated[str, typer.Option("--format", help="auto, police, police-api, nte-csv or geojson")] = "auto",
     encoding: Annotated[str, typer.Option(help="Text encoding of a CSV file (utf-8, cp1252, ...)")] = "utf-8",
-    errors: Annotated[Path | None, typer.Option(help="Where to write rejected lines (default: <file>.errors.csv)")] = None,
+    errors: Annotated[
+        Path | None, typer.Option(help="Where to write rejected lines (default: <file>.errors.csv)")
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=100, max=100_000, help="Rows per committed batch")] = 5000,
 ) -> None:
     """Import a file in committed batches. Safe to re-run: rows already stored are skipped."""
@@ -36,15 +45,35 @@ def import_command(
     factory = _factory()
     size = file.stat().st_size
     try:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                      TimeRemainingColumn(), console=console, transient=False) as progress, factory() as session:
+        with (
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=console,
+                transient=False,
+            ) as progress,
+            factory() as session,
+        ):
             task = progress.add_task(file.name, total=size if not file.name.endswith(".gz") else None)
+
             def checkpoint() -> None:
                 session.commit()
 
-            summary, _ = import_file(session, path=file, settings=get_settings(), now=utcnow(), file_format=file_format,
-                                     encoding=encoding, error_path=error_path, batch_size=batch_size,
-                                     checkpoint=checkpoint, progress=lambda n: progress.advance(task, n))
+            summary, _ = import_file(
+                session,
+                path=file,
+                settings=get_settings(),
+                now=utcnow(),
+                file_format=file_format,
+                encoding=encoding,
+                error_path=error_path,
+                batch_size=batch_size,
+                checkpoint=checkpoint,
+                progress=lambda n: progress.advance(task, n),
+            )
     except NTEError as exc:
         err.print(f"[red]Error:[/red] {exc.detail}")
         raise typer.Exit(code=2) from None

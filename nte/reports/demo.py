@@ -22,5 +22,7 @@ def load_police_records(session: Session, console: Console) -> None:
         inserted += summary.inserted
         present += summary.already_present
         rejected += summary.rejected_total
-    console.print(f"Police.uk records (violence and sexual offences, public order; OGL v3.0): {inserted} imported, "
-                  f"{present} already present, {rejected} outside the served area or without coordinates.")
+    console.print(
+        f"Police.uk records (violence and sexual offences, public order; OGL v3.0): {inserted} imported, "
+        f"{present} already present, {rejected} outside the served area or without coordinates."
+    )

@@ -69,9 +69,15 @@ def report_filters(
     start, end = _date(date_from, "date_from"), _date(date_to, "date_to")
     if start and end and end < start:
         raise Invalid("The end date is before the start date.", field="date_to")
-    return ReportFilters(ward=ward or None, status=status or None, category=category or None, source=source or None,
-                         date_from=start, date_to=end,
-                         flagged={"true": True, "false": False}.get((flagged or "").lower()))
+    return ReportFilters(
+        ward=ward or None,
+        status=status or None,
+        category=category or None,
+        source=source or None,
+        date_from=start,
+        date_to=end,
+        flagged={"true": True, "false": False}.get((flagged or "").lower()),
+    )
 
 
 Filters = Annotated[ReportFilters, Depends(report_filters)]

@@ -27,8 +27,9 @@ class ReceiptNotFound(NotFound):
     code = "receipt_not_found"
 
     def __init__(self) -> None:
-        super().__init__("We could not find a report with that receipt code. Check the code and try again.",
-                         field="receipt")
+        super().__init__(
+            "We could not find a report with that receipt code. Check the code and try again.", field="receipt"
+        )
 
 
 class ReportNotFound(NotFound):

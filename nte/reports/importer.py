@@ -87,13 +87,20 @@ class ImportSummary:
 
 # --- reading: decoded lines -----------------------------------------------------------------------
 
+
 class LineSource:
     """Decoded text lines from a binary stream: BOM removed (UTF-8 or UTF-16), CRLF and LF kept
     for the csv module, NULs dropped; a line that is not valid in ``encoding`` is reported, not
     fatal. ``line_no`` is the physical line number of the last line handed out."""
 
-    def __init__(self, stream: IO[bytes], *, encoding: str = "utf-8", on_error: Callable[[RowError], None],
-                 progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes],
+        *,
+        encoding: str = "utf-8",
+        on_error: Callable[[RowError], None],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.stream = stream
         self.encoding = encoding
         self.on_error = on_error
@@ -124,50 +131,57 @@ class LineSource:
         try:
             text = raw.decode(self.encoding)
         except UnicodeDecodeError as exc:
-            self.on_error(RowError(self.line_no, "encoding",
-                                   f"not valid {self.encoding} text at byte {exc.start}; save the file as UTF-8 "
-                                   "(or give its encoding)"))
+            self.on_error(
+                RowError(
+                    self.line_no,
+                    "encoding",
+                    f"not valid {self.encoding} text at byte {exc.start}; save the file as UTF-8 "
+                    "(or give its encoding)",
+                )
+            )
             return
         yield text.replace("\x00", "")
 
     def _utf16(self, head: bytes) -> Iterator[str]:
-        import io
-
-        data = io.TextIOWrapper(_Prefixed(head, self.stream), encoding="utf-16", newline="")
-        for text in data:
-            self.line_no += 1
-            if self.progress:
-                self.progress(len(text) * 2)
-            yield text.replace("\x00", "")
-
-
-class _Prefixed:
-    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
-        self.head, self.stream = head, stream
-        self.closed = False
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        if self.head:
-            out, self.head = self.head, b""
-            return out + (self.stream.read(n - len(out)) if n > len(out) else b"")
-        return self.stream.read(n)
-
-    def read1(self, n: int = -1) -> bytes:
-        return self.read(n if n > 0 else 65536)
-
-    def readinto(self, b: Any) -> int:
-        data = self.read(len(b))
-        b[:len(data)] = data
-        return len(data)
+        decoder = codecs.getincrementaldecoder("utf-16")()
+        pending = decoder.decode(head)
+        while True:
+            chunk = self.stream.read(65536)
+            if self.progress and chunk:
+                self.progress(len(chunk))
+            try:
+                pending += decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError:
+                self.on_error(RowError(self.line_no + 1, "encoding", "not valid UTF-16 text"))
+                return
+            lines = pending.splitlines(keepends=True)
+            pending = lines.pop() if lines and chunk and not lines[-1].endswith(("\n", "\r")) else ""
+            for text in lines:
+                self.line_no += 1
+                yield text.replace("\x00", "")
+            if not chunk:
+                if pending:
+                    self.line_no += 1
+                    yield pending
+                return
 
 
 # --- reading: rows per format ----------------------------------------------------------------------
 
-POLICE_COLUMNS = ("Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-                  "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context")
+POLICE_COLUMNS = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
 POLICE_API_COLUMNS = ("Month", "Longitude", "Latitude", "Crime type")
 NTE_COLUMNS = ("occurred_at", "lat", "lon")
 
@@ -180,9 +194,12 @@ def detect_format(header: list[str]) -> str:
         return "police-api"
     if set(NTE_COLUMNS) <= names and ({"main_category"} & names or {"categories"} & names or {"category"} & names):
         return "nte-csv"
-    raise InvalidImport("The header does not look like a police.uk street CSV (Crime ID, Month, Longitude, "
-                        "Latitude, Crime type, ...), its API variant (Month, Longitude, Latitude, Crime type), "
-                        "or an NTE Safe CSV (occurred_at, lat, lon, main_category).", field="file")
+    raise InvalidImport(
+        "The header does not look like a police.uk street CSV (Crime ID, Month, Longitude, "
+        "Latitude, Crime type, ...), its API variant (Month, Longitude, Latitude, Crime type), "
+        "or an NTE Safe CSV (occurred_at, lat, lon, main_category).",
+        field="file",
+    )
 
 
 class _Hasher:
@@ -293,15 +310,28 @@ def _parse_nte(rec: dict[str, Any], line: int, hasher: _Hasher, *, lon: Any, lat
     if external:
         external = "ext:" + external
     else:
-        content = json.dumps({k: rec.get(k) for k in sorted(rec) if k not in ("id", "status")}, sort_keys=True,
-                             default=str) + f"|{lon}|{lat}"
+        content = (
+            json.dumps({k: rec.get(k) for k in sorted(rec) if k not in ("id", "status")}, sort_keys=True, default=str)
+            + f"|{lon}|{lat}"
+        )
         external = hasher("sha", content)
-    return ParsedRow(line, external, "police" if cats[0].startswith("police:") else "import", occurred, precision,
-                     coords[0], coords[1], cats, ",".join(factors) or None, scrub(description) if description else None)
+    return ParsedRow(
+        line,
+        external,
+        "police" if cats[0].startswith("police:") else "import",
+        occurred,
+        precision,
+        coords[0],
+        coords[1],
+        cats,
+        ",".join(factors) or None,
+        scrub(description) if description else None,
+    )
 
 
-def read_csv(lines: LineSource, fmt: str, on_error: Callable[[RowError], None],
-             on_format: Callable[[str], None] | None = None) -> Iterator[ParsedRow]:
+def read_csv(
+    lines: LineSource, fmt: str, on_error: Callable[[RowError], None], on_format: Callable[[str], None] | None = None
+) -> Iterator[ParsedRow]:
     reader = csv.reader(lines)
     try:
         header = next(reader)
@@ -342,8 +372,9 @@ def read_csv(lines: LineSource, fmt: str, on_error: Callable[[RowError], None],
             yield parsed
 
 
-def read_geojson(stream: IO[bytes], on_error: Callable[[RowError], None],
-                 progress: Callable[[int], None] | None = None) -> Iterator[ParsedRow]:
+def read_geojson(
+    stream: IO[bytes], on_error: Callable[[RowError], None], progress: Callable[[int], None] | None = None
+) -> Iterator[ParsedRow]:
     """Features of a FeatureCollection, one at a time (the file is never held whole)."""
     hasher = _Hasher()
     for index, feature in _iter_features(stream, progress):
@@ -355,8 +386,12 @@ def read_geojson(stream: IO[bytes], on_error: Callable[[RowError], None],
         if geometry is None:
             on_error(RowError(line, "no_coordinates", "the feature has no geometry"))
             continue
-        if not isinstance(geometry, dict) or geometry.get("type") != "Point" or not isinstance(
-                geometry.get("coordinates"), list) or len(geometry["coordinates"]) < 2:
+        if (
+            not isinstance(geometry, dict)
+            or geometry.get("type") != "Point"
+            or not isinstance(geometry.get("coordinates"), list)
+            or len(geometry["coordinates"]) < 2
+        ):
             on_error(RowError(line, "bad_row", "geometry must be a Point"))
             continue
         props = feature.get("properties") or {}
@@ -403,10 +438,10 @@ def _iter_features(stream: IO[bytes], progress: Callable[[int], None] | None) ->
         if at >= 0:
             bracket = buffer.find("[", at)
             if bracket >= 0:
-                buffer = buffer[bracket + 1:]
+                buffer = buffer[bracket + 1 :]
                 break
         if not more():
-            raise InvalidImport("This is not a GeoJSON FeatureCollection (no \"features\" array).", field="file")
+            raise InvalidImport('This is not a GeoJSON FeatureCollection (no "features" array).', field="file")
     index = 0
     while True:
         stripped = buffer.lstrip(" \t\r\n,")
@@ -431,12 +466,15 @@ def _iter_features(stream: IO[bytes], progress: Callable[[int], None] | None) ->
 
 # --- writing ---------------------------------------------------------------------------------------
 
+
 def _error_writer(path: Path | None) -> tuple[Callable[[RowError], None], Callable[[], None], list[RowError]]:
     kept: list[RowError] = []
     if path is None:
+
         def add(err: RowError) -> None:
             if len(kept) < 1000:
                 kept.append(err)
+
         return add, lambda: None, kept
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = path.open("w", newline="", encoding="utf-8")
@@ -476,8 +514,10 @@ def import_stream(
     except LookupError:
         raise InvalidImport(f"Unknown encoding {encoding!r}.", field="encoding") from None
     index = WardIndex.from_session(session, settings=settings)
-    record = repo.add_import(session, ReportImport(filename=filename[:255], file_format=file_format, started_at=now,
-                                                   actor_label=actor_label[:254]))
+    record = repo.add_import(
+        session,
+        ReportImport(filename=filename[:255], file_format=file_format, started_at=now, actor_label=actor_label[:254]),
+    )
     summary = ImportSummary(import_id=record.id, file_format=file_format, error_file=error_path)
     add_error, close_errors, kept = _error_writer(error_path)
 
@@ -492,11 +532,16 @@ def import_stream(
             summary.file_format = record.file_format = "geojson"
             rows: Iterable[ParsedRow] = read_geojson(stream, on_error, progress)
         else:
+
             def on_format(found: str) -> None:
                 summary.file_format = record.file_format = found
 
-            rows = read_csv(LineSource(stream, encoding=encoding, on_error=on_error, progress=progress),
-                            file_format, on_error, on_format)
+            rows = read_csv(
+                LineSource(stream, encoding=encoding, on_error=on_error, progress=progress),
+                file_format,
+                on_error,
+                on_format,
+            )
         batch: list[ParsedRow] = []
         for parsed in rows:
             summary.rows_read += 1
@@ -531,8 +576,14 @@ def _save_progress(record: ReportImport, summary: ImportSummary, now: datetime, 
         record.finished_at = now
 
 
-def _write_batch(session: Session, batch: list[ParsedRow], index: WardIndex, summary: ImportSummary,
-                 on_error: Callable[[RowError], None], now: datetime) -> None:
+def _write_batch(
+    session: Session,
+    batch: list[ParsedRow],
+    index: WardIndex,
+    summary: ImportSummary,
+    on_error: Callable[[RowError], None],
+    now: datetime,
+) -> None:
     lon = np.fromiter((r.lon for r in batch), dtype=np.float64, count=len(batch))
     lat = np.fromiter((r.lat for r in batch), dtype=np.float64, count=len(batch))
     wards = index.assign(lon, lat)
@@ -552,16 +603,35 @@ def _write_batch(session: Session, batch: list[ParsedRow], index: WardIndex, sum
             summary.already_present += 1
             continue
         seen.add(r.external_id)
-        rows.append([r.source, "accepted", r.occurred_at, r.time_precision, received, "exact",
-                     ewkt_point(r.lon, r.lat), round(float(east[i]), 1), round(float(north[i]), 1),
-                     index.codes[k], index.borough_codes[k], r.categories[0], r.factors, r.description,
-                     r.external_id, summary.import_id, False, received])
+        rows.append(
+            [
+                r.source,
+                "accepted",
+                r.occurred_at,
+                r.time_precision,
+                received,
+                "exact",
+                ewkt_point(r.lon, r.lat),
+                round(float(east[i]), 1),
+                round(float(north[i]), 1),
+                index.codes[k],
+                index.borough_codes[k],
+                r.categories[0],
+                r.factors,
+                r.description,
+                r.external_id,
+                summary.import_id,
+                False,
+                received,
+            ]
+        )
         cats.append(r.categories)
     summary.inserted += repo.insert_imported(session, rows, cats)
 
 
-def import_file(session: Session, *, path: Path, settings: Settings, now: datetime, **kwargs: Any
-                ) -> tuple[ImportSummary, list[RowError]]:
+def import_file(
+    session: Session, *, path: Path, settings: Settings, now: datetime, **kwargs: Any
+) -> tuple[ImportSummary, list[RowError]]:
     opener = _open_gzip if path.suffix == ".gz" else lambda p: p.open("rb")
     name = path.name[:-3] if path.suffix == ".gz" else path.name
     with opener(path) as stream:

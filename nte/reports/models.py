@@ -74,7 +74,7 @@ class ReportCategory(Base):
 
 
 class WardUpdate(Base):
-    """"You said, we did": what the council did in a ward, posted by an officer. Reporters see the
+    """ "You said, we did": what the council did in a ward, posted by an officer. Reporters see the
     updates for their report's ward on the status page (by receipt code)."""
 
     __tablename__ = "report_ward_update"

@@ -13,7 +13,7 @@ from nte.auth.deps import OFFICERS, CsrfProtected, public, require_page_roles
 from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
-from nte.errors import NTEError, NotFound
+from nte.errors import NotFound, NTEError
 from nte.maps import wards as ward_service
 from nte.reports import importer, service
 from nte.reports import repository as repo
@@ -40,10 +40,18 @@ def _form_context(session, values: dict, errors: dict) -> dict:
     area = ward_service.service_area(session, settings=get_settings())
     minx, miny, maxx, maxy = area.bounds
     return {
-        "quick_exit": True, "values": values, "errors": errors, "wards_by_borough": _wards_by_borough(session),
-        "categories": CATEGORIES, "factors": FACTORS, "time_bands": {k: v[1] for k, v in TIME_BANDS.items()},
-        "age_bands": AGE_BANDS, "genders": GENDERS, "max_date": today.isoformat(),
-        "min_date": (today - timedelta(days=2 * 366)).isoformat(), "max_description": service.MAX_DESCRIPTION,
+        "quick_exit": True,
+        "values": values,
+        "errors": errors,
+        "wards_by_borough": _wards_by_borough(session),
+        "categories": CATEGORIES,
+        "factors": FACTORS,
+        "time_bands": {k: v[1] for k, v in TIME_BANDS.items()},
+        "age_bands": AGE_BANDS,
+        "genders": GENDERS,
+        "max_date": today.isoformat(),
+        "min_date": (today - timedelta(days=2 * 366)).isoformat(),
+        "max_description": service.MAX_DESCRIPTION,
         "bounds": f"{miny:.5f},{minx:.5f},{maxy:.5f},{maxx:.5f}",
     }
 
@@ -70,17 +78,33 @@ def report_submit(
     age_band: Annotated[str, Form()] = "",
     gender: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    data = service.ReportInput(lat=lat or None, lon=lon or None, ward=ward, date=date, time=time or None,
-                              time_band=time_band or None, approximate=bool(approximate), categories=categories,
-                              factors=factors, description=description, age_band=age_band, gender=gender)
+    data = service.ReportInput(
+        lat=lat or None,
+        lon=lon or None,
+        ward=ward,
+        date=date,
+        time=time or None,
+        time_band=time_band or None,
+        approximate=bool(approximate),
+        categories=categories,
+        factors=factors,
+        description=description,
+        age_band=age_band,
+        gender=gender,
+    )
     try:
         done = service.submit_report(session, data=data, settings=get_settings(), now=utcnow())
     except ReportInvalid as exc:
         values = {**data.__dict__, "categories": list(categories), "factors": list(factors)}
-        return render(request, "reports/form.html", _form_context(session, values, exc.errors),
-                      status_code=422, headers=NO_STORE)
-    return render(request, "reports/receipt.html", {"quick_exit": True, "code": done.receipt_code, "ward": done.ward,
-                                                    "precision": done.report.location_precision}, headers=NO_STORE)
+        return render(
+            request, "reports/form.html", _form_context(session, values, exc.errors), status_code=422, headers=NO_STORE
+        )
+    return render(
+        request,
+        "reports/receipt.html",
+        {"quick_exit": True, "code": done.receipt_code, "ward": done.ward, "precision": done.report.location_precision},
+        headers=NO_STORE,
+    )
 
 
 @router.get("/report/status", response_class=HTMLResponse, dependencies=[Depends(public)])
@@ -88,24 +112,37 @@ def status_form(request: Request) -> HTMLResponse:
     return render(request, "reports/status.html", {"quick_exit": True, "errors": {}, "found": None, "code": ""})
 
 
-@router.post("/report/status", response_class=HTMLResponse,
-             dependencies=[Depends(public), CsrfProtected, ReceiptLimited])
+@router.post(
+    "/report/status", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected, ReceiptLimited]
+)
 def status_lookup(request: Request, session: SessionDep, receipt: Annotated[str, Form()] = "") -> HTMLResponse:
     try:
         found = service.status_by_receipt(session, code=receipt[:40])
     except NTEError as exc:
-        return render(request, "reports/status.html", {"quick_exit": True, "errors": {"receipt": exc.detail},
-                                                       "found": None, "code": receipt[:40]},
-                      status_code=exc.status_code, headers=NO_STORE)
-    return render(request, "reports/status.html", {"quick_exit": True, "errors": {}, "found": found, "code": ""},
-                  headers=NO_STORE)
+        return render(
+            request,
+            "reports/status.html",
+            {"quick_exit": True, "errors": {"receipt": exc.detail}, "found": None, "code": receipt[:40]},
+            status_code=exc.status_code,
+            headers=NO_STORE,
+        )
+    return render(
+        request, "reports/status.html", {"quick_exit": True, "errors": {}, "found": found, "code": ""}, headers=NO_STORE
+    )
 
 
 # --- officers -------------------------------------------------------------------------------------
 
+
 def _officer_context(session, filters) -> dict:
-    return {"filters": filters, "query": filters.as_query(), "wards_by_borough": _wards_by_borough(session),
-            "categories": CATEGORIES, "category_label": category_label, "statuses": ("new", "accepted", "spam", "duplicate")}
+    return {
+        "filters": filters,
+        "query": filters.as_query(),
+        "wards_by_borough": _wards_by_borough(session),
+        "categories": CATEGORIES,
+        "category_label": category_label,
+        "statuses": ("new", "accepted", "spam", "duplicate"),
+    }
 
 
 @router.get("/officer/reports", response_class=HTMLResponse)
@@ -116,14 +153,25 @@ def queue(request: Request, session: SessionDep, user: OfficerPage, filters: Fil
     total = repo.count_reports(session, filters)
     reports = repo.list_reports(session, filters, limit=50, offset=(page - 1) * 50)
     message = request.query_params.get("done")
-    return render(request, "reports/officer_queue.html", {
-        **_officer_context(session, filters), "reports": reports, "total": total, "page": page,
-        "pages": max(1, (total + 49) // 50), "message": message[:200] if message else None})
+    return render(
+        request,
+        "reports/officer_queue.html",
+        {
+            **_officer_context(session, filters),
+            "reports": reports,
+            "total": total,
+            "page": page,
+            "pages": max(1, (total + 49) // 50),
+            "message": message[:200] if message else None,
+        },
+    )
 
 
 @router.post("/officer/reports/moderate", dependencies=[CsrfProtected])
 def moderate(
-    request: Request, session: SessionDep, user: OfficerPage,
+    request: Request,
+    session: SessionDep,
+    user: OfficerPage,
     ids: Annotated[list[int], Form()] = [],  # noqa: B006
     status: Annotated[str, Form()] = "",
     expected_status: Annotated[str, Form()] = "",
@@ -134,60 +182,107 @@ def moderate(
         dup = int(duplicate_of) if duplicate_of.strip() else None
     except ValueError:
         dup = None
-    result = service.moderate(session, ids=ids, status=status, actor=user, now=utcnow(),
-                              expected_status=expected_status or None, duplicate_of=dup)
+    result = service.moderate(
+        session,
+        ids=ids,
+        status=status,
+        actor=user,
+        now=utcnow(),
+        expected_status=expected_status or None,
+        duplicate_of=dup,
+    )
     target = back if back.startswith("/officer/reports") and "//" not in back else "/officer/reports"
     sep = "&" if "?" in target else "?"
     note = f"{len(result.changed)} marked {status}" + (f", {len(result.skipped)} skipped" if result.skipped else "")
     from urllib.parse import quote
+
     return RedirectResponse(f"{target}{sep}done={quote(note)}", status_code=303)
 
 
 @router.get("/officer/reports/{report_id:int}", response_class=HTMLResponse)
 def detail(request: Request, report_id: int, session: SessionDep, user: OfficerPage) -> HTMLResponse:
     report = service.get_report(session, report_id=report_id)
-    return render(request, "reports/officer_detail.html", {
-        "report": report, "point": repo.point_of(session, report_id), "history": service.report_history(
-            session, report_id=report_id), "category_label": category_label, "factors": FACTORS,
-        "age_bands": AGE_BANDS, "genders": GENDERS})
+    return render(
+        request,
+        "reports/officer_detail.html",
+        {
+            "report": report,
+            "point": repo.point_of(session, report_id),
+            "history": service.report_history(session, report_id=report_id),
+            "category_label": category_label,
+            "factors": FACTORS,
+            "age_bands": AGE_BANDS,
+            "genders": GENDERS,
+        },
+    )
 
 
 @router.get("/officer/reports/map", response_class=HTMLResponse)
 def officer_map(request: Request, session: SessionDep, user: OfficerPage, filters: Filters) -> HTMLResponse:
     from urllib.parse import urlencode
-    return render(request, "reports/officer_map.html", {**_officer_context(session, filters),
-                                                        "points_url": "/api/reports/points?" + urlencode(filters.as_query())})
+
+    return render(
+        request,
+        "reports/officer_map.html",
+        {**_officer_context(session, filters), "points_url": "/api/reports/points?" + urlencode(filters.as_query())},
+    )
 
 
 @router.get("/officer/reports/export.csv")
 def export_csv(session: SessionDep, user: OfficerPage, filters: Filters) -> StreamingResponse:
-    return StreamingResponse(service.export_csv(session, filters=filters), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": 'attachment; filename="reports.csv"', **NO_STORE})
+    return StreamingResponse(
+        service.export_csv(session, filters=filters),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="reports.csv"', **NO_STORE},
+    )
 
 
 @router.get("/officer/reports/export.geojson")
 def export_geojson(session: SessionDep, user: OfficerPage, filters: Filters) -> StreamingResponse:
-    return StreamingResponse(service.export_geojson(session, filters=filters), media_type="application/geo+json",
-                             headers={"Content-Disposition": 'attachment; filename="reports.geojson"', **NO_STORE})
+    return StreamingResponse(
+        service.export_geojson(session, filters=filters),
+        media_type="application/geo+json",
+        headers={"Content-Disposition": 'attachment; filename="reports.geojson"', **NO_STORE},
+    )
 
 
 @router.get("/officer/reports/updates", response_class=HTMLResponse)
 def updates(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
-    return render(request, "reports/officer_updates.html", {
-        "updates": service.list_ward_updates(session), "wards_by_borough": _wards_by_borough(session),
-        "errors": {}, "values": {}})
+    return render(
+        request,
+        "reports/officer_updates.html",
+        {
+            "updates": service.list_ward_updates(session),
+            "wards_by_borough": _wards_by_borough(session),
+            "errors": {},
+            "values": {},
+        },
+    )
 
 
 @router.post("/officer/reports/updates", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def post_update(request: Request, session: SessionDep, user: OfficerPage,
-                ward: Annotated[str, Form()] = "", title: Annotated[str, Form()] = "",
-                body: Annotated[str, Form()] = "") -> Response:
+def post_update(
+    request: Request,
+    session: SessionDep,
+    user: OfficerPage,
+    ward: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    body: Annotated[str, Form()] = "",
+) -> Response:
     try:
         service.post_ward_update(session, ward_code=ward, title=title, body=body, actor=user, now=utcnow())
     except ReportInvalid as exc:
-        return render(request, "reports/officer_updates.html", {
-            "updates": service.list_ward_updates(session), "wards_by_borough": _wards_by_borough(session),
-            "errors": exc.errors, "values": {"ward": ward, "title": title, "body": body}}, status_code=422)
+        return render(
+            request,
+            "reports/officer_updates.html",
+            {
+                "updates": service.list_ward_updates(session),
+                "wards_by_borough": _wards_by_borough(session),
+                "errors": exc.errors,
+                "values": {"ward": ward, "title": title, "body": body},
+            },
+            status_code=422,
+        )
     return RedirectResponse("/officer/reports/updates", status_code=303)
 
 
@@ -199,29 +294,54 @@ def delete_update(update_id: int, session: SessionDep, user: OfficerPage) -> Res
 
 @router.get("/officer/reports/import", response_class=HTMLResponse)
 def import_form(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
-    return render(request, "reports/officer_import.html", {"errors": {}, "summary": None, "row_errors": [],
-                                                           "imports": repo.recent_imports(session), "reasons": importer.REASONS})
+    return render(
+        request,
+        "reports/officer_import.html",
+        {
+            "errors": {},
+            "summary": None,
+            "row_errors": [],
+            "imports": repo.recent_imports(session),
+            "reasons": importer.REASONS,
+        },
+    )
 
 
 @router.post("/officer/reports/import", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def import_upload(request: Request, session: SessionDep, user: OfficerPage,
-                  file: Annotated[UploadFile | None, File()] = None,
-                  file_format: Annotated[str, Form()] = "auto",
-                  encoding: Annotated[str, Form()] = "utf-8") -> HTMLResponse:
+def import_upload(
+    request: Request,
+    session: SessionDep,
+    user: OfficerPage,
+    file: Annotated[UploadFile | None, File()] = None,
+    file_format: Annotated[str, Form()] = "auto",
+    encoding: Annotated[str, Form()] = "utf-8",
+) -> HTMLResponse:
     context = {"errors": {}, "summary": None, "row_errors": [], "reasons": importer.REASONS}
     if file is None or not file.filename:
         context["errors"] = {"file": "Choose a file to import."}
-        return render(request, "reports/officer_import.html", {**context, "imports": repo.recent_imports(session)},
-                      status_code=422)
+        return render(
+            request,
+            "reports/officer_import.html",
+            {**context, "imports": repo.recent_imports(session)},
+            status_code=422,
+        )
     try:
-        summary, row_errors = run_upload(session, user=user, file=file, file_format=file_format[:12],
-                                         encoding=encoding[:20])
+        summary, row_errors = run_upload(
+            session, user=user, file=file, file_format=file_format[:12], encoding=encoding[:20]
+        )
     except NTEError as exc:
         context["errors"] = {exc.field or "file": exc.detail}
-        return render(request, "reports/officer_import.html", {**context, "imports": repo.recent_imports(session)},
-                      status_code=exc.status_code)
-    return render(request, "reports/officer_import.html", {**context, "summary": summary, "row_errors": row_errors[:50],
-                                                           "imports": repo.recent_imports(session)})
+        return render(
+            request,
+            "reports/officer_import.html",
+            {**context, "imports": repo.recent_imports(session)},
+            status_code=exc.status_code,
+        )
+    return render(
+        request,
+        "reports/officer_import.html",
+        {**context, "summary": summary, "row_errors": row_errors[:50], "imports": repo.recent_imports(session)},
+    )
 
 
 @router.get("/officer/reports/imports/{import_id:int}/errors.csv")
@@ -229,5 +349,6 @@ def import_errors(import_id: int, session: SessionDep, user: OfficerPage) -> Fil
     path = get_settings().upload_dir / "report-imports" / f"{import_id}-errors.csv"
     if repo.get_import(session, import_id) is None or not path.exists():
         raise NotFound("There is no error file for this import.", field="import_id")
-    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=f"import-{import_id}-errors.csv",
-                        headers=NO_STORE)
+    return FileResponse(
+        path, media_type="text/csv; charset=utf-8", filename=f"import-{import_id}-errors.csv", headers=NO_STORE
+    )

@@ -51,8 +51,11 @@ class RateLimiter:
             self._counts[key] = (start, count)
             if count > self.limit:
                 retry = max(1, int(self.window - (now - start)))
-                raise RateLimited(f"Too many {what}s from this connection. Please wait a few minutes and try again.",
-                                  retry_after=retry, field="body")
+                raise RateLimited(
+                    f"Too many {what}s from this connection. Please wait a few minutes and try again.",
+                    retry_after=retry,
+                    field="body",
+                )
 
     def tracked(self) -> int:
         return len(self._counts)

@@ -28,8 +28,11 @@ class ReportFilters:
     flagged: bool | None = None
 
     def as_query(self) -> dict[str, str]:
-        out = {k: (v.isoformat() if isinstance(v, date) else str(v).lower() if isinstance(v, bool) else v)
-               for k, v in self.__dict__.items() if v not in (None, "")}
+        out = {
+            k: (v.isoformat() if isinstance(v, date) else str(v).lower() if isinstance(v, bool) else v)
+            for k, v in self.__dict__.items()
+            if v not in (None, "")
+        }
         return out
 
 
@@ -48,19 +51,33 @@ def by_receipt_hash(session: Session, receipt_hash: str) -> Report | None:
 
 
 def near_duplicate(
-    session: Session, *, lon: float | None, lat: float | None, ward_code: str, occurred_at: datetime,
-    window: timedelta, categories: Sequence[str], degrees: float,
+    session: Session,
+    *,
+    lon: float | None,
+    lat: float | None,
+    ward_code: str,
+    occurred_at: datetime,
+    window: timedelta,
+    categories: Sequence[str],
+    degrees: float,
 ) -> list[tuple[int, float | None, float | None]]:
     """Candidates (id, lon, lat) in the time window sharing a category, not spam: near the point
     (index-backed bounding box; refine by distance in the service) or, without a point, in the ward."""
     cats = sa.select(ReportCategory.report_id).where(ReportCategory.category.in_(list(categories)))
-    stmt = (sa.select(Report.id, sa.func.ST_X(Report.geom), sa.func.ST_Y(Report.geom))
-            .where(Report.occurred_at.between(occurred_at - window, occurred_at + window),
-                   Report.status != "spam", Report.id.in_(cats))
-            .order_by(Report.id).limit(50))
+    stmt = (
+        sa.select(Report.id, sa.func.ST_X(Report.geom), sa.func.ST_Y(Report.geom))
+        .where(
+            Report.occurred_at.between(occurred_at - window, occurred_at + window),
+            Report.status != "spam",
+            Report.id.in_(cats),
+        )
+        .order_by(Report.id)
+        .limit(50)
+    )
     if lon is not None and lat is not None:
-        stmt = stmt.where(within_bbox(session, Report.geom, lon - degrees * 1.6, lat - degrees,
-                                      lon + degrees * 1.6, lat + degrees))
+        stmt = stmt.where(
+            within_bbox(session, Report.geom, lon - degrees * 1.6, lat - degrees, lon + degrees * 1.6, lat + degrees)
+        )
     else:
         stmt = stmt.where(Report.ward_code == ward_code, Report.geom.is_(None))
     return [(r[0], r[1], r[2]) for r in session.execute(stmt)]
@@ -74,7 +91,9 @@ def _filtered(stmt: sa.Select[Any], f: ReportFilters) -> sa.Select[Any]:
     if f.source:
         stmt = stmt.where(Report.source == f.source)
     if f.category:
-        stmt = stmt.where(Report.id.in_(sa.select(ReportCategory.report_id).where(ReportCategory.category == f.category)))
+        stmt = stmt.where(
+            Report.id.in_(sa.select(ReportCategory.report_id).where(ReportCategory.category == f.category))
+        )
     if f.date_from:
         stmt = stmt.where(Report.occurred_at >= datetime.combine(f.date_from, time(0), LONDON))
     if f.date_to:
@@ -93,25 +112,43 @@ def count_reports(session: Session, f: ReportFilters) -> int:
     return int(session.scalar(_filtered(sa.select(sa.func.count(Report.id)), f)) or 0)
 
 
-def iter_reports(session: Session, f: ReportFilters, *, chunk: int = 2000) -> Iterator[tuple[Report, float | None, float | None]]:
+def iter_reports(
+    session: Session, f: ReportFilters, *, chunk: int = 2000
+) -> Iterator[tuple[Report, float | None, float | None]]:
     """Every matching report with its point, in id order, a chunk at a time (keyset pagination)."""
     last = 0
     while True:
-        stmt = (_filtered(sa.select(Report, sa.func.ST_X(Report.geom), sa.func.ST_Y(Report.geom)), f)
-                .where(Report.id > last).order_by(Report.id).limit(chunk))
+        stmt = (
+            _filtered(sa.select(Report, sa.func.ST_X(Report.geom), sa.func.ST_Y(Report.geom)), f)
+            .where(Report.id > last)
+            .order_by(Report.id)
+            .limit(chunk)
+        )
         rows = session.execute(stmt).all()
         if not rows:
             return
-        for report, x, y in rows:
-            yield report, x, y
+        yield from ((report, x, y) for report, x, y in rows)
         last = rows[-1][0].id
         session.expunge_all()
 
 
 def points(session: Session, f: ReportFilters, *, limit: int) -> list[tuple[int, str, str, datetime, float, float]]:
-    stmt = (_filtered(sa.select(Report.id, Report.status, Report.main_category, Report.occurred_at,
-                                sa.func.ST_X(Report.geom), sa.func.ST_Y(Report.geom)), f)
-            .where(Report.geom.is_not(None)).order_by(Report.id.desc()).limit(limit))
+    stmt = (
+        _filtered(
+            sa.select(
+                Report.id,
+                Report.status,
+                Report.main_category,
+                Report.occurred_at,
+                sa.func.ST_X(Report.geom),
+                sa.func.ST_Y(Report.geom),
+            ),
+            f,
+        )
+        .where(Report.geom.is_not(None))
+        .order_by(Report.id.desc())
+        .limit(limit)
+    )
     return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
 
 
@@ -121,8 +158,11 @@ def lock_for_moderation(session: Session, ids: Iterable[int]) -> list[Report]:
 
 
 def point_of(session: Session, report_id: int) -> tuple[float, float] | None:
-    row = session.execute(sa.select(sa.func.ST_X(Report.geom), sa.func.ST_Y(Report.geom))
-                          .where(Report.id == report_id, Report.geom.is_not(None))).first()
+    row = session.execute(
+        sa.select(sa.func.ST_X(Report.geom), sa.func.ST_Y(Report.geom)).where(
+            Report.id == report_id, Report.geom.is_not(None)
+        )
+    ).first()
     return (float(row[0]), float(row[1])) if row else None
 
 
@@ -137,6 +177,7 @@ def purge_descriptions(session: Session, *, before: datetime, now: datetime) -> 
 
 
 # --- ward updates -----------------------------------------------------------------------------
+
 
 def add_ward_update(session: Session, update: WardUpdate) -> WardUpdate:
     session.add(update)
@@ -162,6 +203,7 @@ def delete_ward_update(session: Session, update: WardUpdate) -> None:
 
 # --- imports ----------------------------------------------------------------------------------
 
+
 def add_import(session: Session, record: ReportImport) -> ReportImport:
     session.add(record)
     session.flush()
@@ -179,15 +221,31 @@ def recent_imports(session: Session, *, limit: int = 20) -> list[ReportImport]:
 def existing_external_ids(session: Session, external_ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(external_ids), 900):  # SQLite's bound-parameter limit
-        chunk = list(external_ids[start:start + 900])
+        chunk = list(external_ids[start : start + 900])
         found.update(session.scalars(sa.select(Report.external_id).where(Report.external_id.in_(chunk))))
     return found
 
 
 REPORT_COPY_COLUMNS = (
-    "id", "source", "status", "occurred_at", "time_precision", "received_hour", "location_precision",
-    "geom", "easting", "northing", "ward_code", "borough_code", "main_category", "factors", "description",
-    "external_id", "import_batch_id", "flagged_near_duplicate", "created_at",
+    "id",
+    "source",
+    "status",
+    "occurred_at",
+    "time_precision",
+    "received_hour",
+    "location_precision",
+    "geom",
+    "easting",
+    "northing",
+    "ward_code",
+    "borough_code",
+    "main_category",
+    "factors",
+    "description",
+    "external_id",
+    "import_batch_id",
+    "flagged_near_duplicate",
+    "created_at",
 )
 
 

@@ -15,8 +15,7 @@ from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import ERROR_RESPONSES
-from nte.reports import importer
-from nte.reports import service
+from nte.reports import importer, service
 from nte.reports.deps import Filters, ReceiptLimited, SubmitLimited
 from nte.reports.models import Report
 from nte.reports.schemas import (
@@ -42,26 +41,45 @@ NO_STORE = {"Cache-Control": "no-store"}
 Officer = Annotated[User, Depends(require_roles(*OFFICERS))]
 
 
-@router.post("", status_code=201, dependencies=[Depends(public), SubmitLimited], response_model=ReportReceipt,
-             summary="Submit an anonymous report (partner apps)")
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[Depends(public), SubmitLimited],
+    response_model=ReportReceipt,
+    summary="Submit an anonymous report (partner apps)",
+)
 def submit(body: ReportCreate, session: SessionDep) -> JSONResponse:
     """No account, no identity. The receipt code is returned once and only its hash is stored.
     The ward comes from the exact point; a point outside the service area is refused (422,
     ``outside_service_area``)."""
-    done = service.submit_report(session, data=service.ReportInput(**body.model_dump()), settings=get_settings(),
-                                 now=utcnow())
-    receipt = ReportReceipt(receipt_code=done.receipt_code, status=done.report.status, ward_code=done.ward.code,
-                            ward_name=done.ward.name, location_precision=done.report.location_precision)  # type: ignore[arg-type]
+    done = service.submit_report(
+        session, data=service.ReportInput(**body.model_dump()), settings=get_settings(), now=utcnow()
+    )
+    receipt = ReportReceipt(
+        receipt_code=done.receipt_code,
+        status=done.report.status,
+        ward_code=done.ward.code,
+        ward_name=done.ward.name,
+        location_precision=done.report.location_precision,
+    )  # type: ignore[arg-type]
     return JSONResponse(receipt.model_dump(), status_code=201, headers=NO_STORE)
 
 
-@router.get("/receipts/{code}", dependencies=[Depends(public), ReceiptLimited], response_model=ReceiptStatusRead,
-            summary="A report's status and the ward's 'you said, we did' updates, by receipt code")
+@router.get(
+    "/receipts/{code}",
+    dependencies=[Depends(public), ReceiptLimited],
+    response_model=ReceiptStatusRead,
+    summary="A report's status and the ward's 'you said, we did' updates, by receipt code",
+)
 def receipt_status(code: str, session: SessionDep) -> JSONResponse:
     found = service.status_by_receipt(session, code=code[:40])
-    body = ReceiptStatusRead(status=found.status, received_hour=found.received_hour, ward_code=found.ward_code,
-                             ward_name=found.ward_name,
-                             updates=[WardUpdateRead.model_validate(u) for u in found.updates])
+    body = ReceiptStatusRead(
+        status=found.status,
+        received_hour=found.received_hour,
+        ward_code=found.ward_code,
+        ward_name=found.ward_name,
+        updates=[WardUpdateRead.model_validate(u) for u in found.updates],
+    )
     return JSONResponse(body.model_dump(mode="json"), headers=NO_STORE)
 
 
@@ -70,15 +88,29 @@ def report_read(session: Session, report: Report) -> ReportRead:
 
     point = repo.point_of(session, report.id) if report.geom is not None else None
     return ReportRead(
-        id=report.id, source=report.source, status=report.status, occurred_at=report.occurred_at,
-        time_precision=report.time_precision, time_band=report.time_band, received_hour=report.received_hour,
-        location_precision=report.location_precision, lon=point[0] if point else None, lat=point[1] if point else None,
-        ward_code=report.ward_code, borough_code=report.borough_code, main_category=report.main_category,
+        id=report.id,
+        source=report.source,
+        status=report.status,
+        occurred_at=report.occurred_at,
+        time_precision=report.time_precision,
+        time_band=report.time_band,
+        received_hour=report.received_hour,
+        location_precision=report.location_precision,
+        lon=point[0] if point else None,
+        lat=point[1] if point else None,
+        ward_code=report.ward_code,
+        borough_code=report.borough_code,
+        main_category=report.main_category,
         categories=sorted(c.category for c in report.categories),
-        factors=[f for f in (report.factors or "").split(",") if f], description=report.description,
-        description_purged_at=report.description_purged_at, age_band=report.age_band, gender=report.gender,
-        flagged_near_duplicate=report.flagged_near_duplicate, duplicate_of_id=report.duplicate_of_id,
-        external_id=report.external_id)
+        factors=[f for f in (report.factors or "").split(",") if f],
+        description=report.description,
+        description_purged_at=report.description_purged_at,
+        age_band=report.age_band,
+        gender=report.gender,
+        flagged_near_duplicate=report.flagged_near_duplicate,
+        duplicate_of_id=report.duplicate_of_id,
+        external_id=report.external_id,
+    )
 
 
 @router.get("", response_model=ReportPage, summary="Reports for moderation, filtered (officers)")
@@ -98,27 +130,41 @@ def get_report(report_id: int, session: SessionDep, user: Officer) -> ReportRead
 
 @router.post("/moderation", response_model=ModerationRead, summary="Accept, mark as spam or duplicate (bulk)")
 def moderate(body: ModerationRequest, session: SessionDep, user: Officer) -> ModerationRead:
-    result = service.moderate(session, ids=body.ids, status=body.status, actor=user, now=utcnow(),
-                              expected_status=body.expected_status, duplicate_of=body.duplicate_of)
+    result = service.moderate(
+        session,
+        ids=body.ids,
+        status=body.status,
+        actor=user,
+        now=utcnow(),
+        expected_status=body.expected_status,
+        duplicate_of=body.duplicate_of,
+    )
     return ModerationRead(changed=result.changed, skipped=result.skipped)
 
 
 @router.get("/export.csv", summary="CSV export of the filtered reports (officers)")
 def export_csv(session: SessionDep, user: Officer, filters: Filters) -> StreamingResponse:
-    return StreamingResponse(service.export_csv(session, filters=filters), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": 'attachment; filename="reports.csv"', **NO_STORE})
+    return StreamingResponse(
+        service.export_csv(session, filters=filters),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="reports.csv"', **NO_STORE},
+    )
 
 
 @router.get("/export.geojson", summary="GeoJSON export of the filtered reports (officers)")
 def export_geojson(session: SessionDep, user: Officer, filters: Filters) -> StreamingResponse:
-    return StreamingResponse(service.export_geojson(session, filters=filters), media_type="application/geo+json",
-                             headers={"Content-Disposition": 'attachment; filename="reports.geojson"', **NO_STORE})
+    return StreamingResponse(
+        service.export_geojson(session, filters=filters),
+        media_type="application/geo+json",
+        headers={"Content-Disposition": 'attachment; filename="reports.geojson"', **NO_STORE},
+    )
 
 
 @router.get("/points", summary="Exact points of the filtered reports for the officers' map")
 def points(session: SessionDep, user: Officer, filters: Filters) -> JSONResponse:
-    return JSONResponse(service.map_points(session, filters=filters), media_type="application/geo+json",
-                        headers=NO_STORE)
+    return JSONResponse(
+        service.map_points(session, filters=filters), media_type="application/geo+json", headers=NO_STORE
+    )
 
 
 @router.get("/ward-updates", response_model=list[WardUpdateRead], summary="'You said, we did' updates (officers)")
@@ -128,26 +174,40 @@ def list_updates(session: SessionDep, user: Officer, ward: str | None = None) ->
 
 @router.post("/ward-updates", status_code=201, response_model=WardUpdateRead, summary="Post a ward update")
 def post_update(body: WardUpdateCreate, session: SessionDep, user: Officer) -> WardUpdateRead:
-    update = service.post_ward_update(session, ward_code=body.ward, title=body.title, body=body.body, actor=user,
-                                      now=utcnow())
+    update = service.post_ward_update(
+        session, ward_code=body.ward, title=body.title, body=body.body, actor=user, now=utcnow()
+    )
     return WardUpdateRead.model_validate(update)
 
 
-@router.post("/imports", status_code=201, response_model=ImportRead,
-             summary="Import police.uk CSV (original or API columns), NTE CSV or GeoJSON")
-def upload_import(session: SessionDep, user: Officer, file: Annotated[UploadFile, File()],
-                  file_format: Annotated[str, Form(max_length=12)] = "auto",
-                  encoding: Annotated[str, Form(max_length=20)] = "utf-8") -> ImportRead:
+@router.post(
+    "/imports",
+    status_code=201,
+    response_model=ImportRead,
+    summary="Import police.uk CSV (original or API columns), NTE CSV or GeoJSON",
+)
+def upload_import(
+    session: SessionDep,
+    user: Officer,
+    file: Annotated[UploadFile, File()],
+    file_format: Annotated[str, Form(max_length=12)] = "auto",
+    encoding: Annotated[str, Form(max_length=20)] = "utf-8",
+) -> ImportRead:
     summary, errors = run_upload(session, user=user, file=file, file_format=file_format, encoding=encoding)
-    return ImportRead(import_id=summary.import_id, file_format=summary.file_format, rows_read=summary.rows_read,
-                      inserted=summary.inserted, already_present=summary.already_present,
-                      rejected=dict(summary.rejected),
-                      errors=[{"line": e.line, "reason": importer.REASONS[e.reason], "detail": e.detail}
-                              for e in errors[:200]])
+    return ImportRead(
+        import_id=summary.import_id,
+        file_format=summary.file_format,
+        rows_read=summary.rows_read,
+        inserted=summary.inserted,
+        already_present=summary.already_present,
+        rejected=dict(summary.rejected),
+        errors=[{"line": e.line, "reason": importer.REASONS[e.reason], "detail": e.detail} for e in errors[:200]],
+    )
 
 
-def run_upload(session: Session, *, user: User, file: UploadFile, file_format: str, encoding: str
-               ) -> tuple[importer.ImportSummary, list[importer.RowError]]:
+def run_upload(
+    session: Session, *, user: User, file: UploadFile, file_format: str, encoding: str
+) -> tuple[importer.ImportSummary, list[importer.RowError]]:
     from nte.audit import service as audit
 
     settings = get_settings()
@@ -156,15 +216,34 @@ def run_upload(session: Session, *, user: User, file: UploadFile, file_format: s
     name = (file.filename or "upload.csv").replace("/", "_")[-200:]
     try:
         summary, errors = importer.import_stream(
-            session, stream=file.file, filename=name, settings=settings, now=utcnow(), file_format=file_format,
-            encoding=encoding, error_path=temp, actor_label=f"{user.email} ({user.role})")
+            session,
+            stream=file.file,
+            filename=name,
+            settings=settings,
+            now=utcnow(),
+            file_format=file_format,
+            encoding=encoding,
+            error_path=temp,
+            actor_label=f"{user.email} ({user.role})",
+        )
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     final = folder / f"{summary.import_id}-errors.csv"
     temp.replace(final)
     summary.error_file = final
-    audit.record(session, actor=user, action="report.import", target_type="report_import", target_id=summary.import_id,
-                 detail={"file": name, "format": summary.file_format, "inserted": summary.inserted,
-                         "already_present": summary.already_present, "rejected": summary.rejected_total})
+    audit.record(
+        session,
+        actor=user,
+        action="report.import",
+        target_type="report_import",
+        target_id=summary.import_id,
+        detail={
+            "file": name,
+            "format": summary.file_format,
+            "inserted": summary.inserted,
+            "already_present": summary.already_present,
+            "rejected": summary.rejected_total,
+        },
+    )
     return summary, errors

@@ -12,10 +12,23 @@ class ReportCreate(BaseModel):
     """An anonymous report from a partner app. Give ``lat``/``lon`` (WGS84) or a ``ward`` code;
     ``date`` (YYYY-MM-DD, Europe/London) with ``time`` (HH:MM) or a ``time_band``."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {
-        "lat": 51.5132, "lon": -0.1337, "date": "2026-03-14", "time": "23:30", "approximate": False,
-        "categories": ["verbal_harassment", "followed"], "factors": ["poor_lighting"],
-        "description": "Group outside the station shouting at women.", "age_band": "25_34", "gender": "woman"}})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "lat": 51.5132,
+                "lon": -0.1337,
+                "date": "2026-03-14",
+                "time": "23:30",
+                "approximate": False,
+                "categories": ["verbal_harassment", "followed"],
+                "factors": ["poor_lighting"],
+                "description": "Group outside the station shouting at women.",
+                "age_band": "25_34",
+                "gender": "woman",
+            }
+        },
+    )
 
     lat: float | None = None
     lon: float | None = None

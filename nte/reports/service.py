@@ -29,7 +29,7 @@ from nte.reports import repository as repo
 from nte.reports.exceptions import ModerationConflict, ReceiptNotFound, ReportInvalid, ReportNotFound
 from nte.reports.models import REPORT_STATUSES, Report, ReportCategory, WardUpdate
 from nte.reports.scrub import scrub
-from nte.reports.vocabulary import AGE_BANDS, CATEGORIES, FACTORS, GENDERS, TIME_BANDS, N_, category_label
+from nte.reports.vocabulary import AGE_BANDS, CATEGORIES, FACTORS, GENDERS, N_, TIME_BANDS, category_label
 from nte.spatial import distance_m, to_bng, to_db
 
 LONDON = ZoneInfo("Europe/London")
@@ -69,9 +69,10 @@ class Submitted:
 
 # --- receipts -------------------------------------------------------------------------------------
 
+
 def new_receipt_code() -> str:
     raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(4 * RECEIPT_GROUPS))  # 80 bits
-    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
 def normalise_receipt(code: str) -> str:
@@ -84,6 +85,7 @@ def receipt_hash(code: str) -> str:
 
 
 # --- validation -------------------------------------------------------------------------------
+
 
 def _parse_date(value: Any) -> date:
     if isinstance(value, date):
@@ -141,7 +143,9 @@ def _occurred(data: ReportInput, now: datetime, errors: dict[str, str]) -> tuple
     return occurred, precision, stored_band
 
 
-def _choices(values: Sequence[str] | str | None, allowed: dict[str, Any], name: str, errors: dict[str, str]) -> list[str]:
+def _choices(
+    values: Sequence[str] | str | None, allowed: dict[str, Any], name: str, errors: dict[str, str]
+) -> list[str]:
     if values is None:
         return []
     if isinstance(values, str):
@@ -159,8 +163,9 @@ def _choices(values: Sequence[str] | str | None, allowed: dict[str, Any], name: 
     return out
 
 
-def _locate(session: Session, data: ReportInput, settings: Settings,
-            errors: dict[str, str]) -> tuple[Ward, float | None, float | None] | None:
+def _locate(
+    session: Session, data: ReportInput, settings: Settings, errors: dict[str, str]
+) -> tuple[Ward, float | None, float | None] | None:
     has_point = data.lat not in (None, "") or data.lon not in (None, "")
     if has_point:
         try:
@@ -170,8 +175,10 @@ def _locate(session: Session, data: ReportInput, settings: Settings,
             errors[exc.field or "location"] = exc.detail
             return None
         except LocationOutsideServiceArea:
-            errors["location"] = N_("This place is outside the area this council covers, so we cannot take the "
-                                     "report here. If you are in danger call 999.")
+            errors["location"] = N_(
+                "This place is outside the area this council covers, so we cannot take the "
+                "report here. If you are in danger call 999."
+            )
             return None
         return ward, lon, lat
     code = (data.ward or "").strip()
@@ -214,20 +221,30 @@ def submit_report(session: Session, *, data: ReportInput, settings: Settings, no
     ward, lon, lat = located
     occurred_at, precision, band = when
     report = Report(
-        source="public", status="new", occurred_at=occurred_at, time_precision=precision, time_band=band,
+        source="public",
+        status="new",
+        occurred_at=occurred_at,
+        time_precision=precision,
+        time_band=band,
         received_hour=now.astimezone(UTC).replace(minute=0, second=0, microsecond=0),
         location_precision="exact" if lon is not None else "ward",
-        ward_code=ward.code, borough_code=ward.borough_code, main_category=categories[0],
-        factors=",".join(factors) or None, description=scrub(text) if text else None,
-        age_band=age_band, gender=gender, created_at=now.astimezone(UTC).replace(minute=0, second=0, microsecond=0),
+        ward_code=ward.code,
+        borough_code=ward.borough_code,
+        main_category=categories[0],
+        factors=",".join(factors) or None,
+        description=scrub(text) if text else None,
+        age_band=age_band,
+        gender=gender,
+        created_at=now.astimezone(UTC).replace(minute=0, second=0, microsecond=0),
     )
     if lon is not None and lat is not None:
         point = Point(lon, lat)
         report.geom = to_db(point)
         bng = to_bng(point)
         report.easting, report.northing = round(bng.x, 1), round(bng.y, 1)
-    duplicate = _near_duplicate(session, lon=lon, lat=lat, ward_code=ward.code, occurred_at=occurred_at,
-                                categories=categories)
+    duplicate = _near_duplicate(
+        session, lon=lon, lat=lat, ward_code=ward.code, occurred_at=occurred_at, categories=categories
+    )
     if duplicate is not None:
         report.flagged_near_duplicate = True
         report.duplicate_of_id = duplicate
@@ -238,11 +255,26 @@ def submit_report(session: Session, *, data: ReportInput, settings: Settings, no
     return Submitted(report=report, receipt_code=code, ward=ward)
 
 
-def _near_duplicate(session: Session, *, lon: float | None, lat: float | None, ward_code: str,
-                    occurred_at: datetime, categories: list[str]) -> int | None:
+def _near_duplicate(
+    session: Session,
+    *,
+    lon: float | None,
+    lat: float | None,
+    ward_code: str,
+    occurred_at: datetime,
+    categories: list[str],
+) -> int | None:
     degrees = DUPLICATE_METRES / 111_000
-    for cand_id, x, y in repo.near_duplicate(session, lon=lon, lat=lat, ward_code=ward_code, occurred_at=occurred_at,
-                                             window=DUPLICATE_WINDOW, categories=categories, degrees=degrees):
+    for cand_id, x, y in repo.near_duplicate(
+        session,
+        lon=lon,
+        lat=lat,
+        ward_code=ward_code,
+        occurred_at=occurred_at,
+        window=DUPLICATE_WINDOW,
+        categories=categories,
+        degrees=degrees,
+    ):
         if lon is None or lat is None or x is None or y is None:
             return cand_id
         if distance_m(lon, lat, float(x), float(y)) <= DUPLICATE_METRES:
@@ -251,6 +283,7 @@ def _near_duplicate(session: Session, *, lon: float | None, lat: float | None, w
 
 
 # --- receipt status ---------------------------------------------------------------------------
+
 
 @dataclass
 class ReceiptStatus:
@@ -272,8 +305,13 @@ def status_by_receipt(session: Session, *, code: str) -> ReceiptStatus:
         ward_name = ward_service.get_ward(session, code=report.ward_code).name
     except NTEError:
         ward_name = report.ward_code
-    return ReceiptStatus(status=report.status, received_hour=report.received_hour, ward_code=report.ward_code,
-                         ward_name=ward_name, updates=repo.ward_updates(session, ward_code=report.ward_code, limit=10))
+    return ReceiptStatus(
+        status=report.status,
+        received_hour=report.received_hour,
+        ward_code=report.ward_code,
+        ward_name=ward_name,
+        updates=repo.ward_updates(session, ward_code=report.ward_code, limit=10),
+    )
 
 
 # --- officers: moderation -------------------------------------------------------------------
@@ -287,8 +325,16 @@ class ModerationResult:
     skipped: list[int]  # changed by someone else meanwhile (expected status no longer true)
 
 
-def moderate(session: Session, *, ids: Sequence[int], status: str, actor: User, now: datetime,
-             expected_status: str | None = None, duplicate_of: int | None = None) -> ModerationResult:
+def moderate(
+    session: Session,
+    *,
+    ids: Sequence[int],
+    status: str,
+    actor: User,
+    now: datetime,
+    expected_status: str | None = None,
+    duplicate_of: int | None = None,
+) -> ModerationResult:
     """Set the status of several reports at once. Rows are locked first, so two officers acting
     on the same report are serialised; with ``expected_status`` a report someone else moved in
     the meantime is skipped (and reported), never silently overwritten."""
@@ -317,14 +363,21 @@ def moderate(session: Session, *, ids: Sequence[int], status: str, actor: User, 
         report.moderated_at = now
         if status == "duplicate" and duplicate_of is not None:
             report.duplicate_of_id = duplicate_of
-        audit.record(session, actor=actor, action=f"report.{status if status != 'new' else 'reopen'}",
-                     target_type="report", target_id=report.id, at=now,
-                     detail={"from": before, "to": status, **({"duplicate_of": duplicate_of} if duplicate_of else {})})
+        audit.record(
+            session,
+            actor=actor,
+            action=f"report.{status if status != 'new' else 'reopen'}",
+            target_type="report",
+            target_id=report.id,
+            at=now,
+            detail={"from": before, "to": status, **({"duplicate_of": duplicate_of} if duplicate_of else {})},
+        )
         changed.append(report.id)
     session.flush()
     if expected_status is not None and not changed and skipped:
-        raise ModerationConflict("Another officer has already moderated the selected report(s); reload the queue.",
-                                 field="ids")
+        raise ModerationConflict(
+            "Another officer has already moderated the selected report(s); reload the queue.", field="ids"
+        )
     return ModerationResult(changed=changed, skipped=skipped)
 
 
@@ -341,10 +394,31 @@ def report_history(session: Session, *, report_id: int) -> list[Any]:
 
 # --- exports ------------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = ("id", "status", "source", "occurred_at", "time_precision", "time_band", "received_hour",
-                  "location_precision", "lat", "lon", "easting", "northing", "ward_code", "borough_code",
-                  "main_category", "categories", "factors", "description", "age_band", "gender",
-                  "flagged_near_duplicate", "duplicate_of_id", "external_id")
+EXPORT_COLUMNS = (
+    "id",
+    "status",
+    "source",
+    "occurred_at",
+    "time_precision",
+    "time_band",
+    "received_hour",
+    "location_precision",
+    "lat",
+    "lon",
+    "easting",
+    "northing",
+    "ward_code",
+    "borough_code",
+    "main_category",
+    "categories",
+    "factors",
+    "description",
+    "age_band",
+    "gender",
+    "flagged_near_duplicate",
+    "duplicate_of_id",
+    "external_id",
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
@@ -365,15 +439,28 @@ def csv_safe(value: Any) -> str:
 
 def _export_row(report: Report, x: float | None, y: float | None) -> dict[str, Any]:
     return {
-        "id": report.id, "status": report.status, "source": report.source, "occurred_at": report.occurred_at,
-        "time_precision": report.time_precision, "time_band": report.time_band, "received_hour": report.received_hour,
+        "id": report.id,
+        "status": report.status,
+        "source": report.source,
+        "occurred_at": report.occurred_at,
+        "time_precision": report.time_precision,
+        "time_band": report.time_band,
+        "received_hour": report.received_hour,
         "location_precision": report.location_precision,
-        "lat": round(float(y), 6) if y is not None else None, "lon": round(float(x), 6) if x is not None else None,
-        "easting": report.easting, "northing": report.northing, "ward_code": report.ward_code,
-        "borough_code": report.borough_code, "main_category": report.main_category,
-        "categories": ";".join(sorted(c.category for c in report.categories)), "factors": report.factors,
-        "description": report.description, "age_band": report.age_band, "gender": report.gender,
-        "flagged_near_duplicate": report.flagged_near_duplicate, "duplicate_of_id": report.duplicate_of_id,
+        "lat": round(float(y), 6) if y is not None else None,
+        "lon": round(float(x), 6) if x is not None else None,
+        "easting": report.easting,
+        "northing": report.northing,
+        "ward_code": report.ward_code,
+        "borough_code": report.borough_code,
+        "main_category": report.main_category,
+        "categories": ";".join(sorted(c.category for c in report.categories)),
+        "factors": report.factors,
+        "description": report.description,
+        "age_band": report.age_band,
+        "gender": report.gender,
+        "flagged_near_duplicate": report.flagged_near_duplicate,
+        "duplicate_of_id": report.duplicate_of_id,
         "external_id": report.external_id,
     }
 
@@ -407,16 +494,29 @@ def export_geojson(session: Session, *, filters: repo.ReportFilters) -> Iterator
 
 def map_points(session: Session, *, filters: repo.ReportFilters, limit: int = 5000) -> dict[str, Any]:
     """Exact points for the officers' map (never public)."""
-    features = [{"type": "Feature", "id": rid, "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
-                 "properties": {"id": rid, "status": status, "category": category_label(cat),
-                                "occurred_at": occurred.astimezone(UTC).isoformat()}}
-                for rid, status, cat, occurred, x, y in repo.points(session, filters, limit=limit)]
+    features = [
+        {
+            "type": "Feature",
+            "id": rid,
+            "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
+            "properties": {
+                "id": rid,
+                "status": status,
+                "category": category_label(cat),
+                "occurred_at": occurred.astimezone(UTC).isoformat(),
+            },
+        }
+        for rid, status, cat, occurred, x, y in repo.points(session, filters, limit=limit)
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
 # --- "you said, we did" -------------------------------------------------------------------------
 
-def post_ward_update(session: Session, *, ward_code: str, title: str, body: str, actor: User, now: datetime) -> WardUpdate:
+
+def post_ward_update(
+    session: Session, *, ward_code: str, title: str, body: str, actor: User, now: datetime
+) -> WardUpdate:
     errors: dict[str, str] = {}
     title = (title or "").strip()
     body = (body or "").strip()
@@ -435,10 +535,18 @@ def post_ward_update(session: Session, *, ward_code: str, title: str, body: str,
         ward = None
     if errors or ward is None:
         raise ReportInvalid(errors)
-    update = repo.add_ward_update(session, WardUpdate(ward_code=ward.code, title=title, body=body, posted_at=now,
-                                                      author_user_id=actor.id))
-    audit.record(session, actor=actor, action="report.ward_update", target_type="report_ward_update",
-                 target_id=update.id, at=now, detail={"ward": ward.code, "title": title})
+    update = repo.add_ward_update(
+        session, WardUpdate(ward_code=ward.code, title=title, body=body, posted_at=now, author_user_id=actor.id)
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="report.ward_update",
+        target_type="report_ward_update",
+        target_id=update.id,
+        at=now,
+        detail={"ward": ward.code, "title": title},
+    )
     return update
 
 
@@ -446,8 +554,15 @@ def delete_ward_update(session: Session, *, update_id: int, actor: User, now: da
     update = repo.get_ward_update(session, update_id)
     if update is None:
         raise ReportNotFound()
-    audit.record(session, actor=actor, action="report.ward_update_delete", target_type="report_ward_update",
-                 target_id=update.id, at=now, detail={"ward": update.ward_code, "title": update.title})
+    audit.record(
+        session,
+        actor=actor,
+        action="report.ward_update_delete",
+        target_type="report_ward_update",
+        target_id=update.id,
+        at=now,
+        detail={"ward": update.ward_code, "title": update.title},
+    )
     repo.delete_ward_update(session, update)
 
 
@@ -456,6 +571,7 @@ def list_ward_updates(session: Session, *, ward_code: str | None = None, limit: 
 
 
 # --- retention ----------------------------------------------------------------------------------
+
 
 def purge_free_text(session: Session, *, now: datetime, retention_days: int) -> int:
     """Delete free text older than the retention period; the structured fields stay."""

@@ -63,14 +63,25 @@ GENDERS: dict[str, str] = {
 
 # Police.uk "Crime type" -> category slug kept in main_category for imported police records.
 POLICE_CRIME_TYPES = (
-    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson", "Drugs",
-    "Other crime", "Other theft", "Possession of weapons", "Public order", "Robbery", "Shoplifting",
-    "Theft from the person", "Vehicle crime", "Violence and sexual offences",
+    "Anti-social behaviour",
+    "Bicycle theft",
+    "Burglary",
+    "Criminal damage and arson",
+    "Drugs",
+    "Other crime",
+    "Other theft",
+    "Possession of weapons",
+    "Public order",
+    "Robbery",
+    "Shoplifting",
+    "Theft from the person",
+    "Vehicle crime",
+    "Violence and sexual offences",
 )
 
 
 def police_slug(crime_type: str) -> str:
-    """"Violence and sexual offences" -> "police:violence-and-sexual-offences" (max 40 chars)."""
+    """ "Violence and sexual offences" -> "police:violence-and-sexual-offences" (max 40 chars)."""
     slug = re.sub(r"[^a-z0-9]+", "-", crime_type.strip().lower()).strip("-")
     return ("police:" + slug)[:40]
 

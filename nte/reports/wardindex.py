@@ -60,8 +60,16 @@ class WardIndex:
         grid[touching[1]] = MIXED
         inside = tree.query(np.array(polygons, dtype=object), predicate="contains_properly")
         grid[inside[1]] = inside[0].astype(np.int32)
-        return cls([w[0] for w in wards], [w[1] for w in wards], [w[2] for w in wards], polygons, bounds,
-                   (float(minx), float(miny)), cell, grid.reshape(rows, cols))
+        return cls(
+            [w[0] for w in wards],
+            [w[1] for w in wards],
+            [w[2] for w in wards],
+            polygons,
+            bounds,
+            (float(minx), float(miny)),
+            cell,
+            grid.reshape(rows, cols),
+        )
 
     @classmethod
     def from_session(cls, session: Session, *, settings: Settings) -> WardIndex:

@@ -25,9 +25,10 @@ def reserve_ids(session: Session, table: sa.Table, count: int) -> list[int]:
     if count <= 0:
         return []
     if is_postgres(session):
-        rows = session.execute(sa.text(
-            "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": count})
+        rows = session.execute(
+            sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": count},
+        )
         return [int(r[0]) for r in rows]
     start = int(session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one())
     return list(range(start + 1, start + 1 + count))

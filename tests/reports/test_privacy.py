@@ -32,8 +32,14 @@ DESCRIPTION = "He followed me from the bus stop, my number is 07700 900123"
 
 def _report_body():
     when = utcnow() - timedelta(hours=1)
-    return {"lat": 51.5132, "lon": -0.1337, "date": when.date().isoformat(), "time": when.strftime("%H:%M"),
-            "categories": ["followed"], "description": DESCRIPTION}
+    return {
+        "lat": 51.5132,
+        "lon": -0.1337,
+        "date": when.date().isoformat(),
+        "time": when.strftime("%H:%M"),
+        "categories": ["followed"],
+        "description": DESCRIPTION,
+    }
 
 
 def _table_counts(db) -> dict[str, int]:
@@ -51,15 +57,39 @@ def _assert_clean(text: str, *, report_text_allowed: bool = False) -> None:
 def test_rows_and_logs_hold_nothing_about_the_reporter(client, db, anon_csrf, caplog):
     columns = {c.name for c in Report.__table__.columns}
     words = {w for c in columns for w in c.split("_")}
-    assert not words & {"ip", "address", "agent", "ua", "cookie", "user", "lang", "language", "locale", "account",
-                        "session", "email", "phone", "name"}
+    assert not words & {
+        "ip",
+        "address",
+        "agent",
+        "ua",
+        "cookie",
+        "user",
+        "lang",
+        "language",
+        "locale",
+        "account",
+        "session",
+        "email",
+        "phone",
+        "name",
+    }
     before = _table_counts(db)
     body = _report_body()
     with caplog.at_level(logging.DEBUG):
         api = client.post("/api/reports?lang=ar", json=body, headers=SECRETS)
-        page = client.post("/report?lang=ar", headers={**SECRETS, "accept": "text/html"},
-                           data={"csrf_token": anon_csrf, "lat": "51.5155", "lon": "-0.0925", "date": body["date"],
-                                 "time": body["time"], "categories": "spiking", "description": DESCRIPTION})
+        page = client.post(
+            "/report?lang=ar",
+            headers={**SECRETS, "accept": "text/html"},
+            data={
+                "csrf_token": anon_csrf,
+                "lat": "51.5155",
+                "lon": "-0.0925",
+                "date": body["date"],
+                "time": body["time"],
+                "categories": "spiking",
+                "description": DESCRIPTION,
+            },
+        )
         client.get(f"/api/reports/receipts/{api.json()['receipt_code']}", headers=SECRETS)
     assert api.status_code == 201 and page.status_code == 200 and 'dir="rtl"' in page.text
     assert "set-cookie" not in api.headers and "set-cookie" not in page.headers
@@ -77,8 +107,9 @@ def test_rows_and_logs_hold_nothing_about_the_reporter(client, db, anon_csrf, ca
         assert r.created_at == r.received_hour
         assert "[phone removed]" in r.description
     # Everything the server side logged (the test client's own httpx logger is the "browser", not us).
-    logged = "\n".join(f"{rec.name} {rec.getMessage()} {rec.args!r}" for rec in caplog.records
-                       if not rec.name.startswith("httpx"))
+    logged = "\n".join(
+        f"{rec.name} {rec.getMessage()} {rec.args!r}" for rec in caplog.records if not rec.name.startswith("httpx")
+    )
     assert "POST /api/reports 201" in logged  # the private access log is there, and it is clean
     _assert_clean(logged)
 
@@ -100,10 +131,18 @@ def test_serve_command_access_log_is_off_and_clean(tmp_path):
         # 0006 -> 0005) make the start-up "at head?" check compare unlike lists, so serve refuses to
         # start on a fully migrated database. The logging set-up under test is unaffected: run the
         # same serve command with only that start-up check disabled.
-        command = [sys.executable, "-c", "import sys, nte.health; nte.health.check_database = lambda engine: None; "
-                   "sys.argv[0] = 'main.py'; from nte.cli import main; main()", "serve", "--port", str(port)]
-    proc = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        command = [
+            sys.executable,
+            "-c",
+            "import sys, nte.health; nte.health.check_database = lambda engine: None; "
+            "sys.argv[0] = 'main.py'; from nte.cli import main; main()",
+            "serve",
+            "--port",
+            str(port),
+        ]
+    proc = subprocess.Popen(  # noqa: S603 - our own command line
+        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.time() + 60

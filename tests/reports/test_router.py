@@ -33,23 +33,28 @@ def test_submit_and_look_up_by_receipt(client, db):
     assert r.status_code == 201, r.text
     body = r.json()
     assert set(body) == {"receipt_code", "status", "ward_code", "ward_name", "location_precision"}
-    assert body["status"] == "new" and body["location_precision"] == "exact" and r.headers["cache-control"] == "no-store"
+    assert (
+        body["status"] == "new" and body["location_precision"] == "exact" and r.headers["cache-control"] == "no-store"
+    )
     assert "set-cookie" not in r.headers
     status = client.get(f"/api/reports/receipts/{body['receipt_code']}")
     assert status.status_code == 200 and status.json()["status"] == "new" and status.json()["updates"] == []
     assert client.get("/api/reports/receipts/ZZZZ-ZZZZ-ZZZZ-ZZZZ").json()["error"] == "receipt_not_found"
 
 
-@pytest.mark.parametrize(("raw", "field"), [
-    (_body(lat=91), "lat"),
-    (_body(lon=181), "lon"),
-    (_body(lat=53.48, lon=-2.24), "location"),
-    (_body(date="2099-01-01"), "time"),
-    (_body(categories=["burglary"]), "categories"),
-    (_body(description="x" * 2001), "description"),
-    (_body(language="ar"), "language"),  # extra fields (e.g. a language) are refused, never stored
-    ({**_body(), "categories": "followed"}, "categories"),
-])
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (_body(lat=91), "lat"),
+        (_body(lon=181), "lon"),
+        (_body(lat=53.48, lon=-2.24), "location"),
+        (_body(date="2099-01-01"), "time"),
+        (_body(categories=["burglary"]), "categories"),
+        (_body(description="x" * 2001), "description"),
+        (_body(language="ar"), "language"),  # extra fields (e.g. a language) are refused, never stored
+        ({**_body(), "categories": "followed"}, "categories"),
+    ],
+)
 def test_bad_input_names_the_field_and_stores_nothing(client, db, raw, field):
     before = _count(db)
     r = client.post("/api/reports", json=raw)
@@ -71,8 +76,11 @@ def test_outside_area_message_is_clear(client):
 
 def test_oversized_body_is_refused(client, db):
     before = _count(db)
-    r = client.post("/api/reports", content=b'{"description": "' + b"x" * 1_100_000 + b'"}',
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/reports",
+        content=b'{"description": "' + b"x" * 1_100_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 413 and _count(db) == before
 
 
@@ -90,12 +98,16 @@ def test_officer_list_moderate_and_read(client, db):
     listed = client.get("/api/reports?status=new&category=spiking", headers=headers).json()
     assert [i["id"] for i in listed["items"]] == [b.id] and listed["total"] == 1
     assert listed["items"][0]["lat"] == pytest.approx(51.5155)
-    r = client.post("/api/reports/moderation", json={"ids": [a.id, b.id], "status": "spam", "expected_status": "new"},
-                    headers=headers)
+    r = client.post(
+        "/api/reports/moderation",
+        json={"ids": [a.id, b.id], "status": "spam", "expected_status": "new"},
+        headers=headers,
+    )
     assert r.status_code == 200 and r.json()["changed"] == sorted([a.id, b.id])
     assert client.get(f"/api/reports/{a.id}", headers=headers).json()["status"] == "spam"
-    again = client.post("/api/reports/moderation", json={"ids": [a.id], "status": "accepted", "expected_status": "new"},
-                        headers=headers)
+    again = client.post(
+        "/api/reports/moderation", json={"ids": [a.id], "status": "accepted", "expected_status": "new"}, headers=headers
+    )
     assert again.status_code == 409
     assert client.get("/api/reports?status=bogus", headers=headers).json()["field"] == "status"
     assert client.get("/api/reports?date_from=2026-13-01", headers=headers).json()["field"] == "date_from"
@@ -112,7 +124,7 @@ def test_public_and_other_roles_cannot_read_reports(client, db):
 
 def test_exports_respect_filters_and_neutralise_formulas(client, db):
     headers = bearer(db, make_user(db, role="officer"))
-    evil, _ = make_report(db, description="=HYPERLINK(\"http://x\")", categories=["cyberflashing"])
+    evil, _ = make_report(db, description='=HYPERLINK("http://x")', categories=["cyberflashing"])
     make_report(db, categories=["spiking"])
     r = client.get("/api/reports/export.csv?category=cyberflashing", headers=headers)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
@@ -130,9 +142,15 @@ def test_exports_respect_filters_and_neutralise_formulas(client, db):
 def test_ward_updates_api(client, db):
     headers = bearer(db, make_user(db, role="officer"))
     report, code = make_report(db)
-    r = client.post("/api/reports/ward-updates", json={"ward": report.ward_code, "title": "Patrols on Fridays",
-                                                       "body": "Soho Angels now walk Old Compton Street."},
-                    headers=headers)
+    r = client.post(
+        "/api/reports/ward-updates",
+        json={
+            "ward": report.ward_code,
+            "title": "Patrols on Fridays",
+            "body": "Soho Angels now walk Old Compton Street.",
+        },
+        headers=headers,
+    )
     assert r.status_code == 201
     assert client.get(f"/api/reports/receipts/{code}").json()["updates"][0]["title"] == "Patrols on Fridays"
     bad = client.post("/api/reports/ward-updates", json={"ward": "X", "title": "", "body": "b"}, headers=headers)
@@ -141,16 +159,19 @@ def test_ward_updates_api(client, db):
 
 def test_upload_import_api(client, db):
     headers = bearer(db, make_user(db, role="officer"))
-    data = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
-            "Last outcome category,Context\r\n"
-            "abc123,2020-01,City of London Police,City of London Police,-0.0925,51.5155,On or near X,E01000001,"
-            "City of London 001A,Public order,Under investigation,\r\n"
-            ",2020-01,City of London Police,City of London Police,,,No location,,,Public order,,\r\n")
+    data = (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+        "Last outcome category,Context\r\n"
+        "abc123,2020-01,City of London Police,City of London Police,-0.0925,51.5155,On or near X,E01000001,"
+        "City of London 001A,Public order,Under investigation,\r\n"
+        ",2020-01,City of London Police,City of London Police,,,No location,,,Public order,,\r\n"
+    )
     r = client.post("/api/reports/imports", files={"file": ("street.csv", data.encode(), "text/csv")}, headers=headers)
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["inserted"] == 1 and body["rejected"] == {"no_coordinates": 1} and body["file_format"] == "police"
     assert body["errors"][0]["line"] == 3
-    again = client.post("/api/reports/imports", files={"file": ("street.csv", data.encode(), "text/csv")},
-                        headers=headers).json()
+    again = client.post(
+        "/api/reports/imports", files={"file": ("street.csv", data.encode(), "text/csv")}, headers=headers
+    ).json()
     assert again["inserted"] == 0 and again["already_present"] == 1

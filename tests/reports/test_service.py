@@ -34,9 +34,17 @@ def _count(db) -> int:
 
 
 def test_exact_report_stores_ward_from_point_bng_and_coarse_times(db, settings):
-    done = service.submit_report(db, data=_input(factors=["poor_lighting", "no_cctv"], age_band="25_34",
-                                                 gender="woman", description="Shouted at me. Call 07700 900123"),
-                                 settings=settings, now=NOW)
+    done = service.submit_report(
+        db,
+        data=_input(
+            factors=["poor_lighting", "no_cctv"],
+            age_band="25_34",
+            gender="woman",
+            description="Shouted at me. Call 07700 900123",
+        ),
+        settings=settings,
+        now=NOW,
+    )
     r = db.get(Report, done.report.id)
     assert r.ward_code == locate(db, lon=SOHO["lon"], lat=SOHO["lat"], settings=settings).code
     assert r.borough_code == "E09000033"
@@ -57,12 +65,17 @@ def test_exact_report_stores_ward_from_point_bng_and_coarse_times(db, settings):
 
 def test_summer_time_and_time_band(db, settings):
     summer = datetime(2026, 7, 2, 12, 0, tzinfo=UTC)
-    done = service.submit_report(db, data=_input(date="2026-07-01", time=None, time_band="22-02"), settings=settings,
-                                 now=summer)
+    done = service.submit_report(
+        db, data=_input(date="2026-07-01", time=None, time_band="22-02"), settings=settings, now=summer
+    )
     assert done.report.occurred_at == datetime(2026, 7, 1, 21, 0, tzinfo=UTC)  # 22:00 BST
     assert done.report.time_precision == "approximate" and done.report.time_band == "22:00-02:00"
-    approx = service.submit_report(db, data=_input(date="2026-07-01", time="23:10", approximate=True,
-                                                   categories=["spiking"]), settings=settings, now=summer)
+    approx = service.submit_report(
+        db,
+        data=_input(date="2026-07-01", time="23:10", approximate=True, categories=["spiking"]),
+        settings=settings,
+        now=summer,
+    )
     assert approx.report.time_precision == "approximate" and approx.report.time_band is None
 
 
@@ -73,28 +86,31 @@ def test_ward_only_report_has_no_point(db, settings):
     assert r.location_precision == "ward" and r.geom is None and r.easting is None and r.ward_code == ward.code
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"lat": 95}, "lat"),
-    ({"lon": -200}, "lon"),
-    ({"lat": float("nan")}, "lat"),
-    ({"lon": "abc"}, "lon"),
-    ({"lat": 53.4808, "lon": -2.2426}, "location"),  # Manchester: outside the area
-    ({"lat": None, "lon": None}, "location"),
-    ({"lat": None, "lon": None, "ward": "E05999999"}, "ward"),
-    ({"date": "2026-11-22", "time": "09:00"}, "time"),  # tomorrow morning
-    ({"date": "2026-11-25", "time": None, "time_band": "06-12"}, "date"),
-    ({"date": "21/11/2026"}, "date"),
-    ({"date": "2019-01-01"}, "date"),
-    ({"time": "25:99"}, "time"),
-    ({"time": None}, "time"),
-    ({"time": None, "time_band": "01-03"}, "time_band"),
-    ({"categories": []}, "categories"),
-    ({"categories": ["burglary"]}, "categories"),
-    ({"factors": ["dark"]}, "factors"),
-    ({"description": "x" * 2001}, "description"),
-    ({"age_band": "40"}, "age_band"),
-    ({"gender": "robot"}, "gender"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"lat": 95}, "lat"),
+        ({"lon": -200}, "lon"),
+        ({"lat": float("nan")}, "lat"),
+        ({"lon": "abc"}, "lon"),
+        ({"lat": 53.4808, "lon": -2.2426}, "location"),  # Manchester: outside the area
+        ({"lat": None, "lon": None}, "location"),
+        ({"lat": None, "lon": None, "ward": "E05999999"}, "ward"),
+        ({"date": "2026-11-22", "time": "09:00"}, "time"),  # tomorrow morning
+        ({"date": "2026-11-25", "time": None, "time_band": "06-12"}, "date"),
+        ({"date": "21/11/2026"}, "date"),
+        ({"date": "2019-01-01"}, "date"),
+        ({"time": "25:99"}, "time"),
+        ({"time": None}, "time"),
+        ({"time": None, "time_band": "01-03"}, "time_band"),
+        ({"categories": []}, "categories"),
+        ({"categories": ["burglary"]}, "categories"),
+        ({"factors": ["dark"]}, "factors"),
+        ({"description": "x" * 2001}, "description"),
+        ({"age_band": "40"}, "age_band"),
+        ({"gender": "robot"}, "gender"),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_is_stored(db, settings, changes, field):
     before = _count(db)
     with pytest.raises(ReportInvalid) as exc:
@@ -114,8 +130,9 @@ def test_several_errors_are_reported_together(db, settings):
 def test_near_duplicate_is_flagged_not_dropped(db, settings):
     first = service.submit_report(db, data=_input(), settings=settings, now=NOW).report
     # ~30 m away, 10 minutes later, sharing a category: flagged for moderation, still stored.
-    second = service.submit_report(db, data=_input(lat=51.51345, lon=-0.1335, time="22:25",
-                                                   categories=["followed"]), settings=settings, now=NOW).report
+    second = service.submit_report(
+        db, data=_input(lat=51.51345, lon=-0.1335, time="22:25", categories=["followed"]), settings=settings, now=NOW
+    ).report
     assert second.flagged_near_duplicate and second.duplicate_of_id == first.id and second.status == "new"
     # Far away, or a different category, or an hour later: not flagged.
     far = service.submit_report(db, data=_input(lat=51.5155, lon=-0.1337), settings=settings, now=NOW).report
@@ -127,8 +144,14 @@ def test_near_duplicate_is_flagged_not_dropped(db, settings):
 def test_receipt_status_and_ward_updates(db, settings):
     officer = make_user(db, role="officer")
     report, code = make_report(db, now=NOW)
-    service.post_ward_update(db, ward_code=report.ward_code, title="More lighting on Greek Street",
-                             body="Six new street lights since your reports.", actor=officer, now=NOW)
+    service.post_ward_update(
+        db,
+        ward_code=report.ward_code,
+        title="More lighting on Greek Street",
+        body="Six new street lights since your reports.",
+        actor=officer,
+        now=NOW,
+    )
     found = service.status_by_receipt(db, code=code.lower().replace("-", " "))
     assert found.status == "new" and found.ward_code == report.ward_code
     assert [u.title for u in found.updates] == ["More lighting on Greek Street"]
@@ -150,7 +173,9 @@ def test_moderation_bulk_with_audit_and_conflict(db, settings):
     assert result.changed == sorted([a.id, b.id])
     events = db.scalars(sa.select(AuditEvent).where(AuditEvent.target_type == "report")).all()
     assert {(e.target_id, e.action, e.detail["from"], e.detail["to"]) for e in events} == {
-        (str(a.id), "report.accepted", "new", "accepted"), (str(b.id), "report.accepted", "new", "accepted")}
+        (str(a.id), "report.accepted", "new", "accepted"),
+        (str(b.id), "report.accepted", "new", "accepted"),
+    }
     with pytest.raises(Conflict):
         service.moderate(db, ids=[a.id], status="spam", actor=officer, now=NOW, expected_status="new")
     dup = service.moderate(db, ids=[b.id], status="duplicate", actor=officer, now=NOW, duplicate_of=a.id)
@@ -179,8 +204,10 @@ def test_concurrent_moderation_of_one_report_is_serialised(engine, settings):
         except Conflict:
             outcomes.append("conflict")
 
-    threads = [threading.Thread(target=act, args=(officers[0], "accepted")),
-               threading.Thread(target=act, args=(officers[1], "spam"))]
+    threads = [
+        threading.Thread(target=act, args=(officers[0], "accepted")),
+        threading.Thread(target=act, args=(officers[1], "spam")),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -189,14 +216,16 @@ def test_concurrent_moderation_of_one_report_is_serialised(engine, settings):
         assert sorted(outcomes).count("conflict") == 1, outcomes
         with factory() as s:
             final = s.get(Report, report.id).status
-            events = s.scalars(sa.select(AuditEvent).where(AuditEvent.target_type == "report",
-                                                           AuditEvent.target_id == str(report.id))).all()
+            events = s.scalars(
+                sa.select(AuditEvent).where(AuditEvent.target_type == "report", AuditEvent.target_id == str(report.id))
+            ).all()
         assert final in ("accepted", "spam") and final in outcomes
         assert len(events) == 1 and events[0].detail["to"] == final
     finally:
         with factory.begin() as s:
-            s.execute(sa.delete(AuditEvent).where(AuditEvent.target_type == "report",
-                                                  AuditEvent.target_id == str(report.id)))
+            s.execute(
+                sa.delete(AuditEvent).where(AuditEvent.target_type == "report", AuditEvent.target_id == str(report.id))
+            )
             s.execute(sa.delete(ReportCategory).where(ReportCategory.report_id == report.id))
             s.execute(sa.delete(Report).where(Report.id == report.id))
             for o in officers:
@@ -204,8 +233,7 @@ def test_concurrent_moderation_of_one_report_is_serialised(engine, settings):
 
 
 def test_retention_job_purges_free_text_only(db, settings):
-    old, _ = make_report(db, now=NOW - timedelta(days=settings.report_retention_days + 2),
-                         description="It was awful.")
+    old, _ = make_report(db, now=NOW - timedelta(days=settings.report_retention_days + 2), description="It was awful.")
     recent, _ = make_report(db, now=NOW - timedelta(days=10), description="Yesterday near the station.")
     purged = purge_free_text(db, now=NOW)
     assert purged >= 1
@@ -221,4 +249,3 @@ def test_job_is_registered():
     from nte.scheduler import job_by_id
 
     assert job_by_id("reports.purge_free_text").load() is purge_free_text
-
