@@ -35,10 +35,10 @@ class local_isodow(FunctionElement[int]):  # noqa: N801
     name = "local_isodow"
 
 
-class local_month(FunctionElement[str]):  # noqa: N801
-    """'YYYY-MM' of the London wall-clock time."""
+class local_month(FunctionElement[int]):  # noqa: N801
+    """Year and month of the London wall-clock time as one integer, YYYYMM (cheap to group by)."""
 
-    type = sa.String()
+    type = sa.Integer()
     inherit_cache = True
     name = "local_month"
 
@@ -68,7 +68,8 @@ def _dow_pg(element: Any, compiler: Any, **kw: Any) -> str:
 
 @compiles(local_month)
 def _month_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"to_char({_pg_local(element, compiler, **kw)}, 'YYYY-MM')"
+    local = _pg_local(element, compiler, **kw)
+    return f"CAST(EXTRACT(YEAR FROM {local}) * 100 + EXTRACT(MONTH FROM {local}) AS INTEGER)"
 
 
 @compiles(local_hour, "sqlite")
@@ -83,4 +84,4 @@ def _dow_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
 
 @compiles(local_month, "sqlite")
 def _month_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y-%m', {_sqlite_local(element, compiler, **kw)})"
+    return f"CAST(strftime('%Y%m', {_sqlite_local(element, compiler, **kw)}) AS INTEGER)"

@@ -119,7 +119,7 @@ def count_by_ward_month(session: Session, conditions: list[Any]) -> dict[tuple[s
     month = local_month(Report.occurred_at)
     rows = session.execute(sa.select(Report.ward_code, month, sa.func.count()).where(*conditions)
                            .group_by(Report.ward_code, month))
-    return {(code, m): int(n) for code, m, n in rows}
+    return {(code, f"{int(m) // 100:04d}-{int(m) % 100:02d}"): int(n) for code, m, n in rows}
 
 
 def count_month_precision(session: Session, conditions: list[Any]) -> int:

@@ -128,9 +128,11 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
     """Every served ward (of the borough, if chosen) with its figures for the filter."""
     wards = ward_service.served_wards(session, settings=settings, borough=flt.borough)
     conditions = _conditions(flt, settings)
-    counts = repo.count_by_ward(session, conditions)
+    monthly = repo.count_by_ward_month(session, conditions)  # one scan gives counts and trends
+    counts: dict[str, int] = {}
+    for (code, _month), n in monthly.items():
+        counts[code] = counts.get(code, 0) + n
     previous = repo.count_by_ward(session, _conditions(flt.previous(), settings))
-    monthly = repo.count_by_ward_month(session, conditions)
     months = flt.months()
 
     known = {w.code for w in wards}
