@@ -3,7 +3,7 @@ stored), sign-up over HTTP, iCal parsed back by the icalendar library with ETag/
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import sqlalchemy as sa
 from icalendar import Calendar
@@ -127,3 +127,20 @@ def test_area_upload_page_re_shows_the_form_with_the_error(client, db):
                     follow_redirects=False)
     assert r.status_code == 303
     assert db.scalar(sa.select(PatrolArea).where(PatrolArea.name == "Upload")) is not None
+
+
+def test_coordinator_pages_render_for_a_series_and_its_shift(client, db):
+    coordinator = make_user(db, role="coordinator")
+    area = make_patrol_area(db)
+    series = patrols.create_series(db, actor=coordinator, area_id=area.id, name="Fridays", rrule="FREQ=WEEKLY;BYDAY=FR",
+                                   start_date=utcnow().date(), start_time=time(22), end_time=time(4), min_volunteers=2,
+                                   max_volunteers=4, min_team_leads=0, now=utcnow())
+    shift = patrols.repo.shifts_of_series(db, series.id)[0]
+    patrols.book_shift(db, volunteer=make_volunteer(db), shift_id=shift.id, now=utcnow())
+    login(client, db, coordinator)
+    for path in ("/coordinator", f"/coordinator/series/{series.id}", f"/coordinator/shifts/{shift.id}",
+                 "/coordinator/volunteers", "/coordinator/areas", "/coordinator/series", "/coordinator/reports/monthly"):
+        r = client.get(path, headers={"accept": "text/html"})
+        assert r.status_code == 200, (path, r.text[:300])
+    r = client.get("/coordinator/reports/monthly?month=nope", headers={"accept": "text/html"})
+    assert r.status_code == 422 and 'id="month-error"' in r.text
