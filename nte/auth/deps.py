@@ -27,6 +27,18 @@ OFFICERS = (Role.officer, Role.admin)
 STAFF = (Role.officer, Role.admin, Role.coordinator)
 
 
+@dataclass(frozen=True)
+class Viewer:
+    id: int
+    email: str
+    role: str
+    display_name: str
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        return cls(id=user.id, email=user.email, role=user.role, display_name=user.display_name)
+
+
 @dataclass
 class Principal:
     user: User
@@ -53,6 +65,9 @@ def get_principal(request: Request, session: SessionDep) -> Principal | None:
         if found:
             principal = Principal(user=found[1], auth_session=found[0])
     request.state.principal = principal
+    # A plain snapshot for page layouts: still readable when an error page is rendered after the
+    # request's session was rolled back (ORM objects are expired by then).
+    request.state.viewer = Viewer.of(principal.user) if principal else None
     return principal
 
 

@@ -5,22 +5,27 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from nte.auth.deps import public
+from nte.auth.deps import OFFICERS, public, require_page_roles
 from nte.web.templating import render
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(public)])
+router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, dependencies=[Depends(public)])
 def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", {"quick_exit": True})
 
 
-@router.get("/about/data", response_class=HTMLResponse)
+@router.get("/about/data", response_class=HTMLResponse, dependencies=[Depends(public)])
 def about_data(request: Request) -> HTMLResponse:
     return render(request, "about_data.html")
 
 
-@router.get("/about/privacy", response_class=HTMLResponse)
+@router.get("/about/privacy", response_class=HTMLResponse, dependencies=[Depends(public)])
 def about_privacy(request: Request) -> HTMLResponse:
     return render(request, "about_privacy.html", {"quick_exit": True})
+
+
+@router.get("/officer", response_class=HTMLResponse, dependencies=[Depends(require_page_roles(*OFFICERS))])
+def officer_home(request: Request) -> HTMLResponse:
+    return render(request, "officer_home.html")

@@ -23,7 +23,6 @@ def _context(request: Request) -> dict[str, Any]:
 
     lang = negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
     trans = translations(lang)
-    principal = getattr(request.state, "principal", None)
     settings = get_settings()
 
     def lang_url(code: str) -> str:
@@ -41,7 +40,7 @@ def _context(request: Request) -> dict[str, Any]:
         "language": LANGUAGES[lang],
         "languages": LANGUAGES,
         "lang_url": lang_url,
-        "current_user": principal.user if principal else None,
+        "current_user": getattr(request.state, "viewer", None),
         "csrf_field": csrf_field,
         "csrf_token": lambda: csrf_token_for(request),
         "settings": settings,

@@ -39,3 +39,12 @@ def test_tile_host_is_the_only_third_party_allowed_when_configured(settings):
         csp = client.get("/static/css/site.css").headers["content-security-policy"]
     assert "img-src 'self' data: blob: https://tile.openstreetmap.org;" in csp
     assert "script-src 'self';" in csp
+
+
+def test_error_pages_render_for_signed_in_users(client, db):
+    """An error raised after the request's session rolled back still renders the layout (no 500)."""
+    from tests.factories import login, make_user
+
+    login(client, db, make_user(db, role="venue_manager"))
+    r = client.get("/officer", headers={"accept": "text/html"})
+    assert r.status_code == 403 and "You cannot see this page" in r.text and "My venue" in r.text
