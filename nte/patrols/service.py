@@ -773,23 +773,14 @@ def book_shift(session: Session, *, volunteer: Volunteer, shift_id: int, now: da
     """Sign ``volunteer`` up, applying the rules in :data:`SIGNUP_RULES` order. A full shift puts
     them on the waitlist (or refuses with ``shift_full`` when ``join_waitlist`` is False)."""
     settings = settings or get_patrol_settings()
+    # Rules 1-5 read only this volunteer's rows and the shift: checked before taking the lock so that
+    # the lock is held just for the capacity count and the insert.
+    shift = get_shift(session, shift_id)
+    _check_signup_rules(session, volunteer=volunteer, shift=shift, now=now, settings=settings)
     shift = get_shift(session, shift_id, lock=True)  # serialises sign-ups for this shift
     existing = repo.signup_for(session, shift.id, volunteer.id)
-    if existing is not None and existing.status in repo.ACTIVE:
-        where = {"confirmed": "are signed up for", "offered": "have been offered a place on",
-                 "waitlisted": "are on the waitlist for"}[existing.status]
-        raise SignupRefused("already_signed_up", f"You {where} this shift already.")
-    if now >= shift.start_at:
-        raise SignupRefused("shift_started", "This shift has already started; sign-up is closed.")
-    if shift.status == "cancelled":
-        raise SignupRefused("shift_cancelled", "This shift has been cancelled.")
-    problem = eligibility_problem(session, volunteer, on=local(shift.end_at).date(), settings=settings)
-    if problem is not None:
-        raise SignupRefused(problem[0], problem[1])
-    clash = repo.overlapping_signup(session, volunteer_id=volunteer.id, shift=shift)
-    if clash is not None:
-        raise SignupRefused("overlaps_shift", f"You are already on a shift at that time "
-                                              f"({fmt_local(clash[1].start_at)}-{local(clash[1].end_at):%H:%M}).")
+    _check_signup_rules(session, volunteer=volunteer, shift=shift, now=now, settings=settings, existing=existing,
+                        quick=True)  # a double click may have won the race
     full = repo.places_taken(session, shift.id) >= shift.max_volunteers
     if full and not join_waitlist:
         raise SignupRefused("shift_full", "This shift is full. You can join the waitlist instead.")
@@ -810,6 +801,33 @@ def book_shift(session: Session, *, volunteer: Volunteer, shift_id: int, now: da
         session.add(signup)
     session.flush()
     return signup
+
+
+_ALREADY = {"confirmed": "are signed up for", "offered": "have been offered a place on",
+            "waitlisted": "are on the waitlist for"}
+_UNSET = object()
+
+
+def _check_signup_rules(session: Session, *, volunteer: Volunteer, shift: Shift, now: datetime,
+                        settings: PatrolSettings, existing: Any = _UNSET, quick: bool = False) -> None:
+    """Rules 1-5 of :data:`SIGNUP_RULES` in order (``quick``: only those that can change in a race)."""
+    if existing is _UNSET:
+        existing = repo.signup_for(session, shift.id, volunteer.id)
+    if existing is not None and existing.status in repo.ACTIVE:
+        raise SignupRefused("already_signed_up", f"You {_ALREADY[existing.status]} this shift already.")
+    if now >= shift.start_at:
+        raise SignupRefused("shift_started", "This shift has already started; sign-up is closed.")
+    if shift.status == "cancelled":
+        raise SignupRefused("shift_cancelled", "This shift has been cancelled.")
+    if quick:
+        return
+    problem = eligibility_problem(session, volunteer, on=local(shift.end_at).date(), settings=settings)
+    if problem is not None:
+        raise SignupRefused(problem[0], problem[1])
+    clash = repo.overlapping_signup(session, volunteer_id=volunteer.id, shift=shift)
+    if clash is not None:
+        raise SignupRefused("overlaps_shift", f"You are already on a shift at that time "
+                                              f"({fmt_local(clash[1].start_at)}-{local(clash[1].end_at):%H:%M}).")
 
 
 def _release(session: Session, signup: Signup, *, status: str, actor: User | None, now: datetime) -> None:
