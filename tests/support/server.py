@@ -62,7 +62,7 @@ def loopback_address(n: int) -> str:
 def report_body(n: int) -> dict:
     # Points spread over Soho / the West End, Westminster.
     return {
-        "lat": 51.5100 + (n % 97) * 0.00008,
+        "lat": 51.5095 + (n % 50) * 0.00008,  # south of Oxford Street (north of it is Camden)
         "lon": -0.1400 + (n % 89) * 0.00012,
         "date": "2026-11-20",
         "time": f"{18 + n % 6:02d}:{n % 60:02d}",
