@@ -74,7 +74,9 @@ def point_of(session: Session, space: SafeSpace) -> tuple[float, float] | None:
 
 _PUBLIC_COLUMNS = (
     SafeSpace.id, SafeSpace.kind, SafeSpace.phone, SafeSpace.access_note, SafeSpace.help_offered,
-    SafeSpace.codewords, SafeSpace.step_free, SafeSpace.languages, SafeSpace.hours,
+    SafeSpace.codewords, SafeSpace.step_free, SafeSpace.languages,
+    # The hours as stored text: parsed once per distinct text (a cache in the service), not per row.
+    sa.cast(SafeSpace.hours, sa.Text).label("hours_text"),
     SafeSpace.hours_confirmed_date, SafeSpace.status, SafeSpace.is_example,
 )
 
@@ -92,14 +94,29 @@ def _venue_select() -> sa.Select[Any]:
             .where(SafeSpace.status != "withdrawn", Venue.status.not_in(HIDDEN_VENUE_STATUSES)))
 
 
-def public_rows_by_ids(session: Session, *, space_ids: Sequence[int], venue_ids: Sequence[int]) -> list[Any]:
-    """Public rows of the given safe spaces (own location) and of the safe spaces at the given
-    venues; withdrawn spaces and hidden venues are left out."""
+def public_rows_by_ids(session: Session, *, space_ids: Sequence[int]) -> list[Any]:
+    """Public rows of the given safe spaces (own location or their venue's); withdrawn spaces and
+    hidden venues are left out."""
+    if not space_ids:
+        return []
+    ids = list(space_ids)
+    return [*session.execute(_own_select().where(SafeSpace.id.in_(ids))).all(),
+            *session.execute(_venue_select().where(SafeSpace.id.in_(ids))).all()]
+
+
+def status_rows(session: Session, *, space_ids: Sequence[int], venue_ids: Sequence[int]) -> list[Any]:
+    """Just what deciding "open now, how far" needs (id, hours text, confirmation date, point) for
+    safe spaces by id (own location) and for the safe spaces at the given venues."""
+    light = (SafeSpace.id, sa.cast(SafeSpace.hours, sa.Text).label("hours_text"), SafeSpace.hours_confirmed_date)
     rows: list[Any] = []
     if space_ids:
-        rows.extend(session.execute(_own_select().where(SafeSpace.id.in_(list(space_ids)))).all())
+        rows.extend(session.execute(sa.select(*light, *_point_columns(SafeSpace.geom)).where(
+            SafeSpace.id.in_(list(space_ids)), SafeSpace.venue_id.is_(None), SafeSpace.status != "withdrawn")).all())
     if venue_ids:
-        rows.extend(session.execute(_venue_select().where(SafeSpace.venue_id.in_(list(venue_ids)))).all())
+        rows.extend(session.execute(
+            sa.select(*light, *_point_columns(Venue.geom)).join(Venue, Venue.id == SafeSpace.venue_id).where(
+                SafeSpace.venue_id.in_(list(venue_ids)), SafeSpace.status != "withdrawn",
+                Venue.status.not_in(HIDDEN_VENUE_STATUSES))).all())
     return rows
 
 

@@ -575,9 +575,14 @@ def decide_proposal(
 # --- opening status --------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8192)
-def _schedule_from_text(text: str) -> Schedule:
-    return Schedule.from_json(json.loads(text))
+@lru_cache(maxsize=16384)
+def _schedule_from_text(text: str | None) -> Schedule | None:
+    """A Schedule from stored JSON text (None for no hours), cached: thousands of spaces share a
+    few hundred distinct schedules, and parsing costs far more than evaluating."""
+    if text is None:
+        return None
+    data = json.loads(text)
+    return None if data is None else Schedule.from_json(data)
 
 
 def _schedule(hours: Mapping[str, Any] | None) -> Schedule | None:
@@ -694,51 +699,59 @@ def find_nearest(
     if repo.any_venue_linked(session):
         streams.append(_tagged(repo.nearest_venue_keys(session, lon, lat, max_distance_m=max_distance_m,
                                                        stats=stats), "v"))
-    found: list[NearbySpace] = []
+    found: list[_Candidate] = []
     pending: list[tuple[str, int]] = []
-    chunk = max(8, limit * 3)
+    # Open-only searches read more candidates (few places are open at 2 a.m.): start bigger.
+    chunk = max(8, limit * (12 if open_only else 3))
     bound = 0.0
     for bound, source, key in heapq.merge(*streams):
         pending.append((source, key))
         if len(pending) < chunk:
             continue
         found.extend(_evaluate(session, pending, lon=lon, lat=lat, at=at, stale_after_days=stale_after_days))
-        pending, chunk = [], chunk * 2
-        matches = [s for s in found if s.status.is_open or not open_only]
-        if sum(1 for s in matches if s.distance_m <= bound) >= limit:
+        pending, chunk = [], chunk * 3
+        matches = [c for c in found if c.status.is_open or not open_only]
+        if sum(1 for c in matches if c.distance_m <= bound) >= limit:
             break
     else:
         found.extend(_evaluate(session, pending, lon=lon, lat=lat, at=at, stale_after_days=stale_after_days))
-    matches = sorted((s for s in found if (s.status.is_open or not open_only) and s.distance_m <= max_distance_m),
-                     key=lambda s: (s.distance_m, s.id))
-    return NearestResult(lon=lon, lat=lat, at=at, open_only=open_only, limit=limit, spaces=matches[:limit],
-                         stats=stats)
+    best = sorted((c for c in found if (c.status.is_open or not open_only) and c.distance_m <= max_distance_m),
+                  key=lambda c: (c.distance_m, c.id))[:limit]
+    rows = {r.id: r for r in repo.public_rows_by_ids(session, space_ids=[c.id for c in best])}
+    spaces = [_nearby(rows[c.id], c) for c in best if c.id in rows]
+    return NearestResult(lon=lon, lat=lat, at=at, open_only=open_only, limit=limit, spaces=spaces, stats=stats)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    id: int
+    distance_m: float
+    status: OpenStatus
 
 
 def _evaluate(session: Session, pending: list[tuple[str, int]], *, lon: float, lat: float, at: datetime,
-              stale_after_days: int) -> list[NearbySpace]:
+              stale_after_days: int) -> list[_Candidate]:
+    """Distance and opening status of a chunk of candidates (from light rows)."""
     if not pending:
         return []
-    rows = repo.public_rows_by_ids(session, space_ids=[k for s, k in pending if s == "s"],
-                                   venue_ids=[k for s, k in pending if s == "v"])
-    return _nearby(rows, lon=lon, lat=lat, at=at, stale_after_days=stale_after_days)
-
-
-def _nearby(rows: list[Any], *, lon: float, lat: float, at: datetime, stale_after_days: int) -> list[NearbySpace]:
+    rows = repo.status_rows(session, space_ids=[k for s, k in pending if s == "s"],
+                            venue_ids=[k for s, k in pending if s == "v"])
     if not rows:
         return []
     metres = distances_m(lon, lat, np.array([r.lon for r in rows]), np.array([r.lat for r in rows]))
-    return [
-        NearbySpace(
-            id=r.id, name=r.name, kind=r.kind, address=r.address, postcode=r.postcode, phone=r.phone,
-            access_note=r.access_note, lon=float(r.lon), lat=float(r.lat), distance_m=float(d),
-            status=_status(_schedule(r.hours), at, r.hours_confirmed_date, stale_after_days),
-            verified=r.status == "verified", is_example=bool(r.is_example),
-            help_offered=tuple(r.help_offered or ()), codewords=tuple(r.codewords or ()), step_free=r.step_free,
-            languages=tuple(r.languages or ()),
-        )
-        for r, d in zip(rows, metres, strict=True)
-    ]
+    return [_Candidate(r.id, float(d), _status(_schedule_from_text(r.hours_text), at, r.hours_confirmed_date,
+                                               stale_after_days))
+            for r, d in zip(rows, metres, strict=True)]
+
+
+def _nearby(r: Any, candidate: _Candidate) -> NearbySpace:
+    return NearbySpace(
+        id=r.id, name=r.name, kind=r.kind, address=r.address, postcode=r.postcode, phone=r.phone,
+        access_note=r.access_note, lon=float(r.lon), lat=float(r.lat), distance_m=candidate.distance_m,
+        status=candidate.status, verified=r.status == "verified", is_example=bool(r.is_example),
+        help_offered=tuple(r.help_offered or ()), codewords=tuple(r.codewords or ()), step_free=r.step_free,
+        languages=tuple(r.languages or ()),
+    )
 
 
 def geojson(session: Session, *, at: datetime, bbox: tuple[float, float, float, float] | None = None,
@@ -750,7 +763,7 @@ def geojson(session: Session, *, at: datetime, bbox: tuple[float, float, float, 
     rows = repo.public_rows(session, bbox=bbox)
     features = []
     for r in rows:
-        status = _status(_schedule(r.hours), at, r.hours_confirmed_date)
+        status = _status(_schedule_from_text(r.hours_text), at, r.hours_confirmed_date)
         features.append({
             "type": "Feature",
             "id": r.id,
