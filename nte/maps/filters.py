@@ -98,6 +98,14 @@ class MapFilter:
     def hours(self) -> list[int]:
         return sorted({h for band in self.hour_bands for h in band.hours()})
 
+    def month_starts_utc(self) -> list[datetime]:
+        """The UTC instant each London calendar month of the range starts (the first clipped to the range)."""
+        out, month = [self.start_utc], add_months(date(self.date_from.year, self.date_from.month, 1), 1)
+        while month <= self.date_to:
+            out.append(local_midnight_utc(month))
+            month = add_months(month, 1)
+        return out
+
     def months(self) -> list[str]:
         out, month = [], date(self.date_from.year, self.date_from.month, 1)
         while month <= self.date_to:

@@ -1,8 +1,8 @@
 """Europe/London wall-clock parts of a UTC timestamp column, in SQL, on both databases.
 
-Statistics filter by local hour and day of week and group by local month, and must do it inside
-the one aggregation query. PostgreSQL has the tz database (``AT TIME ZONE 'Europe/London'``);
-SQLite has none, so its SQL applies the UK rule in force since 1996: British Summer Time (UTC+1)
+Statistics filter by local hour and day of week, and must do it inside the one aggregation
+query (months need no such help: their London start instants are computed in Python). PostgreSQL
+has the tz database (``AT TIME ZONE 'Europe/London'``); SQLite has none, so its SQL applies the UK rule in force since 1996: British Summer Time (UTC+1)
 from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October (the last
 Sunday of a month is the first Sunday on or after the 25th). The per-dialect SQL is chosen at
 compile time (``@compiles``), the way GeoAlchemy2 does it, so no caller looks at the dialect.
@@ -35,14 +35,6 @@ class local_isodow(FunctionElement[int]):  # noqa: N801
     name = "local_isodow"
 
 
-class local_month(FunctionElement[int]):  # noqa: N801
-    """Year and month of the London wall-clock time as one integer, YYYYMM (cheap to group by)."""
-
-    type = sa.Integer()
-    inherit_cache = True
-    name = "local_month"
-
-
 def _pg_local(element: Any, compiler: Any, **kw: Any) -> str:
     return f"(({compiler.process(element.clauses, **kw)}) AT TIME ZONE '{LONDON}')"
 
@@ -66,12 +58,6 @@ def _dow_pg(element: Any, compiler: Any, **kw: Any) -> str:
     return f"CAST(EXTRACT(ISODOW FROM {_pg_local(element, compiler, **kw)}) AS INTEGER)"
 
 
-@compiles(local_month)
-def _month_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    local = _pg_local(element, compiler, **kw)
-    return f"CAST(EXTRACT(YEAR FROM {local}) * 100 + EXTRACT(MONTH FROM {local}) AS INTEGER)"
-
-
 @compiles(local_hour, "sqlite")
 def _hour_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
     return f"CAST(strftime('%H', {_sqlite_local(element, compiler, **kw)}) AS INTEGER)"
@@ -80,8 +66,3 @@ def _hour_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
 @compiles(local_isodow, "sqlite")
 def _dow_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
     return f"((CAST(strftime('%w', {_sqlite_local(element, compiler, **kw)}) AS INTEGER) + 6) % 7 + 1)"
-
-
-@compiles(local_month, "sqlite")
-def _month_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"CAST(strftime('%Y%m', {_sqlite_local(element, compiler, **kw)}) AS INTEGER)"

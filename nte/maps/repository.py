@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nte.maps.cache_models import MapCache
-from nte.maps.localtime import local_hour, local_isodow, local_month
+from nte.maps.localtime import local_hour, local_isodow
 from nte.maps.models import Ward, WardSet
 from nte.reports.models import Report, ReportCategory
 from nte.spatial import contains_point
@@ -115,11 +115,15 @@ def count_by_ward(session: Session, conditions: list[Any]) -> dict[str, int]:
     return {code: int(n) for code, n in rows}
 
 
-def count_by_ward_month(session: Session, conditions: list[Any]) -> dict[tuple[str, str], int]:
-    month = local_month(Report.occurred_at)
-    rows = session.execute(sa.select(Report.ward_code, month, sa.func.count()).where(*conditions)
-                           .group_by(Report.ward_code, month))
-    return {(code, f"{int(m) // 100:04d}-{int(m) % 100:02d}"): int(n) for code, m, n in rows}
+def count_by_ward_month(session: Session, conditions: list[Any], month_starts: Sequence[datetime]
+                        ) -> dict[tuple[str, int], int]:
+    """Counts by ward and month index. ``month_starts`` are the UTC instants at which each London
+    month of the range begins (ascending); a plain comparison per row, no time-zone arithmetic."""
+    bucket = sa.case(*[(Report.occurred_at < edge, i) for i, edge in enumerate(month_starts[1:])],
+                     else_=len(month_starts) - 1) if len(month_starts) > 1 else sa.literal(0)
+    rows = session.execute(sa.select(Report.ward_code, bucket, sa.func.count()).where(*conditions)
+                           .group_by(Report.ward_code, bucket))
+    return {(code, int(m)): int(n) for code, m, n in rows}
 
 
 def count_month_precision(session: Session, conditions: list[Any]) -> int:

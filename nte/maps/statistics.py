@@ -23,7 +23,7 @@ from nte.maps import repository as repo
 from nte.maps import wards as ward_service
 from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter
 from nte.maps.filters import MapFilter
-from nte.maps.grid import HotspotError, to_bng
+from nte.maps.grid import HotspotError, default_cell_size, to_bng
 from nte.maps.hotspots import HotspotResult, IslandCells, compute_hotspots
 from nte.maps.models import Ward
 from nte.spatial import from_db
@@ -128,12 +128,13 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
     """Every served ward (of the borough, if chosen) with its figures for the filter."""
     wards = ward_service.served_wards(session, settings=settings, borough=flt.borough)
     conditions = _conditions(flt, settings)
-    monthly = repo.count_by_ward_month(session, conditions)  # one scan gives counts and trends
+    months = flt.months()
+    by_month = repo.count_by_ward_month(session, conditions, flt.month_starts_utc())  # counts and trends, one scan
+    monthly = {(code, months[i]): n for (code, i), n in by_month.items()}
     counts: dict[str, int] = {}
     for (code, _month), n in monthly.items():
         counts[code] = counts.get(code, 0) + n
     previous = repo.count_by_ward(session, _conditions(flt.previous(), settings))
-    months = flt.months()
 
     known = {w.code for w in wards}
     notes: list[str] = []
@@ -214,6 +215,11 @@ def hotspots(session: Session, *, flt: MapFilter, settings: Settings, cell_size:
         xs = ys = np.empty(0)
     area = area if area is not None else area_bng(session, settings=settings, borough=flt.borough)
     try:
+        if cell_size is None and locations:
+            # The default size depends only on the distinct locations inside the area: size it from the
+            # (far fewer) distinct rows rather than from every repeated point (same result, less work).
+            inside = shapely.contains_xy(area, arr[:, 0], arr[:, 1])
+            cell_size = default_cell_size(arr[inside, 0], arr[inside, 1])
         return compute_hotspots(xs, ys, area, cell_size=cell_size)
     except IslandCells as exc:
         raise HotspotsUnavailable(str(exc), field="cell_size") from exc
