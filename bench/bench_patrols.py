@@ -22,7 +22,7 @@ import statistics
 import sys
 import tempfile
 import time as timer
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from threading import Barrier, Thread
 
@@ -45,9 +45,19 @@ from nte.spatial import create_spatial_engine  # noqa: E402
 
 PLACES = 6
 VOLUNTEERS = 100
-SOHO = {"type": "Polygon", "coordinates": [[
-    [-0.1395, 51.5150], [-0.1330, 51.5165], [-0.1290, 51.5130], [-0.1330, 51.5112], [-0.1395, 51.5125],
-    [-0.1395, 51.5150]]]}
+SOHO = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [-0.1395, 51.5150],
+            [-0.1330, 51.5165],
+            [-0.1290, 51.5130],
+            [-0.1330, 51.5112],
+            [-0.1395, 51.5125],
+            [-0.1395, 51.5150],
+        ]
+    ],
+}
 
 
 def p99(values: list[float]) -> float:
@@ -56,26 +66,41 @@ def p99(values: list[float]) -> float:
 
 
 def prepare(url: str):
-    engine = create_spatial_engine(url, spatialite_library=get_settings().spatialite_library, pool_size=VOLUNTEERS + 5,
-                                   max_overflow=0, pool_timeout=120)
+    engine = create_spatial_engine(
+        url,
+        spatialite_library=get_settings().spatialite_library,
+        pool_size=VOLUNTEERS + 5,
+        max_overflow=0,
+        pool_timeout=120,
+    )
     upgrade(engine)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     with factory.begin() as s:
         import_shipped_wards(s)
     now = datetime.now(UTC)
     with factory.begin() as s:
-        coordinator = auth_service.create_user(s, email="bench-coordinator@example.org", display_name="Coordinator",
-                                               role="coordinator", password=None)
-        area = patrols.create_area(s, actor=coordinator, name="Bench Soho", geometry=SOHO, settings=get_settings(),
-                                   now=now)
+        coordinator = auth_service.create_user(
+            s, email="bench-coordinator@example.org", display_name="Coordinator", role="coordinator", password=None
+        )
+        area = patrols.create_area(
+            s, actor=coordinator, name="Bench Soho", geometry=SOHO, settings=get_settings(), now=now
+        )
         volunteer_ids = []
         for i in range(VOLUNTEERS + 20):
-            user = auth_service.create_user(s, email=f"bench-v{i}@example.org", display_name=f"Volunteer {i}",
-                                            role="volunteer", password=None)
+            user = auth_service.create_user(
+                s, email=f"bench-v{i}@example.org", display_name=f"Volunteer {i}", role="volunteer", password=None
+            )
             volunteer = patrols.create_volunteer(s, actor=coordinator, user_id=user.id, status="active", now=now)
             for kind in ("dbs", "induction"):
-                patrols.add_record(s, actor=coordinator, volunteer_id=volunteer.id, kind=kind,
-                                   completed_date=date(2025, 1, 1), expires_date=date(2035, 1, 1), now=now)
+                patrols.add_record(
+                    s,
+                    actor=coordinator,
+                    volunteer_id=volunteer.id,
+                    kind=kind,
+                    completed_date=date(2025, 1, 1),
+                    expires_date=date(2035, 1, 1),
+                    now=now,
+                )
             volunteer_ids.append(volunteer.id)
         ids = {"area": area.id, "coordinator": coordinator.id, "volunteers": volunteer_ids}
     return engine, factory, ids
@@ -84,9 +109,17 @@ def prepare(url: str):
 def new_shift(factory: sessionmaker[Session], area_id: int, offset_days: int) -> int:
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=offset_days)
     with factory.begin() as s:
-        shift = Shift(area_id=area_id, start_at=start, end_at=start + timedelta(hours=6), min_volunteers=2,
-                      max_volunteers=PLACES, min_team_leads=0, status="scheduled", sequence=0,
-                      last_modified_at=datetime.now(UTC))
+        shift = Shift(
+            area_id=area_id,
+            start_at=start,
+            end_at=start + timedelta(hours=6),
+            min_volunteers=2,
+            max_volunteers=PLACES,
+            min_team_leads=0,
+            status="scheduled",
+            sequence=0,
+            last_modified_at=datetime.now(UTC),
+        )
         s.add(shift)
         s.flush()
         return shift.id
@@ -95,17 +128,33 @@ def new_shift(factory: sessionmaker[Session], area_id: int, offset_days: int) ->
 def naive_book(s: Session, volunteer_id: int, shift_id: int, now: datetime) -> str:
     """The reference: count, then insert, with no row lock."""
     shift = s.get(Shift, shift_id)
-    taken = s.scalar(sa.select(sa.func.count()).select_from(Signup).where(
-        Signup.shift_id == shift_id, Signup.status == "confirmed")) or 0
+    taken = (
+        s.scalar(
+            sa.select(sa.func.count())
+            .select_from(Signup)
+            .where(Signup.shift_id == shift_id, Signup.status == "confirmed")
+        )
+        or 0
+    )
     status = "confirmed" if taken < shift.max_volunteers else "waitlisted"
-    s.add(Signup(shift_id=shift_id, volunteer_id=volunteer_id, status=status, created_at=now, updated_at=now,
-                 confirmed_at=now if status == "confirmed" else None, waitlisted_at=now))
+    s.add(
+        Signup(
+            shift_id=shift_id,
+            volunteer_id=volunteer_id,
+            status=status,
+            created_at=now,
+            updated_at=now,
+            confirmed_at=now if status == "confirmed" else None,
+            waitlisted_at=now,
+        )
+    )
     s.flush()
     return status
 
 
-def burst(factory: sessionmaker[Session], shift_id: int, volunteer_ids: list[int], *, naive: bool
-          ) -> tuple[float, list[float], dict[str, int]]:
+def burst(
+    factory: sessionmaker[Session], shift_id: int, volunteer_ids: list[int], *, naive: bool
+) -> tuple[float, list[float], dict[str, int]]:
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     errors: list[BaseException] = []
@@ -120,8 +169,9 @@ def burst(factory: sessionmaker[Session], shift_id: int, volunteer_ids: list[int
                 if naive:
                     status = naive_book(s, volunteer_id, shift_id, now)
                 else:
-                    status = patrols.book_shift(s, volunteer=s.get(Volunteer, volunteer_id), shift_id=shift_id,
-                                                now=now).status
+                    status = patrols.book_shift(
+                        s, volunteer=s.get(Volunteer, volunteer_id), shift_id=shift_id, now=now
+                    ).status
             latencies.append(timer.perf_counter() - began)
             statuses[status] = statuses.get(status, 0) + 1
         except BaseException as exc:  # noqa: BLE001 - reported below
@@ -157,9 +207,19 @@ def materialise_year_in_db(factory: sessionmaker[Session], ids: dict) -> tuple[f
     with factory() as s:
         series = []
         for i, spec in enumerate(specs):
-            row = ShiftSeries(area_id=ids["area"], name=f"Bench {i}", rrule=spec.rrule, start_date=spec.start_date,
-                              start_time=spec.start_time, end_time=spec.end_time, min_volunteers=2, max_volunteers=8,
-                              min_team_leads=0, created_at=now, updated_at=now)
+            row = ShiftSeries(
+                area_id=ids["area"],
+                name=f"Bench {i}",
+                rrule=spec.rrule,
+                start_date=spec.start_date,
+                start_time=spec.start_time,
+                end_time=spec.end_time,
+                min_volunteers=2,
+                max_volunteers=8,
+                min_team_leads=0,
+                created_at=now,
+                updated_at=now,
+            )
             s.add(row)
             series.append(row)
         s.flush()
@@ -199,17 +259,29 @@ def main() -> int:
                     walls.append(wall)
                     lats += latencies
                     results.append(statuses)
-                exact = all(r.get("confirmed") == PLACES and r.get("waitlisted") == VOLUNTEERS - PLACES
-                            for r in results)
+                exact = all(
+                    r.get("confirmed") == PLACES and r.get("waitlisted") == VOLUNTEERS - PLACES for r in results
+                )
                 if method == "book_shift":
                     ok &= exact
                 worst = max(results, key=lambda r: r.get("confirmed", 0))
-                rows.append((backend, method, statistics.median(walls), p99(lats), statistics.median(lats),
-                             f"{worst.get('confirmed', 0)}/{worst.get('waitlisted', 0)}"
-                             + (f" err {worst['error']}" if worst.get("error") else ""), exact))
+                rows.append(
+                    (
+                        backend,
+                        method,
+                        statistics.median(walls),
+                        p99(lats),
+                        statistics.median(lats),
+                        f"{worst.get('confirmed', 0)}/{worst.get('waitlisted', 0)}"
+                        + (f" err {worst['error']}" if worst.get("error") else ""),
+                        exact,
+                    )
+                )
             shift_id = new_shift(factory, ids["area"], 60)
-            alone = sequential(factory, shift_id, ids["volunteers"][VOLUNTEERS:VOLUNTEERS + 20])
-            rows.append((backend, "one at a time", sum(alone), p99(alone), statistics.median(alone), "20 sign-ups", True))
+            alone = sequential(factory, shift_id, ids["volunteers"][VOLUNTEERS : VOLUNTEERS + 20])
+            rows.append(
+                (backend, "one at a time", sum(alone), p99(alone), statistics.median(alone), "20 sign-ups", True)
+            )
             seconds, created = materialise_year_in_db(factory, ids)
             materialised.append((backend, seconds, created))
             engine.dispose()
@@ -217,15 +289,21 @@ def main() -> int:
         if cluster is not None:
             cluster.destroy()
 
-    print(f"{VOLUNTEERS} parallel sign-ups for a {PLACES}-place shift (median wall of {args.runs} runs; latency = "
-          "transaction start to commit, incl. lock wait)")
-    header = (f"{'database':<11} {'method':<14} {'wall ms':>9} {'p99 ms':>8} {'median ms':>10} "
-              f"{'confirmed/waitlisted':>22} {'exact 6/94':>11}")
+    print(
+        f"{VOLUNTEERS} parallel sign-ups for a {PLACES}-place shift (median wall of {args.runs} runs; latency = "
+        "transaction start to commit, incl. lock wait)"
+    )
+    header = (
+        f"{'database':<11} {'method':<14} {'wall ms':>9} {'p99 ms':>8} {'median ms':>10} "
+        f"{'confirmed/waitlisted':>22} {'exact 6/94':>11}"
+    )
     print(header)
     print("-" * len(header))
     for backend, method, wall, p, median, result, exact in rows:
-        print(f"{backend:<11} {method:<14} {wall * 1000:>9.1f} {p * 1000:>8.1f} {median * 1000:>10.1f} {result:>22} "
-              f"{('yes' if exact else 'NO'):>11}")
+        print(
+            f"{backend:<11} {method:<14} {wall * 1000:>9.1f} {p * 1000:>8.1f} {median * 1000:>10.1f} {result:>22} "
+            f"{('yes' if exact else 'NO'):>11}"
+        )
     for backend, method, _wall, p, *_ in rows:
         if backend == "postgis" and method in ("book_shift", "one at a time"):
             print(f"target p99 < 100 ms on PostGIS ({method}): {'pass' if p < 0.1 else 'FAIL'} ({p * 1000:.1f} ms)")

@@ -35,9 +35,15 @@ def board(days: int = 14) -> None:
     table = Table("id", "start (London)", "area", "confirmed", "leads", "waitlist", "staffing")
     with _factory().begin() as session:
         for item in service.staffing_board(session, now=utcnow(), days=days):
-            table.add_row(str(item.shift.id), service.fmt_local(item.shift.start_at), item.area_name,
-                          f"{item.confirmed}/{item.shift.min_volunteers}", str(item.leads), str(item.waitlisted),
-                          item.label)
+            table.add_row(
+                str(item.shift.id),
+                service.fmt_local(item.shift.start_at),
+                item.area_name,
+                f"{item.confirmed}/{item.shift.min_volunteers}",
+                str(item.leads),
+                str(item.waitlisted),
+                item.label,
+            )
     console.print(table)
 
 

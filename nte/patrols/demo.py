@@ -17,9 +17,23 @@ from nte.patrols import service
 AREA_NAME = "Soho (West End)"
 SERIES_NAME = "Soho Friday nights"
 # Soho: Oxford Street, Charing Cross Road, Shaftesbury Avenue and Regent Street (simplified).
-SOHO = {"type": "Polygon", "coordinates": [[
-    [-0.1312, 51.5162], [-0.13042, 51.51584], [-0.12993, 51.51419], [-0.13013, 51.51311], [-0.1334, 51.51153],
-    [-0.13373, 51.51118], [-0.1367, 51.5111], [-0.1399, 51.5125], [-0.1396, 51.5152], [-0.1312, 51.5162]]]}
+SOHO = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [-0.1312, 51.5162],
+            [-0.13042, 51.51584],
+            [-0.12993, 51.51419],
+            [-0.13013, 51.51311],
+            [-0.1334, 51.51153],
+            [-0.13373, 51.51118],
+            [-0.1367, 51.5111],
+            [-0.1399, 51.5125],
+            [-0.1396, 51.5152],
+            [-0.1312, 51.5162],
+        ]
+    ],
+}
 
 
 def load_demo(session: Session, console: Any) -> None:
@@ -30,22 +44,53 @@ def load_demo(session: Session, console: Any) -> None:
         return
     area = repo.area_by_name(session, AREA_NAME)
     if area is None:
-        area = service.create_area(session, actor=coordinator, name=AREA_NAME, geometry=SOHO, settings=get_settings(),
-                                   description="Soho Angels-style patrol: Friday nights, pink hi-vis.", now=now)
+        area = service.create_area(
+            session,
+            actor=coordinator,
+            name=AREA_NAME,
+            geometry=SOHO,
+            settings=get_settings(),
+            description="Soho Angels-style patrol: Friday nights, pink hi-vis.",
+            now=now,
+        )
     if not any(s.name == SERIES_NAME for s in repo.list_series(session)):
-        service.create_series(session, actor=coordinator, area_id=area.id, name=SERIES_NAME,
-                              rrule="FREQ=WEEKLY;BYDAY=FR", start_date=service.local(now).date(), start_time=time(22),
-                              end_time=time(4), min_volunteers=4, max_volunteers=12, min_team_leads=1,
-                              meeting_point="Soho Square, north gate", now=now)
+        service.create_series(
+            session,
+            actor=coordinator,
+            area_id=area.id,
+            name=SERIES_NAME,
+            rrule="FREQ=WEEKLY;BYDAY=FR",
+            start_date=service.local(now).date(),
+            start_time=time(22),
+            end_time=time(4),
+            min_volunteers=4,
+            max_volunteers=12,
+            min_team_leads=1,
+            meeting_point="Soho Square, north gate",
+            now=now,
+        )
     user = auth_repo.get_user_by_email(session, "volunteer@demo.nte-safe.invalid")
     if user is not None and repo.volunteer_for_user(session, user.id) is None:
-        volunteer = service.create_volunteer(session, actor=coordinator, user_id=user.id, phone="07700 900000",
-                                             emergency_contact="Demo contact, 07700 900001", status="active",
-                                             is_team_lead=True, now=now)
+        volunteer = service.create_volunteer(
+            session,
+            actor=coordinator,
+            user_id=user.id,
+            phone="07700 900000",
+            emergency_contact="Demo contact, 07700 900001",
+            status="active",
+            is_team_lead=True,
+            now=now,
+        )
         today = date.today()
         for kind, years in (("dbs", 3), ("induction", 5), ("first_aid", 3), ("wave", 2)):
-            service.add_record(session, actor=coordinator, volunteer_id=volunteer.id, kind=kind,
-                               completed_date=today - timedelta(days=60), expires_date=today + timedelta(days=365 * years),
-                               now=now)
+            service.add_record(
+                session,
+                actor=coordinator,
+                volunteer_id=volunteer.id,
+                kind=kind,
+                completed_date=today - timedelta(days=60),
+                expires_date=today + timedelta(days=365 * years),
+                now=now,
+            )
     created = service.materialise_all(session, now=now)
     console.print(f"Patrols: {AREA_NAME!r} with {SERIES_NAME!r} (22:00-04:00); {created} shifts added or updated.")

@@ -43,8 +43,9 @@ class NotAVolunteer(NotFound):
     code = "no_volunteer_profile"
 
     def __init__(self) -> None:
-        super().__init__("Your account has no volunteer profile yet. Please ask your patrol coordinator.",
-                         field="volunteer")
+        super().__init__(
+            "Your account has no volunteer profile yet. Please ask your patrol coordinator.", field="volunteer"
+        )
 
 
 class CancellationDeadlinePassed(Forbidden):

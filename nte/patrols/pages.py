@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, time
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -26,6 +26,7 @@ from nte.patrols.models import GENDERS, RECORD_KINDS, SUPPORT_KINDS, VOLUNTEER_S
 from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+_T = TypeVar("_T")
 
 CoordinatorPage = Depends(require_page_roles(Role.coordinator, Role.admin))
 ReportPage = Depends(require_page_roles(Role.coordinator, Role.officer, Role.admin))
@@ -45,9 +46,18 @@ def _errors(exc: NTEError, default: str) -> dict[str, str]:
 
 def _common(request: Request, **extra: Any) -> dict[str, Any]:
     done = request.query_params.get("done")
-    return {"done": done[:200] if done else None, "errors": {}, "form": {}, "fmt": service.fmt_local,
-            "local": service.local, "record_labels": service.RECORD_LABELS, "status_labels": service.STATUS_LABELS,
-            "support_labels": service.SUPPORT_LABELS, "gender_labels": service.GENDER_LABELS, **extra}
+    return {
+        "done": done[:200] if done else None,
+        "errors": {},
+        "form": {},
+        "fmt": service.fmt_local,
+        "local": service.local,
+        "record_labels": service.RECORD_LABELS,
+        "status_labels": service.STATUS_LABELS,
+        "support_labels": service.SUPPORT_LABELS,
+        "gender_labels": service.GENDER_LABELS,
+        **extra,
+    }
 
 
 def _date(value: str, field: str, *, required: bool = True) -> date | None:
@@ -74,6 +84,11 @@ def _time(value: str, field: str, *, required: bool = True) -> time | None:
         raise Invalid("Enter a time as HH:MM, for example 22:00.", field=field) from None
 
 
+def _required(value: _T | None) -> _T:
+    assert value is not None  # the parser raised Invalid for a missing required value
+    return value
+
+
 def _int(value: str, field: str) -> int:
     try:
         return int((value or "").strip())
@@ -83,6 +98,7 @@ def _int(value: str, field: str) -> int:
 
 # --- coordinator: staffing board ------------------------------------------------------------------
 
+
 @router.get("/coordinator", response_class=HTMLResponse, dependencies=[CoordinatorPage])
 def board(request: Request, session: SessionDep) -> HTMLResponse:
     items = service.staffing_board(session, now=utcnow())
@@ -90,6 +106,7 @@ def board(request: Request, session: SessionDep) -> HTMLResponse:
 
 
 # --- coordinator: areas ---------------------------------------------------------------------------
+
 
 def _areas_page(request: Request, session: SessionDep, **extra: Any) -> dict[str, Any]:
     return _common(request, areas=service.list_patrol_areas(session), **extra)
@@ -102,7 +119,8 @@ def areas(request: Request, session: SessionDep) -> HTMLResponse:
 
 @router.post("/coordinator/areas", response_class=HTMLResponse, dependencies=[CsrfProtected])
 async def create_area(
-    request: Request, session: SessionDep,
+    request: Request,
+    session: SessionDep,
     name: Annotated[str, Form(max_length=200)] = "",
     description: Annotated[str, Form(max_length=600)] = "",
     geometry: Annotated[str, Form(max_length=1_500_000)] = "",
@@ -118,34 +136,64 @@ async def create_area(
                 raise Invalid("The file is larger than 1 MB.", field="file")
         if not data or not str(data).strip():
             raise Invalid("Draw the area on the map, paste GeoJSON or upload a GeoJSON file.", field="geometry")
-        service.create_area(session, actor=user, name=name, description=description or None, geometry=data,
-                            settings=get_settings(), now=utcnow())
+        service.create_area(
+            session,
+            actor=user,
+            name=name,
+            description=description or None,
+            geometry=data,
+            settings=get_settings(),
+            now=utcnow(),
+        )
     except NTEError as exc:
         field = "file" if (file is not None and file.filename and exc.field == "geometry") else exc.field
-        return render(request, "patrols/areas.html",
-                      _areas_page(request, session, errors={field or "geometry": exc.detail}, form=form),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "patrols/areas.html",
+            _areas_page(request, session, errors={field or "geometry": exc.detail}, form=form),
+            status_code=exc.status_code,
+        )
     return _done("/coordinator/areas", f"Patrol area {name.strip()} saved.")
 
 
 # --- coordinator: series --------------------------------------------------------------------------
 
+
 def _series_page(request: Request, session: SessionDep, **extra: Any) -> dict[str, Any]:
     series = service.list_series(session)
-    return _common(request, series=[(s, service.describe_series(session, s)) for s in series],
-                   areas=service.list_patrol_areas(session), **extra)
+    return _common(
+        request,
+        series=[(s, service.describe_series(session, s)) for s in series],
+        areas=service.list_patrol_areas(session),
+        **extra,
+    )
 
 
 @router.get("/coordinator/series", response_class=HTMLResponse, dependencies=[CoordinatorPage])
 def series_list(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "patrols/series.html", _series_page(request, session, form={
-        "rrule": "FREQ=WEEKLY;BYDAY=FR", "start_time": "22:00", "end_time": "04:00", "min_volunteers": "4",
-        "max_volunteers": "12", "min_team_leads": "1", "start_date": service.local(utcnow()).date().isoformat()}))
+    return render(
+        request,
+        "patrols/series.html",
+        _series_page(
+            request,
+            session,
+            form={
+                "rrule": "FREQ=WEEKLY;BYDAY=FR",
+                "start_time": "22:00",
+                "end_time": "04:00",
+                "min_volunteers": "4",
+                "max_volunteers": "12",
+                "min_team_leads": "1",
+                "start_date": service.local(utcnow()).date().isoformat(),
+            },
+        ),
+    )
 
 
 @router.post("/coordinator/series", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def create_series(
-    request: Request, session: SessionDep,
+    request: Request,
+    session: SessionDep,
     area_id: Annotated[str, Form(max_length=12)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     rrule: Annotated[str, Form(max_length=400)] = "",
@@ -158,30 +206,57 @@ def create_series(
     meeting_point: Annotated[str, Form(max_length=300)] = "",
     user: User = CoordinatorPage,
 ) -> Response:
-    form = dict(area_id=area_id, name=name, rrule=rrule, start_date=start_date, start_time=start_time,
-                end_time=end_time, min_volunteers=min_volunteers, max_volunteers=max_volunteers,
-                min_team_leads=min_team_leads, meeting_point=meeting_point)
+    form = dict(
+        area_id=area_id,
+        name=name,
+        rrule=rrule,
+        start_date=start_date,
+        start_time=start_time,
+        end_time=end_time,
+        min_volunteers=min_volunteers,
+        max_volunteers=max_volunteers,
+        min_team_leads=min_team_leads,
+        meeting_point=meeting_point,
+    )
     try:
         if not area_id.strip():
             raise Invalid("Choose a patrol area.", field="area_id")
         series = service.create_series(
-            session, actor=user, area_id=_int(area_id, "area_id"), name=name, rrule=rrule,
-            start_date=_date(start_date, "start_date"), start_time=_time(start_time, "start_time"),
-            end_time=_time(end_time, "end_time"), min_volunteers=_int(min_volunteers, "min_volunteers"),
-            max_volunteers=_int(max_volunteers, "max_volunteers"), min_team_leads=_int(min_team_leads, "min_team_leads"),
-            meeting_point=meeting_point or None, now=utcnow())
+            session,
+            actor=user,
+            area_id=_int(area_id, "area_id"),
+            name=name,
+            rrule=rrule,
+            start_date=_required(_date(start_date, "start_date")),
+            start_time=_required(_time(start_time, "start_time")),
+            end_time=_required(_time(end_time, "end_time")),
+            min_volunteers=_int(min_volunteers, "min_volunteers"),
+            max_volunteers=_int(max_volunteers, "max_volunteers"),
+            min_team_leads=_int(min_team_leads, "min_team_leads"),
+            meeting_point=meeting_point or None,
+            now=utcnow(),
+        )
     except NTEError as exc:
-        return render(request, "patrols/series.html",
-                      _series_page(request, session, errors=_errors(exc, "rrule"), form=form),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "patrols/series.html",
+            _series_page(request, session, errors=_errors(exc, "rrule"), form=form),
+            status_code=exc.status_code,
+        )
     return _done(f"/coordinator/series/{series.id}", "Series saved and shifts scheduled for the next 8 weeks.")
 
 
 def _series_detail(request: Request, session: SessionDep, series_id: int, **extra: Any) -> dict[str, Any]:
     series = service.get_series(session, series_id)
     shifts = service.staffing_for(session, service.repo.shifts_of_series(session, series.id, from_at=utcnow()))
-    return _common(request, series=series, description=service.describe_series(session, series),
-                   area=service.get_area(session, series.area_id), items=shifts, **extra)
+    return _common(
+        request,
+        series=series,
+        description=service.describe_series(session, series),
+        area=service.get_area(session, series.area_id),
+        items=shifts,
+        **extra,
+    )
 
 
 @router.get("/coordinator/series/{series_id}", response_class=HTMLResponse, dependencies=[CoordinatorPage])
@@ -191,7 +266,9 @@ def series_detail(request: Request, session: SessionDep, series_id: int) -> HTML
 
 @router.post("/coordinator/series/{series_id}/nights", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def change_night(
-    request: Request, session: SessionDep, series_id: int,
+    request: Request,
+    session: SessionDep,
+    series_id: int,
     occurrence_date: Annotated[str, Form(max_length=20)] = "",
     action: Annotated[str, Form(max_length=20)] = "change",
     start_time: Annotated[str, Form(max_length=10)] = "",
@@ -204,8 +281,9 @@ def change_night(
         day = _date(occurrence_date, "occurrence_date")
         assert day is not None
         if action == "cancel":
-            service.change_night(session, actor=user, series_id=series_id, occurrence_date=day, cancelled=True,
-                                 now=utcnow())
+            service.change_night(
+                session, actor=user, series_id=series_id, occurrence_date=day, cancelled=True, now=utcnow()
+            )
         elif action == "restore":
             service.change_night(session, actor=user, series_id=series_id, occurrence_date=day, now=utcnow())
         else:
@@ -214,26 +292,45 @@ def change_night(
             moved = _date(moved_to, "moved_to", required=False)
             if start is None and end is None and moved is None:
                 raise Invalid("Give a new start time, end time or date.", field="start_time")
-            service.change_night(session, actor=user, series_id=series_id, occurrence_date=day, start_time=start,
-                                 end_time=end, moved_to=moved, now=utcnow())
+            service.change_night(
+                session,
+                actor=user,
+                series_id=series_id,
+                occurrence_date=day,
+                start_time=start,
+                end_time=end,
+                moved_to=moved,
+                now=utcnow(),
+            )
     except NTEError as exc:
         if exc.status_code == 404:
             raise
-        return render(request, "patrols/series_detail.html",
-                      _series_detail(request, session, series_id, errors=_errors(exc, "occurrence_date"), form=form),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "patrols/series_detail.html",
+            _series_detail(request, session, series_id, errors=_errors(exc, "occurrence_date"), form=form),
+            status_code=exc.status_code,
+        )
     return _done(f"/coordinator/series/{series_id}", f"Night of {occurrence_date} updated.")
 
 
 # --- coordinator: one shift -----------------------------------------------------------------------
 
+
 def _shift_page(request: Request, session: SessionDep, shift_id: int, **extra: Any) -> dict[str, Any]:
     shift = service.get_shift(session, shift_id)
     area = service.get_area(session, shift.area_id)
-    return _common(request, shift=shift, area=area, staffing=service.staffing_for(session, [shift])[0],
-                   roster=service.roster(session, shift.id), now=utcnow(),
-                   area_geojson=json.dumps(service.area_feature(area)),
-                   debrief=service.debrief_view(session, shift.id, restricted=True), **extra)
+    return _common(
+        request,
+        shift=shift,
+        area=area,
+        staffing=service.staffing_for(session, [shift])[0],
+        roster=service.roster(session, shift.id),
+        now=utcnow(),
+        area_geojson=json.dumps(service.area_feature(area)),
+        debrief=service.debrief_view(session, shift.id, restricted=True),
+        **extra,
+    )
 
 
 @router.get("/coordinator/shifts/{shift_id}", response_class=HTMLResponse, dependencies=[CoordinatorPage])
@@ -247,17 +344,24 @@ def _shift_action(request: Request, session: SessionDep, shift_id: int, action, 
     except NTEError as exc:
         if exc.status_code == 404:
             raise
-        return render(request, "patrols/shift.html",
-                      _shift_page(request, session, shift_id, errors=_errors(exc, "shift_id")),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "patrols/shift.html",
+            _shift_page(request, session, shift_id, errors=_errors(exc, "shift_id")),
+            status_code=exc.status_code,
+        )
     return _done(f"/coordinator/shifts/{shift_id}", message)
 
 
 @router.post("/coordinator/shifts/{shift_id}/cancel", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def cancel_shift(request: Request, session: SessionDep, shift_id: int, user: User = CoordinatorPage) -> Response:
-    return _shift_action(request, session, shift_id,
-                         lambda: service.cancel_shift(session, actor=user, shift_id=shift_id, now=utcnow()),
-                         "Shift cancelled; the volunteers have been told.")
+    return _shift_action(
+        request,
+        session,
+        shift_id,
+        lambda: service.cancel_shift(session, actor=user, shift_id=shift_id, now=utcnow()),
+        "Shift cancelled; the volunteers have been told.",
+    )
 
 
 @router.post("/coordinator/signups/{signup_id}/cancel", response_class=HTMLResponse, dependencies=[CsrfProtected])
@@ -265,29 +369,46 @@ def take_off(request: Request, session: SessionDep, signup_id: int, user: User =
     signup = service.repo.get_signup(session, signup_id)
     if signup is None:
         raise service.PatrolNotFound("sign-up", field="signup_id")
-    return _shift_action(request, session, signup.shift_id,
-                         lambda: service.coordinator_cancel_signup(session, actor=user, signup_id=signup_id,
-                                                                   now=utcnow()),
-                         "Volunteer taken off the shift.")
+    return _shift_action(
+        request,
+        session,
+        signup.shift_id,
+        lambda: service.coordinator_cancel_signup(session, actor=user, signup_id=signup_id, now=utcnow()),
+        "Volunteer taken off the shift.",
+    )
 
 
 @router.post("/coordinator/signups/{signup_id}/no-show", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def no_show(request: Request, session: SessionDep, signup_id: int,
-            value: Annotated[str, Form(max_length=5)] = "yes", user: User = CoordinatorPage) -> Response:
+def no_show(
+    request: Request,
+    session: SessionDep,
+    signup_id: int,
+    value: Annotated[str, Form(max_length=5)] = "yes",
+    user: User = CoordinatorPage,
+) -> Response:
     signup = service.repo.get_signup(session, signup_id)
     if signup is None:
         raise service.PatrolNotFound("sign-up", field="signup_id")
-    return _shift_action(request, session, signup.shift_id,
-                         lambda: service.mark_no_show(session, actor=user, signup_id=signup_id,
-                                                      no_show=value == "yes", now=utcnow()),
-                         "No-show recorded." if value == "yes" else "No-show removed.")
+    return _shift_action(
+        request,
+        session,
+        signup.shift_id,
+        lambda: service.mark_no_show(session, actor=user, signup_id=signup_id, no_show=value == "yes", now=utcnow()),
+        "No-show recorded." if value == "yes" else "No-show removed.",
+    )
 
 
 # --- coordinator: volunteers ----------------------------------------------------------------------
 
+
 def _volunteers_page(request: Request, session: SessionDep, **extra: Any) -> dict[str, Any]:
-    return _common(request, rows=service.list_volunteers(session, today=service.local(utcnow()).date()),
-                   candidates=service.repo.users_without_profile(session), statuses=VOLUNTEER_STATUSES, **extra)
+    return _common(
+        request,
+        rows=service.list_volunteers(session, today=service.local(utcnow()).date()),
+        candidates=service.repo.users_without_profile(session),
+        statuses=VOLUNTEER_STATUSES,
+        **extra,
+    )
 
 
 @router.get("/coordinator/volunteers", response_class=HTMLResponse, dependencies=[CoordinatorPage])
@@ -297,7 +418,8 @@ def volunteers(request: Request, session: SessionDep) -> HTMLResponse:
 
 @router.post("/coordinator/volunteers", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def create_volunteer(
-    request: Request, session: SessionDep,
+    request: Request,
+    session: SessionDep,
     user_id: Annotated[str, Form(max_length=12)] = "",
     phone: Annotated[str, Form(max_length=60)] = "",
     emergency_contact: Annotated[str, Form(max_length=300)] = "",
@@ -309,23 +431,39 @@ def create_volunteer(
     try:
         if not user_id.strip():
             raise Invalid("Choose a volunteer account.", field="user_id")
-        volunteer = service.create_volunteer(session, actor=user, user_id=_int(user_id, "user_id"), phone=phone,
-                                             emergency_contact=emergency_contact, status=status,
-                                             is_team_lead=is_team_lead == "yes", now=utcnow())
+        volunteer = service.create_volunteer(
+            session,
+            actor=user,
+            user_id=_int(user_id, "user_id"),
+            phone=phone,
+            emergency_contact=emergency_contact,
+            status=status,
+            is_team_lead=is_team_lead == "yes",
+            now=utcnow(),
+        )
     except NTEError as exc:
-        return render(request, "patrols/volunteers.html",
-                      _volunteers_page(request, session, errors=_errors(exc, "user_id"), form=form),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "patrols/volunteers.html",
+            _volunteers_page(request, session, errors=_errors(exc, "user_id"), form=form),
+            status_code=exc.status_code,
+        )
     return _done(f"/coordinator/volunteers/{volunteer.id}", "Volunteer profile created.")
 
 
 def _volunteer_page(request: Request, session: SessionDep, volunteer_id: int, **extra: Any) -> dict[str, Any]:
     volunteer = service.get_volunteer(session, volunteer_id)
     today = service.local(utcnow()).date()
-    return _common(request, volunteer=volunteer, person=service.volunteer_user(session, volunteer),
-                   records=service.record_states(session, volunteer, today=today),
-                   shifts=service.volunteer_shifts(session, volunteer, now=utcnow()),
-                   statuses=VOLUNTEER_STATUSES, kinds=RECORD_KINDS, **extra)
+    return _common(
+        request,
+        volunteer=volunteer,
+        person=service.volunteer_user(session, volunteer),
+        records=service.record_states(session, volunteer, today=today),
+        shifts=service.volunteer_shifts(session, volunteer, now=utcnow()),
+        statuses=VOLUNTEER_STATUSES,
+        kinds=RECORD_KINDS,
+        **extra,
+    )
 
 
 @router.get("/coordinator/volunteers/{volunteer_id}", response_class=HTMLResponse, dependencies=[CoordinatorPage])
@@ -335,7 +473,9 @@ def volunteer_detail(request: Request, session: SessionDep, volunteer_id: int) -
 
 @router.post("/coordinator/volunteers/{volunteer_id}", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def update_volunteer(
-    request: Request, session: SessionDep, volunteer_id: int,
+    request: Request,
+    session: SessionDep,
+    volunteer_id: int,
     phone: Annotated[str, Form(max_length=60)] = "",
     emergency_contact: Annotated[str, Form(max_length=300)] = "",
     status: Annotated[str, Form(max_length=20)] = "",
@@ -343,22 +483,35 @@ def update_volunteer(
     user: User = CoordinatorPage,
 ) -> Response:
     try:
-        service.update_volunteer(session, actor=user, volunteer_id=volunteer_id, phone=phone,
-                                 emergency_contact=emergency_contact, status=status or None,
-                                 is_team_lead=is_team_lead == "yes", now=utcnow())
+        service.update_volunteer(
+            session,
+            actor=user,
+            volunteer_id=volunteer_id,
+            phone=phone,
+            emergency_contact=emergency_contact,
+            status=status or None,
+            is_team_lead=is_team_lead == "yes",
+            now=utcnow(),
+        )
     except NTEError as exc:
         if exc.status_code == 404:
             raise
-        return render(request, "patrols/volunteer.html",
-                      _volunteer_page(request, session, volunteer_id, errors=_errors(exc, "status")),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "patrols/volunteer.html",
+            _volunteer_page(request, session, volunteer_id, errors=_errors(exc, "status")),
+            status_code=exc.status_code,
+        )
     return _done(f"/coordinator/volunteers/{volunteer_id}", "Profile saved.")
 
 
-@router.post("/coordinator/volunteers/{volunteer_id}/records", response_class=HTMLResponse,
-             dependencies=[CsrfProtected])
+@router.post(
+    "/coordinator/volunteers/{volunteer_id}/records", response_class=HTMLResponse, dependencies=[CsrfProtected]
+)
 def add_record(
-    request: Request, session: SessionDep, volunteer_id: int,
+    request: Request,
+    session: SessionDep,
+    volunteer_id: int,
     kind: Annotated[str, Form(max_length=20)] = "",
     completed_date: Annotated[str, Form(max_length=20)] = "",
     expires_date: Annotated[str, Form(max_length=20)] = "",
@@ -367,20 +520,30 @@ def add_record(
 ) -> Response:
     form = dict(kind=kind, completed_date=completed_date, expires_date=expires_date, reference=reference)
     try:
-        service.add_record(session, actor=user, volunteer_id=volunteer_id, kind=kind,
-                           completed_date=_date(completed_date, "completed_date"),
-                           expires_date=_date(expires_date, "expires_date", required=False),
-                           reference=reference or None, now=utcnow())
+        service.add_record(
+            session,
+            actor=user,
+            volunteer_id=volunteer_id,
+            kind=kind,
+            completed_date=_date(completed_date, "completed_date"),
+            expires_date=_date(expires_date, "expires_date", required=False),
+            reference=reference or None,
+            now=utcnow(),
+        )
     except NTEError as exc:
         if exc.status_code == 404:
             raise
-        return render(request, "patrols/volunteer.html",
-                      _volunteer_page(request, session, volunteer_id, errors=_errors(exc, "kind"), form=form),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "patrols/volunteer.html",
+            _volunteer_page(request, session, volunteer_id, errors=_errors(exc, "kind"), form=form),
+            status_code=exc.status_code,
+        )
     return _done(f"/coordinator/volunteers/{volunteer_id}", "Record added.")
 
 
 # --- monthly report -------------------------------------------------------------------------------
+
 
 @router.get("/coordinator/reports/monthly", response_class=HTMLResponse, dependencies=[ReportPage])
 def monthly(request: Request, session: SessionDep, month: str | None = None) -> HTMLResponse:
@@ -390,9 +553,12 @@ def monthly(request: Request, session: SessionDep, month: str | None = None) -> 
     except NTEError as exc:
         chosen = service.parse_month(None, now=now)
         report = service.monthly_report(session, month=chosen, now=now)
-        return render(request, "patrols/monthly.html",
-                      _common(request, report=report, errors={"month": exc.detail}, month=month or ""),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "patrols/monthly.html",
+            _common(request, report=report, errors={"month": exc.detail}, month=month or ""),
+            status_code=exc.status_code,
+        )
     report = service.monthly_report(session, month=chosen, now=now)
     return render(request, "patrols/monthly.html", _common(request, report=report, month=f"{chosen:%Y-%m}"))
 
@@ -402,22 +568,32 @@ def monthly_csv(session: SessionDep, month: str | None = None) -> Response:
     now = utcnow()
     chosen = service.parse_month(month, now=now)
     body = service.monthly_csv(service.monthly_report(session, month=chosen, now=now))
-    return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="patrols-{chosen:%Y-%m}.csv"'})
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="patrols-{chosen:%Y-%m}.csv"'},
+    )
 
 
 # --- volunteer ------------------------------------------------------------------------------------
+
 
 def _my_page(request: Request, session: SessionDep, user: User, **extra: Any) -> dict[str, Any]:
     volunteer = service.volunteer_for_user(session, user)
     now = utcnow()
     mine = service.volunteer_shifts(session, volunteer, now=now)
     taken = {s.id for _, s in mine}
-    return _common(request, volunteer=volunteer, mine=mine, now=now,
-                   open_shifts=[i for i in service.open_shifts(session, now=now) if i.shift.id not in taken],
-                   records=service.record_states(session, volunteer, today=service.local(now).date()),
-                   eligibility=service.eligibility_problem(session, volunteer, on=service.local(now).date()),
-                   deadline_hours=get_patrol_settings().cancellation_deadline_hours, **extra)
+    return _common(
+        request,
+        volunteer=volunteer,
+        mine=mine,
+        now=now,
+        open_shifts=[i for i in service.open_shifts(session, now=now) if i.shift.id not in taken],
+        records=service.record_states(session, volunteer, today=service.local(now).date()),
+        eligibility=service.eligibility_problem(session, volunteer, on=service.local(now).date()),
+        deadline_hours=get_patrol_settings().cancellation_deadline_hours,
+        **extra,
+    )
 
 
 @router.get("/volunteer", response_class=HTMLResponse)
@@ -429,15 +605,20 @@ def my_shifts(request: Request, session: SessionDep, user: User = VolunteerPage)
     return render(request, "patrols/volunteer_home.html", context)
 
 
-def _volunteer_action(request: Request, session: SessionDep, user: User, action, message: str,
-                      back: str = "/volunteer") -> Response:
+def _volunteer_action(
+    request: Request, session: SessionDep, user: User, action, message: str, back: str = "/volunteer"
+) -> Response:
     try:
         action(service.volunteer_for_user(session, user))
     except NTEError as exc:
         if exc.status_code == 404 and exc.field != "shift_id":
             raise
-        return render(request, "patrols/volunteer_home.html",
-                      _my_page(request, session, user, errors=_errors(exc, "shift_id")), status_code=exc.status_code)
+        return render(
+            request,
+            "patrols/volunteer_home.html",
+            _my_page(request, session, user, errors=_errors(exc, "shift_id")),
+            status_code=exc.status_code,
+        )
     return _done(back, message)
 
 
@@ -450,36 +631,65 @@ def sign_up(request: Request, session: SessionDep, shift_id: int, user: User = V
 
     response = _volunteer_action(request, session, user, act, "")
     if isinstance(response, RedirectResponse):
-        msg = "You are on the waitlist; we will e-mail you if a place frees up." if result.get(
-            "status") == "waitlisted" else "You are signed up. Thank you!"
+        msg = (
+            "You are on the waitlist; we will e-mail you if a place frees up."
+            if result.get("status") == "waitlisted"
+            else "You are signed up. Thank you!"
+        )
         return _done("/volunteer", msg)
     return response
 
 
 @router.post("/volunteer/shifts/{shift_id}/cancel", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def cancel(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
-    return _volunteer_action(request, session, user, lambda v: service.cancel_signup(
-        session, volunteer=v, shift_id=shift_id, now=utcnow()), "You are no longer on this shift.")
+    return _volunteer_action(
+        request,
+        session,
+        user,
+        lambda v: service.cancel_signup(session, volunteer=v, shift_id=shift_id, now=utcnow()),
+        "You are no longer on this shift.",
+    )
 
 
 @router.post("/volunteer/shifts/{shift_id}/offer", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def offer(request: Request, session: SessionDep, shift_id: int, accept: Annotated[str, Form(max_length=5)] = "",
-          user: User = VolunteerPage) -> Response:
-    return _volunteer_action(request, session, user, lambda v: service.respond_to_offer(
-        session, volunteer=v, shift_id=shift_id, accept=accept == "yes", now=utcnow()),
-        "Place confirmed. Thank you!" if accept == "yes" else "Offer declined.")
+def offer(
+    request: Request,
+    session: SessionDep,
+    shift_id: int,
+    accept: Annotated[str, Form(max_length=5)] = "",
+    user: User = VolunteerPage,
+) -> Response:
+    return _volunteer_action(
+        request,
+        session,
+        user,
+        lambda v: service.respond_to_offer(
+            session, volunteer=v, shift_id=shift_id, accept=accept == "yes", now=utcnow()
+        ),
+        "Place confirmed. Thank you!" if accept == "yes" else "Offer declined.",
+    )
 
 
 @router.post("/volunteer/shifts/{shift_id}/check-in", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def check_in(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
-    return _volunteer_action(request, session, user, lambda v: service.check_in(
-        session, volunteer=v, shift_id=shift_id, now=utcnow()), "Checked in. Stay with your team.")
+    return _volunteer_action(
+        request,
+        session,
+        user,
+        lambda v: service.check_in(session, volunteer=v, shift_id=shift_id, now=utcnow()),
+        "Checked in. Stay with your team.",
+    )
 
 
 @router.post("/volunteer/shifts/{shift_id}/home-safe", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def home_safe(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
-    return _volunteer_action(request, session, user, lambda v: service.home_safe(
-        session, volunteer=v, shift_id=shift_id, now=utcnow()), "Thank you, glad you are home safe.")
+    return _volunteer_action(
+        request,
+        session,
+        user,
+        lambda v: service.home_safe(session, volunteer=v, shift_id=shift_id, now=utcnow()),
+        "Thank you, glad you are home safe.",
+    )
 
 
 @router.post("/volunteer/feed", response_class=HTMLResponse, dependencies=[CsrfProtected])
@@ -504,9 +714,16 @@ def _debrief_page(request: Request, session: SessionDep, user: User, shift_id: i
     if signup is None or signup.status != "confirmed" or not volunteer.is_team_lead:
         raise service.NotTeamLead("Only a team lead on this shift can file its debrief.", field="shift_id")
     area = service.get_area(session, shift.area_id)
-    return _common(request, shift=shift, area=area, kinds=SUPPORT_KINDS, genders=GENDERS,
-                   area_geojson=json.dumps(service.area_feature(area)),
-                   debrief=service.debrief_view(session, shift.id, restricted=False), **extra)
+    return _common(
+        request,
+        shift=shift,
+        area=area,
+        kinds=SUPPORT_KINDS,
+        genders=GENDERS,
+        area_geojson=json.dumps(service.area_feature(area)),
+        debrief=service.debrief_view(session, shift.id, restricted=False),
+        **extra,
+    )
 
 
 @router.get("/volunteer/shifts/{shift_id}/debrief", response_class=HTMLResponse)
@@ -530,14 +747,30 @@ async def file_debrief(request: Request, session: SessionDep, shift_id: int, use
                         raise Invalid("Enter a whole number.", field=f"count.{kind}.{gender}") from None
         incidents = []
         if values.get("incidents.0.title", "").strip() or values.get("incidents.0.notes", "").strip():
-            incidents.append({"title": values.get("incidents.0.title", ""), "notes": values.get("incidents.0.notes"),
-                              "lon": values.get("incidents.0.lon") or None, "lat": values.get("incidents.0.lat") or None})
-        service.file_debrief(session, user=user, shift_id=shift_id, counts=counts,
-                             summary=values.get("summary") or None, incidents=incidents, now=utcnow())
+            incidents.append(
+                {
+                    "title": values.get("incidents.0.title", ""),
+                    "notes": values.get("incidents.0.notes"),
+                    "lon": values.get("incidents.0.lon") or None,
+                    "lat": values.get("incidents.0.lat") or None,
+                }
+            )
+        service.file_debrief(
+            session,
+            user=user,
+            shift_id=shift_id,
+            counts=counts,
+            summary=values.get("summary") or None,
+            incidents=incidents,
+            now=utcnow(),
+        )
     except NTEError as exc:
         if exc.status_code in (403, 404):
             raise
-        return render(request, "patrols/debrief.html",
-                      _debrief_page(request, session, user, shift_id, errors=_errors(exc, "summary"), form=values),
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "patrols/debrief.html",
+            _debrief_page(request, session, user, shift_id, errors=_errors(exc, "summary"), form=values),
+            status_code=exc.status_code,
+        )
     return _done("/volunteer", "Debrief filed. Thank you for tonight.")

@@ -29,6 +29,7 @@ ACTIVE = ("confirmed", "offered", "waitlisted")  # statuses that count as "signe
 
 # --- volunteers -----------------------------------------------------------------------------------
 
+
 def get_volunteer(session: Session, volunteer_id: int) -> Volunteer | None:
     return session.get(Volunteer, volunteer_id)
 
@@ -49,24 +50,34 @@ def list_volunteers(session: Session, *, status: str | None = None) -> list[tupl
 
 
 def users_without_profile(session: Session) -> list[User]:
-    stmt = (sa.select(User).where(User.role == "volunteer", User.is_active.is_(True),
-                                  ~sa.exists().where(Volunteer.user_id == User.id))
-            .order_by(User.display_name))
+    stmt = (
+        sa.select(User)
+        .where(User.role == "volunteer", User.is_active.is_(True), ~sa.exists().where(Volunteer.user_id == User.id))
+        .order_by(User.display_name)
+    )
     return list(session.scalars(stmt))
 
 
 def coordinators(session: Session) -> list[User]:
-    return list(session.scalars(sa.select(User).where(User.role == "coordinator", User.is_active.is_(True))
-                                .order_by(User.id)))
+    return list(
+        session.scalars(sa.select(User).where(User.role == "coordinator", User.is_active.is_(True)).order_by(User.id))
+    )
 
 
 def records_for(session: Session, volunteer_ids: Iterable[int]) -> list[VolunteerRecord]:
     ids = list(volunteer_ids)
     if not ids:
         return []
-    stmt = (sa.select(VolunteerRecord).where(VolunteerRecord.volunteer_id.in_(ids))
-            .order_by(VolunteerRecord.volunteer_id, VolunteerRecord.kind, VolunteerRecord.completed_date.desc(),
-                      VolunteerRecord.id.desc()))
+    stmt = (
+        sa.select(VolunteerRecord)
+        .where(VolunteerRecord.volunteer_id.in_(ids))
+        .order_by(
+            VolunteerRecord.volunteer_id,
+            VolunteerRecord.kind,
+            VolunteerRecord.completed_date.desc(),
+            VolunteerRecord.id.desc(),
+        )
+    )
     return list(session.scalars(stmt))
 
 
@@ -76,6 +87,7 @@ def records_expiring_between(session: Session, first: date, last: date) -> list[
 
 
 # --- areas ----------------------------------------------------------------------------------------
+
 
 def get_area(session: Session, area_id: int) -> PatrolArea | None:
     return session.get(PatrolArea, area_id)
@@ -91,6 +103,7 @@ def list_areas(session: Session) -> list[PatrolArea]:
 
 # --- series ---------------------------------------------------------------------------------------
 
+
 def get_series(session: Session, series_id: int) -> ShiftSeries | None:
     return session.get(ShiftSeries, series_id)
 
@@ -105,16 +118,21 @@ def list_series(session: Session, *, active_only: bool = False, area_id: int | N
 
 
 def nights_for(session: Session, series_id: int) -> list[SeriesNight]:
-    return list(session.scalars(sa.select(SeriesNight).where(SeriesNight.series_id == series_id)
-                                .order_by(SeriesNight.occurrence_date)))
+    return list(
+        session.scalars(
+            sa.select(SeriesNight).where(SeriesNight.series_id == series_id).order_by(SeriesNight.occurrence_date)
+        )
+    )
 
 
 def get_night(session: Session, series_id: int, occurrence_date: date) -> SeriesNight | None:
-    return session.scalar(sa.select(SeriesNight).where(SeriesNight.series_id == series_id,
-                                                       SeriesNight.occurrence_date == occurrence_date))
+    return session.scalar(
+        sa.select(SeriesNight).where(SeriesNight.series_id == series_id, SeriesNight.occurrence_date == occurrence_date)
+    )
 
 
 # --- shifts ---------------------------------------------------------------------------------------
+
 
 def get_shift(session: Session, shift_id: int, *, lock: bool = False) -> Shift | None:
     if not lock:
@@ -130,8 +148,9 @@ def shifts_of_series(session: Session, series_id: int, *, from_at: datetime | No
     return list(session.scalars(stmt.order_by(Shift.start_at)))
 
 
-def shifts_between(session: Session, start: datetime, end: datetime, *, area_id: int | None = None,
-                   scheduled_only: bool = False) -> list[Shift]:
+def shifts_between(
+    session: Session, start: datetime, end: datetime, *, area_id: int | None = None, scheduled_only: bool = False
+) -> list[Shift]:
     stmt = sa.select(Shift).where(Shift.start_at < end, Shift.end_at > start)
     if area_id is not None:
         stmt = stmt.where(Shift.area_id == area_id)
@@ -152,6 +171,7 @@ def shifts_ended_between(session: Session, start: datetime, end: datetime) -> li
 
 # --- sign-ups -------------------------------------------------------------------------------------
 
+
 def get_signup(session: Session, signup_id: int) -> Signup | None:
     return session.get(Signup, signup_id)
 
@@ -161,53 +181,93 @@ def signup_for(session: Session, shift_id: int, volunteer_id: int) -> Signup | N
 
 
 def places_taken(session: Session, shift_id: int) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(Signup)
-                          .where(Signup.shift_id == shift_id, Signup.status.in_(TAKEN))) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count()).select_from(Signup).where(Signup.shift_id == shift_id, Signup.status.in_(TAKEN))
+        )
+        or 0
+    )
 
 
 def signups_for_shift(session: Session, shift_id: int) -> list[tuple[Signup, Volunteer, User]]:
-    stmt = (sa.select(Signup, Volunteer, User).join(Volunteer, Volunteer.id == Signup.volunteer_id)
-            .join(User, User.id == Volunteer.user_id).where(Signup.shift_id == shift_id)
-            .order_by(Signup.status, sa.func.coalesce(Signup.waitlisted_at, Signup.created_at), Signup.id))
+    stmt = (
+        sa.select(Signup, Volunteer, User)
+        .join(Volunteer, Volunteer.id == Signup.volunteer_id)
+        .join(User, User.id == Volunteer.user_id)
+        .where(Signup.shift_id == shift_id)
+        .order_by(Signup.status, sa.func.coalesce(Signup.waitlisted_at, Signup.created_at), Signup.id)
+    )
     return [(s, v, u) for s, v, u in session.execute(stmt)]
 
 
 def signups_for_shifts(session: Session, shift_ids: Sequence[int]) -> list[tuple[Signup, Volunteer]]:
     if not shift_ids:
         return []
-    stmt = (sa.select(Signup, Volunteer).join(Volunteer, Volunteer.id == Signup.volunteer_id)
-            .where(Signup.shift_id.in_(list(shift_ids))))
+    stmt = (
+        sa.select(Signup, Volunteer)
+        .join(Volunteer, Volunteer.id == Signup.volunteer_id)
+        .where(Signup.shift_id.in_(list(shift_ids)))
+    )
     return [(s, v) for s, v in session.execute(stmt)]
 
 
 def next_waitlisted(session: Session, shift_id: int) -> Signup | None:
-    stmt = (sa.select(Signup).where(Signup.shift_id == shift_id, Signup.status == "waitlisted")
-            .order_by(Signup.waitlisted_at, Signup.id).limit(1))
+    stmt = (
+        sa.select(Signup)
+        .where(Signup.shift_id == shift_id, Signup.status == "waitlisted")
+        .order_by(Signup.waitlisted_at, Signup.id)
+        .limit(1)
+    )
     return session.scalar(stmt)
 
 
 def overlapping_signup(session: Session, *, volunteer_id: int, shift: Shift) -> tuple[Signup, Shift] | None:
-    stmt = (sa.select(Signup, Shift).join(Shift, Shift.id == Signup.shift_id)
-            .where(Signup.volunteer_id == volunteer_id, Signup.status.in_(TAKEN), Shift.status == "scheduled",
-                   Shift.id != shift.id, Shift.start_at < shift.end_at, Shift.end_at > shift.start_at)
-            .limit(1))
+    stmt = (
+        sa.select(Signup, Shift)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .where(
+            Signup.volunteer_id == volunteer_id,
+            Signup.status.in_(TAKEN),
+            Shift.status == "scheduled",
+            Shift.id != shift.id,
+            Shift.start_at < shift.end_at,
+            Shift.end_at > shift.start_at,
+        )
+        .limit(1)
+    )
     row = session.execute(stmt).first()
     return (row[0], row[1]) if row else None
 
 
 def busy_volunteer_ids(session: Session, shift: Shift) -> set[int]:
     """Volunteers on this shift (any active status) or on an overlapping one."""
-    stmt = (sa.select(Signup.volunteer_id).join(Shift, Shift.id == Signup.shift_id)
-            .where(sa.or_(sa.and_(Signup.shift_id == shift.id, Signup.status.in_(ACTIVE)),
-                          sa.and_(Signup.status.in_(TAKEN), Shift.status == "scheduled",
-                                  Shift.start_at < shift.end_at, Shift.end_at > shift.start_at))))
+    stmt = (
+        sa.select(Signup.volunteer_id)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .where(
+            sa.or_(
+                sa.and_(Signup.shift_id == shift.id, Signup.status.in_(ACTIVE)),
+                sa.and_(
+                    Signup.status.in_(TAKEN),
+                    Shift.status == "scheduled",
+                    Shift.start_at < shift.end_at,
+                    Shift.end_at > shift.start_at,
+                ),
+            )
+        )
+    )
     return set(session.scalars(stmt))
 
 
-def signups_of_volunteer(session: Session, volunteer_id: int, *, from_at: datetime | None = None
-                         ) -> list[tuple[Signup, Shift]]:
-    stmt = (sa.select(Signup, Shift).join(Shift, Shift.id == Signup.shift_id)
-            .where(Signup.volunteer_id == volunteer_id).order_by(Shift.start_at))
+def signups_of_volunteer(
+    session: Session, volunteer_id: int, *, from_at: datetime | None = None
+) -> list[tuple[Signup, Shift]]:
+    stmt = (
+        sa.select(Signup, Shift)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .where(Signup.volunteer_id == volunteer_id)
+        .order_by(Shift.start_at)
+    )
     if from_at is not None:
         stmt = stmt.where(Shift.end_at > from_at)
     return [(s, sh) for s, sh in session.execute(stmt)]
@@ -218,17 +278,28 @@ def expired_offers(session: Session, now: datetime) -> list[Signup]:
     return list(session.scalars(stmt.order_by(Signup.offer_expires_at, Signup.id)))
 
 
-def confirmed_without_home_safe(session: Session, ended_before: datetime, ended_after: datetime
-                                ) -> list[tuple[Signup, Shift]]:
-    stmt = (sa.select(Signup, Shift).join(Shift, Shift.id == Signup.shift_id)
-            .where(Signup.status == "confirmed", Signup.no_show.is_(False), Signup.home_safe_at.is_(None),
-                   Signup.lone_worker_alerted_at.is_(None), Shift.status == "scheduled",
-                   Shift.end_at <= ended_before, Shift.end_at > ended_after)
-            .order_by(Shift.end_at, Signup.id))
+def confirmed_without_home_safe(
+    session: Session, ended_before: datetime, ended_after: datetime
+) -> list[tuple[Signup, Shift]]:
+    stmt = (
+        sa.select(Signup, Shift)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .where(
+            Signup.status == "confirmed",
+            Signup.no_show.is_(False),
+            Signup.home_safe_at.is_(None),
+            Signup.lone_worker_alerted_at.is_(None),
+            Shift.status == "scheduled",
+            Shift.end_at <= ended_before,
+            Shift.end_at > ended_after,
+        )
+        .order_by(Shift.end_at, Signup.id)
+    )
     return [(s, sh) for s, sh in session.execute(stmt)]
 
 
 # --- debriefs -------------------------------------------------------------------------------------
+
 
 def debrief_for_shift(session: Session, shift_id: int) -> Debrief | None:
     return session.scalar(sa.select(Debrief).where(Debrief.shift_id == shift_id))
@@ -241,8 +312,11 @@ def debrief_counts(session: Session, debrief_ids: Sequence[int]) -> list[Debrief
 
 
 def debrief_incidents(session: Session, debrief_id: int) -> list[DebriefIncident]:
-    return list(session.scalars(sa.select(DebriefIncident).where(DebriefIncident.debrief_id == debrief_id)
-                                .order_by(DebriefIncident.id)))
+    return list(
+        session.scalars(
+            sa.select(DebriefIncident).where(DebriefIncident.debrief_id == debrief_id).order_by(DebriefIncident.id)
+        )
+    )
 
 
 def debriefs_for_shifts(session: Session, shift_ids: Sequence[int]) -> list[Debrief]:
@@ -254,5 +328,11 @@ def debriefs_for_shifts(session: Session, shift_ids: Sequence[int]) -> list[Debr
 def incident_count(session: Session, debrief_ids: Sequence[int]) -> int:
     if not debrief_ids:
         return 0
-    return session.scalar(sa.select(sa.func.count()).select_from(DebriefIncident)
-                          .where(DebriefIncident.debrief_id.in_(list(debrief_ids)))) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(DebriefIncident)
+            .where(DebriefIncident.debrief_id.in_(list(debrief_ids)))
+        )
+        or 0
+    )

@@ -50,11 +50,25 @@ BODY_LIMITS = {"/api/patrols/areas": 2_000_000, "/coordinator/areas": 2_000_000}
 
 def _shift_read(item: service.Staffing) -> ShiftRead:
     s = item.shift
-    return ShiftRead(id=s.id, series_id=s.series_id, occurrence_date=s.occurrence_date, area_id=s.area_id,
-                     area_name=item.area_name, start_at=s.start_at, end_at=s.end_at, min_volunteers=s.min_volunteers,
-                     max_volunteers=s.max_volunteers, min_team_leads=s.min_team_leads, status=s.status,
-                     sequence=s.sequence, confirmed=item.confirmed, team_leads=item.leads,
-                     waitlisted=item.waitlisted, staffing=item.state, reasons=item.reasons)
+    return ShiftRead(
+        id=s.id,
+        series_id=s.series_id,
+        occurrence_date=s.occurrence_date,
+        area_id=s.area_id,
+        area_name=item.area_name,
+        start_at=s.start_at,
+        end_at=s.end_at,
+        min_volunteers=s.min_volunteers,
+        max_volunteers=s.max_volunteers,
+        min_team_leads=s.min_team_leads,
+        status=s.status,
+        sequence=s.sequence,
+        confirmed=item.confirmed,
+        team_leads=item.leads,
+        waitlisted=item.waitlisted,
+        staffing=item.state,
+        reasons=item.reasons,
+    )
 
 
 def _series_read(session: SessionDep, series) -> SeriesRead:
@@ -65,8 +79,12 @@ def _series_read(session: SessionDep, series) -> SeriesRead:
 
 # --- areas ----------------------------------------------------------------------------------------
 
-@router.get("/areas.geojson", summary="Patrol areas as a GeoJSON FeatureCollection (map layer)",
-            dependencies=[Depends(require_roles(*MAP_READERS))])
+
+@router.get(
+    "/areas.geojson",
+    summary="Patrol areas as a GeoJSON FeatureCollection (map layer)",
+    dependencies=[Depends(require_roles(*MAP_READERS))],
+)
 def areas_geojson(session: SessionDep) -> Response:
     import json
 
@@ -75,12 +93,20 @@ def areas_geojson(session: SessionDep) -> Response:
 
 @router.post("/areas", status_code=201, summary="Create a patrol area from a GeoJSON polygon")
 def create_area(body: AreaCreate, session: SessionDep, user: User = Coordinator) -> AreaRead:
-    area = service.create_area(session, actor=user, name=body.name, description=body.description,
-                               geometry=body.geometry, settings=get_settings(), now=utcnow())
+    area = service.create_area(
+        session,
+        actor=user,
+        name=body.name,
+        description=body.description,
+        geometry=body.geometry,
+        settings=get_settings(),
+        now=utcnow(),
+    )
     return AreaRead(id=area.id, name=area.name, description=area.description, area_km2=area.area_km2)
 
 
 # --- series and shifts ----------------------------------------------------------------------------
+
 
 @router.get("/series", summary="Shift series", dependencies=[Coordinator])
 def list_series(session: SessionDep) -> list[SeriesRead]:
@@ -94,15 +120,20 @@ def create_series(body: SeriesCreate, session: SessionDep, user: User = Coordina
 
 
 @router.put("/series/{series_id}/nights/{occurrence_date}", summary="Cancel, change or restore one night")
-def change_night(series_id: int, occurrence_date: date, body: NightChangeIn, session: SessionDep,
-                 user: User = Coordinator) -> SeriesRead:
-    service.change_night(session, actor=user, series_id=series_id, occurrence_date=occurrence_date,
-                         now=utcnow(), **body.model_dump())
+def change_night(
+    series_id: int, occurrence_date: date, body: NightChangeIn, session: SessionDep, user: User = Coordinator
+) -> SeriesRead:
+    service.change_night(
+        session, actor=user, series_id=series_id, occurrence_date=occurrence_date, now=utcnow(), **body.model_dump()
+    )
     return _series_read(session, service.get_series(session, series_id))
 
 
-@router.get("/shifts", summary="Upcoming shifts with their staffing (ok / at risk / cannot run)",
-            dependencies=[Depends(require_roles(Role.coordinator, Role.admin, Role.volunteer))])
+@router.get(
+    "/shifts",
+    summary="Upcoming shifts with their staffing (ok / at risk / cannot run)",
+    dependencies=[Depends(require_roles(Role.coordinator, Role.admin, Role.volunteer))],
+)
 def list_shifts(session: SessionDep, days: int = Query(56, ge=1, le=366)) -> list[ShiftRead]:
     return [_shift_read(item) for item in service.staffing_board(session, now=utcnow(), days=days)]
 
@@ -115,17 +146,23 @@ def cancel_shift(shift_id: int, session: SessionDep, user: User = Coordinator) -
 
 # --- sign-up --------------------------------------------------------------------------------------
 
+
 def _signup_read(signup: Signup) -> SignupRead:
     return SignupRead.model_validate(signup)
 
 
-@router.post("/shifts/{shift_id}/signup", status_code=201,
-             summary="Sign up (checks in order: already signed up, started, eligible, overlap, full -> waitlist)")
-def sign_up(shift_id: int, session: SessionDep, body: SignupIn | None = None, user: User = VolunteerUser
-            ) -> SignupRead:
+@router.post(
+    "/shifts/{shift_id}/signup",
+    status_code=201,
+    summary="Sign up (checks in order: already signed up, started, eligible, overlap, full -> waitlist)",
+)
+def sign_up(shift_id: int, session: SessionDep, body: SignupIn | None = None, user: User = VolunteerUser) -> SignupRead:
     volunteer = service.volunteer_for_user(session, user)
-    return _signup_read(service.book_shift(session, volunteer=volunteer, shift_id=shift_id, now=utcnow(),
-                                           join_waitlist=body.waitlist if body else True))
+    return _signup_read(
+        service.book_shift(
+            session, volunteer=volunteer, shift_id=shift_id, now=utcnow(), join_waitlist=body.waitlist if body else True
+        )
+    )
 
 
 @router.delete("/shifts/{shift_id}/signup", summary="Cancel my place (until the deadline) or leave the waitlist")
@@ -135,11 +172,11 @@ def cancel_my_signup(shift_id: int, session: SessionDep, user: User = VolunteerU
 
 
 @router.post("/shifts/{shift_id}/offer", summary="Accept or decline a place offered from the waitlist")
-def respond_to_offer(shift_id: int, body: OfferResponse, session: SessionDep, user: User = VolunteerUser
-                     ) -> SignupRead:
+def respond_to_offer(shift_id: int, body: OfferResponse, session: SessionDep, user: User = VolunteerUser) -> SignupRead:
     volunteer = service.volunteer_for_user(session, user)
-    return _signup_read(service.respond_to_offer(session, volunteer=volunteer, shift_id=shift_id,
-                                                 accept=body.accept, now=utcnow()))
+    return _signup_read(
+        service.respond_to_offer(session, volunteer=volunteer, shift_id=shift_id, accept=body.accept, now=utcnow())
+    )
 
 
 @router.post("/shifts/{shift_id}/check-in", summary="Check in at the start of the shift")
@@ -154,8 +191,9 @@ def home_safe(shift_id: int, session: SessionDep, user: User = VolunteerUser) ->
     return _signup_read(service.home_safe(session, volunteer=volunteer, shift_id=shift_id, now=utcnow()))
 
 
-@router.get("/shifts/{shift_id}/signups", summary="Who is on a shift (with contact details)",
-            dependencies=[Coordinator])
+@router.get(
+    "/shifts/{shift_id}/signups", summary="Who is on a shift (with contact details)", dependencies=[Coordinator]
+)
 def shift_signups(shift_id: int, session: SessionDep) -> list[SignupRead]:
     service.get_shift(session, shift_id)
     return [_signup_read(s) for s, _v, _u in service.roster(session, shift_id)]
@@ -168,34 +206,55 @@ def coordinator_cancel(signup_id: int, session: SessionDep, user: User = Coordin
 
 @router.post("/signups/{signup_id}/no-show", summary="Mark (or unmark) a no-show")
 def no_show(signup_id: int, body: NoShowIn, session: SessionDep, user: User = Coordinator) -> SignupRead:
-    return _signup_read(service.mark_no_show(session, actor=user, signup_id=signup_id, no_show=body.no_show,
-                                             now=utcnow()))
+    return _signup_read(
+        service.mark_no_show(session, actor=user, signup_id=signup_id, no_show=body.no_show, now=utcnow())
+    )
 
 
 # --- debrief --------------------------------------------------------------------------------------
 
+
 def _debrief_read(shift: Shift, view: service.DebriefView) -> DebriefRead:
-    return DebriefRead(shift_id=shift.id, filed_at=view.debrief.filed_at, summary=view.debrief.summary,
-                       counts=[SupportCount(kind=k, gender=g, people=n) for (k, g), n in sorted(view.counts.items())],
-                       total=view.total, incidents=view.incidents)
+    return DebriefRead(
+        shift_id=shift.id,
+        filed_at=view.debrief.filed_at,
+        summary=view.debrief.summary,
+        counts=[SupportCount(kind=k, gender=g, people=n) for (k, g), n in sorted(view.counts.items())],
+        total=view.total,
+        incidents=view.incidents,
+    )
 
 
 @router.post("/shifts/{shift_id}/debrief", status_code=201, summary="File the debrief (team lead or coordinator)")
-def file_debrief(shift_id: int, body: DebriefIn, session: SessionDep,
-                 user: User = Depends(require_roles(Role.volunteer, Role.coordinator, Role.admin))) -> DebriefRead:
+def file_debrief(
+    shift_id: int,
+    body: DebriefIn,
+    session: SessionDep,
+    user: User = Depends(require_roles(Role.volunteer, Role.coordinator, Role.admin)),
+) -> DebriefRead:
     counts: dict[tuple[str, str], int] = {}
     for c in body.counts:
         counts[(c.kind, c.gender)] = counts.get((c.kind, c.gender), 0) + c.people
-    service.file_debrief(session, user=user, shift_id=shift_id, counts=counts, summary=body.summary,
-                         incidents=[i.model_dump() for i in body.incidents], now=utcnow())
+    service.file_debrief(
+        session,
+        user=user,
+        shift_id=shift_id,
+        counts=counts,
+        summary=body.summary,
+        incidents=[i.model_dump() for i in body.incidents],
+        now=utcnow(),
+    )
     shift = service.get_shift(session, shift_id)
     view = service.debrief_view(session, shift_id, restricted=user.role != "volunteer")
     assert view is not None
     return _debrief_read(shift, view)
 
 
-@router.get("/shifts/{shift_id}/debrief", summary="A shift's debrief, with restricted incident notes",
-            dependencies=[Coordinator])
+@router.get(
+    "/shifts/{shift_id}/debrief",
+    summary="A shift's debrief, with restricted incident notes",
+    dependencies=[Coordinator],
+)
 def get_debrief(shift_id: int, session: SessionDep) -> DebriefRead:
     shift = service.get_shift(session, shift_id)
     view = service.debrief_view(session, shift_id, restricted=True)
@@ -206,18 +265,29 @@ def get_debrief(shift_id: int, session: SessionDep) -> DebriefRead:
 
 # --- volunteers -----------------------------------------------------------------------------------
 
+
 def _volunteer_read(session: SessionDep, volunteer, problems: list[str] | None = None) -> VolunteerRead:
     user = service.volunteer_user(session, volunteer)
-    return VolunteerRead(id=volunteer.id, user_id=user.id, name=user.display_name, email=user.email,
-                         phone=volunteer.phone, emergency_contact=volunteer.emergency_contact,
-                         status=volunteer.status, is_team_lead=volunteer.is_team_lead, problems=problems or [])
+    return VolunteerRead(
+        id=volunteer.id,
+        user_id=user.id,
+        name=user.display_name,
+        email=user.email,
+        phone=volunteer.phone,
+        emergency_contact=volunteer.emergency_contact,
+        status=volunteer.status,
+        is_team_lead=volunteer.is_team_lead,
+        problems=problems or [],
+    )
 
 
 @router.get("/volunteers", summary="Volunteers with contact details and record problems", dependencies=[Coordinator])
 def list_volunteers(session: SessionDep) -> list[VolunteerRead]:
     today = service.local(utcnow()).date()
-    return [_volunteer_read(session, row["volunteer"], row["problems"])
-            for row in service.list_volunteers(session, today=today)]
+    return [
+        _volunteer_read(session, row["volunteer"], row["problems"])
+        for row in service.list_volunteers(session, today=today)
+    ]
 
 
 @router.post("/volunteers", status_code=201, summary="Create a volunteer profile for a volunteer account")
@@ -227,10 +297,12 @@ def create_volunteer(body: VolunteerCreate, session: SessionDep, user: User = Co
 
 
 @router.patch("/volunteers/{volunteer_id}", summary="Update status, contact or team-lead flag")
-def update_volunteer(volunteer_id: int, body: VolunteerUpdate, session: SessionDep, user: User = Coordinator
-                     ) -> VolunteerRead:
-    volunteer = service.update_volunteer(session, actor=user, volunteer_id=volunteer_id, now=utcnow(),
-                                         **body.model_dump(exclude_unset=True))
+def update_volunteer(
+    volunteer_id: int, body: VolunteerUpdate, session: SessionDep, user: User = Coordinator
+) -> VolunteerRead:
+    volunteer = service.update_volunteer(
+        session, actor=user, volunteer_id=volunteer_id, now=utcnow(), **body.model_dump(exclude_unset=True)
+    )
     return _volunteer_read(session, volunteer)
 
 
@@ -242,24 +314,40 @@ def add_record(volunteer_id: int, body: RecordCreate, session: SessionDep, user:
 
 # --- reports --------------------------------------------------------------------------------------
 
-@router.get("/reports/monthly", summary="Monthly report for the council",
-            dependencies=[Depends(require_roles(*MAP_READERS))])
-def monthly_report(session: SessionDep, month: str | None = Query(None, max_length=7, examples=["2027-03"])
-                   ) -> dict:
+
+@router.get(
+    "/reports/monthly", summary="Monthly report for the council", dependencies=[Depends(require_roles(*MAP_READERS))]
+)
+def monthly_report(session: SessionDep, month: str | None = Query(None, max_length=7, examples=["2027-03"])) -> dict:
     now = utcnow()
     report = service.monthly_report(session, month=service.parse_month(month, now=now), now=now)
     return {
-        "month": f"{report.month:%Y-%m}", "shifts_run": report.shifts_run, "shifts_cancelled": report.shifts_cancelled,
-        "volunteer_hours": report.volunteer_hours, "people_supported": report.people, "by_kind": report.by_kind,
-        "by_gender": report.by_gender, "women_share": report.women_share, "incidents": report.incidents,
-        "areas": [{"name": a.name, "shifts_run": a.shifts_run, "shifts_cancelled": a.shifts_cancelled,
-                   "volunteer_hours": round(a.volunteer_hours, 1), "people_supported": a.people, "women": a.women}
-                  for a in report.areas],
+        "month": f"{report.month:%Y-%m}",
+        "shifts_run": report.shifts_run,
+        "shifts_cancelled": report.shifts_cancelled,
+        "volunteer_hours": report.volunteer_hours,
+        "people_supported": report.people,
+        "by_kind": report.by_kind,
+        "by_gender": report.by_gender,
+        "women_share": report.women_share,
+        "incidents": report.incidents,
+        "areas": [
+            {
+                "name": a.name,
+                "shifts_run": a.shifts_run,
+                "shifts_cancelled": a.shifts_cancelled,
+                "volunteer_hours": round(a.volunteer_hours, 1),
+                "people_supported": a.people,
+                "women": a.women,
+            }
+            for a in report.areas
+        ],
         "volunteers_without_shift": report.inactive_volunteers,
     }
 
 
 # --- calendar feed --------------------------------------------------------------------------------
+
 
 @router.post("/me/feed", status_code=201, summary="Create (or replace) my secret calendar feed URL")
 def create_feed(session: SessionDep, user: User = VolunteerUser) -> FeedCreated:
@@ -275,12 +363,15 @@ def revoke_feed(session: SessionDep, user: User = VolunteerUser) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/feed/{token}.ics", summary="A volunteer's shifts as iCalendar (secret URL; ETag)",
-            dependencies=[Depends(public)], response_class=Response)
+@router.get(
+    "/feed/{token}.ics",
+    summary="A volunteer's shifts as iCalendar (secret URL; ETag)",
+    dependencies=[Depends(public)],
+    response_class=Response,
+)
 def feed(token: str, session: SessionDep, if_none_match: str | None = Header(None)) -> Response:
     body, etag = service.feed_for_token(session, token=token[:100], now=utcnow())
     headers = {"ETag": etag, "Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
     if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
-

@@ -103,6 +103,7 @@ def fmt_local(moment: datetime) -> str:
 
 # --- volunteers -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class RecordState:
     kind: str
@@ -148,8 +149,15 @@ def _status(value: str, field: str = "status") -> str:
 
 
 def create_volunteer(
-    session: Session, *, actor: User, user_id: int, phone: str | None = None, emergency_contact: str | None = None,
-    status: str = "applicant", is_team_lead: bool = False, now: datetime,
+    session: Session,
+    *,
+    actor: User,
+    user_id: int,
+    phone: str | None = None,
+    emergency_contact: str | None = None,
+    status: str = "applicant",
+    is_team_lead: bool = False,
+    now: datetime,
 ) -> Volunteer:
     user = auth_repo.get_user(session, user_id)
     if user is None or user.role != "volunteer":
@@ -157,25 +165,48 @@ def create_volunteer(
     if repo.volunteer_for_user(session, user_id) is not None:
         raise Conflict("This account already has a volunteer profile.", field="user_id", code="volunteer_exists")
     volunteer = Volunteer(
-        user_id=user_id, phone=_clean(phone, limit=40, field="phone", label="The phone number"),
-        emergency_contact=_clean(emergency_contact, limit=200, field="emergency_contact", label="The emergency contact"),
-        status=_status(status), is_team_lead=bool(is_team_lead), created_at=now, updated_at=now,
+        user_id=user_id,
+        phone=_clean(phone, limit=40, field="phone", label="The phone number"),
+        emergency_contact=_clean(
+            emergency_contact, limit=200, field="emergency_contact", label="The emergency contact"
+        ),
+        status=_status(status),
+        is_team_lead=bool(is_team_lead),
+        created_at=now,
+        updated_at=now,
     )
     session.add(volunteer)
     session.flush()
-    audit.record(session, actor=actor, action="patrols.volunteer.create", target_type="patrol_volunteer",
-                 target_id=volunteer.id, detail={"status": status, "team_lead": bool(is_team_lead)}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.volunteer.create",
+        target_type="patrol_volunteer",
+        target_id=volunteer.id,
+        detail={"status": status, "team_lead": bool(is_team_lead)},
+        at=now,
+    )
     return volunteer
 
 
 def update_volunteer(
-    session: Session, *, actor: User, volunteer_id: int, phone: str | None = None,
-    emergency_contact: str | None = None, status: str | None = None, is_team_lead: bool | None = None, now: datetime,
+    session: Session,
+    *,
+    actor: User,
+    volunteer_id: int,
+    phone: str | None = None,
+    emergency_contact: str | None = None,
+    status: str | None = None,
+    is_team_lead: bool | None = None,
+    now: datetime,
 ) -> Volunteer:
     volunteer = get_volunteer(session, volunteer_id)
     new_phone = _clean(phone, limit=40, field="phone", label="The phone number") if phone is not None else None
-    new_contact = (_clean(emergency_contact, limit=200, field="emergency_contact", label="The emergency contact")
-                   if emergency_contact is not None else None)
+    new_contact = (
+        _clean(emergency_contact, limit=200, field="emergency_contact", label="The emergency contact")
+        if emergency_contact is not None
+        else None
+    )
     new_status = _status(status) if status is not None else None
     changes: dict[str, Any] = {}
     if phone is not None:
@@ -189,14 +220,28 @@ def update_volunteer(
         changes["team_lead"] = bool(is_team_lead)
         volunteer.is_team_lead = bool(is_team_lead)
     volunteer.updated_at = now
-    audit.record(session, actor=actor, action="patrols.volunteer.update", target_type="patrol_volunteer",
-                 target_id=volunteer.id, detail=changes, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.volunteer.update",
+        target_type="patrol_volunteer",
+        target_id=volunteer.id,
+        detail=changes,
+        at=now,
+    )
     return volunteer
 
 
 def add_record(
-    session: Session, *, actor: User, volunteer_id: int, kind: str, completed_date: date | None,
-    expires_date: date | None, reference: str | None = None, now: datetime,
+    session: Session,
+    *,
+    actor: User,
+    volunteer_id: int,
+    kind: str,
+    completed_date: date | None,
+    expires_date: date | None,
+    reference: str | None = None,
+    now: datetime,
 ) -> VolunteerRecord:
     volunteer = get_volunteer(session, volunteer_id)
     if kind not in RECORD_KINDS:
@@ -207,14 +252,25 @@ def add_record(
         raise Invalid("The completion date cannot be in the future.", field="completed_date")
     if expires_date is not None and expires_date <= completed_date:
         raise Invalid("The expiry date must be after the completion date.", field="expires_date")
-    record = VolunteerRecord(volunteer_id=volunteer.id, kind=kind, completed_date=completed_date,
-                             expires_date=expires_date,
-                             reference=_clean(reference, limit=80, field="reference", label="The reference"),
-                             created_at=now)
+    record = VolunteerRecord(
+        volunteer_id=volunteer.id,
+        kind=kind,
+        completed_date=completed_date,
+        expires_date=expires_date,
+        reference=_clean(reference, limit=80, field="reference", label="The reference"),
+        created_at=now,
+    )
     session.add(record)
     session.flush()
-    audit.record(session, actor=actor, action="patrols.record.add", target_type="patrol_volunteer",
-                 target_id=volunteer.id, detail={"kind": kind, "expires": str(expires_date or "")}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.record.add",
+        target_type="patrol_volunteer",
+        target_id=volunteer.id,
+        detail={"kind": kind, "expires": str(expires_date or "")},
+        at=now,
+    )
     return record
 
 
@@ -233,8 +289,9 @@ def _lasts(record: VolunteerRecord) -> date:
     return record.expires_date or date.max
 
 
-def record_states(session: Session, volunteer: Volunteer, *, today: date,
-                  settings: PatrolSettings | None = None) -> list[RecordState]:
+def record_states(
+    session: Session, volunteer: Volunteer, *, today: date, settings: PatrolSettings | None = None
+) -> list[RecordState]:
     settings = settings or get_patrol_settings()
     best = _best_records(repo.records_for(session, [volunteer.id]))
     states = []
@@ -252,29 +309,38 @@ def record_states(session: Session, volunteer: Volunteer, *, today: date,
     return states
 
 
-def eligibility_problem(session: Session, volunteer: Volunteer, *, on: date,
-                        settings: PatrolSettings | None = None) -> tuple[str, str] | None:
+def eligibility_problem(
+    session: Session, volunteer: Volunteer, *, on: date, settings: PatrolSettings | None = None
+) -> tuple[str, str] | None:
     """The first reason this volunteer may not patrol on local date ``on`` (code, sentence), or None."""
     settings = settings or get_patrol_settings()
     if volunteer.status != "active":
-        return ("not_active", f"Your volunteer status is {STATUS_LABELS[volunteer.status].lower()}: only active "
-                              "volunteers can sign up. Please talk to your coordinator.")
+        return (
+            "not_active",
+            f"Your volunteer status is {STATUS_LABELS[volunteer.status].lower()}: only active "
+            "volunteers can sign up. Please talk to your coordinator.",
+        )
     best = _best_records(repo.records_for(session, [volunteer.id]))
     for kind in settings.required_records:
         record = best.get((volunteer.id, kind))
         if record is None:
-            return ("record_missing", f"We have no {RECORD_LABELS[kind]} on record for you; it is required to "
-                                      "patrol. Please talk to your coordinator.")
+            return (
+                "record_missing",
+                f"We have no {RECORD_LABELS[kind]} on record for you; it is required to "
+                "patrol. Please talk to your coordinator.",
+            )
     for kind in settings.required_records:
         record = best[(volunteer.id, kind)]
         if record.expires_date is not None and record.expires_date < on:
-            return ("record_expired", f"Your {RECORD_LABELS[kind]} expired on {record.expires_date:%d %B %Y}; "
-                                      "it must be valid on the night. Please renew it with your coordinator.")
+            return (
+                "record_expired",
+                f"Your {RECORD_LABELS[kind]} expired on {record.expires_date:%d %B %Y}; "
+                "it must be valid on the night. Please renew it with your coordinator.",
+            )
     return None
 
 
-def list_volunteers(session: Session, *, today: date, settings: PatrolSettings | None = None
-                    ) -> list[dict[str, Any]]:
+def list_volunteers(session: Session, *, today: date, settings: PatrolSettings | None = None) -> list[dict[str, Any]]:
     rows = repo.list_volunteers(session)
     settings = settings or get_patrol_settings()
     best = _best_records(repo.records_for(session, [v.id for v, _ in rows]))
@@ -294,6 +360,7 @@ def list_volunteers(session: Session, *, today: date, settings: PatrolSettings |
 
 
 # --- patrol areas ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PatrolAreaInfo:
@@ -323,7 +390,9 @@ class SeriesHours:
 
 def list_patrol_areas(session: Session) -> list[PatrolAreaInfo]:
     """Every patrol area with its polygon (Shapely, WGS84). Used by the maps domain."""
-    return [PatrolAreaInfo(a.id, a.name, a.description, a.area_km2, _area_geometry(a)) for a in repo.list_areas(session)]
+    return [
+        PatrolAreaInfo(a.id, a.name, a.description, a.area_km2, _area_geometry(a)) for a in repo.list_areas(session)
+    ]
 
 
 def _area_geometry(area: PatrolArea) -> BaseGeometry:
@@ -348,8 +417,18 @@ def series_hours(session: Session, area_id: int, *, now: datetime | None = None)
             while hour < local(occ.end_at):
                 cells.add((hour.weekday(), hour.hour))
                 hour = local(hour.astimezone(UTC) + timedelta(hours=1))
-        out.append(SeriesHours(series.id, series.name, describe(spec), series.start_time, series.end_time,
-                               series.tz, frozenset(cells), nights))
+        out.append(
+            SeriesHours(
+                series.id,
+                series.name,
+                describe(spec),
+                series.start_time,
+                series.end_time,
+                series.tz,
+                frozenset(cells),
+                nights,
+            )
+        )
     return out
 
 
@@ -374,8 +453,9 @@ def parse_area_geometry(data: Any, *, field: str = "geometry") -> Polygon:
     try:
         geom = shape(data)
     except (ValueError, TypeError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException):
-        raise InvalidPatrolArea("The polygon's coordinates are not readable: give [longitude, latitude] pairs "
-                                "in closed rings.", field=field) from None
+        raise InvalidPatrolArea(
+            "The polygon's coordinates are not readable: give [longitude, latitude] pairs in closed rings.", field=field
+        ) from None
     if isinstance(geom, MultiPolygon):
         if len(geom.geoms) != 1:
             raise InvalidPatrolArea("A patrol area must be one connected polygon.", field=field)
@@ -387,36 +467,58 @@ def parse_area_geometry(data: Any, *, field: str = "geometry") -> Polygon:
     return geom
 
 
-def validate_area(session: Session, geom: Polygon, *, settings: Settings, patrol: PatrolSettings | None = None,
-                  field: str = "geometry") -> Polygon:
+def validate_area(
+    session: Session,
+    geom: Polygon,
+    *,
+    settings: Settings,
+    patrol: PatrolSettings | None = None,
+    field: str = "geometry",
+) -> Polygon:
     patrol = patrol or get_patrol_settings()
     coords = list(geom.exterior.coords) + [c for ring in geom.interiors for c in ring.coords]
     if len(coords) > patrol.max_area_vertices:
-        raise InvalidPatrolArea(f"The polygon has {len(coords)} corners; at most {patrol.max_area_vertices} "
-                                "are allowed. Simplify it.", field=field)
+        raise InvalidPatrolArea(
+            f"The polygon has {len(coords)} corners; at most {patrol.max_area_vertices} are allowed. Simplify it.",
+            field=field,
+        )
     for lon, lat in (c[:2] for c in coords):
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise InvalidPatrolArea("Coordinates must be longitude, latitude in degrees (WGS84).", field=field)
     if not geom.is_valid:
-        raise InvalidPatrolArea(f"The polygon is not valid ({explain_validity(geom)}); its edges must not cross.",
-                                field=field)
+        raise InvalidPatrolArea(
+            f"The polygon is not valid ({explain_validity(geom)}); its edges must not cross.", field=field
+        )
     bng = to_bng(geom)
     if bng.area < patrol.min_area_m2:
-        raise InvalidPatrolArea(f"The area is too small ({bng.area:.0f} m²); draw at least "
-                                f"{patrol.min_area_m2:.0f} m².", field=field)
+        raise InvalidPatrolArea(
+            f"The area is too small ({bng.area:.0f} m²); draw at least {patrol.min_area_m2:.0f} m².", field=field
+        )
     if bng.area > patrol.max_area_km2 * 1_000_000:
-        raise InvalidPatrolArea(f"The area is too large ({bng.area / 1e6:.1f} km²); a patrol area may be at most "
-                                f"{patrol.max_area_km2:g} km².", field=field)
+        raise InvalidPatrolArea(
+            f"The area is too large ({bng.area / 1e6:.1f} km²); a patrol area may be at most "
+            f"{patrol.max_area_km2:g} km².",
+            field=field,
+        )
     served = service_area(session, settings=settings)
     outside = to_bng(geom.difference(served)).area if not served.covers(geom) else 0.0
     if outside > 1.0:
-        raise InvalidPatrolArea(f"Part of the area (about {outside:,.0f} m²) lies outside the boroughs this council "
-                                "covers.", field=field)
+        raise InvalidPatrolArea(
+            f"Part of the area (about {outside:,.0f} m²) lies outside the boroughs this council covers.", field=field
+        )
     return orient(geom, sign=1.0)
 
 
-def create_area(session: Session, *, actor: User, name: str, geometry: Any, description: str | None = None,
-                settings: Settings, now: datetime) -> PatrolArea:
+def create_area(
+    session: Session,
+    *,
+    actor: User,
+    name: str,
+    geometry: Any,
+    description: str | None = None,
+    settings: Settings,
+    now: datetime,
+) -> PatrolArea:
     clean_name = (name or "").strip()
     if not clean_name:
         raise Invalid("Enter a name for the area.", field="name")
@@ -426,12 +528,25 @@ def create_area(session: Session, *, actor: User, name: str, geometry: Any, desc
     geom = validate_area(session, parse_area_geometry(geometry), settings=settings)
     if repo.area_by_name(session, clean_name) is not None:
         raise Conflict("There is already a patrol area with this name.", field="name", code="area_exists")
-    area = PatrolArea(name=clean_name, description=clean_description, area_km2=area_km2(geom), geom=to_db(geom),
-                      created_at=now, updated_at=now)
+    area = PatrolArea(
+        name=clean_name,
+        description=clean_description,
+        area_km2=area_km2(geom),
+        geom=to_db(geom),
+        created_at=now,
+        updated_at=now,
+    )
     session.add(area)
     session.flush()
-    audit.record(session, actor=actor, action="patrols.area.create", target_type="patrol_area", target_id=area.id,
-                 detail={"name": clean_name, "km2": round(area.area_km2, 4)}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.area.create",
+        target_type="patrol_area",
+        target_id=area.id,
+        detail={"name": clean_name, "km2": round(area.area_km2, 4)},
+        at=now,
+    )
     return area
 
 
@@ -447,9 +562,13 @@ def area_feature(area: PatrolArea, *, series: Iterable[ShiftSeries] = ()) -> dic
     return {
         "type": "Feature",
         "id": area.id,
-        "properties": {"id": area.id, "name": area.name, "description": area.description or "",
-                       "area_km2": round(area.area_km2, 4),
-                       "series": [{"id": s.id, "name": s.name} for s in series]},
+        "properties": {
+            "id": area.id,
+            "name": area.name,
+            "description": area.description or "",
+            "area_km2": round(area.area_km2, 4),
+            "series": [{"id": s.id, "name": s.name} for s in series],
+        },
         "geometry": _round_coords(mapping(geom)),
     }
 
@@ -458,8 +577,10 @@ def areas_geojson(session: Session) -> dict[str, Any]:
     by_area: dict[int, list[ShiftSeries]] = defaultdict(list)
     for series in repo.list_series(session, active_only=True):
         by_area[series.area_id].append(series)
-    return {"type": "FeatureCollection",
-            "features": [area_feature(a, series=by_area[a.id]) for a in repo.list_areas(session)]}
+    return {
+        "type": "FeatureCollection",
+        "features": [area_feature(a, series=by_area[a.id]) for a in repo.list_areas(session)],
+    }
 
 
 def _round_coords(obj: Any) -> Any:
@@ -474,34 +595,55 @@ def _round_coords(obj: Any) -> Any:
 
 # --- series and shifts ----------------------------------------------------------------------------
 
+
 def spec_for(session: Session, series: ShiftSeries, nights: Iterable[SeriesNight] | None = None) -> ShiftSeriesSpec:
     nights = list(repo.nights_for(session, series.id) if nights is None else nights)
     return ShiftSeriesSpec(
-        rrule=series.rrule, start_date=series.start_date, start_time=series.start_time, end_time=series.end_time,
+        rrule=series.rrule,
+        start_date=series.start_date,
+        start_time=series.start_time,
+        end_time=series.end_time,
         tz=series.tz,
         exceptions=frozenset(n.occurrence_date for n in nights if n.cancelled),
-        changes={n.occurrence_date: NightChange(start_time=n.start_time, end_time=n.end_time, moved_to=n.moved_to)
-                 for n in nights if n.start_time is not None or n.end_time is not None or n.moved_to is not None},
+        changes={
+            n.occurrence_date: NightChange(start_time=n.start_time, end_time=n.end_time, moved_to=n.moved_to)
+            for n in nights
+            if n.start_time is not None or n.end_time is not None or n.moved_to is not None
+        },
     )
 
 
 def _check_counts(min_volunteers: int, max_volunteers: int, min_team_leads: int) -> None:
     if min_volunteers < 2:
-        raise InvalidSeriesInput("Nobody patrols alone: the minimum must be at least 2 volunteers.",
-                                 field="min_volunteers")
+        raise InvalidSeriesInput(
+            "Nobody patrols alone: the minimum must be at least 2 volunteers.", field="min_volunteers"
+        )
     if max_volunteers < min_volunteers:
         raise InvalidSeriesInput("The maximum must not be below the minimum.", field="max_volunteers")
     if max_volunteers > 200:
         raise InvalidSeriesInput("The maximum may be at most 200 volunteers.", field="max_volunteers")
     if min_team_leads < 0 or min_team_leads > min_volunteers:
-        raise InvalidSeriesInput("Team leads must be between 0 and the minimum number of volunteers.",
-                                 field="min_team_leads")
+        raise InvalidSeriesInput(
+            "Team leads must be between 0 and the minimum number of volunteers.", field="min_team_leads"
+        )
 
 
 def create_series(
-    session: Session, *, actor: User, area_id: int, name: str, rrule: str, start_date: date, start_time: time,
-    end_time: time, tz: str = "Europe/London", min_volunteers: int = 4, max_volunteers: int = 12,
-    min_team_leads: int = 1, meeting_point: str | None = None, now: datetime,
+    session: Session,
+    *,
+    actor: User,
+    area_id: int,
+    name: str,
+    rrule: str,
+    start_date: date,
+    start_time: time,
+    end_time: time,
+    tz: str = "Europe/London",
+    min_volunteers: int = 4,
+    max_volunteers: int = 12,
+    min_team_leads: int = 1,
+    meeting_point: str | None = None,
+    now: datetime,
 ) -> ShiftSeries:
     area = get_area(session, area_id)
     clean_name = (name or "").strip()
@@ -515,16 +657,31 @@ def create_series(
     if len(rrule) > 300:
         raise InvalidSeriesInput("The rule is too long.", field="rrule")
     series = ShiftSeries(
-        area_id=area.id, name=clean_name, rrule=rrule.strip(), start_date=start_date, start_time=start_time,
-        end_time=end_time, tz=tz, min_volunteers=min_volunteers, max_volunteers=max_volunteers,
+        area_id=area.id,
+        name=clean_name,
+        rrule=rrule.strip(),
+        start_date=start_date,
+        start_time=start_time,
+        end_time=end_time,
+        tz=tz,
+        min_volunteers=min_volunteers,
+        max_volunteers=max_volunteers,
         min_team_leads=min_team_leads,
         meeting_point=_clean(meeting_point, limit=200, field="meeting_point", label="The meeting point"),
-        created_at=now, updated_at=now,
+        created_at=now,
+        updated_at=now,
     )
     session.add(series)
     session.flush()
-    audit.record(session, actor=actor, action="patrols.series.create", target_type="patrol_series",
-                 target_id=series.id, detail={"rrule": series.rrule, "area": area.id}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.series.create",
+        target_type="patrol_series",
+        target_id=series.id,
+        detail={"rrule": series.rrule, "area": area.id},
+        at=now,
+    )
     materialise_series(session, series, now=now)
     return series
 
@@ -548,36 +705,61 @@ def set_series_active(session: Session, *, actor: User, series_id: int, active: 
     series = get_series(session, series_id)
     series.is_active = active
     series.updated_at = now
-    audit.record(session, actor=actor, action="patrols.series.activate" if active else "patrols.series.end",
-                 target_type="patrol_series", target_id=series.id, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.series.activate" if active else "patrols.series.end",
+        target_type="patrol_series",
+        target_id=series.id,
+        at=now,
+    )
     materialise_series(session, series, now=now)
     return series
 
 
 def change_night(
-    session: Session, *, actor: User, series_id: int, occurrence_date: date, cancelled: bool = False,
-    start_time: time | None = None, end_time: time | None = None, moved_to: date | None = None, now: datetime,
+    session: Session,
+    *,
+    actor: User,
+    series_id: int,
+    occurrence_date: date,
+    cancelled: bool = False,
+    start_time: time | None = None,
+    end_time: time | None = None,
+    moved_to: date | None = None,
+    now: datetime,
 ) -> SeriesNight | None:
     """Cancel one night, change its times or move it; with nothing set, the night is restored."""
     series = get_series(session, series_id)
     nights = {n.occurrence_date: n for n in repo.nights_for(session, series.id)}
     night = nights.get(occurrence_date)
-    candidate = SeriesNight(series_id=series.id, occurrence_date=occurrence_date, cancelled=cancelled,
-                            start_time=start_time, end_time=end_time, moved_to=moved_to)
+    candidate = SeriesNight(
+        series_id=series.id,
+        occurrence_date=occurrence_date,
+        cancelled=cancelled,
+        start_time=start_time,
+        end_time=end_time,
+        moved_to=moved_to,
+    )
     trial = {**nights, occurrence_date: candidate}
     try:
         spec = spec_for(session, series, trial.values())
     except InvalidSeries as exc:
-        raise InvalidSeriesInput(f"{exc.message[:1].upper()}{exc.message[1:]}.", field="start_time"
-                                 if "time" in exc.message else "occurrence_date") from None
+        raise InvalidSeriesInput(
+            f"{exc.message[:1].upper()}{exc.message[1:]}.",
+            field="start_time" if "time" in exc.message else "occurrence_date",
+        ) from None
     if occurrence_date in orphaned_dates(spec):
-        raise InvalidSeriesInput(f"{occurrence_date:%A %d %B %Y} is not a night of this series.",
-                                 field="occurrence_date")
-    existing = next((s for s in repo.shifts_of_series(session, series.id) if s.occurrence_date == occurrence_date),
-                    None)
+        raise InvalidSeriesInput(
+            f"{occurrence_date:%A %d %B %Y} is not a night of this series.", field="occurrence_date"
+        )
+    existing = next(
+        (s for s in repo.shifts_of_series(session, series.id) if s.occurrence_date == occurrence_date), None
+    )
     if existing is not None and existing.start_at <= now:
-        raise ActionNotAllowedNow("This night has already started; it can no longer be changed.",
-                                  field="occurrence_date")
+        raise ActionNotAllowedNow(
+            "This night has already started; it can no longer be changed.", field="occurrence_date"
+        )
     restore = not cancelled and start_time is None and end_time is None and moved_to is None
     if restore:
         if night is not None:
@@ -590,12 +772,22 @@ def change_night(
             session.add(night)
         else:
             night.cancelled, night.start_time, night.end_time, night.moved_to = (
-                cancelled, start_time, end_time, moved_to)
+                cancelled,
+                start_time,
+                end_time,
+                moved_to,
+            )
         session.flush()
         result = night
-    audit.record(session, actor=actor, action="patrols.series.night", target_type="patrol_series",
-                 target_id=series.id, detail={"date": str(occurrence_date), "cancelled": cancelled,
-                                              "restored": restore}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.series.night",
+        target_type="patrol_series",
+        target_id=series.id,
+        detail={"date": str(occurrence_date), "cancelled": cancelled, "restored": restore},
+        at=now,
+    )
     materialise_series(session, series, now=now)
     return result
 
@@ -604,53 +796,108 @@ def _location(area: PatrolArea, meeting_point: str | None) -> str:
     return f"{area.name} (meet: {meeting_point})" if meeting_point else area.name
 
 
-def materialise_series(session: Session, series: ShiftSeries, *, now: datetime,
-                       settings: PatrolSettings | None = None) -> tuple[int, int]:
+def materialise_series(
+    session: Session, series: ShiftSeries, *, now: datetime, settings: PatrolSettings | None = None
+) -> tuple[int, int]:
     """Create or update the shifts of ``series`` over the rolling window. Idempotent: keyed by
     (series, occurrence_date); a night that changed bumps its SEQUENCE; nights that no longer
     occur are cancelled (kept, so calendars show them cancelled). Returns (created, updated)."""
     settings = settings or get_patrol_settings()
     area = get_area(session, series.area_id)
     window_end = now + timedelta(weeks=settings.materialise_weeks)
-    occurrences = (materialise(spec_for(session, series), window_start=now, window_end=window_end)
-                   if series.is_active else [])
-    existing = {s.occurrence_date: s for s in repo.shifts_of_series(session, series.id, from_at=now - timedelta(days=3))}
+    occurrences = (
+        materialise(spec_for(session, series), window_start=now, window_end=window_end) if series.is_active else []
+    )
+    existing = {
+        s.occurrence_date: s for s in repo.shifts_of_series(session, series.id, from_at=now - timedelta(days=3))
+    }
     created = updated = 0
     for occ in occurrences:
         status = "cancelled" if occ.cancelled else "scheduled"
         shift = existing.pop(occ.occurrence_date, None)
         if shift is None:
-            session.add(Shift(series_id=series.id, occurrence_date=occ.occurrence_date, area_id=series.area_id,
-                              start_at=occ.start_at, end_at=occ.end_at, min_volunteers=series.min_volunteers,
-                              max_volunteers=series.max_volunteers, min_team_leads=series.min_team_leads,
-                              meeting_point=series.meeting_point, status=status, sequence=0,
-                              last_modified_at=now, created_at=now))
+            session.add(
+                Shift(
+                    series_id=series.id,
+                    occurrence_date=occ.occurrence_date,
+                    area_id=series.area_id,
+                    start_at=occ.start_at,
+                    end_at=occ.end_at,
+                    min_volunteers=series.min_volunteers,
+                    max_volunteers=series.max_volunteers,
+                    min_team_leads=series.min_team_leads,
+                    meeting_point=series.meeting_point,
+                    status=status,
+                    sequence=0,
+                    last_modified_at=now,
+                    created_at=now,
+                )
+            )
             created += 1
             continue
         if shift.start_at <= now:
             continue  # under way or over: history is not rewritten
-        if _apply_schedule(session, shift, area=area, start_at=occ.start_at, end_at=occ.end_at, status=status,
-                           meeting_point=series.meeting_point, now=now):
+        if _apply_schedule(
+            session,
+            shift,
+            area=area,
+            start_at=occ.start_at,
+            end_at=occ.end_at,
+            status=status,
+            meeting_point=series.meeting_point,
+            now=now,
+        ):
             updated += 1
         if (shift.min_volunteers, shift.max_volunteers, shift.min_team_leads) != (
-                series.min_volunteers, series.max_volunteers, series.min_team_leads):
+            series.min_volunteers,
+            series.max_volunteers,
+            series.min_team_leads,
+        ):
             shift.min_volunteers, shift.max_volunteers, shift.min_team_leads = (
-                series.min_volunteers, series.max_volunteers, series.min_team_leads)
+                series.min_volunteers,
+                series.max_volunteers,
+                series.min_team_leads,
+            )
     for shift in existing.values():  # no longer generated (rule edited or series ended)
         if shift.start_at > now and shift.status == "scheduled":
-            _apply_schedule(session, shift, area=area, start_at=shift.start_at, end_at=shift.end_at,
-                            status="cancelled", meeting_point=shift.meeting_point, now=now)
+            _apply_schedule(
+                session,
+                shift,
+                area=area,
+                start_at=shift.start_at,
+                end_at=shift.end_at,
+                status="cancelled",
+                meeting_point=shift.meeting_point,
+                now=now,
+            )
             updated += 1
     session.flush()
     return created, updated
 
 
-def _apply_schedule(session: Session, shift: Shift, *, area: PatrolArea, start_at: datetime, end_at: datetime,
-                    status: str, meeting_point: str | None, now: datetime) -> bool:
-    old = ical.ScheduleFields(shift.start_at, shift.end_at, _location(area, shift.meeting_point),
-                              ical.EventStatus.CANCELLED if shift.status == "cancelled" else ical.EventStatus.CONFIRMED)
-    new = ical.ScheduleFields(start_at, end_at, _location(area, meeting_point),
-                              ical.EventStatus.CANCELLED if status == "cancelled" else ical.EventStatus.CONFIRMED)
+def _apply_schedule(
+    session: Session,
+    shift: Shift,
+    *,
+    area: PatrolArea,
+    start_at: datetime,
+    end_at: datetime,
+    status: str,
+    meeting_point: str | None,
+    now: datetime,
+) -> bool:
+    old = ical.ScheduleFields(
+        shift.start_at,
+        shift.end_at,
+        _location(area, shift.meeting_point),
+        ical.EventStatus.CANCELLED if shift.status == "cancelled" else ical.EventStatus.CONFIRMED,
+    )
+    new = ical.ScheduleFields(
+        start_at,
+        end_at,
+        _location(area, meeting_point),
+        ical.EventStatus.CANCELLED if status == "cancelled" else ical.EventStatus.CONFIRMED,
+    )
     if not ical.sequence_must_increase(old, new):
         return False
     shift.sequence = ical.next_sequence(shift.sequence, old, new)
@@ -668,14 +915,24 @@ def _notify_shift_change(session: Session, shift: Shift, *, area: PatrolArea, ca
             continue
         if cancelled:
             subject = f"Patrol cancelled: {area.name}, {fmt_local(shift.start_at)}"
-            body = (f"Hello {user.display_name},\n\nThe patrol in {area.name} on {fmt_local(shift.start_at)} has been "
-                    "cancelled. Your calendar feed shows it as cancelled.\n")
+            body = (
+                f"Hello {user.display_name},\n\nThe patrol in {area.name} on {fmt_local(shift.start_at)} has been "
+                "cancelled. Your calendar feed shows it as cancelled.\n"
+            )
         else:
             subject = f"Patrol changed: {area.name}, now {fmt_local(shift.start_at)}"
-            body = (f"Hello {user.display_name},\n\nThe patrol in {area.name} now runs {fmt_local(shift.start_at)} to "
-                    f"{fmt_local(shift.end_at)} (London time). Meeting point: {shift.meeting_point or 'as usual'}.\n")
-        outbox.enqueue(session, to=user.email, subject=subject, body=body, now=now,
-                       dedupe_key=f"patrol:shift-change:{shift.id}:{shift.sequence}:{signup.volunteer_id}")
+            body = (
+                f"Hello {user.display_name},\n\nThe patrol in {area.name} now runs {fmt_local(shift.start_at)} to "
+                f"{fmt_local(shift.end_at)} (London time). Meeting point: {shift.meeting_point or 'as usual'}.\n"
+            )
+        outbox.enqueue(
+            session,
+            to=user.email,
+            subject=subject,
+            body=body,
+            now=now,
+            dedupe_key=f"patrol:shift-change:{shift.id}:{shift.sequence}:{signup.volunteer_id}",
+        )
 
 
 def materialise_all(session: Session, *, now: datetime) -> int:
@@ -698,15 +955,30 @@ def cancel_shift(session: Session, *, actor: User, shift_id: int, now: datetime)
     if shift.start_at <= now:
         raise ActionNotAllowedNow("This shift has already started and cannot be cancelled.", field="shift_id")
     if shift.series_id is not None and shift.occurrence_date is not None:
-        change_night(session, actor=actor, series_id=shift.series_id, occurrence_date=shift.occurrence_date,
-                     cancelled=True, now=now)
+        change_night(
+            session,
+            actor=actor,
+            series_id=shift.series_id,
+            occurrence_date=shift.occurrence_date,
+            cancelled=True,
+            now=now,
+        )
     else:
-        _apply_schedule(session, shift, area=get_area(session, shift.area_id), start_at=shift.start_at,
-                        end_at=shift.end_at, status="cancelled", meeting_point=shift.meeting_point, now=now)
+        _apply_schedule(
+            session,
+            shift,
+            area=get_area(session, shift.area_id),
+            start_at=shift.start_at,
+            end_at=shift.end_at,
+            status="cancelled",
+            meeting_point=shift.meeting_point,
+            now=now,
+        )
     return shift
 
 
 # --- staffing -------------------------------------------------------------------------------------
+
 
 @dataclass
 class Staffing:
@@ -768,8 +1040,16 @@ def staffing_board(session: Session, *, now: datetime, days: int = 56) -> list[S
 
 # --- sign-up, cancellation and the waitlist -------------------------------------------------------
 
-def book_shift(session: Session, *, volunteer: Volunteer, shift_id: int, now: datetime, join_waitlist: bool = True,
-               settings: PatrolSettings | None = None) -> Signup:
+
+def book_shift(
+    session: Session,
+    *,
+    volunteer: Volunteer,
+    shift_id: int,
+    now: datetime,
+    join_waitlist: bool = True,
+    settings: PatrolSettings | None = None,
+) -> Signup:
     """Sign ``volunteer`` up, applying the rules in :data:`SIGNUP_RULES` order. A full shift puts
     them on the waitlist (or refuses with ``shift_full`` when ``join_waitlist`` is False)."""
     settings = settings or get_patrol_settings()
@@ -779,8 +1059,9 @@ def book_shift(session: Session, *, volunteer: Volunteer, shift_id: int, now: da
     _check_signup_rules(session, volunteer=volunteer, shift=shift, now=now, settings=settings)
     shift = get_shift(session, shift_id, lock=True)  # serialises sign-ups for this shift
     existing = repo.signup_for(session, shift.id, volunteer.id)
-    _check_signup_rules(session, volunteer=volunteer, shift=shift, now=now, settings=settings, existing=existing,
-                        quick=True)  # a double click may have won the race
+    _check_signup_rules(
+        session, volunteer=volunteer, shift=shift, now=now, settings=settings, existing=existing, quick=True
+    )  # a double click may have won the race
     full = repo.places_taken(session, shift.id) >= shift.max_volunteers
     if full and not join_waitlist:
         raise SignupRefused("shift_full", "This shift is full. You can join the waitlist instead.")
@@ -803,13 +1084,24 @@ def book_shift(session: Session, *, volunteer: Volunteer, shift_id: int, now: da
     return signup
 
 
-_ALREADY = {"confirmed": "are signed up for", "offered": "have been offered a place on",
-            "waitlisted": "are on the waitlist for"}
+_ALREADY = {
+    "confirmed": "are signed up for",
+    "offered": "have been offered a place on",
+    "waitlisted": "are on the waitlist for",
+}
 _UNSET = object()
 
 
-def _check_signup_rules(session: Session, *, volunteer: Volunteer, shift: Shift, now: datetime,
-                        settings: PatrolSettings, existing: Any = _UNSET, quick: bool = False) -> None:
+def _check_signup_rules(
+    session: Session,
+    *,
+    volunteer: Volunteer,
+    shift: Shift,
+    now: datetime,
+    settings: PatrolSettings,
+    existing: Any = _UNSET,
+    quick: bool = False,
+) -> None:
     """Rules 1-5 of :data:`SIGNUP_RULES` in order (``quick``: only those that can change in a race)."""
     if existing is _UNSET:
         existing = repo.signup_for(session, shift.id, volunteer.id)
@@ -826,8 +1118,10 @@ def _check_signup_rules(session: Session, *, volunteer: Volunteer, shift: Shift,
         raise SignupRefused(problem[0], problem[1])
     clash = repo.overlapping_signup(session, volunteer_id=volunteer.id, shift=shift)
     if clash is not None:
-        raise SignupRefused("overlaps_shift", f"You are already on a shift at that time "
-                                              f"({fmt_local(clash[1].start_at)}-{local(clash[1].end_at):%H:%M}).")
+        raise SignupRefused(
+            "overlaps_shift",
+            f"You are already on a shift at that time ({fmt_local(clash[1].start_at)}-{local(clash[1].end_at):%H:%M}).",
+        )
 
 
 def _release(session: Session, signup: Signup, *, status: str, actor: User | None, now: datetime) -> None:
@@ -839,8 +1133,9 @@ def _release(session: Session, signup: Signup, *, status: str, actor: User | Non
     signup.cancelled_by_id = actor.id if actor else None
 
 
-def cancel_signup(session: Session, *, volunteer: Volunteer, shift_id: int, now: datetime,
-                  settings: PatrolSettings | None = None) -> Signup:
+def cancel_signup(
+    session: Session, *, volunteer: Volunteer, shift_id: int, now: datetime, settings: PatrolSettings | None = None
+) -> Signup:
     """A volunteer leaves a shift (until the deadline) or the waitlist (any time before the start)."""
     settings = settings or get_patrol_settings()
     shift = get_shift(session, shift_id, lock=True)
@@ -853,7 +1148,8 @@ def cancel_signup(session: Session, *, volunteer: Volunteer, shift_id: int, now:
             raise CancellationDeadlinePassed(
                 f"Cancellation closed {settings.cancellation_deadline_hours} hours before the start "
                 f"({fmt_local(deadline)}). Please call your coordinator, who can still take you off.",
-                field="shift_id")
+                field="shift_id",
+            )
     elif now >= shift.start_at:
         raise ActionNotAllowedNow("This shift has already started.", field="shift_id")
     _release(session, signup, status="declined" if signup.status == "offered" else "cancelled", actor=None, now=now)
@@ -872,9 +1168,18 @@ def coordinator_cancel_signup(session: Session, *, actor: User, signup_id: int, 
         raise ActionNotAllowedNow("This sign-up is no longer active.", field="signup_id")
     _release(session, signup, status="cancelled", actor=actor, now=now)
     session.flush()
-    audit.record(session, actor=actor, action="patrols.signup.cancel", target_type="patrol_signup",
-                 target_id=signup.id, detail={"shift": shift.id, "override": now >= shift.start_at - timedelta(
-                     hours=get_patrol_settings().cancellation_deadline_hours)}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.signup.cancel",
+        target_type="patrol_signup",
+        target_id=signup.id,
+        detail={
+            "shift": shift.id,
+            "override": now >= shift.start_at - timedelta(hours=get_patrol_settings().cancellation_deadline_hours),
+        },
+        at=now,
+    )
     fill_places(session, shift, now=now)
     return signup
 
@@ -897,11 +1202,18 @@ def fill_places(session: Session, shift: Shift, *, now: datetime, settings: Patr
         session.flush()
         offered += 1
         if user is not None:
-            outbox.enqueue(session, to=user.email, now=now, dedupe_key=f"patrol:offer:{nxt.id}:{int(now.timestamp())}",
-                           subject=f"A place is free: patrol {area.name}, {fmt_local(shift.start_at)}",
-                           body=(f"Hello {user.display_name},\n\nA place has become free on the patrol in {area.name} "
-                                 f"on {fmt_local(shift.start_at)}. Please confirm by {fmt_local(expires)} on your "
-                                 "My shifts page, or it goes to the next person on the waitlist.\n"))
+            outbox.enqueue(
+                session,
+                to=user.email,
+                now=now,
+                dedupe_key=f"patrol:offer:{nxt.id}:{int(now.timestamp())}",
+                subject=f"A place is free: patrol {area.name}, {fmt_local(shift.start_at)}",
+                body=(
+                    f"Hello {user.display_name},\n\nA place has become free on the patrol in {area.name} "
+                    f"on {fmt_local(shift.start_at)}. Please confirm by {fmt_local(expires)} on your "
+                    "My shifts page, or it goes to the next person on the waitlist.\n"
+                ),
+            )
     return offered
 
 
@@ -947,6 +1259,7 @@ def expire_offers(session: Session, *, now: datetime) -> int:
 
 
 # --- running a shift ------------------------------------------------------------------------------
+
 
 def _own_confirmed(session: Session, volunteer: Volunteer, shift: Shift) -> Signup:
     signup = repo.signup_for(session, shift.id, volunteer.id)
@@ -995,8 +1308,15 @@ def mark_no_show(session: Session, *, actor: User, signup_id: int, no_show: bool
         raise ActionNotAllowedNow("No-shows can be marked once the shift has started.", field="signup_id")
     signup.no_show = no_show
     signup.updated_at = now
-    audit.record(session, actor=actor, action="patrols.signup.no_show", target_type="patrol_signup",
-                 target_id=signup.id, detail={"no_show": no_show}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.signup.no_show",
+        target_type="patrol_signup",
+        target_id=signup.id,
+        detail={"no_show": no_show},
+        at=now,
+    )
     return signup
 
 
@@ -1009,17 +1329,27 @@ def volunteer_shifts(session: Session, volunteer: Volunteer, *, now: datetime) -
 
 
 def open_shifts(session: Session, *, now: datetime, days: int = 56) -> list[Staffing]:
-    return [s for s in staffing_for(session, repo.shifts_between(session, now, now + timedelta(days=days),
-                                                                 scheduled_only=True)) if s.shift.start_at > now]
+    return [
+        s
+        for s in staffing_for(
+            session, repo.shifts_between(session, now, now + timedelta(days=days), scheduled_only=True)
+        )
+        if s.shift.start_at > now
+    ]
 
 
 # --- reminders and alerts (jobs) ------------------------------------------------------------------
 
+
 def _coordinator_mail(session: Session, *, subject: str, body: str, key: str, now: datetime) -> int:
     sent = 0
     for coordinator in repo.coordinators(session):
-        if outbox.enqueue(session, to=coordinator.email, subject=subject, body=body, now=now,
-                          dedupe_key=f"{key}:{coordinator.id}") is not None:
+        if (
+            outbox.enqueue(
+                session, to=coordinator.email, subject=subject, body=body, now=now, dedupe_key=f"{key}:{coordinator.id}"
+            )
+            is not None
+        ):
             sent += 1
     return sent
 
@@ -1033,14 +1363,20 @@ def send_shift_reminders(session: Session, *, now: datetime) -> int:
         for signup, _volunteer, user in repo.signups_for_shift(session, shift.id):
             if signup.status != "confirmed":
                 continue
-            body = (f"Hello {user.display_name},\n\nReminder: your patrol in {area.name} starts "
-                    f"{fmt_local(shift.start_at)} and ends {fmt_local(shift.end_at)} (London time). Meeting point: "
-                    f"{shift.meeting_point or area.name}. Please check in when you arrive and confirm you are home "
-                    "safe afterwards.\n")
-            if outbox.enqueue(session, to=user.email, now=now, body=body,
-                              subject=f"Patrol {'today' if kind == '2h' else 'tomorrow'}: {area.name}, "
-                                      f"{fmt_local(shift.start_at)}",
-                              dedupe_key=f"patrol:reminder:{kind}:{signup.id}:{int(shift.start_at.timestamp())}"):
+            body = (
+                f"Hello {user.display_name},\n\nReminder: your patrol in {area.name} starts "
+                f"{fmt_local(shift.start_at)} and ends {fmt_local(shift.end_at)} (London time). Meeting point: "
+                f"{shift.meeting_point or area.name}. Please check in when you arrive and confirm you are home "
+                "safe afterwards.\n"
+            )
+            if outbox.enqueue(
+                session,
+                to=user.email,
+                now=now,
+                body=body,
+                subject=f"Patrol {'today' if kind == '2h' else 'tomorrow'}: {area.name}, {fmt_local(shift.start_at)}",
+                dedupe_key=f"patrol:reminder:{kind}:{signup.id}:{int(shift.start_at.timestamp())}",
+            ):
                 sent += 1
     return sent
 
@@ -1048,8 +1384,11 @@ def send_shift_reminders(session: Session, *, now: datetime) -> int:
 def eligible_free_volunteers(session: Session, shift: Shift) -> list[tuple[Volunteer, User]]:
     busy = repo.busy_volunteer_ids(session, shift)
     on = local(shift.end_at).date()
-    return [(v, u) for v, u in repo.list_volunteers(session, status="active")
-            if v.id not in busy and eligibility_problem(session, v, on=on) is None]
+    return [
+        (v, u)
+        for v, u in repo.list_volunteers(session, status="active")
+        if v.id not in busy and eligibility_problem(session, v, on=on) is None
+    ]
 
 
 def staffing_alerts(session: Session, *, now: datetime) -> int:
@@ -1062,15 +1401,24 @@ def staffing_alerts(session: Session, *, now: datetime) -> int:
             continue
         shift = item.shift
         subject = f"Patrol {item.label.lower()}: {item.area_name}, {fmt_local(shift.start_at)}"
-        body = (f"The patrol in {item.area_name} on {fmt_local(shift.start_at)} is {item.label.lower()}: "
-                f"{'; '.join(item.reasons)}. Eligible free volunteers have been invited.\n")
+        body = (
+            f"The patrol in {item.area_name} on {fmt_local(shift.start_at)} is {item.label.lower()}: "
+            f"{'; '.join(item.reasons)}. Eligible free volunteers have been invited.\n"
+        )
         sent += _coordinator_mail(session, subject=subject, body=body, key=f"patrol:staffing:{shift.id}", now=now)
         for volunteer, user in eligible_free_volunteers(session, shift):
-            if outbox.enqueue(session, to=user.email, now=now, dedupe_key=f"patrol:invite:{shift.id}:{volunteer.id}",
-                              subject=f"Can you patrol {item.area_name} on {fmt_local(shift.start_at)}?",
-                              body=(f"Hello {user.display_name},\n\nThe patrol in {item.area_name} on "
-                                    f"{fmt_local(shift.start_at)} needs more volunteers. If you can help, sign up on "
-                                    "your My shifts page.\n")):
+            if outbox.enqueue(
+                session,
+                to=user.email,
+                now=now,
+                dedupe_key=f"patrol:invite:{shift.id}:{volunteer.id}",
+                subject=f"Can you patrol {item.area_name} on {fmt_local(shift.start_at)}?",
+                body=(
+                    f"Hello {user.display_name},\n\nThe patrol in {item.area_name} on "
+                    f"{fmt_local(shift.start_at)} needs more volunteers. If you can help, sign up on "
+                    "your My shifts page.\n"
+                ),
+            ):
                 sent += 1
     return sent
 
@@ -1085,12 +1433,19 @@ def lone_worker_alerts(session: Session, *, now: datetime) -> int:
         user = auth_repo.get_user(session, volunteer.user_id)
         area = get_area(session, shift.area_id)
         name = user.display_name if user else f"volunteer {volunteer.id}"
-        body = (f"{name} has not confirmed they are home safe after the patrol in {area.name} that ended "
-                f"{fmt_local(shift.end_at)}. {'They checked in at ' + fmt_local(signup.checked_in_at) + '.' if signup.checked_in_at else 'They did not check in.'}\n"  # noqa: E501
-                f"Phone: {volunteer.phone or 'not recorded'}. Emergency contact: "
-                f"{volunteer.emergency_contact or 'not recorded'}.\nPlease try to reach them now.\n")
-        sent += _coordinator_mail(session, subject=f"URGENT: {name} not confirmed home safe",
-                                  body=body, key=f"patrol:lone-worker:{signup.id}", now=now)
+        body = (
+            f"{name} has not confirmed they are home safe after the patrol in {area.name} that ended "
+            f"{fmt_local(shift.end_at)}. {'They checked in at ' + fmt_local(signup.checked_in_at) + '.' if signup.checked_in_at else 'They did not check in.'}\n"  # noqa: E501
+            f"Phone: {volunteer.phone or 'not recorded'}. Emergency contact: "
+            f"{volunteer.emergency_contact or 'not recorded'}.\nPlease try to reach them now.\n"
+        )
+        sent += _coordinator_mail(
+            session,
+            subject=f"URGENT: {name} not confirmed home safe",
+            body=body,
+            key=f"patrol:lone-worker:{signup.id}",
+            now=now,
+        )
         signup.lone_worker_alerted_at = now
     session.flush()
     return sent
@@ -1117,19 +1472,29 @@ def record_expiry_reminders(session: Session, *, now: datetime) -> int:
         label = RECORD_LABELS[record.kind]
         when = f"{record.expires_date:%d %B %Y}"
         if user is not None and outbox.enqueue(
-                session, to=user.email, now=now, dedupe_key=f"patrol:record:{record.id}:{threshold}:volunteer",
-                subject=f"Your {label} expires on {when}",
-                body=(f"Hello {user.display_name},\n\nYour {label} expires on {when} ({days} days). Please renew it "
-                      "with your coordinator so you can keep patrolling.\n")):
+            session,
+            to=user.email,
+            now=now,
+            dedupe_key=f"patrol:record:{record.id}:{threshold}:volunteer",
+            subject=f"Your {label} expires on {when}",
+            body=(
+                f"Hello {user.display_name},\n\nYour {label} expires on {when} ({days} days). Please renew it "
+                "with your coordinator so you can keep patrolling.\n"
+            ),
+        ):
             sent += 1
         sent += _coordinator_mail(
-            session, now=now, key=f"patrol:record:{record.id}:{threshold}",
+            session,
+            now=now,
+            key=f"patrol:record:{record.id}:{threshold}",
             subject=f"{label} of {user.display_name if user else volunteer.id} expires on {when}",
-            body=f"The {label} of {user.display_name if user else volunteer.id} expires on {when} ({days} days).\n")
+            body=f"The {label} of {user.display_name if user else volunteer.id} expires on {when} ({days} days).\n",
+        )
     return sent
 
 
 # --- calendar feed --------------------------------------------------------------------------------
+
 
 def issue_feed_token(session: Session, *, volunteer: Volunteer, now: datetime) -> str:
     """A new secret feed URL token (shown once); the previous URL stops working at once."""
@@ -1160,14 +1525,24 @@ def feed_for_token(session: Session, *, token: str, now: datetime) -> tuple[byte
         area = areas[shift.area_id]
         cancelled = shift.status == "cancelled" or signup.status != "confirmed"
         centre = _area_geometry(area).representative_point()
-        events.append(ical.FeedEvent(
-            uid=f"patrol-shift-{shift.id}@nte-safe", start_at=shift.start_at, end_at=shift.end_at,
-            summary=f"Patrol: {area.name}", location=_location(area, shift.meeting_point),
-            description=("Check in when you arrive and confirm you are home safe afterwards."
-                         if not cancelled else "This shift is cancelled for you."),
-            sequence=shift.sequence + signup.feed_sequence,
-            status=ical.EventStatus.CANCELLED if cancelled else ical.EventStatus.CONFIRMED,
-            last_modified=max(shift.last_modified_at, signup.updated_at), geo=(centre.y, centre.x)))
+        events.append(
+            ical.FeedEvent(
+                uid=f"patrol-shift-{shift.id}@nte-safe",
+                start_at=shift.start_at,
+                end_at=shift.end_at,
+                summary=f"Patrol: {area.name}",
+                location=_location(area, shift.meeting_point),
+                description=(
+                    "Check in when you arrive and confirm you are home safe afterwards."
+                    if not cancelled
+                    else "This shift is cancelled for you."
+                ),
+                sequence=shift.sequence + signup.feed_sequence,
+                status=ical.EventStatus.CANCELLED if cancelled else ical.EventStatus.CONFIRMED,
+                last_modified=max(shift.last_modified_at, signup.updated_at),
+                geo=(centre.y, centre.x),
+            )
+        )
     name = f"Patrol shifts – {user.display_name}" if user else "Patrol shifts"
     body = ical.build_feed(name, events)
     return body, ical.etag_for(body)
@@ -1175,18 +1550,28 @@ def feed_for_token(session: Session, *, token: str, now: datetime) -> tuple[byte
 
 # --- debriefs -------------------------------------------------------------------------------------
 
+
 def _no_personal_data(text: str | None, *, field: str) -> None:
     if not text:
         return
     for pattern, what in _PERSONAL_DATA:
         if pattern.search(text):
-            raise InvalidDebrief(f"This looks like it contains {what}. A debrief must not hold personal data about "
-                                 "members of the public; please remove it.", field=field)
+            raise InvalidDebrief(
+                f"This looks like it contains {what}. A debrief must not hold personal data about "
+                "members of the public; please remove it.",
+                field=field,
+            )
 
 
 def file_debrief(
-    session: Session, *, user: User, shift_id: int, counts: Mapping[tuple[str, str], int], summary: str | None = None,
-    incidents: Iterable[Mapping[str, Any]] = (), now: datetime,
+    session: Session,
+    *,
+    user: User,
+    shift_id: int,
+    counts: Mapping[tuple[str, str], int],
+    summary: str | None = None,
+    incidents: Iterable[Mapping[str, Any]] = (),
+    now: datetime,
 ) -> Debrief:
     """The team lead (or a coordinator) records what the shift did. Counts only, no personal data."""
     shift = get_shift(session, shift_id)
@@ -1194,8 +1579,9 @@ def file_debrief(
         volunteer = volunteer_for_user(session, user)
         signup = repo.signup_for(session, shift.id, volunteer.id)
         if not volunteer.is_team_lead or signup is None or signup.status != "confirmed" or signup.no_show:
-            raise NotTeamLead("Only a team lead on this shift (or a coordinator) can file its debrief.",
-                              field="shift_id")
+            raise NotTeamLead(
+                "Only a team lead on this shift (or a coordinator) can file its debrief.", field="shift_id"
+            )
     elif user.role not in ("coordinator", "admin"):
         raise Forbidden("Your role does not allow this.")
     if shift.status == "cancelled":
@@ -1222,8 +1608,9 @@ def file_debrief(
     for i, incident in enumerate(incidents):
         title = (str(incident.get("title") or "")).strip()
         if not title or len(title) > 120:
-            raise InvalidDebrief("Give each incident a short title (at most 120 characters).",
-                                 field=f"incidents.{i}.title")
+            raise InvalidDebrief(
+                "Give each incident a short title (at most 120 characters).", field=f"incidents.{i}.title"
+            )
         notes = _clean(incident.get("notes"), limit=2000, field=f"incidents.{i}.notes", label="The notes")
         _no_personal_data(title, field=f"incidents.{i}.title")
         _no_personal_data(notes, field=f"incidents.{i}.notes")
@@ -1233,8 +1620,9 @@ def file_debrief(
             lon_f, lat_f = validate_point(lon, lat, lon_field=f"incidents.{i}.lon", lat_field=f"incidents.{i}.lat")
             point = Point(lon_f, lat_f)
             if not area_geom.covers(point):
-                raise InvalidDebrief("The incident location must be inside the patrol area.",
-                                     field=f"incidents.{i}.lon")
+                raise InvalidDebrief(
+                    "The incident location must be inside the patrol area.", field=f"incidents.{i}.lon"
+                )
         clean_incidents.append((title, notes, point))
     debrief = Debrief(shift_id=shift.id, filed_by_id=user.id, filed_at=now, summary=clean_summary)
     session.add(debrief)
@@ -1242,11 +1630,21 @@ def file_debrief(
     for (kind, gender), people in clean_counts.items():
         session.add(DebriefCount(debrief_id=debrief.id, kind=kind, gender=gender, people=people))
     for title, notes, point in clean_incidents:
-        session.add(DebriefIncident(debrief_id=debrief.id, title=title, notes=notes,
-                                    geom=to_db(point) if point is not None else None))
+        session.add(
+            DebriefIncident(
+                debrief_id=debrief.id, title=title, notes=notes, geom=to_db(point) if point is not None else None
+            )
+        )
     session.flush()
-    audit.record(session, actor=user, action="patrols.debrief.file", target_type="patrol_shift", target_id=shift.id,
-                 detail={"people": sum(clean_counts.values()), "incidents": len(clean_incidents)}, at=now)
+    audit.record(
+        session,
+        actor=user,
+        action="patrols.debrief.file",
+        target_type="patrol_shift",
+        target_id=shift.id,
+        detail={"people": sum(clean_counts.values()), "incidents": len(clean_incidents)},
+        at=now,
+    )
     return debrief
 
 
@@ -1270,14 +1668,20 @@ def debrief_view(session: Session, shift_id: int, *, restricted: bool) -> Debrie
     incidents = []
     for incident in repo.debrief_incidents(session, debrief.id):
         point = from_db(incident.geom)
-        incidents.append({"id": incident.id, "title": incident.title,
-                          "notes": incident.notes if restricted else None,
-                          "lon": round(point.x, 6) if point is not None else None,
-                          "lat": round(point.y, 6) if point is not None else None})
+        incidents.append(
+            {
+                "id": incident.id,
+                "title": incident.title,
+                "notes": incident.notes if restricted else None,
+                "lon": round(point.x, 6) if point is not None else None,
+                "lat": round(point.y, 6) if point is not None else None,
+            }
+        )
     return DebriefView(debrief, counts, incidents)
 
 
 # --- monthly report -------------------------------------------------------------------------------
+
 
 @dataclass
 class AreaMonth:
@@ -1356,14 +1760,22 @@ def monthly_report(session: Session, *, month: date, now: datetime) -> MonthlyRe
         item.women += count.people if count.gender == "woman" else 0
         by_kind[count.kind] += count.people
         by_gender[count.gender] += count.people
-    inactive = sorted(u.display_name for v, u in repo.list_volunteers(session, status="active") if v.id not in patrolled)
+    inactive = sorted(
+        u.display_name for v, u in repo.list_volunteers(session, status="active") if v.id not in patrolled
+    )
     return MonthlyReport(
-        month=month, shifts_run=len(run_ids), shifts_cancelled=sum(a.shifts_cancelled for a in per_area.values()),
-        shifts_upcoming=upcoming, volunteer_hours=round(sum(a.volunteer_hours for a in per_area.values()), 1),
-        people=sum(by_kind.values()), by_kind={k: by_kind.get(k, 0) for k in SUPPORT_KINDS},
+        month=month,
+        shifts_run=len(run_ids),
+        shifts_cancelled=sum(a.shifts_cancelled for a in per_area.values()),
+        shifts_upcoming=upcoming,
+        volunteer_hours=round(sum(a.volunteer_hours for a in per_area.values()), 1),
+        people=sum(by_kind.values()),
+        by_kind={k: by_kind.get(k, 0) for k in SUPPORT_KINDS},
         by_gender={g: by_gender.get(g, 0) for g in GENDERS},
-        areas=sorted(per_area.values(), key=lambda a: a.name), incidents=repo.incident_count(session, list(shift_of_debrief)),
-        debriefs_missing=len(run_ids) - len(debriefs), inactive_volunteers=inactive,
+        areas=sorted(per_area.values(), key=lambda a: a.name),
+        incidents=repo.incident_count(session, list(shift_of_debrief)),
+        debriefs_missing=len(run_ids) - len(debriefs),
+        inactive_volunteers=inactive,
     )
 
 
@@ -1380,10 +1792,13 @@ def monthly_csv(report: MonthlyReport) -> str:
     rows: list[list[Any]] = [["month", "area", "measure", "value"]]
     share = report.women_share
     for measure, value in [
-        ("shifts_run", report.shifts_run), ("shifts_cancelled", report.shifts_cancelled),
-        ("volunteer_hours", report.volunteer_hours), ("people_supported", report.people),
+        ("shifts_run", report.shifts_run),
+        ("shifts_cancelled", report.shifts_cancelled),
+        ("volunteer_hours", report.volunteer_hours),
+        ("people_supported", report.people),
         ("women_share_percent", round(share * 100, 1) if share is not None else ""),
-        ("incidents", report.incidents), ("debriefs_missing", report.debriefs_missing),
+        ("incidents", report.incidents),
+        ("debriefs_missing", report.debriefs_missing),
     ]:
         rows.append([month, "all", measure, value])
     for kind, people in report.by_kind.items():
@@ -1391,11 +1806,13 @@ def monthly_csv(report: MonthlyReport) -> str:
     for gender, people in report.by_gender.items():
         rows.append([month, "all", f"gender_{gender}", people])
     for area in report.areas:
-        rows += [[month, area.name, "shifts_run", area.shifts_run],
-                 [month, area.name, "shifts_cancelled", area.shifts_cancelled],
-                 [month, area.name, "volunteer_hours", round(area.volunteer_hours, 1)],
-                 [month, area.name, "people_supported", area.people],
-                 [month, area.name, "women_share_percent", round(area.women / area.people * 100, 1) if area.people else ""]]
+        rows += [
+            [month, area.name, "shifts_run", area.shifts_run],
+            [month, area.name, "shifts_cancelled", area.shifts_cancelled],
+            [month, area.name, "volunteer_hours", round(area.volunteer_hours, 1)],
+            [month, area.name, "people_supported", area.people],
+            [month, area.name, "women_share_percent", round(area.women / area.people * 100, 1) if area.people else ""],
+        ]
         rows += [[month, area.name, f"supported_{kind}", area.by_kind.get(kind, 0)] for kind in SUPPORT_KINDS]
     for name in report.inactive_volunteers:
         rows.append([month, "all", "volunteer_without_shift", name])

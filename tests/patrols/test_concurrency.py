@@ -29,8 +29,12 @@ def test_parallel_signups_for_the_last_place_fill_it_exactly_once(engine):
         for v in holders:
             patrols.book_shift(s, volunteer=v, shift_id=shift.id, now=utcnow())
         racers = [make_volunteer(s) for _ in range(RACERS)]
-        ids = dict(area=area.id, shift=shift.id, volunteers=[v.id for v in holders + racers],
-                   users=[v.user_id for v in holders + racers])
+        ids = dict(
+            area=area.id,
+            shift=shift.id,
+            volunteers=[v.id for v in holders + racers],
+            users=[v.user_id for v in holders + racers],
+        )
     results: list[str] = []
     errors: list[BaseException] = []
     barrier = Barrier(RACERS)
@@ -55,8 +59,11 @@ def test_parallel_signups_for_the_last_place_fill_it_exactly_once(engine):
         assert not errors, errors
         assert sorted(results) == ["confirmed"] + ["waitlisted"] * (RACERS - 1)
         with factory() as s:
-            confirmed = s.scalar(sa.select(sa.func.count()).select_from(Signup).where(
-                Signup.shift_id == ids["shift"], Signup.status == "confirmed"))
+            confirmed = s.scalar(
+                sa.select(sa.func.count())
+                .select_from(Signup)
+                .where(Signup.shift_id == ids["shift"], Signup.status == "confirmed")
+            )
             assert confirmed == 3
     finally:
         with factory.begin() as s:

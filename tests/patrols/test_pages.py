@@ -101,7 +101,7 @@ def test_volunteer_signs_up_by_keyboard_gets_a_calendar_and_files_a_debrief(page
         page.click("form[action='/volunteer/feed'] button")
     url = page.locator("#feed-url").inner_text()
     assert "/api/patrols/feed/cal_" in url and url.endswith(".ics")
-    feed = page.request.get(live_server.url + url[url.index("/api/"):])
+    feed = page.request.get(live_server.url + url[url.index("/api/") :])
     assert feed.ok and b"BEGIN:VCALENDAR" in feed.body()
     axe_check(page)
 

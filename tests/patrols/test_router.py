@@ -30,9 +30,17 @@ def test_areas_geojson_is_for_coordinators_officers_and_admins(client, db):
 def test_create_area_bad_geometry_names_the_field_and_stores_nothing(client, db):
     headers = bearer(db, make_user(db, role="coordinator"))
     before = db.scalar(sa.select(sa.func.count()).select_from(PatrolArea))
-    r = client.post("/api/patrols/areas", headers=headers,
-                    json={"name": "Crossed", "geometry": {"type": "Polygon", "coordinates": [
-                        [[-0.14, 51.51], [-0.13, 51.52], [-0.14, 51.52], [-0.13, 51.51], [-0.14, 51.51]]]}})
+    r = client.post(
+        "/api/patrols/areas",
+        headers=headers,
+        json={
+            "name": "Crossed",
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[-0.14, 51.51], [-0.13, 51.52], [-0.14, 51.52], [-0.13, 51.51], [-0.14, 51.51]]],
+            },
+        },
+    )
     assert r.status_code == 422 and r.json()["field"] == "geometry" and r.json()["error"] == "invalid_area"
     r = client.post("/api/patrols/areas", headers=headers, json={"name": "", "geometry": SOHO_POLYGON})
     assert r.status_code == 422 and r.json()["field"] == "name"
@@ -44,8 +52,15 @@ def test_create_area_bad_geometry_names_the_field_and_stores_nothing(client, db)
 def test_create_series_bad_input(client, db):
     area = make_patrol_area(db)
     headers = bearer(db, make_user(db, role="coordinator"))
-    body = {"area_id": area.id, "name": "Fridays", "rrule": "FREQ=WEEKLY;BYDAY=FR", "start_date": "2030-01-01",
-            "start_time": "22:00", "end_time": "04:00", "min_volunteers": 1}
+    body = {
+        "area_id": area.id,
+        "name": "Fridays",
+        "rrule": "FREQ=WEEKLY;BYDAY=FR",
+        "start_date": "2030-01-01",
+        "start_time": "22:00",
+        "end_time": "04:00",
+        "min_volunteers": 1,
+    }
     r = client.post("/api/patrols/series", headers=headers, json=body)
     assert r.status_code == 422 and r.json()["field"] == "min_volunteers"
     r = client.post("/api/patrols/series", headers=headers, json=body | {"min_volunteers": 2, "rrule": "FREQ=NOPE"})
@@ -80,7 +95,7 @@ def test_ical_feed_round_trip_etag_sequence_and_cancelled_kept(client, db):
     for s in (shift, other):
         patrols.book_shift(db, volunteer=volunteer, shift_id=s.id, now=now)
     url = client.post("/api/patrols/me/feed", headers=headers).json()["url"]
-    path = url.split("testserver", 1)[-1] if "testserver" in url else url[url.index("/api/"):]
+    path = url.split("testserver", 1)[-1] if "testserver" in url else url[url.index("/api/") :]
     r = client.get(path)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
     etag = r.headers["etag"]
@@ -95,7 +110,9 @@ def test_ical_feed_round_trip_etag_sequence_and_cancelled_kept(client, db):
     patrols.cancel_shift(db, actor=make_user(db, role="coordinator"), shift_id=shift.id, now=now)
     r = client.get(path, headers={"If-None-Match": etag})
     assert r.status_code == 200 and r.headers["etag"] != etag
-    event = {str(e["uid"]): e for e in Calendar.from_ical(r.content).walk("VEVENT")}[f"patrol-shift-{shift.id}@nte-safe"]
+    event = {str(e["uid"]): e for e in Calendar.from_ical(r.content).walk("VEVENT")}[
+        f"patrol-shift-{shift.id}@nte-safe"
+    ]
     assert str(event["status"]) == "CANCELLED" and int(event["sequence"]) == 1
     # Revoking the address makes the old URL stop working at once.
     assert client.delete("/api/patrols/me/feed", headers=headers).status_code == 204
@@ -118,13 +135,19 @@ def test_monthly_report_json_and_csv_access(client, db):
 
 def test_area_upload_page_re_shows_the_form_with_the_error(client, db):
     csrf = login(client, db, make_user(db, role="coordinator"))
-    r = client.post("/coordinator/areas", data={"csrf_token": csrf, "name": "Upload"},
-                    files={"file": ("area.geojson", b'{"type": "Point", "coordinates": [0, 51]}',
-                                    "application/geo+json")}, headers={"accept": "text/html"})
+    r = client.post(
+        "/coordinator/areas",
+        data={"csrf_token": csrf, "name": "Upload"},
+        files={"file": ("area.geojson", b'{"type": "Point", "coordinates": [0, 51]}', "application/geo+json")},
+        headers={"accept": "text/html"},
+    )
     assert r.status_code == 422 and "polygon" in r.text and 'id="file-error"' in r.text
-    r = client.post("/coordinator/areas", data={"csrf_token": csrf, "name": "Upload"},
-                    files={"file": ("area.geojson", str(SOHO_POLYGON).replace("'", '"').encode(), "application/json")},
-                    follow_redirects=False)
+    r = client.post(
+        "/coordinator/areas",
+        data={"csrf_token": csrf, "name": "Upload"},
+        files={"file": ("area.geojson", str(SOHO_POLYGON).replace("'", '"').encode(), "application/json")},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert db.scalar(sa.select(PatrolArea).where(PatrolArea.name == "Upload")) is not None
 
@@ -132,14 +155,32 @@ def test_area_upload_page_re_shows_the_form_with_the_error(client, db):
 def test_coordinator_pages_render_for_a_series_and_its_shift(client, db):
     coordinator = make_user(db, role="coordinator")
     area = make_patrol_area(db)
-    series = patrols.create_series(db, actor=coordinator, area_id=area.id, name="Fridays", rrule="FREQ=WEEKLY;BYDAY=FR",
-                                   start_date=utcnow().date(), start_time=time(22), end_time=time(4), min_volunteers=2,
-                                   max_volunteers=4, min_team_leads=0, now=utcnow())
+    series = patrols.create_series(
+        db,
+        actor=coordinator,
+        area_id=area.id,
+        name="Fridays",
+        rrule="FREQ=WEEKLY;BYDAY=FR",
+        start_date=utcnow().date(),
+        start_time=time(22),
+        end_time=time(4),
+        min_volunteers=2,
+        max_volunteers=4,
+        min_team_leads=0,
+        now=utcnow(),
+    )
     shift = patrols.repo.shifts_of_series(db, series.id)[0]
     patrols.book_shift(db, volunteer=make_volunteer(db), shift_id=shift.id, now=utcnow())
     login(client, db, coordinator)
-    for path in ("/coordinator", f"/coordinator/series/{series.id}", f"/coordinator/shifts/{shift.id}",
-                 "/coordinator/volunteers", "/coordinator/areas", "/coordinator/series", "/coordinator/reports/monthly"):
+    for path in (
+        "/coordinator",
+        f"/coordinator/series/{series.id}",
+        f"/coordinator/shifts/{shift.id}",
+        "/coordinator/volunteers",
+        "/coordinator/areas",
+        "/coordinator/series",
+        "/coordinator/reports/monthly",
+    ):
         r = client.get(path, headers={"accept": "text/html"})
         assert r.status_code == 200, (path, r.text[:300])
     r = client.get("/coordinator/reports/monthly?month=nope", headers={"accept": "text/html"})

@@ -25,6 +25,7 @@ def _outbox(db, prefix: str) -> list[OutboxMessage]:
 
 # --- areas ----------------------------------------------------------------------------------------
 
+
 def test_area_is_stored_and_listed_for_the_maps_domain(db):
     area = make_patrol_area(db, name="Soho West")
     listed = {a.id: a for a in patrols.list_patrol_areas(db)}
@@ -34,20 +35,45 @@ def test_area_is_stored_and_listed_for_the_maps_domain(db):
     assert 0.2 < area.area_km2 < 0.6
 
 
-@pytest.mark.parametrize(("geometry", "message"), [
-    ({"type": "Point", "coordinates": [-0.13, 51.51]}, "polygon"),
-    ({"type": "Polygon", "coordinates": [[[-0.14, 51.51], [-0.13, 51.52], [-0.14, 51.52], [-0.13, 51.51],
-                                          [-0.14, 51.51]]]}, "not valid"),
-    ({"type": "Polygon", "coordinates": [[[-0.1340, 51.5130], [-0.1339, 51.5130], [-0.1339, 51.5131],
-                                          [-0.1340, 51.5130]]]}, "too small"),
-    ({"type": "Polygon", "coordinates": [[[-0.20, 51.45], [0.05, 51.45], [0.05, 51.60], [-0.20, 51.60],
-                                          [-0.20, 51.45]]]}, "too large"),
-    # Camden (not a served borough) just north of Oxford Street
-    ({"type": "Polygon", "coordinates": [[[-0.1340, 51.5160], [-0.1280, 51.5160], [-0.1280, 51.5200],
-                                          [-0.1340, 51.5200], [-0.1340, 51.5160]]]}, "outside"),
-    ({"type": "Polygon", "coordinates": "nonsense"}, "coordinates"),
-    ("{not json", "GeoJSON"),
-])
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        ({"type": "Point", "coordinates": [-0.13, 51.51]}, "polygon"),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[-0.14, 51.51], [-0.13, 51.52], [-0.14, 51.52], [-0.13, 51.51], [-0.14, 51.51]]],
+            },
+            "not valid",
+        ),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[-0.1340, 51.5130], [-0.1339, 51.5130], [-0.1339, 51.5131], [-0.1340, 51.5130]]],
+            },
+            "too small",
+        ),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[-0.20, 51.45], [0.05, 51.45], [0.05, 51.60], [-0.20, 51.60], [-0.20, 51.45]]],
+            },
+            "too large",
+        ),
+        # Camden (not a served borough) just north of Oxford Street
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [
+                    [[-0.1340, 51.5160], [-0.1280, 51.5160], [-0.1280, 51.5200], [-0.1340, 51.5200], [-0.1340, 51.5160]]
+                ],
+            },
+            "outside",
+        ),
+        ({"type": "Polygon", "coordinates": "nonsense"}, "coordinates"),
+        ("{not json", "GeoJSON"),
+    ],
+)
 def test_bad_areas_are_refused_naming_the_field(db, settings, geometry, message):
     coordinator = make_user(db, role="coordinator")
     before = db.scalar(sa.select(sa.func.count()).select_from(PatrolArea))
@@ -58,18 +84,33 @@ def test_bad_areas_are_refused_naming_the_field(db, settings, geometry, message)
 
 
 def test_a_feature_collection_with_one_polygon_is_accepted(db):
-    area = make_patrol_area(db, geometry={"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": SOHO_POLYGON}]})
+    area = make_patrol_area(
+        db,
+        geometry={
+            "type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": {}, "geometry": SOHO_POLYGON}],
+        },
+    )
     assert area.id
 
 
 # --- series and materialisation -------------------------------------------------------------------
 
+
 def _saturday_series(db, now, **kw):
     coordinator = make_user(db, role="coordinator")
     area = make_patrol_area(db)
-    values = dict(area_id=area.id, name="Saturday nights", rrule="FREQ=WEEKLY;BYDAY=SA", start_date=date(2027, 3, 1),
-                  start_time=time(22), end_time=time(4), min_volunteers=2, max_volunteers=6, min_team_leads=0)
+    values = dict(
+        area_id=area.id,
+        name="Saturday nights",
+        rrule="FREQ=WEEKLY;BYDAY=SA",
+        start_date=date(2027, 3, 1),
+        start_time=time(22),
+        end_time=time(4),
+        min_volunteers=2,
+        max_volunteers=6,
+        min_team_leads=0,
+    )
     values.update(kw)
     series = patrols.create_series(db, actor=coordinator, now=now, **values)
     return coordinator, series
@@ -104,17 +145,20 @@ def test_cancelling_and_changing_a_night_bumps_its_sequence_and_keeps_it(db):
     volunteer = make_volunteer(db)
     night = db.scalar(sa.select(Shift).where(Shift.series_id == series.id, Shift.occurrence_date == date(2027, 4, 3)))
     patrols.book_shift(db, volunteer=volunteer, shift_id=night.id, now=now)
-    patrols.change_night(db, actor=coordinator, series_id=series.id, occurrence_date=date(2027, 4, 3),
-                         end_time=time(5), now=now)
+    patrols.change_night(
+        db, actor=coordinator, series_id=series.id, occurrence_date=date(2027, 4, 3), end_time=time(5), now=now
+    )
     assert night.sequence == 1 and night.end_at == datetime(2027, 4, 4, 4, tzinfo=UTC)
-    patrols.change_night(db, actor=coordinator, series_id=series.id, occurrence_date=date(2027, 4, 3),
-                         cancelled=True, now=now)
+    patrols.change_night(
+        db, actor=coordinator, series_id=series.id, occurrence_date=date(2027, 4, 3), cancelled=True, now=now
+    )
     assert night.status == "cancelled" and night.sequence == 2
     assert _outbox(db, f"patrol:shift-change:{night.id}:2:")  # the volunteer is told
     # A date the rule never generates is refused, naming the field.
     with pytest.raises(patrols.InvalidSeriesInput) as info:
-        patrols.change_night(db, actor=coordinator, series_id=series.id, occurrence_date=date(2027, 4, 1),
-                             cancelled=True, now=now)
+        patrols.change_night(
+            db, actor=coordinator, series_id=series.id, occurrence_date=date(2027, 4, 1), cancelled=True, now=now
+        )
     assert info.value.field == "occurrence_date"
 
 
@@ -141,6 +185,7 @@ def test_series_hours_cover_the_night_cells(db):
 
 # --- sign-up rules in order -----------------------------------------------------------------------
 
+
 def _refusal(db, volunteer, shift, now) -> str:
     with pytest.raises(SignupRefused) as info:
         patrols.book_shift(db, volunteer=volunteer, shift_id=shift.id, now=now, join_waitlist=False)
@@ -156,8 +201,9 @@ def test_signup_rules_are_applied_in_the_documented_order(db):
     lapsed = make_volunteer(db, status="paused", expires=date(2020, 1, 1))
     assert _refusal(db, lapsed, shift, shift.start_at + timedelta(minutes=1)) == "shift_started"
     assert _refusal(db, lapsed, shift, now) == "not_active"
-    patrols.update_volunteer(db, actor=make_user(db, role="coordinator"), volunteer_id=lapsed.id, status="active",
-                             now=now)
+    patrols.update_volunteer(
+        db, actor=make_user(db, role="coordinator"), volunteer_id=lapsed.id, status="active", now=now
+    )
     assert _refusal(db, lapsed, shift, now) == "record_expired"
     missing = make_volunteer(db, records=("dbs",))
     assert _refusal(db, missing, shift, now) == "record_missing"
@@ -174,8 +220,13 @@ def test_signup_rules_are_applied_in_the_documented_order(db):
     assert _refusal(db, late, shift, now) == "shift_full"
     assert patrols.book_shift(db, volunteer=late, shift_id=shift.id, now=now).status == "waitlisted"
     assert _refusal(db, late, shift, now) == "already_signed_up"
-    assert SIGNUP_RULES.index("already_signed_up") < SIGNUP_RULES.index("shift_started") < SIGNUP_RULES.index(
-        "not_active") < SIGNUP_RULES.index("overlaps_shift") < SIGNUP_RULES.index("shift_full")
+    assert (
+        SIGNUP_RULES.index("already_signed_up")
+        < SIGNUP_RULES.index("shift_started")
+        < SIGNUP_RULES.index("not_active")
+        < SIGNUP_RULES.index("overlaps_shift")
+        < SIGNUP_RULES.index("shift_full")
+    )
 
 
 def test_records_are_checked_on_the_night_not_today(db):
@@ -197,6 +248,7 @@ def test_configured_required_records_apply(db, monkeypatch):
 
 
 # --- waitlist and cancellation --------------------------------------------------------------------
+
 
 def test_a_freed_place_is_offered_in_order_and_must_be_confirmed_in_time(db):
     now = utcnow()
@@ -236,6 +288,7 @@ def test_cancellation_deadline_and_coordinator_override(db):
 
 # --- staffing, reminders and alerts ---------------------------------------------------------------
 
+
 def test_staffing_states(db):
     shift = make_shift(db, min_volunteers=3, min_team_leads=1)
     now = utcnow()
@@ -274,7 +327,9 @@ def test_understaffed_shift_alerts_coordinator_and_invites_free_volunteers_once(
     assert jobs.staffing_alerts(db, now=utcnow()) >= 2
     invited = {m.dedupe_key for m in _outbox(db, f"patrol:invite:{shift.id}:")}
     assert f"patrol:invite:{shift.id}:{free.id}" in invited
-    assert f"patrol:invite:{shift.id}:{on_it.id}" not in invited and f"patrol:invite:{shift.id}:{paused.id}" not in invited
+    assert (
+        f"patrol:invite:{shift.id}:{on_it.id}" not in invited and f"patrol:invite:{shift.id}:{paused.id}" not in invited
+    )
     assert _outbox(db, f"patrol:staffing:{shift.id}:")
     assert jobs.staffing_alerts(db, now=utcnow()) == 0
 
@@ -295,8 +350,9 @@ def test_lone_worker_alert_after_30_minutes_without_home_safe(db):
     signup = db.scalar(sa.select(Signup).where(Signup.volunteer_id == missing.id))
     (alert, *_) = _outbox(db, f"patrol:lone-worker:{signup.id}:")
     assert "07700 900123" in alert.body and "checked in" in alert.body
-    assert not _outbox(db, "patrol:lone-worker:" + str(db.scalar(
-        sa.select(Signup.id).where(Signup.volunteer_id == safe.id))) + ":")
+    assert not _outbox(
+        db, "patrol:lone-worker:" + str(db.scalar(sa.select(Signup.id).where(Signup.volunteer_id == safe.id))) + ":"
+    )
     assert jobs.lone_worker_alerts(db, now=shift.end_at + timedelta(minutes=40)) == 0
 
 
@@ -315,6 +371,7 @@ def test_record_expiry_reminders_30_and_7_days_once_each(db):
 
 
 # --- debrief and monthly report -------------------------------------------------------------------
+
 
 def _past_shift_with_lead(db):
     now = utcnow()
@@ -336,20 +393,38 @@ def test_team_lead_files_the_debrief_without_personal_data(db):
     with pytest.raises(patrols.NotTeamLead):
         patrols.file_debrief(db, user=helper_user, shift_id=shift.id, counts=counts, now=utcnow())
     with pytest.raises(patrols.InvalidDebrief) as info:
-        patrols.file_debrief(db, user=lead_user, shift_id=shift.id, counts=counts,
-                             summary="Helped Jo, call her on 07700 900456", now=utcnow())
+        patrols.file_debrief(
+            db,
+            user=lead_user,
+            shift_id=shift.id,
+            counts=counts,
+            summary="Helped Jo, call her on 07700 900456",
+            now=utcnow(),
+        )
     assert info.value.field == "summary"
     with pytest.raises(patrols.InvalidDebrief) as info:
-        patrols.file_debrief(db, user=lead_user, shift_id=shift.id, counts=counts,
-                             incidents=[{"title": "Fight", "lon": -0.10, "lat": 51.50}], now=utcnow())
+        patrols.file_debrief(
+            db,
+            user=lead_user,
+            shift_id=shift.id,
+            counts=counts,
+            incidents=[{"title": "Fight", "lon": -0.10, "lat": 51.50}],
+            now=utcnow(),
+        )
     assert info.value.field == "incidents.0.lon"
     with pytest.raises(patrols.InvalidDebrief) as info:
         patrols.file_debrief(db, user=lead_user, shift_id=shift.id, counts={("juggling", "woman"): 1}, now=utcnow())
     assert info.value.field == "count.juggling.woman"
     assert patrols.debrief_view(db, shift.id, restricted=True) is None  # nothing stored by the refusals
-    patrols.file_debrief(db, user=lead_user, shift_id=shift.id, counts=counts, summary="Busy night",
-                         incidents=[{"title": "Glass bottle thrown", "notes": "Police informed",
-                                     "lon": -0.1340, "lat": 51.5138}], now=utcnow())
+    patrols.file_debrief(
+        db,
+        user=lead_user,
+        shift_id=shift.id,
+        counts=counts,
+        summary="Busy night",
+        incidents=[{"title": "Glass bottle thrown", "notes": "Police informed", "lon": -0.1340, "lat": 51.5138}],
+        now=utcnow(),
+    )
     coordinator_view = patrols.debrief_view(db, shift.id, restricted=True)
     assert coordinator_view.total == 12 and coordinator_view.incidents[0]["notes"] == "Police informed"
     assert patrols.debrief_view(db, shift.id, restricted=False).incidents[0]["notes"] is None
@@ -358,11 +433,21 @@ def test_team_lead_files_the_debrief_without_personal_data(db):
 def test_monthly_report_and_csv_neutralise_formulas(db):
     shift, lead, helper = _past_shift_with_lead(db)
     area = patrols.get_area(db, shift.area_id)
-    area.name = "=HYPERLINK(\"http://evil\")"
-    patrols.mark_no_show(db, actor=make_user(db, role="coordinator"),
-                         signup_id=patrols.repo.signup_for(db, shift.id, helper.id).id, no_show=True, now=utcnow())
-    patrols.file_debrief(db, user=patrols.volunteer_user(db, lead), shift_id=shift.id,
-                         counts={("welfare", "woman"): 7, ("welfare", "man"): 3}, now=utcnow())
+    area.name = '=HYPERLINK("http://evil")'
+    patrols.mark_no_show(
+        db,
+        actor=make_user(db, role="coordinator"),
+        signup_id=patrols.repo.signup_for(db, shift.id, helper.id).id,
+        no_show=True,
+        now=utcnow(),
+    )
+    patrols.file_debrief(
+        db,
+        user=patrols.volunteer_user(db, lead),
+        shift_id=shift.id,
+        counts={("welfare", "woman"): 7, ("welfare", "man"): 3},
+        now=utcnow(),
+    )
     month = patrols.local(shift.start_at).date().replace(day=1)
     report = patrols.monthly_report(db, month=month, now=utcnow())
     assert report.shifts_run >= 1 and report.people >= 10
