@@ -133,9 +133,10 @@ def any_venue_linked(session: Session) -> bool:
 
 
 def nearest_space_keys(session: Session, lon: float, lat: float, *, max_distance_m: float,
-                       stats: ScanStats) -> Iterator[tuple[int, float]]:
+                       stats: ScanStats, first_batch: int = 16) -> Iterator[tuple[int, float]]:
     """Safe spaces with their own location, nearest first (spatial index)."""
-    return nearest_rows(session, SafeSpace.geom, lon, lat, max_distance_m=max_distance_m, stats=stats)
+    return nearest_rows(session, SafeSpace.geom, lon, lat, max_distance_m=max_distance_m, stats=stats,
+                        first_batch=first_batch)
 
 
 def nearest_venue_keys(session: Session, lon: float, lat: float, *, max_distance_m: float,

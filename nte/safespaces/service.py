@@ -695,14 +695,15 @@ def find_nearest(
     lower bound of every row not yet read."""
     lon, lat, at, limit = validate_search(lon, lat, at=at, limit=limit, now=now or datetime.now(UTC))
     stats = ScanStats()
-    streams = [_tagged(repo.nearest_space_keys(session, lon, lat, max_distance_m=max_distance_m, stats=stats), "s")]
+    # Open-only searches read more candidates (few places are open at 2 a.m.): start bigger.
+    chunk = max(8, limit * (12 if open_only else 3))
+    streams = [_tagged(repo.nearest_space_keys(session, lon, lat, max_distance_m=max_distance_m, stats=stats,
+                                               first_batch=chunk), "s")]
     if repo.any_venue_linked(session):
         streams.append(_tagged(repo.nearest_venue_keys(session, lon, lat, max_distance_m=max_distance_m,
                                                        stats=stats), "v"))
     found: list[_Candidate] = []
     pending: list[tuple[str, int]] = []
-    # Open-only searches read more candidates (few places are open at 2 a.m.): start bigger.
-    chunk = max(8, limit * (12 if open_only else 3))
     bound = 0.0
     for bound, source, key in heapq.merge(*streams):
         pending.append((source, key))

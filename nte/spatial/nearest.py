@@ -97,7 +97,7 @@ def _postgis_knn(
         if len(rows) < batch:
             return
         offset += len(rows)
-        batch *= 4
+        batch *= 2
 
 
 def _spatialite_knn(
