@@ -31,6 +31,7 @@ from shapely.geometry import Point
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from nte.config import get_settings  # noqa: E402
@@ -167,6 +168,8 @@ def main() -> int:
                                            languages=[], status="verified") for i, s in enumerate(spaces)])
                 session.flush()
                 ids = [i for (i,) in session.query(SafeSpace.id).order_by(SafeSpace.id)]
+            with factory.begin() as session:
+                session.execute(sa.text("ANALYZE"))  # planner statistics, as after any bulk load
             load_s = timer.perf_counter() - began
             brute = BruteForce(spaces, ids)
             items = queries(area, args.queries)
