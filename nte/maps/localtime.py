@@ -1,11 +1,12 @@
 """Europe/London wall-clock parts of a UTC timestamp column, in SQL, on both databases.
 
 Statistics filter by local hour and day of week, and must do it inside the one aggregation
-query (months need no such help: their London start instants are computed in Python). PostgreSQL
-has the tz database (``AT TIME ZONE 'Europe/London'``); SQLite has none, so its SQL applies the UK rule in force since 1996: British Summer Time (UTC+1)
-from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October (the last
-Sunday of a month is the first Sunday on or after the 25th). The per-dialect SQL is chosen at
-compile time (``@compiles``), the way GeoAlchemy2 does it, so no caller looks at the dialect.
+query (months need no such help: their London start instants are computed in Python).
+PostgreSQL has the tz database (``AT TIME ZONE 'Europe/London'``); SQLite has none, so its SQL
+applies the UK rule in force since 1996: British Summer Time (UTC+1) from 01:00 UTC on the last
+Sunday of March to 01:00 UTC on the last Sunday of October (the last Sunday of a month is the
+first Sunday on or after the 25th). The per-dialect SQL is chosen at compile time
+(``@compiles``), the way GeoAlchemy2 does it, so no caller looks at the dialect.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,7 @@ from nte.maps.localtime import local_hour, local_isodow
 from nte.maps.models import Ward, WardSet
 from nte.reports.models import Report, ReportCategory
 from nte.spatial import contains_point
+from nte.spatial.arrays import fetch_float_matrix
 
 
 def active_ward_set(session: Session) -> WardSet | None:
@@ -131,15 +133,16 @@ def count_month_precision(session: Session, conditions: list[Any]) -> int:
                               .where(*conditions, Report.time_precision == "month")) or 0)
 
 
-def locations_bng(session: Session, conditions: list[Any]) -> list[tuple[float, float, int]]:
-    """Distinct exact EPSG:27700 locations of the counted reports, with how many at each (one query)."""
-    rows = session.execute(
-        sa.select(Report.easting, Report.northing, sa.func.count())
+def locations_bng(session: Session, conditions: list[Any]) -> np.ndarray:
+    """Distinct exact EPSG:27700 locations of the counted reports with how many at each, as an
+    (n, 3) array of easting, northing, count (one query, read without a Python object per row)."""
+    stmt = (
+        sa.select(Report.easting, Report.northing, sa.cast(sa.func.count(), sa.Double))
         .where(*conditions, Report.easting.is_not(None), Report.northing.is_not(None),
                Report.location_precision == "exact")
         .group_by(Report.easting, Report.northing)
     )
-    return [(float(x), float(y), int(n)) for x, y, n in rows]
+    return fetch_float_matrix(session, stmt)
 
 
 def report_data_version(session: Session) -> str:

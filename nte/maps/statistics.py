@@ -206,9 +206,9 @@ def validate_cell_size(value: float | str | None) -> float | None:
 def hotspots(session: Session, *, flt: MapFilter, settings: Settings, cell_size: float | None = None,
              area: BaseGeometry | None = None) -> HotspotResult:
     """Gi* on a grid over the area (default: the filter's borough or the whole service area)."""
-    locations = repo.locations_bng(session, _conditions(flt, settings))
+    arr = repo.locations_bng(session, _conditions(flt, settings))
+    locations = arr.shape[0] > 0
     if locations:
-        arr = np.asarray(locations, dtype=np.float64)
         reps = arr[:, 2].astype(np.int64)
         xs, ys = np.repeat(arr[:, 0], reps), np.repeat(arr[:, 1], reps)
     else:

@@ -256,3 +256,19 @@ def test_previous_period_has_equal_length():
     assert f.start_utc == datetime(2026, 9, 30, 23, tzinfo=UTC)  # London midnight in BST
     assert f.end_utc == datetime(2026, 11, 1, 0, tzinfo=UTC)
     assert f.end_utc - f.start_utc == timedelta(days=31, hours=1)
+
+
+def test_locations_are_distinct_points_with_counts_read_as_arrays(db, settings):
+    f = flt(date_from="2026-10-01", date_to="2026-10-31")
+    assert repo.locations_bng(db, stats_service._conditions(f, settings)).shape == (0, 3)
+    for _ in range(3):
+        make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=at(2026, 10, 2))
+    make_map_report(db, lon=COVENT_GARDEN[0], lat=COVENT_GARDEN[1], occurred_at=at(2026, 10, 2))
+    make_map_report(db, lon=COVENT_GARDEN[0], lat=COVENT_GARDEN[1], occurred_at=at(2026, 10, 2), status="spam")
+    arr = repo.locations_bng(db, stats_service._conditions(f, settings))
+    assert arr.shape == (2, 3) and sorted(arr[:, 2].tolist()) == [1.0, 3.0]
+    from nte.maps.grid import points_to_bng
+
+    x, y = points_to_bng([SOHO[0]], [SOHO[1]])
+    soho = arr[arr[:, 2] == 3][0]
+    assert soho[0] == pytest.approx(x[0]) and soho[1] == pytest.approx(y[0])
