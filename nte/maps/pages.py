@@ -135,7 +135,8 @@ def export_html(request: Request, session: SessionDep, user: OfficerPage) -> Res
     tile_url = None if settings.tile_url == "none" else settings.tile_url
     html = renderer.standalone_html(bundle, title=f"NTE Safe ward map: {flt.describe()}", tile_url=tile_url,
                                     tile_attribution=settings.tile_attribution, layers=layers)
-    audit.record(session, actor=user, action="maps.export", target_type="map_html", target_id=None,
+    audit.record(session, actor=user, action="maps.export", target_type="map_html",
+                 target_id=f"{flt.date_from}..{flt.date_to}",
                  detail=flt.to_params())
     return Response(html, media_type="text/html; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="nte-map-{flt.date_from}-{flt.date_to}.html"',
@@ -164,7 +165,7 @@ def monthly_report(request: Request, session: SessionDep, user: OfficerPage,
     yearly = stats_service.ward_statistics(session, flt=year, settings=settings)
     totals = [sum(r.trend[i] for r in yearly.rows) for i in range(len(yearly.months))]
     chart = renderer.trend_svg(yearly.months, totals, title="Reports per month, last 12 months")
-    boroughs = {}
+    boroughs: dict[str, list[stats_service.WardRow]] = {}
     for r in sorted(stats.rows, key=lambda r: (r.borough_name, r.rank, r.name)):
         boroughs.setdefault(r.borough_name, []).append(r)
     return render(request, "maps/report.html", {"flt": flt, "stats": stats, "boroughs": boroughs, "chart": chart,

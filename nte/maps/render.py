@@ -108,7 +108,7 @@ def standalone_html(
     fmap.default_js = []
     fmap.default_css = []
     js, css = _leaflet_assets()
-    root = fmap.get_root()
+    root: Any = fmap.get_root()
     root.header.add_child(folium.Element(f"<title>{escape(title)}</title><style>{css}</style>"))
     safe_js = js.replace("</script", "<\\/script")
     root.header.add_child(folium.Element(f"<script>{safe_js}</script>"))

@@ -203,4 +203,4 @@ def list_cache(session: Session, *, kind: str) -> list[MapCache]:
 
 def delete_cache_older_than(session: Session, *, kind: str, before: datetime) -> int:
     result = session.execute(sa.delete(MapCache).where(MapCache.kind == kind, MapCache.created_at < before))
-    return int(result.rowcount or 0)
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -47,7 +47,8 @@ def ward_stats(session: SessionDep, flt: FilterDep, user: Officer) -> dict[str, 
 @router.get("/stats.csv", summary="Ward statistics as CSV (officers)", response_class=Response)
 def ward_stats_csv(session: SessionDep, flt: FilterDep, user: Officer) -> Response:
     stats = stats_service.ward_statistics(session, flt=flt, settings=get_settings())
-    audit.record(session, actor=user, action="maps.export", target_type="ward_stats", target_id=None,
+    audit.record(session, actor=user, action="maps.export", target_type="ward_stats",
+                 target_id=f"{flt.date_from}..{flt.date_to}",
                  detail={"format": "csv", **flt.to_params()})
     name = f"ward-statistics-{flt.date_from}-{flt.date_to}.csv"
     return Response(stats_service.stats_csv(stats), media_type="text/csv; charset=utf-8", headers=_download(name))
@@ -57,7 +58,8 @@ def ward_stats_csv(session: SessionDep, flt: FilterDep, user: Officer) -> Respon
 def ward_stats_geojson(session: SessionDep, flt: FilterDep, user: Officer) -> GeoJSONResponse:
     settings = get_settings()
     stats = stats_service.ward_statistics(session, flt=flt, settings=settings)
-    audit.record(session, actor=user, action="maps.export", target_type="ward_stats", target_id=None,
+    audit.record(session, actor=user, action="maps.export", target_type="ward_stats",
+                 target_id=f"{flt.date_from}..{flt.date_to}",
                  detail={"format": "geojson", **flt.to_params()})
     return GeoJSONResponse(stats_service.stats_geojson(session, stats, settings=settings),
                            headers=_download(f"ward-statistics-{flt.date_from}-{flt.date_to}.geojson"))

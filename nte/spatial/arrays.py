@@ -32,6 +32,7 @@ def fetch_float_matrix(session: Session, stmt: sa.Select[Any]) -> np.ndarray:
         processor = bind.type._cached_bind_processor(conn.dialect) if bind is not None else None
         params[name] = processor(value) if processor else value
     raw = conn.connection.driver_connection
+    assert raw is not None
     chunks: list[bytes] = []
     with raw.cursor() as cursor, cursor.copy(f"COPY ({compiled.string}) TO STDOUT (FORMAT BINARY)", params) as copy:
         for block in copy:
