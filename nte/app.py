@@ -14,7 +14,7 @@ from nte.config import Settings, get_settings
 from nte.db import get_engine, session_factory
 from nte.errors import install_error_handlers
 from nte.health import check_database
-from nte.web.middleware import BodySizeLimit, PrivateAccessLog, SecurityHeaders
+from nte.web.middleware import BodySizeLimit, PrivateAccessLog, RefuseNulCharacters, SecurityHeaders
 from nte.web.templating import TEMPLATE_DIR
 
 log = logging.getLogger("nte")
@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None, *, check_db: bool = True) -> Fa
     document_errors(app)
 
     # Outermost last: the access log sees the final status, the size limit runs before parsing.
+    app.add_middleware(RefuseNulCharacters)
     app.add_middleware(BodySizeLimit, default=settings.max_body_bytes, per_path=dict(UPLOAD_LIMITS))
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url, hsts=settings.env == "prod")
     app.add_middleware(PrivateAccessLog)

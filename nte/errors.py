@@ -150,6 +150,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": code, "detail": detail, "field": None}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(sa.exc.DataError)
+    @app.exception_handler(OverflowError)
+    async def handle_unstorable(request: Request, exc: Exception) -> Response:
+        # A value the database cannot hold (an id past its integer range, a NUL character in text):
+        # bad input, so a 422 and nothing stored (the request's transaction was rolled back).
+        body = {"error": "invalid",
+                "detail": "A value is out of range or contains characters that cannot be stored (such as NUL).",
+                "field": None}
+        return JSONResponse(body, status_code=422)
+
     @app.exception_handler(sa.exc.OperationalError)
     @app.exception_handler(sa.exc.InterfaceError)
     @app.exception_handler(sa.exc.TimeoutError)

@@ -47,3 +47,20 @@ def test_access_log_has_no_client_address_or_query(client, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "nte.access"]
     assert lines == ["GET /api/wards/lookup 200 " + lines[0].split(" 200 ")[1]]
     assert all("51.5132" not in line and "testclient" not in line and "SecretAgent" not in line for line in lines)
+
+
+def test_nul_characters_are_refused_naming_where(client, db):
+    headers = bearer(db, make_user(db))
+    r = client.post("/api/auth/tokens", json={"name": "a\u0000b"}, headers=headers)
+    assert r.status_code == 422 and r.json()["field"] == "body"
+    r = client.get("/api/wards", params={"borough": "E09\u0000"})
+    assert r.status_code == 422 and r.json()["field"] == "query"
+
+
+def test_ids_past_the_database_integer_range_are_a_422(client, db):
+    headers = bearer(db, make_user(db))
+    for big in (2**31, 2**63 + 1):
+        r = client.delete(f"/api/auth/tokens/{big}", headers=headers)
+        assert r.status_code in (404, 422), r.text
+    r = client.get("/api/auth/me", headers=headers)
+    assert r.status_code == 200  # nothing else broke

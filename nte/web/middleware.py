@@ -152,3 +152,57 @@ class PrivateAccessLog:
             route = scope.get("route")
             template = getattr(route, "path", None) or ("/static/..." if scope["path"].startswith("/static/") else "<unmatched>")
             access_log.info("%s %s %d %.1fms", scope["method"], template, status, (time.perf_counter() - start) * 1000)
+
+
+class RefuseNulCharacters:
+    """NUL characters cannot be stored (PostgreSQL text refuses them) and never belong in a form,
+    a query or JSON: refuse them up front with a 422 naming where they were."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query or "\x00" in scope.get("path", ""):
+            await self._refuse(send, "query" if b"%00" in query or b"\x00" in query else "path")
+            return
+        content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+        if not (content_type.startswith(b"application/json") or
+                content_type.startswith(b"application/x-www-form-urlencoded")):
+            await self.app(scope, receive, send)
+            return
+        # Buffer the (size-limited) body once, check it, and replay it to the app.
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if b"\\u0000" in body or b"%00" in body or b"\x00" in body:
+            await self._refuse(send, "body")
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(send: Send, where: str) -> None:
+        body = json.dumps({"error": "invalid", "detail": f"The {where} contains a NUL character.",
+                           "field": where}).encode()
+        await send({"type": "http.response.start", "status": 422,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
