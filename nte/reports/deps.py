@@ -4,6 +4,7 @@ The rate limiters live on the application (``app.state``), in memory only."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Annotated
 
@@ -15,8 +16,8 @@ from nte.reports.ratelimit import RateLimiter
 from nte.reports.repository import ReportFilters
 
 LIMITS = {
-    "submit": (10, 600),  # reports per client address per 10 minutes
-    "receipt": (30, 600),  # receipt look-ups (guessing codes) per 10 minutes
+    "submit": (10, 600),  # reports per client address per 10 minutes (NTE_REPORTS_SUBMIT_LIMIT)
+    "receipt": (30, 600),  # receipt look-ups (guessing codes) per 10 minutes (NTE_REPORTS_RECEIPT_LIMIT)
 }
 
 
@@ -24,6 +25,7 @@ def limiter(request: Request, name: str) -> RateLimiter:
     limiters: dict[str, RateLimiter] = request.app.state.__dict__.setdefault("report_limiters", {})
     if name not in limiters:
         limit, window = LIMITS[name]
+        limit = int(os.environ.get(f"NTE_REPORTS_{name.upper()}_LIMIT", limit))
         limiters[name] = RateLimiter(limit=limit, window_seconds=window)
     return limiters[name]
 

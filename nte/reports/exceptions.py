@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from nte.errors import Conflict, Invalid, NotFound
+from nte.reports.vocabulary import N_
+from nte.reports.vocabulary import N_
 
 
 class ReportInvalid(Invalid):
@@ -28,7 +30,7 @@ class ReceiptNotFound(NotFound):
 
     def __init__(self) -> None:
         super().__init__(
-            "We could not find a report with that receipt code. Check the code and try again.", field="receipt"
+            N_("We could not find a report with that receipt code. Check the code and try again."), field="receipt"
         )
 
 

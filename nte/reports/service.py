@@ -297,7 +297,7 @@ class ReceiptStatus:
 def status_by_receipt(session: Session, *, code: str) -> ReceiptStatus:
     normal = normalise_receipt(code or "")
     if len(normal) != 4 * RECEIPT_GROUPS:
-        raise Invalid("Enter the receipt code you were given, for example 7KQ2-M9XD-4P0R-ZT8C.", field="receipt")
+        raise Invalid(N_("Enter the receipt code you were given, for example 7KQ2-M9XD-4P0R-ZT8C."), field="receipt")
     report = repo.by_receipt_hash(session, receipt_hash(normal))
     if report is None:
         raise ReceiptNotFound()

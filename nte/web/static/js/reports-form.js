@@ -17,7 +17,7 @@
   el.setAttribute("tabindex", "0");
   el.setAttribute("aria-label", el.dataset.label || "Map");
   el.setAttribute("role", "region");
-  var map = L.map(el, { keyboard: true, maxBounds: bounds.pad(0.5) }).fitBounds(bounds);
+  var map = L.map(el, { keyboard: true, maxZoom: 19, maxBounds: bounds.pad(0.5) }).fitBounds(bounds);
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
   }

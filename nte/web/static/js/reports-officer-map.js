@@ -3,7 +3,7 @@
   "use strict";
   var el = document.getElementById("report-map");
   if (!el || typeof L === "undefined") return;
-  var map = L.map(el, { keyboard: true }).setView([51.51, -0.13], 12);
+  var map = L.map(el, { keyboard: true, maxZoom: 19 }).setView([51.51, -0.13], 12);
   if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
   var colours = { "new": "#1d70b8", "accepted": "#00703c", "spam": "#d4351c", "duplicate": "#505a5f" };
 
@@ -33,6 +33,6 @@
     });
     var count = document.getElementById("map-count");
     if (count) count.textContent = fc.features.length + " points";
-    if (group.length) map.fitBounds(L.featureGroup(group).getBounds().pad(0.1));
+    if (group.length) map.fitBounds(L.featureGroup(group).getBounds().pad(0.1), { maxZoom: 17 });
   });
 })();
