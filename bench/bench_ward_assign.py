@@ -82,12 +82,12 @@ def main() -> int:
     make_s, points = best_of(args.repeat, geopandas_points)
 
     def geopandas_join():
-        joined = gpd.sjoin(points, ward_frame, how="left", predicate="intersects")
-        return joined.groupby(level=0)["code"].min()  # lowest code on shared edges, like ours
+        return gpd.sjoin(points, ward_frame, how="left", predicate="intersects")
 
     sjoin_s, joined = best_of(args.repeat, geopandas_join)
-
-    theirs = joined.reindex(range(args.points)).to_numpy()
+    # Not timed: a point on a shared edge matches two wards; keep the lowest code, like ours.
+    joined = joined.sort_values("code")
+    theirs = joined[~joined.index.duplicated(keep="first")]["code"].reindex(range(args.points)).to_numpy()
     codes = np.array(index.codes + [None], dtype=object)
     ours_codes = codes[np.where(ours == OUTSIDE, len(index.codes), ours)]
     theirs_codes = np.array([c if isinstance(c, str) else None for c in theirs], dtype=object)
@@ -99,15 +99,17 @@ def main() -> int:
     rows = [
         ("NTE WardIndex.build (once per ward set)", build_s),
         ("NTE WardIndex.assign (lattice + intersects_xy)", ours_s),
+        ("NTE build + assign (cold, first import)", build_s + ours_s),
         ("geopandas points_from_xy (GeoDataFrame)", make_s),
-        ("geopandas sjoin intersects (+ min code)", sjoin_s),
+        ("geopandas sjoin intersects", sjoin_s),
         ("geopandas total (points + sjoin)", make_s + sjoin_s),
     ]
     for name, seconds in rows:
         print(f"{name:<46}{seconds:>10.3f}{args.points / seconds if 'build' not in name else float('nan'):>14,.0f}")
     speedup = sjoin_s / ours_s
     speedup_total = (make_s + sjoin_s) / ours_s
-    print(f"\nspeed-up vs sjoin alone: {speedup:.1f}x; vs points + sjoin: {speedup_total:.1f}x (target >= {TARGET:g}x)")
+    print(f"cold (build + assign) vs points + sjoin: {(make_s + sjoin_s) / (build_s + ours_s):.1f}x")
+    print(f"speed-up vs sjoin alone: {speedup:.1f}x; vs points + sjoin: {speedup_total:.1f}x (target >= {TARGET:g}x)")
     print(f"agreement: {agree:,} of {args.points:,} points ({100 * agree / args.points:.4f}%)")
     ok = speedup >= TARGET and agree == args.points
     print("RESULT:", "meets target" if ok else "BELOW TARGET")
