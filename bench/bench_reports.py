@@ -309,7 +309,7 @@ def bench_copy(cluster, csv_path: Path) -> dict:
                 "month",
                 now,
                 "exact",
-                f"SRID=4326;POINT({lon[i]!r} {lat[i]!r})",
+                f"SRID=4326;POINT({float(lon[i])!r} {float(lat[i])!r})",
                 round(float(east[i]), 1),
                 round(float(north[i]), 1),
                 index.codes[k],
