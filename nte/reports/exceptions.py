@@ -6,7 +6,6 @@ from typing import Any
 
 from nte.errors import Conflict, Invalid, NotFound
 from nte.reports.vocabulary import N_
-from nte.reports.vocabulary import N_
 
 
 class ReportInvalid(Invalid):

@@ -16,10 +16,13 @@ import codecs
 import csv
 import hashlib
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -219,6 +222,7 @@ class _Hasher:
         return f"{prefix}:{hashlib.sha256(digest + n.to_bytes(4, 'big')).digest()[:20].hex()}"
 
 
+@lru_cache(maxsize=4096)
 def _month_start(text: str) -> datetime:
     parsed = datetime.strptime(text.strip(), "%Y-%m")
     return datetime(parsed.year, parsed.month, 1, tzinfo=LONDON).astimezone(UTC)
@@ -520,12 +524,31 @@ def import_stream(
     )
     summary = ImportSummary(import_id=record.id, file_format=file_format, error_file=error_path)
     add_error, close_errors, kept = _error_writer(error_path)
+    lock = threading.Lock()
 
-    def on_error(err: RowError) -> None:
+    def reject(err: RowError) -> None:  # both threads: the error file and the counters
+        with lock:
+            summary.rejected[err.reason] += 1
+            add_error(err)
+
+    def on_error(err: RowError) -> None:  # reading thread: a line that never became a row
         summary.rows_read += 1
-        summary.rejected[err.reason] += 1
-        add_error(err)
+        reject(err)
 
+    def write(batch: list[ParsedRow], *, finished: bool = False) -> None:
+        if batch:
+            _write_batch(session, batch, index, summary, reject, now)
+        with lock:
+            _save_progress(record, summary, now, finished=finished)
+        session.flush()
+        if checkpoint:
+            checkpoint()
+
+    # The database work of batch N (COPY, commit) runs in one writer thread while the next batch is
+    # read and parsed: the database's time is mostly hidden behind parsing. One batch in flight at
+    # most, in order, and only the writer thread touches the session meanwhile.
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-import")
+    pending: Future[None] | None = None
     try:
         is_geojson = file_format == "geojson" or filename.lower().endswith((".geojson", ".json"))
         if is_geojson:
@@ -544,25 +567,26 @@ def import_stream(
             )
         batch: list[ParsedRow] = []
         for parsed in rows:
-            summary.rows_read += 1
             if row_filter is not None and not row_filter(parsed):
-                summary.rows_read -= 1
                 continue
+            summary.rows_read += 1
             batch.append(parsed)
             if len(batch) >= batch_size:
-                _write_batch(session, batch, index, summary, on_error, now)
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(write, batch)
                 batch = []
-                _save_progress(record, summary, now)
-                session.flush()
-                if checkpoint:
-                    checkpoint()
-        if batch:
-            _write_batch(session, batch, index, summary, on_error, now)
-        _save_progress(record, summary, now, finished=True)
-        session.flush()
-        if checkpoint:
-            checkpoint()
+        if pending is not None:
+            pending.result()
+            pending = None
+        write(batch, finished=True)
     finally:
+        if pending is not None:
+            try:
+                pending.result()
+            except Exception:  # noqa: S110 - the reading error is the one raised
+                pass
+        writer.shutdown(wait=True)
         close_errors()
     return summary, kept
 
@@ -596,7 +620,6 @@ def _write_batch(
     for i, r in enumerate(batch):
         k = int(wards[i])
         if k == OUTSIDE:
-            summary.rows_read -= 1  # on_error counts it
             on_error(RowError(r.line, "outside_area", f"{r.lon:.6f},{r.lat:.6f} is outside the served wards"))
             continue
         if r.external_id in present or r.external_id in seen:

@@ -19,6 +19,16 @@ def ewkt_point(lon: float, lat: float) -> str:
     return f"SRID={WGS84};POINT({lon!r} {lat!r})"
 
 
+def in_values(session: Session, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN (values)`` for long lists: one array parameter on PostgreSQL (``= ANY(%s)``, no
+    per-value placeholders to parse), an expanding IN on SQLite."""
+    if is_postgres(session):
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
+
+
 def reserve_ids(session: Session, table: sa.Table, count: int) -> list[int]:
     """``count`` new primary keys for ``table``: from its sequence on PostgreSQL; on SQLite after
     max(id), which is safe because write transactions hold the database lock (BEGIN IMMEDIATE)."""
