@@ -441,10 +441,12 @@ def main() -> int:
     print("\n3. Peak memory of an import (PostGIS, subprocess, ru_maxrss)")
     print(f"{'file':<44}{'rows':>12}{'seconds':>10}{'peak MB':>10}{'ru_maxrss':>11}")
     print(
-        f"{'synthetic police.uk CSV, 1/10 size':<44}{rs['rows']:>12,}{rs['seconds']:>10.1f}{rs['rss_mb']:>10.0f}{rs['ru_maxrss_mb']:>11.0f}"
+        f"{'synthetic police.uk CSV, 1/10 size':<44}{rs['rows']:>12,}{rs['seconds']:>10.1f}"
+        f"{rs['rss_mb']:>10.0f}{rs['ru_maxrss_mb']:>11.0f}"
     )
     print(
-        f"{'synthetic police.uk CSV, full size':<44}{rb['rows']:>12,}{rb['seconds']:>10.1f}{rb['rss_mb']:>10.0f}{rb['ru_maxrss_mb']:>11.0f}"
+        f"{'synthetic police.uk CSV, full size':<44}{rb['rows']:>12,}{rb['seconds']:>10.1f}"
+        f"{rb['rss_mb']:>10.0f}{rb['ru_maxrss_mb']:>11.0f}"
     )
     ok3 = rb["rss_mb"] < 300 and rb["rss_mb"] < rs["rss_mb"] * 1.5
     print(
