@@ -125,5 +125,5 @@ def sign_in(page, live_server: LiveServer, email: str, password: str) -> None:
     page.goto(f"{live_server.url}/login")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
