@@ -126,20 +126,7 @@ def test_serve_command_access_log_is_off_and_clean(tmp_path):
     from nte.db import engine_for
     from nte.health import check_database
 
-    if check_database(engine_for(url, "mod_spatialite")):
-        # Known foundation issue at the time of writing: branches with ``depends_on`` (0003 -> 0002,
-        # 0006 -> 0005) make the start-up "at head?" check compare unlike lists, so serve refuses to
-        # start on a fully migrated database. The logging set-up under test is unaffected: run the
-        # same serve command with only that start-up check disabled.
-        command = [
-            sys.executable,
-            "-c",
-            "import sys, nte.health; nte.health.check_database = lambda engine: None; "
-            "sys.argv[0] = 'main.py'; from nte.cli import main; main()",
-            "serve",
-            "--port",
-            str(port),
-        ]
+    assert check_database(engine_for(url, "mod_spatialite")) is None  # the real command starts as is
     proc = subprocess.Popen(  # noqa: S603 - our own command line
         command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
