@@ -5,21 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 
 from nte.auth.deps import public
 from nte.config import get_settings
 from nte.db import SessionDep
 from nte.maps import repository as repo
 from nte.maps import wards as ward_service
+from nte.web.responses import GeoJSONResponse
 
 router = APIRouter(prefix="/api", tags=["wards"], dependencies=[Depends(public)])
 
-GEOJSON = "application/geo+json"
 
-
-class GeoJSONResponse(JSONResponse):
-    media_type = GEOJSON
 
 
 @router.get("/boroughs", summary="Boroughs this deployment serves")

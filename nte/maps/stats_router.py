@@ -19,16 +19,13 @@ from nte.maps import coordinator as coordinator_service
 from nte.maps import public as public_service
 from nte.maps import statistics as stats_service
 from nte.maps.params import CellSize, FilterDep
+from nte.web.responses import GeoJSONResponse
 
 router = APIRouter(prefix="/api/maps", tags=["maps"])
 
-GEOJSON = "application/geo+json"
 Officer = Annotated[User, Depends(require_roles(*OFFICERS))]
 Staff = Annotated[User, Depends(require_roles(*STAFF))]
 
-
-class GeoJSONResponse(JSONResponse):
-    media_type = GEOJSON
 
 
 def _download(name: str) -> dict[str, str]:

@@ -36,6 +36,7 @@ from nte.patrols.schemas import (
     VolunteerRead,
     VolunteerUpdate,
 )
+from nte.web.responses import GEOJSON, formats
 
 router = APIRouter(prefix="/api/patrols", tags=["patrols"], responses=ERROR_RESPONSES)
 
@@ -83,6 +84,7 @@ def _series_read(session: SessionDep, series) -> SeriesRead:
 @router.get(
     "/areas.geojson",
     summary="Patrol areas as a GeoJSON FeatureCollection (map layer)",
+    responses=formats(GEOJSON),
     dependencies=[Depends(require_roles(*MAP_READERS))],
 )
 def areas_geojson(session: SessionDep) -> Response:

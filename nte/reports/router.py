@@ -30,6 +30,7 @@ from nte.reports.schemas import (
     WardUpdateCreate,
     WardUpdateRead,
 )
+from nte.web.responses import CSV, GEOJSON, formats
 
 router = APIRouter(prefix="/api/reports", tags=["reports"], responses=ERROR_RESPONSES)
 
@@ -142,7 +143,7 @@ def moderate(body: ModerationRequest, session: SessionDep, user: Officer) -> Mod
     return ModerationRead(changed=result.changed, skipped=result.skipped)
 
 
-@router.get("/export.csv", summary="CSV export of the filtered reports (officers)")
+@router.get("/export.csv", summary="CSV export of the filtered reports (officers)", responses=formats(CSV))
 def export_csv(session: SessionDep, user: Officer, filters: Filters) -> StreamingResponse:
     return StreamingResponse(
         service.export_csv(session, filters=filters),
@@ -151,7 +152,7 @@ def export_csv(session: SessionDep, user: Officer, filters: Filters) -> Streamin
     )
 
 
-@router.get("/export.geojson", summary="GeoJSON export of the filtered reports (officers)")
+@router.get("/export.geojson", summary="GeoJSON export of the filtered reports (officers)", responses=formats(GEOJSON))
 def export_geojson(session: SessionDep, user: Officer, filters: Filters) -> StreamingResponse:
     return StreamingResponse(
         service.export_geojson(session, filters=filters),
@@ -160,7 +161,8 @@ def export_geojson(session: SessionDep, user: Officer, filters: Filters) -> Stre
     )
 
 
-@router.get("/points", summary="Exact points of the filtered reports for the officers' map")
+@router.get("/points", summary="Exact points of the filtered reports for the officers' map",
+            responses=formats(GEOJSON))
 def points(session: SessionDep, user: Officer, filters: Filters) -> JSONResponse:
     return JSONResponse(
         service.map_points(session, filters=filters), media_type="application/geo+json", headers=NO_STORE

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
-from fastapi.responses import JSONResponse
 
 from nte.auth.deps import OFFICERS, public, require_roles
 from nte.auth.models import Role, User
@@ -23,6 +22,7 @@ from nte.safespaces.schemas import (
     Withdrawal,
     proposal_read,
 )
+from nte.web.responses import GeoJSONResponse
 
 api = APIRouter(prefix="/api/safe-spaces", tags=["safe spaces"], responses=ERROR_RESPONSES)
 geojson_router = APIRouter(prefix="/api", tags=["safe spaces"], responses=ERROR_RESPONSES)
@@ -35,9 +35,6 @@ NHS_ATTRIBUTION = ("Example pharmacies: contains public sector information licen
 Officer = Annotated[User, Depends(require_roles(*OFFICERS))]
 OwnerOrOfficer = Annotated[User, Depends(require_roles(Role.venue_manager, *OFFICERS))]
 
-
-class GeoJSONResponse(JSONResponse):
-    media_type = "application/geo+json"
 
 
 @api.get("/nearest", dependencies=[Depends(public)], summary="Nearest safe spaces to a point, open or not")

@@ -14,6 +14,7 @@ from nte.db import SessionDep, utcnow
 from nte.errors import ERROR_RESPONSES
 from nte.venues import service
 from nte.venues.schemas import SignUpRead, StatusChange, VenueRead, VenueSignUp
+from nte.web.responses import CSV, GEOJSON, formats
 
 router = APIRouter(tags=["venues"], responses=ERROR_RESPONSES)
 OfficerUser = Annotated[User, Depends(require_roles(*OFFICERS))]
@@ -84,7 +85,7 @@ def venues_geojson(
     return Response(cached.body, media_type="application/geo+json", headers=headers)
 
 
-@router.get("/api/venues/register", response_model=None)
+@router.get("/api/venues/register", response_model=None, responses=formats("application/json", CSV, GEOJSON))
 def register_export(
     session: SessionDep,
     user: OfficerUser,
