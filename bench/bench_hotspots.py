@@ -12,7 +12,7 @@ union of the six boroughs' wards (Dec 2013). The cell size is chosen so the grid
 esda runs in a child process with a time limit; if it does not finish, it is retried on smaller
 grids (halving the cells) and the comparison is made at the largest size that finished.
 
-    /work/venv/bin/python bench/bench_hotspots.py [--cells 250000] [--band-cells 3]
+    .venv/bin/python bench/bench_hotspots.py [--cells 250000] [--band-cells 3]
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from shapely.geometry.base import BaseGeometry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from nte.config import SHARED_DATA  # noqa: E402
 from nte.maps.grid import Grid, build_grid  # noqa: E402
 from nte.maps.hotspots import (  # noqa: E402
     compute_hotspots,
@@ -48,7 +49,7 @@ from nte.maps.hotspots import (  # noqa: E402
     to_bng,
 )
 
-DATA_DIR = Path("/work/shared/data")
+DATA_DIR = SHARED_DATA
 AREA_FILE = "wards/six-boroughs-wards-dec2013.geojson"
 CRIME_GLOB = "crime/2016-metropolitan-street-api-*.csv"
 

@@ -1,7 +1,7 @@
 """Benchmark: the whole officer map for 1,000,000 reports on PostGIS, NTE Safe vs a reference pipeline.
 
 Data: 1,000,000 reports resampled from the real 2016 police.uk street-level points of five served
-boroughs (/work/shared/data/crime), 70 % at the snapped police.uk points (source "police"), 30 %
+boroughs (shared/data/crime), 70 % at the snapped police.uk points (source "police"), 30 %
 jittered by up to 25 m (source "public"), spread over the 12 months before the benchmark period's
 end, evening-heavy hours; wards assigned from the exact point (Shapely STRtree, as at ingestion);
 bulk-loaded with COPY into a throwaway PostGIS cluster (``tests.support.postgres.start_cluster``)
@@ -14,7 +14,7 @@ migrated with the real migrations.
   grid, ``libpysal.weights.DistanceBand`` + ``esda.G_Local(transform="B", star=True)`` on the same
   grid cells and band, ``scipy.stats.false_discovery_control``, Folium with its defaults.
 
-    /work/venv/bin/python bench/bench_maps.py [--reports 1000000]
+    .venv/bin/python bench/bench_maps.py [--reports 1000000]
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-CRIME = sorted(Path("/work/shared/data/crime").glob("2016-metropolitan-street-api-*.csv"))
+from nte.config import SHARED_DATA  # noqa: E402
+
+CRIME = sorted((SHARED_DATA / "crime").glob("2016-metropolitan-street-api-*.csv"))
 PERIOD = (date(2025, 11, 1), date(2026, 10, 31))
 TARGET_S, TARGET_HTML = 3.0, 2_000_000
 WORK_MEM = "64MB"

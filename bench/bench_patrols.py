@@ -1,7 +1,7 @@
 """Benchmark: 100 parallel sign-ups for a 6-place shift, on SpatiaLite and PostGIS; a year of shifts
 for 50 series.
 
-Run: /work/venv/bin/python bench/bench_patrols.py [--backends spatialite,postgis] [--runs 3]
+Run: .venv/bin/python bench/bench_patrols.py [--backends spatialite,postgis] [--runs 3]
 
 For each database, 100 volunteers sign up for the same 6-place shift at once (100 threads, one
 session and transaction each, released together by a barrier). ``book_shift`` locks the shift row

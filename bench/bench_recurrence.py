@@ -1,6 +1,6 @@
 """Benchmark: one year of patrol shifts for 50 recurring series.
 
-Run: /work/venv/bin/python bench/bench_recurrence.py
+Run: .venv/bin/python bench/bench_recurrence.py
 
 Compares ``nte.patrols.recurrence.materialise`` with the straightforward
 approach in the same run: parse the RRULE with dateutil on every call, expand

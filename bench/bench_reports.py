@@ -11,7 +11,7 @@
 The CSV rows are real 2016 police.uk points of the five boroughs, resampled (with fresh Crime IDs,
 about one in ten blank as police.uk leaves them for anti-social behaviour).
 
-    /work/venv/bin/python bench/bench_reports.py [--requests 3000] [--threads 4] [--rows 200000] [--big 1000000]
+    .venv/bin/python bench/bench_reports.py [--requests 3000] [--threads 4] [--rows 200000] [--big 1000000]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Benchmark: "the 5 nearest safe spaces open now" among 10,000, on SpatiaLite and PostGIS.
 
-Run: /work/venv/bin/python bench/bench_safespaces.py [--spaces 10000] [--queries 300]
+Run: .venv/bin/python bench/bench_safespaces.py [--spaces 10000] [--queries 300]
 
 Ours: ``nte.safespaces.service.find_nearest(open_only=True, limit=5)`` - KNN through the spatial
 index (PostGIS ``<->`` / SpatiaLite ``KNN`` + ``SpatialIndex``), exact BNG distances and the

@@ -6,7 +6,7 @@ jitter (so some fall outside the area and many near ward edges). Wards: the ship
 2013 wards of the six boroughs (118 polygons). A point on a shared edge belongs to the lowest
 ward code on both sides (as the database lookup does).
 
-    /work/venv/bin/python bench/bench_ward_assign.py [--points 1000000] [--repeat 3]
+    .venv/bin/python bench/bench_ward_assign.py [--points 1000000] [--repeat 3]
 """
 
 from __future__ import annotations

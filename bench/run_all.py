@@ -1,7 +1,7 @@
 """Run every ``bench/bench_*.py`` one after another (they share 2 cores: never in parallel) and print
 each one's comparison table, then a summary of exit codes and wall times.
 
-    /work/venv/bin/python bench/run_all.py [-k maps] [--timeout 1800]
+    .venv/bin/python bench/run_all.py [-k maps] [--timeout 1800]
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -10,6 +11,9 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The team's shared real data (beside the repository; CI checks it out there). Tests and benchmarks
+#: that compare against real data read it; the product itself only reads what is vendored in nte/data.
+SHARED_DATA = Path(os.environ.get("NTE_SHARED_DATA", str(PROJECT_ROOT.parent / "shared" / "data")))
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside dev/test, see below
 
 #: The six boroughs whose December 2013 wards ship with NTE Safe.
