@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
+from nte.exports import neutralise
 from nte.maps import repository as repo
 from nte.maps import wards as ward_service
 from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter
@@ -321,14 +322,7 @@ def officer_map(session: Session, *, flt: MapFilter, settings: Settings, now: da
 CSV_COLUMNS = ("ward_code", "ward_name", "borough_code", "borough_name", "count", "area_km2", "rate_per_km2",
                "share_of_borough_pct", "rank_in_borough", "previous_period_count", "change", "change_pct",
                "period_from", "period_to")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
-
-
-def neutralise_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+neutralise_cell = neutralise  # spreadsheet-safe cells: nte.exports
 
 
 def stats_csv(stats: WardStatistics) -> str:

@@ -34,6 +34,7 @@ from nte.auth.models import User
 from nte.auth.security import new_token, token_hash
 from nte.config import Settings
 from nte.errors import Conflict, Forbidden, Invalid
+from nte.exports import neutralise
 from nte.maps.wards import service_area, validate_point
 from nte.notifications import service as outbox
 from nte.patrols import ical
@@ -1782,7 +1783,7 @@ def monthly_report(session: Session, *, month: date, now: datetime) -> MonthlyRe
 def csv_cell(value: Any) -> str:
     """Neutralise CSV injection: a cell starting with = + - @ (or tab/CR) is prefixed with '."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return neutralise(text)
 
 
 def monthly_csv(report: MonthlyReport) -> str:

@@ -22,6 +22,7 @@ from nte.audit import service as audit
 from nte.auth.models import User
 from nte.config import Settings
 from nte.errors import Invalid, NTEError
+from nte.exports import neutralise
 from nte.maps import wards as ward_service
 from nte.maps.exceptions import InvalidCoordinates, LocationOutsideServiceArea, UnknownWard
 from nte.maps.models import Ward
@@ -419,7 +420,6 @@ EXPORT_COLUMNS = (
     "duplicate_of_id",
     "external_id",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
 def csv_safe(value: Any) -> str:
@@ -434,7 +434,7 @@ def csv_safe(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return neutralise(text)
 
 
 def _export_row(report: Report, x: float | None, y: float | None) -> dict[str, Any]:

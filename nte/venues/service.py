@@ -30,6 +30,7 @@ from nte.auth import service as auth_service
 from nte.auth.models import Role, User
 from nte.config import Settings
 from nte.errors import Invalid, NTEError, TooLarge, UnsupportedMediaType
+from nte.exports import neutralise
 from nte.maps import wards as wards_service
 from nte.notifications import service as outbox
 from nte.spatial import distance_m, from_db, to_db
@@ -1195,7 +1196,6 @@ REGISTER_COLUMNS = (
     "last_training_date",
     "example",
 )
-CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def register(
@@ -1253,11 +1253,6 @@ def register(
     ]
 
 
-def neutralise(value: Any) -> Any:
-    """Spreadsheet formula injection: text starting with = + - @ (or a tab/CR) is prefixed with '."""
-    if isinstance(value, str) and value.startswith(CSV_DANGEROUS):
-        return "'" + value
-    return value
 
 
 def register_csv(rows: list[dict[str, Any]]) -> str:
