@@ -64,7 +64,13 @@ def _boroughs(session: Any) -> list[tuple[str, str]]:
 
 def _layer_urls() -> dict[str, str]:
     return {"venues": "/api/venues.geojson", "safe_spaces": "/api/safe-spaces.geojson",
-            "patrol_areas": "/api/patrols/areas.geojson"}
+            "patrol_areas": "/api/patrols/areas.geojson", "example_venues": "/api/venues.geojson?examples=true"}
+
+
+# Unverified example venues (demo data: real pubs that have NOT signed), clearly labelled and off
+# by default, so a demo map looks realistic without claiming anything about them.
+EXAMPLE_VENUES_LAYER = {"name": "Example venues (demo data, not signed)", "kind": "points", "colour": "#6f777b",
+                        "only": "example", "hidden": True}
 
 
 @router.get("/officer/maps", response_class=HTMLResponse)
@@ -88,6 +94,7 @@ def officer_map_page(request: Request, session: SessionDep, user: OfficerPage) -
         {"name": "Hotspot cells (Gi*, FDR)", "url": f"/api/maps/officer-map?{query}", "key": "hotspots",
          "kind": "cells", "value": "label"},
         {"name": "Charter venues", "url": urls["venues"], "kind": "points", "colour": "#1f78b4"},
+        {**EXAMPLE_VENUES_LAYER, "url": urls["example_venues"]},
         {"name": "Safe spaces", "url": urls["safe_spaces"], "kind": "points", "colour": "#33a02c",
          "value": "summary"},
         {"name": "Patrol areas", "url": urls["patrol_areas"], "kind": "areas", "colour": "#6a3d9a"},
@@ -177,7 +184,7 @@ def public_map(request: Request, session: SessionDep,
                period: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
     settings = get_settings()
     now = utcnow()
-    periods = public_service.public_periods(now)
+    periods = public_service.offered_periods(session, settings=settings, now=now)
     try:
         view = public_service.public_view(session, period_id=period, settings=settings, now=now)
     except NTEError as exc:
@@ -196,6 +203,7 @@ def _public_context(view: dict[str, Any], periods: list[Any], settings: Any, err
         {"name": "Reports by ward", "url": f"/api/maps/public/wards.geojson?period={view['period']}",
          "kind": "choropleth", "fit": True, "value": "shown", "valueLabel": "reports"},
         {"name": "Charter venues", "url": urls["venues"], "kind": "points", "colour": "#1f78b4"},
+        {**EXAMPLE_VENUES_LAYER, "url": urls["example_venues"]},
         {"name": "Safe spaces open now", "url": urls["safe_spaces"], "kind": "points", "colour": "#33a02c",
          "only": "is_open", "value": "summary"},
     ]

@@ -2,7 +2,9 @@
 
 * Ward level only, moderated ('accepted') reports only, no filter but the period.
 * Periods are fixed calendar partitions in London time: months, quarters and years, offered from a
-  fixed list (the last 12 full months, 4 full quarters, 2 full years). A period is offered only once it
+  fixed list (the last 12 full months, 4 full quarters, 2 full years, and every earlier full calendar
+  year back to the first year with moderated records, e.g. imported police data: an archive of
+  disjoint years, so it adds no way to difference). A period is offered only once it
   ended at least ``PUBLICATION_LAG_DAYS`` ago, and its figures are computed once and then frozen in the
   shared cache: later or re-moderated reports never change a published view, so the same view can
   never be seen in two states differing by one report. Any two offered periods differ by whole
@@ -29,6 +31,7 @@ from nte.maps.statistics import ward_geometry
 
 PUBLICATION_LAG_DAYS = 7
 MONTHS_OFFERED, QUARTERS_OFFERED, YEARS_OFFERED = 12, 4, 2
+ARCHIVE_YEARS_MAX = 20
 PUBLIC_STATUSES = ("accepted",)
 ROUNDING = 5
 #: Fixed classes on the published (rounded) count; colours ColorBrewer YlOrRd.
@@ -58,19 +61,30 @@ def _year(first: date) -> PublicPeriod:
     return PublicPeriod(f"year-{first.year}", "year", str(first.year), first, date(first.year, 12, 31))
 
 
-def public_periods(now: datetime) -> list[PublicPeriod]:
-    """The fixed list of periods the public may choose from, newest first within each kind."""
+def public_periods(now: datetime, *, archive_from: int | None = None) -> list[PublicPeriod]:
+    """The fixed list of periods the public may choose from, newest first within each kind.
+    ``archive_from``: the first calendar year with published data; earlier full years down to it
+    are offered after the recent ones."""
     cutoff = london_today(now) - timedelta(days=PUBLICATION_LAG_DAYS)
     this_month = cutoff.replace(day=1)
     months = [_month(add_months(this_month, -i)) for i in range(1, MONTHS_OFFERED + 1)]
     this_quarter = date(cutoff.year, (cutoff.month - 1) // 3 * 3 + 1, 1)
     quarters = [_quarter(add_months(this_quarter, -3 * i)) for i in range(1, QUARTERS_OFFERED + 1)]
     years = [_year(date(cutoff.year - i, 1, 1)) for i in range(1, YEARS_OFFERED + 1)]
+    if archive_from is not None:
+        oldest = max(archive_from, cutoff.year - ARCHIVE_YEARS_MAX)
+        years += [_year(date(y, 1, 1)) for y in range(cutoff.year - YEARS_OFFERED - 1, oldest - 1, -1)]
     return months + quarters + years
 
 
-def find_period(period_id: str | None, now: datetime) -> PublicPeriod:
-    periods = public_periods(now)
+def offered_periods(session: Session, *, settings: Settings, now: datetime) -> list[PublicPeriod]:
+    """``public_periods`` with the archive years this deployment has moderated data for."""
+    first = repo.earliest_report(session, statuses=PUBLIC_STATUSES, borough_codes=list(settings.boroughs))
+    return public_periods(now, archive_from=first.year if first else None)
+
+
+def find_period(period_id: str | None, now: datetime, *, archive_from: int | None = None) -> PublicPeriod:
+    periods = public_periods(now, archive_from=archive_from)
     if period_id is None or period_id == "":
         return periods[0]  # the last full month
     for period in periods:
@@ -131,7 +145,10 @@ def _cache_key(period: PublicPeriod, ward_set_id: int, settings: Settings) -> st
 
 def public_view(session: Session, *, period_id: str | None, settings: Settings, now: datetime) -> dict[str, Any]:
     """The published view of a period: from the shared cache, or built and frozen on first use."""
-    period = find_period(period_id, now)
+    offered = offered_periods(session, settings=settings, now=now)
+    period = offered[0] if not period_id else next((p for p in offered if p.id == period_id), None)
+    if period is None:
+        raise UnknownPeriod()
     ward_set = ward_service.require_active_set(session)
     key = _cache_key(period, ward_set.id, settings)
     entry = repo.get_cache(session, key)
@@ -148,7 +165,7 @@ def rebuild_public(session: Session, *, settings: Settings, now: datetime, force
     """Publish every offered period not yet published (``force``: recompute them all). Returns how many."""
     ward_set = ward_service.require_active_set(session)
     built = 0
-    for period in public_periods(now):
+    for period in offered_periods(session, settings=settings, now=now):
         key = _cache_key(period, ward_set.id, settings)
         if not force and repo.get_cache(session, key) is not None:
             continue

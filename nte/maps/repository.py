@@ -204,3 +204,9 @@ def list_cache(session: Session, *, kind: str) -> list[MapCache]:
 def delete_cache_older_than(session: Session, *, kind: str, before: datetime) -> int:
     result = session.execute(sa.delete(MapCache).where(MapCache.kind == kind, MapCache.created_at < before))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def earliest_report(session: Session, *, statuses: Sequence[str], borough_codes: Sequence[str]) -> datetime | None:
+    """When the oldest counted report happened (spam never counts)."""
+    return session.scalar(sa.select(sa.func.min(Report.occurred_at)).where(
+        Report.status.in_([s for s in statuses if s != "spam"]), Report.borough_code.in_(borough_codes)))

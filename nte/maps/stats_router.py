@@ -81,9 +81,9 @@ def officer_map(session: SessionDep, flt: FilterDep, user: Officer, cell_size: C
 
 
 @router.get("/public/periods", summary="The fixed periods the public map offers", dependencies=[Depends(public)])
-def public_periods() -> list[dict[str, str]]:
+def public_periods(session: SessionDep) -> list[dict[str, str]]:
     return [{"id": p.id, "kind": p.kind, "label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat()}
-            for p in public_service.public_periods(utcnow())]
+            for p in public_service.offered_periods(session, settings=get_settings(), now=utcnow())]
 
 
 @router.get("/public/wards.geojson", summary="Published ward counts for a fixed period (suppressed, rounded)",

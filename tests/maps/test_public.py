@@ -145,3 +145,14 @@ def test_public_page_uses_fixed_periods(client, db):
     assert 'name="period"' in r.text and 'type="date"' not in r.text
     bad = client.get("/map", params={"period": "month-1999-01"})
     assert bad.status_code == 422 and "published periods" in bad.text
+
+
+def test_archive_years_are_offered_for_older_moderated_data(db, settings):
+    """Imported police data from 2016 is published by whole calendar year (disjoint partitions)."""
+    make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=datetime(2016, 6, 3, tzinfo=UTC))
+    ids = [p.id for p in public_service.offered_periods(db, settings=settings, now=NOW)]
+    assert "year-2016" in ids and "year-2023" in ids and "month-2016-06" not in ids
+    years = [p for p in public_service.offered_periods(db, settings=settings, now=NOW) if p.kind == "year"]
+    assert all(a.end < b.start or b.end < a.start for i, a in enumerate(years) for b in years[i + 1:])
+    view = public_service.public_view(db, period_id="year-2016", settings=settings, now=NOW)
+    assert view["period"] == "year-2016"

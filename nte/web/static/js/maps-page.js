@@ -81,7 +81,7 @@
           }
         }
       });
-      layer.addTo(map);
+      if (!cfg.hidden) layer.addTo(map);  // hidden layers start switched off in the layer control
       control.addOverlay(layer, cfg.name + " (" + features.length + ")");
       if (cfg.fit && !fitted && features.length) { map.fitBounds(layer.getBounds()); fitted = true; }
       el.setAttribute("data-loaded-" + (cfg.key || cfg.kind), String(features.length));
