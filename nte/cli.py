@@ -100,8 +100,16 @@ def scheduler() -> None:
     if problem:
         typer.echo(f"The scheduler will not start: {problem}", err=True)
         raise typer.Exit(code=1)
+    import signal
+
     sched = build_scheduler(_factory())
-    console.print(f"Scheduler running {len(JOBS)} jobs (Ctrl+C to stop).")
+
+    def stop(signum: int, _frame: object) -> None:
+        # A restart (SIGTERM from systemd) lets the job in progress finish: nothing half-sent.
+        sched.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    console.print(f"Scheduler running {len(JOBS)} jobs (Ctrl+C or SIGTERM to stop).")
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):

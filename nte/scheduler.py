@@ -1,6 +1,7 @@
 """The one registry of scheduled jobs, and the runner that makes each trigger run exactly once.
 
-A job is a plain function ``job(session, *, now) -> int`` in ``<domain>/jobs.py``. The scheduler
+A job is a plain function ``job(session, *, now) -> int`` in ``<domain>/jobs.py``; its session is
+committed when it returns (long item-by-item jobs may commit after each item). The scheduler
 runs as its own process (``python main.py scheduler``). Before running a trigger the runner
 inserts a ``scheduler_job_run`` row keyed by (job id, trigger time); a second scheduler process
 or a restart that reaches the same trigger finds the row and skips it. Jobs are idempotent on top
@@ -91,8 +92,15 @@ def run_job(factory: sessionmaker[Session], job_id: str, *, scheduled_for: datet
             return None
     func = job.load()
     try:
-        with factory.begin() as session:
-            result = int(func(session, now=now) or 0)
+        # The job's session commits at the end; a job that works item by item (mail delivery) may
+        # commit after each item so that a crash keeps the items already done.
+        with factory() as session:
+            try:
+                result = int(func(session, now=now) or 0)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
     except Exception as exc:
         with factory.begin() as session:
             session.execute(sa.update(JobRun).where(JobRun.job_id == job_id, JobRun.scheduled_for == scheduled_for)

@@ -15,17 +15,23 @@ MAX_ATTEMPTS = 8
 
 
 def deliver_outbox(session: Session, *, now: datetime, batch: int = 50, settings: Settings | None = None) -> int:
-    """Send pending mail. Rows are locked (SKIP LOCKED on PostgreSQL), so two workers never send
-    the same message; a failure is retried with back-off and given up after MAX_ATTEMPTS."""
+    """Send pending mail, one message per transaction. The row is locked while it is sent (SKIP
+    LOCKED on PostgreSQL; SQLite serialises writers), so two schedulers never send the same
+    message, and each is marked sent in the same transaction right after the server accepted it:
+    a crash (kill -9) can repeat at most the one message in flight, never lose one. A failure is
+    retried with back-off and given up after MAX_ATTEMPTS."""
     settings = settings or get_settings()
     stmt = (
         sa.select(OutboxMessage)
         .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
-        .limit(batch)
+        .limit(1)
     )
     sent = 0
-    for message in session.scalars(lock_rows(stmt, session, skip_locked=True)).all():
+    for _ in range(batch):
+        message = session.scalars(lock_rows(stmt, session, skip_locked=True)).first()
+        if message is None:
+            break
         message.attempts += 1
         try:
             send_mail(settings, to=message.to_address, subject=message.subject, body=message.body)
@@ -35,10 +41,11 @@ def deliver_outbox(session: Session, *, now: datetime, batch: int = 50, settings
                 message.status = "failed"
             else:
                 message.next_attempt_at = now + timedelta(minutes=2 ** message.attempts)
+            session.commit()
             continue
         message.status = "sent"
         message.sent_at = now
         message.last_error = None
         sent += 1
-        session.flush()
+        session.commit()  # jobs may commit per item (see nte.scheduler.run_job)
     return sent
