@@ -99,7 +99,7 @@ def page(browser, live_server: LiveServer):
     log = RequestLog(allowed_hosts={"127.0.0.1", "localhost"})
     pg.on("request", lambda req: log.urls.append(req.url))
     pg.request_log = log  # type: ignore[attr-defined]
-    pg.set_default_timeout(15_000)
+    pg.set_default_timeout(30_000)  # generous: CI machines have 2 shared cores
     yield pg
     context.close()
     external = log.external()
