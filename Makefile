@@ -1,0 +1,26 @@
+# The few commands everyone runs. The README's two set-up commands are scripts/demo.sh and scripts/test.sh.
+PY := .venv/bin/python
+
+.PHONY: demo test quick fuzz bench load lint
+
+demo:            ## set up, load demo data, serve http://127.0.0.1:8000
+	scripts/demo.sh
+
+test:            ## the whole suite (SpatiaLite + PostGIS + browser), as CI runs it
+	scripts/test.sh
+
+quick:           ## the quick loop: one database, no browser or multi-process tests
+	NTE_TEST_BACKENDS=spatialite scripts/test.sh -q -m "not browser and not slow" -x
+
+fuzz:            ## a longer Schemathesis campaign against every API operation, on both databases
+	NTE_SCHEMATHESIS_EXAMPLES=200 NTE_SCHEMATHESIS_BACKENDS=spatialite,postgis \
+		scripts/test.sh -q tests/test_schemathesis.py
+
+bench:           ## every benchmark, side by side with its reference tool
+	$(PY) bench/run_all.py
+
+load:            ## load test: several uvicorn workers on PostGIS, loopback only
+	$(PY) bench/bench_load.py --seconds 30 --workers 4
+
+lint:
+	$(PY) -m ruff check nte tests bench migrations main.py
