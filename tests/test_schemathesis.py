@@ -1,6 +1,6 @@
 """Schemathesis against our own OpenAPI schema: every operation, anonymous and with an officer's
 bearer token. No 5xx, and responses match the schema. Examples per operation are bounded here
-(NTE_SCHEMATHESIS_EXAMPLES, default 15); `make fuzz` / bench/fuzz_api.sh runs a longer campaign."""
+(NTE_SCHEMATHESIS_EXAMPLES, default 10, on PostGIS); `make fuzz` runs a longer campaign on both databases."""
 
 from __future__ import annotations
 
