@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                     record("POST /api/reports", status, time.perf_counter() - t0, 201)
 
         def reader(i: int) -> None:
-            with client_from("127.250.0.%d" % (i + 1), app.url) as client:
+            with client_from(f"127.250.0.{i + 1}", app.url) as client:
                 k = i
                 while time.perf_counter() < deadline:
                     path = READS[k % len(READS)]

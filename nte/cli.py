@@ -18,8 +18,11 @@ from nte.db import get_engine, session_factory, utcnow
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
-app = typer.Typer(help="NTE Safe: run the service, the scheduler, and look after its data.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="NTE Safe: run the service, the scheduler, and look after its data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 wards_app = typer.Typer(help="Ward boundary sets.", no_args_is_help=True)
@@ -61,13 +64,15 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 # --- service ------------------------------------------------------------------------------------
 
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = typer.Option(1, help="Uvicorn worker processes (use the PostGIS database with more than one)"),
     forwarded_allow_ips: str | None = typer.Option(
-        None, help="Trust X-Forwarded-For from this reverse proxy (e.g. 127.0.0.1); used only by the rate limiter"),
+        None, help="Trust X-Forwarded-For from this reverse proxy (e.g. 127.0.0.1); used only by the rate limiter"
+    ),
 ) -> None:
     """Check the database, then serve NTE Safe."""
     import uvicorn
@@ -79,14 +84,24 @@ def serve(
     if problem:
         typer.echo(f"NTE Safe will not start: {problem}", err=True)
         raise typer.Exit(code=1)
-    log_config = uvicorn.config.LOGGING_CONFIG | {"loggers": {
-        "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
-        "uvicorn.error": {"level": "INFO"},
-        "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
-    }}
-    uvicorn.run("nte.asgi:app", host=host, port=port, workers=workers, access_log=False, log_config=log_config,
-                proxy_headers=bool(forwarded_allow_ips), forwarded_allow_ips=forwarded_allow_ips,
-                server_header=False)
+    log_config = uvicorn.config.LOGGING_CONFIG | {
+        "loggers": {
+            "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+            "uvicorn.error": {"level": "INFO"},
+            "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        }
+    }
+    uvicorn.run(
+        "nte.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=log_config,
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips,
+        server_header=False,
+    )
 
 
 @app.command()
@@ -150,10 +165,13 @@ def demo(with_users: bool = typer.Option(True, help="Create demo accounts (passw
                 ("venue_manager", "venue@demo.nte-safe.invalid", "Demo Venue Manager"),
             ]:
                 if auth_repo.get_user_by_email(session, email) is None:
-                    auth_service.create_user(session, email=email, display_name=name, role=role, password=password,
-                                             confirmed_at=utcnow())
-        console.print(f"Demo accounts: admin@, officer@, coordinator@, volunteer@, venue@demo.nte-safe.invalid "
-                      f"with password [bold]{password}[/bold]")
+                    auth_service.create_user(
+                        session, email=email, display_name=name, role=role, password=password, confirmed_at=utcnow()
+                    )
+        console.print(
+            f"Demo accounts: admin@, officer@, coordinator@, volunteer@, venue@demo.nte-safe.invalid "
+            f"with password [bold]{password}[/bold]"
+        )
     for loader in DEMO_LOADERS:
         module, name = loader.split(":")
         with factory.begin() as session:
@@ -161,6 +179,7 @@ def demo(with_users: bool = typer.Option(True, help="Create demo accounts (passw
 
 
 # --- users and tokens ---------------------------------------------------------------------------
+
 
 @users_app.command("create")
 def users_create(
@@ -177,8 +196,9 @@ def users_create(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         with _factory().begin() as session:
-            user = service.create_user(session, email=email, display_name=name, role=role, password=password,
-                                       confirmed_at=utcnow())
+            user = service.create_user(
+                session, email=email, display_name=name, role=role, password=password, confirmed_at=utcnow()
+            )
             console.print(f"Created {user.role} {user.email} (id {user.id}).")
     except (NTEError, ValueError) as exc:
         _fail(getattr(exc, "detail", str(exc)))
@@ -233,6 +253,7 @@ def tokens_revoke(token_id: int) -> None:
 
 # --- wards ----------------------------------------------------------------------------------------
 
+
 @wards_app.command("import")
 def wards_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON FeatureCollection (WGS84)")],
@@ -244,7 +265,9 @@ def wards_import(
     name_property: str = "WD13NM",
     borough_code_property: str | None = "LAD13CD",  # noqa: UP007
     borough_name_property: str | None = "LAD13NM",  # noqa: UP007
-    borough_code: Annotated[str | None, typer.Option(help="Use when the file is one borough without a borough property")] = None,  # noqa: UP007
+    borough_code: Annotated[
+        str | None, typer.Option(help="Use when the file is one borough without a borough property")
+    ] = None,  # noqa: UP007
     borough_name: str | None = None,  # noqa: UP007
     activate: bool = typer.Option(True, help="Make this the set used for new ward assignments"),
 ) -> None:
@@ -259,15 +282,26 @@ def wards_import(
     try:
         with _factory().begin() as session:
             result = import_ward_set(
-                session, features=read_feature_collection(file), name=name, source=source or file.name,
-                attribution=attribution, vintage_date=when, code_property=code_property, name_property=name_property,
-                borough_code_property=borough_code_property, borough_name_property=borough_name_property,
-                borough_code=borough_code, borough_name=borough_name, activate=activate,
+                session,
+                features=read_feature_collection(file),
+                name=name,
+                source=source or file.name,
+                attribution=attribution,
+                vintage_date=when,
+                code_property=code_property,
+                name_property=name_property,
+                borough_code_property=borough_code_property,
+                borough_name_property=borough_name_property,
+                borough_code=borough_code,
+                borough_name=borough_name,
+                activate=activate,
             )
             for line in result.repaired:
                 console.print(f"[yellow]repaired[/yellow] {line}")
-            console.print(f"Imported {result.count} wards as {result.ward_set.name!r}"
-                          f"{' (active)' if result.ward_set.is_active else ''}.")
+            console.print(
+                f"Imported {result.count} wards as {result.ward_set.name!r}"
+                f"{' (active)' if result.ward_set.is_active else ''}."
+            )
     except NTEError as exc:
         _fail(exc.detail)
 
@@ -280,12 +314,19 @@ def wards_list() -> None:
     table = Table("id", "name", "vintage", "active", "imported", "attribution")
     with _factory().begin() as session:
         for s in repo.list_ward_sets(session):
-            table.add_row(str(s.id), s.name, str(s.vintage_date or ""), "yes" if s.is_active else "",
-                          s.imported_at.strftime("%Y-%m-%d"), s.attribution[:60] + "...")
+            table.add_row(
+                str(s.id),
+                s.name,
+                str(s.vintage_date or ""),
+                "yes" if s.is_active else "",
+                s.imported_at.strftime("%Y-%m-%d"),
+                s.attribution[:60] + "...",
+            )
     console.print(table)
 
 
 # --- jobs -----------------------------------------------------------------------------------------
+
 
 @jobs_app.command("list")
 def jobs_list() -> None:

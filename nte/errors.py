@@ -92,7 +92,10 @@ class LoginRequired(NotAuthenticated):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": description, "content": {"application/json": {"example": {"error": code, "detail": "...", "field": None}}}}
+    status: {
+        "description": description,
+        "content": {"application/json": {"example": {"error": code, "detail": "...", "field": None}}},
+    }
     for status, code, description in [
         (401, "not_authenticated", "Not signed in, or the token is invalid or revoked"),
         (403, "forbidden", "Your role does not allow this"),
@@ -127,8 +130,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def handle_validation(request: Request, exc: RequestValidationError) -> Response:
         fields = [
-            {"field": _field_name(err.get("loc", ())), "detail": str(err.get("msg", "invalid"))}
-            for err in exc.errors()
+            {"field": _field_name(err.get("loc", ())), "detail": str(err.get("msg", "invalid"))} for err in exc.errors()
         ]
         first = fields[0] if fields else {"field": "body", "detail": "invalid"}
         body = {
@@ -147,17 +149,22 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = "There is nothing at this address."
         if _wants_html(request):
             return render_error_page(request, exc.status_code, detail)
-        return JSONResponse({"error": code, "detail": detail, "field": None}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            {"error": code, "detail": detail, "field": None},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(sa.exc.DataError)
     @app.exception_handler(OverflowError)
     async def handle_unstorable(request: Request, exc: Exception) -> Response:
         # A value the database cannot hold (an id past its integer range, a NUL character in text):
         # bad input, so a 422 and nothing stored (the request's transaction was rolled back).
-        body = {"error": "invalid",
-                "detail": "A value is out of range or contains characters that cannot be stored (such as NUL).",
-                "field": None}
+        body = {
+            "error": "invalid",
+            "detail": "A value is out of range or contains characters that cannot be stored (such as NUL).",
+            "field": None,
+        }
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(sa.exc.OperationalError)
@@ -165,15 +172,20 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(sa.exc.TimeoutError)
     async def handle_db_down(request: Request, exc: Exception) -> Response:
         log.error("database unavailable: %s", type(exc).__name__)
-        body = {"error": "database_unavailable",
-                "detail": "The database is not answering; nothing was saved. Please try again shortly.",
-                "field": None}
+        body = {
+            "error": "database_unavailable",
+            "detail": "The database is not answering; nothing was saved. Please try again shortly.",
+            "field": None,
+        }
         return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def handle_unexpected(request: Request, exc: Exception) -> Response:
         # Logged without the request body or query: it may hold report text.
-        log.exception("unexpected error on %s %s", request.method, request.scope.get("route").path
-                      if request.scope.get("route") else "?")
+        log.exception(
+            "unexpected error on %s %s",
+            request.method,
+            request.scope.get("route").path if request.scope.get("route") else "?",
+        )
         body = {"error": "internal_error", "detail": "Something went wrong on our side.", "field": None}
         return JSONResponse(body, status_code=500)

@@ -31,11 +31,14 @@ def check_database(engine: Engine) -> str | None:
     except SpatialDatabaseError as exc:
         return str(exc)
     except sa.exc.SQLAlchemyError as exc:
-        return f"cannot reach the database at {engine.url.render_as_string(hide_password=True)} ({type(exc.orig or exc).__name__})"
+        where = engine.url.render_as_string(hide_password=True)
+        return f"cannot reach the database at {where} ({type(getattr(exc, 'orig', None) or exc).__name__})"
     head = head_revision()
     if current != head:
-        return (f"the database schema is at migration {current or 'none'} but the code needs {head}; "
-                "run: python main.py migrate")
+        return (
+            f"the database schema is at migration {current or 'none'} but the code needs {head}; "
+            "run: python main.py migrate"
+        )
     return None
 
 
@@ -52,7 +55,13 @@ def healthz(request: Request) -> JSONResponse:
         finally:
             raw.close()
     except (sa.exc.SQLAlchemyError, *_driver_errors()):
-        return JSONResponse({"status": "unavailable", "database": "not answering",
-                             "detail": "The database is not answering; the service will recover when it returns."},
-                            status_code=503, headers={"Retry-After": "5", "Cache-Control": "no-store"})
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "database": "not answering",
+                "detail": "The database is not answering; the service will recover when it returns.",
+            },
+            status_code=503,
+            headers={"Retry-After": "5", "Cache-Control": "no-store"},
+        )
     return JSONResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})

@@ -4,8 +4,8 @@ Each domain adds its line here."""
 from nte.audit import models as audit_models  # noqa: F401
 from nte.auth import models as auth_models  # noqa: F401
 from nte.db import Base
-from nte.maps import models as maps_models  # noqa: F401
 from nte.maps import cache_models as maps_cache_models  # noqa: F401
+from nte.maps import models as maps_models  # noqa: F401
 from nte.notifications import models as notification_models  # noqa: F401
 from nte.patrols import models as patrol_models  # noqa: F401
 from nte.reports import models as report_models  # noqa: F401

@@ -49,11 +49,12 @@ def login(client: TestClient, db: Session, user: User) -> str:
 
 def make_map_report(db: Session, *, lon: float, lat: float, occurred_at: Any, **overrides: Any) -> Any:
     """A report row for map statistics, its ward assigned from the point as ingestion does."""
+    from shapely.geometry import Point
+
     from nte.maps.grid import points_to_bng
     from nte.maps.wards import locate
     from nte.reports.models import Report, ReportCategory
     from nte.spatial import to_db
-    from shapely.geometry import Point
 
     ward = locate(db, lon=lon, lat=lat, settings=get_settings())
     x, y = points_to_bng([lon], [lat])

@@ -7,13 +7,13 @@ Create Date: 2026-11-22 04:38:31.302667
 
 from __future__ import annotations
 
+import geoalchemy2  # noqa: F401 - registers the geospatial Alembic operations
 import sqlalchemy as sa
 from alembic import op
-import geoalchemy2  # noqa: F401 - registers the geospatial Alembic operations
-
-import nte.db  # noqa: F401 - UTCDateTime
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
+
+import nte.db  # noqa: F401 - UTCDateTime
 
 revision = '0003'
 down_revision = '0001'

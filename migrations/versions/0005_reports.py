@@ -7,12 +7,12 @@ Create Date: 2026-11-22 04:34:01.777040
 
 from __future__ import annotations
 
+import geoalchemy2  # noqa: F401 - registers the geospatial Alembic operations
 import sqlalchemy as sa
 from alembic import op
-import geoalchemy2  # noqa: F401 - registers the geospatial Alembic operations
+from geoalchemy2 import Geometry
 
 import nte.db  # noqa: F401 - UTCDateTime
-from geoalchemy2 import Geometry
 
 revision = '0005'
 down_revision = '0001'

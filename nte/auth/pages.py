@@ -50,13 +50,23 @@ def login(
         user = service.authenticate(session, email=email, password=password, now=now, settings=settings)
     except NTEError as exc:
         # Returned, not raised: the request's transaction commits, so the failed-attempt count is kept.
-        return render(request, "auth/login.html",
-                      {"next": _safe_next(next), "errors": {exc.field or "email": exc.detail}, "email": email},
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "auth/login.html",
+            {"next": _safe_next(next), "errors": {exc.field or "email": exc.detail}, "email": email},
+            status_code=exc.status_code,
+        )
     new = service.start_session(session, user=user, now=now, settings=settings)
     response = RedirectResponse(_safe_next(next if next != "/" else None, user), status_code=303)
-    response.set_cookie(SESSION_COOKIE, new.token, max_age=settings.session_hours * 3600, httponly=True,
-                        samesite="lax", secure=settings.secure_cookies, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
     return response
 
 
@@ -86,16 +96,25 @@ def change_password(
 ) -> HTMLResponse:
     errors: dict[str, str] = {}
     if new_password != confirm_password:
-        errors["confirm_password"] = "The two new passwords do not match."
+        errors["confirm_password"] = "The two new passwords do not match."  # noqa: S105 - a message
     else:
         try:
-            service.change_password(session, user=user, current=current_password, new=new_password,
-                                    keep_session_id=principal.auth_session.id if principal and principal.auth_session else None,
-                                    now=utcnow())
+            service.change_password(
+                session,
+                user=user,
+                current=current_password,
+                new=new_password,
+                keep_session_id=principal.auth_session.id if principal and principal.auth_session else None,
+                now=utcnow(),
+            )
         except NTEError as exc:
             errors[exc.field or "new_password"] = exc.detail
-    return render(request, "auth/account.html", {"user": user, "errors": errors, "changed": not errors},
-                  status_code=422 if errors else 200)
+    return render(
+        request,
+        "auth/account.html",
+        {"user": user, "errors": errors, "changed": not errors},
+        status_code=422 if errors else 200,
+    )
 
 
 @router.get("/confirm-email", response_class=HTMLResponse, dependencies=[Depends(public)])
@@ -104,10 +123,16 @@ def confirm_email_form(request: Request, token: str = "") -> HTMLResponse:
 
 
 @router.post("/confirm-email", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected])
-def confirm_email(request: Request, session: SessionDep, token: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
+def confirm_email(
+    request: Request, session: SessionDep, token: Annotated[str, Form(max_length=200)] = ""
+) -> HTMLResponse:
     try:
         service.confirm_email(session, token=token, now=utcnow())
     except NTEError as exc:
-        return render(request, "auth/confirm_email.html", {"token": "", "done": False, "error": exc.detail},
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "auth/confirm_email.html",
+            {"token": "", "done": False, "error": exc.detail},
+            status_code=exc.status_code,
+        )
     return render(request, "auth/confirm_email.html", {"token": "", "done": True, "error": None})

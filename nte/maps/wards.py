@@ -191,7 +191,11 @@ def read_feature_collection(path: Path) -> list[dict[str, Any]]:
             data = json.load(fh)
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidWardFile(f"{path.name} is not readable GeoJSON: {exc}", field="file") from exc
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
         raise InvalidWardFile(f"{path.name} is not a GeoJSON FeatureCollection.", field="file")
     return data["features"]
 
@@ -231,18 +235,23 @@ def import_ward_set(
         code = str(props.get(code_property) or "").strip()
         label = f"feature {index} ({code or 'no code'})"
         if not code:
-            raise InvalidWardFile(f"{label}: property {code_property!r} (the ward code) is missing.", field=code_property)
+            raise InvalidWardFile(
+                f"{label}: property {code_property!r} (the ward code) is missing.", field=code_property
+            )
         if code in seen:
             raise InvalidWardFile(f"{label}: ward code {code} appears twice.", field=code_property)
         seen.add(code)
         ward_name = str(props.get(name_property) or "").strip()
         if not ward_name:
-            raise InvalidWardFile(f"{label}: property {name_property!r} (the ward name) is missing.", field=name_property)
+            raise InvalidWardFile(
+                f"{label}: property {name_property!r} (the ward name) is missing.", field=name_property
+            )
         b_code = borough_code or str(props.get(borough_code_property or "") or "").strip()
         b_name = borough_name or str(props.get(borough_name_property or "") or "").strip() or b_code
         if not b_code:
-            raise InvalidWardFile(f"{label}: no borough code (set --borough-code or --borough-code-property).",
-                                  field="borough_code")
+            raise InvalidWardFile(
+                f"{label}: no borough code (set --borough-code or --borough-code-property).", field="borough_code"
+            )
         try:
             geom = shape(feature["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as exc:
@@ -252,8 +261,10 @@ def import_ward_set(
         if not geom.is_valid:
             fixed = _polygonal(shapely.make_valid(geom))
             if fixed is None or fixed.area < geom.area * 0.5:
-                raise InvalidWardFile(f"{label}: invalid polygon that cannot be repaired "
-                                      f"({shapely.is_valid_reason(geom)}).", field="geometry")
+                raise InvalidWardFile(
+                    f"{label}: invalid polygon that cannot be repaired ({shapely.is_valid_reason(geom)}).",
+                    field="geometry",
+                )
             repaired.append(f"{label}: {shapely.is_valid_reason(geom)}")
             geom = fixed
         multi = _polygonal(geom)
@@ -262,20 +273,35 @@ def import_ward_set(
         minx, miny, maxx, maxy = multi.bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
             raise InvalidWardFile(f"{label}: coordinates are not WGS84 longitude/latitude.", field="geometry")
-        rows.append(Ward(code=code, name=ward_name[:120], borough_code=b_code, borough_name=b_name[:120],
-                         area_km2=area_km2(multi), geom=to_db(multi)))
+        rows.append(
+            Ward(
+                code=code,
+                name=ward_name[:120],
+                borough_code=b_code,
+                borough_name=b_name[:120],
+                area_km2=area_km2(multi),
+                geom=to_db(multi),
+            )
+        )
     if activate:
         repo.deactivate_all(session)
-    ward_set = WardSet(name=name.strip(), vintage_date=vintage_date, source=source, attribution=attribution,
-                       is_active=activate)
+    ward_set = WardSet(
+        name=name.strip(), vintage_date=vintage_date, source=source, attribution=attribution, is_active=activate
+    )
     session.add(ward_set)
     session.flush()
     for row in rows:
         row.ward_set_id = ward_set.id
     session.add_all(rows)
     session.flush()
-    audit.record(session, actor=actor, action="wards.import", target_type="ward_set", target_id=ward_set.id,
-                 detail={"name": ward_set.name, "wards": len(rows), "repaired": len(repaired)})
+    audit.record(
+        session,
+        actor=actor,
+        action="wards.import",
+        target_type="ward_set",
+        target_id=ward_set.id,
+        detail={"name": ward_set.name, "wards": len(rows), "repaired": len(repaired)},
+    )
     return WardImport(ward_set=ward_set, count=len(rows), repaired=repaired)
 
 

@@ -659,7 +659,9 @@ class NearestResult:
     stats: ScanStats = field(default_factory=ScanStats)
 
 
-def validate_search(lon: Any, lat: Any, *, at: datetime | None, limit: Any, now: datetime) -> tuple[float, float, datetime, int]:
+def validate_search(
+    lon: Any, lat: Any, *, at: datetime | None, limit: Any, now: datetime
+) -> tuple[float, float, datetime, int]:
     try:
         lon, lat = ward_service.validate_point(lon, lat)
     except ward_service.InvalidCoordinates as exc:

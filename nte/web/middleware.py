@@ -19,10 +19,14 @@ class BodyTooLarge(Exception):
 
 
 def _json_413(limit: int) -> tuple[dict[str, Any], bytes]:
-    body = json.dumps({"error": "too_large", "detail": f"The request body is larger than {limit} bytes.",
-                       "field": "body"}).encode()
-    return {"type": "http.response.start", "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}, body
+    body = json.dumps(
+        {"error": "too_large", "detail": f"The request body is larger than {limit} bytes.", "field": "body"}
+    ).encode()
+    return {
+        "type": "http.response.start",
+        "status": 413,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    }, body
 
 
 class BodySizeLimit:
@@ -150,7 +154,9 @@ class PrivateAccessLog:
             await self.app(scope, receive, capture)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", None) or ("/static/..." if scope["path"].startswith("/static/") else "<unmatched>")
+            template = getattr(route, "path", None) or (
+                "/static/..." if scope["path"].startswith("/static/") else "<unmatched>"
+            )
             access_log.info("%s %s %d %.1fms", scope["method"], template, status, (time.perf_counter() - start) * 1000)
 
 
@@ -170,8 +176,10 @@ class RefuseNulCharacters:
             await self._refuse(send, "query" if b"%00" in query or b"\x00" in query else "path")
             return
         content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
-        if not (content_type.startswith(b"application/json") or
-                content_type.startswith(b"application/x-www-form-urlencoded")):
+        if not (
+            content_type.startswith(b"application/json")
+            or content_type.startswith(b"application/x-www-form-urlencoded")
+        ):
             await self.app(scope, receive, send)
             return
         # Buffer the (size-limited) body once, check it, and replay it to the app.
@@ -201,8 +209,14 @@ class RefuseNulCharacters:
 
     @staticmethod
     async def _refuse(send: Send, where: str) -> None:
-        body = json.dumps({"error": "invalid", "detail": f"The {where} contains a NUL character.",
-                           "field": where}).encode()
-        await send({"type": "http.response.start", "status": 422,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        body = json.dumps(
+            {"error": "invalid", "detail": f"The {where} contains a NUL character.", "field": where}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 422,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

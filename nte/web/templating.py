@@ -62,6 +62,9 @@ def render(
     return templates.TemplateResponse(request, name, context or {}, status_code=status_code, headers=headers)
 
 
-def render_error_page(request: Request, status_code: int, detail: str, *, headers: dict[str, str] | None = None) -> HTMLResponse:
-    return render(request, "error.html", {"status_code": status_code, "detail": detail},
-                  status_code=status_code, headers=headers)
+def render_error_page(
+    request: Request, status_code: int, detail: str, *, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    return render(
+        request, "error.html", {"status_code": status_code, "detail": detail}, status_code=status_code, headers=headers
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +36,7 @@ from nte.maps.hotspots import (
 
 REFERENCE = json.loads((Path(__file__).parents[1] / "data" / "gistar_reference.json").read_text())
 from nte.config import SHARED_DATA  # noqa: E402
+
 WESTMINSTER_WARDS = SHARED_DATA / "wards" / "E09000033.geojson"
 WESTMINSTER_CRIME = SHARED_DATA / "crime" / "2016-metropolitan-street-api-westminster.csv"
 TOL = 1e-6

@@ -84,7 +84,7 @@ def test_wards_geojson_is_rfc7946(client):
     lon, lat = ring[0]
     assert -0.2 < lon < 0 and 51.4 < lat < 51.6  # lon/lat order
     # exterior ring counter-clockwise (positive signed area)
-    area = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:]))
+    area = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False))
     assert area > 0
 
 
@@ -161,8 +161,9 @@ def test_cli_imports_a_geojson_file(tmp_path, engine, monkeypatch):
                                       "--borough-code-property", "lad", "--no-activate"])
         assert bad.exit_code == 2 and "already exists" in bad.output
     finally:
-        from nte.maps.models import WardSet
         from sqlalchemy.orm import Session
+
+        from nte.maps.models import WardSet
         with Session(engine) as s, s.begin():
             for ws in s.query(WardSet).filter(WardSet.name.like("CLI test%")):
                 s.delete(ws)
