@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 import sqlalchemy as sa
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
@@ -1154,7 +1155,7 @@ def public_geojson(
         "features": features,
         "attribution": EXAMPLE_ATTRIBUTION if include_examples else None,
     }
-    body = json.dumps(collection, separators=(",", ":"), ensure_ascii=False).encode()
+    body = orjson.dumps(collection)  # ~10x faster than json for the 2 MB register
     cached = CachedGeoJSON(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
     with _geojson_lock:
         _geojson_cache[key] = cached
