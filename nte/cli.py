@@ -60,6 +60,7 @@ def _fail(message: str) -> None:
 
 def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the start-up schema check is not news
 
 
 # --- service ------------------------------------------------------------------------------------

@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh runtime
 .venv/bin/python main.py demo
-echo "Serving NTE Safe at http://127.0.0.1:8000 (Ctrl+C to stop)"
+echo "Serving NTE Safe at http://127.0.0.1:${PORT:-8000} (Ctrl+C to stop)"
 exec .venv/bin/python main.py serve --host 127.0.0.1 --port "${PORT:-8000}"
