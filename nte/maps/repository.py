@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nte.maps.cache_models import MapCache
-from nte.maps.localtime import local_hour, local_isodow
+from nte.spatial.localtime import local_hour, local_isodow
 from nte.maps.models import Ward, WardSet
 from nte.reports.models import Report, ReportCategory
 from nte.spatial import contains_point
