@@ -16,7 +16,7 @@ from nte.errors import NTEError
 from nte.venues import service
 from nte.venues.exceptions import VenueInvalid
 from nte.venues.models import SCHEMES, SPOT_CHECK_OUTCOMES, TRAINING_TYPES, VENUE_STATUSES, VENUE_TYPES
-from nte.web.templating import render, render_error_page
+from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,16 +68,6 @@ def _choices() -> dict[str, Any]:
         },
         "attribution": service.EXAMPLE_ATTRIBUTION,
     }
-
-
-def _error_page(request: Request, exc: NTEError) -> Response:
-    """Signed-in pages return their error page instead of raising: the shared handler renders after the
-    request session is rolled back and closed, when the signed-in user can no longer be read."""
-    if "text/html" not in request.headers.get("accept", ""):
-        from fastapi.responses import JSONResponse
-
-        return JSONResponse(exc.body(), status_code=exc.status_code)
-    return render_error_page(request, exc.status_code, exc.detail)
 
 
 def _errors(exc: NTEError) -> dict[str, str]:
@@ -243,10 +233,7 @@ def _portal_page(
 def portal(
     request: Request, session: SessionDep, user: Manager, venue_id: int, saved: str | None = None
 ) -> HTMLResponse:
-    try:
-        return _portal_page(request, session, user, venue_id, saved=(saved or "")[:20] or None)
-    except NTEError as exc:
-        return _error_page(request, exc)
+    return _portal_page(request, session, user, venue_id, saved=(saved or "")[:20] or None)
 
 
 def _portal_post(
@@ -256,7 +243,7 @@ def _portal_post(
         action()
     except NTEError as exc:
         if exc.status_code == 404:
-            return _error_page(request, exc)
+            raise
         clean = {k: v for k, v in values.items() if k not in ("csrf_token", "file_bytes")}
         return _portal_page(
             request,
@@ -369,10 +356,7 @@ def portal_upload(request: Request, session: SessionDep, user: Manager, venue_id
 
 @router.get("/venue-portal/evidence/{evidence_id}")
 def evidence(request: Request, session: SessionDep, user: EvidenceReader, evidence_id: int) -> Response:
-    try:
-        row, path = service.evidence_file(session, user=user, evidence_id=evidence_id, settings=get_settings())
-    except NTEError as exc:
-        return _error_page(request, exc)
+    row, path = service.evidence_file(session, user=user, evidence_id=evidence_id, settings=get_settings())
     return FileResponse(
         path,
         media_type=row.content_type,
@@ -446,10 +430,7 @@ def _officer_page(
 def officer_venue(
     request: Request, session: SessionDep, user: Officer, venue_id: int, saved: str | None = None
 ) -> HTMLResponse:
-    try:
-        return _officer_page(request, session, user, venue_id, saved=(saved or "")[:20] or None)
-    except NTEError as exc:
-        return _error_page(request, exc)
+    return _officer_page(request, session, user, venue_id, saved=(saved or "")[:20] or None)
 
 
 def _officer_post(
@@ -459,7 +440,7 @@ def _officer_post(
         action()
     except NTEError as exc:
         if exc.status_code == 404:
-            return _error_page(request, exc)
+            raise
         return _officer_page(
             request,
             session,
