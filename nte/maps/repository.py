@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nte.maps.cache_models import MapCache
-from nte.spatial.localtime import local_hour, local_isodow
 from nte.maps.models import Ward, WardSet
 from nte.reports.models import Report, ReportCategory
 from nte.spatial import contains_point
 from nte.spatial.arrays import fetch_float_matrix
+from nte.spatial.localtime import local_hour, local_isodow
 
 
 def active_ward_set(session: Session) -> WardSet | None:

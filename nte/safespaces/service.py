@@ -29,6 +29,7 @@ from nte.auth.models import User
 from nte.config import Settings
 from nte.maps import wards as ward_service
 from nte.notifications import service as mail
+from nte.postcodes import normalise_postcode
 from nte.safespaces import repository as repo
 from nte.safespaces.exceptions import (
     InvalidImport,
@@ -88,7 +89,6 @@ OWNER_FIELDS = frozenset({"name", "address", "postcode", "phone", "access_note",
 """What an owner may propose; location, kind, venue link and status stay with officers."""
 
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,24}$")
-_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 _OVERRIDE_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(.+)$")
 
 
@@ -248,10 +248,10 @@ def clean_fields(
             if key in data:
                 out[key] = _text(data.get(key), field=key, label=label, errors=errors, max_length=length)
         if out.get("postcode"):
-            postcode = re.sub(r"\s+", " ", out["postcode"].upper())
-            if not _POSTCODE.match(postcode):
+            postcode = normalise_postcode(out["postcode"])
+            if postcode is None:
                 errors["postcode"] = "Enter a UK postcode such as SW1A 1AA."
-            out["postcode"] = postcode
+            out["postcode"] = postcode or out["postcode"]
         if location_given or creating or (space is not None and space.venue_id is not None and "venue_id" in data):
             try:
                 lon, lat = ward_service.validate_point(data.get("lon"), data.get("lat"))

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from nte.config import get_settings
 from nte.db import utcnow
+from nte.postcodes import normalise_postcode
 from nte.spatial import to_db
 from nte.venues import repository as repo
 from nte.venues.models import Venue
-from nte.venues.service import name_key, normalise_postcode
+from nte.venues.service import name_key
 
 EXAMPLES_CSV = (
     Path(__file__).resolve().parent.parent / "data" / "venues" / "six-boroughs-pubs-openpubs-fsa-with-wards.csv"

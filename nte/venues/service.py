@@ -34,6 +34,7 @@ from nte.errors import Invalid, NTEError, TooLarge, UnsupportedMediaType
 from nte.exports import neutralise
 from nte.maps import wards as wards_service
 from nte.notifications import service as outbox
+from nte.postcodes import normalise_postcode
 from nte.spatial import distance_m, from_db, to_db
 from nte.venues import repository as repo
 from nte.venues.exceptions import TransitionRefused, VenueInvalid, VenueNotFound
@@ -110,9 +111,6 @@ DUPLICATE_RADIUS_M = 50.0
 REMINDER_DAYS = (60, 30, 7)
 ANGELA_TRAINING = ("wave", "ask_for_angela")
 
-POSTCODE_RE = re.compile(
-    r"^(GIR0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]([0-9]|[ABEHMNPRV-Y])?|[0-9][A-HJKPS-UW])[0-9][ABD-HJLNP-UW-Z]{2})$"
-)
 PHONE_STRIP_RE = re.compile(r"[\s().-]")
 LICENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/ .-]{2,39}$")
 UPLOAD_TYPES = (
@@ -139,13 +137,6 @@ def touch(venue: Venue, now: datetime) -> None:
 
 
 # --- validation ------------------------------------------------------------------------------------
-
-
-def normalise_postcode(value: str) -> str | None:
-    compact = re.sub(r"\s+", "", (value or "").upper())
-    if not POSTCODE_RE.match(compact):
-        return None
-    return f"{compact[:-3]} {compact[-3:]}"
 
 
 def normalise_phone(value: str) -> str | None:
