@@ -492,6 +492,45 @@ def _position_of_utc(at: datetime) -> tuple[datetime, date, int]:
     return at, local.date(), change + _minutes(before) - 1
 
 
+# --- hour-of-week prefilter ----------------------------------------------------------------------
+
+WEEK_HOURS = 7 * 24
+#: The prefilter string of a space that may be open at any hour (also the safe value when unsure).
+ANY_WEEK_HOUR = "1" * WEEK_HOURS
+NO_WEEK_HOUR = "0" * WEEK_HOURS
+
+
+def week_hours(schedule: Schedule | None) -> str:
+    """168 characters, Monday 00:00-01:00 first: ``"1"`` where ``schedule`` may be open during
+    that hour of the London week in *some* week, ``"0"`` where it is closed in every week.
+
+    A superset, for a database prefilter of "open at t" (``nte.safespaces`` keeps it in a column):
+    the weekly intervals and every date override's intervals, each marking the hours it touches.
+    ``status_at(schedule, t).is_open`` implies the character at :func:`week_hour` (t) is ``"1"``:
+    "open" means ``start <= position(t) < end`` in wall minutes (ends moved out of a spring-forward
+    gap stay within the hour the gap ends, which no instant's position falls in), and the hour of
+    ``position(t)`` is what :func:`week_hour` returns. No hours at all: all ``"0"`` (never open)."""
+    if schedule is None:
+        return NO_WEEK_HOUR
+    marks = bytearray(b"0" * WEEK_HOURS)
+    spans = [(w.day, w.start, w.interval.relative_end) for w in schedule.weekly]
+    spans += [(o.date.weekday(), i.start, i.relative_end) for o in schedule.overrides for i in o.intervals]
+    for day, start, end in spans:
+        first, last = (day * _DAY + start) // 60, (day * _DAY + end - 1) // 60
+        for hour in range(first, last + 1):
+            marks[hour % WEEK_HOURS] = ord("1")
+    return marks.decode()
+
+
+def week_hour(at: datetime) -> tuple[int, date]:
+    """The hour of the London week (0 = Monday 00:00-01:00 ... 167) of the aware instant ``at``,
+    as the hours engine places it (the second pass of a fall-back night's repeated hour counts as
+    that hour), and ``at``'s London date (for "closed when unsure")."""
+    _, today, position = _position(at)
+    day, minute = divmod(position, _DAY)
+    return ((day + 6) % 7) * 24 + minute // 60, today
+
+
 # --- JSON form -----------------------------------------------------------------------------------
 
 

@@ -13,9 +13,10 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from nte.db import Base, JSONType, utcnow
+from nte.safespaces.hours import ANY_WEEK_HOUR, NO_WEEK_HOUR, InvalidHours, Schedule, week_hours
 from nte.spatial import GeometryColumn
 
 KINDS = ("pharmacy", "safe_haven", "charter_venue", "community_centre", "transport_hub", "other")
@@ -68,6 +69,11 @@ class SafeSpace(Base):
     languages: Mapped[list[str]] = mapped_column(JSONType, default=list)
     hours: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # Schedule.to_json(); None = unknown
     hours_confirmed_date: Mapped[date | None] = mapped_column(index=True)
+    # Derived from ``hours`` (kept in step by ``_derive_week_hours``): one character per hour of
+    # the London week, "1" where the space may be open then. Lets "nearest open" searches skip,
+    # inside the spatial index scan, the places that are surely closed at that hour; the hours
+    # engine still decides. Rows written outside the ORM get the server default: "maybe, always".
+    week_hours: Mapped[str] = mapped_column(sa.String(168), default=NO_WEEK_HOUR, server_default=ANY_WEEK_HOUR)
     status: Mapped[str] = mapped_column(sa.String(12), default="unverified", index=True)
     verified_at: Mapped[datetime | None]
     verified_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -78,6 +84,14 @@ class SafeSpace(Base):
     is_example: Mapped[bool] = mapped_column(default=False)  # demo data, labelled as such
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("hours")
+    def _derive_week_hours(self, _key: str, hours: dict[str, Any] | None) -> dict[str, Any] | None:
+        try:
+            self.week_hours = week_hours(None if hours is None else Schedule.from_json(hours))
+        except InvalidHours:  # validated before it gets here; if not, never wrongly skip the space
+            self.week_hours = ANY_WEEK_HOUR
+        return hours
 
 
 class SafeSpaceProposal(Base):

@@ -20,6 +20,8 @@ from nte.safespaces.hours import (
     WeeklyInterval,
     parse_opening_hours,
     status_at,
+    week_hour,
+    week_hours,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -654,6 +656,43 @@ def test_text_and_json_forms_round_trip(weekly_intervals: list[tuple[int, Interv
         assert reparsed == Schedule.always_open()
     else:
         assert reparsed == schedule
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_week_hours_prefilter_never_hides_an_open_space(data: st.DataObject) -> None:
+    # The database prefilter ("may be open in this hour of the week") must be a superset of
+    # "open", at any instant: clock-change nights, overrides, overnight intervals included.
+    moment = data.draw(instants())
+    schedule = data.draw(schedules_near(moment))
+    hour, today = week_hour(moment)
+    assert today == moment.astimezone(LONDON).date()
+    if status_at(schedule, moment, hours_confirmed_date=today).is_open:
+        assert week_hours(schedule)[hour] == "1", (moment, schedule)
+
+
+def test_week_hours_marks_the_hours_an_interval_touches() -> None:
+    late = Schedule(weekly=(WeeklyInterval(FRI, hm("20:00"), hm("04:00")),))
+    marked = [i for i, c in enumerate(week_hours(late)) if c == "1"]
+    assert marked == [FRI * 24 + h for h in range(20, 24)] + [SAT * 24 + h for h in range(4)]
+    # a minute into an hour marks that hour; closing on the hour does not mark the next one
+    odd = Schedule(weekly=(WeeklyInterval(SUN, hm("23:59"), hm("00:01")), WeeklyInterval(TUE, hm("09:30"), hm("10:00"))))
+    assert [i for i, c in enumerate(week_hours(odd)) if c == "1"] == [MON * 24, TUE * 24 + 9, SUN * 24 + 23]
+    # overrides add the hours of their special intervals (a superset: any week could be that date)
+    special = Schedule(overrides=(DateOverride(date(2026, 12, 26), (Interval(hm("10:00"), hm("12:00")),)),))
+    assert [i for i, c in enumerate(week_hours(special)) if c == "1"] == [SAT * 24 + 10, SAT * 24 + 11]
+    assert week_hours(None) == "0" * 168
+    assert week_hours(Schedule.always_open()) == "1" * 168
+
+
+def test_week_hour_of_instants() -> None:
+    assert week_hour(at(2026, 12, 7, 0, 0)) == (0, date(2026, 12, 7))  # Monday 00:00
+    assert week_hour(at(2026, 12, 13, 23, 59)) == (167, date(2026, 12, 13))  # Sunday 23:59
+    # the second 01:xx of the fall-back night counts as 01:xx, like the first
+    assert week_hour(utc(2027, 10, 31, 0, 30))[0] == SUN * 24 + 1
+    assert week_hour(utc(2027, 10, 31, 1, 30))[0] == SUN * 24 + 1
+    # the clocks jump from 01:00 GMT to 02:00 BST on the spring-forward night: that instant is 02:xx
+    assert week_hour(utc(2027, 3, 28, 1, 0))[0] == SUN * 24 + 2
 
 
 def test_brute_force_helper_resolves_gap_and_fold_as_documented() -> None:
