@@ -50,6 +50,7 @@ from nte.safespaces.hours import (
     Schedule,
     parse_opening_hours,
     status_at,
+    week_hour,
 )
 from nte.safespaces.models import CODEWORDS, HELP_ITEMS, KINDS, SafeSpace, SafeSpaceProposal
 from nte.spatial import ScanStats, distances_m, to_db
@@ -697,13 +698,18 @@ def find_nearest(
     lower bound of every row not yet read."""
     lon, lat, at, limit = validate_search(lon, lat, at=at, limit=limit, now=now or datetime.now(UTC))
     stats = ScanStats()
-    # Open-only searches read more candidates (few places are open at 2 a.m.): start bigger.
-    chunk = max(8, limit * (12 if open_only else 3))
+    prefilter = None
+    if open_only:
+        # Inside the index scan, skip the spaces surely closed at this hour of the week (or with
+        # stale hours): the few candidates left are nearly all open, so a small chunk will do.
+        hour, today = week_hour(at)
+        prefilter = repo.MaybeOpen(week_hour=hour, confirmed_since=today - timedelta(days=stale_after_days))
+    chunk = max(8, limit * (2 if open_only else 3))
     streams = [_tagged(repo.nearest_space_keys(session, lon, lat, max_distance_m=max_distance_m, stats=stats,
-                                               first_batch=chunk), "s")]
+                                               first_batch=chunk, prefilter=prefilter), "s")]
     if repo.any_venue_linked(session):
         streams.append(_tagged(repo.nearest_venue_keys(session, lon, lat, max_distance_m=max_distance_m,
-                                                       stats=stats), "v"))
+                                                       stats=stats, prefilter=prefilter), "v"))
     found: list[_Candidate] = []
     pending: list[tuple[str, int]] = []
     bound = 0.0
@@ -720,8 +726,7 @@ def find_nearest(
         found.extend(_evaluate(session, pending, lon=lon, lat=lat, at=at, stale_after_days=stale_after_days))
     best = sorted((c for c in found if (c.status.is_open or not open_only) and c.distance_m <= max_distance_m),
                   key=lambda c: (c.distance_m, c.id))[:limit]
-    rows = {r.id: r for r in repo.public_rows_by_ids(session, space_ids=[c.id for c in best])}
-    spaces = [_nearby(rows[c.id], c) for c in best if c.id in rows]
+    spaces = [_nearby(c.row, c) for c in best]
     return NearestResult(lon=lon, lat=lat, at=at, open_only=open_only, limit=limit, spaces=spaces, stats=stats)
 
 
@@ -730,20 +735,21 @@ class _Candidate:
     id: int
     distance_m: float
     status: OpenStatus
+    row: Any
 
 
 def _evaluate(session: Session, pending: list[tuple[str, int]], *, lon: float, lat: float, at: datetime,
               stale_after_days: int) -> list[_Candidate]:
-    """Distance and opening status of a chunk of candidates (from light rows)."""
+    """Distance and opening status of a chunk of candidates (their public rows, read in one go)."""
     if not pending:
         return []
-    rows = repo.status_rows(session, space_ids=[k for s, k in pending if s == "s"],
-                            venue_ids=[k for s, k in pending if s == "v"])
+    rows = repo.public_rows_at(session, space_ids=[k for s, k in pending if s == "s"],
+                               venue_ids=[k for s, k in pending if s == "v"])
     if not rows:
         return []
     metres = distances_m(lon, lat, np.array([r.lon for r in rows]), np.array([r.lat for r in rows]))
     return [_Candidate(r.id, float(d), _status(_schedule_from_text(r.hours_text), at, r.hours_confirmed_date,
-                                               stale_after_days))
+                                               stale_after_days), r)
             for r, d in zip(rows, metres, strict=True)]
 
 

@@ -17,7 +17,7 @@ stop as soon as they hold enough rows closer than the last bound (see ``nte.safe
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,22 +61,26 @@ def nearest_rows(
     *,
     first_batch: int = 16,
     max_distance_m: float | None = None,
+    where: Sequence[sa.ColumnElement[bool]] = (),
     stats: ScanStats | None = None,
 ) -> Iterator[tuple[int, float]]:
     """Yield ``(primary key, lower bound in metres)`` of the rows of ``column``'s table, nearest
-    first, through the spatial index. Rows with a NULL geometry are never yielded. Stops after
-    ``max_distance_m`` (when given) or when the table is exhausted."""
+    first, through the spatial index. Rows with a NULL geometry, or failing any ``where`` condition
+    (on columns of the same table), are never yielded. Stops after ``max_distance_m`` (when given)
+    or when the table is exhausted."""
     stats = stats if stats is not None else ScanStats()
     limit = max_distance_m if max_distance_m is not None else EARTH_HALF_CIRCUMFERENCE_M
     if is_postgres(session):
-        yield from _postgis_knn(session, column, lon, lat, first_batch=first_batch, limit_m=limit, stats=stats)
+        yield from _postgis_knn(session, column, lon, lat, first_batch=first_batch, limit_m=limit, where=where,
+                                stats=stats)
     else:
-        yield from _spatialite_knn(session, column, lon, lat, first_batch=first_batch, limit_m=limit, stats=stats)
+        yield from _spatialite_knn(session, column, lon, lat, first_batch=first_batch, limit_m=limit, where=where,
+                                   stats=stats)
 
 
 def _postgis_knn(
     session: Session, column: InstrumentedAttribute[Any], lon: float, lat: float, *,
-    first_batch: int, limit_m: float, stats: ScanStats,
+    first_batch: int, limit_m: float, where: Sequence[sa.ColumnElement[bool]], stats: ScanStats,
 ) -> Iterator[tuple[int, float]]:
     table = column.class_.__table__
     (pk,) = table.primary_key.columns
@@ -84,7 +88,8 @@ def _postgis_knn(
     stats.methods.append("postgis-knn")
     offset, batch, bound = 0, max(1, first_batch), 0.0
     while True:
-        stmt = (sa.select(pk, distance).where(column.is_not(None))
+        # The GiST index hands rows over nearest first; ``where`` filters them as they come.
+        stmt = (sa.select(pk, distance).where(column.is_not(None), *where)
                 .order_by(distance).limit(batch).offset(offset))
         rows = session.execute(stmt).all()
         stats.queries += 1
@@ -96,13 +101,14 @@ def _postgis_knn(
             yield int(key), bound
         if len(rows) < batch:
             return
+        # Each query reads its rows again from the nearest (OFFSET): grow fast, to read few twice.
         offset += len(rows)
-        batch *= 2
+        batch *= 4
 
 
 def _spatialite_knn(
     session: Session, column: InstrumentedAttribute[Any], lon: float, lat: float, *,
-    first_batch: int, limit_m: float, stats: ScanStats,
+    first_batch: int, limit_m: float, where: Sequence[sa.ColumnElement[bool]], stats: ScanStats,
 ) -> Iterator[tuple[int, float]]:
     """Rings of growing radius through the ``SpatialIndex`` virtual table (the R*Tree). Each ring
     reads the rows in the box around a circle and yields those inside the circle not yet yielded,
@@ -112,12 +118,13 @@ def _spatialite_knn(
     the 256 nearest of 10,000 points it left out 40-60 of them in most searches); ``KNN2`` (5.1+)
     is not available on Debian 12."""
     table = column.class_.__table__
-    col = f'"{column.key}"'
-    window = sa.text(
-        f'SELECT rowid, ST_X({col}), ST_Y({col}) FROM "{table.name}" '  # noqa: S608 - names from the model
-        "WHERE rowid IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = :table "
-        "AND f_geometry_column = :column AND search_frame = BuildMbr(:x0, :y0, :x1, :y1, 4326))"
-    )
+    (pk,) = table.primary_key.columns
+    in_frame = sa.text(
+        "SELECT rowid FROM SpatialIndex WHERE f_table_name = :table "
+        "AND f_geometry_column = :column AND search_frame = BuildMbr(:x0, :y0, :x1, :y1, 4326)"
+    ).columns(rowid=sa.Integer)
+    # The R*Tree answers the frame (rowid is the integer primary key); ``where`` filters its rows.
+    window = sa.select(pk, sa.func.ST_X(column), sa.func.ST_Y(column)).where(pk.in_(in_frame), *where)
     stats.methods.append("spatialite-rtree-rings")
     seen: set[int] = set()
     covered = 0.0
@@ -142,7 +149,10 @@ def _spatialite_knn(
         covered = radius
         if dlat > 90 and dlon > 180:
             return
-        radius *= 2.5
+        # The caller wants more: aim the next ring at twice as many rows as read so far (at least
+        # first_batch), from the density seen, growing by 1.5x..4x.
+        wanted = max(first_batch, 2 * len(seen))
+        radius *= min(4.0, max(1.5, math.sqrt(wanted / max(1, len(seen)))))
 
 
 def distances_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:

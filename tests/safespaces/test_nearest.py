@@ -82,9 +82,9 @@ def test_the_search_reads_a_few_rows_through_the_spatial_index(db, is_postgres, 
         assert "SpatialIndex VIRTUAL TABLE INDEX" in plan and "safe_space USING INTEGER PRIMARY KEY" in plan, plan
 
 
-def test_open_only_iterates_outwards_past_the_first_batches(db, is_postgres):
-    # 1,500 daytime-only spaces around the point and 3 open ones further out: the search must go
-    # outwards batch after batch (ring after ring) and still be exact.
+def test_open_only_skips_spaces_surely_closed_at_that_hour_inside_the_index_scan(db):
+    # 1,500 daytime-only spaces around the point and 3 open ones further out: the hour-of-week
+    # prefilter leaves the daytime ones out inside the spatial index scan, so few rows are read.
     _bulk(db, 1500, seed=5, open_share=0.0, box=(-0.17, 51.50, -0.15, 51.51))
     far = [(-0.125, 51.515), (-0.20, 51.495), (-0.19, 51.52)]
     ids = []
@@ -97,7 +97,68 @@ def test_open_only_iterates_outwards_past_the_first_batches(db, is_postgres):
     result = service.find_nearest(db, lon=-0.16, lat=51.505, at=NOW, open_only=True, limit=3, now=NOW)
     expected = sorted(ids, key=lambda i: distance_m(-0.16, 51.505, *far[ids.index(i)]))
     assert [s.id for s in result.spaces] == expected
+    assert result.stats.rows_examined <= 50, result.stats  # the 3 open ones, read by a few rings; not 1,500
+    # Without the open-only filter the daytime spaces are nearest, and listed as closed.
+    everything = service.find_nearest(db, lon=-0.16, lat=51.505, at=NOW, limit=3, now=NOW)
+    assert not any(s.status.is_open for s in everything.spaces)
+
+
+def test_open_only_iterates_outwards_past_spaces_that_pass_the_prefilter_but_are_closed(db):
+    # Open until 02:30 in the same hour of the week as the search (02:45): the prefilter keeps
+    # them, the hours engine says closed, so the search goes outwards batch after batch.
+    rng = random.Random(11)
+    box = (-0.17, 51.50, -0.15, 51.51)
+    for i in range(600):
+        db.add(SafeSpace(name=f"Early {i}", kind="pharmacy", geom=to_db(Point(rng.uniform(box[0], box[2]),
+                                                                              rng.uniform(box[1], box[3]))),
+                         hours={"weekly": [["fri", "20:00", "02:30"]], "overrides": []},
+                         hours_confirmed_date=CONFIRMED, help_offered=[], codewords=[], languages=[]))
+    late = SafeSpace(name="Late", kind="safe_haven", geom=to_db(Point(-0.125, 51.515)), hours=OPEN_LATE,
+                     hours_confirmed_date=CONFIRMED, help_offered=[], codewords=[], languages=[])
+    db.add(late)
+    db.flush()
+    at = NOW.replace(minute=45)
+    result = service.find_nearest(db, lon=-0.16, lat=51.505, at=at, open_only=True, limit=1, now=at)
+    assert [s.id for s in result.spaces] == [late.id]
     assert result.stats.queries >= 3
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_open_only_matches_the_hours_engine_at_any_instant(db, seed):
+    # Mixed schedules (overnight, daytime, overrides, special hours, stale, unknown) and instants
+    # across a week and both 2027 clock-change nights: the prefilter never changes the answer.
+    from nte.safespaces.hours import Schedule, status_at
+
+    rng = random.Random(seed)
+    pool = [
+        OPEN_LATE, DAYTIME,
+        {"weekly": [[d, "00:00", "24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")],
+         "overrides": [["2027-03-28", "closed"]]},
+        {"weekly": [["sat", "22:00", "03:00"], ["sun", "01:30", "02:30"]], "overrides": []},
+        {"weekly": [["sun", "00:30", "01:30"]], "overrides": [["2027-10-31", [["00:00", "03:00"]]]]},
+        {"weekly": [["tue", "23:59", "00:01"]], "overrides": [["2027-03-30", [["12:00", "13:00"]]]]},
+        None,
+    ]
+    spaces = []
+    for i in range(250):
+        lon, lat = rng.uniform(BOX[0], BOX[2]), rng.uniform(BOX[1], BOX[3])
+        hours = rng.choice(pool)
+        confirmed = rng.choice([date(2027, 3, 20), date(2026, 10, 1)]) if hours else None
+        space = SafeSpace(name=f"Mixed {i}", kind="other", geom=to_db(Point(lon, lat)), hours=hours,
+                          hours_confirmed_date=confirmed, help_offered=[], codewords=[], languages=[])
+        db.add(space)
+        spaces.append((space, lon, lat, Schedule.from_json(hours) if hours else None, confirmed))
+    db.flush()
+    instants = [datetime(2027, 3, 28, 0, 59, tzinfo=UTC), datetime(2027, 3, 28, 1, 0, tzinfo=UTC),
+                datetime(2027, 3, 28, 1, 45, tzinfo=UTC), datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
+                datetime(2027, 10, 31, 1, 30, tzinfo=UTC), datetime(2027, 3, 30, 12, 30, tzinfo=LONDON),
+                datetime(2027, 3, 30, 23, 59, 30, tzinfo=LONDON), datetime(2027, 4, 3, 2, 0, tzinfo=LONDON)]
+    for at in instants:
+        lon, lat = rng.uniform(BOX[0], BOX[2]), rng.uniform(BOX[1], BOX[3])
+        result = service.find_nearest(db, lon=lon, lat=lat, at=at, open_only=True, limit=5, now=at)
+        expected = sorted((distance_m(lon, lat, x, y), space.id) for space, x, y, schedule, confirmed in spaces
+                          if schedule is not None and status_at(schedule, at, hours_confirmed_date=confirmed).is_open)
+        assert [s.id for s in result.spaces] == [i for _, i in expected[:5]], at.isoformat()
 
 
 def test_closed_when_unsure_and_reasons(db):
