@@ -535,18 +535,19 @@ def import_stream(
         summary.rows_read += 1
         reject(err)
 
-    def write(batch: list[ParsedRow], *, finished: bool = False) -> None:
-        if batch:
-            _write_batch(session, batch, index, summary, reject, now)
+    def write(prepared: _Prepared | None, *, finished: bool = False) -> None:
+        if prepared is not None:
+            _store_batch(session, prepared, summary)
         with lock:
             _save_progress(record, summary, now, finished=finished)
         session.flush()
         if checkpoint:
             checkpoint()
 
-    # The database work of batch N (COPY, commit) runs in one writer thread while the next batch is
-    # read and parsed: the database's time is mostly hidden behind parsing. One batch in flight at
-    # most, in order, and only the writer thread touches the session meanwhile.
+    # Batch N's database work (look up ids already present, COPY, commit) runs in one writer
+    # thread while the reading thread parses batch N+1 and turns it into rows (ward, grid
+    # reference, columns): the database's time is mostly hidden behind the Python work. One
+    # batch in flight at most, in order, and only the writer thread touches the session meanwhile.
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-import")
     pending: Future[None] | None = None
     try:
@@ -572,14 +573,16 @@ def import_stream(
             summary.rows_read += 1
             batch.append(parsed)
             if len(batch) >= batch_size:
+                prepared = _prepare_batch(batch, index, reject, now, summary.import_id)
                 if pending is not None:
                     pending.result()
-                pending = writer.submit(write, batch)
+                pending = writer.submit(write, prepared)
                 batch = []
+        prepared = _prepare_batch(batch, index, reject, now, summary.import_id) if batch else None
         if pending is not None:
             pending.result()
             pending = None
-        write(batch, finished=True)
+        write(prepared, finished=True)
     finally:
         if pending is not None:
             try:
@@ -600,33 +603,36 @@ def _save_progress(record: ReportImport, summary: ImportSummary, now: datetime, 
         record.finished_at = now
 
 
-def _write_batch(
-    session: Session,
+@dataclass
+class _Prepared:
+    """A batch turned into report rows (REPORT_COPY_COLUMNS order, without ``id``), their
+    categories and external ids; rows outside the served wards already reported."""
+
+    rows: list[list[Any]]
+    categories: list[list[str]]
+    external_ids: list[str]
+
+
+def _prepare_batch(
     batch: list[ParsedRow],
     index: WardIndex,
-    summary: ImportSummary,
     on_error: Callable[[RowError], None],
     now: datetime,
-) -> None:
+    import_id: int,
+) -> _Prepared:
+    """Ward (in-memory index), grid reference and columns of each row: no database work."""
     lon = np.fromiter((r.lon for r in batch), dtype=np.float64, count=len(batch))
     lat = np.fromiter((r.lat for r in batch), dtype=np.float64, count=len(batch))
     wards = index.assign(lon, lat)
     east, north = _transformer(WGS84, 27700).transform(lon, lat)
-    present = repo.existing_external_ids(session, [r.external_id for r in batch])
-    rows: list[list[Any]] = []
-    cats: list[list[str]] = []
-    seen: set[str] = set()
+    prepared = _Prepared(rows=[], categories=[], external_ids=[])
     received = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     for i, r in enumerate(batch):
         k = int(wards[i])
         if k == OUTSIDE:
             on_error(RowError(r.line, "outside_area", f"{r.lon:.6f},{r.lat:.6f} is outside the served wards"))
             continue
-        if r.external_id in present or r.external_id in seen:
-            summary.already_present += 1
-            continue
-        seen.add(r.external_id)
-        rows.append(
+        prepared.rows.append(
             [
                 r.source,
                 "accepted",
@@ -643,12 +649,29 @@ def _write_batch(
                 r.factors,
                 r.description,
                 r.external_id,
-                summary.import_id,
+                import_id,
                 False,
                 received,
             ]
         )
-        cats.append(r.categories)
+        prepared.categories.append(r.categories)
+        prepared.external_ids.append(r.external_id)
+    return prepared
+
+
+def _store_batch(session: Session, prepared: _Prepared, summary: ImportSummary) -> None:
+    """Insert the rows whose external id is new (not in the database, not earlier in the batch)."""
+    present = repo.existing_external_ids(session, prepared.external_ids)
+    rows: list[list[Any]] = []
+    cats: list[list[str]] = []
+    seen: set[str] = set()
+    for row, categories, external_id in zip(prepared.rows, prepared.categories, prepared.external_ids, strict=True):
+        if external_id in present or external_id in seen:
+            summary.already_present += 1
+            continue
+        seen.add(external_id)
+        rows.append(row)
+        cats.append(categories)
     summary.inserted += repo.insert_imported(session, rows, cats)
 
 

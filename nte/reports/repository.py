@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nte.reports.models import Report, ReportCategory, ReportImport, WardUpdate
-from nte.spatial import bulk_insert, in_values, lock_rows, reserve_ids, within_bbox
+from nte.spatial import bulk_insert, existing_values, lock_rows, reserve_ids, within_bbox
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -219,13 +219,7 @@ def recent_imports(session: Session, *, limit: int = 20) -> list[ReportImport]:
 
 
 def existing_external_ids(session: Session, external_ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(external_ids), 5000):  # well under SQLite's 32,766 bound parameters
-        chunk = list(external_ids[start : start + 5000])
-        found.update(
-            session.scalars(sa.select(Report.external_id).where(in_values(session, Report.external_id, chunk)))
-        )
-    return found
+    return existing_values(session, Report.__table__.c.external_id, external_ids)
 
 
 REPORT_COPY_COLUMNS = (

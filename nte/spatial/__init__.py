@@ -7,7 +7,7 @@ indexed predicates, row locking, and conversion between Shapely and database geo
 
 from __future__ import annotations
 
-from nte.spatial.bulk import bulk_insert, ewkt_point, in_values, reserve_ids
+from nte.spatial.bulk import bulk_insert, ewkt_point, existing_values, reserve_ids
 from nte.spatial.engine import create_spatial_engine, dialect_name, is_postgres
 from nte.spatial.geometry import (
     BNG,
@@ -42,7 +42,7 @@ __all__ = [
     "ewkt_point",
     "distances_m",
     "from_db",
-    "in_values",
+    "existing_values",
     "is_postgres",
     "lock_rows",
     "nearest_rows",

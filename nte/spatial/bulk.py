@@ -19,14 +19,35 @@ def ewkt_point(lon: float, lat: float) -> str:
     return f"SRID={WGS84};POINT({lon!r} {lat!r})"
 
 
-def in_values(session: Session, column: Any, values: Sequence[Any]) -> Any:
-    """``column IN (values)`` for long lists: one array parameter on PostgreSQL (``= ANY(%s)``, no
-    per-value placeholders to parse), an expanding IN on SQLite."""
-    if is_postgres(session):
-        from sqlalchemy.dialects.postgresql import ARRAY
+_SEPARATOR = "\x1f"  # ASCII unit separator
 
-        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(list(values))
+
+def existing_values(session: Session, column: Any, values: Sequence[str]) -> set[str]:
+    """Which of ``values`` are already in the (uniquely indexed) text ``column``.
+
+    PostgreSQL: one text parameter split by the server (sending thousands of ids as an array
+    costs the driver more than the look-up), joined to the table with an index probe per value.
+    The planner is told not to scan the table: its statistics lag behind a bulk import, so it
+    would pick a sequential scan of the fast-growing table for every batch (measured: 86 ms per
+    5,000 ids at 200,000 rows, against 7 ms for the probes). SQLite: an IN list, in chunks."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return set()
+    table, name = column.table.name, column.name
+    if is_postgres(session) and all(_SEPARATOR not in v for v in values):
+        session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        try:
+            found = session.scalars(sa.text(
+                f'SELECT t."{name}" FROM unnest(string_to_array(:ids, :sep)) AS x(id) '  # noqa: S608 - model names
+                f'JOIN "{table}" t ON t."{name}" = x.id'
+            ), {"ids": _SEPARATOR.join(values), "sep": _SEPARATOR})
+            return set(found)
+        finally:
+            session.execute(sa.text("SET LOCAL enable_seqscan TO DEFAULT"))
+    present: set[str] = set()
+    for start in range(0, len(values), 5000):  # well under SQLite's 32,766 bound parameters
+        present.update(session.scalars(sa.select(column).where(column.in_(values[start:start + 5000]))))
+    return present
 
 
 def reserve_ids(session: Session, table: sa.Table, count: int) -> list[int]:

@@ -233,3 +233,23 @@ def test_demo_loader_is_idempotent(db):
     assert db.scalar(sa.select(sa.func.count(Report.id)).where(Report.main_category == "police:public-order")) > 8000
     load_police_records(db, console)
     assert _imported(db) == first
+
+
+def test_ids_already_present_are_found_whatever_their_characters(db, settings):
+    # The PostgreSQL look-up sends the ids as one text split by the server on "\x1f": ids that
+    # contain it (or quotes, commas, braces) take the plain IN path and are still found.
+    from nte.reports import repository as repo
+
+    odd = ["plain", "with,comma", 'quote"d', "{brace}", "tab\tid", "unit\x1fsep", "é-unicode"]
+    body = "\n".join(["external_id,occurred_at,lon,lat,category"] + [
+        f'"{v.replace(chr(34), chr(34) * 2)}",2026-01-10T22:00:00Z,-0.1337,51.5136,verbal_harassment' for v in odd])
+    summary, errors = _run(db, settings, body.encode(), name="ours.csv")
+    assert summary.inserted == len(odd), errors
+    stored = set(db.scalars(sa.select(Report.external_id)))
+    assert len(stored) == len(odd)
+    for probe in (sorted(stored), sorted(stored)[:1], [s for s in stored if "\x1f" not in s]):
+        assert repo.existing_external_ids(db, [*probe, "not-there"]) == set(probe)
+    assert repo.existing_external_ids(db, []) == set()
+    # the same file again: every row is already present
+    again, _ = _run(db, settings, body.encode(), name="ours.csv")
+    assert (again.inserted, again.already_present) == (0, len(odd))
