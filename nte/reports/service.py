@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
@@ -24,13 +25,13 @@ from nte.config import Settings
 from nte.errors import Invalid, NTEError
 from nte.exports import neutralise
 from nte.maps import wards as ward_service
-from nte.maps.exceptions import InvalidCoordinates, LocationOutsideServiceArea, UnknownWard
-from nte.maps.models import Ward
+from nte.maps.exceptions import InvalidCoordinates, UnknownWard
 from nte.reports import repository as repo
 from nte.reports.exceptions import ModerationConflict, ReceiptNotFound, ReportInvalid, ReportNotFound
 from nte.reports.models import REPORT_STATUSES, Report, ReportCategory, WardUpdate
 from nte.reports.scrub import scrub
 from nte.reports.vocabulary import AGE_BANDS, CATEGORIES, FACTORS, GENDERS, N_, TIME_BANDS, category_label
+from nte.reports.wardindex import OUTSIDE, WardIndex
 from nte.spatial import distance_m, to_bng, to_db
 
 LONDON = ZoneInfo("Europe/London")
@@ -65,7 +66,16 @@ class ReportInput:
 class Submitted:
     report: Report
     receipt_code: str
-    ward: Ward
+    ward: PlacedWard
+
+
+@dataclass(frozen=True)
+class PlacedWard:
+    """The ward a report was placed in."""
+
+    code: str
+    name: str
+    borough_code: str
 
 
 # --- receipts -------------------------------------------------------------------------------------
@@ -166,22 +176,26 @@ def _choices(
 
 def _locate(
     session: Session, data: ReportInput, settings: Settings, errors: dict[str, str]
-) -> tuple[Ward, float | None, float | None] | None:
+) -> tuple[PlacedWard, float | None, float | None] | None:
     has_point = data.lat not in (None, "") or data.lon not in (None, "")
     if has_point:
         try:
             lon, lat = ward_service.validate_point(data.lon, data.lat)
-            ward = ward_service.locate(session, lon=lon, lat=lat, settings=settings)
         except InvalidCoordinates as exc:
             errors[exc.field or "location"] = exc.detail
             return None
-        except LocationOutsideServiceArea:
+        # The exact point's ward from the in-memory index of the active ward set (the same answer
+        # as the database's ST_Intersects, lowest code on a shared edge), without the round trip
+        # and the ward polygon's transfer for every report.
+        index = WardIndex.from_session(session, settings=settings)
+        k = int(index.assign(np.array([lon]), np.array([lat]))[0])
+        if k == OUTSIDE:
             errors["location"] = N_(
                 "This place is outside the area this council covers, so we cannot take the "
                 "report here. If you are in danger call 999."
             )
             return None
-        return ward, lon, lat
+        return PlacedWard(index.codes[k], index.names[k], index.borough_codes[k]), lon, lat
     code = (data.ward or "").strip()
     if not code:
         errors["location"] = N_("Put a pin on the map, use your location, or choose the ward where it happened.")
@@ -194,7 +208,7 @@ def _locate(
     if ward.borough_code not in settings.boroughs:
         errors["ward"] = N_("Choose a ward from the list.")
         return None
-    return ward, None, None
+    return PlacedWard(ward.code, ward.name, ward.borough_code), None, None
 
 
 def submit_report(session: Session, *, data: ReportInput, settings: Settings, now: datetime) -> Submitted:
