@@ -82,10 +82,12 @@ _PUBLIC_COLUMNS = (
 )
 
 
+_OWN_COLUMNS = (*_PUBLIC_COLUMNS, SafeSpace.name.label("name"), SafeSpace.address.label("address"),
+                SafeSpace.postcode.label("postcode"), *_point_columns(SafeSpace.geom))
+
+
 def _own_select() -> sa.Select[Any]:
-    return sa.select(*_PUBLIC_COLUMNS, SafeSpace.name.label("name"), SafeSpace.address.label("address"),
-                     SafeSpace.postcode.label("postcode"), *_point_columns(SafeSpace.geom)).where(
-        SafeSpace.venue_id.is_(None), SafeSpace.status != "withdrawn")
+    return sa.select(*_OWN_COLUMNS).where(SafeSpace.venue_id.is_(None), SafeSpace.status != "withdrawn")
 
 
 def _venue_select() -> sa.Select[Any]:
@@ -142,16 +144,17 @@ class MaybeOpen:
 
 def nearest_space_keys(session: Session, lon: float, lat: float, *, max_distance_m: float,
                        stats: ScanStats, first_batch: int = 16,
-                       prefilter: MaybeOpen | None = None) -> Iterator[tuple[int, float]]:
+                       prefilter: MaybeOpen | None = None) -> Iterator[tuple[int, float, Any]]:
     """Safe spaces with their own location (not withdrawn, passing ``prefilter``), nearest first
-    (spatial index)."""
+    (spatial index), each with its public row (read in the same query)."""
     where = [SafeSpace.status != "withdrawn", *(prefilter.conditions() if prefilter else [])]
     return nearest_rows(session, SafeSpace.geom, lon, lat, max_distance_m=max_distance_m, stats=stats,
-                        first_batch=first_batch, where=where)
+                        first_batch=first_batch, where=where,
+                        columns=[c for c in _OWN_COLUMNS if c is not SafeSpace.id])
 
 
 def nearest_venue_keys(session: Session, lon: float, lat: float, *, max_distance_m: float,
-                       stats: ScanStats, prefilter: MaybeOpen | None = None) -> Iterator[tuple[int, float]]:
+                       stats: ScanStats, prefilter: MaybeOpen | None = None) -> Iterator[tuple[int, float, Any]]:
     """Venues that lend their place to a safe space (not withdrawn, passing ``prefilter``), nearest
     first (spatial index)."""
     spaces = sa.select(SafeSpace.venue_id).where(SafeSpace.venue_id.is_not(None), SafeSpace.status != "withdrawn",

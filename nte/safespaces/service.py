@@ -680,9 +680,9 @@ def validate_search(
     return lon, lat, at, limit
 
 
-def _tagged(keys: Iterator[tuple[int, float]], source: str) -> Iterator[tuple[float, str, int]]:
-    for key, bound in keys:
-        yield bound, source, key
+def _tagged(keys: Iterator[tuple[int, float, Any]], source: str) -> Iterator[tuple[float, str, int, Any]]:
+    for key, bound, row in keys:
+        yield bound, source, key, row
 
 
 def find_nearest(
@@ -711,10 +711,10 @@ def find_nearest(
         streams.append(_tagged(repo.nearest_venue_keys(session, lon, lat, max_distance_m=max_distance_m,
                                                        stats=stats, prefilter=prefilter), "v"))
     found: list[_Candidate] = []
-    pending: list[tuple[str, int]] = []
+    pending: list[tuple[str, int, Any]] = []
     bound = 0.0
-    for bound, source, key in heapq.merge(*streams):
-        pending.append((source, key))
+    for bound, source, key, row in heapq.merge(*streams, key=lambda item: (item[0], item[1], item[2])):
+        pending.append((source, key, row))
         if len(pending) < chunk:
             continue
         found.extend(_evaluate(session, pending, lon=lon, lat=lat, at=at, stale_after_days=stale_after_days))
@@ -738,13 +738,14 @@ class _Candidate:
     row: Any
 
 
-def _evaluate(session: Session, pending: list[tuple[str, int]], *, lon: float, lat: float, at: datetime,
+def _evaluate(session: Session, pending: list[tuple[str, int, Any]], *, lon: float, lat: float, at: datetime,
               stale_after_days: int) -> list[_Candidate]:
-    """Distance and opening status of a chunk of candidates (their public rows, read in one go)."""
+    """Distance and opening status of a chunk of candidates: spaces' own public rows came with
+    the index scan; those at venues are read in one go."""
     if not pending:
         return []
-    rows = repo.public_rows_at(session, space_ids=[k for s, k in pending if s == "s"],
-                               venue_ids=[k for s, k in pending if s == "v"])
+    rows = [row for source, _, row in pending if source == "s"]
+    rows += repo.public_rows_at(session, space_ids=(), venue_ids=[k for s, k, _ in pending if s == "v"])
     if not rows:
         return []
     metres = distances_m(lon, lat, np.array([r.lon for r in rows]), np.array([r.lat for r in rows]))

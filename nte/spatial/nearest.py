@@ -62,26 +62,29 @@ def nearest_rows(
     first_batch: int = 16,
     max_distance_m: float | None = None,
     where: Sequence[sa.ColumnElement[bool]] = (),
+    columns: Sequence[sa.ColumnElement[Any]] = (),
     stats: ScanStats | None = None,
-) -> Iterator[tuple[int, float]]:
-    """Yield ``(primary key, lower bound in metres)`` of the rows of ``column``'s table, nearest
-    first, through the spatial index. Rows with a NULL geometry, or failing any ``where`` condition
-    (on columns of the same table), are never yielded. Stops after ``max_distance_m`` (when given)
-    or when the table is exhausted."""
+) -> Iterator[tuple[int, float, sa.Row[Any]]]:
+    """Yield ``(primary key, lower bound in metres, row)`` of the rows of ``column``'s table,
+    nearest first, through the spatial index; ``row`` holds the primary key and the ``columns``
+    asked for (by label), read in the same query. Rows with a NULL geometry, or failing any
+    ``where`` condition (on columns of the same table), are never yielded. Stops after
+    ``max_distance_m`` (when given) or when the table is exhausted."""
     stats = stats if stats is not None else ScanStats()
     limit = max_distance_m if max_distance_m is not None else EARTH_HALF_CIRCUMFERENCE_M
     if is_postgres(session):
         yield from _postgis_knn(session, column, lon, lat, first_batch=first_batch, limit_m=limit, where=where,
-                                stats=stats)
+                                columns=columns, stats=stats)
     else:
         yield from _spatialite_knn(session, column, lon, lat, first_batch=first_batch, limit_m=limit, where=where,
-                                   stats=stats)
+                                   columns=columns, stats=stats)
 
 
 def _postgis_knn(
     session: Session, column: InstrumentedAttribute[Any], lon: float, lat: float, *,
-    first_batch: int, limit_m: float, where: Sequence[sa.ColumnElement[bool]], stats: ScanStats,
-) -> Iterator[tuple[int, float]]:
+    first_batch: int, limit_m: float, where: Sequence[sa.ColumnElement[bool]],
+    columns: Sequence[sa.ColumnElement[Any]], stats: ScanStats,
+) -> Iterator[tuple[int, float, sa.Row[Any]]]:
     table = column.class_.__table__
     (pk,) = table.primary_key.columns
     distance = column.op("<->", return_type=sa.Float)(point_expr(lon, lat)).label("distance")
@@ -89,16 +92,16 @@ def _postgis_knn(
     offset, batch, bound = 0, max(1, first_batch), 0.0
     while True:
         # The GiST index hands rows over nearest first; ``where`` filters them as they come.
-        stmt = (sa.select(pk, distance).where(column.is_not(None), *where)
+        stmt = (sa.select(pk, distance, *columns).where(column.is_not(None), *where)
                 .order_by(distance).limit(batch).offset(offset))
         rows = session.execute(stmt).all()
         stats.queries += 1
         stats.rows_examined += len(rows)
-        for key, degrees in rows:
-            bound = max(bound, _degrees_to_min_metres(float(degrees), lat))
+        for row in rows:
+            bound = max(bound, _degrees_to_min_metres(float(row[1]), lat))
             if bound > limit_m:
                 return
-            yield int(key), bound
+            yield int(row[0]), bound, row
         if len(rows) < batch:
             return
         # Each query reads its rows again from the nearest (OFFSET): grow fast, to read few twice.
@@ -108,8 +111,9 @@ def _postgis_knn(
 
 def _spatialite_knn(
     session: Session, column: InstrumentedAttribute[Any], lon: float, lat: float, *,
-    first_batch: int, limit_m: float, where: Sequence[sa.ColumnElement[bool]], stats: ScanStats,
-) -> Iterator[tuple[int, float]]:
+    first_batch: int, limit_m: float, where: Sequence[sa.ColumnElement[bool]],
+    columns: Sequence[sa.ColumnElement[Any]], stats: ScanStats,
+) -> Iterator[tuple[int, float, sa.Row[Any]]]:
     """Rings of growing radius through the ``SpatialIndex`` virtual table (the R*Tree). Each ring
     reads the rows in the box around a circle and yields those inside the circle not yet yielded,
     nearest first (BNG metres, exact: so each one's bound is its distance).
@@ -124,7 +128,7 @@ def _spatialite_knn(
         "AND f_geometry_column = :column AND search_frame = BuildMbr(:x0, :y0, :x1, :y1, 4326)"
     ).columns(rowid=sa.Integer)
     # The R*Tree answers the frame (rowid is the integer primary key); ``where`` filters its rows.
-    window = sa.select(pk, sa.func.ST_X(column), sa.func.ST_Y(column)).where(pk.in_(in_frame), *where)
+    window = sa.select(pk, sa.func.ST_X(column), sa.func.ST_Y(column), *columns).where(pk.in_(in_frame), *where)
     stats.methods.append("spatialite-rtree-rings")
     seen: set[int] = set()
     covered = 0.0
@@ -145,7 +149,7 @@ def _spatialite_knn(
                 if metres[index] > radius:
                     break  # the rest lie outside this ring's circle: read again by the next ring
                 seen.add(fresh[index][0])
-                yield int(fresh[index][0]), float(metres[index])
+                yield int(fresh[index][0]), float(metres[index]), fresh[index]
         covered = radius
         if dlat > 90 and dlon > 180:
             return
