@@ -745,7 +745,7 @@ def _evaluate(session: Session, pending: list[tuple[str, int, Any]], *, lon: flo
     if not pending:
         return []
     rows = [row for source, _, row in pending if source == "s"]
-    rows += repo.public_rows_at(session, space_ids=(), venue_ids=[k for s, k, _ in pending if s == "v"])
+    rows += repo.public_rows_at_venues(session, venue_ids=[k for s, k, _ in pending if s == "v"])
     if not rows:
         return []
     metres = distances_m(lon, lat, np.array([r.lon for r in rows]), np.array([r.lat for r in rows]))
