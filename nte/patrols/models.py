@@ -136,6 +136,10 @@ class Shift(Base):
     meeting_point: Mapped[str | None] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(10), default="scheduled")
     sequence: Mapped[int] = mapped_column(default=0)
+    # Sign-ups holding a place (confirmed or offered). Kept by the service with atomic SQL updates:
+    # a sign-up claims a place with "+1 WHERE places_taken < max_volunteers", so capacity holds
+    # under concurrency without a lock held across the sign-up checks.
+    places_taken: Mapped[int] = mapped_column(default=0, server_default="0")
     last_modified_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -21,7 +24,7 @@ from nte.patrols.models import (
     Volunteer,
     VolunteerRecord,
 )
-from nte.spatial import lock_rows
+from nte.spatial import lock_row, lock_rows
 
 TAKEN = ("confirmed", "offered")  # statuses that hold a place on a shift
 ACTIVE = ("confirmed", "offered", "waitlisted")  # statuses that count as "signed up"
@@ -181,12 +184,122 @@ def signup_for(session: Session, shift_id: int, volunteer_id: int) -> Signup | N
 
 
 def places_taken(session: Session, shift_id: int) -> int:
+    """Sign-ups holding a place, counted from the rows (the shift's ``places_taken`` must agree)."""
     return (
         session.scalar(
             sa.select(sa.func.count()).select_from(Signup).where(Signup.shift_id == shift_id, Signup.status.in_(TAKEN))
         )
         or 0
     )
+
+
+@dataclass(frozen=True)
+class BookingFacts:
+    """What the sign-up rules need, read in one statement."""
+
+    shift_start_at: datetime
+    shift_end_at: datetime
+    shift_status: str
+    volunteer_status: str
+    signup_id: int | None  # this volunteer's row for the shift, if any
+    signup_status: str | None
+    record_expiry: dict[str, date]  # per required kind present: the latest expiry (date.max: none)
+    clash_shift_id: int | None  # another shift of theirs at the same time
+
+
+def booking_facts(session: Session, *, volunteer_id: int, shift_id: int, kinds: Sequence[str]) -> BookingFacts | None:
+    """Lock the volunteer's row, then read the shift, their status, their sign-up for it, their
+    records' expiry per kind and any overlapping shift of theirs in one statement (None when there
+    is no such shift). The lock makes one volunteer's bookings run one at a time."""
+    lock_row(session, Volunteer.id, volunteer_id)
+    kinds = tuple(kinds)
+    row = session.execute(_booking_facts_statement(kinds), {"volunteer_id": volunteer_id, "shift_id": shift_id}).first()
+    if row is None:
+        return None
+    start_at, end_at, shift_status, volunteer_status, signup_id, signup_status, clash_id, *expiries = row
+    return BookingFacts(
+        shift_start_at=start_at,
+        shift_end_at=end_at,
+        shift_status=shift_status,
+        volunteer_status=volunteer_status,
+        signup_id=signup_id,
+        signup_status=signup_status,
+        record_expiry={kind: value for kind, value in zip(kinds, expiries, strict=True) if value is not None},
+        clash_shift_id=clash_id,
+    )
+
+
+@functools.cache
+def _booking_facts_statement(kinds: tuple[str, ...]) -> sa.Select[Any]:
+    """Built once per set of required kinds (building it costs more than running it)."""
+    other = sa.orm.aliased(Shift)
+    expiry = [
+        sa.select(sa.func.max(sa.func.coalesce(VolunteerRecord.expires_date, date.max)))
+        .where(VolunteerRecord.volunteer_id == Volunteer.id, VolunteerRecord.kind == kind)
+        .scalar_subquery()
+        for kind in kinds
+    ]
+    clash = (
+        sa.select(other.id)
+        .join(Signup, Signup.shift_id == other.id)
+        .where(
+            Signup.volunteer_id == Volunteer.id,
+            Signup.status.in_(TAKEN),
+            other.status == "scheduled",
+            other.id != Shift.id,
+            other.start_at < Shift.end_at,
+            other.end_at > Shift.start_at,
+        )
+        .order_by(other.start_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(
+            Shift.start_at, Shift.end_at, Shift.status, Volunteer.status, Signup.id, Signup.status, clash, *expiry
+        )
+        .select_from(Volunteer)
+        .join(Shift, Shift.id == sa.bindparam("shift_id"))
+        .outerjoin(Signup, sa.and_(Signup.shift_id == Shift.id, Signup.volunteer_id == Volunteer.id))
+        .where(Volunteer.id == sa.bindparam("volunteer_id"))
+    )
+
+
+def claim_place(session: Session, shift_id: int) -> bool:
+    """Take one place if one is free, in one statement. PostgreSQL re-checks the condition on the
+    newest row version after waiting for a concurrent claim, so this never overbooks under READ
+    COMMITTED; on SQLite writers are serialised by BEGIN IMMEDIATE."""
+    result = session.execute(_CLAIM, {"shift_id": shift_id})
+    _expire_places(session, shift_id)
+    return result.rowcount == 1
+
+
+def add_places_taken(session: Session, shift_id: int, delta: int) -> None:
+    """Give back (negative) or take places without a capacity check (an offer made under the lock)."""
+    session.execute(_ADD_PLACES, {"shift_id": shift_id, "delta": delta})
+    _expire_places(session, shift_id)
+
+
+# Built once: the sign-up path runs these under bursts, and building a statement costs more than
+# sending it. The ORM is told not to synchronise; _expire_places reloads the attribute instead.
+_CLAIM = (
+    sa.update(Shift)
+    .where(Shift.id == sa.bindparam("shift_id"), Shift.places_taken < Shift.max_volunteers)
+    .values(places_taken=Shift.places_taken + 1)
+    .execution_options(synchronize_session=False)
+)
+_ADD_PLACES = (
+    sa.update(Shift)
+    .where(Shift.id == sa.bindparam("shift_id"))
+    .values(places_taken=Shift.places_taken + sa.bindparam("delta", type_=sa.Integer))
+    .execution_options(synchronize_session=False)
+)
+
+
+def _expire_places(session: Session, shift_id: int) -> None:
+    shift = session.identity_map.get(session.identity_key(Shift, shift_id))  # type: ignore[arg-type]
+    if shift is not None:
+        session.expire(shift, ["places_taken"])
 
 
 def signups_for_shift(session: Session, shift_id: int) -> list[tuple[Signup, Volunteer, User]]:

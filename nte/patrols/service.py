@@ -314,28 +314,33 @@ def eligibility_problem(
     session: Session, volunteer: Volunteer, *, on: date, settings: PatrolSettings | None = None
 ) -> tuple[str, str] | None:
     """The first reason this volunteer may not patrol on local date ``on`` (code, sentence), or None."""
-    settings = settings or get_patrol_settings()
-    if volunteer.status != "active":
+    best = _best_records(repo.records_for(session, [volunteer.id]))
+    expiry = {kind: _lasts(record) for (_, kind), record in best.items()}
+    return _eligibility(volunteer.status, expiry, on=on, settings=settings or get_patrol_settings())
+
+
+def _eligibility(
+    status: str, record_expiry: Mapping[str, date], *, on: date, settings: PatrolSettings
+) -> tuple[str, str] | None:
+    """``record_expiry``: per record kind held, the latest expiry (``date.max`` when it never expires)."""
+    if status != "active":
         return (
             "not_active",
-            f"Your volunteer status is {STATUS_LABELS[volunteer.status].lower()}: only active "
+            f"Your volunteer status is {STATUS_LABELS[status].lower()}: only active "
             "volunteers can sign up. Please talk to your coordinator.",
         )
-    best = _best_records(repo.records_for(session, [volunteer.id]))
     for kind in settings.required_records:
-        record = best.get((volunteer.id, kind))
-        if record is None:
+        if kind not in record_expiry:
             return (
                 "record_missing",
                 f"We have no {RECORD_LABELS[kind]} on record for you; it is required to "
                 "patrol. Please talk to your coordinator.",
             )
     for kind in settings.required_records:
-        record = best[(volunteer.id, kind)]
-        if record.expires_date is not None and record.expires_date < on:
+        if record_expiry[kind] < on:
             return (
                 "record_expired",
-                f"Your {RECORD_LABELS[kind]} expired on {record.expires_date:%d %B %Y}; "
+                f"Your {RECORD_LABELS[kind]} expired on {record_expiry[kind]:%d %B %Y}; "
                 "it must be valid on the night. Please renew it with your coordinator.",
             )
     return None
@@ -1054,35 +1059,48 @@ def book_shift(
     """Sign ``volunteer`` up, applying the rules in :data:`SIGNUP_RULES` order. A full shift puts
     them on the waitlist (or refuses with ``shift_full`` when ``join_waitlist`` is False)."""
     settings = settings or get_patrol_settings()
-    # Rules 1-5 read only this volunteer's rows and the shift: checked before taking the lock so that
-    # the lock is held just for the capacity count and the insert.
-    shift = get_shift(session, shift_id)
-    _check_signup_rules(session, volunteer=volunteer, shift=shift, now=now, settings=settings)
-    shift = get_shift(session, shift_id, lock=True)  # serialises sign-ups for this shift
-    existing = repo.signup_for(session, shift.id, volunteer.id)
-    _check_signup_rules(
-        session, volunteer=volunteer, shift=shift, now=now, settings=settings, existing=existing, quick=True
-    )  # a double click may have won the race
-    full = repo.places_taken(session, shift.id) >= shift.max_volunteers
-    if full and not join_waitlist:
+    # One booking at a time per volunteer (a double click, or two overlapping shifts booked at
+    # once, cannot both pass the rules); volunteers do not wait for each other here.
+    facts = repo.booking_facts(
+        session, volunteer_id=volunteer.id, shift_id=shift_id, kinds=settings.required_records
+    )
+    if facts is None:
+        raise PatrolNotFound("shift", field="shift_id")
+    _check_signup_rules(session, facts, now=now, settings=settings)
+    # Capacity: one atomic claim. A full shift is never locked, so the waitlisted do not queue
+    # behind the last places; the claim holds the shift row only from here to the commit.
+    claimed = repo.claim_place(session, shift_id)
+    if not claimed and not join_waitlist:
         raise SignupRefused("shift_full", "This shift is full. You can join the waitlist instead.")
-    signup = existing or Signup(shift_id=shift.id, volunteer_id=volunteer.id, created_at=now)
+    if facts.signup_id is not None:  # back after cancelling, declining or an expired offer
+        signup = repo.get_signup(session, facts.signup_id)
+    else:
+        signup = Signup(shift_id=shift_id, volunteer_id=volunteer.id, created_at=now)
+        session.add(signup)
     signup.updated_at = now
     signup.cancelled_at = signup.cancelled_by_id = signup.offered_at = signup.offer_expires_at = None
     signup.checked_in_at = signup.home_safe_at = None
     signup.no_show = False
-    if full:
-        signup.status = "waitlisted"
-        signup.waitlisted_at = now
-    else:
+    if claimed:  # the claim has counted the place already
         if signup.confirmed_at is not None:  # back on after a cancellation: the feed must see a change
             signup.feed_sequence += 1
         signup.status = "confirmed"
         signup.confirmed_at = now
-    if existing is None:
-        session.add(signup)
+    else:
+        signup.status = "waitlisted"
+        signup.waitlisted_at = now
     session.flush()
     return signup
+
+
+def _set_status(session: Session, signup: Signup, status: str, *, now: datetime) -> None:
+    """Every status change after the booking goes through here, to keep ``shift.places_taken`` equal
+    to the sign-ups holding a place. The caller holds the shift row lock."""
+    delta = (status in repo.TAKEN) - (signup.status in repo.TAKEN)
+    signup.status = status
+    signup.updated_at = now
+    if delta:
+        repo.add_places_taken(session, signup.shift_id, delta)
 
 
 _ALREADY = {
@@ -1090,46 +1108,33 @@ _ALREADY = {
     "offered": "have been offered a place on",
     "waitlisted": "are on the waitlist for",
 }
-_UNSET = object()
 
 
-def _check_signup_rules(
-    session: Session,
-    *,
-    volunteer: Volunteer,
-    shift: Shift,
-    now: datetime,
-    settings: PatrolSettings,
-    existing: Any = _UNSET,
-    quick: bool = False,
-) -> None:
-    """Rules 1-5 of :data:`SIGNUP_RULES` in order (``quick``: only those that can change in a race)."""
-    if existing is _UNSET:
-        existing = repo.signup_for(session, shift.id, volunteer.id)
-    if existing is not None and existing.status in repo.ACTIVE:
-        raise SignupRefused("already_signed_up", f"You {_ALREADY[existing.status]} this shift already.")
-    if now >= shift.start_at:
+def _check_signup_rules(session: Session, facts: repo.BookingFacts, *, now: datetime, settings: PatrolSettings) -> None:
+    """Rules 1-5 of :data:`SIGNUP_RULES` in order."""
+    if facts.signup_status in repo.ACTIVE:
+        raise SignupRefused("already_signed_up", f"You {_ALREADY[facts.signup_status]} this shift already.")
+    if now >= facts.shift_start_at:
         raise SignupRefused("shift_started", "This shift has already started; sign-up is closed.")
-    if shift.status == "cancelled":
+    if facts.shift_status == "cancelled":
         raise SignupRefused("shift_cancelled", "This shift has been cancelled.")
-    if quick:
-        return
-    problem = eligibility_problem(session, volunteer, on=local(shift.end_at).date(), settings=settings)
+    problem = _eligibility(
+        facts.volunteer_status, facts.record_expiry, on=local(facts.shift_end_at).date(), settings=settings
+    )
     if problem is not None:
         raise SignupRefused(problem[0], problem[1])
-    clash = repo.overlapping_signup(session, volunteer_id=volunteer.id, shift=shift)
-    if clash is not None:
+    if facts.clash_shift_id is not None:
+        clash = get_shift(session, facts.clash_shift_id)
         raise SignupRefused(
             "overlaps_shift",
-            f"You are already on a shift at that time ({fmt_local(clash[1].start_at)}-{local(clash[1].end_at):%H:%M}).",
+            f"You are already on a shift at that time ({fmt_local(clash.start_at)}-{local(clash.end_at):%H:%M}).",
         )
 
 
 def _release(session: Session, signup: Signup, *, status: str, actor: User | None, now: datetime) -> None:
     if signup.status == "confirmed":
         signup.feed_sequence += 1
-    signup.status = status
-    signup.updated_at = now
+    _set_status(session, signup, status, now=now)
     signup.cancelled_at = now
     signup.cancelled_by_id = actor.id if actor else None
 
@@ -1192,14 +1197,15 @@ def fill_places(session: Session, shift: Shift, *, now: datetime, settings: Patr
         return 0
     offered = 0
     area = get_area(session, shift.area_id)
-    while repo.places_taken(session, shift.id) < shift.max_volunteers:
+    while shift.places_taken < shift.max_volunteers:
         nxt = repo.next_waitlisted(session, shift.id)
         if nxt is None:
             break
         volunteer = get_volunteer(session, nxt.volunteer_id)
         user = auth_repo.get_user(session, volunteer.user_id)
         expires = min(now + timedelta(hours=settings.waitlist_offer_hours), shift.start_at)
-        nxt.status, nxt.offered_at, nxt.offer_expires_at, nxt.updated_at = "offered", now, expires, now
+        _set_status(session, nxt, "offered", now=now)
+        nxt.offered_at, nxt.offer_expires_at = now, expires
         session.flush()
         offered += 1
         if user is not None:
@@ -1238,7 +1244,8 @@ def respond_to_offer(session: Session, *, volunteer: Volunteer, shift_id: int, a
         raise SignupRefused("overlaps_shift", "You are already on a shift at that time.")
     if signup.confirmed_at is not None:
         signup.feed_sequence += 1
-    signup.status, signup.confirmed_at, signup.updated_at = "confirmed", now, now
+    _set_status(session, signup, "confirmed", now=now)
+    signup.confirmed_at = now
     signup.offered_at = signup.offer_expires_at = None
     session.flush()
     return signup
@@ -1252,7 +1259,7 @@ def expire_offers(session: Session, *, now: datetime) -> int:
         session.refresh(stale)
         if stale.status != "offered":
             continue
-        stale.status, stale.updated_at = "expired", now
+        _set_status(session, stale, "expired", now=now)
         session.flush()
         fill_places(session, shift, now=now)
         count += 1

@@ -23,6 +23,7 @@ from nte.spatial.geometry import (
 from nte.spatial.nearest import ScanStats, distances_m, nearest_rows
 from nte.spatial.queries import (
     contains_point,
+    lock_row,
     lock_rows,
     point_expr,
     within_bbox,
@@ -44,6 +45,7 @@ __all__ = [
     "from_db",
     "existing_values",
     "is_postgres",
+    "lock_row",
     "lock_rows",
     "nearest_rows",
     "point_expr",

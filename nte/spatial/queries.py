@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,3 +68,17 @@ def lock_rows(stmt: Select[Any], session: Session, *, skip_locked: bool = False)
     if is_postgres(session):
         return stmt.with_for_update(skip_locked=skip_locked)
     return stmt
+
+
+def lock_row(session: Session, key: ColumnElement[Any], value: Any) -> None:
+    """Lock the row where ``key == value`` until the commit, as a statement of its own: under READ
+    COMMITTED the next statement then reads everything committed by whoever held it before (a
+    locking SELECT that joins other tables would re-check only the locked row). Nothing to do on
+    SQLite, where BEGIN IMMEDIATE already serialises writers."""
+    if is_postgres(session):
+        session.execute(_lock_statement(key), {"value": value})
+
+
+@functools.cache
+def _lock_statement(key: ColumnElement[Any]) -> Select[Any]:
+    return sa.select(key).where(key == sa.bindparam("value")).with_for_update()
