@@ -56,13 +56,16 @@ def utcnow() -> datetime:
 
 
 @lru_cache(maxsize=8)
-def engine_for(url: str, spatialite_library: str) -> Engine:
-    return create_spatial_engine(url, spatialite_library=spatialite_library)
+def engine_for(url: str, spatialite_library: str, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    pool = {} if url.startswith("sqlite") else {"pool_size": pool_size, "max_overflow": max_overflow}
+    return create_spatial_engine(url, spatialite_library=spatialite_library, **pool)
 
 
 def get_engine(settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
-    return engine_for(settings.database_url, settings.spatialite_library)
+    return engine_for(
+        settings.database_url, settings.spatialite_library, settings.db_pool_size, settings.db_max_overflow
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

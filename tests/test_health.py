@@ -81,3 +81,16 @@ def test_recovers_by_itself_when_postgres_comes_back(tmp_path):
             assert client.get("/api/boroughs").status_code == 200
     finally:
         cluster.destroy()
+
+
+def test_postgres_pool_size_comes_from_the_settings(pg_cluster, monkeypatch):
+    from nte.config import Settings
+    from nte.db import get_engine
+
+    monkeypatch.setenv("NTE_DB_POOL_SIZE", "3")
+    monkeypatch.setenv("NTE_DB_MAX_OVERFLOW", "1")
+    settings = Settings(database_url=pg_cluster.url("nte_pool_settings"))
+    engine = get_engine(settings)
+    assert (engine.pool.size(), engine.pool._max_overflow) == (3, 1)
+    with pytest.raises(ValueError, match="db_pool_size"):
+        Settings(db_pool_size=0)
