@@ -139,6 +139,11 @@ def _occurred(data: ReportInput, now: datetime, errors: dict[str, str]) -> tuple
     elif band is not None:
         start_hour = TIME_BANDS[band][0]
         local = datetime.combine(day, time(start_hour), LONDON)
+        crosses_midnight = int(band.split("-")[1]) < start_hour
+        if crosses_midnight and local > now + FUTURE_TOLERANCE >= datetime.combine(day, time(0), LONDON):
+            # "Late night" on today's date, reported after midnight and before 22:00: the part of
+            # that band that has happened today is the small hours, so it is last night's band.
+            local = datetime.combine(day - timedelta(days=1), time(start_hour), LONDON)
         precision = "approximate"
         stored_band = f"{start_hour:02d}:00-{band.split('-')[1]}:00"
     else:

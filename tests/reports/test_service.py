@@ -79,6 +79,32 @@ def test_summer_time_and_time_band(db, settings):
     assert approx.report.time_precision == "approximate" and approx.report.time_band is None
 
 
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # 00:40 on the 23rd, "late night" on the 23rd: the small hours that have just passed.
+        (datetime(2026, 11, 23, 0, 40, tzinfo=UTC), datetime(2026, 11, 22, 22, 0, tzinfo=UTC)),
+        # 21:00 on the 23rd: tonight's band has not begun, so the only past part is last night's.
+        (datetime(2026, 11, 23, 21, 0, tzinfo=UTC), datetime(2026, 11, 22, 22, 0, tzinfo=UTC)),
+        # 23:30 on the 23rd: tonight's band is under way.
+        (datetime(2026, 11, 23, 23, 30, tzinfo=UTC), datetime(2026, 11, 23, 22, 0, tzinfo=UTC)),
+    ],
+)
+def test_late_night_band_on_todays_date_after_midnight(db, settings, now, expected):
+    done = service.submit_report(
+        db, data=_input(date="2026-11-23", time=None, time_band="22-02"), settings=settings, now=now
+    )
+    assert done.report.occurred_at == expected and done.report.time_band == "22:00-02:00"
+
+
+def test_bands_that_have_not_begun_are_still_in_the_future(db, settings):
+    at_one = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    for band, day in (("02-06", "2026-11-23"), ("22-02", "2026-11-24")):
+        with pytest.raises(ReportInvalid) as exc:
+            service.submit_report(db, data=_input(date=day, time=None, time_band=band), settings=settings, now=at_one)
+        assert "date" in exc.value.errors
+
+
 def test_ward_only_report_has_no_point(db, settings):
     ward = locate(db, lon=SOHO["lon"], lat=SOHO["lat"], settings=settings)
     done = service.submit_report(db, data=_input(lat=None, lon=None, ward=ward.code), settings=settings, now=NOW)
