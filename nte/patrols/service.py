@@ -68,6 +68,7 @@ from nte.patrols.models import (
     VolunteerRecord,
 )
 from nte.patrols.recurrence import InvalidSeries, NightChange, ShiftSeriesSpec, describe, materialise, orphaned_dates
+from nte.privacy import personal_data_in
 from nte.spatial import area_km2, from_db, to_bng, to_db
 
 LONDON = ZoneInfo("Europe/London")
@@ -84,15 +85,6 @@ SUPPORT_LABELS = {
 }
 GENDER_LABELS = {"woman": "Women", "man": "Men", "other": "Other", "not_recorded": "Not recorded"}
 STAFFING_LABELS = {"ok": "OK", "at_risk": "At risk", "cannot_run": "Cannot run", "cancelled": "Cancelled"}
-
-# Free text in debriefs must not identify members of the public: refuse the obvious identifiers.
-_PERSONAL_DATA = [
-    (re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.I), "an e-mail address"),
-    (re.compile(r"(?:\+44\s?|\b0)(?:\d[\s-]?){9,10}\b"), "a phone number"),
-    (re.compile(r"\b(?:born|dob|d\.o\.b\.?|date of birth)\b", re.I), "a date of birth"),
-    (re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"), "a National Insurance number"),
-]
-
 
 def local(moment: datetime) -> datetime:
     return moment.astimezone(LONDON)
@@ -1560,15 +1552,13 @@ def feed_for_token(session: Session, *, token: str, now: datetime) -> tuple[byte
 
 
 def _no_personal_data(text: str | None, *, field: str) -> None:
-    if not text:
-        return
-    for pattern, what in _PERSONAL_DATA:
-        if pattern.search(text):
-            raise InvalidDebrief(
-                f"This looks like it contains {what}. A debrief must not hold personal data about "
-                "members of the public; please remove it.",
-                field=field,
-            )
+    what = personal_data_in(text) if text else None
+    if what is not None:
+        raise InvalidDebrief(
+            f"This looks like it contains {what}. A debrief must not hold personal data about "
+            "members of the public; please remove it.",
+            field=field,
+        )
 
 
 def file_debrief(

@@ -31,10 +31,10 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
+from nte.privacy import scrub
 from nte.reports import repository as repo
 from nte.reports.exceptions import InvalidImport
 from nte.reports.models import ReportImport
-from nte.reports.scrub import scrub
 from nte.reports.vocabulary import CATEGORIES, FACTORS, police_slug
 from nte.reports.wardindex import OUTSIDE, WardIndex
 from nte.spatial import WGS84, ewkt_point

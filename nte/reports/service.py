@@ -26,10 +26,10 @@ from nte.errors import Invalid, NTEError
 from nte.exports import neutralise
 from nte.maps import wards as ward_service
 from nte.maps.exceptions import InvalidCoordinates, UnknownWard
+from nte.privacy import scrub
 from nte.reports import repository as repo
 from nte.reports.exceptions import ModerationConflict, ReceiptNotFound, ReportInvalid, ReportNotFound
 from nte.reports.models import REPORT_STATUSES, Report, ReportCategory, WardUpdate
-from nte.reports.scrub import scrub
 from nte.reports.vocabulary import AGE_BANDS, CATEGORIES, FACTORS, GENDERS, N_, TIME_BANDS, category_label
 from nte.reports.wardindex import OUTSIDE, WardIndex
 from nte.spatial import distance_m, to_bng, to_db

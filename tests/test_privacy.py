@@ -1,10 +1,10 @@
-"""Phone numbers and e-mail addresses never reach the database."""
+"""Personal data in free text: scrubbed from reports, refused in debriefs (nte.privacy)."""
 
 from __future__ import annotations
 
 import pytest
 
-from nte.reports.scrub import EMAIL_MARK, PHONE_MARK, scrub
+from nte.privacy import EMAIL_MARK, PHONE_MARK, personal_data_in, scrub
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,7 @@ from nte.reports.scrub import EMAIL_MARK, PHONE_MARK, scrub
     ],
 )
 def test_phone_numbers_are_removed(text):
+    assert personal_data_in(text) == "a phone number"
     out = scrub(text)
     assert PHONE_MARK in out
     assert sum(ch.isdigit() for ch in out) <= 3  # at most a stray country-code digit or so
@@ -42,6 +43,7 @@ def test_phone_numbers_are_removed(text):
     ],
 )
 def test_email_addresses_are_removed(text):
+    assert personal_data_in(text) == "an e-mail address"
     out = scrub(text)
     assert EMAIL_MARK in out and "jane" not in out.lower()
 
@@ -57,3 +59,32 @@ def test_email_addresses_are_removed(text):
 )
 def test_ordinary_text_is_kept(text):
     assert scrub(text) == text
+    assert personal_data_in(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("She said she was born in 1999", "a date of birth"),
+        ("DOB 01/02/2003", "a date of birth"),
+        ("d.o.b. given to the paramedics", "a date of birth"),
+        ("NI number QQ 12 34 56 C", "a National Insurance number"),
+        ("her friend's number is 07700 900456", "a phone number"),
+        ("contact jo at example dot com", "an e-mail address"),
+    ],
+)
+def test_identifiers_a_debrief_must_not_hold(text, what):
+    assert personal_data_in(text) == what
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Walked a woman in her 20s to the night bus on Charing Cross Road at 02:15",
+        "Two men helped to the ambulance at 03:40; 6 bottles of water given",
+        "Quiet night, 12 people supported, flip-flops x4",
+        "Reborn nightclub queue was calm",  # "born" inside a word is not a date of birth
+    ],
+)
+def test_ordinary_debrief_text_is_accepted(text):
+    assert personal_data_in(text) is None
