@@ -76,7 +76,7 @@ def lock_row(session: Session, key: ColumnElement[Any], value: Any) -> None:
     locking SELECT that joins other tables would re-check only the locked row). Nothing to do on
     SQLite, where BEGIN IMMEDIATE already serialises writers."""
     if is_postgres(session):
-        session.execute(_lock_statement(key), {"value": value})
+        session.connection().execute(_lock_statement(key), {"value": value})
 
 
 @functools.cache
