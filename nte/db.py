@@ -57,8 +57,9 @@ def utcnow() -> datetime:
 
 @lru_cache(maxsize=8)
 def engine_for(url: str, spatialite_library: str, pool_size: int = 10, max_overflow: int = 20) -> Engine:
-    pool = {} if url.startswith("sqlite") else {"pool_size": pool_size, "max_overflow": max_overflow}
-    return create_spatial_engine(url, spatialite_library=spatialite_library, **pool)
+    return create_spatial_engine(
+        url, spatialite_library=spatialite_library, pg_pool_size=pool_size, pg_max_overflow=max_overflow
+    )
 
 
 def get_engine(settings: Settings | None = None) -> Engine:

@@ -51,8 +51,16 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_spatial_engine(url: str, *, spatialite_library: str = "mod_spatialite", **kwargs: Any) -> Engine:
-    """Create an engine for a PostGIS or SpatiaLite URL with the set-up each needs."""
+def create_spatial_engine(
+    url: str,
+    *,
+    spatialite_library: str = "mod_spatialite",
+    pg_pool_size: int = 10,
+    pg_max_overflow: int = 20,
+    **kwargs: Any,
+) -> Engine:
+    """Create an engine for a PostGIS or SpatiaLite URL with the set-up each needs. ``pg_pool_*``
+    size the PostgreSQL pool (SQLite keeps SQLAlchemy's default pool)."""
     if url.startswith("sqlite"):
         database = sa.engine.make_url(url).database
         if database and database != ":memory:":
@@ -64,8 +72,8 @@ def create_spatial_engine(url: str, *, spatialite_library: str = "mod_spatialite
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", pg_pool_size)
+    kwargs.setdefault("max_overflow", pg_max_overflow)
     kwargs.setdefault("pool_timeout", 5)
     connect_args = {"connect_timeout": 5}
     connect_args.update(kwargs.pop("connect_args", {}))
