@@ -183,16 +183,6 @@ def signup_for(session: Session, shift_id: int, volunteer_id: int) -> Signup | N
     return session.scalar(sa.select(Signup).where(Signup.shift_id == shift_id, Signup.volunteer_id == volunteer_id))
 
 
-def places_taken(session: Session, shift_id: int) -> int:
-    """Sign-ups holding a place, counted from the rows (the shift's ``places_taken`` must agree)."""
-    return (
-        session.scalar(
-            sa.select(sa.func.count()).select_from(Signup).where(Signup.shift_id == shift_id, Signup.status.in_(TAKEN))
-        )
-        or 0
-    )
-
-
 @dataclass(frozen=True)
 class BookingFacts:
     """What the sign-up rules need, read in one statement."""
