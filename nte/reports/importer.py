@@ -16,6 +16,7 @@ import codecs
 import csv
 import hashlib
 import json
+import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -236,7 +237,7 @@ def _coords(lon_text: str, lat_text: str) -> tuple[float, float] | RowError | No
         lon, lat = float(lon_text), float(lat_text)
     except ValueError:
         return RowError(0, "bad_row", "Longitude/Latitude are not numbers")
-    if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
         return RowError(0, "bad_row", "Longitude/Latitude are out of range")
     return lon, lat
 

@@ -5,6 +5,7 @@ extraction without translating here). Police.uk crime types map to slugs for imp
 
 from __future__ import annotations
 
+import functools
 import re
 
 
@@ -80,6 +81,7 @@ POLICE_CRIME_TYPES = (
 )
 
 
+@functools.lru_cache(maxsize=256)  # a dozen crime types, once per imported row
 def police_slug(crime_type: str) -> str:
     """ "Violence and sexual offences" -> "police:violence-and-sexual-offences" (max 40 chars)."""
     slug = re.sub(r"[^a-z0-9]+", "-", crime_type.strip().lower()).strip("-")

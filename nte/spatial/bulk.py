@@ -56,11 +56,12 @@ def reserve_ids(session: Session, table: sa.Table, count: int) -> list[int]:
     if count <= 0:
         return []
     if is_postgres(session):
-        rows = session.execute(
-            sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+        # One array, not one row per id: fetching 100,000 rows one by one cost more than the COPY.
+        ids = session.execute(
+            sa.text("SELECT array_agg(nextval(pg_get_serial_sequence(:t, 'id'))) FROM generate_series(1, :n)"),
             {"t": table.name, "n": count},
-        )
-        return [int(r[0]) for r in rows]
+        ).scalar_one()
+        return list(ids)
     start = int(session.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one())
     return list(range(start + 1, start + 1 + count))
 

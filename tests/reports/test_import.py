@@ -253,3 +253,22 @@ def test_ids_already_present_are_found_whatever_their_characters(db, settings):
     # the same file again: every row is already present
     again, _ = _run(db, settings, body.encode(), name="ours.csv")
     assert (again.inserted, again.already_present) == (0, len(odd))
+
+
+def test_reserved_ids_are_new_and_distinct_and_rows_keep_them(db, settings):
+    from nte.spatial import reserve_ids
+
+    body = "\n".join(["external_id,occurred_at,lon,lat,category"] + [
+        f"r{i},2026-01-10T22:00:00Z,-0.1337,51.5136,verbal_harassment" for i in range(30)])
+    summary, errors = _run(db, settings, body.encode(), name="ours.csv")
+    assert summary.inserted == 30, errors
+    highest = db.scalar(sa.select(sa.func.max(Report.id)))
+    ids = reserve_ids(db, Report.__table__, 500)
+    assert len(ids) == len(set(ids)) == 500 and min(ids) > highest
+    assert all(isinstance(i, int) for i in ids)
+    assert reserve_ids(db, Report.__table__, 0) == []
+    # every imported report has its categories under the id it was given
+    orphans = db.scalar(
+        sa.select(sa.func.count()).select_from(ReportCategory).where(~ReportCategory.report_id.in_(sa.select(Report.id)))
+    )
+    assert orphans == 0
