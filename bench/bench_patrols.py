@@ -15,7 +15,9 @@ Two latencies per sign-up:
 - from arrival: from the common instant to its commit, including the wait for a free connection
   and for a CPU. With every sign-up arriving at once this is bounded below by the whole burst's
   CPU time divided by the cores, so it is close to the wall time.
-- in service: from getting its connection to its commit, including any lock waits.
+- in service: from getting its connection to its commit, including any lock waits on PostgreSQL.
+  On SQLite the connection's BEGIN IMMEDIATE takes the database write lock, so there the wait for
+  other writers falls before "in service" starts and counts only in "from arrival".
 
 References in the same run and harness:
 - naive: count, then insert, no lock and no rule checks (Engelsystem-style): it overbooks.
