@@ -13,7 +13,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -134,6 +134,16 @@ def add_year(day: date) -> date:
 def touch(venue: Venue, now: datetime) -> None:
     """Every change to a venue (or anything shown with it) bumps ``updated_at``: the public cache key."""
     venue.updated_at = now
+
+
+def _saved(
+    session: Session, venue: Venue, *, actor: User, action: str, now: datetime, detail: Callable[[], dict[str, Any]]
+) -> None:
+    """Finish a change to a venue: touch it, write it, and audit it. ``detail`` is built after the
+    write, so it can name the ids of rows the change added."""
+    touch(venue, now)
+    session.flush()
+    audit.record(session, actor=actor, action=action, target_type="venue", target_id=venue.id, detail=detail(), at=now)
 
 
 # --- validation ------------------------------------------------------------------------------------
@@ -541,17 +551,7 @@ def update_details(
     venue.ward_code, venue.borough_code = d.ward_code, d.borough_code
     venue.contact_email, venue.contact_phone = d.contact_email, d.contact_phone
     venue.champion_name, venue.champion_role, venue.ask_for_angela = d.champion_name, d.champion_role, d.ask_for_angela
-    touch(venue, now)
-    session.flush()
-    audit.record(
-        session,
-        actor=user,
-        action="venue.update_details",
-        target_type="venue",
-        target_id=venue.id,
-        detail={"before": before},
-        at=now,
-    )
+    _saved(session, venue, actor=user, action="venue.update_details", now=now, detail=lambda: {"before": before})
     return venue
 
 
@@ -567,16 +567,13 @@ def update_pledges(session: Session, *, user: User, venue_id: int, raw: Mapping[
             row = VenuePledge(number=p.number)
             venue.pledges.append(row)
         row.met, row.how_met, row.target_date, row.reviewed_at = p.met, p.how_met, p.target_date, now
-    touch(venue, now)
-    session.flush()
-    audit.record(
+    _saved(
         session,
+        venue,
         actor=user,
         action="venue.update_pledges",
-        target_type="venue",
-        target_id=venue.id,
-        detail={"met": sum(p.met for p in pledges)},
-        at=now,
+        now=now,
+        detail=lambda: {"met": sum(p.met for p in pledges)},
     )
     return venue
 
@@ -621,16 +618,13 @@ def add_training(
         created_at=now,
     )
     session.add(row)
-    touch(venue, now)
-    session.flush()
-    audit.record(
+    _saved(
         session,
+        venue,
         actor=user,
         action="venue.add_training",
-        target_type="venue",
-        target_id=venue.id,
-        detail={"training_id": row.id, "type": kind},
-        at=now,
+        now=now,
+        detail=lambda: {"training_id": row.id, "type": kind},
     )
     return row
 
@@ -660,16 +654,13 @@ def add_accreditation(
         venue_id=venue.id, scheme=scheme, level=level, valid_from_date=start, valid_to_date=end, created_at=now
     )
     session.add(row)
-    touch(venue, now)
-    session.flush()
-    audit.record(
+    _saved(
         session,
+        venue,
         actor=user,
         action="venue.add_accreditation",
-        target_type="venue",
-        target_id=venue.id,
-        detail={"accreditation_id": row.id, "scheme": scheme},
-        at=now,
+        now=now,
+        detail=lambda: {"accreditation_id": row.id, "scheme": scheme},
     )
     return row
 
@@ -798,21 +789,18 @@ def change_status(
     elif action == "renew":
         base = venue.renewal_date if (venue.renewal_date and venue.renewal_date >= today) else today
         venue.renewal_date = add_year(base)
-    touch(venue, now)
-    session.flush()
-    audit.record(
+    _saved(
         session,
+        venue,
         actor=actor,
         action=f"venue.{action}",
-        target_type="venue",
-        target_id=venue.id,
-        detail={
+        now=now,
+        detail=lambda: {
             "from": old,
             "to": venue.status,
             "reason": reason,
             "renewal_date": venue.renewal_date.isoformat() if venue.renewal_date else None,
         },
-        at=now,
     )
     if venue.manager_user_id and action in ("verify", "reject"):
         manager = auth_repo.get_user(session, venue.manager_user_id)
@@ -866,16 +854,13 @@ def add_spot_check(
         venue_id=venue.id, check_date=when, outcome=outcome, notes=notes, officer_user_id=actor.id, created_at=now
     )
     session.add(row)
-    touch(venue, now)
-    session.flush()
-    audit.record(
+    _saved(
         session,
+        venue,
         actor=actor,
         action="venue.spot_check",
-        target_type="venue",
-        target_id=venue.id,
-        detail={"spot_check_id": row.id, "outcome": outcome},
-        at=now,
+        now=now,
+        detail=lambda: {"spot_check_id": row.id, "outcome": outcome},
     )
     return row
 
@@ -1243,8 +1228,6 @@ def register(
         }
         for v in venues
     ]
-
-
 
 
 def register_csv(rows: list[dict[str, Any]]) -> str:
