@@ -24,8 +24,13 @@ from tests.conftest import make_database  # noqa: E402
 from tests.support.postgres import start_cluster  # noqa: E402
 from tests.support.server import client_from, loopback_address, report_body, serve  # noqa: E402
 
-READS = ["/api/wards?borough=E09000033", "/api/maps/public/wards.geojson", "/api/venues.geojson",
-         "/api/safe-spaces/nearest?lon=-0.1337&lat=51.5132&limit=5", "/healthz"]
+READS = [
+    "/api/wards?borough=E09000033",
+    "/api/maps/public/wards.geojson",
+    "/api/venues.geojson",
+    "/api/safe-spaces/nearest?lon=-0.1337&lat=51.5132&limit=5",
+    "/healthz",
+]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -99,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             t.join()
         wall = time.perf_counter() - started
 
-        print(f"\nLoad test: {args.workers} uvicorn workers on PostGIS, {args.reporters} reporters + "
-              f"{args.readers} map readers, {wall:.1f} s, loopback only\n")
+        print(
+            f"\nLoad test: {args.workers} uvicorn workers on PostGIS, {args.reporters} reporters + "
+            f"{args.readers} map readers, {wall:.1f} s, loopback only\n"
+        )
         print(f"| {'request':38} | {'ok':>6} | {'per s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | errors |")
         print(f"|{'-' * 40}|{'-' * 8}|{'-' * 9}|{'-' * 9}|{'-' * 9}|--------|")
         kinds = sorted(set(samples) | set(errors))
@@ -110,9 +117,11 @@ def main(argv: list[str] | None = None) -> int:
             errs = dict(errors.get(kind, {}))
             total_ok += len(values)
             total_err += sum(errs.values())
-            print(f"| {kind:38} | {len(values):6d} | {len(values) / wall:7.1f} | "
-                  f"{statistics.median(values) * 1000 if values else float('nan'):7.1f} | "
-                  f"{percentile(values, 0.99) * 1000:7.1f} | {errs or 0} |")
+            print(
+                f"| {kind:38} | {len(values):6d} | {len(values) / wall:7.1f} | "
+                f"{statistics.median(values) * 1000 if values else float('nan'):7.1f} | "
+                f"{percentile(values, 0.99) * 1000:7.1f} | {errs or 0} |"
+            )
         print(f"\nTotal: {total_ok / wall:.1f} ok requests/s, {total_err} errors")
         for status, body in first_error.items():
             print(f"first {status} body: {body}")

@@ -90,8 +90,10 @@ def bulk_load(url: str, data: dict[str, np.ndarray], wards: list) -> None:
     rng = np.random.default_rng(2)
     cat = cats[rng.integers(0, cats.size, data["lon"].size)]
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
-    cols = ("id, source, status, occurred_at, time_precision, received_hour, location_precision, geom, easting, "
-            "northing, ward_code, borough_code, main_category, flagged_near_duplicate, created_at")
+    cols = (
+        "id, source, status, occurred_at, time_precision, received_hour, location_precision, geom, easting, "
+        "northing, ward_code, borough_code, main_category, flagged_near_duplicate, created_at"
+    )
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         chunk = 100_000
         for s in range(0, data["lon"].size, chunk):
@@ -100,9 +102,11 @@ def bulk_load(url: str, data: dict[str, np.ndarray], wards: list) -> None:
                 t = datetime.fromtimestamp(float(data["occurred"][i]), UTC).isoformat()
                 src = "public" if data["public"][i] else "police"
                 w = data["ward"][i]
-                buf.write(f"{i + 1}\t{src}\taccepted\t{t}\texact\t{t[:13]}:00:00+00:00\texact\t"
-                          f"SRID=4326;POINT({data['lon'][i]:.6f} {data['lat'][i]:.6f})\t{data['x'][i]:.2f}\t"
-                          f"{data['y'][i]:.2f}\t{codes[w]}\t{boroughs[w]}\t{cat[i]}\tf\t{t}\n")
+                buf.write(
+                    f"{i + 1}\t{src}\taccepted\t{t}\texact\t{t[:13]}:00:00+00:00\texact\t"
+                    f"SRID=4326;POINT({data['lon'][i]:.6f} {data['lat'][i]:.6f})\t{data['x'][i]:.2f}\t"
+                    f"{data['y'][i]:.2f}\t{codes[w]}\t{boroughs[w]}\t{cat[i]}\tf\t{t}\n"
+                )
             with cur.copy(f"COPY report ({cols}) FROM STDIN") as copy:
                 copy.write(buf.getvalue())
             buf = io.StringIO()
@@ -177,8 +181,10 @@ def reference_pipeline(engine, settings, flt, *, cell_size: float, band: float, 
     t0 = time.perf_counter()
     import sqlalchemy as sa
 
-    sql = sa.text("SELECT ward_code, easting, northing, occurred_at FROM report WHERE status IN ('accepted','new') "
-                  "AND occurred_at >= :s AND occurred_at < :e")
+    sql = sa.text(
+        "SELECT ward_code, easting, northing, occurred_at FROM report WHERE status IN ('accepted','new') "
+        "AND occurred_at >= :s AND occurred_at < :e"
+    )
     with engine.connect() as conn:
         frame = pd.read_sql(sql, conn, params={"s": flt.start_utc, "e": flt.end_utc})
     out["read rows (pandas.read_sql)"] = time.perf_counter() - t0
@@ -189,12 +195,17 @@ def reference_pipeline(engine, settings, flt, *, cell_size: float, band: float, 
     with session_factory() as session:
         area = statistics.area_bng(session, settings=settings)
         wards = statistics.ward_service.served_wards(session, settings=settings)
-        gdf = geopandas.GeoDataFrame({"code": [w.code for w in wards]},
-                                     geometry=[statistics.from_db(w.geom) for w in wards], crs=4326)
+        gdf = geopandas.GeoDataFrame(
+            {"code": [w.code for w in wards]}, geometry=[statistics.from_db(w.geom) for w in wards], crs=4326
+        )
     grid = build_grid(area, cell_size=cell_size)
     rows, cols = np.nonzero(grid.mask)
-    cell = pd.DataFrame({"c": np.floor(frame.easting / cell_size).astype(int) - grid.ix0,
-                         "r": np.floor(frame.northing / cell_size).astype(int) - grid.iy0})
+    cell = pd.DataFrame(
+        {
+            "c": np.floor(frame.easting / cell_size).astype(int) - grid.ix0,
+            "r": np.floor(frame.northing / cell_size).astype(int) - grid.iy0,
+        }
+    )
     counts = cell.groupby(["r", "c"]).size()
     y = counts.reindex(list(zip(rows, cols, strict=True)), fill_value=0).to_numpy(dtype=float)
     out["aggregate (pandas groupby)"] = time.perf_counter() - t
@@ -258,8 +269,9 @@ def main() -> None:
         nte_pipeline(factory, settings, flt)  # warm-up: imports, ward geometry and area caches
         nte = nte_pipeline(factory, settings, flt)
         cached = nte_cached(factory, settings, flt)
-        ref = reference_pipeline(engine, settings, flt, cell_size=float(nte["cell_size"]), band=float(nte["band"]),
-                                 session_factory=factory)
+        ref = reference_pipeline(
+            engine, settings, flt, cell_size=float(nte["cell_size"]), band=float(nte["band"]), session_factory=factory
+        )
         # Same cells, same band: compare z.
         with factory() as session:
             result = statistics.hotspots(session, flt=flt, settings=settings, cell_size=float(nte["cell_size"]))
@@ -267,15 +279,19 @@ def main() -> None:
         max_dz = float(np.max(np.abs(z_grid - ref["zs"])))
 
         print()
-        print(f"Officer map, {nte['total_reports']:,} reports in the 12-month filter, {nte['cells']:,} cells of "
-              f"{nte['cell_size']:g} m, band {nte['band']} m, {nte['hot']} hot cells; 2 shared cores, "
-              f"work_mem {WORK_MEM}")
+        print(
+            f"Officer map, {nte['total_reports']:,} reports in the 12-month filter, {nte['cells']:,} cells of "
+            f"{nte['cell_size']:g} m, band {nte['band']} m, {nte['hot']} hot cells; 2 shared cores, "
+            f"work_mem {WORK_MEM}"
+        )
         print(f"{'step':<44}{'NTE Safe':>12}{'reference':>12}")
         print("-" * 68)
-        pairs = [("aggregate by ward + month (SQL)", "Counting reports by ward", "aggregate (pandas groupby)"),
-                 ("load points / locations", None, "read rows (pandas.read_sql)"),
-                 ("Gi* + FDR", "Computing Gi* hotspots", "Gi* + FDR (libpysal + esda + scipy)"),
-                 ("HTML", "Rendering HTML", "HTML (folium defaults)")]
+        pairs = [
+            ("aggregate by ward + month (SQL)", "Counting reports by ward", "aggregate (pandas groupby)"),
+            ("load points / locations", None, "read rows (pandas.read_sql)"),
+            ("Gi* + FDR", "Computing Gi* hotspots", "Gi* + FDR (libpysal + esda + scipy)"),
+            ("HTML", "Rendering HTML", "HTML (folium defaults)"),
+        ]
         for label, mine, theirs in pairs:
             a = f"{nte[mine]:.2f} s" if mine else "(in Gi*)"
             print(f"{label:<44}{a:>12}{ref[theirs]:>10.2f} s")
@@ -286,8 +302,10 @@ def main() -> None:
         print(f"{'requests to other hosts when opened':<44}{'0':>12}{ref['cdn_requests']:>12}")
         print(f"{'max |z(NTE) - z(esda)|':<44}{max_dz:>12.2e}")
         ok = nte["total"] < TARGET_S and nte["html_bytes"] < TARGET_HTML and max_dz < 1e-6
-        print(f"target: < {TARGET_S:g} s wall, HTML < 2 MB, |dz| < 1e-6: {'met' if ok else 'NOT met'}; "
-              f"speed-up {ref['total'] / nte['total']:.1f}x")
+        print(
+            f"target: < {TARGET_S:g} s wall, HTML < 2 MB, |dz| < 1e-6: {'met' if ok else 'NOT met'}; "
+            f"speed-up {ref['total'] / nte['total']:.1f}x"
+        )
     finally:
         cluster.destroy()
 

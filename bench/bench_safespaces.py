@@ -49,10 +49,17 @@ LIMIT = 5
 HOURS = [  # (share, weekly hours) - pharmacies by day, late venues, 24/7 places, evening places, unknown
     (0.30, {"weekly": [[d, "09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")], "overrides": []}),
     (0.20, {"weekly": [["fri", "20:00", "04:00"], ["sat", "20:00", "04:00"]], "overrides": []}),
-    (0.05, {"weekly": [[d, "00:00", "24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")],
-            "overrides": []}),
-    (0.25, {"weekly": [[d, "17:00", "23:30"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")],
-            "overrides": [["2026-12-25", "closed"]]}),
+    (
+        0.05,
+        {"weekly": [[d, "00:00", "24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")], "overrides": []},
+    ),
+    (
+        0.25,
+        {
+            "weekly": [[d, "17:00", "23:30"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")],
+            "overrides": [["2026-12-25", "closed"]],
+        },
+    ),
     (0.20, None),
 ]
 TODAY = date(2026, 12, 4)
@@ -102,8 +109,12 @@ class BruteForce:
     def nearest_open(self, lon: float, lat: float, at: datetime) -> list[int]:
         query = to_bng(Point(lon, lat))
         distances = shapely.distance(self.points, query)
-        is_open = np.array([schedule is not None and status_at(schedule, at, hours_confirmed_date=confirmed).is_open
-                            for schedule, confirmed in zip(self.schedules, self.confirmed, strict=True)])
+        is_open = np.array(
+            [
+                schedule is not None and status_at(schedule, at, hours_confirmed_date=confirmed).is_open
+                for schedule, confirmed in zip(self.schedules, self.confirmed, strict=True)
+            ]
+        )
         candidates = np.flatnonzero(is_open)
         order = candidates[np.lexsort((self.ids[candidates], distances[candidates]))][:LIMIT]
         return [int(i) for i in self.ids[order]]
@@ -114,8 +125,13 @@ def queries(area, n: int, seed: int = 7) -> list[tuple[float, float, datetime]]:
     minx, miny, maxx, maxy = area.bounds
     prepared = shapely.prepared.prep(area)
     out = []
-    nights = [datetime(2026, 12, 5, 1, 30), datetime(2026, 12, 5, 23, 0), datetime(2026, 12, 2, 2, 0),
-              datetime(2026, 12, 4, 12, 0), datetime(2026, 12, 6, 3, 45)]
+    nights = [
+        datetime(2026, 12, 5, 1, 30),
+        datetime(2026, 12, 5, 23, 0),
+        datetime(2026, 12, 2, 2, 0),
+        datetime(2026, 12, 4, 12, 0),
+        datetime(2026, 12, 6, 3, 45),
+    ]
     while len(out) < n:
         lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
         if prepared.contains(Point(lon, lat)):
@@ -162,10 +178,22 @@ def main() -> int:
                 area = service_area(session, settings=get_settings())
             spaces = make_spaces(area, args.spaces)
             with factory.begin() as session:
-                session.add_all([SafeSpace(name=f"Bench {i}", kind="pharmacy",
-                                           geom=to_db(Point(s["lon"], s["lat"])), hours=s["hours"],
-                                           hours_confirmed_date=s["confirmed"], help_offered=[], codewords=[],
-                                           languages=[], status="verified") for i, s in enumerate(spaces)])
+                session.add_all(
+                    [
+                        SafeSpace(
+                            name=f"Bench {i}",
+                            kind="pharmacy",
+                            geom=to_db(Point(s["lon"], s["lat"])),
+                            hours=s["hours"],
+                            hours_confirmed_date=s["confirmed"],
+                            help_offered=[],
+                            codewords=[],
+                            languages=[],
+                            status="verified",
+                        )
+                        for i, s in enumerate(spaces)
+                    ]
+                )
                 session.flush()
                 ids = [i for (i,) in session.query(SafeSpace.id).order_by(SafeSpace.id)]
             with factory.begin() as session:
@@ -174,9 +202,9 @@ def main() -> int:
             brute = BruteForce(spaces, ids)
             items = queries(area, args.queries)
             with factory() as session:
+
                 def ours(lon, lat, at, session=session):
-                    result = service.find_nearest(session, lon=lon, lat=lat, at=at, open_only=True, limit=LIMIT,
-                                                  now=at)
+                    result = service.find_nearest(session, lon=lon, lat=lat, at=at, open_only=True, limit=LIMIT, now=at)
                     return [s.id for s in result.spaces]
 
                 timed(ours, items[:20])  # warm caches (schedules, statements, pages)
@@ -195,9 +223,11 @@ def main() -> int:
 
     # The hours engine alone (was a timed assertion in tests/safespaces/test_hours.py): 10,000
     # different schedules evaluated at one instant.
-    schedules = [Schedule.from_json({"weekly": [[d, "20:00", "04:00"], [e, "09:00", "17:00"], [f, "00:00", "24:00"]]})
-                 for i in range(10_000)
-                 for d, e, f in [(DAYS[i % 7], DAYS[(i + 1) % 7], DAYS[(i + 3) % 7])]]
+    schedules = [
+        Schedule.from_json({"weekly": [[d, "20:00", "04:00"], [e, "09:00", "17:00"], [f, "00:00", "24:00"]]})
+        for i in range(10_000)
+        for d, e, f in [(DAYS[i % 7], DAYS[(i + 1) % 7], DAYS[(i + 3) % 7])]
+    ]
     moment = datetime(2027, 3, 6, 2, 0, tzinfo=LONDON)
     began = timer.perf_counter()
     for schedule in schedules:
@@ -205,15 +235,21 @@ def main() -> int:
     hours_ms = (timer.perf_counter() - began) * 1000
     print(f"Hours engine: 10,000 schedules evaluated in {hours_ms:.1f} ms (budget 100 ms)")
     ok &= hours_ms < 100
-    print(f"Nearest {LIMIT} open safe spaces among {args.spaces:,} (six boroughs), {args.queries} queries "
-          f"at night and midday times; targets: p99 < {TARGET_P99_MS:g} ms and >= {TARGET_SPEEDUP:g}x brute force")
-    header = (f"{'database':<11} {'method':<20} {'median ms':>10} {'p99 ms':>8} {'max ms':>8} {'same':>5} "
-              f"{'speed-up':>9} {'result':>7}")
+    print(
+        f"Nearest {LIMIT} open safe spaces among {args.spaces:,} (six boroughs), {args.queries} queries "
+        f"at night and midday times; targets: p99 < {TARGET_P99_MS:g} ms and >= {TARGET_SPEEDUP:g}x brute force"
+    )
+    header = (
+        f"{'database':<11} {'method':<20} {'median ms':>10} {'p99 ms':>8} {'max ms':>8} {'same':>5} "
+        f"{'speed-up':>9} {'result':>7}"
+    )
     print(header)
     print("-" * len(header))
     for backend, method, times, same, speedup, passed, _ in rows:
-        print(f"{backend:<11} {method:<20} {statistics.median(times):>10.2f} {p99(times):>8.2f} {max(times):>8.2f} "
-              f"{'yes' if same else 'NO':>5} {speedup:>8.1f}x {('pass' if passed else 'FAIL') if passed is not None else '':>7}")
+        print(
+            f"{backend:<11} {method:<20} {statistics.median(times):>10.2f} {p99(times):>8.2f} {max(times):>8.2f} "
+            f"{'yes' if same else 'NO':>5} {speedup:>8.1f}x {('pass' if passed else 'FAIL') if passed is not None else '':>7}"
+        )
     return 0 if ok else 1
 
 

@@ -26,8 +26,12 @@ def main() -> int:
         print(f"\n===== {script.name} =====", flush=True)
         start = time.perf_counter()
         try:
-            done = subprocess.run([sys.executable, str(script)], cwd=BENCH_DIR.parent,  # noqa: S603 - our files
-                                  timeout=args.timeout, check=False)
+            done = subprocess.run(
+                [sys.executable, str(script)],
+                cwd=BENCH_DIR.parent,  # noqa: S603 - our files
+                timeout=args.timeout,
+                check=False,
+            )
             status = "ok" if done.returncode == 0 else f"exit {done.returncode}"
         except subprocess.TimeoutExpired:
             status = f"timed out after {args.timeout:g} s"

@@ -58,11 +58,17 @@ ERROR_SCHEMA = {
     },
 }
 COMMON_ERRORS = {
-    "400": "Bad request", "401": "Not signed in, or the bearer token is invalid, expired or revoked",
-    "403": "Your role does not allow this (or a missing CSRF token)", "404": "Not found",
-    "405": "Method not allowed", "409": "Conflicts with the current state", "413": "Body too large",
-    "415": "Unsupported media type", "422": "A field is missing or invalid; `field` names it",
-    "429": "Too many requests; see Retry-After", "503": "The database is not answering; nothing was saved",
+    "400": "Bad request",
+    "401": "Not signed in, or the bearer token is invalid, expired or revoked",
+    "403": "Your role does not allow this (or a missing CSRF token)",
+    "404": "Not found",
+    "405": "Method not allowed",
+    "409": "Conflicts with the current state",
+    "413": "Body too large",
+    "415": "Unsupported media type",
+    "422": "A field is missing or invalid; `field` names it",
+    "429": "Too many requests; see Retry-After",
+    "503": "The database is not answering; nothing was saved",
 }
 
 

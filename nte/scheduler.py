@@ -42,31 +42,78 @@ class JobSpec:
 
 #: Every scheduled job. Domains add theirs here, with a stable id.
 JOBS: list[JobSpec] = [
-    JobSpec("notifications.deliver", "nte.notifications.jobs:deliver_outbox", every_minutes=1,
-            description="Send queued e-mail through SMTP"),
-    JobSpec("reports.purge_free_text", "nte.reports.jobs:purge_free_text", cron={"hour": "3", "minute": "17"},
-            description="Delete report free text older than NTE_REPORT_RETENTION_DAYS"),
-    JobSpec("venues.renewal_reminders", "nte.venues.jobs:renewal_reminders", cron={"hour": "9", "minute": "0"},
-            description="Charter renewal reminders 60, 30 and 7 days ahead"),
-    JobSpec("venues.lapse_expired", "nte.venues.jobs:lapse_expired", cron={"hour": "0", "minute": "20"},
-            description="Lapse verified venues past their renewal date"),
-    JobSpec("patrols.materialise_shifts", "nte.patrols.jobs:materialise_shifts", cron={"hour": "2", "minute": "15"},
-            description="Create patrol shifts from series over the rolling 8-week window"),
-    JobSpec("patrols.waitlist_expiry", "nte.patrols.jobs:waitlist_expiry", every_minutes=5,
-            description="Pass unconfirmed waitlist offers to the next volunteer"),
-    JobSpec("patrols.shift_reminders", "nte.patrols.jobs:shift_reminders", every_minutes=10,
-            description="Patrol reminders at T-24 h and T-2 h"),
-    JobSpec("patrols.staffing_alerts", "nte.patrols.jobs:staffing_alerts", every_minutes=30,
-            description="T-48 h understaffed patrol alerts and invitations"),
-    JobSpec("patrols.lone_worker", "nte.patrols.jobs:lone_worker_alerts", every_minutes=5,
-            description="Alert coordinators when a volunteer is not home safe 30 min after a patrol"),
-    JobSpec("patrols.record_expiry", "nte.patrols.jobs:record_expiry_reminders", cron={"hour": "8", "minute": "0"},
-            description="Vetting/training expiry reminders 30 and 7 days ahead"),
-    JobSpec("maps.rebuild_public", "nte.maps.jobs:rebuild_public_maps", cron={"hour": "3", "minute": "15"},
-            description="Publish the public ward maps of newly closed periods"),
-    JobSpec("safespaces.reconfirm_reminders", "nte.safespaces.jobs:reconfirm_reminders",
-            cron={"hour": "10", "minute": "0"},
-            description="Ask owners/officers to re-confirm safe-space hours before they go stale"),
+    JobSpec(
+        "notifications.deliver",
+        "nte.notifications.jobs:deliver_outbox",
+        every_minutes=1,
+        description="Send queued e-mail through SMTP",
+    ),
+    JobSpec(
+        "reports.purge_free_text",
+        "nte.reports.jobs:purge_free_text",
+        cron={"hour": "3", "minute": "17"},
+        description="Delete report free text older than NTE_REPORT_RETENTION_DAYS",
+    ),
+    JobSpec(
+        "venues.renewal_reminders",
+        "nte.venues.jobs:renewal_reminders",
+        cron={"hour": "9", "minute": "0"},
+        description="Charter renewal reminders 60, 30 and 7 days ahead",
+    ),
+    JobSpec(
+        "venues.lapse_expired",
+        "nte.venues.jobs:lapse_expired",
+        cron={"hour": "0", "minute": "20"},
+        description="Lapse verified venues past their renewal date",
+    ),
+    JobSpec(
+        "patrols.materialise_shifts",
+        "nte.patrols.jobs:materialise_shifts",
+        cron={"hour": "2", "minute": "15"},
+        description="Create patrol shifts from series over the rolling 8-week window",
+    ),
+    JobSpec(
+        "patrols.waitlist_expiry",
+        "nte.patrols.jobs:waitlist_expiry",
+        every_minutes=5,
+        description="Pass unconfirmed waitlist offers to the next volunteer",
+    ),
+    JobSpec(
+        "patrols.shift_reminders",
+        "nte.patrols.jobs:shift_reminders",
+        every_minutes=10,
+        description="Patrol reminders at T-24 h and T-2 h",
+    ),
+    JobSpec(
+        "patrols.staffing_alerts",
+        "nte.patrols.jobs:staffing_alerts",
+        every_minutes=30,
+        description="T-48 h understaffed patrol alerts and invitations",
+    ),
+    JobSpec(
+        "patrols.lone_worker",
+        "nte.patrols.jobs:lone_worker_alerts",
+        every_minutes=5,
+        description="Alert coordinators when a volunteer is not home safe 30 min after a patrol",
+    ),
+    JobSpec(
+        "patrols.record_expiry",
+        "nte.patrols.jobs:record_expiry_reminders",
+        cron={"hour": "8", "minute": "0"},
+        description="Vetting/training expiry reminders 30 and 7 days ahead",
+    ),
+    JobSpec(
+        "maps.rebuild_public",
+        "nte.maps.jobs:rebuild_public_maps",
+        cron={"hour": "3", "minute": "15"},
+        description="Publish the public ward maps of newly closed periods",
+    ),
+    JobSpec(
+        "safespaces.reconfirm_reminders",
+        "nte.safespaces.jobs:reconfirm_reminders",
+        cron={"hour": "10", "minute": "0"},
+        description="Ask owners/officers to re-confirm safe-space hours before they go stale",
+    ),
 ]
 
 
@@ -77,8 +124,9 @@ def job_by_id(job_id: str) -> JobSpec:
     raise KeyError(job_id)
 
 
-def run_job(factory: sessionmaker[Session], job_id: str, *, scheduled_for: datetime | None = None,
-            now: datetime | None = None) -> int | None:
+def run_job(
+    factory: sessionmaker[Session], job_id: str, *, scheduled_for: datetime | None = None, now: datetime | None = None
+) -> int | None:
     """Run one trigger of a job at most once. Returns its result, or None if it had already run."""
     job = job_by_id(job_id)
     now = now or utcnow()
@@ -103,13 +151,19 @@ def run_job(factory: sessionmaker[Session], job_id: str, *, scheduled_for: datet
                 raise
     except Exception as exc:
         with factory.begin() as session:
-            session.execute(sa.update(JobRun).where(JobRun.job_id == job_id, JobRun.scheduled_for == scheduled_for)
-                            .values(status="failed", finished_at=utcnow(), error=f"{type(exc).__name__}: {exc}"[:500]))
+            session.execute(
+                sa.update(JobRun)
+                .where(JobRun.job_id == job_id, JobRun.scheduled_for == scheduled_for)
+                .values(status="failed", finished_at=utcnow(), error=f"{type(exc).__name__}: {exc}"[:500])
+            )
         log.exception("job %s failed", job_id)
         raise
     with factory.begin() as session:
-        session.execute(sa.update(JobRun).where(JobRun.job_id == job_id, JobRun.scheduled_for == scheduled_for)
-                        .values(status="done", finished_at=utcnow(), result=result))
+        session.execute(
+            sa.update(JobRun)
+            .where(JobRun.job_id == job_id, JobRun.scheduled_for == scheduled_for)
+            .values(status="done", finished_at=utcnow(), result=result)
+        )
     log.info("job %s ran: %d", job_id, result)
     return result
 
@@ -165,6 +219,14 @@ def build_scheduler(factory: sessionmaker[Session]):  # -> apscheduler BlockingS
         return runner
 
     for job in JOBS:
-        scheduler.add_job(make_runner(job), _trigger(job), id=job.id, name=job.description or job.id,
-                          coalesce=True, max_instances=1, misfire_grace_time=300, replace_existing=True)
+        scheduler.add_job(
+            make_runner(job),
+            _trigger(job),
+            id=job.id,
+            name=job.description or job.id,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=300,
+            replace_existing=True,
+        )
     return scheduler

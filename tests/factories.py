@@ -60,10 +60,18 @@ def make_map_report(db: Session, *, lon: float, lat: float, occurred_at: Any, **
     x, y = points_to_bng([lon], [lat])
     categories = overrides.pop("categories", None) or [overrides.get("main_category", "verbal_harassment")]
     values: dict[str, Any] = {
-        "source": "public", "status": "accepted", "occurred_at": occurred_at, "time_precision": "exact",
-        "received_hour": occurred_at.replace(minute=0, second=0, microsecond=0), "location_precision": "exact",
-        "geom": to_db(Point(lon, lat)), "easting": float(x[0]), "northing": float(y[0]), "ward_code": ward.code,
-        "borough_code": ward.borough_code, "main_category": categories[0],
+        "source": "public",
+        "status": "accepted",
+        "occurred_at": occurred_at,
+        "time_precision": "exact",
+        "received_hour": occurred_at.replace(minute=0, second=0, microsecond=0),
+        "location_precision": "exact",
+        "geom": to_db(Point(lon, lat)),
+        "easting": float(x[0]),
+        "northing": float(y[0]),
+        "ward_code": ward.code,
+        "borough_code": ward.borough_code,
+        "main_category": categories[0],
     }
     values.update(overrides)
     report = Report(**values)
@@ -82,11 +90,20 @@ def venue_form(**overrides: Any) -> dict[str, Any]:
     """A complete, valid charter sign-up (form field names)."""
     n = next(_seq)
     values: dict[str, Any] = {
-        "name": f"The Test Arms {n}", "venue_type": "pub", "address": f"{n} Greek Street, London",
-        "postcode": "W1D 4DQ", "licence_number": "", "lon": str(SOHO[0]), "lat": str(SOHO[1]),
-        "contact_email": f"venue{n}@example.org", "contact_phone": "020 7946 0000",
-        "champion_name": "Sam Champion", "champion_role": "Duty manager", "manager_name": "Alex Manager",
-        "password": PASSWORD, "password_confirm": PASSWORD,
+        "name": f"The Test Arms {n}",
+        "venue_type": "pub",
+        "address": f"{n} Greek Street, London",
+        "postcode": "W1D 4DQ",
+        "licence_number": "",
+        "lon": str(SOHO[0]),
+        "lat": str(SOHO[1]),
+        "contact_email": f"venue{n}@example.org",
+        "contact_phone": "020 7946 0000",
+        "champion_name": "Sam Champion",
+        "champion_role": "Duty manager",
+        "manager_name": "Alex Manager",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
     }
     for i in range(1, 8):
         values[f"pledge_{i}_status"] = "met"
@@ -104,8 +121,12 @@ def make_venue(db: Session, *, status: str = "submitted", now: Any = None, **ove
     venue = result.venue
     assert venue is not None
     officer = None
-    path = {"verified": ["verify"], "rejected": ["reject"], "lapsed": ["verify", "lapse"],
-            "withdrawn": ["verify", "withdraw"]}.get(status, [])
+    path = {
+        "verified": ["verify"],
+        "rejected": ["reject"],
+        "lapsed": ["verify", "lapse"],
+        "withdrawn": ["verify", "withdraw"],
+    }.get(status, [])
     for action in path:
         officer = officer or make_user(db, role="officer")
         venue_service.change_status(db, actor=officer, venue=venue, action=action, reason="test", now=now)
@@ -121,8 +142,13 @@ def make_report(db: Session, **overrides: Any):
 
     now = overrides.pop("now", None) or utcnow()
     when = now - timedelta(hours=2)
-    values: dict[str, Any] = {"lat": 51.5132, "lon": -0.1337, "date": when.date().isoformat(),
-                              "time": when.strftime("%H:%M"), "categories": ["verbal_harassment"]}
+    values: dict[str, Any] = {
+        "lat": 51.5132,
+        "lon": -0.1337,
+        "date": when.date().isoformat(),
+        "time": when.strftime("%H:%M"),
+        "categories": ["verbal_harassment"],
+    }
     values.update(overrides)
     done = report_service.submit_report(db, data=report_service.ReportInput(**values), settings=get_settings(), now=now)
     db.flush()
@@ -137,20 +163,37 @@ def make_safe_space(db: Session, **overrides: Any):
     now = overrides.pop("now", None) or utcnow()
     confirm = overrides.pop("confirm_hours", True)
     status = overrides.pop("status", "unverified")
-    data: dict[str, Any] = {"name": f"Safe space {next(_seq)}", "kind": "safe_haven", "lon": -0.1337,
-                            "lat": 51.5136, "phone": "020 7946 0000", "opening_hours": "24/7"}
+    data: dict[str, Any] = {
+        "name": f"Safe space {next(_seq)}",
+        "kind": "safe_haven",
+        "lon": -0.1337,
+        "lat": 51.5136,
+        "phone": "020 7946 0000",
+        "opening_hours": "24/7",
+    }
     data.update(overrides)
-    space = safespace_service.create_space(db, data=data, actor=None, settings=get_settings(), now=now,
-                                           confirm_hours=confirm, status=status)
+    space = safespace_service.create_space(
+        db, data=data, actor=None, settings=get_settings(), now=now, confirm_hours=confirm, status=status
+    )
     db.flush()
     return space
 
 
 # --- patrols ---------------------------------------------------------------------------------------
 
-SOHO_POLYGON = {"type": "Polygon", "coordinates": [[
-    [-0.1395, 51.5150], [-0.1330, 51.5165], [-0.1290, 51.5130], [-0.1330, 51.5112], [-0.1395, 51.5125],
-    [-0.1395, 51.5150]]]}
+SOHO_POLYGON = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [-0.1395, 51.5150],
+            [-0.1330, 51.5165],
+            [-0.1290, 51.5130],
+            [-0.1330, 51.5112],
+            [-0.1395, 51.5125],
+            [-0.1395, 51.5150],
+        ]
+    ],
+}
 
 
 def make_patrol_area(db: Session, **overrides: Any):
@@ -164,8 +207,15 @@ def make_patrol_area(db: Session, **overrides: Any):
     return area
 
 
-def make_volunteer(db: Session, *, status: str = "active", team_lead: bool = False, records: tuple[str, ...] = (
-        "dbs", "induction"), expires=None, **user_overrides: Any):
+def make_volunteer(
+    db: Session,
+    *,
+    status: str = "active",
+    team_lead: bool = False,
+    records: tuple[str, ...] = ("dbs", "induction"),
+    expires=None,
+    **user_overrides: Any,
+):
     """A volunteer account with a profile and (by default) valid DBS and induction records."""
     from datetime import date, timedelta
 
@@ -173,19 +223,42 @@ def make_volunteer(db: Session, *, status: str = "active", team_lead: bool = Fal
 
     coordinator = make_user(db, role="coordinator")
     user = make_user(db, role="volunteer", **user_overrides)
-    volunteer = patrols.create_volunteer(db, actor=coordinator, user_id=user.id, phone="07700 900123",
-                                         status=status, is_team_lead=team_lead, now=utcnow())
+    volunteer = patrols.create_volunteer(
+        db,
+        actor=coordinator,
+        user_id=user.id,
+        phone="07700 900123",
+        status=status,
+        is_team_lead=team_lead,
+        now=utcnow(),
+    )
     expires = expires or date.today() + timedelta(days=3650)
     completed = min(date.today(), expires) - timedelta(days=365)
     for kind in records:
-        patrols.add_record(db, actor=coordinator, volunteer_id=volunteer.id, kind=kind, completed_date=completed,
-                           expires_date=expires, now=utcnow())
+        patrols.add_record(
+            db,
+            actor=coordinator,
+            volunteer_id=volunteer.id,
+            kind=kind,
+            completed_date=completed,
+            expires_date=expires,
+            now=utcnow(),
+        )
     db.flush()
     return volunteer
 
 
-def make_shift(db: Session, *, start_at=None, hours: float = 6, min_volunteers: int = 2, max_volunteers: int = 6,
-               min_team_leads: int = 0, area=None, **overrides: Any):
+def make_shift(
+    db: Session,
+    *,
+    start_at=None,
+    hours: float = 6,
+    min_volunteers: int = 2,
+    max_volunteers: int = 6,
+    min_team_leads: int = 0,
+    area=None,
+    **overrides: Any,
+):
     """A one-off scheduled shift (default: starts in 3 days, 6 hours long)."""
     from datetime import timedelta
 
@@ -193,9 +266,18 @@ def make_shift(db: Session, *, start_at=None, hours: float = 6, min_volunteers: 
 
     area = area or make_patrol_area(db)
     start = start_at or (utcnow() + timedelta(days=3)).replace(microsecond=0)
-    shift = Shift(area_id=area.id, start_at=start, end_at=start + timedelta(hours=hours),
-                  min_volunteers=min_volunteers, max_volunteers=max_volunteers, min_team_leads=min_team_leads,
-                  status="scheduled", sequence=0, last_modified_at=utcnow(), **overrides)
+    shift = Shift(
+        area_id=area.id,
+        start_at=start,
+        end_at=start + timedelta(hours=hours),
+        min_volunteers=min_volunteers,
+        max_volunteers=max_volunteers,
+        min_team_leads=min_team_leads,
+        status="scheduled",
+        sequence=0,
+        last_modified_at=utcnow(),
+        **overrides,
+    )
     db.add(shift)
     db.flush()
     return shift

@@ -59,7 +59,8 @@ def test_route_role_matrix(app, client, db, role):
                 headers["X-CSRF-Token"] = csrf
             r = client.request(method, _fill(route.path), headers=headers, follow_redirects=False)
             denied = r.status_code in (401, 403) or (
-                r.status_code == 303 and r.headers.get("location", "").startswith("/login"))
+                r.status_code == 303 and r.headers.get("location", "").startswith("/login")
+            )
             csrf_refusal = r.status_code == 403 and "csrf" in r.text.lower()
             if allowed and denied and not csrf_refusal:
                 problems.append(f"{role} was refused {method} {route.path} ({r.status_code})")

@@ -7,8 +7,11 @@ from tests.factories import bearer, make_user
 
 def test_oversized_body_is_refused_before_parsing(client, db):
     headers = bearer(db, make_user(db))
-    r = client.post("/api/auth/tokens", content=b"{" + b" " * 2_000_000 + b"}",
-                    headers={**headers, "content-type": "application/json"})
+    r = client.post(
+        "/api/auth/tokens",
+        content=b"{" + b" " * 2_000_000 + b"}",
+        headers={**headers, "content-type": "application/json"},
+    )
     assert r.status_code == 413 and r.json()["field"] == "body"
 
 

@@ -18,8 +18,9 @@ def test_healthz_ok(client):
 
 
 def test_healthz_503_when_the_database_does_not_answer():
-    settings = get_settings().model_copy(update={
-        "database_url": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nte"})
+    settings = get_settings().model_copy(
+        update={"database_url": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nte"}
+    )
     app = create_app(settings, check_db=False)
     with TestClient(app) as client:
         r = client.get("/healthz")
@@ -39,8 +40,14 @@ def test_refuses_to_start_on_an_unmigrated_database(tmp_path):
     from nte.config import PROJECT_ROOT
 
     env = {**os.environ, "NTE_DATABASE_URL": url}
-    proc = subprocess.run([sys.executable, "main.py", "serve", "--port", "1"], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "main.py", "serve", "--port", "1"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     refusal = [line for line in proc.stderr.splitlines() if "will not start" in line]
     assert len(refusal) == 1 and "python main.py migrate" in refusal[0]

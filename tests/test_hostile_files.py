@@ -27,8 +27,11 @@ def _bomb() -> bytes:
 def test_a_gzip_bomb_uploaded_as_a_police_csv_is_refused_not_inflated(client, db):
     headers = bearer(db, make_user(db, role="officer"))
     before = db.scalar(sa.select(sa.func.count()).select_from(Report))
-    r = client.post("/api/reports/imports", headers=headers,
-                    files={"file": ("2024-01-metropolitan-street.csv", _bomb(), "text/csv")})
+    r = client.post(
+        "/api/reports/imports",
+        headers=headers,
+        files={"file": ("2024-01-metropolitan-street.csv", _bomb(), "text/csv")},
+    )
     assert 400 <= r.status_code < 500 or (r.status_code == 201 and r.json()["inserted"] == 0), r.text
     assert db.scalar(sa.select(sa.func.count()).select_from(Report)) == before
 
@@ -41,9 +44,12 @@ def test_a_zip_archive_named_like_a_certificate_is_refused(client, db):
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("certificate.pdf", b"%PDF-" + b"0" * 5_000_000)
-    r = client.post(f"/venue-portal/uploads/{venue.id}", data={"csrf_token": csrf},
-                    files={"file": ("certificate.pdf", archive.getvalue(), "application/pdf")},
-                    headers={"accept": "text/html"})
+    r = client.post(
+        f"/venue-portal/uploads/{venue.id}",
+        data={"csrf_token": csrf},
+        files={"file": ("certificate.pdf", archive.getvalue(), "application/pdf")},
+        headers={"accept": "text/html"},
+    )
     assert r.status_code == 415
 
 
@@ -53,7 +59,7 @@ def _cells(text: str) -> list[str]:
 
 def test_formula_injection_is_neutralised_in_every_csv_export(client, db):
     officer = bearer(db, make_user(db, role="officer"))
-    make_report(db, description="=HYPERLINK(\"http://evil.example\",\"click\")")
+    make_report(db, description='=HYPERLINK("http://evil.example","click")')
     make_venue(db, name="=cmd|' /C calc'!A0", status="verified")
     exports = {
         "reports": client.get("/api/reports/export.csv", headers=officer),

@@ -26,8 +26,9 @@ def test_a_venue_manager_cannot_read_or_change_another_venue(client, db):
     csrf = login(client, db, _manager(db, mine))
     assert client.get(f"/venue-portal/{mine.id}").status_code == 200
     assert client.get(f"/venue-portal/{theirs.id}").status_code == 404
-    r = client.post(f"/venue-portal/{theirs.id}/details", data={"csrf_token": csrf, "name": "Hijacked"},
-                    follow_redirects=False)
+    r = client.post(
+        f"/venue-portal/{theirs.id}/details", data={"csrf_token": csrf, "name": "Hijacked"}, follow_redirects=False
+    )
     assert r.status_code in (403, 404)
     db.expire_all()
     assert theirs.name == "Their Tavern"
@@ -58,10 +59,16 @@ def test_a_volunteer_sees_only_their_own_shifts_and_feed(client, db):
 
 
 def test_only_officers_see_raw_reports_free_text_exact_points_and_exports(client, db):
-    report, receipt = make_report(db, lat=51.513271, lon=-0.133719,
-                                  description="He followed me from the station, call me on 07700 900123")
-    private = [f"/api/reports/{report.id}", "/api/reports/export.csv", "/api/reports/export.geojson",
-               "/api/reports/points", "/api/reports"]
+    report, receipt = make_report(
+        db, lat=51.513271, lon=-0.133719, description="He followed me from the station, call me on 07700 900123"
+    )
+    private = [
+        f"/api/reports/{report.id}",
+        "/api/reports/export.csv",
+        "/api/reports/export.geojson",
+        "/api/reports/points",
+        "/api/reports",
+    ]
     for role in ["volunteer", "coordinator", "venue_manager"]:
         headers = bearer(db, make_user(db, role=role))
         for path in private:

@@ -20,7 +20,7 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=list(Healt
 any_float = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([-180.0, 180.0, -90.0, 90.0, -180.0000001, 180.0000001, 90.0000001, -0.0, 0.0]),
-    st.integers(min_value=-10**20, max_value=10**20),
+    st.integers(min_value=-(10**20), max_value=10**20),
     st.text(max_size=12),
     st.none(),
 )
@@ -63,12 +63,23 @@ def test_ward_import_repairs_or_names_any_polygon(db, ring):
     from nte.maps.exceptions import InvalidWardFile
     from nte.maps.wards import import_ward_set
 
-    feature = {"type": "Feature", "properties": {"code": "H1", "name": "Hypo"},
-               "geometry": {"type": "Polygon", "coordinates": [[list(c) for c in ring + ring[:1]]]}}
+    feature = {
+        "type": "Feature",
+        "properties": {"code": "H1", "name": "Hypo"},
+        "geometry": {"type": "Polygon", "coordinates": [[list(c) for c in ring + ring[:1]]]},
+    }
     try:
-        result = import_ward_set(db.begin_nested().session, features=[feature], name=f"hyp {id(ring)}-{len(ring)}",
-                                 source="t", attribution="a", code_property="code", name_property="name",
-                                 borough_code="E09000001", activate=False)
+        result = import_ward_set(
+            db.begin_nested().session,
+            features=[feature],
+            name=f"hyp {id(ring)}-{len(ring)}",
+            source="t",
+            attribution="a",
+            code_property="code",
+            name_property="name",
+            borough_code="E09000001",
+            activate=False,
+        )
     except InvalidWardFile as exc:
         assert "H1" in exc.detail and exc.field == "geometry"
     else:
@@ -81,27 +92,53 @@ def test_huge_multipolygon_ward_is_stored_and_found(db):
     from nte.maps.wards import import_ward_set
 
     # 2,000 tiny squares (a ragged river-side ward): stored, valid, and looked up by point.
-    squares = [Polygon([(x, y), (x + 0.0004, y), (x + 0.0004, y + 0.0004), (x, y + 0.0004)])
-               for x in [-0.2 + i * 0.001 for i in range(50)] for y in [51.45 + j * 0.001 for j in range(40)]]
+    squares = [
+        Polygon([(x, y), (x + 0.0004, y), (x + 0.0004, y + 0.0004), (x, y + 0.0004)])
+        for x in [-0.2 + i * 0.001 for i in range(50)]
+        for y in [51.45 + j * 0.001 for j in range(40)]
+    ]
     from shapely.geometry import MultiPolygon, mapping
 
-    feature = {"type": "Feature", "properties": {"code": "BIG1", "name": "Big"},
-               "geometry": mapping(MultiPolygon(squares))}
-    result = import_ward_set(db, features=[feature], name="huge multipolygon", source="t", attribution="a",
-                             code_property="code", name_property="name", borough_code="E09000001", activate=False)
+    feature = {
+        "type": "Feature",
+        "properties": {"code": "BIG1", "name": "Big"},
+        "geometry": mapping(MultiPolygon(squares)),
+    }
+    result = import_ward_set(
+        db,
+        features=[feature],
+        name="huge multipolygon",
+        source="t",
+        attribution="a",
+        code_property="code",
+        name_property="name",
+        borough_code="E09000001",
+        activate=False,
+    )
     assert result.count == 1
 
 
-LONDON_DST_DAYS = [date(2026, 3, 29), date(2026, 10, 25), date(2027, 3, 28), date(2027, 10, 31),
-                   date(2028, 2, 29), date(2024, 2, 29)]
+LONDON_DST_DAYS = [
+    date(2026, 3, 29),
+    date(2026, 10, 25),
+    date(2027, 3, 28),
+    date(2027, 10, 31),
+    date(2028, 2, 29),
+    date(2024, 2, 29),
+]
 
 
 @FAST
-@given(day=st.sampled_from(LONDON_DST_DAYS), minutes=st.integers(0, 48 * 60), start=st.integers(0, 23),
-       length=st.integers(1, 12))
+@given(
+    day=st.sampled_from(LONDON_DST_DAYS),
+    minutes=st.integers(0, 48 * 60),
+    start=st.integers(0, 23),
+    length=st.integers(1, 12),
+)
 def test_hours_status_is_consistent_around_clock_changes_and_leap_days(day, minutes, start, length):
-    schedule = Schedule(weekly=tuple(WeeklyInterval(day=d, start=start * 60, end=((start + length) % 24) * 60)
-                                     for d in range(7)))
+    schedule = Schedule(
+        weekly=tuple(WeeklyInterval(day=d, start=start * 60, end=((start + length) % 24) * 60) for d in range(7))
+    )
     at = datetime.combine(day, time(0), tzinfo=UTC) - timedelta(hours=12) + timedelta(minutes=minutes)
     status = status_at(schedule, at, hours_confirmed_date=day)
     if status.is_open:
@@ -113,8 +150,9 @@ def test_hours_status_is_consistent_around_clock_changes_and_leap_days(day, minu
 @FAST
 @given(day=st.sampled_from(LONDON_DST_DAYS), start_h=st.integers(18, 23), end_h=st.integers(0, 6))
 def test_shift_durations_around_clock_changes_are_real_hours(day, start_h, end_h):
-    spec = ShiftSeriesSpec(rrule="FREQ=DAILY", start_date=day - timedelta(days=2), start_time=time(start_h),
-                           end_time=time(end_h))
+    spec = ShiftSeriesSpec(
+        rrule="FREQ=DAILY", start_date=day - timedelta(days=2), start_time=time(start_h), end_time=time(end_h)
+    )
     window_start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=UTC)
     shifts = materialise(spec, window_start=window_start, window_end=window_start + timedelta(days=3))
     nominal = timedelta(hours=(24 - start_h) + end_h)

@@ -25,10 +25,21 @@ pytestmark = pytest.mark.slow
 
 
 def _scheduler(url: str, smtp_port: int) -> subprocess.Popen:
-    env = {**os.environ, "NTE_DATABASE_URL": url, "NTE_SCHEDULER_INTERVAL_SECONDS": "1",
-           "NTE_SMTP_HOST": "127.0.0.1", "NTE_SMTP_PORT": str(smtp_port)}
-    return subprocess.Popen([sys.executable, "main.py", "scheduler"], cwd=PROJECT_ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "NTE_DATABASE_URL": url,
+        "NTE_SCHEDULER_INTERVAL_SECONDS": "1",
+        "NTE_SMTP_HOST": "127.0.0.1",
+        "NTE_SMTP_PORT": str(smtp_port),
+    }
+    return subprocess.Popen(
+        [sys.executable, "main.py", "scheduler"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL], ids=["restart", "kill-9"])

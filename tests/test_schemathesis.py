@@ -40,8 +40,7 @@ def _checks():
     return [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture()

@@ -12,31 +12,32 @@ from alembic import op
 
 import nte.db
 
-revision = '0006'
-down_revision = '0001'
-branch_labels = ('maps',)
-depends_on = '0005'
+revision = "0006"
+down_revision = "0001"
+branch_labels = ("maps",)
+depends_on = "0005"
 
 
 def upgrade() -> None:
-    op.create_table('map_cache',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('key', sa.String(length=64), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('label', sa.String(length=120), nullable=False),
-    sa.Column('data_version', sa.String(length=120), nullable=False),
-    sa.Column('content_type', sa.String(length=60), nullable=False),
-    sa.Column('body', sa.LargeBinary(), nullable=False),
-    sa.Column('created_at', nte.db.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_map_cache')),
-    sa.UniqueConstraint('key', name=op.f('uq_map_cache_key'))
+    op.create_table(
+        "map_cache",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("label", sa.String(length=120), nullable=False),
+        sa.Column("data_version", sa.String(length=120), nullable=False),
+        sa.Column("content_type", sa.String(length=60), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", nte.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_map_cache")),
+        sa.UniqueConstraint("key", name=op.f("uq_map_cache_key")),
     )
-    with op.batch_alter_table('map_cache', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_map_cache_kind'), ['kind'], unique=False)
+    with op.batch_alter_table("map_cache", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_map_cache_kind"), ["kind"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('map_cache', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_map_cache_kind'))
+    with op.batch_alter_table("map_cache", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_map_cache_kind"))
 
-    op.drop_table('map_cache')
+    op.drop_table("map_cache")

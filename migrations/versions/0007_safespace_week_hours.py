@@ -12,8 +12,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0003'
+revision = "0007"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -21,8 +21,9 @@ ANY_WEEK_HOUR = "1" * 168
 
 
 def upgrade() -> None:
-    op.add_column('safe_space', sa.Column('week_hours', sa.String(length=168), nullable=False,
-                                          server_default=ANY_WEEK_HOUR))
+    op.add_column(
+        "safe_space", sa.Column("week_hours", sa.String(length=168), nullable=False, server_default=ANY_WEEK_HOUR)
+    )
     # Existing rows start as "maybe open at any hour" (always correct), then get their real value.
     from nte.safespaces.hours import InvalidHours, Schedule, week_hours
 
@@ -33,8 +34,9 @@ def upgrade() -> None:
             value = week_hours(None if hours_text in (None, "null") else Schedule.from_json(json.loads(hours_text)))
         except (InvalidHours, ValueError):
             continue
-        conn.execute(sa.text("UPDATE safe_space SET week_hours = :value WHERE id = :id"),
-                     {"value": value, "id": space_id})
+        conn.execute(
+            sa.text("UPDATE safe_space SET week_hours = :value WHERE id = :id"), {"value": value, "id": space_id}
+        )
 
 
 def downgrade() -> None:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0004'
+revision = "0008"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('patrol_shift', sa.Column('places_taken', sa.Integer(), nullable=False, server_default='0'))
+    op.add_column("patrol_shift", sa.Column("places_taken", sa.Integer(), nullable=False, server_default="0"))
     # Backfill from the rows: confirmed and offered sign-ups hold a place.
     op.execute(
         "UPDATE patrol_shift SET places_taken = (SELECT count(*) FROM patrol_signup "

@@ -22,5 +22,6 @@ def audit_log(
     action: str | None = Query(None, max_length=64),
 ) -> HTMLResponse:
     events = service.list_events(session, target_type=target_type or None, action_prefix=action or None, limit=500)
-    return render(request, "admin/audit.html", {"events": events, "target_type": target_type or "",
-                                                 "action": action or ""})
+    return render(
+        request, "admin/audit.html", {"events": events, "target_type": target_type or "", "action": action or ""}
+    )

@@ -88,8 +88,9 @@ def _check_header_csrf(request: Request, principal: Principal) -> None:
     sent = request.headers.get(CSRF_HEADER, "")
     assert principal.auth_session is not None
     if not sent or not tokens_equal(sent, principal.auth_session.csrf_token):
-        raise Forbidden("Missing or wrong CSRF token (send the X-CSRF-Token header).", field=CSRF_HEADER,
-                        code="csrf_failed")
+        raise Forbidden(
+            "Missing or wrong CSRF token (send the X-CSRF-Token header).", field=CSRF_HEADER, code="csrf_failed"
+        )
 
 
 def require_roles(*roles: Role) -> Callable[..., User]:
@@ -169,8 +170,11 @@ async def csrf_protect(request: Request, principal: CurrentPrincipal) -> None:
             return
         except BadSignature:
             pass
-    raise Forbidden("This form has expired or did not come from this site. Please reload the page and try again.",
-                    field=CSRF_FIELD, code="csrf_failed")
+    raise Forbidden(
+        "This form has expired or did not come from this site. Please reload the page and try again.",
+        field=CSRF_FIELD,
+        code="csrf_failed",
+    )
 
 
 CsrfProtected = Depends(csrf_protect)

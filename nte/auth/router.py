@@ -20,8 +20,13 @@ AnyUser = require_roles(*Role)
 
 
 def _user_read(user: User) -> UserRead:
-    return UserRead(id=user.id, email=user.email, display_name=user.display_name, role=user.role,
-                    email_confirmed=user.email_confirmed_at is not None)
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        role=user.role,
+        email_confirmed=user.email_confirmed_at is not None,
+    )
 
 
 @router.get("/me", summary="Who am I")
@@ -29,20 +34,25 @@ def me(user: User = Depends(AnyUser)) -> UserRead:
     return _user_read(user)
 
 
-@router.post("/token", status_code=201, dependencies=[Depends(public)], response_model=TokenCreated,
-             summary="Exchange an e-mail and password for a bearer token (shown once)")
+@router.post(
+    "/token",
+    status_code=201,
+    dependencies=[Depends(public)],
+    response_model=TokenCreated,
+    summary="Exchange an e-mail and password for a bearer token (shown once)",
+)
 def token_from_password(body: PasswordTokenRequest, session: SessionDep) -> TokenCreated | JSONResponse:
     now = utcnow()
     try:
-        user = service.authenticate(session, email=body.email, password=body.password, now=now,
-                                    settings=get_settings())
+        user = service.authenticate(session, email=body.email, password=body.password, now=now, settings=get_settings())
     except NTEError as exc:
         # Returned, not raised: the transaction commits, so the failed-attempt count is kept.
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
     created = service.create_api_token(session, user=user, name=body.name, now=now, days=30)
-    return TokenCreated(id=created.record.id, name=created.record.name, token=created.token,
-                        expires_at=created.record.expires_at)
+    return TokenCreated(
+        id=created.record.id, name=created.record.name, token=created.token, expires_at=created.record.expires_at
+    )
 
 
 @router.get("/tokens", summary="My API tokens")
@@ -53,8 +63,9 @@ def list_tokens(session: SessionDep, user: User = Depends(AnyUser)) -> list[Toke
 @router.post("/tokens", status_code=201, summary="Create an API token for myself (shown once)")
 def create_token(body: TokenCreate, session: SessionDep, user: User = Depends(AnyUser)) -> TokenCreated:
     created = service.create_api_token(session, user=user, name=body.name, now=utcnow(), days=body.days)
-    return TokenCreated(id=created.record.id, name=created.record.name, token=created.token,
-                        expires_at=created.record.expires_at)
+    return TokenCreated(
+        id=created.record.id, name=created.record.name, token=created.token, expires_at=created.record.expires_at
+    )
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke a token at once")

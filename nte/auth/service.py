@@ -66,8 +66,9 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.create", target_type="user", target_id=user.id,
-                 detail={"role": role.value})
+    audit.record(
+        session, actor=actor, action="user.create", target_type="user", target_id=user.id, detail={"role": role.value}
+    )
     return user
 
 
@@ -76,7 +77,7 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime, 
     user = repo.get_user_by_email(session, (email or "").strip().lower())
     if user is not None and user.failed_login_count >= settings.login_free_attempts and user.last_failed_login_at:
         excess = user.failed_login_count - settings.login_free_attempts
-        delay = min(2 ** excess, settings.login_max_delay_seconds)
+        delay = min(2**excess, settings.login_max_delay_seconds)
         wait_until = user.last_failed_login_at + timedelta(seconds=delay)
         if now < wait_until:
             raise LoginThrottled(retry_after=max(1, int((wait_until - now).total_seconds() + 0.999)))
@@ -153,8 +154,14 @@ def create_api_token(
     )
     session.add(record)
     session.flush()
-    audit.record(session, actor=actor or user, action="token.create", target_type="token", target_id=record.id,
-                 detail={"user_id": user.id, "name": record.name})
+    audit.record(
+        session,
+        actor=actor or user,
+        action="token.create",
+        target_type="token",
+        target_id=record.id,
+        detail={"user_id": user.id, "name": record.name},
+    )
     return NewApiToken(token=token, record=record)
 
 
@@ -178,8 +185,15 @@ def revoke_api_token(session: Session, *, token_id: int, actor: User, now: datet
 
 def create_email_token(session: Session, *, user: User, purpose: str, now: datetime, hours: int = 72) -> str:
     token = new_token()
-    session.add(EmailToken(user_id=user.id, purpose=purpose, token_hash=token_hash(token),
-                           created_at=now, expires_at=now + timedelta(hours=hours)))
+    session.add(
+        EmailToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
     session.flush()
     return token
 

@@ -47,8 +47,7 @@ def period_range(period: str) -> tuple[date, date]:
     raise ValueError(period)
 
 
-def _filter(borough: str | None, period: str | None, date_from: str | None, date_to: str | None,
-            hours: str | None):
+def _filter(borough: str | None, period: str | None, date_from: str | None, date_to: str | None, hours: str | None):
     from nte.errors import NTEError
     from nte.maps.filters import parse_filter
 
@@ -60,22 +59,37 @@ def _filter(borough: str | None, period: str | None, date_from: str | None, date
             raise typer.Exit(code=2) from None
         date_from, date_to = first.isoformat(), last.isoformat()
     try:
-        return parse_filter(now=utcnow(), date_from=date_from, date_to=date_to, hours=hours, borough=borough,
-                            boroughs=get_settings().boroughs)
+        return parse_filter(
+            now=utcnow(),
+            date_from=date_from,
+            date_to=date_to,
+            hours=hours,
+            borough=borough,
+            boroughs=get_settings().boroughs,
+        )
     except NTEError as exc:
         err.print(f"[red]Error:[/red] {exc.detail}")
         raise typer.Exit(code=2) from None
 
 
 def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                    console=err, transient=False)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
 
 
 @app.command("render")
 def render_map(
     out: Annotated[Path, typer.Option(help="HTML file to write")],
-    borough: Borough = None, period: Period = None, date_from: From = None, date_to: To = None,
+    borough: Borough = None,
+    period: Period = None,
+    date_from: From = None,
+    date_to: To = None,
     hours: Hours = None,
     cell_size: Annotated[float | None, typer.Option(help="Hotspot cell size (m)")] = None,  # noqa: UP007
 ) -> None:
@@ -96,20 +110,29 @@ def render_map(
         bundle = stats_service.build_officer_map(session, flt=flt, settings=settings, cell_size=size, on_step=on_step)
         on_step("Rendering HTML")
         tile_url = None if settings.tile_url == "none" else settings.tile_url
-        html = renderer.standalone_html(bundle, title=f"NTE Safe ward map: {flt.describe()}", tile_url=tile_url,
-                                        tile_attribution=settings.tile_attribution)
+        html = renderer.standalone_html(
+            bundle,
+            title=f"NTE Safe ward map: {flt.describe()}",
+            tile_url=tile_url,
+            tile_attribution=settings.tile_attribution,
+        )
         on_step("Writing file")
         out.write_text(html, encoding="utf-8")
         progress.update(task, description="Done", completed=len(steps))
-    console.print(f"Wrote {out} ({out.stat().st_size / 1e6:.2f} MB): {bundle['total']} reports; "
-                  f"{'; '.join(bundle['notes']) or 'no notes'}")
+    console.print(
+        f"Wrote {out} ({out.stat().st_size / 1e6:.2f} MB): {bundle['total']} reports; "
+        f"{'; '.join(bundle['notes']) or 'no notes'}"
+    )
 
 
 @app.command("export")
 def export_stats(
     out: Annotated[Path, typer.Option(help="File to write")],
     fmt: Annotated[str, typer.Option("--format", help="csv, geojson (wards) or hotspots (cells GeoJSON)")] = "csv",
-    borough: Borough = None, period: Period = None, date_from: From = None, date_to: To = None,
+    borough: Borough = None,
+    period: Period = None,
+    date_from: From = None,
+    date_to: To = None,
     hours: Hours = None,
 ) -> None:
     """Export ward statistics (CSV or GeoJSON) or hotspot cells (GeoJSON) for a borough and period."""
@@ -127,12 +150,16 @@ def export_stats(
         task = progress.add_task("Aggregating", total=2)
         try:
             if fmt == "hotspots":
-                body = json.dumps(stats_service.hotspot_geojson(
-                    stats_service.hotspots(session, flt=flt, settings=settings)))
+                body = json.dumps(
+                    stats_service.hotspot_geojson(stats_service.hotspots(session, flt=flt, settings=settings))
+                )
             else:
                 stats = stats_service.ward_statistics(session, flt=flt, settings=settings)
-                body = (stats_service.stats_csv(stats) if fmt == "csv"
-                        else json.dumps(stats_service.stats_geojson(session, stats, settings=settings)))
+                body = (
+                    stats_service.stats_csv(stats)
+                    if fmt == "csv"
+                    else json.dumps(stats_service.stats_geojson(session, stats, settings=settings))
+                )
         except NTEError as exc:
             err.print(f"[red]Error:[/red] {exc.detail}")
             raise typer.Exit(code=2) from None

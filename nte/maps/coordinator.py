@@ -40,16 +40,33 @@ def list_areas(session: Session) -> list[Any]:
 
 def _cells(result: Any, index: np.ndarray, extra: dict[str, Any]) -> dict[str, Any]:
     bins = result.bin[index]
-    return cells_geojson(result.ix[index], result.iy[index], cell_size=result.cell_size, precision=6, properties={
-        "count": result.count[index], "z": np.round(result.z[index], 3), "p_fdr": result.p_fdr[index],
-        "bin": bins.astype(np.int64),
-        "label": np.asarray([stats_service.BIN_LABELS[int(b)] for b in bins], dtype=object),
-        "fill": np.asarray([stats_service.BIN_COLOURS[int(b)] for b in bins], dtype=object), **extra})
+    return cells_geojson(
+        result.ix[index],
+        result.iy[index],
+        cell_size=result.cell_size,
+        precision=6,
+        properties={
+            "count": result.count[index],
+            "z": np.round(result.z[index], 3),
+            "p_fdr": result.p_fdr[index],
+            "bin": bins.astype(np.int64),
+            "label": np.asarray([stats_service.BIN_LABELS[int(b)] for b in bins], dtype=object),
+            "fill": np.asarray([stats_service.BIN_COLOURS[int(b)] for b in bins], dtype=object),
+            **extra,
+        },
+    )
 
 
-def coordinator_view(session: Session, *, area_id: int, settings: Settings, now: datetime,
-                     series_id: int | None = None, days: int = DEFAULT_DAYS,
-                     cell_size: float | None = None) -> dict[str, Any]:
+def coordinator_view(
+    session: Session,
+    *,
+    area_id: int,
+    settings: Settings,
+    now: datetime,
+    series_id: int | None = None,
+    days: int = DEFAULT_DAYS,
+    cell_size: float | None = None,
+) -> dict[str, Any]:
     patrols = _patrols()
     areas = list(patrols.list_patrol_areas(session))
     area = next((a for a in areas if a.id == area_id), None)
@@ -79,9 +96,12 @@ def coordinator_view(session: Session, *, area_id: int, settings: Settings, now:
     uncovered = uncovered[np.argsort(-result.z[uncovered], kind="stable")][:TOP_UNCOVERED]
     return {
         "area": {"id": area.id, "name": area.name},
-        "series": [{"id": s.series_id, "name": s.name, "description": s.description,
-                    "hours_of_week": len(s.hours_of_week)} for s in series],
-        "filter": flt.to_params(), "description": flt.describe(),
+        "series": [
+            {"id": s.series_id, "name": s.name, "description": s.description, "hours_of_week": len(s.hours_of_week)}
+            for s in series
+        ],
+        "filter": flt.to_params(),
+        "description": flt.describe(),
         "week_hours": week_hours,
         "hotspot_analysis": stats_service.hotspot_summary(result),
         "in_or_near": _cells(result, near, {"distance_m": np.round(distance[near], 1)}),

@@ -92,8 +92,17 @@ class MapFilter:
     def previous(self) -> MapFilter:
         """The same filter over the equal period just before this one."""
         length = timedelta(days=self.n_days)
-        return MapFilter(self.date_from - length, self.date_from - timedelta(days=1), self.categories, self.days,
-                         self.hour_bands, self.sources, self.statuses, self.borough, self.week_hours)
+        return MapFilter(
+            self.date_from - length,
+            self.date_from - timedelta(days=1),
+            self.categories,
+            self.days,
+            self.hour_bands,
+            self.sources,
+            self.statuses,
+            self.borough,
+            self.week_hours,
+        )
 
     def hours(self) -> list[int]:
         return sorted({h for band in self.hour_bands for h in band.hours()})
@@ -230,7 +239,8 @@ def parse_filter(
     for st in statuses:
         if st not in COUNTABLE_STATUSES:
             raise InvalidMapFilter(
-                f"'status' must be one of {', '.join(COUNTABLE_STATUSES)} (spam is never counted).", field="status")
+                f"'status' must be one of {', '.join(COUNTABLE_STATUSES)} (spam is never counted).", field="status"
+            )
 
     if borough is not None and borough.strip():
         borough = borough.strip()
@@ -238,5 +248,6 @@ def parse_filter(
             raise InvalidMapFilter("That borough is not served here.", field="borough")
     else:
         borough = None
-    return MapFilter(start, end, tuple(categories), tuple(sorted(days)), bands, tuple(sources),
-                     tuple(sorted(statuses)), borough)
+    return MapFilter(
+        start, end, tuple(categories), tuple(sorted(days)), bands, tuple(sources), tuple(sorted(statuses)), borough
+    )

@@ -49,11 +49,18 @@ def _categories() -> dict[str, str]:
 
 def _filter_from(request: Request) -> MapFilter:
     q = request.query_params
-    return parse_filter(now=utcnow(), date_from=q.get("from") or None, date_to=q.get("to") or None,
-                        category=q.getlist("category") or None, day=q.getlist("day") or None,
-                        hours=q.get("hours") or None, source=q.getlist("source") or None,
-                        status=q.getlist("status") or None, borough=q.get("borough") or None,
-                        boroughs=get_settings().boroughs)
+    return parse_filter(
+        now=utcnow(),
+        date_from=q.get("from") or None,
+        date_to=q.get("to") or None,
+        category=q.getlist("category") or None,
+        day=q.getlist("day") or None,
+        hours=q.get("hours") or None,
+        source=q.getlist("source") or None,
+        status=q.getlist("status") or None,
+        borough=q.get("borough") or None,
+        boroughs=get_settings().boroughs,
+    )
 
 
 def _boroughs(session: Any) -> list[tuple[str, str]]:
@@ -63,14 +70,23 @@ def _boroughs(session: Any) -> list[tuple[str, str]]:
 
 
 def _layer_urls() -> dict[str, str]:
-    return {"venues": "/api/venues.geojson", "safe_spaces": "/api/safe-spaces.geojson",
-            "patrol_areas": "/api/patrols/areas.geojson", "example_venues": "/api/venues.geojson?examples=true"}
+    return {
+        "venues": "/api/venues.geojson",
+        "safe_spaces": "/api/safe-spaces.geojson",
+        "patrol_areas": "/api/patrols/areas.geojson",
+        "example_venues": "/api/venues.geojson?examples=true",
+    }
 
 
 # Unverified example venues (demo data: real pubs that have NOT signed), clearly labelled and off
 # by default, so a demo map looks realistic without claiming anything about them.
-EXAMPLE_VENUES_LAYER = {"name": "Example venues (demo data, not signed)", "kind": "points", "colour": "#6f777b",
-                        "only": "example", "hidden": True}
+EXAMPLE_VENUES_LAYER = {
+    "name": "Example venues (demo data, not signed)",
+    "kind": "points",
+    "colour": "#6f777b",
+    "only": "example",
+    "hidden": True,
+}
 
 
 @router.get("/officer/maps", response_class=HTMLResponse)
@@ -88,25 +104,50 @@ def officer_map_page(request: Request, session: SessionDep, user: OfficerPage) -
     query = urlencode(params)
     urls = _layer_urls()
     layers = [
-        {"name": "Wards: reports per km²", "url": f"/api/maps/officer-map?{query}", "key": "wards",
-         "kind": "choropleth", "panel": f"/officer/maps/wards/{{code}}?{urlencode(flt.to_params())}", "fit": True,
-         "value": "count", "valueLabel": "reports"},
-        {"name": "Hotspot cells (Gi*, FDR)", "url": f"/api/maps/officer-map?{query}", "key": "hotspots",
-         "kind": "cells", "value": "label"},
+        {
+            "name": "Wards: reports per km²",
+            "url": f"/api/maps/officer-map?{query}",
+            "key": "wards",
+            "kind": "choropleth",
+            "panel": f"/officer/maps/wards/{{code}}?{urlencode(flt.to_params())}",
+            "fit": True,
+            "value": "count",
+            "valueLabel": "reports",
+        },
+        {
+            "name": "Hotspot cells (Gi*, FDR)",
+            "url": f"/api/maps/officer-map?{query}",
+            "key": "hotspots",
+            "kind": "cells",
+            "value": "label",
+        },
         {"name": "Charter venues", "url": urls["venues"], "kind": "points", "colour": "#1f78b4"},
         {**EXAMPLE_VENUES_LAYER, "url": urls["example_venues"]},
-        {"name": "Safe spaces", "url": urls["safe_spaces"], "kind": "points", "colour": "#33a02c",
-         "value": "summary"},
+        {"name": "Safe spaces", "url": urls["safe_spaces"], "kind": "points", "colour": "#33a02c", "value": "summary"},
         {"name": "Patrol areas", "url": urls["patrol_areas"], "kind": "areas", "colour": "#6a3d9a"},
     ]
     values = {k: ", ".join(request.query_params.getlist(k)) for k in FILTER_KEYS}
-    return render(request, "maps/officer.html", {
-        "flt": flt, "stats": stats, "errors": errors, "values": values, "query": query, "layers": layers,
-        "boroughs": _boroughs(session), "categories": _categories(), "sources": REPORT_SOURCES,
-        "statuses": COUNTABLE_STATUSES, "day_names": DAY_NAMES, "cell_size": cell_size,
-        "bins": [(b, stats_service.BIN_COLOURS[b], stats_service.BIN_LABELS[b]) for b in (3, 2, 1, -1, -2, -3)],
-        "report_month": f"{add_months(london_today(utcnow()).replace(day=1), -1):%Y-%m}",
-    }, status_code=422 if errors else 200)
+    return render(
+        request,
+        "maps/officer.html",
+        {
+            "flt": flt,
+            "stats": stats,
+            "errors": errors,
+            "values": values,
+            "query": query,
+            "layers": layers,
+            "boroughs": _boroughs(session),
+            "categories": _categories(),
+            "sources": REPORT_SOURCES,
+            "statuses": COUNTABLE_STATUSES,
+            "day_names": DAY_NAMES,
+            "cell_size": cell_size,
+            "bins": [(b, stats_service.BIN_COLOURS[b], stats_service.BIN_LABELS[b]) for b in (3, 2, 1, -1, -2, -3)],
+            "report_month": f"{add_months(london_today(utcnow()).replace(day=1), -1):%Y-%m}",
+        },
+        status_code=422 if errors else 200,
+    )
 
 
 @router.get("/officer/maps/wards/{code}", response_class=HTMLResponse)
@@ -136,24 +177,54 @@ def export_html(request: Request, session: SessionDep, user: OfficerPage) -> Res
     if areas:
         from shapely.geometry import mapping
 
-        layers.append(("Patrol areas", {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": mapping(a.geometry), "properties": {"name": a.name}} for a in areas]},
-            "#6a3d9a"))
+        layers.append(
+            (
+                "Patrol areas",
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {"type": "Feature", "geometry": mapping(a.geometry), "properties": {"name": a.name}}
+                        for a in areas
+                    ],
+                },
+                "#6a3d9a",
+            )
+        )
     tile_url = None if settings.tile_url == "none" else settings.tile_url
-    html = renderer.standalone_html(bundle, title=f"NTE Safe ward map: {flt.describe()}", tile_url=tile_url,
-                                    tile_attribution=settings.tile_attribution, layers=layers)
-    audit.record(session, actor=user, action="maps.export", target_type="map_html",
-                 target_id=f"{flt.date_from}..{flt.date_to}",
-                 detail=flt.to_params())
-    return Response(html, media_type="text/html; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="nte-map-{flt.date_from}-{flt.date_to}.html"',
-        "Content-Security-Policy": renderer.standalone_csp(tile_url), "Cache-Control": "private, no-store"})
+    html = renderer.standalone_html(
+        bundle,
+        title=f"NTE Safe ward map: {flt.describe()}",
+        tile_url=tile_url,
+        tile_attribution=settings.tile_attribution,
+        layers=layers,
+    )
+    audit.record(
+        session,
+        actor=user,
+        action="maps.export",
+        target_type="map_html",
+        target_id=f"{flt.date_from}..{flt.date_to}",
+        detail=flt.to_params(),
+    )
+    return Response(
+        html,
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="nte-map-{flt.date_from}-{flt.date_to}.html"',
+            "Content-Security-Policy": renderer.standalone_csp(tile_url),
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.get("/officer/maps/report", response_class=HTMLResponse)
-def monthly_report(request: Request, session: SessionDep, user: OfficerPage,
-                   month: Annotated[str | None, Query(max_length=7, pattern=r"^\d{4}-\d{2}$")] = None,
-                   borough: Annotated[str | None, Query(max_length=20)] = None) -> HTMLResponse:
+def monthly_report(
+    request: Request,
+    session: SessionDep,
+    user: OfficerPage,
+    month: Annotated[str | None, Query(max_length=7, pattern=r"^\d{4}-\d{2}$")] = None,
+    borough: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
     settings = get_settings()
     today = london_today(utcnow())
     if month:
@@ -164,24 +235,34 @@ def monthly_report(request: Request, session: SessionDep, user: OfficerPage,
     else:
         first = add_months(today.replace(day=1), -1)
     last = add_months(first, 1) - timedelta(days=1)
-    flt = parse_filter(now=utcnow(), date_from=first.isoformat(), date_to=last.isoformat(), borough=borough,
-                       boroughs=settings.boroughs)
+    flt = parse_filter(
+        now=utcnow(), date_from=first.isoformat(), date_to=last.isoformat(), borough=borough, boroughs=settings.boroughs
+    )
     stats = stats_service.ward_statistics(session, flt=flt, settings=settings)
-    year = parse_filter(now=utcnow(), date_from=add_months(first, -11).isoformat(), date_to=last.isoformat(),
-                        borough=borough, boroughs=settings.boroughs)
+    year = parse_filter(
+        now=utcnow(),
+        date_from=add_months(first, -11).isoformat(),
+        date_to=last.isoformat(),
+        borough=borough,
+        boroughs=settings.boroughs,
+    )
     yearly = stats_service.ward_statistics(session, flt=year, settings=settings)
     totals = [sum(r.trend[i] for r in yearly.rows) for i in range(len(yearly.months))]
     chart = renderer.trend_svg(yearly.months, totals, title="Reports per month, last 12 months")
     boroughs: dict[str, list[stats_service.WardRow]] = {}
     for r in sorted(stats.rows, key=lambda r: (r.borough_name, r.rank, r.name)):
         boroughs.setdefault(r.borough_name, []).append(r)
-    return render(request, "maps/report.html", {"flt": flt, "stats": stats, "boroughs": boroughs, "chart": chart,
-                                                "first": first, "generated": utcnow()})
+    return render(
+        request,
+        "maps/report.html",
+        {"flt": flt, "stats": stats, "boroughs": boroughs, "chart": chart, "first": first, "generated": utcnow()},
+    )
 
 
 @router.get("/map", response_class=HTMLResponse, dependencies=[Depends(public)])
-def public_map(request: Request, session: SessionDep,
-               period: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
+def public_map(
+    request: Request, session: SessionDep, period: Annotated[str | None, Query(max_length=40)] = None
+) -> HTMLResponse:
     settings = get_settings()
     now = utcnow()
     periods = public_service.offered_periods(session, settings=settings, now=now)
@@ -191,31 +272,56 @@ def public_map(request: Request, session: SessionDep,
         if exc.field != "period":
             raise
         view = public_service.public_view(session, period_id=None, settings=settings, now=now)
-        return render(request, "maps/public.html", _public_context(view, periods, settings, error=exc.detail),
-                      status_code=422)
+        return render(
+            request, "maps/public.html", _public_context(view, periods, settings, error=exc.detail), status_code=422
+        )
     return render(request, "maps/public.html", _public_context(view, periods, settings))
 
 
-def _public_context(view: dict[str, Any], periods: list[Any], settings: Any, error: str | None = None
-                    ) -> dict[str, Any]:
+def _public_context(
+    view: dict[str, Any], periods: list[Any], settings: Any, error: str | None = None
+) -> dict[str, Any]:
     urls = _layer_urls()
     layers = [
-        {"name": "Reports by ward", "url": f"/api/maps/public/wards.geojson?period={view['period']}",
-         "kind": "choropleth", "fit": True, "value": "shown", "valueLabel": "reports"},
+        {
+            "name": "Reports by ward",
+            "url": f"/api/maps/public/wards.geojson?period={view['period']}",
+            "kind": "choropleth",
+            "fit": True,
+            "value": "shown",
+            "valueLabel": "reports",
+        },
         {"name": "Charter venues", "url": urls["venues"], "kind": "points", "colour": "#1f78b4"},
         {**EXAMPLE_VENUES_LAYER, "url": urls["example_venues"]},
-        {"name": "Safe spaces open now", "url": urls["safe_spaces"], "kind": "points", "colour": "#33a02c",
-         "only": "is_open", "value": "summary"},
+        {
+            "name": "Safe spaces open now",
+            "url": urls["safe_spaces"],
+            "kind": "points",
+            "colour": "#33a02c",
+            "only": "is_open",
+            "value": "summary",
+        },
     ]
     rows = sorted((f["properties"] for f in view["features"]), key=lambda p: (p["borough_name"], p["name"]))
-    return {"view": view, "periods": periods, "layers": layers, "rows": rows, "error": error,
-            "quick_exit": True, "threshold": settings.public_suppression_threshold}
+    return {
+        "view": view,
+        "periods": periods,
+        "layers": layers,
+        "rows": rows,
+        "error": error,
+        "quick_exit": True,
+        "threshold": settings.public_suppression_threshold,
+    }
 
 
 @router.get("/coordinator/maps", response_class=HTMLResponse)
-def coordinator_page(request: Request, session: SessionDep, user: StaffPage,
-                     area: Annotated[int | None, Query(ge=1)] = None,
-                     series: Annotated[int | None, Query(ge=1)] = None) -> HTMLResponse:
+def coordinator_page(
+    request: Request,
+    session: SessionDep,
+    user: StaffPage,
+    area: Annotated[int | None, Query(ge=1)] = None,
+    series: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
     settings = get_settings()
     try:
         areas = coordinator_service.list_areas(session)
@@ -226,8 +332,9 @@ def coordinator_page(request: Request, session: SessionDep, user: StaffPage,
         area = areas[0].id
     if area is not None:
         try:
-            view = coordinator_service.coordinator_view(session, area_id=area, series_id=series, settings=settings,
-                                                        now=utcnow())
+            view = coordinator_service.coordinator_view(
+                session, area_id=area, series_id=series, settings=settings, now=utcnow()
+            )
         except NTEError as exc:
             if exc.status_code >= 500:
                 raise
@@ -237,12 +344,34 @@ def coordinator_page(request: Request, session: SessionDep, user: StaffPage,
         query = urlencode({"area": area, **({"series": series} if series else {})})
         layers = [
             {"name": "Patrol areas", "url": "/api/patrols/areas.geojson", "kind": "areas", "colour": "#6a3d9a"},
-            {"name": "Hotspot cells in or near this area", "url": f"/api/maps/coordinator?{query}",
-             "key": "in_or_near", "kind": "cells", "value": "label", "fit": True},
-            {"name": "Hot spots no patrol covers", "url": f"/api/maps/coordinator?{query}", "key": "uncovered",
-             "kind": "cells", "value": "label", "outline": "#000"},
+            {
+                "name": "Hotspot cells in or near this area",
+                "url": f"/api/maps/coordinator?{query}",
+                "key": "in_or_near",
+                "kind": "cells",
+                "value": "label",
+                "fit": True,
+            },
+            {
+                "name": "Hot spots no patrol covers",
+                "url": f"/api/maps/coordinator?{query}",
+                "key": "uncovered",
+                "kind": "cells",
+                "value": "label",
+                "outline": "#000",
+            },
         ]
-    return render(request, "maps/coordinator.html", {"areas": areas, "area_id": area, "series_id": series,
-                                                     "view": view, "error": error, "layers": layers,
-                                                     "unavailable": None},
-                  status_code=422 if error else 200)
+    return render(
+        request,
+        "maps/coordinator.html",
+        {
+            "areas": areas,
+            "area_id": area,
+            "series_id": series,
+            "view": view,
+            "error": error,
+            "layers": layers,
+            "unavailable": None,
+        },
+        status_code=422 if error else 200,
+    )

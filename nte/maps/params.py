@@ -23,10 +23,21 @@ def officer_filter(
     status: Annotated[str | None, Query(description="new, accepted, duplicate (spam never counts)", **_TEXT)] = None,
     borough: Annotated[str | None, Query(description="Borough (LAD) code", **_TEXT)] = None,
 ) -> MapFilter:
-    return parse_filter(now=utcnow(), date_from=date_from, date_to=date_to, category=category, day=day, hours=hours,
-                        source=source, status=status, borough=borough, boroughs=get_settings().boroughs)
+    return parse_filter(
+        now=utcnow(),
+        date_from=date_from,
+        date_to=date_to,
+        category=category,
+        day=day,
+        hours=hours,
+        source=source,
+        status=status,
+        borough=borough,
+        boroughs=get_settings().boroughs,
+    )
 
 
 FilterDep = Annotated[MapFilter, Depends(officer_filter)]
-CellSize = Annotated[str | None, Query(description="Hotspot grid cell size in metres (50-5000); default from the data",
-                                       max_length=20)]
+CellSize = Annotated[
+    str | None, Query(description="Hotspot grid cell size in metres (50-5000); default from the data", max_length=20)
+]

@@ -53,8 +53,13 @@ def _month(first: date) -> PublicPeriod:
 
 def _quarter(first: date) -> PublicPeriod:
     q = (first.month - 1) // 3 + 1
-    return PublicPeriod(f"quarter-{first.year}-Q{q}", "quarter", f"{first.year} Q{q} ({first:%b}–"
-                        f"{add_months(first, 2):%b})", first, add_months(first, 3) - timedelta(1))
+    return PublicPeriod(
+        f"quarter-{first.year}-Q{q}",
+        "quarter",
+        f"{first.year} Q{q} ({first:%b}–{add_months(first, 2):%b})",
+        first,
+        add_months(first, 3) - timedelta(1),
+    )
 
 
 def _year(first: date) -> PublicPeriod:
@@ -121,26 +126,49 @@ def build_public_view(session: Session, *, period: PublicPeriod, settings: Setti
     """The published figures for one period: suppressed, rounded ward counts with ward geometry."""
     threshold = settings.public_suppression_threshold
     flt = MapFilter(period.start, period.end, statuses=PUBLIC_STATUSES)
-    conditions = repo.report_conditions(start=flt.start_utc, end=flt.end_utc, statuses=PUBLIC_STATUSES,
-                                        borough_codes=list(settings.boroughs))
+    conditions = repo.report_conditions(
+        start=flt.start_utc, end=flt.end_utc, statuses=PUBLIC_STATUSES, borough_codes=list(settings.boroughs)
+    )
     counts = repo.count_by_ward(session, conditions)
     ward_set = ward_service.require_active_set(session)
     features = []
     for ward in ward_service.served_wards(session, settings=settings):
         value = suppress(counts.get(ward.code, 0), threshold=threshold)
         klass, colour = public_class(value)
-        features.append({"type": "Feature", "id": ward.code, "geometry": ward_geometry(ward), "properties": {
-            "code": ward.code, "name": ward.name, "borough_name": ward.borough_name, "value": value,
-            "shown": shown(value, threshold=threshold), "class": klass, "fill": colour}})
-    return {"type": "FeatureCollection", "features": features, "period": period.id, "period_label": period.label,
-            "published_at": now.isoformat(), "suppression_threshold": threshold, "rounding": ROUNDING,
-            "legend": public_legend(threshold), "ward_set": ward_set.name, "attribution": ward_set.attribution}
+        features.append(
+            {
+                "type": "Feature",
+                "id": ward.code,
+                "geometry": ward_geometry(ward),
+                "properties": {
+                    "code": ward.code,
+                    "name": ward.name,
+                    "borough_name": ward.borough_name,
+                    "value": value,
+                    "shown": shown(value, threshold=threshold),
+                    "class": klass,
+                    "fill": colour,
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "period": period.id,
+        "period_label": period.label,
+        "published_at": now.isoformat(),
+        "suppression_threshold": threshold,
+        "rounding": ROUNDING,
+        "legend": public_legend(threshold),
+        "ward_set": ward_set.name,
+        "attribution": ward_set.attribution,
+    }
 
 
 def _cache_key(period: PublicPeriod, ward_set_id: int, settings: Settings) -> str:
-    return MapFilter(period.start, period.end).cache_key("public", period.id, ward_set_id,
-                                                         sorted(settings.boroughs),
-                                                         settings.public_suppression_threshold)
+    return MapFilter(period.start, period.end).cache_key(
+        "public", period.id, ward_set_id, sorted(settings.boroughs), settings.public_suppression_threshold
+    )
 
 
 def public_view(session: Session, *, period_id: str | None, settings: Settings, now: datetime) -> dict[str, Any]:
@@ -155,9 +183,16 @@ def public_view(session: Session, *, period_id: str | None, settings: Settings, 
     if entry is not None:
         return json.loads(entry.body)
     view = build_public_view(session, period=period, settings=settings, now=now)
-    repo.put_cache(session, key=key, kind="public", label=period.id, data_version="frozen",
-                   content_type="application/geo+json", body=json.dumps(view, separators=(",", ":")).encode(),
-                   now=now)
+    repo.put_cache(
+        session,
+        key=key,
+        kind="public",
+        label=period.id,
+        data_version="frozen",
+        content_type="application/geo+json",
+        body=json.dumps(view, separators=(",", ":")).encode(),
+        now=now,
+    )
     return view
 
 
@@ -170,9 +205,16 @@ def rebuild_public(session: Session, *, settings: Settings, now: datetime, force
         if not force and repo.get_cache(session, key) is not None:
             continue
         view = build_public_view(session, period=period, settings=settings, now=now)
-        repo.put_cache(session, key=key, kind="public", label=period.id, data_version="frozen",
-                       content_type="application/geo+json", body=json.dumps(view, separators=(",", ":")).encode(),
-                       now=now)
+        repo.put_cache(
+            session,
+            key=key,
+            kind="public",
+            label=period.id,
+            data_version="frozen",
+            content_type="application/geo+json",
+            body=json.dumps(view, separators=(",", ":")).encode(),
+            now=now,
+        )
         built += 1
     # Officer bundles are rebuilt on demand; drop the ones nobody asked for in a week.
     repo.delete_cache_older_than(session, kind="officer", before=now - timedelta(days=7))

@@ -22,8 +22,10 @@ from markupsafe import Markup
 
 VENDOR = Path(__file__).resolve().parent.parent / "web" / "static" / "vendor" / "leaflet"
 #: Only for a standalone file: sandboxed, inline script allowed, nothing fetched but tiles.
-STANDALONE_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-                  "img-src data: {tiles}; sandbox allow-scripts")
+STANDALONE_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data: {tiles}; sandbox allow-scripts"
+)
 
 
 @lru_cache(maxsize=1)
@@ -70,17 +72,20 @@ def _bounds(collection: dict[str, Any]) -> list[list[float]] | None:
 
 
 def _legend_html(title: str, items: Sequence[dict[str, str]], hot_items: Sequence[dict[str, Any]]) -> str:
-    rows = "".join(f'<li><span style="background:{escape(i["colour"])}"></span>{escape(i["label"])}</li>'
-                   for i in items)
-    hot = "".join(f'<li><span style="background:{escape(i["colour"])}"></span>{escape(i["label"])}</li>'
-                  for i in hot_items)
+    rows = "".join(
+        f'<li><span style="background:{escape(i["colour"])}"></span>{escape(i["label"])}</li>' for i in items
+    )
+    hot = "".join(
+        f'<li><span style="background:{escape(i["colour"])}"></span>{escape(i["label"])}</li>' for i in hot_items
+    )
     return (
-        '<style>.nte-legend{position:absolute;bottom:24px;left:10px;z-index:1000;background:#fff;padding:8px 10px;'
-        'font:13px/1.4 system-ui,sans-serif;border:1px solid #888;max-width:320px}.nte-legend ul{list-style:none;'
-        'margin:0 0 6px;padding:0}.nte-legend span{display:inline-block;width:14px;height:14px;margin-right:6px;'
-        'vertical-align:middle;border:1px solid #666}.nte-legend h2{font-size:14px;margin:0 0 4px}</style>'
+        "<style>.nte-legend{position:absolute;bottom:24px;left:10px;z-index:1000;background:#fff;padding:8px 10px;"
+        "font:13px/1.4 system-ui,sans-serif;border:1px solid #888;max-width:320px}.nte-legend ul{list-style:none;"
+        "margin:0 0 6px;padding:0}.nte-legend span{display:inline-block;width:14px;height:14px;margin-right:6px;"
+        "vertical-align:middle;border:1px solid #666}.nte-legend h2{font-size:14px;margin:0 0 4px}</style>"
         f'<div class="nte-legend"><h2>{escape(title)}</h2><ul>{rows}</ul>'
-        + (f"<h2>Hotspots (Gi*, FDR)</h2><ul>{hot}</ul>" if hot else "") + "</div>"
+        + (f"<h2>Hotspots (Gi*, FDR)</h2><ul>{hot}</ul>" if hot else "")
+        + "</div>"
     )
 
 
@@ -103,8 +108,13 @@ def standalone_html(
 
     wards = bundle["wards"]
     bounds = _bounds(wards) or [[51.45, -0.25], [51.56, -0.05]]
-    fmap = folium.Map(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
-                      zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True)
+    fmap = folium.Map(
+        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+        zoom_start=12,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+    )
     fmap.default_js = []
     fmap.default_css = []
     js, css = _leaflet_assets()
@@ -116,44 +126,81 @@ def standalone_html(
         folium.TileLayer(tiles=tile_url, attr=tile_attribution or "Map tiles", name="Base map").add_to(fmap)
 
     sample = wards["features"][0]["properties"] if wards.get("features") else {}
-    fields = [f for f in ("name", "borough_name", "count", "shown", "rate_per_km2", "share_of_borough_pct",
-                          "rank_in_borough", "change") if f in sample]
-    aliases = {"name": "Ward", "borough_name": "Borough", "count": "Reports", "shown": "Reports",
-               "rate_per_km2": "Per km²", "share_of_borough_pct": "Share of borough %",
-               "rank_in_borough": "Rank in borough", "change": "Change vs previous period"}
+    fields = [
+        f
+        for f in (
+            "name",
+            "borough_name",
+            "count",
+            "shown",
+            "rate_per_km2",
+            "share_of_borough_pct",
+            "rank_in_borough",
+            "change",
+        )
+        if f in sample
+    ]
+    aliases = {
+        "name": "Ward",
+        "borough_name": "Borough",
+        "count": "Reports",
+        "shown": "Reports",
+        "rate_per_km2": "Per km²",
+        "share_of_borough_pct": "Share of borough %",
+        "rank_in_borough": "Rank in borough",
+        "change": "Change vs previous period",
+    }
     folium.GeoJson(
-        wards, name="Wards",
-        style_function=lambda f: {"fillColor": f["properties"].get("fill", "#f2f2f2"), "color": "#555",
-                                  "weight": 1, "fillOpacity": 0.7},
+        wards,
+        name="Wards",
+        style_function=lambda f: {
+            "fillColor": f["properties"].get("fill", "#f2f2f2"),
+            "color": "#555",
+            "weight": 1,
+            "fillOpacity": 0.7,
+        },
         tooltip=GeoJsonTooltip(fields=fields, aliases=[aliases[f] for f in fields]) if fields else None,
     ).add_to(fmap)
     hotspots = bundle.get("hotspots")
     if hotspots and hotspots.get("features"):
         folium.GeoJson(
-            hotspots, name="Hotspot cells (Gi*)",
-            style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": f["properties"]["fill"],
-                                      "weight": 0.5, "fillOpacity": 0.75},
+            hotspots,
+            name="Hotspot cells (Gi*)",
+            style_function=lambda f: {
+                "fillColor": f["properties"]["fill"],
+                "color": f["properties"]["fill"],
+                "weight": 0.5,
+                "fillOpacity": 0.75,
+            },
             tooltip=GeoJsonTooltip(fields=["label", "count", "z"], aliases=["Cell", "Reports", "z"]),
         ).add_to(fmap)
     for name, collection, colour in layers:
         if not collection.get("features"):
             continue
         folium.GeoJson(
-            collection, name=name,
+            collection,
+            name=name,
             style_function=lambda f, c=colour: {"color": c, "fillColor": c, "weight": 2, "fillOpacity": 0.15},
             marker=folium.CircleMarker(radius=5, fill=True, fill_opacity=0.9, color=colour),
         ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds(bounds)
-    root.html.add_child(folium.Element(_legend_html(bundle.get("legend_title", "Reports per km²"),
-                                                    bundle.get("legend", []),
-                                                    bundle.get("bins", []) if hotspots else [])))
+    root.html.add_child(
+        folium.Element(
+            _legend_html(
+                bundle.get("legend_title", "Reports per km²"),
+                bundle.get("legend", []),
+                bundle.get("bins", []) if hotspots else [],
+            )
+        )
+    )
     html = root.render()
     return html
 
 
-def trend_svg(months: Sequence[str], values: Sequence[int], *, title: str, width: int = 560,
-              height: int = 170) -> Markup:
+def trend_svg(
+    months: Sequence[str], values: Sequence[int], *, title: str, width: int = 560, height: int = 170
+) -> Markup:
     """An accessible bar chart of monthly counts as inline SVG."""
     n = max(len(values), 1)
     top = max(max(values, default=0), 1)
@@ -164,7 +211,8 @@ def trend_svg(months: Sequence[str], values: Sequence[int], *, title: str, width
         f'<svg xmlns="http://www.w3.org/2000/svg" class="trend-chart" viewBox="0 0 {width} {height}" '
         f'width="100%" role="img" aria-labelledby="trend-title trend-desc">',
         f'<title id="trend-title">{escape(title)}</title>',
-        '<desc id="trend-desc">' + escape(", ".join(f"{m}: {v}" for m, v in zip(months, values, strict=True)))
+        '<desc id="trend-desc">'
+        + escape(", ".join(f"{m}: {v}" for m, v in zip(months, values, strict=True)))
         + "</desc>",
         f'<line x1="{left}" y1="{head + plot_h}" x2="{width - right}" y2="{head + plot_h}" stroke="#333"/>',
         f'<text x="{left - 4}" y="{head + 4}" text-anchor="end" font-size="11" fill="#222">{top}</text>',
@@ -174,10 +222,14 @@ def trend_svg(months: Sequence[str], values: Sequence[int], *, title: str, width
     for i, (month, value) in enumerate(zip(months, values, strict=True)):
         h = plot_h * value / top
         x = left + i * bar
-        parts.append(f'<rect x="{x + bar * 0.15:.1f}" y="{head + plot_h - h:.1f}" width="{bar * 0.7:.1f}" '
-                     f'height="{h:.1f}" fill="#b30000"><title>{escape(month)}: {value}</title></rect>')
+        parts.append(
+            f'<rect x="{x + bar * 0.15:.1f}" y="{head + plot_h - h:.1f}" width="{bar * 0.7:.1f}" '
+            f'height="{h:.1f}" fill="#b30000"><title>{escape(month)}: {value}</title></rect>'
+        )
         if i % step == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 10}" text-anchor="middle" font-size="10" '
-                         f'fill="#222">{escape(month[2:])}</text>')
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{height - 10}" text-anchor="middle" font-size="10" '
+                f'fill="#222">{escape(month[2:])}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text above is escaped

@@ -94,10 +94,12 @@ def report_conditions(
         Report.borough_code.in_(list(borough_codes)),
     ]
     if categories:
-        conditions.append(sa.or_(
-            Report.main_category.in_(list(categories)),
-            sa.exists().where(ReportCategory.report_id == Report.id, ReportCategory.category.in_(list(categories))),
-        ))
+        conditions.append(
+            sa.or_(
+                Report.main_category.in_(list(categories)),
+                sa.exists().where(ReportCategory.report_id == Report.id, ReportCategory.category.in_(list(categories))),
+            )
+        )
     if sources:
         conditions.append(Report.source.in_(list(sources)))
     if days or hours or week_hours:
@@ -117,20 +119,31 @@ def count_by_ward(session: Session, conditions: list[Any]) -> dict[str, int]:
     return {code: int(n) for code, n in rows}
 
 
-def count_by_ward_month(session: Session, conditions: list[Any], month_starts: Sequence[datetime]
-                        ) -> dict[tuple[str, int], int]:
+def count_by_ward_month(
+    session: Session, conditions: list[Any], month_starts: Sequence[datetime]
+) -> dict[tuple[str, int], int]:
     """Counts by ward and month index. ``month_starts`` are the UTC instants at which each London
     month of the range begins (ascending); a plain comparison per row, no time-zone arithmetic."""
-    bucket = sa.case(*[(Report.occurred_at < edge, i) for i, edge in enumerate(month_starts[1:])],
-                     else_=len(month_starts) - 1) if len(month_starts) > 1 else sa.literal(0)
-    rows = session.execute(sa.select(Report.ward_code, bucket, sa.func.count()).where(*conditions)
-                           .group_by(Report.ward_code, bucket))
+    bucket = (
+        sa.case(
+            *[(Report.occurred_at < edge, i) for i, edge in enumerate(month_starts[1:])], else_=len(month_starts) - 1
+        )
+        if len(month_starts) > 1
+        else sa.literal(0)
+    )
+    rows = session.execute(
+        sa.select(Report.ward_code, bucket, sa.func.count()).where(*conditions).group_by(Report.ward_code, bucket)
+    )
     return {(code, int(m)): int(n) for code, m, n in rows}
 
 
 def count_month_precision(session: Session, conditions: list[Any]) -> int:
-    return int(session.scalar(sa.select(sa.func.count()).select_from(Report)
-                              .where(*conditions, Report.time_precision == "month")) or 0)
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).select_from(Report).where(*conditions, Report.time_precision == "month")
+        )
+        or 0
+    )
 
 
 def locations_bng(session: Session, conditions: list[Any]) -> np.ndarray:
@@ -138,8 +151,9 @@ def locations_bng(session: Session, conditions: list[Any]) -> np.ndarray:
     (n, 3) array of easting, northing, count (one query, read without a Python object per row)."""
     stmt = (
         sa.select(Report.easting, Report.northing, sa.cast(sa.func.count(), sa.Double))
-        .where(*conditions, Report.easting.is_not(None), Report.northing.is_not(None),
-               Report.location_precision == "exact")
+        .where(
+            *conditions, Report.easting.is_not(None), Report.northing.is_not(None), Report.location_precision == "exact"
+        )
         .group_by(Report.easting, Report.northing)
     )
     return fetch_float_matrix(session, stmt)
@@ -147,27 +161,51 @@ def locations_bng(session: Session, conditions: list[Any]) -> np.ndarray:
 
 def report_data_version(session: Session) -> str:
     """Changes whenever a report is added, removed or moderated."""
-    row = session.execute(sa.select(sa.func.count(), sa.func.max(Report.id), sa.func.max(Report.moderated_at),
-                                    sa.func.max(Report.created_at))).one()
+    row = session.execute(
+        sa.select(
+            sa.func.count(), sa.func.max(Report.id), sa.func.max(Report.moderated_at), sa.func.max(Report.created_at)
+        )
+    ).one()
     stamp = lambda v: v.isoformat() if isinstance(v, datetime) else str(v)  # noqa: E731
     return ":".join(stamp(v) for v in row)
 
 
-def reports_with_ward_mismatch(session: Session, *, ward_set_id: int, borough_codes: Sequence[str],
-                               limit: int = 100) -> list[tuple[int, str, str | None]]:
+def reports_with_ward_mismatch(
+    session: Session, *, ward_set_id: int, borough_codes: Sequence[str], limit: int = 100
+) -> list[tuple[int, str, str | None]]:
     """Reports (exact points) whose stored ward does not contain their point: (id, stored, by geometry)."""
     ward = sa.orm.aliased(Ward)
-    holder = (sa.select(Ward.code).where(Ward.ward_set_id == ward_set_id, Ward.borough_code.in_(list(borough_codes)),
-                                         sa.func.ST_Intersects(Ward.geom, Report.geom))
-              .order_by(Ward.code).limit(1).scalar_subquery())
-    stored_contains = (sa.select(sa.func.count()).select_from(ward)
-                       .where(ward.ward_set_id == ward_set_id, ward.code == Report.ward_code,
-                              sa.func.ST_Intersects(ward.geom, Report.geom)).scalar_subquery())
+    holder = (
+        sa.select(Ward.code)
+        .where(
+            Ward.ward_set_id == ward_set_id,
+            Ward.borough_code.in_(list(borough_codes)),
+            sa.func.ST_Intersects(Ward.geom, Report.geom),
+        )
+        .order_by(Ward.code)
+        .limit(1)
+        .scalar_subquery()
+    )
+    stored_contains = (
+        sa.select(sa.func.count())
+        .select_from(ward)
+        .where(
+            ward.ward_set_id == ward_set_id,
+            ward.code == Report.ward_code,
+            sa.func.ST_Intersects(ward.geom, Report.geom),
+        )
+        .scalar_subquery()
+    )
     rows = session.execute(
         sa.select(Report.id, Report.ward_code, holder)
-        .where(Report.geom.is_not(None), Report.location_precision == "exact",
-               Report.borough_code.in_(list(borough_codes)), stored_contains == 0)
-        .order_by(Report.id).limit(limit)
+        .where(
+            Report.geom.is_not(None),
+            Report.location_precision == "exact",
+            Report.borough_code.in_(list(borough_codes)),
+            stored_contains == 0,
+        )
+        .order_by(Report.id)
+        .limit(limit)
     )
     return [(int(i), str(code), found) for i, code, found in rows]
 
@@ -176,8 +214,17 @@ def get_cache(session: Session, key: str) -> MapCache | None:
     return session.scalar(sa.select(MapCache).where(MapCache.key == key))
 
 
-def put_cache(session: Session, *, key: str, kind: str, label: str, data_version: str, content_type: str,
-              body: bytes, now: datetime) -> MapCache:
+def put_cache(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    label: str,
+    data_version: str,
+    content_type: str,
+    body: bytes,
+    now: datetime,
+) -> MapCache:
     """Insert or replace one cache entry; a concurrent insert of the same key by another worker wins quietly."""
     entry = get_cache(session, key)
     if entry is not None:
@@ -185,8 +232,15 @@ def put_cache(session: Session, *, key: str, kind: str, label: str, data_version
         entry.label = label
         session.flush()
         return entry
-    entry = MapCache(key=key, kind=kind, label=label[:120], data_version=data_version[:120],
-                     content_type=content_type, body=body, created_at=now)
+    entry = MapCache(
+        key=key,
+        kind=kind,
+        label=label[:120],
+        data_version=data_version[:120],
+        content_type=content_type,
+        body=body,
+        created_at=now,
+    )
     try:
         with session.begin_nested():
             session.add(entry)
@@ -208,5 +262,8 @@ def delete_cache_older_than(session: Session, *, kind: str, before: datetime) ->
 
 def earliest_report(session: Session, *, statuses: Sequence[str], borough_codes: Sequence[str]) -> datetime | None:
     """When the oldest counted report happened (spam never counts)."""
-    return session.scalar(sa.select(sa.func.min(Report.occurred_at)).where(
-        Report.status.in_([s for s in statuses if s != "spam"]), Report.borough_code.in_(borough_codes)))
+    return session.scalar(
+        sa.select(sa.func.min(Report.occurred_at)).where(
+            Report.status.in_([s for s in statuses if s != "spam"]), Report.borough_code.in_(borough_codes)
+        )
+    )

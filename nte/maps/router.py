@@ -16,8 +16,6 @@ from nte.web.responses import GeoJSONResponse
 router = APIRouter(prefix="/api", tags=["wards"], dependencies=[Depends(public)])
 
 
-
-
 @router.get("/boroughs", summary="Boroughs this deployment serves")
 def list_boroughs(session: SessionDep) -> list[dict[str, Any]]:
     settings = get_settings()
@@ -32,13 +30,15 @@ def list_boroughs(session: SessionDep) -> list[dict[str, Any]]:
 @router.get("/wards", response_class=GeoJSONResponse, summary="Wards of a borough (or all served) as GeoJSON")
 def list_wards(
     session: SessionDep,
-    borough: Annotated[str | None, Query(max_length=20, pattern=r"^[A-Z0-9]+$",
-                                         description="Borough (LAD) code, e.g. E09000033")] = None,
+    borough: Annotated[
+        str | None, Query(max_length=20, pattern=r"^[A-Z0-9]+$", description="Borough (LAD) code, e.g. E09000033")
+    ] = None,
 ) -> GeoJSONResponse:
     wards = ward_service.served_wards(session, settings=get_settings(), borough=borough)
     ward_set = ward_service.require_active_set(session)
-    return GeoJSONResponse(ward_service.feature_collection(wards, ward_set),
-                           headers={"Cache-Control": "public, max-age=3600"})
+    return GeoJSONResponse(
+        ward_service.feature_collection(wards, ward_set), headers={"Cache-Control": "public, max-age=3600"}
+    )
 
 
 @router.get("/wards/lookup", summary="Which served ward contains a point")

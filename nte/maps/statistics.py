@@ -34,9 +34,15 @@ CLASS_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 NO_DATA_COLOUR = "#f2f2f2"
 #: ArcGIS hot spot palette, bins -3..3.
 BIN_COLOURS = {-3: "#4575b5", -2: "#849eba", -1: "#c0ccbe", 0: "#ffffbf", 1: "#fab984", 2: "#ed7551", 3: "#d62f27"}
-BIN_LABELS = {-3: "Cold spot, 99% confidence", -2: "Cold spot, 95% confidence", -1: "Cold spot, 90% confidence",
-              0: "Not significant", 1: "Hot spot, 90% confidence", 2: "Hot spot, 95% confidence",
-              3: "Hot spot, 99% confidence"}
+BIN_LABELS = {
+    -3: "Cold spot, 99% confidence",
+    -2: "Cold spot, 95% confidence",
+    -1: "Cold spot, 90% confidence",
+    0: "Not significant",
+    1: "Hot spot, 90% confidence",
+    2: "Hot spot, 95% confidence",
+    3: "Hot spot, 99% confidence",
+}
 MIN_CELL_SIZE = 50.0
 MAX_CELL_SIZE = 5000.0
 
@@ -61,11 +67,20 @@ class WardRow:
 
     def properties(self) -> dict[str, Any]:
         return {
-            "code": self.code, "name": self.name, "borough_code": self.borough_code,
-            "borough_name": self.borough_name, "area_km2": round(self.area_km2, 4), "count": self.count,
-            "rate_per_km2": self.rate_per_km2, "share_of_borough_pct": self.share_pct, "rank_in_borough": self.rank,
-            "previous_count": self.previous, "change": self.change, "change_pct": self.change_pct,
-            "class": self.klass, "fill": self.colour,
+            "code": self.code,
+            "name": self.name,
+            "borough_code": self.borough_code,
+            "borough_name": self.borough_name,
+            "area_km2": round(self.area_km2, 4),
+            "count": self.count,
+            "rate_per_km2": self.rate_per_km2,
+            "share_of_borough_pct": self.share_pct,
+            "rank_in_borough": self.rank,
+            "previous_count": self.previous,
+            "change": self.change,
+            "change_pct": self.change_pct,
+            "class": self.klass,
+            "fill": self.colour,
         }
 
 
@@ -93,9 +108,17 @@ def borough_codes(flt: MapFilter, settings: Settings) -> list[str]:
 
 
 def _conditions(flt: MapFilter, settings: Settings) -> list[Any]:
-    return repo.report_conditions(start=flt.start_utc, end=flt.end_utc, statuses=flt.statuses,
-                                  borough_codes=borough_codes(flt, settings), categories=flt.categories,
-                                  sources=flt.sources, days=flt.days, hours=flt.hours(), week_hours=flt.week_hours)
+    return repo.report_conditions(
+        start=flt.start_utc,
+        end=flt.end_utc,
+        statuses=flt.statuses,
+        borough_codes=borough_codes(flt, settings),
+        categories=flt.categories,
+        sources=flt.sources,
+        days=flt.days,
+        hours=flt.hours(),
+        week_hours=flt.week_hours,
+    )
 
 
 def competition_ranks(values: Sequence[float]) -> list[int]:
@@ -140,18 +163,30 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
     known = {w.code for w in wards}
     notes: list[str] = []
     if flt.uses_time_of_day:
-        excluded = repo.count_month_precision(session, repo.report_conditions(
-            start=flt.start_utc, end=flt.end_utc, statuses=flt.statuses,
-            borough_codes=borough_codes(flt, settings), categories=flt.categories, sources=flt.sources))
+        excluded = repo.count_month_precision(
+            session,
+            repo.report_conditions(
+                start=flt.start_utc,
+                end=flt.end_utc,
+                statuses=flt.statuses,
+                borough_codes=borough_codes(flt, settings),
+                categories=flt.categories,
+                sources=flt.sources,
+            ),
+        )
         if excluded:
-            notes.append(f"{excluded} records known only to the month (e.g. imported police data) are left out "
-                         "because a day or hour filter is set.")
+            notes.append(
+                f"{excluded} records known only to the month (e.g. imported police data) are left out "
+                "because a day or hour filter is set."
+            )
     elsewhere = sum(n for code, n in counts.items() if code not in known)
     if elsewhere:
         notes.append(f"{elsewhere} reports carry a ward code that is not in the current boundary set.")
 
-    rows = [WardRow(code=w.code, name=w.name, borough_code=w.borough_code, borough_name=w.borough_name,
-                    area_km2=w.area_km2) for w in wards]
+    rows = [
+        WardRow(code=w.code, name=w.name, borough_code=w.borough_code, borough_name=w.borough_name, area_km2=w.area_km2)
+        for w in wards
+    ]
     totals: dict[str, int] = {}
     for row in rows:
         row.count = counts.get(row.code, 0)
@@ -170,9 +205,16 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
     for r in rows:
         r.klass = classify(r.rate_per_km2, breaks)
         r.colour = CLASS_COLOURS[r.klass] if r.count else NO_DATA_COLOUR
-    return WardStatistics(filter=flt, rows=rows, months=months, borough_totals=totals,
-                          previous_total=sum(previous.get(c, 0) for c in known), breaks=breaks,
-                          legend=legend_for(breaks), notes=notes)
+    return WardStatistics(
+        filter=flt,
+        rows=rows,
+        months=months,
+        borough_totals=totals,
+        previous_total=sum(previous.get(c, 0) for c in known),
+        breaks=breaks,
+        legend=legend_for(breaks),
+        notes=notes,
+    )
 
 
 # --- hotspots ---------------------------------------------------------------------------------------
@@ -199,13 +241,20 @@ def validate_cell_size(value: float | str | None) -> float | None:
     except (TypeError, ValueError):
         raise InvalidMapFilter("'cell_size' must be a number of metres.", field="cell_size") from None
     if not math.isfinite(size) or not MIN_CELL_SIZE <= size <= MAX_CELL_SIZE:
-        raise InvalidMapFilter(f"'cell_size' must be between {MIN_CELL_SIZE:g} and {MAX_CELL_SIZE:g} metres.",
-                               field="cell_size")
+        raise InvalidMapFilter(
+            f"'cell_size' must be between {MIN_CELL_SIZE:g} and {MAX_CELL_SIZE:g} metres.", field="cell_size"
+        )
     return size
 
 
-def hotspots(session: Session, *, flt: MapFilter, settings: Settings, cell_size: float | None = None,
-             area: BaseGeometry | None = None) -> HotspotResult:
+def hotspots(
+    session: Session,
+    *,
+    flt: MapFilter,
+    settings: Settings,
+    cell_size: float | None = None,
+    area: BaseGeometry | None = None,
+) -> HotspotResult:
     """Gi* on a grid over the area (default: the filter's borough or the whole service area)."""
     arr = repo.locations_bng(session, _conditions(flt, settings))
     locations = arr.shape[0] > 0
@@ -229,9 +278,14 @@ def hotspots(session: Session, *, flt: MapFilter, settings: Settings, cell_size:
 
 
 def hotspot_summary(result: HotspotResult) -> dict[str, Any]:
-    return {"cell_size_m": result.cell_size, "band_m": round(result.band, 1), "band_rule": result.band_rule,
-            "cells": result.n_cells, "hot_cells": int((result.bin > 0).sum()),
-            "cold_cells": int((result.bin < 0).sum())}
+    return {
+        "cell_size_m": result.cell_size,
+        "band_m": round(result.band, 1),
+        "band_rule": result.band_rule,
+        "cells": result.n_cells,
+        "hot_cells": int((result.bin > 0).sum()),
+        "cold_cells": int((result.bin < 0).sum()),
+    }
 
 
 def hotspot_geojson(result: HotspotResult, *, significant_only: bool = False, precision: int = 6) -> dict[str, Any]:
@@ -241,14 +295,25 @@ def hotspot_geojson(result: HotspotResult, *, significant_only: bool = False, pr
 
     bins = result.bin[keep]
     collection = cells_geojson(
-        result.ix[keep], result.iy[keep], cell_size=result.cell_size, precision=precision,
-        properties={"count": result.count[keep], "z": np.round(result.z[keep], 4), "p": result.p[keep],
-                    "p_fdr": result.p_fdr[keep], "bin": bins.astype(np.int64),
-                    "label": np.asarray([BIN_LABELS[int(b)] for b in bins], dtype=object),
-                    "fill": np.asarray([BIN_COLOURS[int(b)] for b in bins], dtype=object)})
+        result.ix[keep],
+        result.iy[keep],
+        cell_size=result.cell_size,
+        precision=precision,
+        properties={
+            "count": result.count[keep],
+            "z": np.round(result.z[keep], 4),
+            "p": result.p[keep],
+            "p_fdr": result.p_fdr[keep],
+            "bin": bins.astype(np.int64),
+            "label": np.asarray([BIN_LABELS[int(b)] for b in bins], dtype=object),
+            "fill": np.asarray([BIN_COLOURS[int(b)] for b in bins], dtype=object),
+        },
+    )
     collection["hotspot_analysis"] = hotspot_summary(result) | {
         "method": "Getis-Ord Gi*, binary distance-band weights with self-weight, two-sided p, "
-                  "Benjamini-Hochberg FDR 10/5/1%", "crs_of_grid": "EPSG:27700"}
+        "Benjamini-Hochberg FDR 10/5/1%",
+        "crs_of_grid": "EPSG:27700",
+    }
     return collection
 
 
@@ -267,27 +332,48 @@ def ward_geometry(ward: Ward) -> dict[str, Any]:
 def stats_geojson(session: Session, stats: WardStatistics, *, settings: Settings) -> dict[str, Any]:
     wards = {w.code: w for w in ward_service.served_wards(session, settings=settings, borough=stats.filter.borough)}
     ward_set = ward_service.require_active_set(session)
-    features = [{"type": "Feature", "id": r.code, "geometry": ward_geometry(wards[r.code]),
-                 "properties": r.properties() | {"trend": dict(zip(stats.months, r.trend, strict=True))}}
-                for r in stats.rows if r.code in wards]
-    return {"type": "FeatureCollection", "features": features,
-            "filter": stats.filter.to_params(), "description": stats.filter.describe(),
-            "ward_set": ward_set.name, "attribution": ward_set.attribution}
+    features = [
+        {
+            "type": "Feature",
+            "id": r.code,
+            "geometry": ward_geometry(wards[r.code]),
+            "properties": r.properties() | {"trend": dict(zip(stats.months, r.trend, strict=True))},
+        }
+        for r in stats.rows
+        if r.code in wards
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "filter": stats.filter.to_params(),
+        "description": stats.filter.describe(),
+        "ward_set": ward_set.name,
+        "attribution": ward_set.attribution,
+    }
 
 
-def build_officer_map(session: Session, *, flt: MapFilter, settings: Settings, cell_size: float | None = None,
-                      on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
+def build_officer_map(
+    session: Session,
+    *,
+    flt: MapFilter,
+    settings: Settings,
+    cell_size: float | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Everything the officer map shows, as plain data (the page's JS and the Folium renderer read it).
     ``on_step`` is told when each stage starts (for a progress bar)."""
     step = on_step or (lambda _name: None)
     step("Counting reports by ward")
     stats = ward_statistics(session, flt=flt, settings=settings)
     bundle: dict[str, Any] = {
-        "filter": flt.to_params(), "description": flt.describe(),
+        "filter": flt.to_params(),
+        "description": flt.describe(),
         "wards": stats_geojson(session, stats, settings=settings),
         "legend": [{"colour": c, "label": label} for c, label in stats.legend],
         "bins": [{"bin": b, "colour": BIN_COLOURS[b], "label": BIN_LABELS[b]} for b in sorted(BIN_COLOURS) if b],
-        "total": stats.total, "previous_total": stats.previous_total, "notes": list(stats.notes),
+        "total": stats.total,
+        "previous_total": stats.previous_total,
+        "notes": list(stats.notes),
     }
     step("Computing Gi* hotspots")
     try:
@@ -302,8 +388,9 @@ def build_officer_map(session: Session, *, flt: MapFilter, settings: Settings, c
     return bundle
 
 
-def officer_map(session: Session, *, flt: MapFilter, settings: Settings, now: datetime,
-                cell_size: float | None = None) -> tuple[dict[str, Any], bool]:
+def officer_map(
+    session: Session, *, flt: MapFilter, settings: Settings, now: datetime, cell_size: float | None = None
+) -> tuple[dict[str, Any], bool]:
     """The officer map bundle from the shared cache, rebuilt when reports changed. Returns (bundle, hit)."""
     version = repo.report_data_version(session)
     ward_set = ward_service.require_active_set(session)
@@ -312,16 +399,37 @@ def officer_map(session: Session, *, flt: MapFilter, settings: Settings, now: da
     if entry is not None and entry.data_version == version:
         return json.loads(entry.body), True
     bundle = build_officer_map(session, flt=flt, settings=settings, cell_size=cell_size)
-    repo.put_cache(session, key=key, kind="officer", label=flt.describe()[:120], data_version=version,
-                   content_type="application/json", body=json.dumps(bundle, separators=(",", ":")).encode(), now=now)
+    repo.put_cache(
+        session,
+        key=key,
+        kind="officer",
+        label=flt.describe()[:120],
+        data_version=version,
+        content_type="application/json",
+        body=json.dumps(bundle, separators=(",", ":")).encode(),
+        now=now,
+    )
     return bundle, False
 
 
 # --- exports ------------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("ward_code", "ward_name", "borough_code", "borough_name", "count", "area_km2", "rate_per_km2",
-               "share_of_borough_pct", "rank_in_borough", "previous_period_count", "change", "change_pct",
-               "period_from", "period_to")
+CSV_COLUMNS = (
+    "ward_code",
+    "ward_name",
+    "borough_code",
+    "borough_name",
+    "count",
+    "area_km2",
+    "rate_per_km2",
+    "share_of_borough_pct",
+    "rank_in_borough",
+    "previous_period_count",
+    "change",
+    "change_pct",
+    "period_from",
+    "period_to",
+)
 neutralise_cell = neutralise  # spreadsheet-safe cells: nte.exports
 
 
@@ -330,16 +438,35 @@ def stats_csv(stats: WardStatistics) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in stats.rows:
-        writer.writerow([neutralise_cell(v) for v in (
-            r.code, r.name, r.borough_code, r.borough_name, r.count, round(r.area_km2, 4), r.rate_per_km2,
-            r.share_pct, r.rank, r.previous, r.change, "" if r.change_pct is None else r.change_pct,
-            stats.filter.date_from.isoformat(), stats.filter.date_to.isoformat())])
+        writer.writerow(
+            [
+                neutralise_cell(v)
+                for v in (
+                    r.code,
+                    r.name,
+                    r.borough_code,
+                    r.borough_name,
+                    r.count,
+                    round(r.area_km2, 4),
+                    r.rate_per_km2,
+                    r.share_pct,
+                    r.rank,
+                    r.previous,
+                    r.change,
+                    "" if r.change_pct is None else r.change_pct,
+                    stats.filter.date_from.isoformat(),
+                    stats.filter.date_to.isoformat(),
+                )
+            ]
+        )
     return out.getvalue()
 
 
-def ward_assignment_mismatches(session: Session, *, settings: Settings, limit: int = 100
-                               ) -> list[tuple[int, str, str | None]]:
+def ward_assignment_mismatches(
+    session: Session, *, settings: Settings, limit: int = 100
+) -> list[tuple[int, str, str | None]]:
     """Reports whose stored ward does not contain their exact point (should be none)."""
     ward_set = ward_service.require_active_set(session)
-    return repo.reports_with_ward_mismatch(session, ward_set_id=ward_set.id, borough_codes=settings.boroughs,
-                                           limit=limit)
+    return repo.reports_with_ward_mismatch(
+        session, ward_set_id=ward_set.id, borough_codes=settings.boroughs, limit=limit
+    )

@@ -27,7 +27,6 @@ Officer = Annotated[User, Depends(require_roles(*OFFICERS))]
 Staff = Annotated[User, Depends(require_roles(*STAFF))]
 
 
-
 def _download(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}
 
@@ -35,18 +34,30 @@ def _download(name: str) -> dict[str, str]:
 @router.get("/stats", summary="Ward statistics for a filter (officers)")
 def ward_stats(session: SessionDep, flt: FilterDep, user: Officer) -> dict[str, Any]:
     stats = stats_service.ward_statistics(session, flt=flt, settings=get_settings())
-    return {"filter": flt.to_params(), "description": flt.describe(), "months": stats.months,
-            "total": stats.total, "previous_total": stats.previous_total, "borough_totals": stats.borough_totals,
-            "notes": stats.notes, "legend": [{"colour": c, "label": label} for c, label in stats.legend],
-            "wards": [r.properties() | {"trend": r.trend} for r in stats.rows]}
+    return {
+        "filter": flt.to_params(),
+        "description": flt.describe(),
+        "months": stats.months,
+        "total": stats.total,
+        "previous_total": stats.previous_total,
+        "borough_totals": stats.borough_totals,
+        "notes": stats.notes,
+        "legend": [{"colour": c, "label": label} for c, label in stats.legend],
+        "wards": [r.properties() | {"trend": r.trend} for r in stats.rows],
+    }
 
 
 @router.get("/stats.csv", summary="Ward statistics as CSV (officers)", response_class=Response)
 def ward_stats_csv(session: SessionDep, flt: FilterDep, user: Officer) -> Response:
     stats = stats_service.ward_statistics(session, flt=flt, settings=get_settings())
-    audit.record(session, actor=user, action="maps.export", target_type="ward_stats",
-                 target_id=f"{flt.date_from}..{flt.date_to}",
-                 detail={"format": "csv", **flt.to_params()})
+    audit.record(
+        session,
+        actor=user,
+        action="maps.export",
+        target_type="ward_stats",
+        target_id=f"{flt.date_from}..{flt.date_to}",
+        detail={"format": "csv", **flt.to_params()},
+    )
     name = f"ward-statistics-{flt.date_from}-{flt.date_to}.csv"
     return Response(stats_service.stats_csv(stats), media_type="text/csv; charset=utf-8", headers=_download(name))
 
@@ -55,22 +66,34 @@ def ward_stats_csv(session: SessionDep, flt: FilterDep, user: Officer) -> Respon
 def ward_stats_geojson(session: SessionDep, flt: FilterDep, user: Officer) -> GeoJSONResponse:
     settings = get_settings()
     stats = stats_service.ward_statistics(session, flt=flt, settings=settings)
-    audit.record(session, actor=user, action="maps.export", target_type="ward_stats",
-                 target_id=f"{flt.date_from}..{flt.date_to}",
-                 detail={"format": "geojson", **flt.to_params()})
-    return GeoJSONResponse(stats_service.stats_geojson(session, stats, settings=settings),
-                           headers=_download(f"ward-statistics-{flt.date_from}-{flt.date_to}.geojson"))
+    audit.record(
+        session,
+        actor=user,
+        action="maps.export",
+        target_type="ward_stats",
+        target_id=f"{flt.date_from}..{flt.date_to}",
+        detail={"format": "geojson", **flt.to_params()},
+    )
+    return GeoJSONResponse(
+        stats_service.stats_geojson(session, stats, settings=settings),
+        headers=_download(f"ward-statistics-{flt.date_from}-{flt.date_to}.geojson"),
+    )
 
 
-@router.get("/hotspots.geojson", summary="Gi* hotspot grid cells as GeoJSON (officers)",
-            response_class=GeoJSONResponse)
-def hotspots_geojson(session: SessionDep, flt: FilterDep, user: Officer, cell_size: CellSize = None,
-                     significant: Annotated[bool, Query(description="Only cells with bin != 0")] = False
-                     ) -> GeoJSONResponse:
+@router.get("/hotspots.geojson", summary="Gi* hotspot grid cells as GeoJSON (officers)", response_class=GeoJSONResponse)
+def hotspots_geojson(
+    session: SessionDep,
+    flt: FilterDep,
+    user: Officer,
+    cell_size: CellSize = None,
+    significant: Annotated[bool, Query(description="Only cells with bin != 0")] = False,
+) -> GeoJSONResponse:
     size = stats_service.validate_cell_size(cell_size)
     result = stats_service.hotspots(session, flt=flt, settings=get_settings(), cell_size=size)
-    return GeoJSONResponse(stats_service.hotspot_geojson(result, significant_only=significant),
-                           headers=_download(f"hotspots-{flt.date_from}-{flt.date_to}.geojson"))
+    return GeoJSONResponse(
+        stats_service.hotspot_geojson(result, significant_only=significant),
+        headers=_download(f"hotspots-{flt.date_from}-{flt.date_to}.geojson"),
+    )
 
 
 @router.get("/officer-map", summary="Everything the officer map shows for a filter (officers; cached)")
@@ -82,25 +105,36 @@ def officer_map(session: SessionDep, flt: FilterDep, user: Officer, cell_size: C
 
 @router.get("/public/periods", summary="The fixed periods the public map offers", dependencies=[Depends(public)])
 def public_periods(session: SessionDep) -> list[dict[str, str]]:
-    return [{"id": p.id, "kind": p.kind, "label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat()}
-            for p in public_service.offered_periods(session, settings=get_settings(), now=utcnow())]
+    return [
+        {"id": p.id, "kind": p.kind, "label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat()}
+        for p in public_service.offered_periods(session, settings=get_settings(), now=utcnow())
+    ]
 
 
-@router.get("/public/wards.geojson", summary="Published ward counts for a fixed period (suppressed, rounded)",
-            response_class=GeoJSONResponse, dependencies=[Depends(public)])
-def public_wards(session: SessionDep,
-                 period: Annotated[str | None, Query(max_length=40, description="A period id from /periods")] = None
-                 ) -> GeoJSONResponse:
+@router.get(
+    "/public/wards.geojson",
+    summary="Published ward counts for a fixed period (suppressed, rounded)",
+    response_class=GeoJSONResponse,
+    dependencies=[Depends(public)],
+)
+def public_wards(
+    session: SessionDep,
+    period: Annotated[str | None, Query(max_length=40, description="A period id from /periods")] = None,
+) -> GeoJSONResponse:
     view = public_service.public_view(session, period_id=period, settings=get_settings(), now=utcnow())
     return GeoJSONResponse(view, headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/coordinator", summary="Hotspots in and near a patrol area during its shift hours (staff)")
-def coordinator(session: SessionDep, user: Staff,
-                area: Annotated[int, Query(ge=1, description="Patrol area id")],
-                series: Annotated[int | None, Query(ge=1, description="One shift series (default: all)")] = None,
-                days: Annotated[int, Query(ge=7, le=366)] = coordinator_service.DEFAULT_DAYS,
-                cell_size: CellSize = None) -> dict[str, Any]:
+def coordinator(
+    session: SessionDep,
+    user: Staff,
+    area: Annotated[int, Query(ge=1, description="Patrol area id")],
+    series: Annotated[int | None, Query(ge=1, description="One shift series (default: all)")] = None,
+    days: Annotated[int, Query(ge=7, le=366)] = coordinator_service.DEFAULT_DAYS,
+    cell_size: CellSize = None,
+) -> dict[str, Any]:
     size = stats_service.validate_cell_size(cell_size)
-    return coordinator_service.coordinator_view(session, area_id=area, series_id=series, days=days,
-                                                settings=get_settings(), now=utcnow(), cell_size=size)
+    return coordinator_service.coordinator_view(
+        session, area_id=area, series_id=series, days=days, settings=get_settings(), now=utcnow(), cell_size=size
+    )

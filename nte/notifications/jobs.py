@@ -40,7 +40,7 @@ def deliver_outbox(session: Session, *, now: datetime, batch: int = 50, settings
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = "failed"
             else:
-                message.next_attempt_at = now + timedelta(minutes=2 ** message.attempts)
+                message.next_attempt_at = now + timedelta(minutes=2**message.attempts)
             session.commit()
             continue
         message.status = "sent"

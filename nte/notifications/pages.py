@@ -25,8 +25,12 @@ def admin_home(request: Request, session: SessionDep) -> HTMLResponse:
 def outbox(request: Request, session: SessionDep, status: str | None = None) -> HTMLResponse:
     if status not in (None, "", "pending", "sent", "failed"):
         status = None
-    return render(request, "admin/outbox.html", {
-        "messages": service.list_messages(session, status=status or None),
-        "show_bodies": get_settings().env != "prod",
-        "status": status or "",
-    })
+    return render(
+        request,
+        "admin/outbox.html",
+        {
+            "messages": service.list_messages(session, status=status or None),
+            "show_bodies": get_settings().env != "prod",
+            "status": status or "",
+        },
+    )

@@ -20,8 +20,14 @@ def enqueue(
         existing = session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return None
-    message = OutboxMessage(to_address=to, subject=subject[:200], body=body, dedupe_key=dedupe_key,
-                            created_at=now or utcnow(), next_attempt_at=now or utcnow())
+    message = OutboxMessage(
+        to_address=to,
+        subject=subject[:200],
+        body=body,
+        dedupe_key=dedupe_key,
+        created_at=now or utcnow(),
+        next_attempt_at=now or utcnow(),
+    )
     try:
         with session.begin_nested():
             session.add(message)

@@ -86,6 +86,7 @@ SUPPORT_LABELS = {
 GENDER_LABELS = {"woman": "Women", "man": "Men", "other": "Other", "not_recorded": "Not recorded"}
 STAFFING_LABELS = {"ok": "OK", "at_risk": "At risk", "cannot_run": "Cannot run", "cancelled": "Cancelled"}
 
+
 def local(moment: datetime) -> datetime:
     return moment.astimezone(LONDON)
 
@@ -1053,9 +1054,7 @@ def book_shift(
     settings = settings or get_patrol_settings()
     # One booking at a time per volunteer (a double click, or two overlapping shifts booked at
     # once, cannot both pass the rules); volunteers do not wait for each other here.
-    facts = repo.booking_facts(
-        session, volunteer_id=volunteer.id, shift_id=shift_id, kinds=settings.required_records
-    )
+    facts = repo.booking_facts(session, volunteer_id=volunteer.id, shift_id=shift_id, kinds=settings.required_records)
     if facts is None:
         raise PatrolNotFound("shift", field="shift_id")
     _check_signup_rules(session, facts, now=now, settings=settings)

@@ -161,8 +161,7 @@ def export_geojson(session: SessionDep, user: Officer, filters: Filters) -> Stre
     )
 
 
-@router.get("/points", summary="Exact points of the filtered reports for the officers' map",
-            responses=formats(GEOJSON))
+@router.get("/points", summary="Exact points of the filtered reports for the officers' map", responses=formats(GEOJSON))
 def points(session: SessionDep, user: Officer, filters: Filters) -> JSONResponse:
     return JSONResponse(
         service.map_points(session, filters=filters), media_type="application/geo+json", headers=NO_STORE

@@ -38,9 +38,15 @@ def import_file(
 
     try:
         with _factory().begin() as session:
-            result = service.import_csv(session, text=file.read_text(encoding="utf-8-sig"), actor=None,
-                                        settings=get_settings(), now=utcnow(), is_example=examples,
-                                        label=file.name)
+            result = service.import_csv(
+                session,
+                text=file.read_text(encoding="utf-8-sig"),
+                actor=None,
+                settings=get_settings(),
+                now=utcnow(),
+                is_example=examples,
+                label=file.name,
+            )
     except NTEError as exc:
         _fail(exc.detail)
     except UnicodeDecodeError:
@@ -66,8 +72,14 @@ def list_spaces(status: Annotated[str | None, typer.Option(help="unverified, ver
     try:
         with _factory().begin() as session:
             for space, venue in service.list_spaces(session, status=status):
-                table.add_row(str(space.id), service.display_name(space, venue), space.kind, space.status,
-                              str(space.hours_confirmed_date or ""), "yes" if space.is_example else "")
+                table.add_row(
+                    str(space.id),
+                    service.display_name(space, venue),
+                    space.kind,
+                    space.status,
+                    str(space.hours_confirmed_date or ""),
+                    "yes" if space.is_example else "",
+                )
     except NTEError as exc:
         _fail(exc.detail)
     console.print(table)
@@ -92,8 +104,9 @@ def nearest(
     table = Table("distance", "name", "status", "phone")
     try:
         with _factory().begin() as session:
-            result = service.find_nearest(session, lon=lon, lat=lat, at=when, open_only=open_only, limit=limit,
-                                          now=utcnow())
+            result = service.find_nearest(
+                session, lon=lon, lat=lat, at=when, open_only=open_only, limit=limit, now=utcnow()
+            )
     except NTEError as exc:
         _fail(exc.detail)
     for s in result.spaces:

@@ -77,8 +77,7 @@ class SafeSpace(Base):
     status: Mapped[str] = mapped_column(sa.String(12), default="unverified", index=True)
     verified_at: Mapped[datetime | None]
     verified_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    owner_user_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    owner_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     source: Mapped[str] = mapped_column(sa.String(10), default="manual")
     external_id: Mapped[str | None] = mapped_column(sa.String(80), unique=True)  # e.g. "nhs:FA049"
     is_example: Mapped[bool] = mapped_column(default=False)  # demo data, labelled as such

@@ -24,8 +24,22 @@ router = APIRouter(include_in_schema=False)
 OfficerPage = Annotated[User, Depends(require_page_roles(*OFFICERS))]
 OwnerPage = Annotated[User, Depends(require_page_roles(Role.venue_manager, *OFFICERS))]
 
-_TEXT_FIELDS = ("name", "kind", "address", "postcode", "lon", "lat", "phone", "access_note", "languages",
-                "opening_hours", "overrides", "step_free", "venue_id", "owner_email")
+_TEXT_FIELDS = (
+    "name",
+    "kind",
+    "address",
+    "postcode",
+    "lon",
+    "lat",
+    "phone",
+    "access_note",
+    "languages",
+    "opening_hours",
+    "overrides",
+    "step_free",
+    "venue_id",
+    "owner_email",
+)
 
 
 async def space_form(request: Request) -> FormData:
@@ -43,8 +57,14 @@ def _form_data(form: FormData, fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _common() -> dict[str, Any]:
-    return {"kinds": KINDS, "kind_labels": service.KIND_LABELS, "help_items": HELP_ITEMS,
-            "help_labels": service.HELP_LABELS, "codewords": CODEWORDS, "codeword_labels": service.CODEWORD_LABELS}
+    return {
+        "kinds": KINDS,
+        "kind_labels": service.KIND_LABELS,
+        "help_items": HELP_ITEMS,
+        "help_labels": service.HELP_LABELS,
+        "codewords": CODEWORDS,
+        "codeword_labels": service.CODEWORD_LABELS,
+    }
 
 
 def _values_from_detail(detail: dict[str, Any]) -> dict[str, Any]:
@@ -79,11 +99,20 @@ def help_now(
     settings = get_settings()
     now = utcnow()
     open_only = show != "all"
-    context: dict[str, Any] = {"quick_exit": True, "wards": service.ward_choices(session, settings=settings),
-                               "ward": ward or "", "show": "open" if open_only else "all", "result": None,
-                               "errors": {}, "where": None, "distance_text": _distance_text,
-                               "help_labels": service.HELP_LABELS, "codeword_labels": service.CODEWORD_LABELS,
-                               "kind_labels": service.KIND_LABELS, "max_km": int(service.MAX_DISTANCE_M / 1000)}
+    context: dict[str, Any] = {
+        "quick_exit": True,
+        "wards": service.ward_choices(session, settings=settings),
+        "ward": ward or "",
+        "show": "open" if open_only else "all",
+        "result": None,
+        "errors": {},
+        "where": None,
+        "distance_text": _distance_text,
+        "help_labels": service.HELP_LABELS,
+        "codeword_labels": service.CODEWORD_LABELS,
+        "kind_labels": service.KIND_LABELS,
+        "max_km": int(service.MAX_DISTANCE_M / 1000),
+    }
     status = 200
     try:
         if lon not in (None, "") or lat not in (None, ""):
@@ -91,8 +120,9 @@ def help_now(
             context["where"] = "your location"
         elif ward:
             choice = service.ward_point(session, code=ward)
-            result = service.find_nearest(session, lon=choice.lon, lat=choice.lat, open_only=open_only, limit=5,
-                                          now=now)
+            result = service.find_nearest(
+                session, lon=choice.lon, lat=choice.lat, open_only=open_only, limit=5, now=now
+            )
             context["where"] = f"{choice.name} ({choice.borough_name})"
         else:
             result = None
@@ -107,52 +137,95 @@ def help_now(
 
 
 @router.get("/officer/safe-spaces", response_class=HTMLResponse)
-def officer_list(request: Request, session: SessionDep, user: OfficerPage,
-                 status: Annotated[str | None, Query(max_length=12)] = None) -> HTMLResponse:
+def officer_list(
+    request: Request, session: SessionDep, user: OfficerPage, status: Annotated[str | None, Query(max_length=12)] = None
+) -> HTMLResponse:
     now = utcnow()
     if status not in (None, "", "unverified", "verified", "withdrawn"):
         status = None
     spaces = service.list_spaces(session, status=status or None)
-    return render(request, "safespaces/officer_list.html", {
-        "spaces": spaces, "status": status or "", "name_of": service.display_name,
-        "pending": len(service.list_proposals(session, status="pending")),
-        "due": service.hours_due(session, now=now), "imported": request.query_params.get("imported"),
-        "errors": {}, **_common()})
+    return render(
+        request,
+        "safespaces/officer_list.html",
+        {
+            "spaces": spaces,
+            "status": status or "",
+            "name_of": service.display_name,
+            "pending": len(service.list_proposals(session, status="pending")),
+            "due": service.hours_due(session, now=now),
+            "imported": request.query_params.get("imported"),
+            "errors": {},
+            **_common(),
+        },
+    )
 
 
 @router.post("/officer/safe-spaces/import", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def officer_import(request: Request, session: SessionDep, user: OfficerPage,
-                   file: Annotated[UploadFile, File()]) -> Response:
+def officer_import(
+    request: Request, session: SessionDep, user: OfficerPage, file: Annotated[UploadFile, File()]
+) -> Response:
     try:
-        result = service.import_csv(session, text=read_csv_upload(file), actor=user, settings=get_settings(),
-                                    now=utcnow(), label=file.filename or "upload")
+        result = service.import_csv(
+            session,
+            text=read_csv_upload(file),
+            actor=user,
+            settings=get_settings(),
+            now=utcnow(),
+            label=file.filename or "upload",
+        )
     except NTEError as exc:
-        return render(request, "safespaces/officer_list.html", {
-            "spaces": service.list_spaces(session), "status": "", "name_of": service.display_name,
-            "pending": 0, "due": [], "imported": None, "errors": {"file": exc.detail}, **_common()},
-            status_code=exc.status_code)
-    return RedirectResponse(f"/officer/safe-spaces?imported={result.created}-{result.already_present}",
-                            status_code=303)
+        return render(
+            request,
+            "safespaces/officer_list.html",
+            {
+                "spaces": service.list_spaces(session),
+                "status": "",
+                "name_of": service.display_name,
+                "pending": 0,
+                "due": [],
+                "imported": None,
+                "errors": {"file": exc.detail},
+                **_common(),
+            },
+            status_code=exc.status_code,
+        )
+    return RedirectResponse(f"/officer/safe-spaces?imported={result.created}-{result.already_present}", status_code=303)
 
 
 @router.get("/officer/safe-spaces/new", response_class=HTMLResponse)
 def officer_new(request: Request, user: OfficerPage) -> HTMLResponse:
-    return render(request, "safespaces/officer_form.html",
-                  {"space": None, "values": {"step_free": "unknown", "confirm_hours": True}, "errors": {},
-                   **_common()})
+    return render(
+        request,
+        "safespaces/officer_form.html",
+        {"space": None, "values": {"step_free": "unknown", "confirm_hours": True}, "errors": {}, **_common()},
+    )
 
 
 @router.post("/officer/safe-spaces/new", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def officer_create(request: Request, session: SessionDep, user: OfficerPage, form: SpaceForm) -> Response:
     data = _form_data(form, _TEXT_FIELDS)
     try:
-        space = service.create_space(session, data=data, actor=user, settings=get_settings(), now=utcnow(),
-                                     confirm_hours=bool(form.get("confirm_hours")))
+        space = service.create_space(
+            session,
+            data=data,
+            actor=user,
+            settings=get_settings(),
+            now=utcnow(),
+            confirm_hours=bool(form.get("confirm_hours")),
+        )
     except NTEError as exc:
         errors = exc.errors if isinstance(exc, InvalidSafeSpace) else {exc.field or "name": exc.detail}
-        return render(request, "safespaces/officer_form.html",
-                      {"space": None, "values": {**data, "confirm_hours": bool(form.get("confirm_hours"))},
-                       "errors": errors, **_common()}, status_code=exc.status_code)
+        return render(
+            request,
+            "safespaces/officer_form.html",
+            {
+                "space": None,
+                "values": {**data, "confirm_hours": bool(form.get("confirm_hours"))},
+                "errors": errors,
+                **_common(),
+            },
+            status_code=exc.status_code,
+        )
     return RedirectResponse(f"/officer/safe-spaces/{space.id}?saved=1", status_code=303)
 
 
@@ -167,23 +240,37 @@ def officer_proposals(request: Request, session: SessionDep, user: OfficerPage) 
     return render(request, "safespaces/officer_proposals.html", {"rows": rows, "errors": {}, **_common()})
 
 
-@router.post("/officer/safe-spaces/proposals/{proposal_id}", response_class=HTMLResponse,
-             dependencies=[CsrfProtected])
-def officer_decide(request: Request, session: SessionDep, user: OfficerPage, proposal_id: int,
-                   decision: Annotated[str, Form(max_length=10)] = "",
-                   note: Annotated[str, Form(max_length=500)] = "") -> Response:
+@router.post("/officer/safe-spaces/proposals/{proposal_id}", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def officer_decide(
+    request: Request,
+    session: SessionDep,
+    user: OfficerPage,
+    proposal_id: int,
+    decision: Annotated[str, Form(max_length=10)] = "",
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
     try:
-        service.decide_proposal(session, proposal_id=proposal_id, approve=decision == "approve", actor=user,
-                                settings=get_settings(), now=utcnow(), note=note)
+        service.decide_proposal(
+            session,
+            proposal_id=proposal_id,
+            approve=decision == "approve",
+            actor=user,
+            settings=get_settings(),
+            now=utcnow(),
+            note=note,
+        )
     except NTEError as exc:
         rows = []
         for p in service.list_proposals(session, status="pending"):
             space = service.get_space(session, space_id=p.safe_space_id)
             venue = service.repo.get_venue(session, space.venue_id) if space.venue_id else None
             rows.append((p, space, service.display_name(space, venue)))
-        return render(request, "safespaces/officer_proposals.html",
-                      {"rows": rows, "errors": {f"note-{proposal_id}": exc.detail}, **_common()},
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "safespaces/officer_proposals.html",
+            {"rows": rows, "errors": {f"note-{proposal_id}": exc.detail}, **_common()},
+            status_code=exc.status_code,
+        )
     return RedirectResponse("/officer/safe-spaces/proposals", status_code=303)
 
 
@@ -195,40 +282,63 @@ def _space_context(session: Any, space_id: int) -> dict[str, Any]:
     values = _values_from_detail(detail)
     values["owner_email"] = owner[0].email if owner else ""
     values["confirm_hours"] = True
-    return {"space": detail, "values": values, "venue": venue,
-            "proposals": service.repo.list_proposals(session, status=None, space_id=space.id, limit=20)}
+    return {
+        "space": detail,
+        "values": values,
+        "venue": venue,
+        "proposals": service.repo.list_proposals(session, status=None, space_id=space.id, limit=20),
+    }
 
 
 @router.get("/officer/safe-spaces/{space_id}", response_class=HTMLResponse)
 def officer_edit(request: Request, session: SessionDep, user: OfficerPage, space_id: int) -> HTMLResponse:
-    return render(request, "safespaces/officer_form.html",
-                  {**_space_context(session, space_id), "errors": {}, "saved": request.query_params.get("saved"),
-                   **_common()})
+    return render(
+        request,
+        "safespaces/officer_form.html",
+        {**_space_context(session, space_id), "errors": {}, "saved": request.query_params.get("saved"), **_common()},
+    )
 
 
 @router.post("/officer/safe-spaces/{space_id}", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def officer_update(request: Request, session: SessionDep, user: OfficerPage, space_id: int,
-                   form: SpaceForm) -> Response:
+def officer_update(
+    request: Request, session: SessionDep, user: OfficerPage, space_id: int, form: SpaceForm
+) -> Response:
     data = _form_data(form, _TEXT_FIELDS)
     space = service.get_space(session, space_id=space_id)
     if space.venue_id is not None and "venue_id" not in form:
         data["venue_id"] = space.venue_id
     try:
-        service.update_space(session, space_id=space_id, data=data, actor=user, settings=get_settings(),
-                             now=utcnow(), confirm_hours=bool(form.get("confirm_hours")))
+        service.update_space(
+            session,
+            space_id=space_id,
+            data=data,
+            actor=user,
+            settings=get_settings(),
+            now=utcnow(),
+            confirm_hours=bool(form.get("confirm_hours")),
+        )
     except NTEError as exc:
         errors = exc.errors if isinstance(exc, InvalidSafeSpace) else {exc.field or "name": exc.detail}
         context = _space_context(session, space_id)
         context["values"] = {**context["values"], **data, "confirm_hours": bool(form.get("confirm_hours"))}
-        return render(request, "safespaces/officer_form.html", {**context, "errors": errors, **_common()},
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "safespaces/officer_form.html",
+            {**context, "errors": errors, **_common()},
+            status_code=exc.status_code,
+        )
     return RedirectResponse(f"/officer/safe-spaces/{space_id}?saved=1", status_code=303)
 
 
 @router.post("/officer/safe-spaces/{space_id}/status", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def officer_status(request: Request, session: SessionDep, user: OfficerPage, space_id: int,
-                   action: Annotated[str, Form(max_length=20)] = "",
-                   reason: Annotated[str, Form(max_length=300)] = "") -> Response:
+def officer_status(
+    request: Request,
+    session: SessionDep,
+    user: OfficerPage,
+    space_id: int,
+    action: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
     now = utcnow()
     try:
         if action == "verify":
@@ -240,9 +350,12 @@ def officer_status(request: Request, session: SessionDep, user: OfficerPage, spa
         else:
             raise InvalidSafeSpace("Choose verify, withdraw or confirm hours.", field="action")
     except InvalidSafeSpace as exc:
-        return render(request, "safespaces/officer_form.html",
-                      {**_space_context(session, space_id), "errors": exc.errors, **_common()},
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "safespaces/officer_form.html",
+            {**_space_context(session, space_id), "errors": exc.errors, **_common()},
+            status_code=exc.status_code,
+        )
     return RedirectResponse(f"/officer/safe-spaces/{space_id}?saved=1", status_code=303)
 
 
@@ -252,8 +365,11 @@ def officer_status(request: Request, session: SessionDep, user: OfficerPage, spa
 @router.get("/safe-spaces/mine", response_class=HTMLResponse)
 def owner_list(request: Request, session: SessionDep, user: OwnerPage) -> HTMLResponse:
     spaces = service.spaces_owned_by(session, user=user)
-    return render(request, "safespaces/owner_list.html",
-                  {"spaces": spaces, "name_of": service.display_name, "sent": request.query_params.get("sent")})
+    return render(
+        request,
+        "safespaces/owner_list.html",
+        {"spaces": spaces, "name_of": service.display_name, "sent": request.query_params.get("sent")},
+    )
 
 
 def _owner_context(session: Any, user: User, space_id: int) -> dict[str, Any]:
@@ -267,27 +383,51 @@ def _owner_context(session: Any, user: User, space_id: int) -> dict[str, Any]:
 
 @router.get("/safe-spaces/mine/{space_id}", response_class=HTMLResponse)
 def owner_form(request: Request, session: SessionDep, user: OwnerPage, space_id: int) -> HTMLResponse:
-    return render(request, "safespaces/owner_form.html",
-                  {**_owner_context(session, user, space_id), "errors": {}, **_common()})
+    return render(
+        request, "safespaces/owner_form.html", {**_owner_context(session, user, space_id), "errors": {}, **_common()}
+    )
 
 
-_OWNER_TEXT_FIELDS = ("name", "address", "postcode", "phone", "access_note", "languages", "opening_hours",
-                      "overrides", "step_free")
+_OWNER_TEXT_FIELDS = (
+    "name",
+    "address",
+    "postcode",
+    "phone",
+    "access_note",
+    "languages",
+    "opening_hours",
+    "overrides",
+    "step_free",
+)
 
 
 @router.post("/safe-spaces/mine/{space_id}", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def owner_propose(request: Request, session: SessionDep, user: OwnerPage, space_id: int, form: SpaceForm) -> Response:
     context = _owner_context(session, user, space_id)
-    fields = _OWNER_TEXT_FIELDS if context["own_identity"] else tuple(
-        f for f in _OWNER_TEXT_FIELDS if f not in ("name", "address", "postcode"))
+    fields = (
+        _OWNER_TEXT_FIELDS
+        if context["own_identity"]
+        else tuple(f for f in _OWNER_TEXT_FIELDS if f not in ("name", "address", "postcode"))
+    )
     data = _form_data(form, fields)
     try:
-        service.propose_change(session, space_id=space_id, user=user, data=data,
-                               confirms_hours=bool(form.get("confirms_hours")),
-                               message=str(form.get("message") or ""), settings=get_settings(), now=utcnow())
+        service.propose_change(
+            session,
+            space_id=space_id,
+            user=user,
+            data=data,
+            confirms_hours=bool(form.get("confirms_hours")),
+            message=str(form.get("message") or ""),
+            settings=get_settings(),
+            now=utcnow(),
+        )
     except NTEError as exc:
         errors = exc.errors if isinstance(exc, InvalidSafeSpace) else {exc.field or "changes": exc.detail}
         context["values"] = {**context["values"], **data, "message": str(form.get("message") or "")}
-        return render(request, "safespaces/owner_form.html", {**context, "errors": errors, **_common()},
-                      status_code=exc.status_code)
+        return render(
+            request,
+            "safespaces/owner_form.html",
+            {**context, "errors": errors, **_common()},
+            status_code=exc.status_code,
+        )
     return RedirectResponse("/safe-spaces/mine?sent=1", status_code=303)

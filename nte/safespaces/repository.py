@@ -35,8 +35,9 @@ def by_external_ids(session: Session, external_ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
     ids = list(external_ids)
     for start in range(0, len(ids), 500):
-        found.update(session.scalars(sa.select(SafeSpace.external_id)
-                                     .where(SafeSpace.external_id.in_(ids[start:start + 500]))))
+        found.update(
+            session.scalars(sa.select(SafeSpace.external_id).where(SafeSpace.external_id.in_(ids[start : start + 500])))
+        )
     return found
 
 
@@ -45,11 +46,19 @@ def _point_columns(geom: Any) -> list[Any]:
 
 
 def list_spaces(
-    session: Session, *, status: str | None = None, owner_user_id: int | None = None,
-    manager_user_id: int | None = None, limit: int = 1000,
+    session: Session,
+    *,
+    status: str | None = None,
+    owner_user_id: int | None = None,
+    manager_user_id: int | None = None,
+    limit: int = 1000,
 ) -> list[tuple[SafeSpace, Venue | None]]:
-    stmt = (sa.select(SafeSpace, Venue).outerjoin(Venue, Venue.id == SafeSpace.venue_id)
-            .order_by(sa.func.coalesce(SafeSpace.name, Venue.name), SafeSpace.id).limit(limit))
+    stmt = (
+        sa.select(SafeSpace, Venue)
+        .outerjoin(Venue, Venue.id == SafeSpace.venue_id)
+        .order_by(sa.func.coalesce(SafeSpace.name, Venue.name), SafeSpace.id)
+        .limit(limit)
+    )
     if status:
         stmt = stmt.where(SafeSpace.status == status)
     owners = []
@@ -74,16 +83,29 @@ def point_of(session: Session, space: SafeSpace) -> tuple[float, float] | None:
 # --- public rows (nearest, GeoJSON) -------------------------------------------------------------
 
 _PUBLIC_COLUMNS = (
-    SafeSpace.id, SafeSpace.kind, SafeSpace.phone, SafeSpace.access_note, SafeSpace.help_offered,
-    SafeSpace.codewords, SafeSpace.step_free, SafeSpace.languages,
+    SafeSpace.id,
+    SafeSpace.kind,
+    SafeSpace.phone,
+    SafeSpace.access_note,
+    SafeSpace.help_offered,
+    SafeSpace.codewords,
+    SafeSpace.step_free,
+    SafeSpace.languages,
     # The hours as stored text: parsed once per distinct text (a cache in the service), not per row.
     sa.cast(SafeSpace.hours, sa.Text).label("hours_text"),
-    SafeSpace.hours_confirmed_date, SafeSpace.status, SafeSpace.is_example,
+    SafeSpace.hours_confirmed_date,
+    SafeSpace.status,
+    SafeSpace.is_example,
 )
 
 
-_OWN_COLUMNS = (*_PUBLIC_COLUMNS, SafeSpace.name.label("name"), SafeSpace.address.label("address"),
-                SafeSpace.postcode.label("postcode"), *_point_columns(SafeSpace.geom))
+_OWN_COLUMNS = (
+    *_PUBLIC_COLUMNS,
+    SafeSpace.name.label("name"),
+    SafeSpace.address.label("address"),
+    SafeSpace.postcode.label("postcode"),
+    *_point_columns(SafeSpace.geom),
+)
 
 
 def _own_select() -> sa.Select[Any]:
@@ -91,10 +113,17 @@ def _own_select() -> sa.Select[Any]:
 
 
 def _venue_select() -> sa.Select[Any]:
-    return (sa.select(*_PUBLIC_COLUMNS, Venue.name.label("name"), Venue.address.label("address"),
-                      Venue.postcode.label("postcode"), *_point_columns(Venue.geom))
-            .join(Venue, Venue.id == SafeSpace.venue_id)
-            .where(SafeSpace.status != "withdrawn", Venue.status.not_in(HIDDEN_VENUE_STATUSES)))
+    return (
+        sa.select(
+            *_PUBLIC_COLUMNS,
+            Venue.name.label("name"),
+            Venue.address.label("address"),
+            Venue.postcode.label("postcode"),
+            *_point_columns(Venue.geom),
+        )
+        .join(Venue, Venue.id == SafeSpace.venue_id)
+        .where(SafeSpace.status != "withdrawn", Venue.status.not_in(HIDDEN_VENUE_STATUSES))
+    )
 
 
 # Built once: the statement cache then skips compiling, and "IN" takes a list as one parameter.
@@ -134,32 +163,65 @@ class MaybeOpen:
         # Written "<> '0'" rather than "= '1'" (the same, since the column holds only 0s and 1s):
         # PostgreSQL guesses 0.5% of rows pass an equality on an expression and would then sort a
         # sequential scan; for an inequality it guesses 99.5%, and walks the KNN index as it should.
-        return [sa.func.substr(SafeSpace.week_hours, self.week_hour + 1, 1) != "0",
-                SafeSpace.hours_confirmed_date >= self.confirmed_since]
+        return [
+            sa.func.substr(SafeSpace.week_hours, self.week_hour + 1, 1) != "0",
+            SafeSpace.hours_confirmed_date >= self.confirmed_since,
+        ]
 
 
-def nearest_space_keys(session: Session, lon: float, lat: float, *, max_distance_m: float,
-                       stats: ScanStats, first_batch: int = 16,
-                       prefilter: MaybeOpen | None = None) -> Iterator[tuple[int, float, Any]]:
+def nearest_space_keys(
+    session: Session,
+    lon: float,
+    lat: float,
+    *,
+    max_distance_m: float,
+    stats: ScanStats,
+    first_batch: int = 16,
+    prefilter: MaybeOpen | None = None,
+) -> Iterator[tuple[int, float, Any]]:
     """Safe spaces with their own location (not withdrawn, passing ``prefilter``), nearest first
     (spatial index), each with its public row (read in the same query)."""
     where = [SafeSpace.status != "withdrawn", *(prefilter.conditions() if prefilter else [])]
-    return nearest_rows(session, SafeSpace.geom, lon, lat, max_distance_m=max_distance_m, stats=stats,
-                        first_batch=first_batch, where=where,
-                        columns=[c for c in _OWN_COLUMNS if c is not SafeSpace.id])
+    return nearest_rows(
+        session,
+        SafeSpace.geom,
+        lon,
+        lat,
+        max_distance_m=max_distance_m,
+        stats=stats,
+        first_batch=first_batch,
+        where=where,
+        columns=[c for c in _OWN_COLUMNS if c is not SafeSpace.id],
+    )
 
 
-def nearest_venue_keys(session: Session, lon: float, lat: float, *, max_distance_m: float,
-                       stats: ScanStats, prefilter: MaybeOpen | None = None) -> Iterator[tuple[int, float, Any]]:
+def nearest_venue_keys(
+    session: Session,
+    lon: float,
+    lat: float,
+    *,
+    max_distance_m: float,
+    stats: ScanStats,
+    prefilter: MaybeOpen | None = None,
+) -> Iterator[tuple[int, float, Any]]:
     """Venues that lend their place to a safe space (not withdrawn, passing ``prefilter``), nearest
     first (spatial index)."""
-    spaces = sa.select(SafeSpace.venue_id).where(SafeSpace.venue_id.is_not(None), SafeSpace.status != "withdrawn",
-                                                 *(prefilter.conditions() if prefilter else []))
-    return nearest_rows(session, Venue.geom, lon, lat, max_distance_m=max_distance_m, stats=stats,
-                        where=[Venue.id.in_(spaces), Venue.status.not_in(HIDDEN_VENUE_STATUSES)])
+    spaces = sa.select(SafeSpace.venue_id).where(
+        SafeSpace.venue_id.is_not(None), SafeSpace.status != "withdrawn", *(prefilter.conditions() if prefilter else [])
+    )
+    return nearest_rows(
+        session,
+        Venue.geom,
+        lon,
+        lat,
+        max_distance_m=max_distance_m,
+        stats=stats,
+        where=[Venue.id.in_(spaces), Venue.status.not_in(HIDDEN_VENUE_STATUSES)],
+    )
 
 
 # --- owners, reminders ------------------------------------------------------------------------------
+
 
 def venue_manager_id(session: Session, venue_id: int) -> int | None:
     return session.scalar(sa.select(Venue.manager_user_id).where(Venue.id == venue_id))
@@ -176,28 +238,37 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 
 def active_officers(session: Session) -> list[User]:
-    return list(session.scalars(sa.select(User).where(User.role == "officer", User.is_active.is_(True))
-                                .order_by(User.id)))
+    return list(
+        session.scalars(sa.select(User).where(User.role == "officer", User.is_active.is_(True)).order_by(User.id))
+    )
 
 
 def confirmed_on_or_before(session: Session, *, on_or_before: date) -> list[tuple[SafeSpace, Venue | None]]:
     """Spaces (not withdrawn) with hours confirmed on or before a date."""
-    stmt = (sa.select(SafeSpace, Venue).outerjoin(Venue, Venue.id == SafeSpace.venue_id)
-            .where(SafeSpace.status != "withdrawn", SafeSpace.hours.is_not(None),
-                   SafeSpace.hours_confirmed_date.is_not(None),
-                   SafeSpace.hours_confirmed_date <= on_or_before)
-            .order_by(SafeSpace.id))
+    stmt = (
+        sa.select(SafeSpace, Venue)
+        .outerjoin(Venue, Venue.id == SafeSpace.venue_id)
+        .where(
+            SafeSpace.status != "withdrawn",
+            SafeSpace.hours.is_not(None),
+            SafeSpace.hours_confirmed_date.is_not(None),
+            SafeSpace.hours_confirmed_date <= on_or_before,
+        )
+        .order_by(SafeSpace.id)
+    )
     return [(s, v) for s, v in session.execute(stmt).all()]
 
 
 # --- proposals -----------------------------------------------------------------------------------
 
+
 def get_proposal(session: Session, proposal_id: int) -> SafeSpaceProposal | None:
     return session.get(SafeSpaceProposal, proposal_id)
 
 
-def list_proposals(session: Session, *, status: str | None = "pending", space_id: int | None = None,
-                   limit: int = 200) -> list[SafeSpaceProposal]:
+def list_proposals(
+    session: Session, *, status: str | None = "pending", space_id: int | None = None, limit: int = 200
+) -> list[SafeSpaceProposal]:
     stmt = sa.select(SafeSpaceProposal).order_by(SafeSpaceProposal.created_at, SafeSpaceProposal.id).limit(limit)
     if status:
         stmt = stmt.where(SafeSpaceProposal.status == status)
@@ -207,5 +278,9 @@ def list_proposals(session: Session, *, status: str | None = "pending", space_id
 
 
 def count_proposals(session: Session, *, status: str = "pending") -> int:
-    return int(session.scalar(sa.select(sa.func.count()).select_from(SafeSpaceProposal)
-                              .where(SafeSpaceProposal.status == status)) or 0)
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).select_from(SafeSpaceProposal).where(SafeSpaceProposal.status == status)
+        )
+        or 0
+    )

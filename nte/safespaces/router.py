@@ -29,12 +29,13 @@ geojson_router = APIRouter(prefix="/api", tags=["safe spaces"], responses=ERROR_
 
 MAX_UPLOAD = 5_000_000
 BODY_LIMITS = {"/api/safe-spaces/import": MAX_UPLOAD, "/officer/safe-spaces/import": MAX_UPLOAD}
-NHS_ATTRIBUTION = ("Example pharmacies: contains public sector information licensed under the Open Government "
-                   "Licence v3.0 (NHS Choices, 2020).")
+NHS_ATTRIBUTION = (
+    "Example pharmacies: contains public sector information licensed under the Open Government "
+    "Licence v3.0 (NHS Choices, 2020)."
+)
 
 Officer = Annotated[User, Depends(require_roles(*OFFICERS))]
 OwnerOrOfficer = Annotated[User, Depends(require_roles(Role.venue_manager, *OFFICERS))]
-
 
 
 @api.get("/nearest", dependencies=[Depends(public)], summary="Nearest safe spaces to a point, open or not")
@@ -50,13 +51,21 @@ def nearest(
     HH:MM", and why it is listed as closed when its hours are unknown or not recently confirmed."""
     result = service.find_nearest(session, lon=lon, lat=lat, at=at, open_only=open_only, limit=limit, now=utcnow())
     return {
-        "lon": result.lon, "lat": result.lat, "at": result.at.isoformat(), "open_only": result.open_only,
-        "limit": result.limit, "results": [s.to_json() for s in result.spaces],
+        "lon": result.lon,
+        "lat": result.lat,
+        "at": result.at.isoformat(),
+        "open_only": result.open_only,
+        "limit": result.limit,
+        "results": [s.to_json() for s in result.spaces],
     }
 
 
-@geojson_router.get("/safe-spaces.geojson", response_class=GeoJSONResponse, dependencies=[Depends(public)],
-                    summary="Safe spaces as a GeoJSON map layer, with opening status")
+@geojson_router.get(
+    "/safe-spaces.geojson",
+    response_class=GeoJSONResponse,
+    dependencies=[Depends(public)],
+    summary="Safe spaces as a GeoJSON map layer, with opening status",
+)
 def safe_spaces_geojson(
     session: SessionDep,
     at: Annotated[datetime | None, Query(description="ISO date-time (London if no offset); default now")] = None,
@@ -69,7 +78,8 @@ def safe_spaces_geojson(
 
 @api.get("", summary="All safe spaces (officers)")
 def list_spaces(
-    session: SessionDep, user: Officer,
+    session: SessionDep,
+    user: Officer,
     status: Annotated[str | None, Query(max_length=12)] = None,
 ) -> list[dict[str, Any]]:
     now = utcnow()
@@ -80,8 +90,9 @@ def list_spaces(
 def create_space(session: SessionDep, user: Officer, body: SafeSpaceCreate) -> dict[str, Any]:
     now = utcnow()
     data = body.model_dump(exclude_unset=True, exclude={"confirm_hours"})
-    space = service.create_space(session, data=data, actor=user, settings=get_settings(), now=now,
-                                 confirm_hours=body.confirm_hours)
+    space = service.create_space(
+        session, data=data, actor=user, settings=get_settings(), now=now, confirm_hours=body.confirm_hours
+    )
     venue = service.repo.get_venue(session, space.venue_id) if space.venue_id else None
     return service.space_detail(session, space, venue, now=now)
 
@@ -89,14 +100,21 @@ def create_space(session: SessionDep, user: Officer, body: SafeSpaceCreate) -> d
 @api.post("/import", summary="Import safe spaces from CSV (officers); unverified, hours unconfirmed")
 def import_csv(session: SessionDep, user: Officer, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     text = read_csv_upload(file)
-    result = service.import_csv(session, text=text, actor=user, settings=get_settings(), now=utcnow(),
-                                label=file.filename or "upload")
+    result = service.import_csv(
+        session, text=text, actor=user, settings=get_settings(), now=utcnow(), label=file.filename or "upload"
+    )
     return {"rows": result.rows, "created": result.created, "already_present": result.already_present}
 
 
 def read_csv_upload(file: UploadFile) -> str:
-    if file.content_type not in (None, "", "text/csv", "application/vnd.ms-excel", "text/plain",
-                                 "application/octet-stream"):
+    if file.content_type not in (
+        None,
+        "",
+        "text/csv",
+        "application/vnd.ms-excel",
+        "text/plain",
+        "application/octet-stream",
+    ):
         raise UnsupportedMediaType("Upload a CSV file.", field="file")
     raw = file.file.read(MAX_UPLOAD + 1)
     if not raw:
@@ -109,7 +127,8 @@ def read_csv_upload(file: UploadFile) -> str:
 
 @api.get("/proposals", summary="Proposed changes (officers)")
 def list_proposals(
-    session: SessionDep, user: Officer,
+    session: SessionDep,
+    user: Officer,
     status: Annotated[str | None, Query(max_length=10)] = "pending",
 ) -> list[dict[str, Any]]:
     return [proposal_read(p) for p in service.list_proposals(session, status=status)]
@@ -117,15 +136,29 @@ def list_proposals(
 
 @api.post("/proposals/{proposal_id}/approve", summary="Approve and apply a proposed change (officers)")
 def approve(session: SessionDep, user: Officer, proposal_id: int, body: Decision | None = None) -> dict[str, Any]:
-    proposal = service.decide_proposal(session, proposal_id=proposal_id, approve=True, actor=user,
-                                       settings=get_settings(), now=utcnow(), note=body.note if body else "")
+    proposal = service.decide_proposal(
+        session,
+        proposal_id=proposal_id,
+        approve=True,
+        actor=user,
+        settings=get_settings(),
+        now=utcnow(),
+        note=body.note if body else "",
+    )
     return proposal_read(proposal)
 
 
 @api.post("/proposals/{proposal_id}/reject", summary="Reject a proposed change (officers)")
 def reject(session: SessionDep, user: Officer, proposal_id: int, body: Decision | None = None) -> dict[str, Any]:
-    proposal = service.decide_proposal(session, proposal_id=proposal_id, approve=False, actor=user,
-                                       settings=get_settings(), now=utcnow(), note=body.note if body else "")
+    proposal = service.decide_proposal(
+        session,
+        proposal_id=proposal_id,
+        approve=False,
+        actor=user,
+        settings=get_settings(),
+        now=utcnow(),
+        note=body.note if body else "",
+    )
     return proposal_read(proposal)
 
 
@@ -145,8 +178,15 @@ def get_space(session: SessionDep, space_id: int) -> dict[str, Any]:
 def update_space(session: SessionDep, user: Officer, space_id: int, body: SafeSpaceUpdate) -> dict[str, Any]:
     now = utcnow()
     data = body.model_dump(exclude_unset=True, exclude={"confirm_hours"})
-    space = service.update_space(session, space_id=space_id, data=data, actor=user, settings=get_settings(), now=now,
-                                 confirm_hours=body.confirm_hours)
+    space = service.update_space(
+        session,
+        space_id=space_id,
+        data=data,
+        actor=user,
+        settings=get_settings(),
+        now=now,
+        confirm_hours=body.confirm_hours,
+    )
     venue = service.repo.get_venue(session, space.venue_id) if space.venue_id else None
     return service.space_detail(session, space, venue, now=now)
 
@@ -159,24 +199,34 @@ def verify(session: SessionDep, user: Officer, space_id: int) -> dict[str, Any]:
 
 @api.post("/{space_id}/withdraw", summary="Withdraw a safe space from public listings (officers)")
 def withdraw(session: SessionDep, user: Officer, space_id: int, body: Withdrawal | None = None) -> dict[str, Any]:
-    space = service.withdraw_space(session, space_id=space_id, actor=user, now=utcnow(),
-                                   reason=body.reason if body else "")
+    space = service.withdraw_space(
+        session, space_id=space_id, actor=user, now=utcnow(), reason=body.reason if body else ""
+    )
     return {"id": space.id, "status": space.status}
 
 
 @api.post("/{space_id}/confirm-hours", summary="Confirm the hours were checked today (officers)")
 def confirm_hours(session: SessionDep, user: Officer, space_id: int) -> dict[str, Any]:
     space = service.confirm_hours(session, space_id=space_id, actor=user, now=utcnow())
-    return {"id": space.id, "hours_confirmed_date": space.hours_confirmed_date.isoformat()
-            if space.hours_confirmed_date else None}
+    return {
+        "id": space.id,
+        "hours_confirmed_date": space.hours_confirmed_date.isoformat() if space.hours_confirmed_date else None,
+    }
 
 
 @api.post("/{space_id}/proposals", status_code=201, summary="Propose a change (the owner, or officers)")
 def propose(session: SessionDep, user: OwnerOrOfficer, space_id: int, body: ProposalCreate) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True, exclude={"confirms_hours", "message"})
-    proposal = service.propose_change(session, space_id=space_id, user=user, data=data,
-                                      confirms_hours=body.confirms_hours, message=body.message,
-                                      settings=get_settings(), now=utcnow())
+    proposal = service.propose_change(
+        session,
+        space_id=space_id,
+        user=user,
+        data=data,
+        confirms_hours=body.confirms_hours,
+        message=body.message,
+        settings=get_settings(),
+        now=utcnow(),
+    )
     return proposal_read(proposal)
 
 

@@ -11,11 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 class SafeSpaceFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    venue_id: int | None = Field(None, description="A charter venue that is also this safe space: its name, "
-                                                   "address and location are used")
+    venue_id: int | None = Field(
+        None, description="A charter venue that is also this safe space: its name, address and location are used"
+    )
     name: str | None = Field(None, max_length=200)
-    kind: str | None = Field(None, description="pharmacy, safe_haven, charter_venue, community_centre, "
-                                               "transport_hub, other")
+    kind: str | None = Field(
+        None, description="pharmacy, safe_haven, charter_venue, community_centre, transport_hub, other"
+    )
     address: str | None = Field(None, max_length=300)
     postcode: str | None = Field(None, max_length=10)
     lon: float | None = Field(None, description="WGS84 longitude")
@@ -26,8 +28,9 @@ class SafeSpaceFields(BaseModel):
     codewords: list[str] | None = Field(None, description="ask_for_ani, ask_for_angela")
     step_free: bool | None = None
     languages: list[str] | None = None
-    hours: dict[str, Any] | None = Field(None, description='{"weekly": [["fri", "20:00", "04:00"]], '
-                                                           '"overrides": [["2026-12-25", "closed"]]}')
+    hours: dict[str, Any] | None = Field(
+        None, description='{"weekly": [["fri", "20:00", "04:00"]], "overrides": [["2026-12-25", "closed"]]}'
+    )
     opening_hours: str | None = Field(None, max_length=500, description='Text form, e.g. "Fr-Sa 20:00-04:00"')
     owner_user_id: int | None = Field(None, description="A venue_manager account that may propose changes")
 
@@ -85,7 +88,14 @@ class ProposalRead(BaseModel):
 
 def proposal_read(p: Any) -> dict[str, Any]:
     return ProposalRead(
-        id=p.id, safe_space_id=p.safe_space_id, proposed_by_user_id=p.proposed_by_user_id, changes=p.changes,
-        confirms_hours=p.confirms_hours, message=p.message, status=p.status, created_at=p.created_at.isoformat(),
-        decided_at=p.decided_at.isoformat() if p.decided_at else None, decision_note=p.decision_note,
+        id=p.id,
+        safe_space_id=p.safe_space_id,
+        proposed_by_user_id=p.proposed_by_user_id,
+        changes=p.changes,
+        confirms_hours=p.confirms_hours,
+        message=p.message,
+        status=p.status,
+        created_at=p.created_at.isoformat(),
+        decided_at=p.decided_at.isoformat() if p.decided_at else None,
+        decision_note=p.decision_note,
     ).model_dump()

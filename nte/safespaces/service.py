@@ -85,8 +85,20 @@ HELP_LABELS = {
     "private_seating": "Seating away from the public",
 }
 CODEWORD_LABELS = {"ask_for_ani": "Ask for ANI", "ask_for_angela": "Ask for Angela"}
-OWNER_FIELDS = frozenset({"name", "address", "postcode", "phone", "access_note", "help_offered", "codewords",
-                          "step_free", "languages", "hours"})
+OWNER_FIELDS = frozenset(
+    {
+        "name",
+        "address",
+        "postcode",
+        "phone",
+        "access_note",
+        "help_offered",
+        "codewords",
+        "step_free",
+        "languages",
+        "hours",
+    }
+)
 """What an owner may propose; location, kind, venue link and status stay with officers."""
 
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,24}$")
@@ -100,8 +112,9 @@ def today_in_london(now: datetime) -> date:
 # --- validation ------------------------------------------------------------------------------------
 
 
-def _text(value: Any, *, field: str, label: str, errors: dict[str, str], max_length: int,
-          required: bool = False) -> str | None:
+def _text(
+    value: Any, *, field: str, label: str, errors: dict[str, str], max_length: int, required: bool = False
+) -> str | None:
     text = "" if value is None else str(value).strip()
     if not text:
         if required:
@@ -176,8 +189,11 @@ def parse_overrides(text: str, *, field: str = "overrides") -> list[list[Any]]:
             continue
         match = _OVERRIDE_LINE.match(line)
         if match is None:
-            raise InvalidOpeningHours(f"Line {number} ({line[:40]!r}): write a date (YYYY-MM-DD), then 'closed' or "
-                                      "hours such as 20:00-04:00.", field=field)
+            raise InvalidOpeningHours(
+                f"Line {number} ({line[:40]!r}): write a date (YYYY-MM-DD), then 'closed' or "
+                "hours such as 20:00-04:00.",
+                field=field,
+            )
         day, rest = match[1], match[2].strip()
         if rest.lower() in ("closed", "off"):
             entries.append([day, "closed"])
@@ -192,8 +208,9 @@ def parse_overrides(text: str, *, field: str = "overrides") -> list[list[Any]]:
     return entries
 
 
-def schedule_from_input(*, hours: Any = None, opening_hours: str | None = None, overrides: Any = None,
-                        hours_field: str = "hours") -> Schedule:
+def schedule_from_input(
+    *, hours: Any = None, opening_hours: str | None = None, overrides: Any = None, hours_field: str = "hours"
+) -> Schedule:
     """A Schedule from the JSON form (``hours``) or the text form (``opening_hours`` plus optional
     override lines); ``InvalidHours`` becomes ``InvalidOpeningHours`` naming the field."""
     try:
@@ -205,13 +222,20 @@ def schedule_from_input(*, hours: Any = None, opening_hours: str | None = None, 
             schedule = Schedule.from_json({"weekly": schedule.to_json()["weekly"], "overrides": entries})
         return schedule
     except InvalidHours as exc:
-        where = hours_field if hours is not None else (
-            "overrides" if exc.field.startswith("overrides") else "opening_hours")
+        where = (
+            hours_field
+            if hours is not None
+            else ("overrides" if exc.field.startswith("overrides") else "opening_hours")
+        )
         raise InvalidOpeningHours(f"Opening hours: {exc.field}: {exc.message}.", field=where) from None
 
 
 def clean_fields(
-    session: Session, data: Mapping[str, Any], *, settings: Settings, space: SafeSpace | None = None,
+    session: Session,
+    data: Mapping[str, Any],
+    *,
+    settings: Settings,
+    space: SafeSpace | None = None,
 ) -> dict[str, Any]:
     """Validate the given fields (a partial update when ``space`` is given) and return column
     values. Raises InvalidSafeSpace with every wrong field, before anything is written."""
@@ -243,8 +267,9 @@ def clean_fields(
     location_given = any(data.get(k) not in (None, "") for k in ("lon", "lat"))
     if own_identity:
         if "name" in data or creating:
-            out["name"] = _text(data.get("name"), field="name", label="name", errors=errors, max_length=200,
-                                required=True)
+            out["name"] = _text(
+                data.get("name"), field="name", label="name", errors=errors, max_length=200, required=True
+            )
         for key, label, length in (("address", "address", 300), ("postcode", "postcode", 10)):
             if key in data:
                 out[key] = _text(data.get(key), field=key, label=label, errors=errors, max_length=length)
@@ -265,8 +290,10 @@ def clean_fields(
     else:
         given = [k for k in ("name", "address", "postcode") if str(data.get(k) or "").strip()]
         if given or location_given:
-            errors[given[0] if given else "lon"] = ("A safe space at a charter venue takes its name, address and "
-                                                    "location from the venue: leave these empty (change the venue).")
+            errors[given[0] if given else "lon"] = (
+                "A safe space at a charter venue takes its name, address and "
+                "location from the venue: leave these empty (change the venue)."
+            )
         out.update({"name": None, "address": None, "postcode": None, "geom": None})
     if "kind" in data or creating:
         kind = str(data.get("kind") or "").strip()
@@ -279,14 +306,17 @@ def clean_fields(
             errors["phone"] = "Enter a phone number such as 020 7946 0000."
         out["phone"] = phone
     if "access_note" in data:
-        out["access_note"] = _text(data.get("access_note"), field="access_note", label="note on how to get in",
-                                   errors=errors, max_length=300)
+        out["access_note"] = _text(
+            data.get("access_note"), field="access_note", label="note on how to get in", errors=errors, max_length=300
+        )
     if "help_offered" in data:
-        out["help_offered"] = _choices(data.get("help_offered"), field="help_offered", allowed=HELP_ITEMS,
-                                       label="Help", errors=errors)
+        out["help_offered"] = _choices(
+            data.get("help_offered"), field="help_offered", allowed=HELP_ITEMS, label="Help", errors=errors
+        )
     if "codewords" in data:
-        out["codewords"] = _choices(data.get("codewords"), field="codewords", allowed=CODEWORDS,
-                                    label="Codeword schemes", errors=errors)
+        out["codewords"] = _choices(
+            data.get("codewords"), field="codewords", allowed=CODEWORDS, label="Codeword schemes", errors=errors
+        )
     if "step_free" in data:
         out["step_free"] = _bool_or_none(data.get("step_free"), field="step_free", errors=errors)
     if "languages" in data:
@@ -322,8 +352,9 @@ def clean_fields(
             out["hours"] = None  # hours not known
         else:
             try:
-                out["hours"] = schedule_from_input(hours=raw_hours, opening_hours=text,
-                                                   overrides=data.get("overrides")).to_json()
+                out["hours"] = schedule_from_input(
+                    hours=raw_hours, opening_hours=text, overrides=data.get("overrides")
+                ).to_json()
             except InvalidOpeningHours as exc:
                 errors[exc.field or "hours"] = exc.detail
     if errors:
@@ -343,13 +374,29 @@ def get_space(session: Session, *, space_id: int) -> SafeSpace:
 
 
 def create_space(
-    session: Session, *, data: Mapping[str, Any], actor: User | None, settings: Settings, now: datetime,
-    confirm_hours: bool = True, status: str = "unverified", source: str = "manual",
-    external_id: str | None = None, is_example: bool = False, audit_action: str | None = "safespace.create",
+    session: Session,
+    *,
+    data: Mapping[str, Any],
+    actor: User | None,
+    settings: Settings,
+    now: datetime,
+    confirm_hours: bool = True,
+    status: str = "unverified",
+    source: str = "manual",
+    external_id: str | None = None,
+    is_example: bool = False,
+    audit_action: str | None = "safespace.create",
 ) -> SafeSpace:
     values = clean_fields(session, data, settings=settings)
-    space = SafeSpace(**values, status=status, source=source, external_id=external_id, is_example=is_example,
-                      created_at=now, updated_at=now)
+    space = SafeSpace(
+        **values,
+        status=status,
+        source=source,
+        external_id=external_id,
+        is_example=is_example,
+        created_at=now,
+        updated_at=now,
+    )
     for key in ("help_offered", "codewords", "languages"):
         if getattr(space, key) is None:
             setattr(space, key, [])
@@ -360,13 +407,26 @@ def create_space(
     session.add(space)
     session.flush()
     if audit_action:
-        audit.record(session, actor=actor, action=audit_action, target_type="safe_space", target_id=space.id,
-                     detail={"fields": sorted(values), "status": status}, at=now)
+        audit.record(
+            session,
+            actor=actor,
+            action=audit_action,
+            target_type="safe_space",
+            target_id=space.id,
+            detail={"fields": sorted(values), "status": status},
+            at=now,
+        )
     return space
 
 
 def update_space(
-    session: Session, *, space_id: int, data: Mapping[str, Any], actor: User, settings: Settings, now: datetime,
+    session: Session,
+    *,
+    space_id: int,
+    data: Mapping[str, Any],
+    actor: User,
+    settings: Settings,
+    now: datetime,
     confirm_hours: bool = True,
 ) -> SafeSpace:
     space = get_space(session, space_id=space_id)
@@ -378,8 +438,15 @@ def update_space(
     elif "hours" in changed and values["hours"] is None:
         space.hours_confirmed_date = None
     session.flush()
-    audit.record(session, actor=actor, action="safespace.update", target_type="safe_space", target_id=space.id,
-                 detail={"changed": changed}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="safespace.update",
+        target_type="safe_space",
+        target_id=space.id,
+        detail={"changed": changed},
+        at=now,
+    )
     return space
 
 
@@ -412,8 +479,15 @@ def withdraw_space(session: Session, *, space_id: int, actor: User, now: datetim
     space = get_space(session, space_id=space_id)
     space.status, space.updated_at = "withdrawn", now
     session.flush()
-    audit.record(session, actor=actor, action="safespace.withdraw", target_type="safe_space", target_id=space.id,
-                 detail={"reason": reason}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="safespace.withdraw",
+        target_type="safe_space",
+        target_id=space.id,
+        detail={"reason": reason},
+        at=now,
+    )
     return space
 
 
@@ -424,8 +498,15 @@ def confirm_hours(session: Session, *, space_id: int, actor: User, now: datetime
         raise InvalidSafeSpace("Enter the opening hours before confirming them.", field="opening_hours")
     space.hours_confirmed_date, space.updated_at = today_in_london(now), now
     session.flush()
-    audit.record(session, actor=actor, action="safespace.confirm_hours", target_type="safe_space",
-                 target_id=space.id, detail={"date": space.hours_confirmed_date.isoformat()}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="safespace.confirm_hours",
+        target_type="safe_space",
+        target_id=space.id,
+        detail={"date": space.hours_confirmed_date.isoformat()},
+        at=now,
+    )
     return space
 
 
@@ -463,7 +544,8 @@ def space_detail(session: Session, space: SafeSpace, venue: Venue | None, *, now
         "opening_hours": schedule.to_text() if schedule is not None else None,
         "hours_confirmed_date": space.hours_confirmed_date.isoformat() if space.hours_confirmed_date else None,
         "hours_stale_on": (space.hours_confirmed_date + timedelta(days=STALE_AFTER_DAYS + 1)).isoformat()
-        if space.hours_confirmed_date else None,
+        if space.hours_confirmed_date
+        else None,
         "status": space.status,
         "verified": space.status == "verified",
         "owner_user_id": space.owner_user_id,
@@ -488,8 +570,15 @@ def spaces_owned_by(session: Session, *, user: User) -> list[tuple[SafeSpace, Ve
 
 
 def propose_change(
-    session: Session, *, space_id: int, user: User, data: Mapping[str, Any], confirms_hours: bool,
-    message: str | None, settings: Settings, now: datetime,
+    session: Session,
+    *,
+    space_id: int,
+    user: User,
+    data: Mapping[str, Any],
+    confirms_hours: bool,
+    message: str | None,
+    settings: Settings,
+    now: datetime,
 ) -> SafeSpaceProposal:
     space = get_space(session, space_id=space_id)
     if user.role not in ("officer", "admin") and not is_owner(session, user=user, space=space):
@@ -500,25 +589,39 @@ def propose_change(
     if space.venue_id is not None:
         given = [k for k in ("name", "address", "postcode") if k in data]
         if given:
-            raise InvalidSafeSpace("The name and address come from your venue's record; change them there.",
-                                   field=given[0])
+            raise InvalidSafeSpace(
+                "The name and address come from your venue's record; change them there.", field=given[0]
+            )
     if message is not None and len(message.strip()) > 500:
         raise InvalidSafeSpace("Keep the message under 500 characters.", field="message")
     values = clean_fields(session, data, settings=settings, space=space)
     changes = {k: v for k, v in values.items() if getattr(space, k) != v}
     if not changes and not confirms_hours:
-        raise InvalidSafeSpace("Nothing would change: edit a field, or confirm that the hours are still right.",
-                               field="changes")
+        raise InvalidSafeSpace(
+            "Nothing would change: edit a field, or confirm that the hours are still right.", field="changes"
+        )
     if confirms_hours and space.hours is None and "hours" not in changes:
         raise InvalidSafeSpace("There are no opening hours to confirm yet: enter them.", field="opening_hours")
-    proposal = SafeSpaceProposal(safe_space_id=space.id, proposed_by_user_id=user.id, changes=changes,
-                                 confirms_hours=confirms_hours, message=(message or "").strip() or None,
-                                 status="pending", created_at=now)
+    proposal = SafeSpaceProposal(
+        safe_space_id=space.id,
+        proposed_by_user_id=user.id,
+        changes=changes,
+        confirms_hours=confirms_hours,
+        message=(message or "").strip() or None,
+        status="pending",
+        created_at=now,
+    )
     session.add(proposal)
     session.flush()
-    audit.record(session, actor=user, action="safespace.propose", target_type="safe_space", target_id=space.id,
-                 detail={"proposal_id": proposal.id, "fields": sorted(changes), "confirms_hours": confirms_hours},
-                 at=now)
+    audit.record(
+        session,
+        actor=user,
+        action="safespace.propose",
+        target_type="safe_space",
+        target_id=space.id,
+        detail={"proposal_id": proposal.id, "fields": sorted(changes), "confirms_hours": confirms_hours},
+        at=now,
+    )
     return proposal
 
 
@@ -536,7 +639,13 @@ def list_proposals(session: Session, *, status: str | None = "pending") -> list[
 
 
 def decide_proposal(
-    session: Session, *, proposal_id: int, approve: bool, actor: User, settings: Settings, now: datetime,
+    session: Session,
+    *,
+    proposal_id: int,
+    approve: bool,
+    actor: User,
+    settings: Settings,
+    now: datetime,
     note: str = "",
 ) -> SafeSpaceProposal:
     note = (note or "").strip()
@@ -560,16 +669,31 @@ def decide_proposal(
     proposal.status = "approved" if approve else "rejected"
     proposal.decided_at, proposal.decided_by_user_id, proposal.decision_note = now, actor.id, note or None
     session.flush()
-    audit.record(session, actor=actor, action=f"safespace.proposal.{proposal.status}", target_type="safe_space",
-                 target_id=space.id, detail={"proposal_id": proposal.id, "changed": changed}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action=f"safespace.proposal.{proposal.status}",
+        target_type="safe_space",
+        target_id=space.id,
+        detail={"proposal_id": proposal.id, "changed": changed},
+        at=now,
+    )
     proposer = repo.users_by_ids(session, [proposal.proposed_by_user_id] if proposal.proposed_by_user_id else [])
     if proposer:
         name = display_name(space, repo.get_venue(session, space.venue_id) if space.venue_id else None)
-        body = (f"Your proposed change to {name} was {proposal.status}."
-                + (f"\n\nNote from the officer: {note}" if note else "")
-                + f"\n\nSee your safe spaces: {settings.base_url}/safe-spaces/mine")
-        mail.enqueue(session, to=proposer[0].email, subject=f"Safe space change {proposal.status}: {name}",
-                     body=body, dedupe_key=f"safespaces.proposal.{proposal.id}.{proposal.status}", now=now)
+        body = (
+            f"Your proposed change to {name} was {proposal.status}."
+            + (f"\n\nNote from the officer: {note}" if note else "")
+            + f"\n\nSee your safe spaces: {settings.base_url}/safe-spaces/mine"
+        )
+        mail.enqueue(
+            session,
+            to=proposer[0].email,
+            subject=f"Safe space change {proposal.status}: {name}",
+            body=body,
+            dedupe_key=f"safespaces.proposal.{proposal.id}.{proposal.status}",
+            now=now,
+        )
     return proposal
 
 
@@ -592,8 +716,9 @@ def _schedule(hours: Mapping[str, Any] | None) -> Schedule | None:
     return _schedule_from_text(json.dumps(hours, sort_keys=True, separators=(",", ":")))
 
 
-def _status(schedule: Schedule | None, at: datetime, confirmed: date | None,
-            stale_after_days: int = STALE_AFTER_DAYS) -> OpenStatus:
+def _status(
+    schedule: Schedule | None, at: datetime, confirmed: date | None, stale_after_days: int = STALE_AFTER_DAYS
+) -> OpenStatus:
     if schedule is None:
         return OpenStatus(at=at.astimezone(UTC), is_open=False, unsure_reason="opening hours not known")
     return status_at(schedule, at, hours_confirmed_date=confirmed, stale_after_days=stale_after_days)
@@ -640,11 +765,22 @@ class NearbySpace:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "kind": self.kind, "address": self.address, "postcode": self.postcode,
-            "phone": self.phone, "access_note": self.access_note, "lon": round(self.lon, 6),
-            "lat": round(self.lat, 6), "distance_m": round(self.distance_m), "verified": self.verified,
-            "is_example": self.is_example, "help_offered": list(self.help_offered),
-            "codewords": list(self.codewords), "step_free": self.step_free, "languages": list(self.languages),
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "address": self.address,
+            "postcode": self.postcode,
+            "phone": self.phone,
+            "access_note": self.access_note,
+            "lon": round(self.lon, 6),
+            "lat": round(self.lat, 6),
+            "distance_m": round(self.distance_m),
+            "verified": self.verified,
+            "is_example": self.is_example,
+            "help_offered": list(self.help_offered),
+            "codewords": list(self.codewords),
+            "step_free": self.step_free,
+            "languages": list(self.languages),
             **_status_json(self.status),
         }
 
@@ -686,8 +822,15 @@ def _tagged(keys: Iterator[tuple[int, float, Any]], source: str) -> Iterator[tup
 
 
 def find_nearest(
-    session: Session, *, lon: Any, lat: Any, at: datetime | None = None, open_only: bool = False, limit: Any = 5,
-    now: datetime | None = None, stale_after_days: int = STALE_AFTER_DAYS,
+    session: Session,
+    *,
+    lon: Any,
+    lat: Any,
+    at: datetime | None = None,
+    open_only: bool = False,
+    limit: Any = 5,
+    now: datetime | None = None,
+    stale_after_days: int = STALE_AFTER_DAYS,
     max_distance_m: float = MAX_DISTANCE_M,
 ) -> NearestResult:
     """The ``limit`` nearest safe spaces (not withdrawn) to a point at ``at``, optionally open ones only.
@@ -705,11 +848,23 @@ def find_nearest(
         hour, today = week_hour(at)
         prefilter = repo.MaybeOpen(week_hour=hour, confirmed_since=today - timedelta(days=stale_after_days))
     chunk = max(8, limit * (2 if open_only else 3))
-    streams = [_tagged(repo.nearest_space_keys(session, lon, lat, max_distance_m=max_distance_m, stats=stats,
-                                               first_batch=chunk, prefilter=prefilter), "s")]
+    streams = [
+        _tagged(
+            repo.nearest_space_keys(
+                session, lon, lat, max_distance_m=max_distance_m, stats=stats, first_batch=chunk, prefilter=prefilter
+            ),
+            "s",
+        )
+    ]
     if repo.any_venue_linked(session):
-        streams.append(_tagged(repo.nearest_venue_keys(session, lon, lat, max_distance_m=max_distance_m,
-                                                       stats=stats, prefilter=prefilter), "v"))
+        streams.append(
+            _tagged(
+                repo.nearest_venue_keys(
+                    session, lon, lat, max_distance_m=max_distance_m, stats=stats, prefilter=prefilter
+                ),
+                "v",
+            )
+        )
     found: list[_Candidate] = []
     pending: list[tuple[str, int, Any]] = []
     bound = 0.0
@@ -724,8 +879,10 @@ def find_nearest(
             break
     else:
         found.extend(_evaluate(session, pending, lon=lon, lat=lat, at=at, stale_after_days=stale_after_days))
-    best = sorted((c for c in found if (c.status.is_open or not open_only) and c.distance_m <= max_distance_m),
-                  key=lambda c: (c.distance_m, c.id))[:limit]
+    best = sorted(
+        (c for c in found if (c.status.is_open or not open_only) and c.distance_m <= max_distance_m),
+        key=lambda c: (c.distance_m, c.id),
+    )[:limit]
     spaces = [_nearby(c.row, c) for c in best]
     return NearestResult(lon=lon, lat=lat, at=at, open_only=open_only, limit=limit, spaces=spaces, stats=stats)
 
@@ -738,8 +895,15 @@ class _Candidate:
     row: Any
 
 
-def _evaluate(session: Session, pending: list[tuple[str, int, Any]], *, lon: float, lat: float, at: datetime,
-              stale_after_days: int) -> list[_Candidate]:
+def _evaluate(
+    session: Session,
+    pending: list[tuple[str, int, Any]],
+    *,
+    lon: float,
+    lat: float,
+    at: datetime,
+    stale_after_days: int,
+) -> list[_Candidate]:
     """Distance and opening status of a chunk of candidates: spaces' own public rows came with
     the index scan; those at venues are read in one go."""
     if not pending:
@@ -749,23 +913,39 @@ def _evaluate(session: Session, pending: list[tuple[str, int, Any]], *, lon: flo
     if not rows:
         return []
     metres = distances_m(lon, lat, np.array([r.lon for r in rows]), np.array([r.lat for r in rows]))
-    return [_Candidate(r.id, float(d), _status(_schedule_from_text(r.hours_text), at, r.hours_confirmed_date,
-                                               stale_after_days), r)
-            for r, d in zip(rows, metres, strict=True)]
+    return [
+        _Candidate(
+            r.id, float(d), _status(_schedule_from_text(r.hours_text), at, r.hours_confirmed_date, stale_after_days), r
+        )
+        for r, d in zip(rows, metres, strict=True)
+    ]
 
 
 def _nearby(r: Any, candidate: _Candidate) -> NearbySpace:
     return NearbySpace(
-        id=r.id, name=r.name, kind=r.kind, address=r.address, postcode=r.postcode, phone=r.phone,
-        access_note=r.access_note, lon=float(r.lon), lat=float(r.lat), distance_m=candidate.distance_m,
-        status=candidate.status, verified=r.status == "verified", is_example=bool(r.is_example),
-        help_offered=tuple(r.help_offered or ()), codewords=tuple(r.codewords or ()), step_free=r.step_free,
+        id=r.id,
+        name=r.name,
+        kind=r.kind,
+        address=r.address,
+        postcode=r.postcode,
+        phone=r.phone,
+        access_note=r.access_note,
+        lon=float(r.lon),
+        lat=float(r.lat),
+        distance_m=candidate.distance_m,
+        status=candidate.status,
+        verified=r.status == "verified",
+        is_example=bool(r.is_example),
+        help_offered=tuple(r.help_offered or ()),
+        codewords=tuple(r.codewords or ()),
+        step_free=r.step_free,
         languages=tuple(r.languages or ()),
     )
 
 
-def geojson(session: Session, *, at: datetime, bbox: tuple[float, float, float, float] | None = None,
-            attribution: str = "") -> dict[str, Any]:
+def geojson(
+    session: Session, *, at: datetime, bbox: tuple[float, float, float, float] | None = None, attribution: str = ""
+) -> dict[str, Any]:
     """Every safe space that is not withdrawn, as an RFC 7946 FeatureCollection with its opening
     status at ``at`` (verified flag and example label in the properties)."""
     if at.tzinfo is None:
@@ -774,17 +954,27 @@ def geojson(session: Session, *, at: datetime, bbox: tuple[float, float, float, 
     features = []
     for r in rows:
         status = _status(_schedule_from_text(r.hours_text), at, r.hours_confirmed_date)
-        features.append({
-            "type": "Feature",
-            "id": r.id,
-            "geometry": {"type": "Point", "coordinates": [round(float(r.lon), 6), round(float(r.lat), 6)]},
-            "properties": {
-                "id": r.id, "name": r.name, "kind": r.kind, "address": r.address, "postcode": r.postcode,
-                "phone": r.phone, "verified": r.status == "verified", "is_example": bool(r.is_example),
-                "help_offered": list(r.help_offered or []), "codewords": list(r.codewords or []),
-                "step_free": r.step_free, **_status_json(status),
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": r.id,
+                "geometry": {"type": "Point", "coordinates": [round(float(r.lon), 6), round(float(r.lat), 6)]},
+                "properties": {
+                    "id": r.id,
+                    "name": r.name,
+                    "kind": r.kind,
+                    "address": r.address,
+                    "postcode": r.postcode,
+                    "phone": r.phone,
+                    "verified": r.status == "verified",
+                    "is_example": bool(r.is_example),
+                    "help_offered": list(r.help_offered or []),
+                    "codewords": list(r.codewords or []),
+                    "step_free": r.step_free,
+                    **_status_json(status),
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features, "at": at.isoformat(), "attribution": attribution}
 
 
@@ -851,17 +1041,34 @@ _GENERIC_COLUMNS = {"name", "kind", "latitude", "longitude"}
 def _nhs_row(row: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
     address = ", ".join(p.strip() for p in (row.get(f"address{i}") or "" for i in range(1, 5)) if p.strip())
     return f"nhs:{row['ods_code'].strip()}", {
-        "name": " ".join((row.get("name") or "").split()), "kind": "pharmacy", "address": address or None,
-        "postcode": row.get("postcode"), "phone": (row.get("phone") or "").strip() or None,
-        "lon": row.get("longitude"), "lat": row.get("latitude"),
+        "name": " ".join((row.get("name") or "").split()),
+        "kind": "pharmacy",
+        "address": address or None,
+        "postcode": row.get("postcode"),
+        "phone": (row.get("phone") or "").strip() or None,
+        "lon": row.get("longitude"),
+        "lat": row.get("latitude"),
     }
 
 
 def _generic_row(row: Mapping[str, str], number: int) -> tuple[str | None, dict[str, Any]]:
-    data: dict[str, Any] = {"name": row.get("name"), "kind": (row.get("kind") or "").strip(),
-                            "lon": row.get("longitude"), "lat": row.get("latitude")}
-    for key in ("address", "postcode", "phone", "access_note", "help_offered", "codewords", "step_free",
-                "languages", "opening_hours"):
+    data: dict[str, Any] = {
+        "name": row.get("name"),
+        "kind": (row.get("kind") or "").strip(),
+        "lon": row.get("longitude"),
+        "lat": row.get("latitude"),
+    }
+    for key in (
+        "address",
+        "postcode",
+        "phone",
+        "access_note",
+        "help_offered",
+        "codewords",
+        "step_free",
+        "languages",
+        "opening_hours",
+    ):
         if (row.get(key) or "").strip():
             data[key] = row[key]
     external = (row.get("external_id") or "").strip() or None
@@ -869,8 +1076,14 @@ def _generic_row(row: Mapping[str, str], number: int) -> tuple[str | None, dict[
 
 
 def import_csv(
-    session: Session, *, text: str, actor: User | None, settings: Settings, now: datetime,
-    is_example: bool = False, label: str = "CSV upload",
+    session: Session,
+    *,
+    text: str,
+    actor: User | None,
+    settings: Settings,
+    now: datetime,
+    is_example: bool = False,
+    label: str = "CSV upload",
 ) -> ImportResult:
     """Import safe spaces from CSV: the NHS pharmacy list (``ods_code,name,address1..4,postcode,
     phone,latitude,longitude``) or our own columns (``name,kind,latitude,longitude`` plus optional
@@ -885,8 +1098,11 @@ def import_csv(
     elif _GENERIC_COLUMNS <= columns:
         nhs = False
     else:
-        raise InvalidImport("The CSV needs a header with name, kind, latitude and longitude (or the NHS pharmacy "
-                            "columns ods_code, name, address1, postcode, latitude, longitude).", field="file")
+        raise InvalidImport(
+            "The CSV needs a header with name, kind, latitude and longitude (or the NHS pharmacy "
+            "columns ods_code, name, address1, postcode, latitude, longitude).",
+            field="file",
+        )
     area = prep(ward_service.service_area(session, settings=settings))
     parsed: list[tuple[str | None, dict[str, Any]]] = []
     seen: set[str] = set()
@@ -901,13 +1117,16 @@ def import_csv(
                 raise InvalidImport(f"Row {number}: {external} appears twice in the file.", field="file")
             seen.add(external)
         try:
-            lon, lat = ward_service.validate_point(data.get("lon"), data.get("lat"), lon_field="longitude",
-                                                   lat_field="latitude")
+            lon, lat = ward_service.validate_point(
+                data.get("lon"), data.get("lat"), lon_field="longitude", lat_field="latitude"
+            )
         except ward_service.InvalidCoordinates as exc:
             raise InvalidImport(f"Row {number}: {exc.detail}", field="file") from None
         if not area.contains(Point(lon, lat)):
-            raise InvalidImport(f"Row {number} ({str(data.get('name'))[:60]}): the point is outside the area this "
-                                "council covers.", field="file")
+            raise InvalidImport(
+                f"Row {number} ({str(data.get('name'))[:60]}): the point is outside the area this council covers.",
+                field="file",
+            )
         parsed.append((external, data))
         if result.rows > 20_000:
             raise InvalidImport("Import at most 20,000 rows at a time.", field="file")
@@ -922,17 +1141,40 @@ def import_csv(
         try:
             clean_fields(session, {**data}, settings=settings)
         except InvalidSafeSpace as exc:
-            raise InvalidImport(f"Row {number} ({str(data.get('name'))[:60]}): {exc.field}: {exc.detail}",
-                                field="file") from None
+            raise InvalidImport(
+                f"Row {number} ({str(data.get('name'))[:60]}): {exc.field}: {exc.detail}", field="file"
+            ) from None
         cleaned.append((external, data))
     for external, data in cleaned:
-        create_space(session, data=data, actor=actor, settings=settings, now=now, confirm_hours=False,
-                     source="import", external_id=external, is_example=is_example, audit_action=None)
+        create_space(
+            session,
+            data=data,
+            actor=actor,
+            settings=settings,
+            now=now,
+            confirm_hours=False,
+            source="import",
+            external_id=external,
+            is_example=is_example,
+            audit_action=None,
+        )
     result.created = len(cleaned)
     result.already_present = len(parsed) - len(cleaned)
-    audit.record(session, actor=actor, action="safespace.import", target_type="safe_space", target_id="import",
-                 detail={"label": label, "rows": result.rows, "created": result.created,
-                         "already_present": result.already_present, "examples": is_example}, at=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="safespace.import",
+        target_type="safe_space",
+        target_id="import",
+        detail={
+            "label": label,
+            "rows": result.rows,
+            "created": result.created,
+            "already_present": result.already_present,
+            "examples": is_example,
+        },
+        at=now,
+    )
     return result
 
 
@@ -961,14 +1203,18 @@ def reconfirm_reminders(session: Session, *, now: datetime, settings: Settings) 
         name = display_name(space, venue)
         if stage == "due":
             subject = f"Please re-confirm the opening hours of {name}"
-            body = (f"The opening hours of {name} were last confirmed on {space.hours_confirmed_date:%d %B %Y}. "
-                    f"From {stale_on:%d %B %Y} we will stop showing it as open (we never show a place as open "
-                    f"when we are unsure). Please check the hours and confirm them: {link}")
+            body = (
+                f"The opening hours of {name} were last confirmed on {space.hours_confirmed_date:%d %B %Y}. "
+                f"From {stale_on:%d %B %Y} we will stop showing it as open (we never show a place as open "
+                f"when we are unsure). Please check the hours and confirm them: {link}"
+            )
         else:
             subject = f"{name} is no longer shown as open"
-            body = (f"The opening hours of {name} have not been confirmed since "
-                    f"{space.hours_confirmed_date:%d %B %Y}, so people looking for help are told it is closed. "
-                    f"Confirm the hours to show it as open again: {link}")
+            body = (
+                f"The opening hours of {name} have not been confirmed since "
+                f"{space.hours_confirmed_date:%d %B %Y}, so people looking for help are told it is closed. "
+                f"Confirm the hours to show it as open again: {link}"
+            )
         for user in recipients:
             key = f"safespaces.reconfirm.{stage}:{space.id}:{space.hours_confirmed_date.isoformat()}:{user.id}"
             if mail.enqueue(session, to=user.email, subject=subject, body=body, dedupe_key=key, now=now):
@@ -980,9 +1226,11 @@ def hours_due(session: Session, *, now: datetime) -> list[tuple[SafeSpace, Venue
     """Spaces whose hours go stale within ``REMIND_DAYS_BEFORE`` days or already have (officer page)."""
     today = today_in_london(now)
     due_from = today - timedelta(days=STALE_AFTER_DAYS - REMIND_DAYS_BEFORE)
-    return [(s, v, s.hours_confirmed_date + timedelta(days=STALE_AFTER_DAYS + 1))
-            for s, v in repo.confirmed_on_or_before(session, on_or_before=due_from)
-            if s.hours_confirmed_date is not None]
+    return [
+        (s, v, s.hours_confirmed_date + timedelta(days=STALE_AFTER_DAYS + 1))
+        for s, v in repo.confirmed_on_or_before(session, on_or_before=due_from)
+        if s.hours_confirmed_date is not None
+    ]
 
 
 def iter_help_labels(keys: Iterable[str]) -> list[str]:

@@ -42,9 +42,12 @@ def fetch_float_matrix(session: Session, stmt: sa.Select[Any]) -> np.ndarray:
     for i in range(ncols):
         fields += [(f"len{i}", ">i4"), (f"v{i}", ">f8")]
     row = np.dtype(fields)
-    body = data[_PGCOPY_HEADER:len(data) - 2]  # the trailer is a 16-bit -1
+    body = data[_PGCOPY_HEADER : len(data) - 2]  # the trailer is a 16-bit -1
     records = np.frombuffer(body, dtype=row)
     if records.size and (records["n"] != ncols).any() or any((records[f"len{i}"] != 8).any() for i in range(ncols)):
         raise ValueError("every selected column must be a non-null double precision value")
-    return np.column_stack([records[f"v{i}"].astype(np.float64) for i in range(ncols)]) if records.size \
+    return (
+        np.column_stack([records[f"v{i}"].astype(np.float64) for i in range(ncols)])
+        if records.size
         else np.empty((0, ncols))
+    )

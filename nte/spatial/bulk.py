@@ -37,16 +37,19 @@ def existing_values(session: Session, column: Any, values: Sequence[str]) -> set
     if is_postgres(session) and all(_SEPARATOR not in v for v in values):
         session.execute(sa.text("SET LOCAL enable_seqscan = off"))
         try:
-            found = session.scalars(sa.text(
-                f'SELECT t."{name}" FROM unnest(string_to_array(:ids, :sep)) AS x(id) '  # noqa: S608 - model names
-                f'JOIN "{table}" t ON t."{name}" = x.id'
-            ), {"ids": _SEPARATOR.join(values), "sep": _SEPARATOR})
+            found = session.scalars(
+                sa.text(
+                    f'SELECT t."{name}" FROM unnest(string_to_array(:ids, :sep)) AS x(id) '  # noqa: S608 - model names
+                    f'JOIN "{table}" t ON t."{name}" = x.id'
+                ),
+                {"ids": _SEPARATOR.join(values), "sep": _SEPARATOR},
+            )
             return set(found)
         finally:
             session.execute(sa.text("SET LOCAL enable_seqscan TO DEFAULT"))
     present: set[str] = set()
     for start in range(0, len(values), 5000):  # well under SQLite's 32,766 bound parameters
-        present.update(session.scalars(sa.select(column).where(column.in_(values[start:start + 5000]))))
+        present.update(session.scalars(sa.select(column).where(column.in_(values[start : start + 5000]))))
     return present
 
 

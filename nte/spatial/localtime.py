@@ -45,8 +45,7 @@ def _sqlite_local(element: Any, compiler: Any, **kw: Any) -> str:
     year = f"strftime('%Y', {col})"
     starts = f"(date({year} || '-03-25', 'weekday 0') || ' 01:00:00')"
     ends = f"(date({year} || '-10-25', 'weekday 0') || ' 01:00:00')"
-    return (f"(CASE WHEN {col} >= {starts} AND {col} < {ends} "
-            f"THEN datetime({col}, '+1 hour') ELSE datetime({col}) END)")
+    return f"(CASE WHEN {col} >= {starts} AND {col} < {ends} THEN datetime({col}, '+1 hour') ELSE datetime({col}) END)"
 
 
 @compiles(local_hour)

@@ -73,17 +73,26 @@ def nearest_rows(
     stats = stats if stats is not None else ScanStats()
     limit = max_distance_m if max_distance_m is not None else EARTH_HALF_CIRCUMFERENCE_M
     if is_postgres(session):
-        yield from _postgis_knn(session, column, lon, lat, first_batch=first_batch, limit_m=limit, where=where,
-                                columns=columns, stats=stats)
+        yield from _postgis_knn(
+            session, column, lon, lat, first_batch=first_batch, limit_m=limit, where=where, columns=columns, stats=stats
+        )
     else:
-        yield from _spatialite_knn(session, column, lon, lat, first_batch=first_batch, limit_m=limit, where=where,
-                                   columns=columns, stats=stats)
+        yield from _spatialite_knn(
+            session, column, lon, lat, first_batch=first_batch, limit_m=limit, where=where, columns=columns, stats=stats
+        )
 
 
 def _postgis_knn(
-    session: Session, column: InstrumentedAttribute[Any], lon: float, lat: float, *,
-    first_batch: int, limit_m: float, where: Sequence[sa.ColumnElement[bool]],
-    columns: Sequence[sa.ColumnElement[Any]], stats: ScanStats,
+    session: Session,
+    column: InstrumentedAttribute[Any],
+    lon: float,
+    lat: float,
+    *,
+    first_batch: int,
+    limit_m: float,
+    where: Sequence[sa.ColumnElement[bool]],
+    columns: Sequence[sa.ColumnElement[Any]],
+    stats: ScanStats,
 ) -> Iterator[tuple[int, float, sa.Row[Any]]]:
     table = column.class_.__table__
     (pk,) = table.primary_key.columns
@@ -92,8 +101,13 @@ def _postgis_knn(
     offset, batch, bound = 0, max(1, first_batch), 0.0
     while True:
         # The GiST index hands rows over nearest first; ``where`` filters them as they come.
-        stmt = (sa.select(pk, distance, *columns).where(column.is_not(None), *where)
-                .order_by(distance).limit(batch).offset(offset))
+        stmt = (
+            sa.select(pk, distance, *columns)
+            .where(column.is_not(None), *where)
+            .order_by(distance)
+            .limit(batch)
+            .offset(offset)
+        )
         rows = session.execute(stmt).all()
         stats.queries += 1
         stats.rows_examined += len(rows)
@@ -110,9 +124,16 @@ def _postgis_knn(
 
 
 def _spatialite_knn(
-    session: Session, column: InstrumentedAttribute[Any], lon: float, lat: float, *,
-    first_batch: int, limit_m: float, where: Sequence[sa.ColumnElement[bool]],
-    columns: Sequence[sa.ColumnElement[Any]], stats: ScanStats,
+    session: Session,
+    column: InstrumentedAttribute[Any],
+    lon: float,
+    lat: float,
+    *,
+    first_batch: int,
+    limit_m: float,
+    where: Sequence[sa.ColumnElement[bool]],
+    columns: Sequence[sa.ColumnElement[Any]],
+    stats: ScanStats,
 ) -> Iterator[tuple[int, float, sa.Row[Any]]]:
     """Rings of growing radius through the ``SpatialIndex`` virtual table (the R*Tree). Each ring
     reads the rows in the box around a circle and yields those inside the circle not yet yielded,
@@ -138,8 +159,17 @@ def _spatialite_knn(
         # A box that holds the circle: BNG metres are within 0.1% of true metres in Great Britain.
         dlat = radius / 110_000.0 * 1.02
         dlon = radius / (_METRES_PER_DEGREE * max(math.cos(math.radians(min(89.9, abs(lat) + dlat))), 1e-6)) * 1.02
-        rows = session.execute(window, {"table": table.name, "column": column.key, "x0": lon - dlon,
-                                        "y0": lat - dlat, "x1": lon + dlon, "y1": lat + dlat}).all()
+        rows = session.execute(
+            window,
+            {
+                "table": table.name,
+                "column": column.key,
+                "x0": lon - dlon,
+                "y0": lat - dlat,
+                "x1": lon + dlon,
+                "y1": lat + dlat,
+            },
+        ).all()
         stats.queries += 1
         stats.rows_examined += len(rows)
         fresh = [r for r in rows if r[0] not in seen]

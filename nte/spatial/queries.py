@@ -18,14 +18,15 @@ def point_expr(lon: float, lat: float) -> ColumnElement[Any]:
     return sa.func.ST_GeomFromText(sa.literal(f"POINT({float(lon)!r} {float(lat)!r})"), WGS84)
 
 
-def _spatialite_index_filter(
-    column: InstrumentedAttribute[Any], frame: ColumnElement[Any]
-) -> ColumnElement[bool]:
+def _spatialite_index_filter(column: InstrumentedAttribute[Any], frame: ColumnElement[Any]) -> ColumnElement[bool]:
     """SpatiaLite's R*Tree is only used through the SpatialIndex virtual table."""
     table = column.class_.__table__
     spatial_index = sa.table(
-        "SpatialIndex", sa.column("rowid"), sa.column("f_table_name"),
-        sa.column("f_geometry_column"), sa.column("search_frame"),
+        "SpatialIndex",
+        sa.column("rowid"),
+        sa.column("f_table_name"),
+        sa.column("f_geometry_column"),
+        sa.column("search_frame"),
     )
     sub = sa.select(spatial_index.c.rowid).where(
         spatial_index.c.f_table_name == table.name,
@@ -35,9 +36,7 @@ def _spatialite_index_filter(
     return sa.literal_column(f"{table.name}.rowid").in_(sub)
 
 
-def contains_point(
-    session: Session, column: InstrumentedAttribute[Any], lon: float, lat: float
-) -> ColumnElement[bool]:
+def contains_point(session: Session, column: InstrumentedAttribute[Any], lon: float, lat: float) -> ColumnElement[bool]:
     """``column`` intersects the point (ST_Intersects: a point on a shared edge still matches)."""
     point = point_expr(lon, lat)
     predicate = sa.func.ST_Intersects(column, point)

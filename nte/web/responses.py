@@ -16,6 +16,9 @@ class GeoJSONResponse(JSONResponse):
 
 def formats(*media_types: str, description: str = "OK") -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route whose 200 answer is in one of these media types."""
-    return {200: {"description": description,
-                  "content": {m: {"schema": {"type": "object"} if "json" in m else {"type": "string"}}
-                              for m in media_types}}}
+    return {
+        200: {
+            "description": description,
+            "content": {m: {"schema": {"type": "object"} if "json" in m else {"type": "string"}} for m in media_types},
+        }
+    }

@@ -21,8 +21,9 @@ def test_passwords_are_argon2_hashed(db):
 
 def test_login_page_sets_a_secure_session_cookie(client, db, anon_csrf):
     user = make_user(db, role="officer")
-    r = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": anon_csrf},
-                    follow_redirects=False)
+    r = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": anon_csrf}, follow_redirects=False
+    )
     assert r.status_code == 303 and r.headers["location"] == "/officer"
     cookie = r.headers["set-cookie"]
     assert SESSION_COOKIE in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -38,8 +39,11 @@ def test_login_without_csrf_token_is_refused(client, db):
 
 def test_wrong_password_re_shows_the_form(client, db, anon_csrf):
     user = make_user(db)
-    r = client.post("/login", data={"email": user.email, "password": "nope", "csrf_token": anon_csrf},
-                    headers={"accept": "text/html"})
+    r = client.post(
+        "/login",
+        data={"email": user.email, "password": "nope", "csrf_token": anon_csrf},
+        headers={"accept": "text/html"},
+    )
     assert r.status_code == 401 and "not right" in r.text
     db.expire_all()
     assert db.get(User, user.id).failed_login_count == 1
@@ -98,8 +102,9 @@ def test_sessions_expire(client, db):
     user = make_user(db)
     login(client, db, user)
     assert client.get("/api/auth/me").status_code == 200
-    db.execute(sa.update(AuthSession).where(AuthSession.user_id == user.id)
-               .values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.execute(
+        sa.update(AuthSession).where(AuthSession.user_id == user.id).values(expires_at=utcnow() - timedelta(seconds=1))
+    )
     db.flush()
     assert client.get("/api/auth/me").status_code == 401
 
@@ -115,21 +120,32 @@ def test_password_change_signs_out_other_sessions(client, db):
     user = make_user(db)
     other = service.start_session(db, user=user, now=utcnow(), settings=client.app.state.settings)
     csrf = login(client, db, user)
-    r = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "a new long passphrase",
-                                                "confirm_password": "a new long passphrase", "csrf_token": csrf})
+    r = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a new long passphrase",
+            "confirm_password": "a new long passphrase",
+            "csrf_token": csrf,
+        },
+    )
     assert r.status_code == 200 and "has been changed" in r.text
     db.expire_all()
     assert db.get(AuthSession, other.record.id).revoked_at is not None
     assert client.get("/api/auth/me").status_code == 200  # this session stays
 
 
-@pytest.mark.parametrize("new,confirm,field", [("short", "short", "new_password"),
-                                               ("a long enough one", "different one!!", "confirm_password")])
+@pytest.mark.parametrize(
+    "new,confirm,field",
+    [("short", "short", "new_password"), ("a long enough one", "different one!!", "confirm_password")],
+)
 def test_password_change_errors_name_the_field(client, db, new, confirm, field):
     user = make_user(db)
     csrf = login(client, db, user)
-    r = client.post("/account/password", data={"current_password": PASSWORD, "new_password": new,
-                                                "confirm_password": confirm, "csrf_token": csrf})
+    r = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": new, "confirm_password": confirm, "csrf_token": csrf},
+    )
     assert r.status_code == 422 and f'id="{field}-error"' in r.text
 
 
@@ -163,19 +179,59 @@ def test_cli_creates_users_and_tokens(engine, monkeypatch):
     email = f"cli-{engine.dialect.name}@example.org"
     try:
         runner = CliRunner()
-        r = runner.invoke(cli.app, ["users", "create", "--email", email, "--role", "officer", "--name", "CLI Officer",
-                                    "--password", "a long cli password"])
+        r = runner.invoke(
+            cli.app,
+            [
+                "users",
+                "create",
+                "--email",
+                email,
+                "--role",
+                "officer",
+                "--name",
+                "CLI Officer",
+                "--password",
+                "a long cli password",
+            ],
+        )
         assert r.exit_code == 0, r.output
-        r = runner.invoke(cli.app, ["users", "create", "--email", email, "--role", "officer", "--name", "Again",
-                                    "--password", "a long cli password"])
+        r = runner.invoke(
+            cli.app,
+            [
+                "users",
+                "create",
+                "--email",
+                email,
+                "--role",
+                "officer",
+                "--name",
+                "Again",
+                "--password",
+                "a long cli password",
+            ],
+        )
         assert r.exit_code == 2 and "already exists" in r.output
-        r = runner.invoke(cli.app, ["users", "create", "--email", "x@example.org", "--role", "wizard", "--name", "X",
-                                    "--password", "a long cli password"])
+        r = runner.invoke(
+            cli.app,
+            [
+                "users",
+                "create",
+                "--email",
+                "x@example.org",
+                "--role",
+                "wizard",
+                "--name",
+                "X",
+                "--password",
+                "a long cli password",
+            ],
+        )
         assert r.exit_code == 2
         r = runner.invoke(cli.app, ["tokens", "create", "--email", email, "--name", "script"])
         assert r.exit_code == 0 and "nte_" in r.output
     finally:
         from sqlalchemy.orm import Session
+
         with Session(engine) as s, s.begin():
             s.execute(sa.delete(User).where(User.email == email))
         get_settings.cache_clear()

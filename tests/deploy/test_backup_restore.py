@@ -21,8 +21,9 @@ pytestmark = pytest.mark.slow
 
 def _counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                for t in metadata.sorted_tables}
+        return {
+            t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() for t in metadata.sorted_tables
+        }
 
 
 def test_backup_and_restore_round_trip(pg_cluster, tmp_path):
@@ -33,8 +34,14 @@ def test_backup_and_restore_round_trip(pg_cluster, tmp_path):
     source_url = make_database("postgis", "nte_backup_src", tmp_path, pg_cluster)
     source = engine_for(source_url, get_settings().spatialite_library)
     with sessionmaker(bind=source).begin() as s:
-        auth_service.create_user(s, email="backup@example.org", display_name="Backup", role="officer",
-                                 password="a long backup password", confirmed_at=utcnow())
+        auth_service.create_user(
+            s,
+            email="backup@example.org",
+            display_name="Backup",
+            role="officer",
+            password="a long backup password",
+            confirmed_at=utcnow(),
+        )
     target_url = pg_cluster.url("nte_backup_dst")
     pg_cluster.psql('DROP DATABASE IF EXISTS "nte_backup_dst"')
     pg_cluster.psql('CREATE DATABASE "nte_backup_dst"')
@@ -42,11 +49,21 @@ def test_backup_and_restore_round_trip(pg_cluster, tmp_path):
     dump = tmp_path / "nte.dump"
     os.chmod(tmp_path, 0o777)
     env = {**os.environ, "PATH": f"{pg_cluster.bindir}:{os.environ['PATH']}"}
-    subprocess.run(["bash", "scripts/backup.sh", str(dump)], cwd=PROJECT_ROOT, check=True, capture_output=True,
-                   env={**env, "NTE_DATABASE_URL": source_url})
+    subprocess.run(
+        ["bash", "scripts/backup.sh", str(dump)],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        env={**env, "NTE_DATABASE_URL": source_url},
+    )
     assert dump.stat().st_size > 10_000
-    subprocess.run(["bash", "scripts/restore.sh", str(dump)], cwd=PROJECT_ROOT, check=True, capture_output=True,
-                   env={**env, "NTE_DATABASE_URL": target_url})
+    subprocess.run(
+        ["bash", "scripts/restore.sh", str(dump)],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        env={**env, "NTE_DATABASE_URL": target_url},
+    )
 
     target = engine_for(target_url, get_settings().spatialite_library)
     assert _counts(target) == _counts(source)

@@ -33,11 +33,19 @@ def _seed(factory):
     rng = random.Random(5)
     with factory.begin() as session:
         for i in range(60):
-            make_map_report(session, lon=-0.1337 + rng.uniform(-0.002, 0.002), lat=51.5136 + rng.uniform(-0.001, 0.001),
-                            occurred_at=datetime(2026, 10, 1 + i % 28, 22, tzinfo=UTC))
+            make_map_report(
+                session,
+                lon=-0.1337 + rng.uniform(-0.002, 0.002),
+                lat=51.5136 + rng.uniform(-0.001, 0.001),
+                occurred_at=datetime(2026, 10, 1 + i % 28, 22, tzinfo=UTC),
+            )
         for i in range(40):
-            make_map_report(session, lon=rng.uniform(-0.18, -0.13), lat=rng.uniform(51.495, 51.515),
-                            occurred_at=datetime(2026, 10, 1 + i % 28, 12, tzinfo=UTC))
+            make_map_report(
+                session,
+                lon=rng.uniform(-0.18, -0.13),
+                lat=rng.uniform(51.495, 51.515),
+                occurred_at=datetime(2026, 10, 1 + i % 28, 12, tzinfo=UTC),
+            )
 
 
 def _run(*args):
@@ -59,8 +67,22 @@ def test_render_export_and_check(cli_db, tmp_path):
     rows = list(csv.DictReader(out.open()))
     assert sum(int(r["count"]) for r in rows) == 60
     cells = tmp_path / "cells.geojson"
-    assert _run("export", "--out", str(cells), "--format", "hotspots", "--borough", "E09000033",
-                "--from", "2026-10-01", "--to", "2026-10-31").exit_code == 0
+    assert (
+        _run(
+            "export",
+            "--out",
+            str(cells),
+            "--format",
+            "hotspots",
+            "--borough",
+            "E09000033",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-10-31",
+        ).exit_code
+        == 0
+    )
     assert json.loads(cells.read_text())["features"]
     assert _run("check-wards").exit_code == 0
     assert _run("rebuild-public").exit_code == 0

@@ -30,25 +30,49 @@ def _seed(db):
     for friday in _fridays():
         night = datetime(friday.year, friday.month, friday.day, 22, 15, tzinfo=UTC)  # 23:15 or 22:15 London
         for _ in range(3):
-            make_map_report(db, lon=SOHO[0] + rng.uniform(-0.0008, 0.0008), lat=SOHO[1] + rng.uniform(-0.0004, 0.0004),
-                            occurred_at=night)
-            make_map_report(db, lon=COVENT_GARDEN[0] + rng.uniform(-0.0008, 0.0008),
-                            lat=COVENT_GARDEN[1] + rng.uniform(-0.0004, 0.0004), occurred_at=night)
+            make_map_report(
+                db,
+                lon=SOHO[0] + rng.uniform(-0.0008, 0.0008),
+                lat=SOHO[1] + rng.uniform(-0.0004, 0.0004),
+                occurred_at=night,
+            )
+            make_map_report(
+                db,
+                lon=COVENT_GARDEN[0] + rng.uniform(-0.0008, 0.0008),
+                lat=COVENT_GARDEN[1] + rng.uniform(-0.0004, 0.0004),
+                occurred_at=night,
+            )
         # Daytime reports far from both: outside the series' hours, so not counted.
         for _ in range(4):
-            make_map_report(db, lon=-0.1500 + rng.uniform(-0.001, 0.001), lat=51.5000 + rng.uniform(-0.001, 0.001),
-                            occurred_at=datetime(friday.year, friday.month, friday.day, 11, tzinfo=UTC))
+            make_map_report(
+                db,
+                lon=-0.1500 + rng.uniform(-0.001, 0.001),
+                lat=51.5000 + rng.uniform(-0.001, 0.001),
+                occurred_at=datetime(friday.year, friday.month, friday.day, 11, tzinfo=UTC),
+            )
     for _ in range(60):
-        make_map_report(db, lon=rng.uniform(-0.18, -0.135), lat=rng.uniform(51.495, 51.515),
-                        occurred_at=datetime(2026, 10, rng.randint(1, 28), 21, tzinfo=UTC))
+        make_map_report(
+            db,
+            lon=rng.uniform(-0.18, -0.135),
+            lat=rng.uniform(51.495, 51.515),
+            occurred_at=datetime(2026, 10, rng.randint(1, 28), 21, tzinfo=UTC),
+        )
 
 
 def _series(db, area):
     from nte.patrols import service as patrols
 
-    return patrols.create_series(db, actor=make_user(db, role="coordinator"), area_id=area.id, name="Friday nights",
-                                 rrule="FREQ=WEEKLY;BYDAY=FR", start_date=date(2026, 11, 1), start_time=time(22),
-                                 end_time=time(3), now=NOW)
+    return patrols.create_series(
+        db,
+        actor=make_user(db, role="coordinator"),
+        area_id=area.id,
+        name="Friday nights",
+        rrule="FREQ=WEEKLY;BYDAY=FR",
+        start_date=date(2026, 11, 1),
+        start_time=time(22),
+        end_time=time(3),
+        now=NOW,
+    )
 
 
 def test_hotspots_near_the_area_in_its_hours_and_uncovered_hot_spots(db, settings):
@@ -71,8 +95,11 @@ def test_hotspots_near_the_area_in_its_hours_and_uncovered_hot_spots(db, setting
     assert all(f["properties"]["bin"] > 0 for f in uncovered)
     # The daytime cluster is outside the series' hours: no cell there has any report.
     dx, dy = points_to_bng([-0.15], [51.50])
-    counts_there = [f["properties"]["count"] for f in near + uncovered
-                    if abs((int(f["id"].split("_")[0]) + 0.5) * 200 - dx[0]) < 200]
+    counts_there = [
+        f["properties"]["count"]
+        for f in near + uncovered
+        if abs((int(f["id"].split("_")[0]) + 0.5) * 200 - dx[0]) < 200
+    ]
     assert sum(counts_there) == 0
 
 
@@ -91,8 +118,9 @@ def test_coordinator_api_and_page_access(client, db):
     _series(db, area)
     assert client.get("/api/maps/coordinator", params={"area": area.id}).status_code == 401
     login(client, db, make_user(db, role="coordinator"))
-    r = client.get("/api/maps/coordinator", params={"area": area.id, "cell_size": "200"},
-                   headers={"accept": "application/json"})
+    r = client.get(
+        "/api/maps/coordinator", params={"area": area.id, "cell_size": "200"}, headers={"accept": "application/json"}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["area"]["id"] == area.id
     assert client.get("/api/maps/coordinator", params={"area": 999_999}).status_code == 404

@@ -21,8 +21,9 @@ def _user(live_server, role: str) -> str:
     email = f"maps-{role}@example.org"
     with live_server.session_factory.begin() as s:
         if not s.query(auth_service.User).filter_by(email=email).first():
-            auth_service.create_user(s, email=email, display_name=f"Maps {role}", role=role, password=PASSWORD,
-                                     confirmed_at=utcnow())
+            auth_service.create_user(
+                s, email=email, display_name=f"Maps {role}", role=role, password=PASSWORD, confirmed_at=utcnow()
+            )
     return email
 
 
@@ -108,8 +109,15 @@ def test_coordinator_map(page, live_server):
             actor = s.query(auth_service.User).filter_by(email=email).one()
             from nte.config import get_settings
 
-            patrols.create_area(s, actor=actor, name="Maps browser Soho", geometry=SOHO_POLYGON, description=None,
-                                settings=get_settings(), now=utcnow())
+            patrols.create_area(
+                s,
+                actor=actor,
+                name="Maps browser Soho",
+                geometry=SOHO_POLYGON,
+                description=None,
+                settings=get_settings(),
+                now=utcnow(),
+            )
         area_id = next(a.id for a in patrols.list_patrol_areas(s) if a.name == "Maps browser Soho")
     sign_in(page, live_server, email, PASSWORD)
     page.goto(f"{live_server.url}/coordinator/maps?area={area_id}")

@@ -21,9 +21,22 @@ SOHO = (-0.1337, 51.5136)
 HACKNEY = (-0.0553, 51.5450)
 
 
-@pytest.mark.parametrize(("count", "expected"), [
-    (0, None), (1, None), (9, None), (10, 10), (11, 10), (12, 10), (13, 15), (17, 15), (18, 20), (102, 100),
-    (103, 105)])
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (0, None),
+        (1, None),
+        (9, None),
+        (10, 10),
+        (11, 10),
+        (12, 10),
+        (13, 15),
+        (17, 15),
+        (18, 20),
+        (102, 100),
+        (103, 105),
+    ],
+)
 def test_suppression_and_rounding(count, expected):
     assert public_service.suppress(count, threshold=10) == expected
     assert public_service.shown(expected, threshold=10) == ("fewer than 10" if expected is None else str(expected))
@@ -83,17 +96,27 @@ def test_differencing_guarantee_any_two_views_differ_by_whole_published_months()
 
 def test_public_api_offers_only_the_fixed_periods_and_no_other_filter(client, db):
     periods = client.get("/api/maps/public/periods").json()
-    assert [p["id"] for p in periods][:1] and all(p["id"].split("-")[0] in {"month", "quarter", "year"}
-                                                  for p in periods)
+    assert [p["id"] for p in periods][:1] and all(
+        p["id"].split("-")[0] in {"month", "quarter", "year"} for p in periods
+    )
     for bad in ("2026-10", "month-2026-11", "month-2019-01", "day-2026-10-01", "year-2026", "x" * 40):
         r = client.get("/api/maps/public/wards.geojson", params={"period": bad})
         assert r.status_code == 422 and r.json()["field"] == "period", bad
     # Parameters of the officer filter are not honoured: the view is identical.
     first = periods[0]["id"]
     plain = client.get("/api/maps/public/wards.geojson", params={"period": first}).json()
-    sneaky = client.get("/api/maps/public/wards.geojson", params={
-        "period": first, "from": "2026-10-05", "to": "2026-10-05", "hours": "22-23", "category": "spiking",
-        "status": "new", "source": "public"}).json()
+    sneaky = client.get(
+        "/api/maps/public/wards.geojson",
+        params={
+            "period": first,
+            "from": "2026-10-05",
+            "to": "2026-10-05",
+            "hours": "22-23",
+            "category": "spiking",
+            "status": "new",
+            "source": "public",
+        },
+    ).json()
     assert plain == sneaky
 
 
@@ -153,6 +176,6 @@ def test_archive_years_are_offered_for_older_moderated_data(db, settings):
     ids = [p.id for p in public_service.offered_periods(db, settings=settings, now=NOW)]
     assert "year-2016" in ids and "year-2023" in ids and "month-2016-06" not in ids
     years = [p for p in public_service.offered_periods(db, settings=settings, now=NOW) if p.kind == "year"]
-    assert all(a.end < b.start or b.end < a.start for i, a in enumerate(years) for b in years[i + 1:])
+    assert all(a.end < b.start or b.end < a.start for i, a in enumerate(years) for b in years[i + 1 :])
     view = public_service.public_view(db, period_id="year-2016", settings=settings, now=NOW)
     assert view["period"] == "year-2016"

@@ -22,15 +22,31 @@ def _seed(db, n=40):
 
     rng = random.Random(3)
     for i in range(n):
-        make_map_report(db, lon=SOHO[0] + rng.uniform(-0.002, 0.002), lat=SOHO[1] + rng.uniform(-0.001, 0.001),
-                        occurred_at=datetime(2026, 10, 1 + i % 28, 22, tzinfo=UTC))
+        make_map_report(
+            db,
+            lon=SOHO[0] + rng.uniform(-0.002, 0.002),
+            lat=SOHO[1] + rng.uniform(-0.001, 0.001),
+            occurred_at=datetime(2026, 10, 1 + i % 28, 22, tzinfo=UTC),
+        )
     for i in range(40):
-        make_map_report(db, lon=rng.uniform(-0.18, -0.13), lat=rng.uniform(51.495, 51.515),
-                        occurred_at=datetime(2026, 10, 1 + i % 28, 12, tzinfo=UTC))
+        make_map_report(
+            db,
+            lon=rng.uniform(-0.18, -0.13),
+            lat=rng.uniform(51.495, 51.515),
+            occurred_at=datetime(2026, 10, 1 + i % 28, 12, tzinfo=UTC),
+        )
 
 
-@pytest.mark.parametrize("path", ["/api/maps/stats", "/api/maps/stats.csv", "/api/maps/stats.geojson",
-                                  "/api/maps/hotspots.geojson", "/api/maps/officer-map"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/maps/stats",
+        "/api/maps/stats.csv",
+        "/api/maps/stats.geojson",
+        "/api/maps/hotspots.geojson",
+        "/api/maps/officer-map",
+    ],
+)
 def test_officer_api_needs_an_officer(client, db, path):
     assert client.get(path).status_code == 401
     volunteer = bearer(db, make_user(db, role="volunteer"))
@@ -39,11 +55,19 @@ def test_officer_api_needs_an_officer(client, db, path):
     assert client.get(path, headers=coordinator).status_code == 403
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"from": "yesterday"}, "from"), ({"hours": "18-18"}, "hours"), ({"status": "spam"}, "status"),
-    ({"day": "funday"}, "day"), ({"source": "x"}, "source"), ({"borough": "E09000999"}, "borough"),
-    ({"cell_size": "10"}, "cell_size"), ({"cell_size": "nan"}, "cell_size"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "yesterday"}, "from"),
+        ({"hours": "18-18"}, "hours"),
+        ({"status": "spam"}, "status"),
+        ({"day": "funday"}, "day"),
+        ({"source": "x"}, "source"),
+        ({"borough": "E09000999"}, "borough"),
+        ({"cell_size": "10"}, "cell_size"),
+        ({"cell_size": "nan"}, "cell_size"),
+    ],
+)
 def test_bad_filters_are_422_naming_the_field(client, db, params, field):
     headers = bearer(db, make_user(db, role="officer"))
     path = "/api/maps/hotspots.geojson" if "cell_size" in params else "/api/maps/stats"
@@ -55,7 +79,7 @@ def test_bad_filters_are_422_naming_the_field(client, db, params, field):
 def test_stats_json_and_csv_export_with_injection_neutralised(client, db, settings):
     _seed(db)
     ward = ward_service.locate(db, lon=SOHO[0], lat=SOHO[1], settings=settings)
-    ward.name = "=HYPERLINK(\"http://evil\")"
+    ward.name = '=HYPERLINK("http://evil")'
     db.flush()
     headers = bearer(db, make_user(db, role="officer"))
     body = client.get("/api/maps/stats", params=MONTH | {"hours": "18-06"}, headers=headers).json()
@@ -75,8 +99,9 @@ def test_geojson_exports_are_rfc7946_and_load_with_gdal(client, db, tmp_path):
     _seed(db)
     headers = bearer(db, make_user(db, role="officer"))
     wards = client.get("/api/maps/stats.geojson", params=MONTH, headers=headers)
-    cells = client.get("/api/maps/hotspots.geojson", params=MONTH | {"borough": "E09000033", "cell_size": "250"},
-                       headers=headers)
+    cells = client.get(
+        "/api/maps/hotspots.geojson", params=MONTH | {"borough": "E09000033", "cell_size": "250"}, headers=headers
+    )
     assert wards.status_code == 200 and cells.status_code == 200, cells.text
     assert cells.headers["content-type"].startswith("application/geo+json")
     import geopandas
@@ -126,8 +151,7 @@ def test_officer_pages(client, db, settings):
     login(client, db, officer)
     page = client.get("/officer/maps", params=MONTH | {"hours": "18-06"})
     assert page.status_code == 200
-    assert "Content-Security-Policy" in page.headers and "script-src 'self'" in page.headers[
-        "content-security-policy"]
+    assert "Content-Security-Policy" in page.headers and "script-src 'self'" in page.headers["content-security-policy"]
     assert "<script>" not in page.text  # no inline script on the page
     assert "data-layers" in page.text and "/api/venues.geojson" in page.text
     bad = client.get("/officer/maps", params={"hours": "nonsense"})

@@ -24,8 +24,9 @@ NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 
 def flt(**kw) -> MapFilter:
-    return parse_filter(now=NOW, boroughs=["E09000033", "E09000012", "E09000020", "E09000013", "E09000032",
-                                           "E09000001"], **kw)
+    return parse_filter(
+        now=NOW, boroughs=["E09000033", "E09000012", "E09000020", "E09000013", "E09000032", "E09000001"], **kw
+    )
 
 
 def at(y, m, d, h=12, mi=0):
@@ -72,12 +73,21 @@ def test_spam_cannot_be_requested():
     assert info.value.field == "status"
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"date_from": "2026-13-01"}, "from"), ({"date_from": "2026-10-02", "date_to": "2026-10-01"}, "to"),
-    ({"hours": "25-06"}, "hours"), ({"hours": "6-6"}, "hours"), ({"hours": "evening"}, "hours"),
-    ({"day": "8"}, "day"), ({"source": "twitter"}, "source"), ({"category": "<script>"}, "category"),
-    ({"borough": "E09999999"}, "borough"), ({"date_from": "2000-01-01", "date_to": "2026-01-01"}, "from"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"date_from": "2026-13-01"}, "from"),
+        ({"date_from": "2026-10-02", "date_to": "2026-10-01"}, "to"),
+        ({"hours": "25-06"}, "hours"),
+        ({"hours": "6-6"}, "hours"),
+        ({"hours": "evening"}, "hours"),
+        ({"day": "8"}, "day"),
+        ({"source": "twitter"}, "source"),
+        ({"category": "<script>"}, "category"),
+        ({"borough": "E09999999"}, "borough"),
+        ({"date_from": "2000-01-01", "date_to": "2026-01-01"}, "from"),
+    ],
+)
 def test_bad_filters_name_the_field(kwargs, field):
     with pytest.raises(InvalidMapFilter) as info:
         flt(**kwargs)
@@ -123,16 +133,22 @@ def test_local_month_boundaries_for_range_and_trend(db, settings):
     make_map_report(db, lon=p[0], lat=p[1], occurred_at=at(2026, 6, 30, 23, 30))
     make_map_report(db, lon=p[0], lat=p[1], occurred_at=at(2026, 6, 30, 22, 30))  # 23:30 BST: June
     code = ward_service.locate(db, lon=p[0], lat=p[1], settings=settings).code
-    result = stats_service.ward_statistics(db, flt=flt(date_from="2026-06-01", date_to="2026-07-31"),
-                                           settings=settings)
+    result = stats_service.ward_statistics(db, flt=flt(date_from="2026-06-01", date_to="2026-07-31"), settings=settings)
     assert result.row(code).trend == [1, 1]
     assert counts(db, settings, flt(date_from="2026-07-01", date_to="2026-07-31"))[code] == 1
 
 
 def test_month_precision_records_are_left_out_of_time_of_day_filters_with_a_note(db, settings):
     p = SOHO
-    make_map_report(db, lon=p[0], lat=p[1], occurred_at=at(2026, 9, 30, 23), time_precision="month",
-                    source="police", location_precision="exact")
+    make_map_report(
+        db,
+        lon=p[0],
+        lat=p[1],
+        occurred_at=at(2026, 9, 30, 23),
+        time_precision="month",
+        source="police",
+        location_precision="exact",
+    )
     make_map_report(db, lon=p[0], lat=p[1], occurred_at=at(2026, 10, 2, 21))
     code = ward_service.locate(db, lon=p[0], lat=p[1], settings=settings).code
     month = {"date_from": "2026-10-01", "date_to": "2026-10-31"}
@@ -182,8 +198,7 @@ def test_ward_assignment_at_a_borough_edge_counts_each_report_once_in_its_stored
         placed[report.borough_code] = report
     assert set(placed) == {"E09000033", "E09000020"}
     on_edge = make_map_report(db, lon=mid.x, lat=mid.y, occurred_at=at(2026, 10, 3))
-    result = stats_service.ward_statistics(db, flt=flt(date_from="2026-10-01", date_to="2026-10-31"),
-                                           settings=settings)
+    result = stats_service.ward_statistics(db, flt=flt(date_from="2026-10-01", date_to="2026-10-31"), settings=settings)
     assert result.total == 3  # the point on the edge is counted once, in the ward stored for it
     for report in (*placed.values(), on_edge):
         assert result.row(report.ward_code).count >= 1
@@ -203,11 +218,16 @@ def test_hotspots_find_a_cluster(db, settings):
 
     rng = random.Random(7)
     for i in range(60):
-        make_map_report(db, lon=SOHO[0] + rng.uniform(-0.0015, 0.0015), lat=SOHO[1] + rng.uniform(-0.001, 0.001),
-                        occurred_at=at(2026, 10, 1 + i % 28))
+        make_map_report(
+            db,
+            lon=SOHO[0] + rng.uniform(-0.0015, 0.0015),
+            lat=SOHO[1] + rng.uniform(-0.001, 0.001),
+            occurred_at=at(2026, 10, 1 + i % 28),
+        )
     for i in range(40):
-        make_map_report(db, lon=rng.uniform(-0.18, -0.13), lat=rng.uniform(51.495, 51.515),
-                        occurred_at=at(2026, 10, 1 + i % 28))
+        make_map_report(
+            db, lon=rng.uniform(-0.18, -0.13), lat=rng.uniform(51.495, 51.515), occurred_at=at(2026, 10, 1 + i % 28)
+        )
     f = flt(date_from="2026-10-01", date_to="2026-10-31", borough="E09000033")
     result = stats_service.hotspots(db, flt=f, settings=settings, cell_size=250)
     assert result.count.sum() >= 60
@@ -226,8 +246,9 @@ def test_officer_map_cached_per_filter_and_rebuilt_when_reports_change(db, setti
     assert not hit and first["total"] == 1
     again, hit = stats_service.officer_map(db, flt=f, settings=settings, now=NOW)
     assert hit and again == first
-    other, hit = stats_service.officer_map(db, flt=flt(date_from="2026-10-01", date_to="2026-10-30"),
-                                           settings=settings, now=NOW)
+    other, hit = stats_service.officer_map(
+        db, flt=flt(date_from="2026-10-01", date_to="2026-10-30"), settings=settings, now=NOW
+    )
     assert not hit
     make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=at(2026, 10, 3))
     rebuilt, hit = stats_service.officer_map(db, flt=f, settings=settings, now=NOW)

@@ -22,13 +22,16 @@ def test_lookup_api_finds_the_ward(client):
     assert r.json()["name"] == "West End" and r.json()["borough_code"] == "E09000033"
 
 
-@pytest.mark.parametrize("params,field", [
-    ({"lon": 181, "lat": 51.5}, "lon"),
-    ({"lon": -0.1, "lat": 91}, "lat"),
-    ({"lon": "nan", "lat": 51.5}, "lon"),
-    ({"lon": "abc", "lat": 51.5}, "lon"),
-    ({"lat": 51.5}, "lon"),
-])
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"lon": 181, "lat": 51.5}, "lon"),
+        ({"lon": -0.1, "lat": 91}, "lat"),
+        ({"lon": "nan", "lat": 51.5}, "lon"),
+        ({"lon": "abc", "lat": 51.5}, "lon"),
+        ({"lat": 51.5}, "lon"),
+    ],
+)
 def test_lookup_rejects_bad_coordinates_naming_the_field(client, params, field):
     r = client.get("/api/wards/lookup", params=params)
     assert r.status_code == 422
@@ -98,13 +101,22 @@ def test_one_ward_and_unknown_code(client):
 
 def test_boroughs_listed(client):
     codes = {b["code"]: b["wards"] for b in client.get("/api/boroughs").json()}
-    assert codes == {"E09000033": 20, "E09000020": 18, "E09000013": 16, "E09000032": 20, "E09000001": 25,
-                     "E09000012": 19}
+    assert codes == {
+        "E09000033": 20,
+        "E09000020": 18,
+        "E09000013": 16,
+        "E09000032": 20,
+        "E09000001": 25,
+        "E09000012": 19,
+    }
 
 
 def _feature(code, coords, **props):
-    return {"type": "Feature", "properties": {"code": code, "name": f"Ward {code}", **props},
-            "geometry": {"type": "Polygon", "coordinates": [coords]}}
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "name": f"Ward {code}", **props},
+        "geometry": {"type": "Polygon", "coordinates": [coords]},
+    }
 
 
 SQUARE = [[-0.10, 51.50], [-0.09, 51.50], [-0.09, 51.51], [-0.10, 51.51], [-0.10, 51.50]]
@@ -113,27 +125,61 @@ BOWTIE = [[-0.10, 51.50], [-0.09, 51.51], [-0.09, 51.50], [-0.10, 51.51], [-0.10
 
 def test_import_repairs_invalid_polygon_and_records_vintage(db):
     result = ward_service.import_ward_set(
-        db, features=[_feature("X1", SQUARE), _feature("X2", BOWTIE)], name="Test 2022", source="unit test",
-        attribution="Test attribution", code_property="code", name_property="name", borough_code="E09000001",
-        borough_name="City", activate=False)
+        db,
+        features=[_feature("X1", SQUARE), _feature("X2", BOWTIE)],
+        name="Test 2022",
+        source="unit test",
+        attribution="Test attribution",
+        code_property="code",
+        name_property="name",
+        borough_code="E09000001",
+        borough_name="City",
+        activate=False,
+    )
     assert result.count == 2 and len(result.repaired) == 1 and "X2" in result.repaired[0]
     assert result.ward_set.attribution == "Test attribution" and not result.ward_set.is_active
 
 
-@pytest.mark.parametrize("features,field,needle", [
-    ([_feature("", SQUARE)], "code", "feature 0"),
-    ([{"type": "Feature", "properties": {"code": "P1", "name": "p"},
-       "geometry": {"type": "Point", "coordinates": [0, 51]}}], "geometry", "P1"),
-    ([{"type": "Feature", "properties": {"code": "G1", "name": "g"}, "geometry": {"type": "Polygon"}}],
-     "geometry", "G1"),
-    ([_feature("Z1", SQUARE), _feature("Z1", SQUARE)], "code", "twice"),
-    ([_feature("B1", [[500000, 180000], [500100, 180000], [500100, 180100], [500000, 180000]])], "geometry",
-     "WGS84"),
-])
+@pytest.mark.parametrize(
+    "features,field,needle",
+    [
+        ([_feature("", SQUARE)], "code", "feature 0"),
+        (
+            [
+                {
+                    "type": "Feature",
+                    "properties": {"code": "P1", "name": "p"},
+                    "geometry": {"type": "Point", "coordinates": [0, 51]},
+                }
+            ],
+            "geometry",
+            "P1",
+        ),
+        (
+            [{"type": "Feature", "properties": {"code": "G1", "name": "g"}, "geometry": {"type": "Polygon"}}],
+            "geometry",
+            "G1",
+        ),
+        ([_feature("Z1", SQUARE), _feature("Z1", SQUARE)], "code", "twice"),
+        (
+            [_feature("B1", [[500000, 180000], [500100, 180000], [500100, 180100], [500000, 180000]])],
+            "geometry",
+            "WGS84",
+        ),
+    ],
+)
 def test_import_errors_name_the_feature(db, features, field, needle):
     with pytest.raises(InvalidWardFile) as info:
-        ward_service.import_ward_set(db, features=features, name="Broken", source="t", attribution="a",
-                                     code_property="code", name_property="name", borough_code="E09000001")
+        ward_service.import_ward_set(
+            db,
+            features=features,
+            name="Broken",
+            source="t",
+            attribution="a",
+            code_property="code",
+            name_property="name",
+            borough_code="E09000001",
+        )
     assert needle in info.value.detail
     assert info.value.field == field
 
@@ -151,19 +197,52 @@ def test_cli_imports_a_geojson_file(tmp_path, engine, monkeypatch):
     try:
         runner = CliRunner()
         name = f"CLI test {engine.dialect.name}"
-        result = runner.invoke(cli.app, ["wards", "import", str(path), "--name", name, "--attribution", "OGL test",
-                                         "--code-property", "code", "--name-property", "name",
-                                         "--borough-code-property", "lad", "--no-activate"])
+        result = runner.invoke(
+            cli.app,
+            [
+                "wards",
+                "import",
+                str(path),
+                "--name",
+                name,
+                "--attribution",
+                "OGL test",
+                "--code-property",
+                "code",
+                "--name-property",
+                "name",
+                "--borough-code-property",
+                "lad",
+                "--no-activate",
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert "Imported 1 wards" in result.output
-        bad = runner.invoke(cli.app, ["wards", "import", str(path), "--name", name, "--attribution", "x",
-                                      "--code-property", "code", "--name-property", "name",
-                                      "--borough-code-property", "lad", "--no-activate"])
+        bad = runner.invoke(
+            cli.app,
+            [
+                "wards",
+                "import",
+                str(path),
+                "--name",
+                name,
+                "--attribution",
+                "x",
+                "--code-property",
+                "code",
+                "--name-property",
+                "name",
+                "--borough-code-property",
+                "lad",
+                "--no-activate",
+            ],
+        )
         assert bad.exit_code == 2 and "already exists" in bad.output
     finally:
         from sqlalchemy.orm import Session
 
         from nte.maps.models import WardSet
+
         with Session(engine) as s, s.begin():
             for ws in s.query(WardSet).filter(WardSet.name.like("CLI test%")):
                 s.delete(ws)

@@ -15,8 +15,12 @@ def test_enqueue_with_the_same_key_keeps_one_message(db):
     first = service.enqueue(db, to="a@example.org", subject="Renew", body="b", dedupe_key="venue:1:renew:60")
     second = service.enqueue(db, to="a@example.org", subject="Renew", body="b", dedupe_key="venue:1:renew:60")
     assert first is not None and second is None
-    assert db.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
-                     .where(OutboxMessage.dedupe_key == "venue:1:renew:60")) == 1
+    assert (
+        db.scalar(
+            sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.dedupe_key == "venue:1:renew:60")
+        )
+        == 1
+    )
 
 
 def test_deliver_sends_through_a_real_smtp_server(db, settings, smtp_server):

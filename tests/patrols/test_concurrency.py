@@ -125,7 +125,9 @@ def test_a_cancellation_racing_new_sign_ups_offers_the_place_to_the_waitlist(com
             patrols.book_shift(s, volunteer=s.get(Volunteer, v), shift_id=ids["shift"], now=utcnow())
 
     def leave(s: Session) -> str:
-        return patrols.cancel_signup(s, volunteer=s.get(Volunteer, holders[0]), shift_id=ids["shift"], now=utcnow()).status
+        return patrols.cancel_signup(
+            s, volunteer=s.get(Volunteer, holders[0]), shift_id=ids["shift"], now=utcnow()
+        ).status
 
     results = race(factory, [leave] + [book(v, ids["shift"]) for v in newcomers])
     assert results == ["cancelled"] + ["waitlisted"] * len(newcomers)

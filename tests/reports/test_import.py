@@ -241,8 +241,10 @@ def test_ids_already_present_are_found_whatever_their_characters(db, settings):
     from nte.reports import repository as repo
 
     odd = ["plain", "with,comma", 'quote"d', "{brace}", "tab\tid", "unit\x1fsep", "é-unicode"]
-    body = "\n".join(["external_id,occurred_at,lon,lat,category"] + [
-        f'"{v.replace(chr(34), chr(34) * 2)}",2026-01-10T22:00:00Z,-0.1337,51.5136,verbal_harassment' for v in odd])
+    body = "\n".join(
+        ["external_id,occurred_at,lon,lat,category"]
+        + [f'"{v.replace(chr(34), chr(34) * 2)}",2026-01-10T22:00:00Z,-0.1337,51.5136,verbal_harassment' for v in odd]
+    )
     summary, errors = _run(db, settings, body.encode(), name="ours.csv")
     assert summary.inserted == len(odd), errors
     stored = set(db.scalars(sa.select(Report.external_id)))
@@ -258,8 +260,10 @@ def test_ids_already_present_are_found_whatever_their_characters(db, settings):
 def test_reserved_ids_are_new_and_distinct_and_rows_keep_them(db, settings):
     from nte.spatial import reserve_ids
 
-    body = "\n".join(["external_id,occurred_at,lon,lat,category"] + [
-        f"r{i},2026-01-10T22:00:00Z,-0.1337,51.5136,verbal_harassment" for i in range(30)])
+    body = "\n".join(
+        ["external_id,occurred_at,lon,lat,category"]
+        + [f"r{i},2026-01-10T22:00:00Z,-0.1337,51.5136,verbal_harassment" for i in range(30)]
+    )
     summary, errors = _run(db, settings, body.encode(), name="ours.csv")
     assert summary.inserted == 30, errors
     highest = db.scalar(sa.select(sa.func.max(Report.id)))
@@ -269,6 +273,8 @@ def test_reserved_ids_are_new_and_distinct_and_rows_keep_them(db, settings):
     assert reserve_ids(db, Report.__table__, 0) == []
     # every imported report has its categories under the id it was given
     orphans = db.scalar(
-        sa.select(sa.func.count()).select_from(ReportCategory).where(~ReportCategory.report_id.in_(sa.select(Report.id)))
+        sa.select(sa.func.count())
+        .select_from(ReportCategory)
+        .where(~ReportCategory.report_id.in_(sa.select(Report.id)))
     )
     assert orphans == 0

@@ -23,8 +23,9 @@ def _officer(live_server) -> str:
     email = "reports-officer@example.org"
     with live_server.session_factory.begin() as s:
         if not s.query(auth_service.User).filter_by(email=email).first():
-            auth_service.create_user(s, email=email, display_name="Reports officer", role="officer",
-                                     password=PASSWORD, confirmed_at=utcnow())
+            auth_service.create_user(
+                s, email=email, display_name="Reports officer", role="officer", password=PASSWORD, confirmed_at=utcnow()
+            )
     return email
 
 
@@ -128,8 +129,13 @@ def test_moderation_queue(page, live_server):
     email = _officer(live_server)
     with live_server.session_factory.begin() as s:
         when = utcnow() - timedelta(hours=5)
-        data = report_service.ReportInput(lat=51.5138, lon=-0.1340, date=when.date().isoformat(),
-                                          time=when.strftime("%H:%M"), categories=["intimidating_group"])
+        data = report_service.ReportInput(
+            lat=51.5138,
+            lon=-0.1340,
+            date=when.date().isoformat(),
+            time=when.strftime("%H:%M"),
+            categories=["intimidating_group"],
+        )
         report = report_service.submit_report(s, data=data, settings=live_server.settings, now=utcnow()).report
         report_id = report.id
     sign_in(page, live_server, email, PASSWORD)

@@ -676,7 +676,9 @@ def test_week_hours_marks_the_hours_an_interval_touches() -> None:
     marked = [i for i, c in enumerate(week_hours(late)) if c == "1"]
     assert marked == [FRI * 24 + h for h in range(20, 24)] + [SAT * 24 + h for h in range(4)]
     # a minute into an hour marks that hour; closing on the hour does not mark the next one
-    odd = Schedule(weekly=(WeeklyInterval(SUN, hm("23:59"), hm("00:01")), WeeklyInterval(TUE, hm("09:30"), hm("10:00"))))
+    odd = Schedule(
+        weekly=(WeeklyInterval(SUN, hm("23:59"), hm("00:01")), WeeklyInterval(TUE, hm("09:30"), hm("10:00")))
+    )
     assert [i for i, c in enumerate(week_hours(odd)) if c == "1"] == [MON * 24, TUE * 24 + 9, SUN * 24 + 23]
     # overrides add the hours of their special intervals (a superset: any week could be that date)
     special = Schedule(overrides=(DateOverride(date(2026, 12, 26), (Interval(hm("10:00"), hm("12:00")),)),))

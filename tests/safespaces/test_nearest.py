@@ -30,9 +30,24 @@ def _bulk(db, n: int, *, seed: int = 1, open_share: float = 0.3, box=BOX) -> lis
     drawn = []
     for i in range(n):
         lon, lat, is_open = rng.uniform(box[0], box[2]), rng.uniform(box[1], box[3]), rng.random() < open_share
-        drawn.append((SafeSpace(name=f"Bulk {i}", kind="pharmacy", geom=to_db(Point(lon, lat)),
-                                hours=OPEN_LATE if is_open else DAYTIME, hours_confirmed_date=CONFIRMED,
-                                help_offered=[], codewords=[], languages=[], status="verified"), lon, lat, is_open))
+        drawn.append(
+            (
+                SafeSpace(
+                    name=f"Bulk {i}",
+                    kind="pharmacy",
+                    geom=to_db(Point(lon, lat)),
+                    hours=OPEN_LATE if is_open else DAYTIME,
+                    hours_confirmed_date=CONFIRMED,
+                    help_offered=[],
+                    codewords=[],
+                    languages=[],
+                    status="verified",
+                ),
+                lon,
+                lat,
+                is_open,
+            )
+        )
     db.add_all([d[0] for d in drawn])
     db.flush()
     return [(space.id, lon, lat, is_open) for space, lon, lat, is_open in drawn]
@@ -69,16 +84,28 @@ def test_the_search_reads_a_few_rows_through_the_spatial_index(db, is_postgres, 
     assert knn, statements
     if is_postgres:
         assert result.stats.methods == ["postgis-knn"]
-        plan = "\n".join(r[0] for r in db.execute(sa.text(
-            "EXPLAIN SELECT id FROM safe_space WHERE geom IS NOT NULL "
-            "ORDER BY geom <-> ST_GeomFromText('POINT(-0.16 51.505)', 4326) LIMIT 16")))
+        plan = "\n".join(
+            r[0]
+            for r in db.execute(
+                sa.text(
+                    "EXPLAIN SELECT id FROM safe_space WHERE geom IS NOT NULL "
+                    "ORDER BY geom <-> ST_GeomFromText('POINT(-0.16 51.505)', 4326) LIMIT 16"
+                )
+            )
+        )
         assert "Index Scan using idx_safe_space_geom" in plan, plan
     else:
         assert result.stats.methods == ["spatialite-rtree-rings"]
-        plan = " | ".join(str(r[-1]) for r in db.execute(sa.text(
-            "EXPLAIN QUERY PLAN SELECT rowid FROM safe_space WHERE rowid IN (SELECT rowid FROM SpatialIndex "
-            "WHERE f_table_name = 'safe_space' AND f_geometry_column = 'geom' "
-            "AND search_frame = BuildMbr(-0.161, 51.504, -0.159, 51.506, 4326))")))
+        plan = " | ".join(
+            str(r[-1])
+            for r in db.execute(
+                sa.text(
+                    "EXPLAIN QUERY PLAN SELECT rowid FROM safe_space WHERE rowid IN (SELECT rowid FROM SpatialIndex "
+                    "WHERE f_table_name = 'safe_space' AND f_geometry_column = 'geom' "
+                    "AND search_frame = BuildMbr(-0.161, 51.504, -0.159, 51.506, 4326))"
+                )
+            )
+        )
         assert "SpatialIndex VIRTUAL TABLE INDEX" in plan and "safe_space USING INTEGER PRIMARY KEY" in plan, plan
 
 
@@ -89,8 +116,16 @@ def test_open_only_skips_spaces_surely_closed_at_that_hour_inside_the_index_scan
     far = [(-0.125, 51.515), (-0.20, 51.495), (-0.19, 51.52)]
     ids = []
     for i, (x, y) in enumerate(far):
-        space = SafeSpace(name=f"Far {i}", kind="safe_haven", geom=to_db(Point(x, y)), hours=OPEN_LATE,
-                          hours_confirmed_date=CONFIRMED, help_offered=[], codewords=[], languages=[])
+        space = SafeSpace(
+            name=f"Far {i}",
+            kind="safe_haven",
+            geom=to_db(Point(x, y)),
+            hours=OPEN_LATE,
+            hours_confirmed_date=CONFIRMED,
+            help_offered=[],
+            codewords=[],
+            languages=[],
+        )
         db.add(space)
         db.flush()
         ids.append(space.id)
@@ -109,12 +144,28 @@ def test_open_only_iterates_outwards_past_spaces_that_pass_the_prefilter_but_are
     rng = random.Random(11)
     box = (-0.17, 51.50, -0.15, 51.51)
     for i in range(600):
-        db.add(SafeSpace(name=f"Early {i}", kind="pharmacy", geom=to_db(Point(rng.uniform(box[0], box[2]),
-                                                                              rng.uniform(box[1], box[3]))),
-                         hours={"weekly": [["fri", "20:00", "02:30"]], "overrides": []},
-                         hours_confirmed_date=CONFIRMED, help_offered=[], codewords=[], languages=[]))
-    late = SafeSpace(name="Late", kind="safe_haven", geom=to_db(Point(-0.125, 51.515)), hours=OPEN_LATE,
-                     hours_confirmed_date=CONFIRMED, help_offered=[], codewords=[], languages=[])
+        db.add(
+            SafeSpace(
+                name=f"Early {i}",
+                kind="pharmacy",
+                geom=to_db(Point(rng.uniform(box[0], box[2]), rng.uniform(box[1], box[3]))),
+                hours={"weekly": [["fri", "20:00", "02:30"]], "overrides": []},
+                hours_confirmed_date=CONFIRMED,
+                help_offered=[],
+                codewords=[],
+                languages=[],
+            )
+        )
+    late = SafeSpace(
+        name="Late",
+        kind="safe_haven",
+        geom=to_db(Point(-0.125, 51.515)),
+        hours=OPEN_LATE,
+        hours_confirmed_date=CONFIRMED,
+        help_offered=[],
+        codewords=[],
+        languages=[],
+    )
     db.add(late)
     db.flush()
     at = NOW.replace(minute=45)
@@ -131,9 +182,12 @@ def test_open_only_matches_the_hours_engine_at_any_instant(db, seed):
 
     rng = random.Random(seed)
     pool = [
-        OPEN_LATE, DAYTIME,
-        {"weekly": [[d, "00:00", "24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")],
-         "overrides": [["2027-03-28", "closed"]]},
+        OPEN_LATE,
+        DAYTIME,
+        {
+            "weekly": [[d, "00:00", "24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")],
+            "overrides": [["2027-03-28", "closed"]],
+        },
         {"weekly": [["sat", "22:00", "03:00"], ["sun", "01:30", "02:30"]], "overrides": []},
         {"weekly": [["sun", "00:30", "01:30"]], "overrides": [["2027-10-31", [["00:00", "03:00"]]]]},
         {"weekly": [["tue", "23:59", "00:01"]], "overrides": [["2027-03-30", [["12:00", "13:00"]]]]},
@@ -144,20 +198,37 @@ def test_open_only_matches_the_hours_engine_at_any_instant(db, seed):
         lon, lat = rng.uniform(BOX[0], BOX[2]), rng.uniform(BOX[1], BOX[3])
         hours = rng.choice(pool)
         confirmed = rng.choice([date(2027, 3, 20), date(2026, 10, 1)]) if hours else None
-        space = SafeSpace(name=f"Mixed {i}", kind="other", geom=to_db(Point(lon, lat)), hours=hours,
-                          hours_confirmed_date=confirmed, help_offered=[], codewords=[], languages=[])
+        space = SafeSpace(
+            name=f"Mixed {i}",
+            kind="other",
+            geom=to_db(Point(lon, lat)),
+            hours=hours,
+            hours_confirmed_date=confirmed,
+            help_offered=[],
+            codewords=[],
+            languages=[],
+        )
         db.add(space)
         spaces.append((space, lon, lat, Schedule.from_json(hours) if hours else None, confirmed))
     db.flush()
-    instants = [datetime(2027, 3, 28, 0, 59, tzinfo=UTC), datetime(2027, 3, 28, 1, 0, tzinfo=UTC),
-                datetime(2027, 3, 28, 1, 45, tzinfo=UTC), datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
-                datetime(2027, 10, 31, 1, 30, tzinfo=UTC), datetime(2027, 3, 30, 12, 30, tzinfo=LONDON),
-                datetime(2027, 3, 30, 23, 59, 30, tzinfo=LONDON), datetime(2027, 4, 3, 2, 0, tzinfo=LONDON)]
+    instants = [
+        datetime(2027, 3, 28, 0, 59, tzinfo=UTC),
+        datetime(2027, 3, 28, 1, 0, tzinfo=UTC),
+        datetime(2027, 3, 28, 1, 45, tzinfo=UTC),
+        datetime(2027, 10, 31, 0, 30, tzinfo=UTC),
+        datetime(2027, 10, 31, 1, 30, tzinfo=UTC),
+        datetime(2027, 3, 30, 12, 30, tzinfo=LONDON),
+        datetime(2027, 3, 30, 23, 59, 30, tzinfo=LONDON),
+        datetime(2027, 4, 3, 2, 0, tzinfo=LONDON),
+    ]
     for at in instants:
         lon, lat = rng.uniform(BOX[0], BOX[2]), rng.uniform(BOX[1], BOX[3])
         result = service.find_nearest(db, lon=lon, lat=lat, at=at, open_only=True, limit=5, now=at)
-        expected = sorted((distance_m(lon, lat, x, y), space.id) for space, x, y, schedule, confirmed in spaces
-                          if schedule is not None and status_at(schedule, at, hours_confirmed_date=confirmed).is_open)
+        expected = sorted(
+            (distance_m(lon, lat, x, y), space.id)
+            for space, x, y, schedule, confirmed in spaces
+            if schedule is not None and status_at(schedule, at, hours_confirmed_date=confirmed).is_open
+        )
         assert [s.id for s in result.spaces] == [i for _, i in expected[:5]], at.isoformat()
 
 
@@ -175,8 +246,9 @@ def test_closed_when_unsure_and_reasons(db):
     assert [s.id for s in opened.spaces] == [fresh.id]
     assert {stale.id, unknown.id} <= {s.id for s in result.spaces}
     # At Saturday 12:00 the same place is closed and says when it opens.
-    noon = service.find_nearest(db, lon=-0.1337, lat=51.5136, at=datetime(2026, 12, 5, 12, 0, tzinfo=LONDON),
-                                limit=10, now=NOW)
+    noon = service.find_nearest(
+        db, lon=-0.1337, lat=51.5136, at=datetime(2026, 12, 5, 12, 0, tzinfo=LONDON), limit=10, now=NOW
+    )
     assert {s.name: s for s in noon.spaces}["Fresh"].status.describe() == "opens at 20:00"
 
 
@@ -191,9 +263,18 @@ def test_withdrawn_spaces_are_never_offered(db, settings):
 
 def test_a_charter_venue_that_is_a_safe_space_is_found_at_the_venue(db, settings):
     venue = make_venue(db, status="verified")
-    linked = service.create_space(db, data={"venue_id": venue.id, "kind": "charter_venue",
-                                            "opening_hours": "Fr-Sa 20:00-04:00", "phone": "020 7946 0999"},
-                                  actor=None, settings=settings, now=datetime(2026, 12, 1, tzinfo=UTC))
+    linked = service.create_space(
+        db,
+        data={
+            "venue_id": venue.id,
+            "kind": "charter_venue",
+            "opening_hours": "Fr-Sa 20:00-04:00",
+            "phone": "020 7946 0999",
+        },
+        actor=None,
+        settings=settings,
+        now=datetime(2026, 12, 1, tzinfo=UTC),
+    )
     assert linked.name is None and linked.geom is None  # nothing duplicated
     lon, lat = service.repo.point_of(db, linked)
     result = service.find_nearest(db, lon=lon + 0.0005, lat=lat, at=NOW, limit=3, now=NOW)

@@ -20,8 +20,14 @@ def _seed(live_server) -> dict[str, int]:
     with live_server.session_factory.begin() as s:
         for email, role in ((OFFICER, "officer"), (OWNER, "venue_manager")):
             if not s.query(auth_service.User).filter_by(email=email).first():
-                auth_service.create_user(s, email=email, display_name=email.split("@")[0], role=role,
-                                         password=PASSWORD, confirmed_at=utcnow())
+                auth_service.create_user(
+                    s,
+                    email=email,
+                    display_name=email.split("@")[0],
+                    role=role,
+                    password=PASSWORD,
+                    confirmed_at=utcnow(),
+                )
         existing = {sp.name: sp.id for sp, _ in service.list_spaces(s)}
         ids = {}
         for name, hours, lon in (("Browser haven (24/7)", "24/7", -0.1337), ("Browser daytime space", "", -0.1340)):
@@ -29,11 +35,23 @@ def _seed(live_server) -> dict[str, int]:
                 ids[name] = existing[name]
                 continue
             owner = s.query(auth_service.User).filter_by(email=OWNER).one()
-            space = service.create_space(s, data={"name": name, "kind": "safe_haven", "lon": lon, "lat": 51.5136,
-                                                  "phone": "020 7946 0000", "opening_hours": hours,
-                                                  "help_offered": ["water", "phone_charging"],
-                                                  "codewords": ["ask_for_angela"], "owner_user_id": owner.id},
-                                         actor=None, settings=live_server.settings, now=utcnow())
+            space = service.create_space(
+                s,
+                data={
+                    "name": name,
+                    "kind": "safe_haven",
+                    "lon": lon,
+                    "lat": 51.5136,
+                    "phone": "020 7946 0000",
+                    "opening_hours": hours,
+                    "help_offered": ["water", "phone_charging"],
+                    "codewords": ["ask_for_angela"],
+                    "owner_user_id": owner.id,
+                },
+                actor=None,
+                settings=live_server.settings,
+                now=utcnow(),
+            )
             ids[name] = space.id
     return ids
 
@@ -71,8 +89,12 @@ def test_help_now_with_a_map_click_on_a_phone_screen(browser, live_server):
 
 def test_help_now_uses_the_browser_location(browser, live_server):
     _seed(live_server)
-    context = browser.new_context(viewport={"width": 1024, "height": 800}, locale="en-GB",
-                                  geolocation={"longitude": -0.1336, "latitude": 51.5137}, permissions=["geolocation"])
+    context = browser.new_context(
+        viewport={"width": 1024, "height": 800},
+        locale="en-GB",
+        geolocation={"longitude": -0.1336, "latitude": 51.5137},
+        permissions=["geolocation"],
+    )
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/help-now")
@@ -137,9 +159,16 @@ def test_officer_pages_add_verify_and_decide(page, live_server):
     # A proposal from the owner, decided by the officer.
     with live_server.session_factory.begin() as s:
         owner = s.query(auth_service.User).filter_by(email=OWNER).one()
-        service.propose_change(s, space_id=ids["Browser haven (24/7)"], user=owner, data={"phone": "020 7946 5555"},
-                               confirms_hours=True, message="new number", settings=live_server.settings,
-                               now=utcnow())
+        service.propose_change(
+            s,
+            space_id=ids["Browser haven (24/7)"],
+            user=owner,
+            data={"phone": "020 7946 5555"},
+            confirms_hours=True,
+            message="new number",
+            settings=live_server.settings,
+            now=utcnow(),
+        )
     page.goto(f"{live_server.url}/officer/safe-spaces/proposals")
     axe_check(page)
     section = page.locator("section.proposal").filter(has_text="new number").first

@@ -26,19 +26,22 @@ def test_nearest_api_gives_distance_and_status(client, db):
     assert r.status_code == 200 and all(s["is_open"] for s in r.json()["results"])
 
 
-@pytest.mark.parametrize("params,field", [
-    ({"lon": -0.13, "lat": 91}, "lat"),
-    ({"lon": -181, "lat": 51.5}, "lon"),
-    ({"lon": "nan", "lat": 51.5}, "lon"),
-    ({"lon": "inf", "lat": 51.5}, "lon"),
-    ({"lon": "west", "lat": 51.5}, "lon"),
-    ({"lat": 51.5}, "lon"),
-    ({"lon": -0.13, "lat": 51.5, "at": "tonight"}, "at"),
-    ({"lon": -0.13, "lat": 51.5, "at": "2026-13-01T02:00"}, "at"),
-    ({"lon": -0.13, "lat": 51.5, "limit": 0}, "limit"),
-    ({"lon": -0.13, "lat": 51.5, "limit": 21}, "limit"),
-    ({"lon": -0.13, "lat": 51.5, "open_only": "maybe"}, "open_only"),
-])
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"lon": -0.13, "lat": 91}, "lat"),
+        ({"lon": -181, "lat": 51.5}, "lon"),
+        ({"lon": "nan", "lat": 51.5}, "lon"),
+        ({"lon": "inf", "lat": 51.5}, "lon"),
+        ({"lon": "west", "lat": 51.5}, "lon"),
+        ({"lat": 51.5}, "lon"),
+        ({"lon": -0.13, "lat": 51.5, "at": "tonight"}, "at"),
+        ({"lon": -0.13, "lat": 51.5, "at": "2026-13-01T02:00"}, "at"),
+        ({"lon": -0.13, "lat": 51.5, "limit": 0}, "limit"),
+        ({"lon": -0.13, "lat": 51.5, "limit": 21}, "limit"),
+        ({"lon": -0.13, "lat": 51.5, "open_only": "maybe"}, "open_only"),
+    ],
+)
 def test_nearest_api_bad_input_names_the_field(client, params, field):
     r = client.get("/api/safe-spaces/nearest", params=params)
     assert r.status_code == 422 and r.json()["field"] == field
@@ -61,10 +64,19 @@ def test_geojson_layer_is_public_with_status(client, db):
 
 def test_officer_creates_edits_verifies_over_the_api(client, db):
     headers = bearer(db, make_user(db, role="officer"))
-    r = client.post("/api/safe-spaces", headers=headers, json={
-        "name": "API haven", "kind": "safe_haven", "lon": -0.1337, "lat": 51.5136, "phone": "020 7946 0000",
-        "hours": {"weekly": [["fri", "20:00", "04:00"]], "overrides": [["2026-12-25", "closed"]]},
-        "codewords": ["ask_for_ani"]})
+    r = client.post(
+        "/api/safe-spaces",
+        headers=headers,
+        json={
+            "name": "API haven",
+            "kind": "safe_haven",
+            "lon": -0.1337,
+            "lat": 51.5136,
+            "phone": "020 7946 0000",
+            "hours": {"weekly": [["fri", "20:00", "04:00"]], "overrides": [["2026-12-25", "closed"]]},
+            "codewords": ["ask_for_ani"],
+        },
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["opening_hours"] == "Fr 20:00-04:00" and body["hours_confirmed_date"] is not None
@@ -79,17 +91,30 @@ def test_officer_creates_edits_verifies_over_the_api(client, db):
     assert any(s["id"] == sid for s in client.get("/api/safe-spaces", headers=headers).json())
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"kind": "safe_haven", "lon": -0.13, "lat": 51.51}, "name"),
-    ({"name": "X", "kind": "safe_haven", "lon": -0.13, "lat": 51.51, "hours": {"weekly": [["fri", "8pm", "4am"]]}},
-     "hours"),
-    ({"name": "X", "kind": "safe_haven", "lon": -0.13, "lat": 51.51, "opening_hours": "Fr 20:00-20:00"},
-     "opening_hours"),
-    ({"name": "X", "kind": "safe_haven", "lon": 2.35, "lat": 48.85}, "lon"),
-    ({"name": "X", "kind": "safe_haven", "lon": -0.13, "lat": 51.51, "help_offered": ["hugs"]}, "help_offered"),
-    ({"name": "X", "kind": "safe_haven", "lon": -0.13, "lat": 51.51, "surprise": 1}, "surprise"),
-    ({"name": "X", "kind": "safe_haven", "lon": -0.13, "lat": 51.51, "venue_id": 999999}, "venue_id"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"kind": "safe_haven", "lon": -0.13, "lat": 51.51}, "name"),
+        (
+            {
+                "name": "X",
+                "kind": "safe_haven",
+                "lon": -0.13,
+                "lat": 51.51,
+                "hours": {"weekly": [["fri", "8pm", "4am"]]},
+            },
+            "hours",
+        ),
+        (
+            {"name": "X", "kind": "safe_haven", "lon": -0.13, "lat": 51.51, "opening_hours": "Fr 20:00-20:00"},
+            "opening_hours",
+        ),
+        ({"name": "X", "kind": "safe_haven", "lon": 2.35, "lat": 48.85}, "lon"),
+        ({"name": "X", "kind": "safe_haven", "lon": -0.13, "lat": 51.51, "help_offered": ["hugs"]}, "help_offered"),
+        ({"name": "X", "kind": "safe_haven", "lon": -0.13, "lat": 51.51, "surprise": 1}, "surprise"),
+        ({"name": "X", "kind": "safe_haven", "lon": -0.13, "lat": 51.51, "venue_id": 999999}, "venue_id"),
+    ],
+)
 def test_create_bad_input_is_refused_and_nothing_stored(client, db, body, field):
     headers = bearer(db, make_user(db, role="officer"))
     before = _count(db)
@@ -111,21 +136,29 @@ def test_owner_proposal_and_officer_decision_over_the_api(client, db):
     owner = make_user(db, role="venue_manager")
     space = make_safe_space(db, owner_user_id=owner.id)
     owner_headers = bearer(db, owner)
-    r = client.post(f"/api/safe-spaces/{space.id}/proposals", headers=owner_headers,
-                    json={"opening_hours": "Mo-Su 18:00-02:00", "message": "new hours"})
+    r = client.post(
+        f"/api/safe-spaces/{space.id}/proposals",
+        headers=owner_headers,
+        json={"opening_hours": "Mo-Su 18:00-02:00", "message": "new hours"},
+    )
     assert r.status_code == 201 and r.json()["changes"]["hours"]["weekly"][0] == ["mon", "18:00", "02:00"]
     pid = r.json()["id"]
     other = bearer(db, make_user(db, role="venue_manager"))
-    assert client.post(f"/api/safe-spaces/{space.id}/proposals", headers=other,
-                       json={"phone": "020 7946 1111"}).status_code == 403
+    assert (
+        client.post(
+            f"/api/safe-spaces/{space.id}/proposals", headers=other, json={"phone": "020 7946 1111"}
+        ).status_code
+        == 403
+    )
     r = client.post(f"/api/safe-spaces/{space.id}/proposals", headers=owner_headers, json={"lon": 0})
     assert r.status_code == 422 and r.json()["field"] == "lon"
     officer = bearer(db, make_user(db, role="officer"))
     assert [p["id"] for p in client.get("/api/safe-spaces/proposals", headers=officer).json()] == [pid]
     assert client.get("/api/safe-spaces/proposals", headers=owner_headers).status_code == 403
     assert client.post(f"/api/safe-spaces/proposals/{pid}/approve", headers=officer).json()["status"] == "approved"
-    assert client.post(f"/api/safe-spaces/proposals/{pid}/reject", headers=officer,
-                       json={"note": "no"}).status_code == 409
+    assert (
+        client.post(f"/api/safe-spaces/proposals/{pid}/reject", headers=officer, json={"note": "no"}).status_code == 409
+    )
     db.expire_all()
     assert db.get(SafeSpace, space.id).hours["weekly"][0] == ["mon", "18:00", "02:00"]
 
@@ -146,15 +179,33 @@ def test_csv_upload_api(client, db):
 def test_officer_form_post_re_shows_errors_and_stores_nothing(client, db):
     csrf = login(client, db, make_user(db, role="officer"))
     before = _count(db)
-    r = client.post("/officer/safe-spaces/new", data={"csrf_token": csrf, "name": "", "kind": "safe_haven",
-                                                      "lon": "-0.1337", "lat": "51.5136",
-                                                      "opening_hours": "Fr 20:00-4"})
+    r = client.post(
+        "/officer/safe-spaces/new",
+        data={
+            "csrf_token": csrf,
+            "name": "",
+            "kind": "safe_haven",
+            "lon": "-0.1337",
+            "lat": "51.5136",
+            "opening_hours": "Fr 20:00-4",
+        },
+    )
     assert r.status_code == 422 and 'id="name-error"' in r.text and 'id="opening_hours-error"' in r.text
     assert _count(db) == before
-    r = client.post("/officer/safe-spaces/new", data={"csrf_token": csrf, "name": "Form haven", "kind": "safe_haven",
-                                                      "lon": "-0.1337", "lat": "51.5136", "help_offered": ["water", "cctv"],
-                                                      "opening_hours": "Fr 20:00-04:00", "confirm_hours": "1"},
-                    follow_redirects=False)
+    r = client.post(
+        "/officer/safe-spaces/new",
+        data={
+            "csrf_token": csrf,
+            "name": "Form haven",
+            "kind": "safe_haven",
+            "lon": "-0.1337",
+            "lat": "51.5136",
+            "help_offered": ["water", "cctv"],
+            "opening_hours": "Fr 20:00-04:00",
+            "confirm_hours": "1",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     space = db.scalars(sa.select(SafeSpace).where(SafeSpace.name == "Form haven")).one()
     assert space.help_offered == ["water", "cctv"] and space.hours_confirmed_date is not None
@@ -167,9 +218,17 @@ def test_owner_form_post_creates_a_proposal(client, db):
     csrf = login(client, db, owner)
     page = client.get(f"/safe-spaces/mine/{space.id}")
     assert page.status_code == 200 and "Send for approval" in page.text
-    r = client.post(f"/safe-spaces/mine/{space.id}", data={"csrf_token": csrf, "confirms_hours": "1",
-                                                          "opening_hours": "24/7", "phone": space.phone,
-                                                          "step_free": "unknown"}, follow_redirects=False)
+    r = client.post(
+        f"/safe-spaces/mine/{space.id}",
+        data={
+            "csrf_token": csrf,
+            "confirms_hours": "1",
+            "opening_hours": "24/7",
+            "phone": space.phone,
+            "step_free": "unknown",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     proposal = db.scalars(sa.select(SafeSpaceProposal).where(SafeSpaceProposal.safe_space_id == space.id)).one()
     assert proposal.confirms_hours and proposal.changes == {}

@@ -30,16 +30,33 @@ def _count(db, model=SafeSpace) -> int:
 
 def test_officer_adds_a_space_with_hours_confirmed_today(db, settings):
     officer = make_user(db, role="officer")
-    space = service.create_space(db, data={
-        "name": "Night haven", "kind": "safe_haven", "address": "1 Example Street", "postcode": "w1d 3qf",
-        "lon": -0.1337, "lat": 51.5136, "phone": "020 7946 0000", "help_offered": ["water", "cctv", "water"],
-        "codewords": ["ask_for_angela"], "step_free": "yes", "languages": "English, Polish, english",
-        "opening_hours": "Fr-Sa 20:00-04:00", "overrides": "2026-12-25 closed\n2026-12-31 20:00-06:00",
-    }, actor=officer, settings=settings, now=NOW)
+    space = service.create_space(
+        db,
+        data={
+            "name": "Night haven",
+            "kind": "safe_haven",
+            "address": "1 Example Street",
+            "postcode": "w1d 3qf",
+            "lon": -0.1337,
+            "lat": 51.5136,
+            "phone": "020 7946 0000",
+            "help_offered": ["water", "cctv", "water"],
+            "codewords": ["ask_for_angela"],
+            "step_free": "yes",
+            "languages": "English, Polish, english",
+            "opening_hours": "Fr-Sa 20:00-04:00",
+            "overrides": "2026-12-25 closed\n2026-12-31 20:00-06:00",
+        },
+        actor=officer,
+        settings=settings,
+        now=NOW,
+    )
     assert space.postcode == "W1D 3QF" and space.help_offered == ["water", "cctv"]
     assert space.languages == ["English", "Polish"] and space.step_free is True
-    assert space.hours == {"weekly": [["fri", "20:00", "04:00"], ["sat", "20:00", "04:00"]],
-                           "overrides": [["2026-12-25", "closed"], ["2026-12-31", [["20:00", "06:00"]]]]}
+    assert space.hours == {
+        "weekly": [["fri", "20:00", "04:00"], ["sat", "20:00", "04:00"]],
+        "overrides": [["2026-12-25", "closed"], ["2026-12-31", [["20:00", "06:00"]]]],
+    }
     assert space.hours_confirmed_date == date(2026, 12, 1) and space.status == "unverified"
     event = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "safespace.create")).one()
     assert event.target_id == str(space.id) and event.actor_user_id == officer.id
@@ -48,25 +65,40 @@ def test_officer_adds_a_space_with_hours_confirmed_today(db, settings):
 def test_every_wrong_field_is_named_and_nothing_is_stored(db, settings):
     before = _count(db)
     with pytest.raises(InvalidSafeSpace) as info:
-        service.create_space(db, data={"name": "", "kind": "castle", "lon": 2.35, "lat": 48.85, "phone": "call me",
-                                       "help_offered": ["massage"], "opening_hours": "Mo 25:00-26:00",
-                                       "postcode": "NOT A POSTCODE"},
-                             actor=None, settings=settings, now=NOW)
+        service.create_space(
+            db,
+            data={
+                "name": "",
+                "kind": "castle",
+                "lon": 2.35,
+                "lat": 48.85,
+                "phone": "call me",
+                "help_offered": ["massage"],
+                "opening_hours": "Mo 25:00-26:00",
+                "postcode": "NOT A POSTCODE",
+            },
+            actor=None,
+            settings=settings,
+            now=NOW,
+        )
     assert set(info.value.errors) == {"name", "kind", "lon", "phone", "help_offered", "opening_hours", "postcode"}
     assert "outside the area" in info.value.errors["lon"]
     assert "25:00" in info.value.errors["opening_hours"]
     assert _count(db) == before
 
 
-@pytest.mark.parametrize("data,field", [
-    ({"hours": {"weekly": [["fri", "20:00", "20:00"]]}}, "hours"),
-    ({"hours": {"weekly": [["friday", "20:00", "04:00"]]}}, "hours"),
-    ({"opening_hours": "PH off"}, "opening_hours"),
-    ({"opening_hours": "Fr 20:00-04:00", "overrides": "25/12 closed"}, "overrides"),
-    ({"opening_hours": "Fr 20:00-04:00", "overrides": "2026-12-25 closed\n2026-12-25 10:00-12:00"}, "overrides"),
-    ({"lon": "nan", "lat": 51.5}, "lon"),
-    ({"lon": -0.13, "lat": 95}, "lat"),
-])
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ({"hours": {"weekly": [["fri", "20:00", "20:00"]]}}, "hours"),
+        ({"hours": {"weekly": [["friday", "20:00", "04:00"]]}}, "hours"),
+        ({"opening_hours": "PH off"}, "opening_hours"),
+        ({"opening_hours": "Fr 20:00-04:00", "overrides": "25/12 closed"}, "overrides"),
+        ({"opening_hours": "Fr 20:00-04:00", "overrides": "2026-12-25 closed\n2026-12-25 10:00-12:00"}, "overrides"),
+        ({"lon": "nan", "lat": 51.5}, "lon"),
+        ({"lon": -0.13, "lat": 95}, "lat"),
+    ],
+)
 def test_bad_hours_and_points_map_to_invalid_with_the_field(db, settings, data, field):
     base = {"name": "X", "kind": "other", "lon": -0.1337, "lat": 51.5136}
     with pytest.raises(InvalidSafeSpace) as info:
@@ -76,17 +108,24 @@ def test_bad_hours_and_points_map_to_invalid_with_the_field(db, settings, data, 
 
 def test_a_charter_venue_lends_its_identity(db, settings):
     venue = make_venue(db, status="verified")
-    space = service.create_space(db, data={"venue_id": venue.id, "kind": "charter_venue"}, actor=None,
-                                 settings=settings, now=NOW)
+    space = service.create_space(
+        db, data={"venue_id": venue.id, "kind": "charter_venue"}, actor=None, settings=settings, now=NOW
+    )
     detail = service.space_detail(db, space, venue, now=NOW)
     assert detail["name"] == venue.name and detail["address"] == venue.address and detail["lon"] is not None
     with pytest.raises(VenueAlreadyLinked):
-        service.create_space(db, data={"venue_id": venue.id, "kind": "charter_venue"}, actor=None,
-                             settings=settings, now=NOW)
+        service.create_space(
+            db, data={"venue_id": venue.id, "kind": "charter_venue"}, actor=None, settings=settings, now=NOW
+        )
     other = make_venue(db, status="verified", name="Another bar", licence_number="LN/999/888")
     with pytest.raises(InvalidSafeSpace) as info:
-        service.create_space(db, data={"venue_id": other.id, "kind": "charter_venue", "name": "Dup"},
-                             actor=None, settings=settings, now=NOW)
+        service.create_space(
+            db,
+            data={"venue_id": other.id, "kind": "charter_venue", "name": "Dup"},
+            actor=None,
+            settings=settings,
+            now=NOW,
+        )
     assert "name" in info.value.errors
 
 
@@ -108,11 +147,17 @@ def test_verify_withdraw_confirm_are_audited(db):
 def test_owner_proposes_and_officer_approves(db, settings):
     owner = make_user(db, role="venue_manager")
     officer = make_user(db, role="officer")
-    space = make_safe_space(db, owner_user_id=owner.id, opening_hours="Fr 20:00-02:00",
-                            now=NOW - timedelta(days=80))
-    proposal = service.propose_change(db, space_id=space.id, user=owner, data={
-        "opening_hours": "Fr-Sa 20:00-04:00", "phone": "020 7946 1234", "languages": "English"},
-        confirms_hours=False, message="We now open Saturdays", settings=settings, now=NOW)
+    space = make_safe_space(db, owner_user_id=owner.id, opening_hours="Fr 20:00-02:00", now=NOW - timedelta(days=80))
+    proposal = service.propose_change(
+        db,
+        space_id=space.id,
+        user=owner,
+        data={"opening_hours": "Fr-Sa 20:00-04:00", "phone": "020 7946 1234", "languages": "English"},
+        confirms_hours=False,
+        message="We now open Saturdays",
+        settings=settings,
+        now=NOW,
+    )
     assert set(proposal.changes) == {"hours", "phone", "languages"} and proposal.status == "pending"
     assert space.phone == "020 7946 0000"  # nothing applied yet
     service.decide_proposal(db, proposal_id=proposal.id, approve=True, actor=officer, settings=settings, now=NOW)
@@ -121,21 +166,30 @@ def test_owner_proposes_and_officer_approves(db, settings):
     mail = db.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_address == owner.email)).one()
     assert "approved" in mail.subject
     with pytest.raises(ProposalDecided):
-        service.decide_proposal(db, proposal_id=proposal.id, approve=False, actor=officer, settings=settings,
-                                now=NOW, note="too late")
+        service.decide_proposal(
+            db, proposal_id=proposal.id, approve=False, actor=officer, settings=settings, now=NOW, note="too late"
+        )
 
 
 def test_owner_confirms_hours_and_officer_rejects_with_a_reason(db, settings):
     owner = make_user(db, role="venue_manager")
     officer = make_user(db, role="officer")
     space = make_safe_space(db, owner_user_id=owner.id, now=NOW - timedelta(days=85))
-    proposal = service.propose_change(db, space_id=space.id, user=owner, data={}, confirms_hours=True,
-                                      message=None, settings=settings, now=NOW)
+    proposal = service.propose_change(
+        db, space_id=space.id, user=owner, data={}, confirms_hours=True, message=None, settings=settings, now=NOW
+    )
     with pytest.raises(InvalidSafeSpace) as info:
         service.decide_proposal(db, proposal_id=proposal.id, approve=False, actor=officer, settings=settings, now=NOW)
     assert info.value.field == "note" and proposal.status == "pending"
-    service.decide_proposal(db, proposal_id=proposal.id, approve=False, actor=officer, settings=settings, now=NOW,
-                            note="Please call us first")
+    service.decide_proposal(
+        db,
+        proposal_id=proposal.id,
+        approve=False,
+        actor=officer,
+        settings=settings,
+        now=NOW,
+        note="Please call us first",
+    )
     assert proposal.status == "rejected" and space.hours_confirmed_date == (NOW - timedelta(days=85)).date()
 
 
@@ -144,13 +198,33 @@ def test_only_owners_propose_and_only_allowed_fields(db, settings):
     stranger = make_user(db, role="venue_manager")
     space = make_safe_space(db, owner_user_id=owner.id)
     with pytest.raises(NotOwner):
-        service.propose_change(db, space_id=space.id, user=stranger, data={"phone": "020 7946 4444"},
-                               confirms_hours=False, message=None, settings=settings, now=NOW)
-    for data, field in [({"lon": 0.1}, "lon"), ({"phone": "nope"}, "phone"), ({}, "changes"),
-                        ({"phone": space.phone}, "changes")]:
+        service.propose_change(
+            db,
+            space_id=space.id,
+            user=stranger,
+            data={"phone": "020 7946 4444"},
+            confirms_hours=False,
+            message=None,
+            settings=settings,
+            now=NOW,
+        )
+    for data, field in [
+        ({"lon": 0.1}, "lon"),
+        ({"phone": "nope"}, "phone"),
+        ({}, "changes"),
+        ({"phone": space.phone}, "changes"),
+    ]:
         with pytest.raises(InvalidSafeSpace) as info:
-            service.propose_change(db, space_id=space.id, user=owner, data=data, confirms_hours=False, message=None,
-                                   settings=settings, now=NOW)
+            service.propose_change(
+                db,
+                space_id=space.id,
+                user=owner,
+                data=data,
+                confirms_hours=False,
+                message=None,
+                settings=settings,
+                now=NOW,
+            )
         assert field in info.value.errors
     assert _count(db, SafeSpaceProposal) == 0
 
@@ -160,13 +234,22 @@ def test_the_venue_manager_of_a_linked_venue_is_an_owner(db, settings):
     venue = make_venue(db, status="verified")
     venue.manager_user_id = manager.id
     db.flush()
-    space = service.create_space(db, data={"venue_id": venue.id, "kind": "charter_venue"}, actor=None,
-                                 settings=settings, now=NOW)
+    space = service.create_space(
+        db, data={"venue_id": venue.id, "kind": "charter_venue"}, actor=None, settings=settings, now=NOW
+    )
     assert service.is_owner(db, user=manager, space=space)
     assert [s.id for s, _ in service.spaces_owned_by(db, user=manager)] == [space.id]
     with pytest.raises(InvalidSafeSpace) as info:
-        service.propose_change(db, space_id=space.id, user=manager, data={"name": "New name"}, confirms_hours=False,
-                               message=None, settings=settings, now=NOW)
+        service.propose_change(
+            db,
+            space_id=space.id,
+            user=manager,
+            data={"name": "New name"},
+            confirms_hours=False,
+            message=None,
+            settings=settings,
+            now=NOW,
+        )
     assert info.value.field == "name"
 
 

@@ -16,8 +16,15 @@ from urllib.parse import urlparse
 import pytest
 
 CHROMIUM = os.environ.get("NTE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 BROWSER_BACKEND = os.environ.get("NTE_BROWSER_BACKEND", "spatialite")
 
 
@@ -56,9 +63,13 @@ def live_server(tmp_path_factory, request) -> Iterator[LiveServer]:
         time.sleep(0.05)
     if not server.started:
         raise RuntimeError("live server did not start")
-    live = LiveServer(url=f"http://127.0.0.1:{port}", session_factory=sessionmaker(
-        bind=engine_for(url, settings.spatialite_library), expire_on_commit=False), settings=settings,
-        server=server, thread=thread)
+    live = LiveServer(
+        url=f"http://127.0.0.1:{port}",
+        session_factory=sessionmaker(bind=engine_for(url, settings.spatialite_library), expire_on_commit=False),
+        settings=settings,
+        server=server,
+        thread=thread,
+    )
     yield live
     server.should_exit = True
     thread.join(timeout=10)
@@ -93,8 +104,7 @@ class RequestLog:
 
 @pytest.fixture()
 def page(browser, live_server: LiveServer):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB",
-                                  timezone_id="Europe/London")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", timezone_id="Europe/London")
     pg = context.new_page()
     log = RequestLog(allowed_hosts={"127.0.0.1", "localhost"})
     pg.on("request", lambda req: log.urls.append(req.url))
@@ -110,8 +120,16 @@ def axe_check(page, *, context: str | None = None) -> None:
     """Fail on any axe-core violation (WCAG 2.0/2.1/2.2 A and AA rules and best practice)."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, context=context, options={"runOnly": {"type": "tag", "values": [
-        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})
+    results = Axe().run(
+        page,
+        context=context,
+        options={
+            "runOnly": {
+                "type": "tag",
+                "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+            }
+        },
+    )
     violations = results.response.get("violations", [])
     if violations:
         lines = []

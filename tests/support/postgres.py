@@ -50,8 +50,21 @@ class Cluster:
         return subprocess.run(cmd, check=check, capture_output=True, text=True)
 
     def psql(self, sql: str, database: str = "postgres") -> str:
-        out = self._run(str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                        "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql)
+        out = self._run(
+            str(self.bindir / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-Atc",
+            sql,
+        )
         return out.stdout
 
     def create_database(self, name: str) -> str:
@@ -64,11 +77,24 @@ class Cluster:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.base / "data"), "-m", mode, "stop", check=False)
 
     def start(self) -> None:
-        opts = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-                "-c shared_buffers=128MB")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.base / "data"), "-o", opts,
-                  "-l", str(self.base / "server.log"), "-w", "-t", "60", "start")
+        opts = (
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+            "-c shared_buffers=128MB"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.base / "data"),
+            "-o",
+            opts,
+            "-l",
+            str(self.base / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def destroy(self) -> None:
         self.stop()
@@ -84,12 +110,26 @@ def start_cluster() -> Cluster:
         shutil.chown(base, "postgres")
         shutil.chown(base / "data", "postgres")
     cluster = Cluster(base=base, port=free_port(), bindir=bindir, as_postgres=as_postgres)
-    cluster._run(str(bindir / "initdb"), "-D", str(base / "data"), "-U", "postgres", "-A", "trust",
-                 "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+    cluster._run(
+        str(bindir / "initdb"),
+        "-D",
+        str(base / "data"),
+        "-U",
+        "postgres",
+        "-A",
+        "trust",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
+        "--no-sync",
+    )
     cluster.start()
     deadline = time.time() + 30
     while time.time() < deadline:
-        if cluster._run(str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(cluster.port), check=False).returncode == 0:
+        if (
+            cluster._run(str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(cluster.port), check=False).returncode
+            == 0
+        ):
             return cluster
         time.sleep(0.2)
     raise RuntimeError(f"PostgreSQL did not start; see {base / 'server.log'}")

@@ -31,8 +31,14 @@ class ServedApp:
 def serve(database_url: str, *, workers: int = 2, extra_env: dict[str, str] | None = None) -> ServedApp:
     port = free_port()
     env = {**os.environ, "NTE_DATABASE_URL": database_url, "NTE_ENV": "test", **(extra_env or {})}
-    proc = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(port), "--workers", str(workers)],
-                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "main.py", "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -51,8 +57,9 @@ def serve(database_url: str, *, workers: int = 2, extra_env: dict[str, str] | No
 def client_from(address: str, base_url: str, timeout: float = 10.0) -> httpx.Client:
     """An HTTP client whose connections come from ``address`` (any 127.x.y.z: each simulated
     reporter has its own loopback address, as real reporters have their own)."""
-    return httpx.Client(base_url=base_url, timeout=timeout,
-                        transport=httpx.HTTPTransport(local_address=address, retries=0))
+    return httpx.Client(
+        base_url=base_url, timeout=timeout, transport=httpx.HTTPTransport(local_address=address, retries=0)
+    )
 
 
 def loopback_address(n: int) -> str:

@@ -16,8 +16,14 @@ pytestmark = pytest.mark.browser
 def _account(live_server, email: str, role: str) -> None:
     with live_server.session_factory.begin() as s:
         if not s.query(service.User).filter_by(email=email).first():
-            service.create_user(s, email=email, display_name=f"Browser {role}", role=role,
-                                password="a browser password", confirmed_at=utcnow())
+            service.create_user(
+                s,
+                email=email,
+                display_name=f"Browser {role}",
+                role=role,
+                password="a browser password",
+                confirmed_at=utcnow(),
+            )
             outbox.enqueue(s, to="someone@example.org", subject="A queued reminder", body="Body text")
 
 

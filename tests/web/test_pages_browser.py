@@ -33,8 +33,14 @@ def test_home_page_in_arabic_is_right_to_left(page, live_server):
 def test_sign_in_by_keyboard_and_errors_are_accessible(page, live_server):
     with live_server.session_factory.begin() as s:
         if not s.query(service.User).filter_by(email="browser-officer@example.org").first():
-            service.create_user(s, email="browser-officer@example.org", display_name="Browser Officer",
-                                role="officer", password="a browser password", confirmed_at=utcnow())
+            service.create_user(
+                s,
+                email="browser-officer@example.org",
+                display_name="Browser Officer",
+                role="officer",
+                password="a browser password",
+                confirmed_at=utcnow(),
+            )
     page.goto(live_server.url + "/login")
     axe_check(page)
     page.focus("#email")

@@ -16,8 +16,9 @@ def test_prod_adds_hsts_and_secure_cookies(engine, session_factory, settings, db
     with TestClient(app, base_url="https://testserver") as client:
         r = client.get("/")
         assert r.headers["strict-transport-security"].startswith("max-age=")
-        r = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": anon_csrf},
-                        follow_redirects=False)
+        r = client.post(
+            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": anon_csrf}, follow_redirects=False
+        )
         assert r.status_code == 303
         assert "Secure" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
 
@@ -33,8 +34,9 @@ def test_pages_forbid_framing_and_third_party_sources(client):
 
 
 def test_tile_host_is_the_only_third_party_allowed_when_configured(settings):
-    app = create_app(settings.model_copy(update={"tile_url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png"}),
-                     check_db=False)
+    app = create_app(
+        settings.model_copy(update={"tile_url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png"}), check_db=False
+    )
     with TestClient(app) as client:
         csp = client.get("/static/css/site.css").headers["content-security-policy"]
     assert "img-src 'self' data: blob: https://tile.openstreetmap.org;" in csp
