@@ -31,13 +31,115 @@ def _access(route: APIRoute):
     return found
 
 
+#: How many routes the app serves today. A walk that finds fewer has lost routes, or stopped
+#: seeing them (as when FastAPI 0.165 turned ``app.routes`` into included-router entries and the
+#: old walk over ``app.routes`` found 0 and passed). Raise it when you add routes.
+ROUTES_TODAY = 167
+#: How many of them the OpenAPI document lists (the JSON API; pages are not in it).
+OPERATIONS_TODAY = 72
+
+
 def _routes(app):
-    return [r for r in app.routes if isinstance(r, APIRoute)]
+    """Every route the app serves, from the routers ``create_app`` includes (``nte.app.ROUTERS``)."""
+    from nte.app import ROUTERS
+
+    routes = []
+    for router in ROUTERS:
+        for route in router.routes:
+            assert isinstance(route, APIRoute), (
+                f"router {router.prefix or '/'} holds a {type(route).__name__}: list each router in "
+                "nte.app.ROUTERS instead of including one router in another"
+            )
+            routes.append(route)
+    assert len(routes) >= ROUTES_TODAY, f"the walk found {len(routes)} routes; the app serves {ROUTES_TODAY}"
+    return routes
+
+
+def test_the_walk_covers_every_documented_operation(app):
+    walked = {(method, re.sub(r":\w+}", "}", r.path)) for r in _routes(app) for method in r.methods}
+    documented = {
+        (method.upper(), path)
+        for path, item in app.openapi()["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+    assert len(documented) >= OPERATIONS_TODAY, f"only {len(documented)} operations in the OpenAPI document"
+    missing = sorted(documented - walked)
+    assert not missing, f"served and documented, but not walked: {missing}"
 
 
 def test_every_route_declares_its_access(app):
     missing = [f"{sorted(r.methods)} {r.path}" for r in _routes(app) if len(_access(r)) != 1]
     assert not missing, f"routes without exactly one access declaration: {missing}"
+
+
+# Who each area of the site is for, stated apart from the code: a route whose declared roles differ
+# from its area's fails, so widening a page to a wrong role needs a change here too, in review.
+# First match wins. ``None`` = everyone (signed in or not).
+ALL_SIGNED_IN = frozenset(r.value for r in Role)
+OFFICERS = frozenset({"officer", "admin"})
+STAFF = OFFICERS | {"coordinator"}
+COORDINATORS = frozenset({"coordinator", "admin"})
+VOLUNTEERS = frozenset({"volunteer"})
+MANAGERS = frozenset({"venue_manager"})
+AUDIENCES: list[tuple[str | None, str, frozenset[str] | None]] = [
+    (None, r"^/(healthz|about/.+|login|confirm-email|map|report(/status)?|help-now|venues(/.+)?)?$", None),
+    (None, r"^/(logout|account(/.+)?)$", ALL_SIGNED_IN),
+    ("POST", r"^/api/auth/token$", None),  # exchanging a password for a token needs no token
+    (None, r"^/api/auth/", ALL_SIGNED_IN),
+    (None, r"^/api/(boroughs|wards)", None),
+    (None, r"^/api/maps/public/", None),
+    (None, r"^/api/maps/coordinator$", STAFF),
+    (None, r"^/api/maps/", OFFICERS),
+    ("POST", r"^/api/reports$", None),  # anonymous reporting
+    ("GET", r"^/api/reports/receipts/", None),  # the receipt code is the reporter's only key
+    (None, r"^/api/reports", OFFICERS),
+    ("GET", r"^/api/patrols/feed/\{token\}\.ics$", None),  # the feed token is the credential
+    (None, r"^/api/patrols/(areas\.geojson|reports/monthly)$", STAFF),
+    ("GET", r"^/api/patrols/shifts$", COORDINATORS | VOLUNTEERS),
+    ("POST", r"^/api/patrols/shifts/\{shift_id\}/debrief$", COORDINATORS | VOLUNTEERS),
+    (None, r"^/api/patrols/(shifts/\{shift_id\}/(signup|offer|check-in|home-safe)$|me/)", VOLUNTEERS),
+    (None, r"^/api/patrols/", COORDINATORS),
+    (None, r"^/api/venues(/sign-ups|\.geojson)$", None),
+    (None, r"^/api/venues/", OFFICERS),
+    (None, r"^/api/safe-spaces(\.geojson|/nearest)$", None),
+    ("GET", r"^/api/safe-spaces/\{space_id\}$", None),
+    ("POST", r"^/api/safe-spaces/\{space_id\}/proposals$", OFFICERS | MANAGERS),
+    (None, r"^/api/safe-spaces", OFFICERS),
+    (None, r"^/admin", frozenset({"admin"})),
+    (None, r"^/officer", OFFICERS),
+    (None, r"^/coordinator/(maps|reports/monthly)", STAFF),
+    (None, r"^/coordinator", COORDINATORS),
+    (None, r"^/volunteer", VOLUNTEERS),
+    (None, r"^/venue-portal/evidence/", OFFICERS | MANAGERS),
+    (None, r"^/venue-portal", MANAGERS),
+    (None, r"^/safe-spaces/mine", OFFICERS | MANAGERS),
+]
+
+
+def _audience(method: str, path: str) -> tuple[bool, frozenset[str] | None]:
+    for rule_method, pattern, who in AUDIENCES:
+        if rule_method in (None, method) and re.search(pattern, path):
+            return True, who
+    return False, None
+
+
+def test_each_route_admits_the_audience_its_area_promises(app):
+    problems = []
+    checked = 0
+    for route in _routes(app):
+        (access,) = _access(route)
+        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            found, who = _audience(method, re.sub(r":\w+}", "}", route.path))
+            checked += 1
+            if not found:
+                problems.append(f"{method} {route.path}: no area in AUDIENCES; say who it is for")
+            elif access.allowed_roles != who:
+                declared = "everyone" if access.allowed_roles is None else sorted(access.allowed_roles)
+                expected = "everyone" if who is None else sorted(who)
+                problems.append(f"{method} {route.path} admits {declared}; its area is for {expected}")
+    assert checked >= ROUTES_TODAY, f"only {checked} route methods checked"
+    assert not problems, "\n".join(problems)
 
 
 def _fill(path: str) -> str:
@@ -50,7 +152,11 @@ def test_route_role_matrix(app, client, db, role):
     if role:
         csrf = login(client, db, make_user(db, role=role))
     problems = []
-    for route in _routes(app):
+    requests = 0
+    # Sign-out ends the caller's own session: it goes last, or every route after it would be refused.
+    routes = sorted(_routes(app), key=lambda r: bool(getattr(_access(r)[0], "ends_session", False)))
+    assert sum(bool(getattr(_access(r)[0], "ends_session", False)) for r in routes) == 1, "one sign-out route"
+    for route in routes:
         (access,) = _access(route)
         allowed = access.allowed_roles is None or (role is not None and role in access.allowed_roles)
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
@@ -58,6 +164,7 @@ def test_route_role_matrix(app, client, db, role):
             if csrf:
                 headers["X-CSRF-Token"] = csrf
             r = client.request(method, _fill(route.path), headers=headers, follow_redirects=False)
+            requests += 1
             denied = r.status_code in (401, 403) or (
                 r.status_code == 303 and r.headers.get("location", "").startswith("/login")
             )
@@ -68,4 +175,9 @@ def test_route_role_matrix(app, client, db, role):
                 problems.append(f"{role} reached {method} {route.path} ({r.status_code})")
             if r.status_code >= 500:
                 problems.append(f"{role}: {method} {route.path} gave {r.status_code}")
+    assert requests >= ROUTES_TODAY, f"only {requests} requests made"
+    if role:
+        after = client.get("/account", follow_redirects=False)
+        if not (after.status_code == 303 and after.headers["location"].startswith("/login")):
+            problems.append(f"{role} was still signed in after POST /logout ({after.status_code})")
     assert not problems, "\n".join(problems)

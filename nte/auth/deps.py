@@ -136,6 +136,19 @@ def signed_in_page(request: Request, principal: CurrentPrincipal) -> User:
 
 signed_in_page.allowed_roles = frozenset(r.value for r in Role)  # type: ignore[attr-defined]
 signed_in_page.is_page = True  # type: ignore[attr-defined]
+signed_in_page.ends_session = False  # type: ignore[attr-defined]
+
+
+def signing_out(request: Request, principal: CurrentPrincipal) -> User:
+    """Any signed-in role, on the route that ends the caller's own session (sign-out). Declared
+    apart from ``signed_in_page`` so that the route x role test walks it after every other route
+    and then checks that the session really ended."""
+    return signed_in_page(request, principal)
+
+
+signing_out.allowed_roles = signed_in_page.allowed_roles  # type: ignore[attr-defined]
+signing_out.is_page = True  # type: ignore[attr-defined]
+signing_out.ends_session = True  # type: ignore[attr-defined]
 
 
 # --- CSRF for HTML forms -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nte.auth import service
-from nte.auth.deps import SESSION_COOKIE, CsrfProtected, CurrentPrincipal, public, signed_in_page
+from nte.auth.deps import SESSION_COOKIE, CsrfProtected, CurrentPrincipal, public, signed_in_page, signing_out
 from nte.auth.models import User
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
@@ -36,6 +36,8 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
     return render(request, "auth/login.html", {"next": _safe_next(next), "errors": {}, "email": ""})
 
 
+# Access: public, with the anonymous form token (or a signed-in caller's own). Anyone may try to sign
+# in: a missing field is a 422 naming it, a wrong e-mail or password a 401 with the form again.
 @router.post("/login", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected])
 def login(
     request: Request,
@@ -70,8 +72,10 @@ def login(
     return response
 
 
+# Access: any signed-in role, with its CSRF token; it ends the caller's own session (``signing_out``),
+# so nothing signed in can follow it in the same browser until the next sign-in.
 @router.post("/logout", dependencies=[CsrfProtected])
-def logout(session: SessionDep, principal: CurrentPrincipal, user: User = Depends(signed_in_page)) -> Response:
+def logout(session: SessionDep, principal: CurrentPrincipal, user: User = Depends(signing_out)) -> Response:
     if principal and principal.auth_session:
         service.end_session(session, record=principal.auth_session, now=utcnow())
     response = RedirectResponse("/", status_code=303)

@@ -73,8 +73,15 @@ def create_user(
 
 
 def authenticate(session: Session, *, email: str, password: str, now: datetime, settings: Settings) -> User:
-    """Check a password. Failed attempts on one account are slowed down exponentially."""
-    user = repo.get_user_by_email(session, (email or "").strip().lower())
+    """Check a password. Failed attempts on one account are slowed down exponentially.
+
+    A missing e-mail or password is a form mistake (422 naming the field), not a wrong credential:
+    nothing is looked up and no account's failed-attempt count moves."""
+    if not (email or "").strip():
+        raise Invalid("Enter your e-mail address.", field="email")
+    if not password:
+        raise Invalid("Enter your password.", field="password")
+    user = repo.get_user_by_email(session, email.strip().lower())
     if user is not None and user.failed_login_count >= settings.login_free_attempts and user.last_failed_login_at:
         excess = user.failed_login_count - settings.login_free_attempts
         delay = min(2**excess, settings.login_max_delay_seconds)

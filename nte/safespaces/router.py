@@ -24,7 +24,7 @@ from nte.safespaces.schemas import (
 )
 from nte.web.responses import GeoJSONResponse
 
-api = APIRouter(prefix="/api/safe-spaces", tags=["safe spaces"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/safe-spaces", tags=["safe spaces"], responses=ERROR_RESPONSES)
 geojson_router = APIRouter(prefix="/api", tags=["safe spaces"], responses=ERROR_RESPONSES)
 
 MAX_UPLOAD = 5_000_000
@@ -38,7 +38,7 @@ Officer = Annotated[User, Depends(require_roles(*OFFICERS))]
 OwnerOrOfficer = Annotated[User, Depends(require_roles(Role.venue_manager, *OFFICERS))]
 
 
-@api.get("/nearest", dependencies=[Depends(public)], summary="Nearest safe spaces to a point, open or not")
+@router.get("/nearest", dependencies=[Depends(public)], summary="Nearest safe spaces to a point, open or not")
 def nearest(
     session: SessionDep,
     lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude")],
@@ -76,7 +76,7 @@ def safe_spaces_geojson(
     return GeoJSONResponse(body, headers={"Cache-Control": "public, max-age=60"})
 
 
-@api.get("", summary="All safe spaces (officers)")
+@router.get("", summary="All safe spaces (officers)")
 def list_spaces(
     session: SessionDep,
     user: Officer,
@@ -86,7 +86,7 @@ def list_spaces(
     return [service.space_detail(session, s, v, now=now) for s, v in service.list_spaces(session, status=status)]
 
 
-@api.post("", status_code=201, summary="Add a safe space (officers)")
+@router.post("", status_code=201, summary="Add a safe space (officers)")
 def create_space(session: SessionDep, user: Officer, body: SafeSpaceCreate) -> dict[str, Any]:
     now = utcnow()
     data = body.model_dump(exclude_unset=True, exclude={"confirm_hours"})
@@ -97,7 +97,7 @@ def create_space(session: SessionDep, user: Officer, body: SafeSpaceCreate) -> d
     return service.space_detail(session, space, venue, now=now)
 
 
-@api.post("/import", summary="Import safe spaces from CSV (officers); unverified, hours unconfirmed")
+@router.post("/import", summary="Import safe spaces from CSV (officers); unverified, hours unconfirmed")
 def import_csv(session: SessionDep, user: Officer, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     text = read_csv_upload(file)
     result = service.import_csv(
@@ -125,7 +125,7 @@ def read_csv_upload(file: UploadFile) -> str:
         raise Invalid("The file is not UTF-8 text: save it as 'CSV UTF-8'.", field="file") from None
 
 
-@api.get("/proposals", summary="Proposed changes (officers)")
+@router.get("/proposals", summary="Proposed changes (officers)")
 def list_proposals(
     session: SessionDep,
     user: Officer,
@@ -134,7 +134,7 @@ def list_proposals(
     return [proposal_read(p) for p in service.list_proposals(session, status=status)]
 
 
-@api.post("/proposals/{proposal_id}/approve", summary="Approve and apply a proposed change (officers)")
+@router.post("/proposals/{proposal_id}/approve", summary="Approve and apply a proposed change (officers)")
 def approve(session: SessionDep, user: Officer, proposal_id: int, body: Decision | None = None) -> dict[str, Any]:
     proposal = service.decide_proposal(
         session,
@@ -148,7 +148,7 @@ def approve(session: SessionDep, user: Officer, proposal_id: int, body: Decision
     return proposal_read(proposal)
 
 
-@api.post("/proposals/{proposal_id}/reject", summary="Reject a proposed change (officers)")
+@router.post("/proposals/{proposal_id}/reject", summary="Reject a proposed change (officers)")
 def reject(session: SessionDep, user: Officer, proposal_id: int, body: Decision | None = None) -> dict[str, Any]:
     proposal = service.decide_proposal(
         session,
@@ -162,7 +162,7 @@ def reject(session: SessionDep, user: Officer, proposal_id: int, body: Decision 
     return proposal_read(proposal)
 
 
-@api.get("/{space_id}", dependencies=[Depends(public)], summary="One safe space (not withdrawn)")
+@router.get("/{space_id}", dependencies=[Depends(public)], summary="One safe space (not withdrawn)")
 def get_space(session: SessionDep, space_id: int) -> dict[str, Any]:
     space = service.get_space(session, space_id=space_id)
     if space.status == "withdrawn":
@@ -174,7 +174,7 @@ def get_space(session: SessionDep, space_id: int) -> dict[str, Any]:
     return detail
 
 
-@api.patch("/{space_id}", summary="Edit a safe space (officers)")
+@router.patch("/{space_id}", summary="Edit a safe space (officers)")
 def update_space(session: SessionDep, user: Officer, space_id: int, body: SafeSpaceUpdate) -> dict[str, Any]:
     now = utcnow()
     data = body.model_dump(exclude_unset=True, exclude={"confirm_hours"})
@@ -191,13 +191,13 @@ def update_space(session: SessionDep, user: Officer, space_id: int, body: SafeSp
     return service.space_detail(session, space, venue, now=now)
 
 
-@api.post("/{space_id}/verify", summary="Mark a safe space verified (officers)")
+@router.post("/{space_id}/verify", summary="Mark a safe space verified (officers)")
 def verify(session: SessionDep, user: Officer, space_id: int) -> dict[str, Any]:
     space = service.verify_space(session, space_id=space_id, actor=user, now=utcnow())
     return {"id": space.id, "status": space.status}
 
 
-@api.post("/{space_id}/withdraw", summary="Withdraw a safe space from public listings (officers)")
+@router.post("/{space_id}/withdraw", summary="Withdraw a safe space from public listings (officers)")
 def withdraw(session: SessionDep, user: Officer, space_id: int, body: Withdrawal | None = None) -> dict[str, Any]:
     space = service.withdraw_space(
         session, space_id=space_id, actor=user, now=utcnow(), reason=body.reason if body else ""
@@ -205,7 +205,7 @@ def withdraw(session: SessionDep, user: Officer, space_id: int, body: Withdrawal
     return {"id": space.id, "status": space.status}
 
 
-@api.post("/{space_id}/confirm-hours", summary="Confirm the hours were checked today (officers)")
+@router.post("/{space_id}/confirm-hours", summary="Confirm the hours were checked today (officers)")
 def confirm_hours(session: SessionDep, user: Officer, space_id: int) -> dict[str, Any]:
     space = service.confirm_hours(session, space_id=space_id, actor=user, now=utcnow())
     return {
@@ -214,7 +214,7 @@ def confirm_hours(session: SessionDep, user: Officer, space_id: int) -> dict[str
     }
 
 
-@api.post("/{space_id}/proposals", status_code=201, summary="Propose a change (the owner, or officers)")
+@router.post("/{space_id}/proposals", status_code=201, summary="Propose a change (the owner, or officers)")
 def propose(session: SessionDep, user: OwnerOrOfficer, space_id: int, body: ProposalCreate) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True, exclude={"confirms_hours", "message"})
     proposal = service.propose_change(
@@ -228,9 +228,3 @@ def propose(session: SessionDep, user: OwnerOrOfficer, space_id: int, body: Prop
         now=utcnow(),
     )
     return proposal_read(proposal)
-
-
-#: Mounted by nte.app (ROUTER_MODULES).
-router = APIRouter()
-router.include_router(geojson_router)
-router.include_router(api)

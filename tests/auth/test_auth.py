@@ -49,6 +49,25 @@ def test_wrong_password_re_shows_the_form(client, db, anon_csrf):
     assert db.get(User, user.id).failed_login_count == 1
 
 
+@pytest.mark.parametrize(
+    ("email", "password", "field"), [("", "", "email"), ("   ", "x", "email"), ("someone@example.org", "", "password")]
+)
+def test_a_missing_field_is_named_and_counts_no_failure(client, db, anon_csrf, email, password, field):
+    user = make_user(db, email="someone@example.org")
+    r = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": anon_csrf}, headers={"accept": "text/html"}
+    )
+    assert r.status_code == 422
+    assert (
+        'aria-invalid="true"' in r.text
+        and ("Enter your e-mail address." if field == "email" else "Enter your password.") in r.text
+    )
+    db.expire_all()
+    assert db.get(User, user.id).failed_login_count == 0
+    api = client.post("/api/auth/token", json={"email": email, "password": password, "name": "t"})
+    assert api.status_code == 422 and api.json()["field"] == field, api.json()
+
+
 def test_repeated_failures_are_slowed_down_per_account(db, settings):
     user = make_user(db)
     other = make_user(db)
