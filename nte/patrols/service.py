@@ -1065,6 +1065,10 @@ def book_shift(
         raise SignupRefused("shift_full", "This shift is full. You can join the waitlist instead.")
     if facts.signup_id is not None:  # back after cancelling, declining or an expired offer
         signup = repo.get_signup(session, facts.signup_id)
+        if signup is None:
+            # Deleted since the facts were read (PostgreSQL, READ COMMITTED): the volunteer's row is
+            # locked, so only the shift's deletion can cascade to it. The rollback undoes the claim.
+            raise PatrolNotFound("shift", field="shift_id")
     else:
         signup = Signup(shift_id=shift_id, volunteer_id=volunteer.id, created_at=now)
         session.add(signup)
