@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -280,7 +280,7 @@ def add_places_taken(session: Session, shift_id: int, delta: int) -> None:
 # Built once and run as Core statements: the sign-up path runs these under bursts, and building a
 # statement or passing it through the ORM costs more than sending it. _expire_places then reloads
 # the attribute of a Shift the session holds.
-_SHIFT = Shift.__table__
+_SHIFT = cast(sa.Table, Shift.__table__)  # a mapped class's table (typed as the wider FromClause)
 _CLAIM = (
     _SHIFT.update()
     .where(_SHIFT.c.id == sa.bindparam("shift_id"), _SHIFT.c.places_taken < _SHIFT.c.max_volunteers)

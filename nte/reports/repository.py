@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from nte.reports.models import Report, ReportCategory, ReportImport, WardUpdate
@@ -167,11 +168,15 @@ def point_of(session: Session, report_id: int) -> tuple[float, float] | None:
 
 
 def purge_descriptions(session: Session, *, before: datetime, now: datetime) -> int:
-    result = session.execute(
-        sa.update(Report)
-        .where(Report.description.is_not(None), Report.received_hour < before)
-        .values(description=None, description_purged_at=now)
-        .execution_options(synchronize_session=False)
+    # An UPDATE without RETURNING gives a CursorResult; Session.execute is typed as the base Result.
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            sa.update(Report)
+            .where(Report.description.is_not(None), Report.received_hour < before)
+            .values(description=None, description_purged_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return int(result.rowcount or 0)
 
@@ -247,9 +252,11 @@ REPORT_COPY_COLUMNS = (
 
 def insert_imported(session: Session, rows: list[list[Any]], categories: list[list[str]]) -> int:
     """Bulk-insert report rows (REPORT_COPY_COLUMNS order, without ``id``) and their categories."""
-    ids = reserve_ids(session, Report.__table__, len(rows))
+    # Mapped classes' tables (typed as the wider FromClause).
+    report_table, category_table = cast(sa.Table, Report.__table__), cast(sa.Table, ReportCategory.__table__)
+    ids = reserve_ids(session, report_table, len(rows))
     full = [[report_id, *row] for report_id, row in zip(ids, rows, strict=True)]
-    bulk_insert(session, Report.__table__, REPORT_COPY_COLUMNS, full)
+    bulk_insert(session, report_table, REPORT_COPY_COLUMNS, full)
     cat_rows = [(report_id, c) for report_id, cats in zip(ids, categories, strict=True) for c in cats]
-    bulk_insert(session, ReportCategory.__table__, ("report_id", "category"), cat_rows)
+    bulk_insert(session, category_table, ("report_id", "category"), cat_rows)
     return len(rows)

@@ -108,11 +108,11 @@ _OWN_COLUMNS = (
 )
 
 
-def _own_select() -> sa.Select[Any]:
+def _own_select() -> sa.Select[*tuple[Any, ...]]:  # rows of any width
     return sa.select(*_OWN_COLUMNS).where(SafeSpace.venue_id.is_(None), SafeSpace.status != "withdrawn")
 
 
-def _venue_select() -> sa.Select[Any]:
+def _venue_select() -> sa.Select[*tuple[Any, ...]]:  # rows of any width
     return (
         sa.select(
             *_PUBLIC_COLUMNS,

@@ -69,7 +69,7 @@ def lock_rows(stmt: Select[Any], session: Session, *, skip_locked: bool = False)
     return stmt
 
 
-def lock_row(session: Session, key: ColumnElement[Any], value: Any) -> None:
+def lock_row(session: Session, key: ColumnElement[Any] | InstrumentedAttribute[Any], value: Any) -> None:
     """Lock the row where ``key == value`` until the commit, as a statement of its own: under READ
     COMMITTED the next statement then reads everything committed by whoever held it before (a
     locking SELECT that joins other tables would re-check only the locked row). Nothing to do on
@@ -79,5 +79,5 @@ def lock_row(session: Session, key: ColumnElement[Any], value: Any) -> None:
 
 
 @functools.cache
-def _lock_statement(key: ColumnElement[Any]) -> Select[Any]:
+def _lock_statement(key: ColumnElement[Any] | InstrumentedAttribute[Any]) -> Select[Any]:
     return sa.select(key).where(key == sa.bindparam("value")).with_for_update()

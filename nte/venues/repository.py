@@ -104,7 +104,7 @@ def public_rows(
     venue_type: str | None,
     scheme: str | None,
     on_date: date,
-) -> list[sa.Row[Any]]:
+) -> list[sa.Row[*tuple[Any, ...]]]:
     """Columns for the public GeoJSON, without loading ORM objects (5,000 venues in a few ms)."""
     cond = Venue.status == "verified"
     if include_examples:
