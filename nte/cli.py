@@ -7,7 +7,7 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -53,7 +53,7 @@ def _factory():
     return session_factory(get_engine(get_settings()))
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err.print(f"[red]Error:[/red] {message}")
     raise typer.Exit(code=2)
 

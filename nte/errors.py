@@ -182,10 +182,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def handle_unexpected(request: Request, exc: Exception) -> Response:
         # Logged without the request body or query: it may hold report text.
-        log.exception(
-            "unexpected error on %s %s",
-            request.method,
-            request.scope.get("route").path if request.scope.get("route") else "?",
-        )
+        route = request.scope.get("route")
+        log.exception("unexpected error on %s %s", request.method, route.path if route else "?")
         body = {"error": "internal_error", "detail": "Something went wrong on our side.", "field": None}
         return JSONResponse(body, status_code=500)

@@ -14,12 +14,13 @@ from nte.spatial.engine import SpatialDatabaseError, check_spatial_support
 router = APIRouter(tags=["health"], dependencies=[Depends(public)])
 
 
-def _driver_errors() -> tuple[type[Exception], ...]:
+def _database_errors() -> tuple[type[Exception], ...]:
+    """SQLAlchemy's errors and those of the raw drivers (imported only when an error is matched)."""
     import sqlite3
 
     import psycopg
 
-    return (sqlite3.Error, psycopg.Error)
+    return (sa.exc.SQLAlchemyError, sqlite3.Error, psycopg.Error)
 
 
 def check_database(engine: Engine) -> str | None:
@@ -54,7 +55,7 @@ def healthz(request: Request) -> JSONResponse:
             cursor.close()
         finally:
             raw.close()
-    except (sa.exc.SQLAlchemyError, *_driver_errors()):
+    except _database_errors():
         return JSONResponse(
             {
                 "status": "unavailable",

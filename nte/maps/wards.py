@@ -106,8 +106,12 @@ def service_area(session: Session, *, settings: Settings) -> BaseGeometry:
         return _service_area_cache[key]
     except KeyError:
         pass
-    wards = repo.list_wards(session, ward_set_id=ward_set.id, borough_codes=settings.boroughs)
-    area = _union(ward_set.id, key[1], tuple(from_db(w.geom).wkb for w in wards))
+    wkbs = []
+    for ward in repo.list_wards(session, ward_set_id=ward_set.id, borough_codes=settings.boroughs):
+        geom = from_db(ward.geom)
+        assert geom is not None  # ward.geom is NOT NULL
+        wkbs.append(geom.wkb)
+    area = _union(ward_set.id, key[1], tuple(wkbs))
     _service_area_cache[key] = area
     return area
 

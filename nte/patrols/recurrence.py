@@ -389,7 +389,7 @@ def _build_rule(parts: dict[str, str], dtstart: datetime, zone: tzinfo) -> dateu
     body = ";".join(f"{key}={value}" for key, value in parts.items() if key != "UNTIL")
     try:
         rule = dateutil.rrule.rrulestr(body, dtstart=dtstart)
-        if until is not None:
+        if until is not None and isinstance(rule, dateutil.rrule.rrule):  # a set is refused below
             rule = rule.replace(until=until)
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise InvalidSeries(field="rrule", message=str(exc) or "invalid rule") from exc

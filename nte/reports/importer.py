@@ -476,22 +476,22 @@ def _error_writer(path: Path | None) -> tuple[Callable[[RowError], None], Callab
     kept: list[RowError] = []
     if path is None:
 
-        def add(err: RowError) -> None:
+        def keep(err: RowError) -> None:
             if len(kept) < 1000:
                 kept.append(err)
 
-        return add, lambda: None, kept
+        return keep, lambda: None, kept
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = path.open("w", newline="", encoding="utf-8")
     writer = csv.writer(fh)
     writer.writerow(["line", "reason", "detail"])
 
-    def add(err: RowError) -> None:
+    def write_and_keep(err: RowError) -> None:
         writer.writerow([err.line, REASONS[err.reason], err.detail])
         if len(kept) < 1000:
             kept.append(err)
 
-    return add, fh.close, kept
+    return write_and_keep, fh.close, kept
 
 
 def import_stream(
@@ -579,11 +579,11 @@ def import_stream(
                     pending.result()
                 pending = writer.submit(write, prepared)
                 batch = []
-        prepared = _prepare_batch(batch, index, reject, now, summary.import_id) if batch else None
+        last = _prepare_batch(batch, index, reject, now, summary.import_id) if batch else None
         if pending is not None:
             pending.result()
             pending = None
-        write(prepared, finished=True)
+        write(last, finished=True)
     finally:
         if pending is not None:
             try:

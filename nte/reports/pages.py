@@ -4,7 +4,7 @@ report detail, map, ward updates and import pages."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -316,7 +316,7 @@ def import_upload(
     file_format: Annotated[str, Form()] = "auto",
     encoding: Annotated[str, Form()] = "utf-8",
 ) -> HTMLResponse:
-    context = {"errors": {}, "summary": None, "row_errors": [], "reasons": importer.REASONS}
+    context: dict[str, Any] = {"errors": {}, "summary": None, "row_errors": [], "reasons": importer.REASONS}
     if file is None or not file.filename:
         context["errors"] = {"file": "Choose a file to import."}
         return render(

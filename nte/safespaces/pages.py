@@ -76,7 +76,7 @@ def _values_from_detail(detail: dict[str, Any]) -> dict[str, Any]:
     values["opening_hours"] = detail.get("opening_hours") if hours.get("weekly") else ""
     values["overrides"] = "\n".join(overrides)
     values["languages"] = ", ".join(detail.get("languages") or [])
-    values["step_free"] = {True: "yes", False: "no"}.get(detail.get("step_free"), "unknown")
+    values["step_free"] = {True: "yes", False: "no", None: "unknown"}.get(detail.get("step_free"), "unknown")
     return values
 
 

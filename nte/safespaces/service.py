@@ -1011,7 +1011,9 @@ def ward_choices(session: Session, *, settings: Settings) -> list[WardChoice]:
 
     choices = []
     for ward in ward_service.served_wards(session, settings=settings):
-        point = from_db(ward.geom).representative_point()
+        geom = from_db(ward.geom)
+        assert geom is not None  # ward.geom is NOT NULL
+        point = geom.representative_point()
         choices.append(WardChoice(ward.code, ward.name, ward.borough_name, point.x, point.y))
     return sorted(choices, key=lambda w: (w.borough_name, w.name))
 
@@ -1020,7 +1022,9 @@ def ward_point(session: Session, *, code: str) -> WardChoice:
     from nte.spatial import from_db
 
     ward = ward_service.get_ward(session, code=code[:20], field="ward")
-    point = from_db(ward.geom).representative_point()
+    geom = from_db(ward.geom)
+    assert geom is not None  # ward.geom is NOT NULL
+    point = geom.representative_point()
     return WardChoice(ward.code, ward.name, ward.borough_name, point.x, point.y)
 
 

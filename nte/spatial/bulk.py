@@ -76,6 +76,7 @@ def bulk_insert(session: Session, table: sa.Table, columns: Sequence[str], rows:
         return 0
     if is_postgres(session):
         raw = session.connection().connection.driver_connection
+        assert raw is not None  # the session's connection is checked out, so its driver connection is live
         names = ", ".join(f'"{c}"' for c in columns)
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
             for row in rows:

@@ -813,7 +813,11 @@ def change_status(
                 body=(
                     f"Your Women's Night Safety Charter sign-up for {venue.name} was {outcome}."
                     + (f"\n\nReason: {reason}" if reason else "")
-                    + (f"\n\nRenewal is due by {venue.renewal_date.isoformat()}." if action == "verify" else "")
+                    + (
+                        f"\n\nRenewal is due by {venue.renewal_date.isoformat()}."
+                        if action == "verify" and venue.renewal_date is not None  # verify has just set it
+                        else ""
+                    )
                 ),
                 dedupe_key=f"venue-status:{venue.id}:{action}:{now.isoformat()}",
                 now=now,
@@ -964,6 +968,7 @@ class VenueView:
 def view(session: Session, *, venue: Venue, now: datetime, settings: Settings, private: bool) -> VenueView:
     today = london_today(now)
     point = from_db(venue.geom)
+    assert point is not None  # venue.geom is NOT NULL
     trainings = repo.trainings(session, venue.id)
     accs = repo.accreditations(session, venue.id)
     result = VenueView(
