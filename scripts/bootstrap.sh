@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs what NTE Safe needs on Debian 12: system packages (when run as root; otherwise it
-# prints the exact command and stops) and a virtual environment in .venv with the Python deps.
-# Usage: scripts/bootstrap.sh [runtime|test]
+# prints the exact command and stops) and a virtual environment in .venv with exactly the locked
+# Python packages (requirements/*.lock, hashes checked; scripts/lock.sh makes them).
+# Usage: scripts/bootstrap.sh [runtime|test|dev]
+#   runtime  the service (requirements/runtime.lock)
+#   test     + PostgreSQL/PostGIS and Chromium, and the test, benchmark and check tools (requirements/dev.lock)
+#   dev      the tools without the test servers (requirements/dev.lock): make lock, lint, fmt, typecheck
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,11 +36,18 @@ PY=/usr/bin/python3
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-extras=""
-[ "$profile" = "test" ] && extras="[test]"
-stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)${profile}"
+case "$profile" in
+  runtime) lock=requirements/runtime.lock ;;
+  test|dev) lock=requirements/dev.lock ;;
+  *) echo "usage: scripts/bootstrap.sh [runtime|test|dev]" >&2; exit 2 ;;
+esac
+stamp=".venv/.installed-$(cat "$lock" pyproject.toml | sha256sum | cut -c1-16)-$(basename "$lock")"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".${extras}"
+  # Exactly the locked versions, each checked against its hash; nothing resolved today.
+  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r "$lock"
+  # NTE Safe itself, editable, built with the locked setuptools (no build environment to fetch).
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . \
+    >.venv/editable-install.log 2>&1 || { cat .venv/editable-install.log >&2; exit 1; }
+  .venv/bin/python -m pip check -q >/dev/null || { .venv/bin/python -m pip check; exit 1; }
   touch "$stamp"
 fi
