@@ -30,6 +30,7 @@ from nte.safespaces import pages as safespaces_pages
 from nte.safespaces import router as safespaces_api
 from nte.venues import pages as venues_pages
 from nte.venues import router as venues_api
+from nte.web import docs as api_docs
 from nte.web import pages as web_pages
 from nte.web.middleware import BodySizeLimit, PrivateAccessLog, RefuseNulCharacters, SecurityHeaders
 from nte.web.templating import TEMPLATE_DIR
@@ -43,6 +44,7 @@ STATIC_DIR = TEMPLATE_DIR.parent / "static"
 #: (tests/test_access_matrix.py) walks is exactly what is served, under any FastAPI version.
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
+    api_docs.router,
     web_pages.router,
     auth_api.router,
     auth_pages.router,
@@ -139,9 +141,9 @@ def create_app(settings: Settings | None = None, *, check_db: bool = True) -> Fa
         version="0.1.0",
         summary="Safe night-time economy for women and girls: venues, safe spaces, patrols, reports, hotspot maps.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served by nte.web.docs from this host's own copy of Swagger UI and ReDoc
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=api_docs.OPENAPI_URL,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -151,6 +153,7 @@ def create_app(settings: Settings | None = None, *, check_db: bool = True) -> Fa
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(api_docs.ASSETS_PATH, StaticFiles(directory=api_docs.ASSETS_DIR), name="api-docs-assets")
     document_errors(app)
 
     # Outermost last: the access log sees the final status, the size limit runs before parsing.
