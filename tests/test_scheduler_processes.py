@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from nte.config import PROJECT_ROOT, get_settings
 from nte.db import engine_for
 from nte.notifications import service
 from nte.scheduling.models import JobRun
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -54,18 +54,21 @@ def test_two_schedulers_send_each_message_exactly_once(backend, tmp_path, reques
         for i in range(total):
             service.enqueue(session, to=f"volunteer{i}@example.org", subject=f"Shift reminder {i}", body="Friday")
 
+    def deliveries() -> int:
+        with factory() as session:
+            return session.scalar(sa.select(sa.func.count()).where(JobRun.job_id == "notifications.deliver")) or 0
+
     first, second = _scheduler(url, smtp_server.port), _scheduler(url, smtp_server.port)
     try:
-        deadline = time.time() + 60
-        while len(smtp_server.messages) < total // 2 and time.time() < deadline:
-            time.sleep(0.2)
+        wait_for(lambda: len(smtp_server.messages) >= total // 2, what=f"{total // 2} of {total} messages sent")
         # Stop one mid-run and start a replacement (a restart, or a crash).
         first.send_signal(stop_signal)
         first.wait(30)
         first = _scheduler(url, smtp_server.port)
-        while len(smtp_server.messages) < total and time.time() < deadline:
-            time.sleep(0.2)
-        time.sleep(3)  # a few more triggers: nothing more may be sent
+        wait_for(lambda: len(smtp_server.messages) >= total, what=f"all {total} messages sent")
+        # A few more delivery runs, counted rather than slept for: nothing more may be sent by them.
+        runs_then = deliveries()
+        wait_for(lambda: deliveries() >= runs_then + 3, what="three more delivery runs after the last message")
     finally:
         for proc in (first, second):
             proc.send_signal(signal.SIGTERM)

@@ -6,7 +6,6 @@ forward, Sunday) and 2027-10-31 02:00 BST -> 01:00 GMT (fall back, Sunday).
 
 from __future__ import annotations
 
-import time as timer
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -411,11 +410,9 @@ def test_describe(rrule: str, text: str) -> None:
 # --- speed ---------------------------------------------------------------------------
 
 
-def test_a_year_of_50_weekly_series_is_fast() -> None:
+def test_a_year_of_50_weekly_series() -> None:
+    # How fast this is lives in bench/bench_patrols.py ("a year of shifts for 50 series"), not here.
     rules = ["FREQ=WEEKLY;BYDAY=FR", "FREQ=WEEKLY;BYDAY=FR,SA", "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA"]
     series = [spec(rules[i % 3], start_date=date(2019 + i % 8, 1, 4)) for i in range(50)]
-    began = timer.perf_counter()
     total = sum(len(year_2027(s)) for s in series)
-    elapsed = timer.perf_counter() - began
     assert total > 2500
-    assert elapsed < 1.0  # typically ~0.02 s; generous for shared CI machines

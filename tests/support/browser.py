@@ -75,6 +75,16 @@ def live_server(tmp_path_factory, request) -> Iterator[LiveServer]:
     thread.join(timeout=10)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Each browser test starts with the live server's per-address limits unspent: every browser
+    request comes from 127.0.0.1, so otherwise how many tests ran in the last 10 minutes (how fast
+    the machine is) would decide whether a report is refused with a 429."""
+    if "live_server" in request.fixturenames:
+        live = request.getfixturevalue("live_server")
+        live.server.config.app.state.__dict__.pop("report_limiters", None)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
