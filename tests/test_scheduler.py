@@ -12,6 +12,9 @@ from nte.scheduling.models import JobRun
 
 CALLS: list[datetime] = []
 
+#: How many jobs ``nte.scheduler.JOBS`` registers today. Raise it when you add a job.
+JOBS_TODAY = 12
+
 
 def counting_job(session, *, now):
     CALLS.append(now)
@@ -20,6 +23,7 @@ def counting_job(session, *, now):
 
 def test_every_registered_job_imports_and_has_a_unique_id():
     ids = [j.id for j in scheduler.JOBS]
+    assert len(ids) >= JOBS_TODAY, f"the scheduler registers {len(ids)} jobs; it had {JOBS_TODAY}"
     assert len(ids) == len(set(ids))
     for job in scheduler.JOBS:
         assert callable(job.load())
