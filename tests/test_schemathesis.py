@@ -11,6 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from tests.factories import bearer, make_user
+from tests.test_access_matrix import OPERATIONS_TODAY
 
 EXAMPLES = int(os.environ.get("NTE_SCHEMATHESIS_EXAMPLES", "10"))
 # The production database by default (the SpatiaLite run takes as long again and finds the same
@@ -53,6 +54,14 @@ def fuzz_app(app, backend):
 @pytest.fixture()
 def officer_headers(db) -> dict[str, str]:
     return bearer(db, make_user(db, role="officer"))
+
+
+def test_the_fuzzed_schema_lists_every_operation():
+    # An empty or shrunken schema would make the two tests below fewer, or skip them, and stay green.
+    operations = list(schema.get_all_operations())
+    assert len(operations) >= OPERATIONS_TODAY, (
+        f"schemathesis sees {len(operations)} API operations; the app documented {OPERATIONS_TODAY}"
+    )
 
 
 @schema.parametrize()
