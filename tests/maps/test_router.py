@@ -15,6 +15,9 @@ from tests.factories import bearer, login, make_map_report, make_user
 
 SOHO = (-0.1337, 51.5136)
 MONTH = {"from": "2026-10-01", "to": "2026-10-31"}
+#: Features in the GeoJSON exports of ``_seed``'s month today: every served ward (six boroughs),
+#: and the Westminster grid at 250 m.
+GEOJSON_FEATURES_TODAY = {"wards": 118, "cells": 408}
 
 
 def _seed(db, n=40):
@@ -111,6 +114,8 @@ def test_geojson_exports_are_rfc7946_and_load_with_gdal(client, db, tmp_path):
     for name, response in (("wards", wards), ("cells", cells)):
         data = response.json()
         assert "crs" not in data  # RFC 7946: WGS84 lon/lat, no crs member
+        found, today = len(data["features"]), GEOJSON_FEATURES_TODAY[name]
+        assert found >= today, f"the {name} GeoJSON export has {found} features to check; it had {today}"
         for f in data["features"][:50]:
             geom = shape(f["geometry"])
             assert geom.is_valid
