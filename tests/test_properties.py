@@ -156,6 +156,7 @@ def test_shift_durations_around_clock_changes_are_real_hours(day, start_h, end_h
     window_start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=UTC)
     shifts = materialise(spec, window_start=window_start, window_end=window_start + timedelta(days=3))
     nominal = timedelta(hours=(24 - start_h) + end_h)
+    assert len(shifts) >= 3, f"{len(shifts)} nightly shifts in a 3-day window; there are at least 3"
     for shift in shifts:
         assert shift.end_at - shift.start_at == shift.duration
         assert abs(shift.duration - nominal) <= timedelta(hours=1)

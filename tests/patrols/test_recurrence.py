@@ -72,7 +72,9 @@ def test_saturday_night_is_5h_on_spring_forward_and_7h_on_fall_back() -> None:
 
 
 def test_local_start_and_end_stay_on_the_wall_clock_all_year() -> None:
-    for occurrence in year_2027(spec("FREQ=WEEKLY;BYDAY=SA", start_date=date(2027, 1, 2))):
+    nights = year_2027(spec("FREQ=WEEKLY;BYDAY=SA", start_date=date(2027, 1, 2)))
+    assert len(nights) >= 52, f"{len(nights)} Saturday nights in 2027 to check; there are 52"
+    for occurrence in nights:
         start = occurrence.start_at.astimezone(LONDON)
         end = occurrence.end_at.astimezone(LONDON)
         assert (start.time(), end.time()) == (time(22), time(4))
