@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from nte.config import Settings, get_settings
-from nte.spatial.engine import create_spatial_engine
+from nte.spatial.engine import READ_ONLY, create_spatial_engine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -88,6 +89,31 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+#: Opens a short read-only session: ``with sessions() as session: ...`` (see ``read_session``).
+ReadSessions = Callable[[], AbstractContextManager[Session]]
+
+
+@contextmanager
+def read_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only session whose transaction ends when the block does, whatever happens: on
+    SQLite it takes no write lock, on PostgreSQL it is READ ONLY. For work that outlives the
+    request's own session (a streamed export reads one chunk per block, so a client that stops
+    reading, or a generator nobody closes, leaves no transaction open)."""
+    session = factory()
+    try:
+        session.connection(execution_options=READ_ONLY)
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def read_sessions_for(request: Request) -> ReadSessions:
+    """The request's app's read-only sessions, for a response that streams after the request's
+    session has committed and closed."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return lambda: read_session(factory)
 
 
 def row_to_dict(row: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from nte.auth.deps import public
 from nte.schema import current_revision, head_revision
-from nte.spatial.engine import SpatialDatabaseError, check_spatial_support
+from nte.spatial.engine import SpatialDatabaseError, check_spatial_support, probe_write_transaction
 
 router = APIRouter(tags=["health"], dependencies=[Depends(public)])
 
@@ -43,8 +43,23 @@ def check_database(engine: Engine) -> str | None:
     return None
 
 
+#: How long ``/healthz`` waits to begin a write transaction before it answers 503.
+WRITE_PROBE_SECONDS = 2.0
+
+
+def _unavailable(database: str, detail: str) -> JSONResponse:
+    return JSONResponse(
+        {"status": "unavailable", "database": database, "detail": detail},
+        status_code=503,
+        headers={"Retry-After": "5", "Cache-Control": "no-store"},
+    )
+
+
 @router.get("/healthz", summary="Liveness and database check")
 def healthz(request: Request) -> JSONResponse:
+    """200 only when the database answers AND a write transaction can begin and end within
+    ``WRITE_PROBE_SECONDS``: a lock that nothing releases (which would make every report
+    submission wait and fail) makes this 503 too, so a load balancer sees it."""
     engine: Engine = request.app.state.engine
     try:
         # A raw pooled connection: no transaction, so no lock is taken (SQLite BEGINs IMMEDIATE).
@@ -56,13 +71,13 @@ def healthz(request: Request) -> JSONResponse:
         finally:
             raw.close()
     except _database_errors():
-        return JSONResponse(
-            {
-                "status": "unavailable",
-                "database": "not answering",
-                "detail": "The database is not answering; the service will recover when it returns.",
-            },
-            status_code=503,
-            headers={"Retry-After": "5", "Cache-Control": "no-store"},
+        return _unavailable("not answering", "The database is not answering; the service will recover when it returns.")
+    try:
+        probe_write_transaction(request.app.state.session_factory, timeout_seconds=WRITE_PROBE_SECONDS)
+    except _database_errors():
+        return _unavailable(
+            "cannot write",
+            f"The database answers but no write transaction could begin within {WRITE_PROBE_SECONDS:g} s "
+            "(a lock is held); reports cannot be saved until it is released.",
         )
     return JSONResponse({"status": "ok", "database": "ok"}, headers={"Cache-Control": "no-store"})

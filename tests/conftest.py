@@ -109,9 +109,14 @@ def settings() -> Settings:
 def app(engine: Engine, session_factory: sessionmaker[Session], settings: Settings) -> FastAPI:
     from nte.app import create_app
 
+    from tests.support.sessions import NoSessionLeftOpen, SessionTracker
+
     application = create_app(settings, check_db=False)
     application.state.engine = engine
-    application.state.session_factory = session_factory
+    tracker = SessionTracker(session_factory)
+    application.state.session_factory = tracker
+    application.state.session_tracker = tracker
+    application.add_middleware(NoSessionLeftOpen, tracker=tracker)
     return application
 
 
@@ -120,6 +125,9 @@ def client(app: FastAPI, db: Session) -> Iterator[TestClient]:
     # ``db`` first: the test's own session shares the connection with the requests.
     with TestClient(app, base_url="http://testserver") as test_client:
         yield test_client
+    # The general guard: no request of this test left a session in a transaction.
+    problems = app.state.session_tracker.problems
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture()

@@ -101,3 +101,26 @@ def test_postgres_pool_size_comes_from_the_settings(pg_cluster, monkeypatch):
     assert (engine.pool.size(), engine.pool._max_overflow) == (3, 1)
     with pytest.raises(ValueError, match="db_pool_size"):
         Settings(db_pool_size=0)
+
+
+def test_healthz_503_while_a_write_lock_is_held(tmp_path):
+    """A lock that nothing releases (as a stuck export once held) shows on /healthz, not only as
+    every report submission waiting 30 s: the check begins a write transaction with a short timeout."""
+    import sqlite3
+
+    from tests.conftest import make_database
+
+    url = make_database("spatialite", "health_lock", tmp_path, None)
+    app = create_app(get_settings().model_copy(update={"database_url": url}))
+    holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            r = client.get("/healthz")
+            assert r.status_code == 503 and r.json()["database"] == "cannot write", r.json()
+            assert "lock" in r.json()["detail"] and r.headers["retry-after"] == "5"
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert client.get("/healthz").status_code == 200

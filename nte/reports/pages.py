@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from nte.auth.deps import OFFICERS, CsrfProtected, public, require_page_roles
 from nte.auth.models import User
 from nte.config import get_settings
-from nte.db import SessionDep, utcnow
+from nte.db import SessionDep, read_sessions_for, utcnow
 from nte.errors import NotFound, NTEError
 from nte.maps import wards as ward_service
 from nte.reports import importer, service
@@ -229,18 +229,18 @@ def officer_map(request: Request, session: SessionDep, user: OfficerPage, filter
 
 
 @router.get("/officer/reports/export.csv")
-def export_csv(session: SessionDep, user: OfficerPage, filters: Filters) -> StreamingResponse:
+def export_csv(request: Request, user: OfficerPage, filters: Filters) -> StreamingResponse:
     return StreamingResponse(
-        service.export_csv(session, filters=filters),
+        service.export_csv(read_sessions_for(request), filters=filters),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="reports.csv"', **NO_STORE},
     )
 
 
 @router.get("/officer/reports/export.geojson")
-def export_geojson(session: SessionDep, user: OfficerPage, filters: Filters) -> StreamingResponse:
+def export_geojson(request: Request, user: OfficerPage, filters: Filters) -> StreamingResponse:
     return StreamingResponse(
-        service.export_geojson(session, filters=filters),
+        service.export_geojson(read_sessions_for(request), filters=filters),
         media_type="application/geo+json",
         headers={"Content-Disposition": 'attachment; filename="reports.geojson"', **NO_STORE},
     )

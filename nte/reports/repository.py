@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from nte.db import ReadSessions
 from nte.reports.models import Report, ReportCategory, ReportImport, WardUpdate
 from nte.spatial import bulk_insert, existing_values, lock_rows, reserve_ids, within_bbox
 
@@ -114,23 +115,31 @@ def count_reports(session: Session, f: ReportFilters) -> int:
 
 
 def iter_reports(
-    session: Session, f: ReportFilters, *, chunk: int = 2000
+    sessions: ReadSessions, f: ReportFilters, *, chunk: int = 2000
 ) -> Iterator[tuple[Report, float | None, float | None]]:
-    """Every matching report with its point, in id order, a chunk at a time (keyset pagination)."""
+    """Every matching report with its point, in id order, a chunk at a time (keyset pagination),
+    each chunk read in a read-only session of its own that has ended before its rows are handed
+    on: a stream that is abandoned half-way leaves nothing open. Reports that arrive during the
+    export are not included (the id bound is taken at the start)."""
+    with sessions() as session:
+        upto = session.scalar(sa.select(sa.func.max(Report.id)))
+    if upto is None:
+        return
     last = 0
     while True:
         stmt = (
             _filtered(sa.select(Report, sa.func.ST_X(Report.geom), sa.func.ST_Y(Report.geom)), f)
-            .where(Report.id > last)
+            .where(Report.id > last, Report.id <= upto)
             .order_by(Report.id)
             .limit(chunk)
         )
-        rows = session.execute(stmt).all()
+        with sessions() as session:
+            rows = session.execute(stmt).all()
+            session.expunge_all()  # detached with their loaded columns and categories (selectin)
         if not rows:
             return
         yield from ((report, x, y) for report, x, y in rows)
         last = rows[-1][0].id
-        session.expunge_all()
 
 
 def points(session: Session, f: ReportFilters, *, limit: int) -> list[tuple[int, str, str, datetime, float, float]]:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
 from nte.auth.deps import OFFICERS, public, require_roles
 from nte.auth.models import User
 from nte.config import get_settings
-from nte.db import SessionDep, utcnow
+from nte.db import SessionDep, read_sessions_for, utcnow
 from nte.errors import ERROR_RESPONSES
 from nte.reports import importer, service
 from nte.reports.deps import Filters, ReceiptLimited, SubmitLimited
@@ -144,18 +144,18 @@ def moderate(body: ModerationRequest, session: SessionDep, user: Officer) -> Mod
 
 
 @router.get("/export.csv", summary="CSV export of the filtered reports (officers)", responses=formats(CSV))
-def export_csv(session: SessionDep, user: Officer, filters: Filters) -> StreamingResponse:
+def export_csv(request: Request, user: Officer, filters: Filters) -> StreamingResponse:
     return StreamingResponse(
-        service.export_csv(session, filters=filters),
+        service.export_csv(read_sessions_for(request), filters=filters),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="reports.csv"', **NO_STORE},
     )
 
 
 @router.get("/export.geojson", summary="GeoJSON export of the filtered reports (officers)", responses=formats(GEOJSON))
-def export_geojson(session: SessionDep, user: Officer, filters: Filters) -> StreamingResponse:
+def export_geojson(request: Request, user: Officer, filters: Filters) -> StreamingResponse:
     return StreamingResponse(
-        service.export_geojson(session, filters=filters),
+        service.export_geojson(read_sessions_for(request), filters=filters),
         media_type="application/geo+json",
         headers={"Content-Disposition": 'attachment; filename="reports.geojson"', **NO_STORE},
     )

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from nte.audit import service as audit
 from nte.auth.models import User
 from nte.config import Settings
+from nte.db import ReadSessions
 from nte.errors import Invalid, NTEError
 from nte.exports import neutralise
 from nte.maps import wards as ward_service
@@ -484,11 +485,13 @@ def _export_row(report: Report, x: float | None, y: float | None) -> dict[str, A
     }
 
 
-def export_csv(session: Session, *, filters: repo.ReportFilters) -> Iterator[str]:
+def export_csv(sessions: ReadSessions, *, filters: repo.ReportFilters) -> Iterator[str]:
+    """The filtered reports as CSV, produced while it is sent: each chunk is read in a short
+    read-only session of its own (``sessions``), never in the request's, which has ended by then."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    for report, x, y in repo.iter_reports(session, filters):
+    for report, x, y in repo.iter_reports(sessions, filters):
         row = _export_row(report, x, y)
         writer.writerow([csv_safe(row[c]) for c in EXPORT_COLUMNS])
         if buffer.tell() > 64_000:
@@ -498,10 +501,11 @@ def export_csv(session: Session, *, filters: repo.ReportFilters) -> Iterator[str
     yield buffer.getvalue()
 
 
-def export_geojson(session: Session, *, filters: repo.ReportFilters) -> Iterator[str]:
+def export_geojson(sessions: ReadSessions, *, filters: repo.ReportFilters) -> Iterator[str]:
+    """The filtered reports as GeoJSON, streamed like ``export_csv``."""
     yield '{"type": "FeatureCollection", "features": ['
     first = True
-    for report, x, y in repo.iter_reports(session, filters):
+    for report, x, y in repo.iter_reports(sessions, filters):
         props = _export_row(report, x, y)
         props = {k: (v.astimezone(UTC).isoformat() if isinstance(v, datetime) else v) for k, v in props.items()}
         geometry = {"type": "Point", "coordinates": [props["lon"], props["lat"]]} if x is not None else None

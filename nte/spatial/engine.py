@@ -9,7 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+
+#: How long a SQLite writer waits for the write lock before giving up (a 503 for the request).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 class SpatialDatabaseError(RuntimeError):
@@ -31,7 +34,7 @@ def _sqlite_connect_hook(library: str):
             ) from exc
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         if cur.execute("SELECT CheckSpatialMetaData()").fetchone()[0] < 1:
@@ -44,11 +47,51 @@ def _sqlite_connect_hook(library: str):
     return on_connect
 
 
+#: Execution options of a read-only connection (``nte.db.read_session``): on SQLite its BEGIN is
+#: deferred, so it never takes the write lock and never waits for one (WAL lets it read while
+#: another connection writes); on PostgreSQL the transaction is READ ONLY.
+READ_ONLY: dict[str, Any] = {"nte_read_only": True}
+
+
 def _sqlite_on_begin(conn: Connection) -> None:
+    options = conn.get_execution_options()
+    if options.get("nte_read_only"):
+        conn.exec_driver_sql("BEGIN DEFERRED")
+        return
     # IMMEDIATE takes the write lock at BEGIN: two transactions can never both read a count and
     # then both write (the SQLite equivalent of SELECT ... FOR UPDATE), and a busy writer waits
     # for busy_timeout instead of failing on a lock upgrade.
+    if wait_ms := options.get("nte_busy_timeout_ms"):
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        return
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _postgres_on_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get("nte_read_only"):
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")  # the first statement of the transaction
+
+
+def probe_write_transaction(factory: sessionmaker[Session], *, timeout_seconds: float) -> None:
+    """Begin and end a write transaction as a request's session would, within ``timeout_seconds``,
+    or raise the driver's error: what ``/healthz`` checks, so a write lock that nothing releases
+    shows there (SQLite: the database-wide write lock, waited for ``timeout_seconds`` instead of the
+    usual 30 s; PostgreSQL: a transaction id, with lock and statement timeouts). Nothing is written."""
+    ms = int(timeout_seconds * 1000)
+    session = factory()
+    try:
+        conn = session.connection(execution_options={"nte_busy_timeout_ms": ms})
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+            conn.exec_driver_sql("SELECT pg_current_xact_id()")  # assigns a transaction id: a writer
+    finally:
+        session.rollback()
+        session.close()
 
 
 def create_spatial_engine(
@@ -77,7 +120,9 @@ def create_spatial_engine(
     kwargs.setdefault("pool_timeout", 5)
     connect_args = {"connect_timeout": 5}
     connect_args.update(kwargs.pop("connect_args", {}))
-    return sa.create_engine(url, connect_args=connect_args, **kwargs)
+    engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+    event.listen(engine, "begin", _postgres_on_begin)
+    return engine
 
 
 def dialect_name(bind: Engine | Connection | Session) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
@@ -40,39 +39,26 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, request) -> Iterator[LiveServer]:
-    import uvicorn
     from sqlalchemy.orm import sessionmaker
 
-    from nte.app import create_app
     from nte.config import get_settings
     from nte.db import engine_for
     from tests.conftest import make_database
-    from tests.support.postgres import free_port
+    from tests.support.server import serve_in_thread
 
     cluster = request.getfixturevalue("pg_cluster") if BROWSER_BACKEND == "postgis" else None
     url = make_database(BROWSER_BACKEND, "nte_browser", tmp_path_factory.mktemp("browser"), cluster)
     settings = get_settings().model_copy(update={"database_url": url})
-    app = create_app(settings)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    if not server.started:
-        raise RuntimeError("live server did not start")
+    served = serve_in_thread(settings)
     live = LiveServer(
-        url=f"http://127.0.0.1:{port}",
+        url=served.url,
         session_factory=sessionmaker(bind=engine_for(url, settings.spatialite_library), expire_on_commit=False),
         settings=settings,
-        server=server,
-        thread=thread,
+        server=served.server,
+        thread=served.thread,
     )
     yield live
-    server.should_exit = True
-    thread.join(timeout=10)
+    served.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -140,6 +126,9 @@ def axe_check(page, *, context: str | None = None) -> None:
             }
         },
     )
+    # A run that checked nothing would also have no violations: it must have passed some rules.
+    passed = results.response.get("passes", [])
+    assert len(passed) >= 10, f"axe-core ran only {len(passed)} passing rules on {page.url}: it checked nothing"
     violations = results.response.get("violations", [])
     if violations:
         lines = []

@@ -77,3 +77,41 @@ def report_body(n: int) -> dict:
         "factors": ["poor_lighting"] if n % 2 else [],
         "description": None,
     }
+
+
+@dataclass
+class ThreadedServer:
+    """The real app under uvicorn in a thread of this process, on a loopback port, with its own
+    database (real commits, its own pool): what a browser or an HTTP client talks to."""
+
+    url: str
+    app: object
+    server: object
+    thread: object
+
+    def stop(self) -> None:
+        self.server.should_exit = True  # type: ignore[attr-defined]
+        self.thread.join(timeout=10)  # type: ignore[attr-defined]
+
+
+def serve_in_thread(settings: object) -> ThreadedServer:
+    import threading
+
+    import uvicorn
+
+    from nte.app import create_app
+
+    app = create_app(settings)  # type: ignore[arg-type]
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 60
+    while not server.started and time.time() < deadline:
+        if not thread.is_alive():
+            raise RuntimeError("the threaded server exited at start-up")
+        time.sleep(0.05)
+    if not server.started:
+        raise RuntimeError("the threaded server did not start")
+    return ThreadedServer(url=f"http://127.0.0.1:{port}", app=app, server=server, thread=thread)
