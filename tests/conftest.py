@@ -108,7 +108,6 @@ def settings() -> Settings:
 @pytest.fixture()
 def app(engine: Engine, session_factory: sessionmaker[Session], settings: Settings) -> FastAPI:
     from nte.app import create_app
-
     from tests.support.sessions import NoSessionLeftOpen, SessionTracker
 
     application = create_app(settings, check_db=False)
