@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from nte.auth import service
 from nte.auth.models import AuthSession, Role, User
 from nte.auth.security import tokens_equal
+from nte.auth.throttle import SignInThrottle
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import Forbidden, LoginRequired, NotAuthenticated
@@ -190,6 +191,26 @@ async def csrf_protect(request: Request, principal: CurrentPrincipal) -> None:
     )
 
 
+@dataclass(frozen=True)
+class SignInAttempt:
+    """Who is trying to sign in, for the throttle: this process's throttle and the client address
+    (after the proxy's forwarded header, as uvicorn resolves it). Neither is stored or logged."""
+
+    throttle: SignInThrottle
+    client: str
+
+
+def sign_in_attempt(request: Request) -> SignInAttempt:
+    state = request.app.state
+    if not hasattr(state, "sign_in_throttle"):
+        settings = state.settings
+        state.sign_in_throttle = SignInThrottle(
+            free_attempts=settings.login_free_attempts, max_delay_seconds=settings.login_max_delay_seconds
+        )
+    return SignInAttempt(throttle=state.sign_in_throttle, client=request.client.host if request.client else "")
+
+
+SignInAttemptDep = Annotated[SignInAttempt, Depends(sign_in_attempt)]
 CsrfProtected = Depends(csrf_protect)
 OfficerUser = Annotated[User, Depends(require_roles(*OFFICERS))]
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nte.auth import service
-from nte.auth.deps import SESSION_COOKIE, CsrfProtected, CurrentPrincipal, public, signed_in_page, signing_out
+from nte.auth.deps import (
+    SESSION_COOKIE,
+    CsrfProtected,
+    CurrentPrincipal,
+    SignInAttemptDep,
+    public,
+    signed_in_page,
+    signing_out,
+)
 from nte.auth.models import User
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
@@ -42,6 +50,7 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 def login(
     request: Request,
     session: SessionDep,
+    attempt: SignInAttemptDep,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
@@ -49,7 +58,9 @@ def login(
     settings = request.app.state.settings
     now = utcnow()
     try:
-        user = service.authenticate(session, email=email, password=password, now=now, settings=settings)
+        user = service.authenticate(
+            session, email=email, password=password, now=now, throttle=attempt.throttle, client=attempt.client
+        )
     except NTEError as exc:
         # Returned, not raised: the request's transaction commits, so the failed-attempt count is kept.
         return render(

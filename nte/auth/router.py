@@ -7,10 +7,9 @@ from fastapi.responses import JSONResponse
 
 from nte.auth import repository as repo
 from nte.auth import service
-from nte.auth.deps import public, require_roles
+from nte.auth.deps import SignInAttemptDep, public, require_roles
 from nte.auth.models import Role, User
 from nte.auth.schemas import PasswordTokenRequest, TokenCreate, TokenCreated, TokenRead, UserRead
-from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import ERROR_RESPONSES, NTEError, RateLimited
 
@@ -41,10 +40,14 @@ def me(user: User = Depends(AnyUser)) -> UserRead:
     response_model=TokenCreated,
     summary="Exchange an e-mail and password for a bearer token (shown once)",
 )
-def token_from_password(body: PasswordTokenRequest, session: SessionDep) -> TokenCreated | JSONResponse:
+def token_from_password(
+    body: PasswordTokenRequest, session: SessionDep, attempt: SignInAttemptDep
+) -> TokenCreated | JSONResponse:
     now = utcnow()
     try:
-        user = service.authenticate(session, email=body.email, password=body.password, now=now, settings=get_settings())
+        user = service.authenticate(
+            session, email=body.email, password=body.password, now=now, throttle=attempt.throttle, client=attempt.client
+        )
     except NTEError as exc:
         # Returned, not raised: the transaction commits, so the failed-attempt count is kept.
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None

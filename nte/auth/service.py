@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from nte.audit import service as audit
 from nte.auth import repository as repo
-from nte.auth.exceptions import BadCredentials, EmailTaken, LoginThrottled, WeakPassword
+from nte.auth.exceptions import BadCredentials, EmailTaken, WeakPassword
 from nte.auth.models import ApiToken, AuthSession, EmailToken, Role, User  # noqa: F401 - User re-exported
 from nte.auth.security import (
     MIN_PASSWORD_LENGTH,
@@ -19,6 +19,7 @@ from nte.auth.security import (
     token_hash,
     verify_password,
 )
+from nte.auth.throttle import SignInThrottle
 from nte.config import Settings
 from nte.errors import Invalid, NotFound
 
@@ -72,28 +73,36 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, *, email: str, password: str, now: datetime, settings: Settings) -> User:
-    """Check a password. Failed attempts on one account are slowed down exponentially.
+def authenticate(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    now: datetime,
+    throttle: SignInThrottle,
+    client: str,
+) -> User:
+    """Check a password. Failures slow down the (typed e-mail, client address) pair that made
+    them (``nte.auth.throttle``), never the account itself: the right password from anywhere else
+    always works. Known and unknown e-mails get the same answers at the same cost (one argon2
+    verification each).
 
     A missing e-mail or password is a form mistake (422 naming the field), not a wrong credential:
-    nothing is looked up and no account's failed-attempt count moves."""
+    nothing is looked up and nothing is counted."""
     if not (email or "").strip():
         raise Invalid("Enter your e-mail address.", field="email")
     if not password:
         raise Invalid("Enter your password.", field="password")
+    throttle.check(email=email, client=client, now=now)
     user = repo.get_user_by_email(session, email.strip().lower())
-    if user is not None and user.failed_login_count >= settings.login_free_attempts and user.last_failed_login_at:
-        excess = user.failed_login_count - settings.login_free_attempts
-        delay = min(2**excess, settings.login_max_delay_seconds)
-        wait_until = user.last_failed_login_at + timedelta(seconds=delay)
-        if now < wait_until:
-            raise LoginThrottled(retry_after=max(1, int((wait_until - now).total_seconds() + 0.999)))
-    ok = verify_password(user.password_hash if user else None, password or "")
+    ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        if user is not None:
+        throttle.failed(email=email, client=client, now=now)
+        if user is not None:  # shown to admins; it refuses nothing
             user.failed_login_count += 1
             user.last_failed_login_at = now
         raise BadCredentials()
+    throttle.succeeded(email=email, client=client, now=now)
     user.failed_login_count = 0
     user.last_failed_login_at = None
     return user

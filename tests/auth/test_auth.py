@@ -9,6 +9,7 @@ from nte.auth import service
 from nte.auth.deps import SESSION_COOKIE
 from nte.auth.exceptions import BadCredentials, LoginThrottled
 from nte.auth.models import AuthSession, User
+from nte.auth.throttle import SignInThrottle
 from nte.db import utcnow
 from tests.factories import PASSWORD, bearer, login, make_user
 
@@ -68,23 +69,47 @@ def test_a_missing_field_is_named_and_counts_no_failure(client, db, anon_csrf, e
     assert api.status_code == 422 and api.json()["field"] == field, api.json()
 
 
-def test_repeated_failures_are_slowed_down_per_account(db, settings):
+def _throttle(settings) -> SignInThrottle:
+    return SignInThrottle(free_attempts=settings.login_free_attempts, max_delay_seconds=settings.login_max_delay_seconds)
+
+
+def test_guessing_slows_the_guesser_and_never_locks_the_owner_out(db, settings):
     user = make_user(db)
-    other = make_user(db)
+    throttle = _throttle(settings)
     now = utcnow()
-    for _ in range(settings.login_free_attempts):
-        with pytest.raises(BadCredentials):
-            service.authenticate(db, email=user.email, password="wrong", now=now, settings=settings)
-    # Even the right password is refused during the delay ...
+
+    def attempt(password: str, client: str, at=now):
+        return service.authenticate(db, email=user.email, password=password, now=at, throttle=throttle, client=client)
+
+    for _ in range(settings.login_free_attempts + 3):
+        with pytest.raises((BadCredentials, LoginThrottled)):
+            attempt("wrong", "203.0.113.66")
+    # The guessing address waits before its next try, whatever it sends ...
     with pytest.raises(LoginThrottled) as info:
-        service.authenticate(db, email=user.email, password=PASSWORD, now=now, settings=settings)
+        attempt(PASSWORD, "203.0.113.66")
     assert info.value.retry_after >= 1
-    # ... other accounts are not affected ...
-    assert service.authenticate(db, email=other.email, password=PASSWORD, now=now, settings=settings) == other
-    # ... and after the delay the right password works and resets the counter.
-    later = now + timedelta(seconds=2)
-    assert service.authenticate(db, email=user.email, password=PASSWORD, now=later, settings=settings) == user
-    assert user.failed_login_count == 0
+    # ... while the owner, from her own address, signs in with the right password at once.
+    assert attempt(PASSWORD, "198.51.100.10") == user
+    # After the wait the guesser is answered again (and the right password works there too).
+    later = now + timedelta(seconds=settings.login_max_delay_seconds + 1)
+    assert attempt(PASSWORD, "203.0.113.66", later) == user
+
+
+def test_unknown_and_known_addresses_get_the_same_answers(db, settings):
+    user = make_user(db)
+    throttle = _throttle(settings)
+    now = utcnow()
+    answers = {}
+    for email in (user.email, "nobody-here@example.org"):
+        seen = []
+        for _ in range(settings.login_free_attempts + 1):
+            try:
+                service.authenticate(db, email=email, password="wrong", now=now, throttle=throttle, client="192.0.2.1")
+            except (BadCredentials, LoginThrottled) as exc:
+                seen.append((type(exc).__name__, exc.status_code, exc.detail, exc.field))
+        answers[email] = seen
+    assert answers[user.email] == answers["nobody-here@example.org"]
+    assert answers[user.email][-1][0] == "LoginThrottled"  # unknown e-mails are slowed down too
 
 
 def test_throttled_api_login_says_429(client, db, settings):
@@ -93,6 +118,12 @@ def test_throttled_api_login_says_429(client, db, settings):
         assert client.post("/api/auth/token", json={"email": user.email, "password": "wrong"}).status_code == 401
     r = client.post("/api/auth/token", json={"email": user.email, "password": PASSWORD})
     assert r.status_code == 429 and "Retry-After" in r.headers
+    # The same account from another address is not slowed: nobody can lock an officer out.
+    from fastapi.testclient import TestClient
+
+    with TestClient(client.app, client=("198.51.100.10", 50000)) as elsewhere:
+        ok = elsewhere.post("/api/auth/token", json={"email": user.email, "password": PASSWORD})
+    assert ok.status_code == 201, ok.text
 
 
 def test_bearer_tokens_are_hashed_and_revoke_at_once(client, db):
