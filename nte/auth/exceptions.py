@@ -1,4 +1,4 @@
-from nte.errors import Conflict, Invalid, NotAuthenticated, RateLimited
+from nte.errors import Conflict, Forbidden, Invalid, NotAuthenticated, RateLimited
 
 
 class BadCredentials(NotAuthenticated):
@@ -13,7 +13,8 @@ class LoginThrottled(RateLimited):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"Too many failed sign-ins for this account. Try again in {retry_after} seconds.",
+            f"Too many failed sign-ins for this e-mail address from this connection. "
+            f"Try again in {retry_after} seconds.",
             retry_after=retry_after,
         )
 
@@ -27,3 +28,15 @@ class EmailTaken(Conflict):
 
 class WeakPassword(Invalid):
     code = "weak_password"
+
+
+class EmailNotConfirmed(Forbidden):
+    """The right password for an account whose e-mail address is not confirmed yet: it cannot act
+    until its owner opens the link (said only after the right password, so it reveals nothing)."""
+
+    code = "email_not_confirmed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Confirm your e-mail address first: open the link we sent to it (it works for 72 hours).", field="email"
+        )

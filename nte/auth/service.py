@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from nte.audit import service as audit
 from nte.auth import repository as repo
-from nte.auth.exceptions import BadCredentials, EmailTaken, WeakPassword
+from nte.auth.exceptions import BadCredentials, EmailNotConfirmed, EmailTaken, WeakPassword
 from nte.auth.models import ApiToken, AuthSession, EmailToken, Role, User  # noqa: F401 - User re-exported
 from nte.auth.security import (
     MIN_PASSWORD_LENGTH,
@@ -103,6 +103,8 @@ def authenticate(
             user.last_failed_login_at = now
         raise BadCredentials()
     throttle.succeeded(email=email, client=client, now=now)
+    if user.email_confirmed_at is None:
+        raise EmailNotConfirmed()
     user.failed_login_count = 0
     user.last_failed_login_at = None
     return user

@@ -14,6 +14,7 @@ from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
 from nte.venues import service
+from nte.venues.deps import SignUpBudget
 from nte.venues.exceptions import VenueInvalid
 from nte.venues.models import SCHEMES, SPOT_CHECK_OUTCOMES, TRAINING_TYPES, VENUE_STATUSES, VENUE_TYPES
 from nte.web.templating import render
@@ -137,16 +138,16 @@ def sign_up_form(request: Request) -> Response:
 
 
 @router.post("/venues/sign-up", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected])
-def sign_up(request: Request, session: SessionDep, form: FormData) -> Response:
+def sign_up(request: Request, session: SessionDep, form: FormData, spend: SignUpBudget) -> Response:
     try:
-        result = service.sign_charter(session, raw=form, settings=get_settings(), now=utcnow())
+        result = service.sign_charter(session, raw=form, settings=get_settings(), now=utcnow(), spend=spend)
     except NTEError as exc:
         values = {k: v for k, v in form.items() if not k.startswith("password") and k != "csrf_token"}
         return _sign_up_page(request, values, _errors(exc), status_code=exc.status_code)
     return render(
         request,
         "venues/sign_up_done.html",
-        {"result": result, "email": result.user.email},
+        {"held": result.held, "venue_name": form.get("name", ""), "email": result.email},
         status_code=201 if not result.held else 202,
     )
 

@@ -13,6 +13,7 @@ from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import ERROR_RESPONSES
 from nte.venues import service
+from nte.venues.deps import SignUpBudget
 from nte.venues.schemas import SignUpRead, StatusChange, VenueRead, VenueSignUp
 from nte.web.responses import CSV, GEOJSON, formats
 
@@ -30,27 +31,23 @@ OfficerUser = Annotated[User, Depends(require_roles(*OFFICERS))]
         409: {"description": "unused"},
     },
 )
-def sign_up(body: VenueSignUp, session: SessionDep) -> JSONResponse:
+def sign_up(body: VenueSignUp, session: SessionDep, spend: SignUpBudget) -> JSONResponse:
     """Sign the Women's Night Safety Charter: creates the venue (status submitted) and the venue manager's
-    account (unconfirmed; a confirmation link is mailed). Errors name the field (`pledge_<n>_how`,
-    `pledge_<n>_target`, `pledge_<n>_status` for pledges; `location` for the pin) and list all of them in
-    `fields`."""
-    result = service.sign_charter(session, raw=body.to_raw(), settings=get_settings(), now=utcnow())
+    account, which cannot sign in until its e-mail address is confirmed (a link is mailed). Errors name the
+    field (`pledge_<n>_how`, `pledge_<n>_target`, `pledge_<n>_status` for pledges; `location` for the pin) and
+    list all of them in `fields`. An e-mail that already has an account gets the same answer (its owner is
+    told by mail; nothing is created). At most a few sign-ups an hour per client address (429)."""
+    result = service.sign_charter(session, raw=body.to_raw(), settings=get_settings(), now=utcnow(), spend=spend)
     if result.held:
         out = SignUpRead(
             status="held_as_duplicate",
-            venue_id=None,
-            duplicate_flags=len(result.duplicates),
             detail="A venue with this premises licence number has already signed; an officer will "
-            "check your sign-up and contact you.",
+            "check your sign-up and contact you. Confirm your e-mail address from the link we sent.",
         )
         return JSONResponse(out.model_dump(), status_code=202)
-    assert result.venue is not None
     out = SignUpRead(
         status="submitted",
-        venue_id=result.venue.id,
-        duplicate_flags=len(result.duplicates),
-        detail="Thank you. Confirm your e-mail address; an officer will check your sign-up.",
+        detail="Thank you. Confirm your e-mail address from the link we sent; an officer will check your sign-up.",
     )
     return JSONResponse(out.model_dump(), status_code=201)
 

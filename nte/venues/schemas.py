@@ -46,9 +46,10 @@ class VenueSignUp(BaseModel):
 
 
 class SignUpRead(BaseModel):
+    """The same for every sign-up that passes validation, whether or not its e-mail already had an
+    account (no ids, no counts): the answer cannot tell anyone who has an account."""
+
     status: Literal["submitted", "held_as_duplicate"]
-    venue_id: int | None
-    duplicate_flags: int
     detail: str
 
 

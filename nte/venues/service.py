@@ -323,14 +323,28 @@ def _clean_pledges(
 
 @dataclass
 class SignUpResult:
-    user: User
-    venue: Venue | None  # None when held as a duplicate (same licence number as a registered venue)
+    """What a sign-up did. The public answer (``held`` and the typed ``email``) is the same whether
+    or not the e-mail already had an account, so a sign-up cannot be used to find out who has one."""
+
+    email: str
+    held: bool  # the premises licence number is already registered: held for an officer
+    user: User | None = None  # None when the e-mail already had an account (nothing was created)
+    venue: Venue | None = None  # None when held, or when the e-mail already had an account
     duplicates: list[VenueDuplicate] = field(default_factory=list)
     confirm_token: str = ""
 
-    @property
-    def held(self) -> bool:
-        return self.venue is None
+
+CONFIRM_MAIL = (
+    "Hello,\n\nSomeone signed a venue up to the Women's Night Safety Charter on NTE Safe with this e-mail "
+    "address. If it was you, please confirm the address (the link works for 72 hours):\n\n{link}\n\n"
+    "Then a community safety officer will check the sign-up. If it was not you, ignore this e-mail: "
+    "the account cannot be used until the address is confirmed.\n"
+)
+ALREADY_REGISTERED_MAIL = (
+    "Hello,\n\nSomeone tried to sign a venue up to the Women's Night Safety Charter on NTE Safe with this "
+    "e-mail address, which already has an account. Nothing was created and your account is unchanged.\n\n"
+    "If it was you, sign in to your venue portal instead:\n\n{link}\n\nIf it was not you, ignore this e-mail.\n"
+)
 
 
 SUBMISSION_KEYS = (
@@ -350,11 +364,19 @@ SUBMISSION_KEYS = (
 )
 
 
-def sign_charter(session: Session, *, raw: Mapping[str, Any], settings: Settings, now: datetime) -> SignUpResult:
+def sign_charter(
+    session: Session,
+    *,
+    raw: Mapping[str, Any],
+    settings: Settings,
+    now: datetime,
+    spend: Callable[[], None] = lambda: None,
+) -> SignUpResult:
     """A venue signs the charter: creates the venue manager's account (unconfirmed, with a
     confirmation mail in the outbox) and the venue with its 7 pledges. A licence number that is
     already registered holds the sign-up as a duplicate flag instead (never merged); the same name
-    within 50 m creates the venue and flags both."""
+    within 50 m creates the venue and flags both. ``spend`` is called once the form is valid,
+    before anything is created: the caller's rate limit."""
     today = london_today(now)
     errors = _Errors()
     details = _clean_details(session, raw, settings=settings, errors=errors)
@@ -367,30 +389,43 @@ def sign_charter(session: Session, *, raw: Mapping[str, Any], settings: Settings
         errors["password"] = exc.detail
     if "password_confirm" in raw and "password" not in errors and raw.get("password_confirm") != password:
         errors["password_confirm"] = "The two passwords do not match."  # noqa: S105 - a field name
-    if details and auth_repo.get_user_by_email(session, details.contact_email):
-        errors["contact_email"] = "An account already uses this e-mail address: sign in, or use another address."
     errors.raise_if_any()
     assert details is not None
+    spend()  # the caller's limit on sign-ups (raises RateLimited): counted once the form is valid
+    key = licence_key(details.licence_number) if details.licence_number else None
+    base = settings.base_url.rstrip("/")
+
+    account = auth_repo.get_user_by_email(session, details.contact_email)
+    if account is not None:
+        # The same answer as a new sign-up, at the same cost (one argon2 hash), and a mail to the
+        # address's owner with no text the submitter wrote. Nothing is stored.
+        auth_service.check_password_strength(password)
+        auth_service.hash_password(password)
+        outbox.enqueue(
+            session,
+            to=account.email,
+            subject="Someone tried to sign up to NTE Safe with your e-mail address",
+            body=ALREADY_REGISTERED_MAIL.format(link=f"{base}/login?next=/venue-portal"),
+            dedupe_key=f"venue-signup-existing:{account.id}:{today.isoformat()}",  # one a day at most
+            now=now,
+        )
+        return SignUpResult(email=details.contact_email, held=bool(key and repo.venue_by_licence(session, key)))
 
     user = auth_service.create_user(
         session, email=details.contact_email, display_name=manager_name, role=Role.venue_manager, password=password
     )
     token = auth_service.create_email_token(session, user=user, purpose="confirm_email", now=now)
+    # No text the submitter wrote goes to an address nobody has confirmed yet (no names): a
+    # sign-up cannot be used to send council mail with someone else's words to anyone.
     outbox.enqueue(
         session,
         to=user.email,
         subject="Confirm your e-mail address for NTE Safe",
-        body=(
-            f"Hello {manager_name},\n\nThank you for signing the Women's Night Safety Charter for "
-            f"{details.name}.\nPlease confirm your e-mail address (the link works for 72 hours):\n\n"
-            f"{settings.base_url.rstrip('/')}/confirm-email?token={token}\n\n"
-            "A community safety officer will check your sign-up.\n"
-        ),
+        body=CONFIRM_MAIL.format(link=f"{base}/confirm-email?token={token}"),
         dedupe_key=f"venue-signup-confirm:{user.id}",
         now=now,
     )
 
-    key = licence_key(details.licence_number) if details.licence_number else None
     existing = repo.venue_by_licence(session, key, lock=True) if key else None
     venue: Venue | None = None
     if existing is None:
@@ -406,7 +441,7 @@ def sign_charter(session: Session, *, raw: Mapping[str, Any], settings: Settings
             existing = repo.venue_by_licence(session, key) if key else None
             if existing is None:
                 raise
-    result = SignUpResult(user=user, venue=venue, confirm_token=token)
+    result = SignUpResult(email=user.email, held=venue is None, user=user, venue=venue, confirm_token=token)
     if venue is None:
         assert existing is not None
         submission = {k: raw.get(k) for k in SUBMISSION_KEYS}

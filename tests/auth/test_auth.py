@@ -70,7 +70,9 @@ def test_a_missing_field_is_named_and_counts_no_failure(client, db, anon_csrf, e
 
 
 def _throttle(settings) -> SignInThrottle:
-    return SignInThrottle(free_attempts=settings.login_free_attempts, max_delay_seconds=settings.login_max_delay_seconds)
+    return SignInThrottle(
+        free_attempts=settings.login_free_attempts, max_delay_seconds=settings.login_max_delay_seconds
+    )
 
 
 def test_guessing_slows_the_guesser_and_never_locks_the_owner_out(db, settings):
@@ -293,3 +295,22 @@ def test_admins_read_the_audit_log(client, db):
     login(client, db, admin)
     r = client.get("/admin/audit", params={"action": "user."})
     assert r.status_code == 200 and "user.create" in r.text and admin.email in r.text
+
+
+def test_an_unconfirmed_account_cannot_sign_in_until_confirmed(client, db, anon_csrf):
+    user = make_user(db, role="venue_manager", confirmed_at=None)
+    wrong = client.post("/login", data={"email": user.email, "password": "not it at all", "csrf_token": anon_csrf})
+    assert wrong.status_code == 401  # a wrong password says nothing about the account
+    r = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": anon_csrf}, follow_redirects=False
+    )
+    assert r.status_code == 403 and "Confirm your e-mail address first" in r.text
+    assert SESSION_COOKIE not in r.headers.get("set-cookie", "")
+    api = client.post("/api/auth/token", json={"email": user.email, "password": PASSWORD})
+    assert api.status_code == 403 and api.json()["error"] == "email_not_confirmed"
+    token = service.create_email_token(db, user=user, purpose="confirm_email", now=utcnow())
+    assert client.post("/confirm-email", data={"token": token, "csrf_token": anon_csrf}).status_code == 200
+    r = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": anon_csrf}, follow_redirects=False
+    )
+    assert r.status_code == 303

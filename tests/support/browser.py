@@ -68,7 +68,10 @@ def _fresh_rate_limits(request):
     the machine is) would decide whether a report is refused with a 429."""
     if "live_server" in request.fixturenames:
         live = request.getfixturevalue("live_server")
-        live.server.config.app.state.__dict__.pop("report_limiters", None)
+        state = live.server.config.app.state
+        for limits in ("report_limiters", "sign_up_limiter", "sign_in_throttle"):
+            state.__dict__.pop(limits, None)  # set through __dict__ (nte.reports.deps)
+            state._state.pop(limits, None)  # set as attributes (nte.venues.deps, nte.auth.deps)
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ portal, officer verification, and the public directory and venue page."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 
 from nte.auth import service as auth_service
 from nte.db import utcnow
+from nte.notifications.models import OutboxMessage
 from nte.venues.models import Venue
 from tests.support.browser import axe_check, sign_in
 
@@ -52,10 +54,19 @@ def test_sign_up_portal_officer_and_public_journey(page, live_server):
     assert "Thank you for signing" in page.text_content("h1")
     axe_check(page)
 
-    # The portal: the manager records a training event by keyboard.
+    # Signing in before confirming the address is refused with the reason ...
+    sign_in(page, live_server, email, "a long browser password")
+    assert "Confirm your e-mail address first" in page.text_content("#error-summary")
+    # ... so the manager opens the link from the confirmation mail and confirms.
     with live_server.session_factory() as s:
         venue = s.scalars(sa.select(Venue).where(Venue.contact_email == email)).one()
         venue_id = venue.id
+        mail = s.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_address == email)).one()
+    link = re.search(r"/confirm-email\?token=[\w-]+", mail.body)
+    assert link, mail.body
+    page.goto(live_server.url + link.group(0))
+    page.click("button[type=submit]")
+    assert "Your e-mail address is confirmed" in page.text_content("main")
     sign_in(page, live_server, email, "a long browser password")
     assert f"/venue-portal/{venue_id}" in page.url
     axe_check(page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from nte.db import utcnow
@@ -37,11 +38,49 @@ def api_body(**overrides):
 
 
 def test_api_sign_up_201_then_same_licence_202(client, db):
-    r = client.post("/api/venues/sign-ups", json=api_body(licence_number="HK/123/456"))
+    body = api_body(licence_number="HK/123/456")
+    r = client.post("/api/venues/sign-ups", json=body)
     assert r.status_code == 201, r.text
-    assert r.json()["status"] == "submitted" and db.get(Venue, r.json()["venue_id"]).status == "submitted"
+    assert r.json()["status"] == "submitted"
+    assert db.scalars(sa.select(Venue).where(Venue.name == body["name"])).one().status == "submitted"
     r2 = client.post("/api/venues/sign-ups", json=api_body(licence_number="HK 123 456"))
     assert r2.status_code == 202 and r2.json()["status"] == "held_as_duplicate"
+
+
+@pytest.mark.parametrize("licence", [None, "WM/777/001"])
+def test_a_sign_up_cannot_tell_who_has_an_account(client, db, licence):
+    """Known and unknown e-mails get the same status and body (held or not by the licence alone);
+    the known address's owner gets a mail with no words of the submitter's, and nothing is created."""
+    from nte.notifications.models import OutboxMessage
+
+    if licence:
+        client.post("/api/venues/sign-ups", json=api_body(licence_number=licence, name="First Arms"))
+    owner = make_user(db, role="venue_manager", email="taken@example.org")
+    venues_before = db.scalar(sa.select(sa.func.count(Venue.id)))
+    extra = {"licence_number": licence} if licence else {}
+    known = client.post(
+        "/api/venues/sign-ups", json=api_body(contact_email="taken@example.org", name="Phish <b>Bar</b>", **extra)
+    )
+    unknown = client.post("/api/venues/sign-ups", json=api_body(contact_email="fresh@example.org", **extra))
+    assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
+    assert known.status_code == (202 if licence else 201)
+    assert db.scalar(sa.select(sa.func.count(Venue.id))) == venues_before + (0 if licence else 1)
+    mails = db.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_address == owner.email)).all()
+    assert len(mails) == 1 and "already has an account" in mails[0].body
+    assert "Phish" not in mails[0].body and "Test Arms" not in mails[0].body
+    fresh = db.scalars(sa.select(OutboxMessage).where(OutboxMessage.to_address == "fresh@example.org")).one()
+    assert "Test Arms" not in fresh.body and "/confirm-email?token=" in fresh.body  # no submitter's text
+
+
+def test_sign_ups_are_limited_per_address(client, db):
+    from nte.venues.deps import SIGN_UPS_PER_HOUR
+
+    count = db.scalar(sa.select(sa.func.count(Venue.id)))
+    codes = [client.post("/api/venues/sign-ups", json=api_body()).status_code for _ in range(SIGN_UPS_PER_HOUR + 2)]
+    assert codes == [201] * SIGN_UPS_PER_HOUR + [429, 429], codes
+    assert db.scalar(sa.select(sa.func.count(Venue.id))) == count + SIGN_UPS_PER_HOUR
+    # Mistakes do not count: an invalid form is still answered with its errors, not 429.
+    assert client.post("/api/venues/sign-ups", json=api_body(postcode="XX")).status_code == 422
 
 
 def test_api_sign_up_bad_input_lists_every_field(client, db):

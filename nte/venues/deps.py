@@ -1,0 +1,28 @@
+"""Request-level helpers for the venue routes: the limit on charter sign-ups per client address."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from nte.reports.ratelimit import RateLimiter
+
+#: Sign-ups that passed validation, per client address per hour (each creates an account and sends
+#: a mail; mistakes the form points out are not counted).
+SIGN_UPS_PER_HOUR = 3
+
+
+def sign_up_budget(request: Request) -> Callable[[], None]:
+    """What the sign-up service calls once the form is valid, before it creates anything: raises
+    RateLimited (429) past the limit. In memory under a rotating keyed hash, like the report limits."""
+    state = request.app.state
+    if not hasattr(state, "sign_up_limiter"):
+        state.sign_up_limiter = RateLimiter(limit=SIGN_UPS_PER_HOUR, window_seconds=3600)
+    limiter: RateLimiter = state.sign_up_limiter
+    client = request.client.host if request.client else "unknown"
+    return lambda: limiter.hit(client, what="sign-up")
+
+
+SignUpBudget = Annotated[Callable[[], None], Depends(sign_up_budget)]
