@@ -140,6 +140,17 @@ def anon_csrf() -> str:
 
 
 @pytest.fixture()
+def login_csrf(client: TestClient) -> str:
+    """The sign-in form's token, as a browser gets it: GET /login sets the nonce cookie on ``client``."""
+    import re
+
+    page = client.get("/login")
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, "the sign-in form carries no token"
+    return found.group(1)
+
+
+@pytest.fixture()
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 

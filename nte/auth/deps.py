@@ -211,6 +211,51 @@ def sign_in_attempt(request: Request) -> SignInAttempt:
 
 
 SignInAttemptDep = Annotated[SignInAttempt, Depends(sign_in_attempt)]
+# --- CSRF for the sign-in form ----------------------------------------------------------------------
+# The sign-in form's token is bound to the browser that asked for the form: GET /login sets a random
+# nonce in a cookie (path /login, SameSite=Strict) and the form carries the nonce, signed. Another
+# browser's token, or a token replayed without its cookie, is refused, so nobody can sign a victim's
+# browser into an account of theirs (login CSRF). Report and sign-up forms stay cookie-free.
+
+LOGIN_NONCE_COOKIE = "nte_login"
+_LOGIN_SALT = "nte-login-form"
+
+
+def _login_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().secret_key, salt=_LOGIN_SALT)
+
+
+@dataclass(frozen=True)
+class LoginForm:
+    nonce: str  # set as LOGIN_NONCE_COOKIE on the response that shows the form
+    token: str  # the form's hidden csrf_token
+
+
+def login_form_token(request: Request) -> LoginForm:
+    from nte.auth.security import new_token
+
+    nonce = request.cookies.get(LOGIN_NONCE_COOKIE) or new_token()
+    return LoginForm(nonce=nonce, token=_login_serializer().dumps(nonce))
+
+
+async def login_csrf_protect(request: Request) -> None:
+    """The sign-in form's token must be this browser's (its nonce cookie), and fresh."""
+    form = await request.form()
+    sent = str(form.get(CSRF_FIELD) or "")
+    nonce = request.cookies.get(LOGIN_NONCE_COOKIE, "")
+    try:
+        signed = _login_serializer().loads(sent, max_age=ANON_FORM_MAX_AGE)
+    except BadSignature:
+        signed = None
+    if not nonce or not isinstance(signed, str) or not tokens_equal(signed, nonce):
+        raise Forbidden(
+            "This sign-in form has expired or did not come from this browser. Please reload the page and try again.",
+            field=CSRF_FIELD,
+            code="csrf_failed",
+        )
+
+
+LoginCsrfProtected = Depends(login_csrf_protect)
 CsrfProtected = Depends(csrf_protect)
 OfficerUser = Annotated[User, Depends(require_roles(*OFFICERS))]
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]

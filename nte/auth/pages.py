@@ -9,10 +9,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nte.auth import service
 from nte.auth.deps import (
+    ANON_FORM_MAX_AGE,
+    LOGIN_NONCE_COOKIE,
     SESSION_COOKIE,
+    LoginCsrfProtected,
     CsrfProtected,
     CurrentPrincipal,
     SignInAttemptDep,
+    login_form_token,
     public,
     signed_in_page,
     signing_out,
@@ -39,14 +43,36 @@ def _safe_next(next_url: str | None, user: User | None = None) -> str:
     return HOME_FOR_ROLE.get(user.role, "/") if user else "/"
 
 
+def _login_page(
+    request: Request, *, next_url: str, errors: dict[str, str], email: str, status_code: int = 200
+) -> HTMLResponse:
+    form = login_form_token(request)
+    response = render(
+        request,
+        "auth/login.html",
+        {"next": next_url, "errors": errors, "email": email, "login_csrf": form.token},
+        status_code=status_code,
+    )
+    response.set_cookie(
+        LOGIN_NONCE_COOKIE,
+        form.nonce,
+        max_age=ANON_FORM_MAX_AGE,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.secure_cookies,
+        path="/login",
+    )
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse, dependencies=[Depends(public)])
 def login_form(request: Request, next: str | None = None) -> HTMLResponse:
-    return render(request, "auth/login.html", {"next": _safe_next(next), "errors": {}, "email": ""})
+    return _login_page(request, next_url=_safe_next(next), errors={}, email="")
 
 
-# Access: public, with the anonymous form token (or a signed-in caller's own). Anyone may try to sign
-# in: a missing field is a 422 naming it, a wrong e-mail or password a 401 with the form again.
-@router.post("/login", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected])
+# Access: public, with the sign-in form's token bound to this browser (``login_csrf_protect``). Anyone
+# may try to sign in: a missing field is a 422 naming it, a wrong e-mail or password a 401 with the form.
+@router.post("/login", response_class=HTMLResponse, dependencies=[Depends(public), LoginCsrfProtected])
 def login(
     request: Request,
     session: SessionDep,
@@ -63,10 +89,11 @@ def login(
         )
     except NTEError as exc:
         # Returned, not raised: the request's transaction commits, so the failed-attempt count is kept.
-        return render(
+        return _login_page(
             request,
-            "auth/login.html",
-            {"next": _safe_next(next), "errors": {exc.field or "email": exc.detail}, "email": email},
+            next_url=_safe_next(next),
+            errors={exc.field or "email": exc.detail},
+            email=email,
             status_code=exc.status_code,
         )
     new = service.start_session(session, user=user, now=now, settings=settings)

@@ -69,6 +69,14 @@ def revoke_user_sessions(session: Session, user_id: int, *, now: datetime, excep
     session.execute(stmt)
 
 
+def revoke_user_tokens(session: Session, user_id: int, *, now: datetime) -> int:
+    """Revoke every live API token of the user; returns how many."""
+    result = session.execute(
+        sa.update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def find_email_token(session: Session, token_hash: str, purpose: str, *, now: datetime) -> EmailToken | None:
     return session.scalar(
         sa.select(EmailToken).where(

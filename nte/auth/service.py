@@ -146,8 +146,18 @@ def change_password(
     check_password_strength(new, field="new_password")
     user.password_hash = hash_password(new)
     user.password_changed_at = now
+    # A new password ends every other way in: other sessions and every API token (a token made
+    # with the old password must not outlive it; the owner makes new ones).
     repo.revoke_user_sessions(session, user.id, now=now, except_id=keep_session_id)
-    audit.record(session, actor=user, action="user.password_change", target_type="user", target_id=user.id)
+    revoked = repo.revoke_user_tokens(session, user.id, now=now)
+    audit.record(
+        session,
+        actor=user,
+        action="user.password_change",
+        target_type="user",
+        target_id=user.id,
+        detail={"tokens_revoked": revoked},
+    )
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,13 @@ def volunteer_for_user(session: Session, user_id: int) -> Volunteer | None:
 
 
 def volunteer_by_feed_hash(session: Session, token_hash: str) -> Volunteer | None:
-    return session.scalar(sa.select(Volunteer).where(Volunteer.feed_token_hash == token_hash))
+    """The volunteer whose calendar feed this is, while they still patrol: a volunteer who has left,
+    or whose account is deactivated, has no feed (the address stops answering at once)."""
+    return session.scalar(
+        sa.select(Volunteer)
+        .join(User, User.id == Volunteer.user_id)
+        .where(Volunteer.feed_token_hash == token_hash, Volunteer.status != "left", User.is_active.is_(True))
+    )
 
 
 def list_volunteers(session: Session, *, status: str | None = None) -> list[tuple[Volunteer, User]]:

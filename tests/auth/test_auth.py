@@ -20,10 +20,10 @@ def test_passwords_are_argon2_hashed(db):
     assert PASSWORD not in user.password_hash
 
 
-def test_login_page_sets_a_secure_session_cookie(client, db, anon_csrf):
+def test_login_page_sets_a_secure_session_cookie(client, db, login_csrf):
     user = make_user(db, role="officer")
     r = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": anon_csrf}, follow_redirects=False
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": login_csrf}, follow_redirects=False
     )
     assert r.status_code == 303 and r.headers["location"] == "/officer"
     cookie = r.headers["set-cookie"]
@@ -38,11 +38,11 @@ def test_login_without_csrf_token_is_refused(client, db):
     assert r.status_code == 403 and r.json()["error"] == "csrf_failed" and r.json()["field"] == "csrf_token"
 
 
-def test_wrong_password_re_shows_the_form(client, db, anon_csrf):
+def test_wrong_password_re_shows_the_form(client, db, login_csrf):
     user = make_user(db)
     r = client.post(
         "/login",
-        data={"email": user.email, "password": "nope", "csrf_token": anon_csrf},
+        data={"email": user.email, "password": "nope", "csrf_token": login_csrf},
         headers={"accept": "text/html"},
     )
     assert r.status_code == 401 and "not right" in r.text
@@ -53,10 +53,10 @@ def test_wrong_password_re_shows_the_form(client, db, anon_csrf):
 @pytest.mark.parametrize(
     ("email", "password", "field"), [("", "", "email"), ("   ", "x", "email"), ("someone@example.org", "", "password")]
 )
-def test_a_missing_field_is_named_and_counts_no_failure(client, db, anon_csrf, email, password, field):
+def test_a_missing_field_is_named_and_counts_no_failure(client, db, login_csrf, email, password, field):
     user = make_user(db, email="someone@example.org")
     r = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": anon_csrf}, headers={"accept": "text/html"}
+        "/login", data={"email": email, "password": password, "csrf_token": login_csrf}, headers={"accept": "text/html"}
     )
     assert r.status_code == 422
     assert (
@@ -297,12 +297,12 @@ def test_admins_read_the_audit_log(client, db):
     assert r.status_code == 200 and "user.create" in r.text and admin.email in r.text
 
 
-def test_an_unconfirmed_account_cannot_sign_in_until_confirmed(client, db, anon_csrf):
+def test_an_unconfirmed_account_cannot_sign_in_until_confirmed(client, db, anon_csrf, login_csrf):
     user = make_user(db, role="venue_manager", confirmed_at=None)
-    wrong = client.post("/login", data={"email": user.email, "password": "not it at all", "csrf_token": anon_csrf})
+    wrong = client.post("/login", data={"email": user.email, "password": "not it at all", "csrf_token": login_csrf})
     assert wrong.status_code == 401  # a wrong password says nothing about the account
     r = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": anon_csrf}, follow_redirects=False
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": login_csrf}, follow_redirects=False
     )
     assert r.status_code == 403 and "Confirm your e-mail address first" in r.text
     assert SESSION_COOKIE not in r.headers.get("set-cookie", "")
@@ -311,6 +311,34 @@ def test_an_unconfirmed_account_cannot_sign_in_until_confirmed(client, db, anon_
     token = service.create_email_token(db, user=user, purpose="confirm_email", now=utcnow())
     assert client.post("/confirm-email", data={"token": token, "csrf_token": anon_csrf}).status_code == 200
     r = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": anon_csrf}, follow_redirects=False
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": login_csrf}, follow_redirects=False
     )
     assert r.status_code == 303
+
+
+def test_a_sign_in_token_works_only_in_the_browser_it_was_given_to(client, db, login_csrf, anon_csrf):
+    from fastapi.testclient import TestClient
+
+    user = make_user(db)
+    body = {"email": user.email, "password": PASSWORD, "csrf_token": login_csrf}
+    with TestClient(client.app) as other_browser:  # no nonce cookie: a replayed or planted token
+        r = other_browser.post("/login", data=body, follow_redirects=False)
+        assert r.status_code == 403 and r.json()["error"] == "csrf_failed"
+        other_browser.get("/login")  # its own nonce, but the token belongs to another browser
+        assert other_browser.post("/login", data=body, follow_redirects=False).status_code == 403
+    # The generic anonymous form token is not accepted for signing in either.
+    r = client.post("/login", data={**body, "csrf_token": anon_csrf}, follow_redirects=False)
+    assert r.status_code == 403
+    assert client.post("/login", data=body, follow_redirects=False).status_code == 303
+
+
+def test_a_new_password_revokes_every_api_token(client, db, settings):
+    user = make_user(db)
+    headers = bearer(db, user)
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    service.change_password(
+        db, user=user, current=PASSWORD, new="a brand new password", keep_session_id=None, now=utcnow()
+    )
+    db.flush()
+    r = client.get("/api/auth/me", headers=headers)
+    assert r.status_code == 401 and r.json()["field"] == "authorization"

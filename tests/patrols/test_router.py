@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
@@ -118,6 +119,24 @@ def test_ical_feed_round_trip_etag_sequence_and_cancelled_kept(client, db):
     assert client.delete("/api/patrols/me/feed", headers=headers).status_code == 204
     assert client.get(path).status_code == 404
     assert db.scalar(sa.select(sa.func.count()).select_from(Signup).where(Signup.volunteer_id == volunteer.id)) == 2
+
+
+@pytest.mark.parametrize("leaves", ["volunteer_left", "account_deactivated"])
+def test_the_feed_stops_when_the_volunteer_leaves(client, db, leaves):
+    now = utcnow().replace(microsecond=0)
+    volunteer = make_volunteer(db)
+    patrols.book_shift(db, volunteer=volunteer, shift_id=make_shift(db, start_at=now + timedelta(days=4)).id, now=now)
+    headers = bearer(db, patrols.volunteer_user(db, volunteer))
+    url = client.post("/api/patrols/me/feed", headers=headers).json()["url"]
+    path = url[url.index("/api/") :]
+    assert client.get(path).status_code == 200
+    if leaves == "volunteer_left":
+        volunteer.status = "left"
+    else:
+        patrols.volunteer_user(db, volunteer).is_active = False
+    db.flush()
+    r = client.get(path)
+    assert r.status_code == 404 and r.json()["field"] == "token"
 
 
 def test_monthly_report_json_and_csv_access(client, db):

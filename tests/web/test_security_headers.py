@@ -5,7 +5,9 @@ from fastapi.testclient import TestClient
 from nte.app import create_app
 
 
-def test_prod_adds_hsts_and_secure_cookies(engine, session_factory, settings, db, anon_csrf):
+def test_prod_adds_hsts_and_secure_cookies(engine, session_factory, settings, db):
+    import re
+
     from tests.factories import PASSWORD, make_user
 
     prod = settings.model_copy(update={"env": "prod", "secret_key": settings.secret_key})
@@ -16,8 +18,11 @@ def test_prod_adds_hsts_and_secure_cookies(engine, session_factory, settings, db
     with TestClient(app, base_url="https://testserver") as client:
         r = client.get("/")
         assert r.headers["strict-transport-security"].startswith("max-age=")
+        form = client.get("/login")
+        assert "Secure" in form.headers["set-cookie"] and "SameSite=strict" in form.headers["set-cookie"]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
         r = client.post(
-            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": anon_csrf}, follow_redirects=False
+            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
         )
         assert r.status_code == 303
         assert "Secure" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
