@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from nte.config import Settings, get_settings
 from nte.notifications.mailer import send_mail
 from nte.notifications.models import OutboxMessage
+from nte.notifications.service import forget_secrets, text_to_send
 from nte.spatial import lock_rows
 
 MAX_ATTEMPTS = 8
@@ -34,17 +35,19 @@ def deliver_outbox(session: Session, *, now: datetime, batch: int = 50, settings
             break
         message.attempts += 1
         try:
-            send_mail(settings, to=message.to_address, subject=message.subject, body=message.body)
+            send_mail(settings, to=message.to_address, subject=message.subject, body=text_to_send(message.body))
         except (OSError, smtplib.SMTPException) as exc:
             message.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = "failed"
+                forget_secrets(message)
             else:
                 message.next_attempt_at = now + timedelta(minutes=2**message.attempts)
             session.commit()
             continue
         message.status = "sent"
         message.sent_at = now
+        forget_secrets(message)
         message.last_error = None
         sent += 1
         session.commit()  # jobs may commit per item (see nte.scheduler.run_job)

@@ -31,6 +31,7 @@ def outbox(request: Request, session: SessionDep, status: str | None = None) -> 
         {
             "messages": service.list_messages(session, status=status or None),
             "show_bodies": get_settings().env != "prod",
+            "readable": service.text_to_send,  # a pending confirmation link, in development only
             "status": status or "",
         },
     )

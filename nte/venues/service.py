@@ -424,6 +424,7 @@ def sign_charter(
         body=CONFIRM_MAIL.format(link=f"{base}/confirm-email?token={token}"),
         dedupe_key=f"venue-signup-confirm:{user.id}",
         now=now,
+        secret=f"{base}/confirm-email?token={token}",
     )
 
     existing = repo.venue_by_licence(session, key, lock=True) if key else None
