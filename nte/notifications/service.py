@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from nte.db import utcnow
 from nte.notifications.models import OutboxMessage
 
-
 SECRET_OPEN, SECRET_CLOSE = "\u27e6secret\u27e7", "\u27e6/secret\u27e7"
 SECRET_REMOVED = "[link removed once the mail was sent]"
 _SECRET = re.compile(re.escape(SECRET_OPEN) + "(.*?)" + re.escape(SECRET_CLOSE), re.DOTALL)
