@@ -8,6 +8,7 @@ Services raise these; routers never raise HTTPException for domain outcomes. The
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -113,6 +114,19 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _validation_field(err: Mapping[str, Any]) -> tuple[dict[str, str], str]:
+    """One entry of a validation error's ``fields``, and the sentence for ``detail`` when it comes
+    first. A JSON decode error's location is the body and the character offset where decoding
+    stopped: its field is the body, and the offset goes in the sentence."""
+    loc = tuple(err.get("loc", ()))
+    if err.get("type") == "json_invalid":
+        at = next((p for p in loc if isinstance(p, int)), None)
+        sentence = f"The request body is not valid JSON{f' (at character {at})' if at is not None else ''}."
+        return {"field": "body", "detail": sentence}, sentence
+    field, message = _field_name(loc), str(err.get("msg", "invalid"))
+    return {"field": field, "detail": message}, f"{field}: {message}"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     from nte.web.templating import render_error_page  # pages render errors in the site layout
 
@@ -129,13 +143,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def handle_validation(request: Request, exc: RequestValidationError) -> Response:
-        fields = [
-            {"field": _field_name(err.get("loc", ())), "detail": str(err.get("msg", "invalid"))} for err in exc.errors()
+        entries = [_validation_field(err) for err in exc.errors()] or [
+            ({"field": "body", "detail": "invalid"}, "body: invalid")
         ]
-        first = fields[0] if fields else {"field": "body", "detail": "invalid"}
+        fields = [entry for entry, _ in entries]
+        first, sentence = entries[0]
         body = {
             "error": "invalid",
-            "detail": f"{first['field']}: {first['detail']}",
+            "detail": sentence,
             "field": first["field"],
             "fields": fields,
         }
@@ -143,6 +158,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def handle_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, RecursionError):
+            # FastAPI answers a JSON body its decoder gave up on (arrays or objects nested about
+            # 1,000 deep) with a bare 400: it is invalid input in the body like any other.
+            body = {
+                "error": "invalid",
+                "detail": "The request body is nested too deeply to read; send plain JSON objects.",
+                "field": "body",
+            }
+            return JSONResponse(body, status_code=422)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         detail = str(exc.detail) if exc.detail else code
         if exc.status_code == 404:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from tests.factories import bearer, make_user
 
 
@@ -18,7 +22,21 @@ def test_oversized_body_is_refused_before_parsing(client, db):
 def test_malformed_json_names_the_body(client, db):
     headers = bearer(db, make_user(db))
     r = client.post("/api/auth/tokens", content=b"{not json", headers={**headers, "content-type": "application/json"})
-    assert r.status_code == 422 and r.json()["error"] == "invalid" and r.json()["field"]
+    assert r.status_code == 422 and r.json()["error"] == "invalid" and r.json()["field"] == "body"
+
+
+def test_malformed_json_names_the_body_not_the_character_offset(client, db):
+    """The decoder's offset (21 here) is where the body went wrong, not a field called "21"."""
+    body = '{"name": "my token", oops}'
+    with pytest.raises(json.JSONDecodeError) as decoded:
+        json.loads(body)
+    assert decoded.value.pos == 21
+    headers = {**bearer(db, make_user(db)), "content-type": "application/json"}
+    r = client.post("/api/auth/tokens", content=body.encode(), headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "body"
+    assert r.json()["detail"] == "The request body is not valid JSON (at character 21)."
+    assert r.json()["fields"] == [{"field": "body", "detail": "The request body is not valid JSON (at character 21)."}]
 
 
 def test_missing_field_is_named(client, db):
