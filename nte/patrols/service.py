@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -21,8 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import shapely
-import shapely.errors
-from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry import MultiPolygon, Point, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 from shapely.validation import explain_validity
@@ -70,6 +68,7 @@ from nte.patrols.models import (
 from nte.patrols.recurrence import InvalidSeries, NightChange, ShiftSeriesSpec, describe, materialise, orphaned_dates
 from nte.privacy import personal_data_in
 from nte.spatial import area_km2, from_db, to_bng, to_db
+from nte.spatial.geometry import GeoJSONError, load_geojson, nested_too_deeply, shape_from_geojson, too_deep
 
 LONDON = ZoneInfo("Europe/London")
 RECORD_LABELS = {"dbs": "DBS check", "induction": "Induction", "first_aid": "First aid", "wave": "WAVE training"}
@@ -432,12 +431,16 @@ def series_hours(session: Session, area_id: int, *, now: datetime | None = None)
 
 
 def parse_area_geometry(data: Any, *, field: str = "geometry") -> Polygon:
-    """A GeoJSON Polygon (bare, in a Feature, or a one-feature FeatureCollection) as Shapely."""
-    if isinstance(data, (str, bytes)):
-        try:
-            data = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidPatrolArea("The area is not valid GeoJSON.", field=field) from None
+    """A GeoJSON Polygon (bare, in a Feature, or a one-feature FeatureCollection) as Shapely.
+    Text is decoded here; GeoJSON nested too deeply and rings that are not closed are refused
+    (``nte.spatial.geometry`` checks both), naming ``field``."""
+    try:
+        if isinstance(data, (str, bytes)):
+            data = load_geojson(data)
+        elif too_deep(data):
+            raise GeoJSONError(nested_too_deeply("The GeoJSON"))
+    except GeoJSONError as exc:
+        raise InvalidPatrolArea(str(exc), field=field) from None
     if not isinstance(data, dict):
         raise InvalidPatrolArea("The area must be a GeoJSON Polygon.", field=field)
     if data.get("type") == "FeatureCollection":
@@ -450,11 +453,9 @@ def parse_area_geometry(data: Any, *, field: str = "geometry") -> Polygon:
     if not isinstance(data, dict) or data.get("type") not in ("Polygon", "MultiPolygon"):
         raise InvalidPatrolArea("The area must be a polygon (GeoJSON type Polygon).", field=field)
     try:
-        geom = shape(data)
-    except (ValueError, TypeError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException):
-        raise InvalidPatrolArea(
-            "The polygon's coordinates are not readable: give [longitude, latitude] pairs in closed rings.", field=field
-        ) from None
+        geom = shape_from_geojson(data)
+    except GeoJSONError as exc:
+        raise InvalidPatrolArea(str(exc), field=field) from None
     if isinstance(geom, MultiPolygon):
         if len(geom.geoms) != 1:
             raise InvalidPatrolArea("A patrol area must be one connected polygon.", field=field)
