@@ -13,6 +13,7 @@ Rows that cannot be used are written to an error file (line, reason, detail) and
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import json
@@ -39,11 +40,17 @@ from nte.reports.models import ReportImport
 from nte.reports.vocabulary import CATEGORIES, FACTORS, police_slug
 from nte.reports.wardindex import OUTSIDE, WardIndex
 from nte.spatial import WGS84, ewkt_point
-from nte.spatial.geometry import _transformer
+from nte.spatial.geometry import _transformer, nested_too_deeply, too_deep
 
 LONDON = ZoneInfo("Europe/London")
 BATCH_SIZE = 5000
 FORMATS = ("auto", "police", "police-api", "nte-csv", "geojson")
+#: The text encodings a CSV may be read in (any of their aliases, e.g. windows-1252 for cp1252).
+#: Only encodings that keep ASCII as it is: lines are split on the newline byte before decoding.
+#: UTF-16 files are read when they start with a byte-order mark, whatever is chosen here. Codecs
+#: that are not text encodings (rot13, zlib_codec, base64_codec, ...) are refused by name.
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "iso-8859-15", "ascii")
+_ENCODING_CODECS = {codecs.lookup(name).name: name for name in ENCODINGS}
 
 REASONS = {
     "no_coordinates": "no coordinates",
@@ -90,6 +97,21 @@ class ImportSummary:
 
 
 # --- reading: decoded lines -----------------------------------------------------------------------
+
+
+def text_encoding(name: str) -> str:
+    """``name`` if it is (an alias of) one of :data:`ENCODINGS`, else :class:`InvalidImport`
+    naming the field ``encoding``."""
+    try:
+        codec = codecs.lookup(name).name
+    except (LookupError, TypeError, ValueError):
+        codec = None
+    if codec not in _ENCODING_CODECS:
+        raise InvalidImport(
+            f"{name[:40]!r} is not a text encoding the import reads; choose one of {', '.join(ENCODINGS)}.",
+            field="encoding",
+        )
+    return name
 
 
 class LineSource:
@@ -417,6 +439,9 @@ def read_geojson(
 
 
 def _iter_features(stream: IO[bytes], progress: Callable[[int], None] | None) -> Iterator[tuple[int, Any]]:
+    """Each element of the ``features`` array, decoded. An element nested more than
+    ``MAX_GEOJSON_DEPTH`` levels refuses the whole file (a report is a Point with flat properties;
+    collections of collections or properties holding nested objects are not reports)."""
     decoder = json.JSONDecoder()
     text_stream = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
     buffer = ""
@@ -460,10 +485,16 @@ def _iter_features(stream: IO[bytes], progress: Callable[[int], None] | None) ->
             return
         try:
             obj, end = decoder.raw_decode(buffer)
+        except RecursionError:
+            # Arrays or objects nested about 1,000 deep (how deep depends on the stack): the
+            # decoder gives up, and so do we, the same way as for any feature nested too deeply.
+            raise InvalidImport(nested_too_deeply(f"Feature {index + 1}"), field="file") from None
         except json.JSONDecodeError as exc:
             if not eof and more():
                 continue
             raise InvalidImport(f"Feature {index + 1} is not valid JSON ({exc.msg}).", field="file") from None
+        if too_deep(obj):
+            raise InvalidImport(nested_too_deeply(f"Feature {index + 1}"), field="file")
         buffer = buffer[end:]
         yield index, obj
         index += 1
@@ -510,88 +541,93 @@ def import_stream(
     progress: Callable[[int], None] | None = None,
     row_filter: Callable[[ParsedRow], bool] | None = None,
 ) -> tuple[ImportSummary, list[RowError]]:
-    """Import a file. ``checkpoint`` (the CLI's commit) runs after each batch. Returns the summary
-    and the first 1,000 row errors (all of them are in ``error_path`` when given)."""
+    """Import a file. ``checkpoint`` (the CLI's commit) runs after each batch; without it nothing
+    is kept if the file is refused part-way (a savepoint). Returns the summary and the first
+    1,000 row errors (all of them are in ``error_path`` when given)."""
     if file_format not in FORMATS:
         raise InvalidImport(f"Unknown format {file_format!r}; use one of {', '.join(FORMATS)}.", field="format")
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise InvalidImport(f"Unknown encoding {encoding!r}.", field="encoding") from None
+    encoding = text_encoding(encoding)
     index = WardIndex.from_session(session, settings=settings)
-    record = repo.add_import(
-        session,
-        ReportImport(filename=filename[:255], file_format=file_format, started_at=now, actor_label=actor_label[:254]),
-    )
-    summary = ImportSummary(import_id=record.id, file_format=file_format, error_file=error_path)
-    add_error, close_errors, kept = _error_writer(error_path)
-    lock = threading.Lock()
+    # Without checkpoints the import is all or nothing: a file refused half-way (a feature nested
+    # too deeply, a header that is not CSV) leaves no batch and no import record behind, even when
+    # the caller goes on to commit (the officer's page answers the refusal as a page, so its
+    # request's session commits). With checkpoints (the CLI) every committed batch stays.
+    with session.begin_nested() if checkpoint is None else contextlib.nullcontext():
+        record = repo.add_import(
+            session,
+            ReportImport(
+                filename=filename[:255], file_format=file_format, started_at=now, actor_label=actor_label[:254]
+            ),
+        )
+        summary = ImportSummary(import_id=record.id, file_format=file_format, error_file=error_path)
+        add_error, close_errors, kept = _error_writer(error_path)
+        lock = threading.Lock()
 
-    def reject(err: RowError) -> None:  # both threads: the error file and the counters
-        with lock:
-            summary.rejected[err.reason] += 1
-            add_error(err)
+        def reject(err: RowError) -> None:  # both threads: the error file and the counters
+            with lock:
+                summary.rejected[err.reason] += 1
+                add_error(err)
 
-    def on_error(err: RowError) -> None:  # reading thread: a line that never became a row
-        summary.rows_read += 1
-        reject(err)
-
-    def write(prepared: _Prepared | None, *, finished: bool = False) -> None:
-        if prepared is not None:
-            _store_batch(session, prepared, summary)
-        with lock:
-            _save_progress(record, summary, now, finished=finished)
-        session.flush()
-        if checkpoint:
-            checkpoint()
-
-    # Batch N's database work (look up ids already present, COPY, commit) runs in one writer
-    # thread while the reading thread parses batch N+1 and turns it into rows (ward, grid
-    # reference, columns): the database's time is mostly hidden behind the Python work. One
-    # batch in flight at most, in order, and only the writer thread touches the session meanwhile.
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-import")
-    pending: Future[None] | None = None
-    try:
-        is_geojson = file_format == "geojson" or filename.lower().endswith((".geojson", ".json"))
-        if is_geojson:
-            summary.file_format = record.file_format = "geojson"
-            rows: Iterable[ParsedRow] = read_geojson(stream, on_error, progress)
-        else:
-
-            def on_format(found: str) -> None:
-                summary.file_format = record.file_format = found
-
-            rows = read_csv(
-                LineSource(stream, encoding=encoding, on_error=on_error, progress=progress),
-                file_format,
-                on_error,
-                on_format,
-            )
-        batch: list[ParsedRow] = []
-        for parsed in rows:
-            if row_filter is not None and not row_filter(parsed):
-                continue
+        def on_error(err: RowError) -> None:  # reading thread: a line that never became a row
             summary.rows_read += 1
-            batch.append(parsed)
-            if len(batch) >= batch_size:
-                prepared = _prepare_batch(batch, index, reject, now, summary.import_id)
-                if pending is not None:
-                    pending.result()
-                pending = writer.submit(write, prepared)
-                batch = []
-        last = _prepare_batch(batch, index, reject, now, summary.import_id) if batch else None
-        if pending is not None:
-            pending.result()
-            pending = None
-        write(last, finished=True)
-    finally:
-        if pending is not None:
-            try:
+            reject(err)
+
+        def write(prepared: _Prepared | None, *, finished: bool = False) -> None:
+            if prepared is not None:
+                _store_batch(session, prepared, summary)
+            with lock:
+                _save_progress(record, summary, now, finished=finished)
+            session.flush()
+            if checkpoint:
+                checkpoint()
+
+        # Batch N's database work (look up ids already present, COPY, commit) runs in one writer
+        # thread while the reading thread parses batch N+1 and turns it into rows (ward, grid
+        # reference, columns): the database's time is mostly hidden behind the Python work. One
+        # batch in flight at most, in order, and only the writer thread touches the session meanwhile.
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-import")
+        pending: Future[None] | None = None
+        try:
+            is_geojson = file_format == "geojson" or filename.lower().endswith((".geojson", ".json"))
+            if is_geojson:
+                summary.file_format = record.file_format = "geojson"
+                rows: Iterable[ParsedRow] = read_geojson(stream, on_error, progress)
+            else:
+
+                def on_format(found: str) -> None:
+                    summary.file_format = record.file_format = found
+
+                rows = read_csv(
+                    LineSource(stream, encoding=encoding, on_error=on_error, progress=progress),
+                    file_format,
+                    on_error,
+                    on_format,
+                )
+            batch: list[ParsedRow] = []
+            for parsed in rows:
+                if row_filter is not None and not row_filter(parsed):
+                    continue
+                summary.rows_read += 1
+                batch.append(parsed)
+                if len(batch) >= batch_size:
+                    prepared = _prepare_batch(batch, index, reject, now, summary.import_id)
+                    if pending is not None:
+                        pending.result()
+                    pending = writer.submit(write, prepared)
+                    batch = []
+            last = _prepare_batch(batch, index, reject, now, summary.import_id) if batch else None
+            if pending is not None:
                 pending.result()
-            except Exception:  # noqa: S110 - the reading error is the one raised
-                pass
-        writer.shutdown(wait=True)
-        close_errors()
+                pending = None
+            write(last, finished=True)
+        finally:
+            if pending is not None:
+                try:
+                    pending.result()
+                except Exception:  # noqa: S110 - the reading error is the one raised
+                    pass
+            writer.shutdown(wait=True)
+            close_errors()
     return summary, kept
 
 
