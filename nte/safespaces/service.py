@@ -1079,6 +1079,21 @@ def _generic_row(row: Mapping[str, str], number: int) -> tuple[str | None, dict[
     return external, data
 
 
+def _unreadable_csv(exc: csv.Error, where: str) -> InvalidImport:
+    """A CSV the csv module cannot read, as a refusal naming the upload and saying what to do."""
+    message = str(exc)
+    if "new-line character" in message:
+        why = (
+            "has a line break inside a value: a lone carriage return (CR), as old Mac files end their lines. "
+            "Save the file as 'CSV UTF-8' (lines ending in LF or CR LF)"
+        )
+    elif "field limit" in message:
+        why = f"has a value longer than {csv.field_size_limit():,} characters; no safe-space column needs that"
+    else:
+        why = f"is not valid CSV ({message})"
+    return InvalidImport(f"{where} {why}.", field="file")
+
+
 def import_csv(
     session: Session,
     *,
@@ -1096,7 +1111,10 @@ def import_csv(
     shown open) until an officer checks it. Rows whose ``external_id`` is already stored are
     skipped, so importing the same file twice adds nothing. Nothing is stored if any row is wrong."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    columns = {c.strip() for c in reader.fieldnames or []}
+    try:
+        columns = {c.strip() for c in reader.fieldnames or []}
+    except csv.Error as exc:
+        raise _unreadable_csv(exc, "The header line") from None
     if _NHS_COLUMNS <= columns:
         nhs = True
     elif _GENERIC_COLUMNS <= columns:
@@ -1111,29 +1129,32 @@ def import_csv(
     parsed: list[tuple[str | None, dict[str, Any]]] = []
     seen: set[str] = set()
     result = ImportResult()
-    for number, row in enumerate(reader, start=2):
-        result.rows += 1
-        if None in row:
-            raise InvalidImport(f"Row {number}: more values than columns.", field="file")
-        external, data = _nhs_row(row) if nhs else _generic_row(row, number)
-        if external is not None:
-            if external in seen:
-                raise InvalidImport(f"Row {number}: {external} appears twice in the file.", field="file")
-            seen.add(external)
-        try:
-            lon, lat = ward_service.validate_point(
-                data.get("lon"), data.get("lat"), lon_field="longitude", lat_field="latitude"
-            )
-        except ward_service.InvalidCoordinates as exc:
-            raise InvalidImport(f"Row {number}: {exc.detail}", field="file") from None
-        if not area.contains(Point(lon, lat)):
-            raise InvalidImport(
-                f"Row {number} ({str(data.get('name'))[:60]}): the point is outside the area this council covers.",
-                field="file",
-            )
-        parsed.append((external, data))
-        if result.rows > 20_000:
-            raise InvalidImport("Import at most 20,000 rows at a time.", field="file")
+    try:
+        for number, row in enumerate(reader, start=2):
+            result.rows += 1
+            if None in row:
+                raise InvalidImport(f"Row {number}: more values than columns.", field="file")
+            external, data = _nhs_row(row) if nhs else _generic_row(row, number)
+            if external is not None:
+                if external in seen:
+                    raise InvalidImport(f"Row {number}: {external} appears twice in the file.", field="file")
+                seen.add(external)
+            try:
+                lon, lat = ward_service.validate_point(
+                    data.get("lon"), data.get("lat"), lon_field="longitude", lat_field="latitude"
+                )
+            except ward_service.InvalidCoordinates as exc:
+                raise InvalidImport(f"Row {number}: {exc.detail}", field="file") from None
+            if not area.contains(Point(lon, lat)):
+                raise InvalidImport(
+                    f"Row {number} ({str(data.get('name'))[:60]}): the point is outside the area this council covers.",
+                    field="file",
+                )
+            parsed.append((external, data))
+            if result.rows > 20_000:
+                raise InvalidImport("Import at most 20,000 rows at a time.", field="file")
+    except csv.Error as exc:  # reading a row: the checks above raise InvalidImport, not csv.Error
+        raise _unreadable_csv(exc, f"Line {reader.line_num}") from None
     if not parsed:
         raise InvalidImport("The file holds no rows.", field="file")
     existing = repo.by_external_ids(session, [e for e, _ in parsed if e])
