@@ -1,6 +1,11 @@
 """Coordinator view: for a patrol area and the hours its shift series cover, the hotspots in and near
 it, and the strongest hot spots that no patrol area covers. Patrol areas come from the patrols
-domain through its service (``list_patrol_areas``, ``series_hours``)."""
+domain through its service (``list_patrol_areas``, ``series_hours``).
+
+Coordinators are not officers: they see no single report. As on the public map, a cell is listed
+only when it holds at least ``settings.public_suppression_threshold`` reports, its count is rounded
+to the nearest 5, and its z to one decimal; a cell below the threshold is not shown at all, hot or
+not (a 50 m cell with one report marked "hot spot, 99 % confidence" would point at that report)."""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from nte.maps import statistics as stats_service
 from nte.maps.exceptions import InvalidMapFilter, PatrolAreasUnavailable, UnknownPatrolArea
 from nte.maps.filters import MapFilter, london_today
 from nte.maps.grid import cells_geojson, to_bng
+from nte.maps.public import suppress
 
 NEAR_M = 250.0
 TOP_UNCOVERED = 10
@@ -38,7 +44,7 @@ def list_areas(session: Session) -> list[Any]:
     return list(_patrols().list_patrol_areas(session))
 
 
-def _cells(result: Any, index: np.ndarray, extra: dict[str, Any]) -> dict[str, Any]:
+def _cells(result: Any, index: np.ndarray, extra: dict[str, Any], *, threshold: int) -> dict[str, Any]:
     bins = result.bin[index]
     return cells_geojson(
         result.ix[index],
@@ -46,9 +52,8 @@ def _cells(result: Any, index: np.ndarray, extra: dict[str, Any]) -> dict[str, A
         cell_size=result.cell_size,
         precision=6,
         properties={
-            "count": result.count[index],
-            "z": np.round(result.z[index], 3),
-            "p_fdr": result.p_fdr[index],
+            "count": np.asarray([suppress(int(n), threshold=threshold) for n in result.count[index]], dtype=object),
+            "z": np.round(result.z[index], 1),
             "bin": bins.astype(np.int64),
             "label": np.asarray([stats_service.BIN_LABELS[int(b)] for b in bins], dtype=object),
             "fill": np.asarray([stats_service.BIN_COLOURS[int(b)] for b in bins], dtype=object),
@@ -89,10 +94,12 @@ def coordinator_view(
     boxes = shapely.box(x0, y0, x0 + size, y0 + size)
     area_bng = to_bng(area.geometry)
     distance = shapely.distance(boxes, area_bng)
-    near = np.flatnonzero(distance <= NEAR_M)
+    threshold = settings.public_suppression_threshold
+    shown = result.count >= threshold  # cells that may be shown to a coordinator at all
+    near = np.flatnonzero((distance <= NEAR_M) & shown)
     near = near[np.argsort(-result.z[near], kind="stable")]
     covered = shapely.union_all([to_bng(a.geometry) for a in areas])
-    uncovered = np.flatnonzero((result.bin > 0) & ~shapely.intersects(boxes, covered))
+    uncovered = np.flatnonzero((result.bin > 0) & shown & ~shapely.intersects(boxes, covered))
     uncovered = uncovered[np.argsort(-result.z[uncovered], kind="stable")][:TOP_UNCOVERED]
     return {
         "area": {"id": area.id, "name": area.name},
@@ -104,8 +111,9 @@ def coordinator_view(
         "description": flt.describe(),
         "week_hours": week_hours,
         "hotspot_analysis": stats_service.hotspot_summary(result),
-        "in_or_near": _cells(result, near, {"distance_m": np.round(distance[near], 1)}),
+        "suppression_threshold": threshold,
+        "in_or_near": _cells(result, near, {"distance_m": np.round(distance[near], 1)}, threshold=threshold),
         "hot_in_or_near": int((result.bin[near] > 0).sum()),
-        "uncovered": _cells(result, uncovered, {"distance_m": np.round(distance[uncovered], 1)}),
+        "uncovered": _cells(result, uncovered, {"distance_m": np.round(distance[uncovered], 1)}, threshold=threshold),
         "area_geometry": shapely.geometry.mapping(area.geometry),
     }

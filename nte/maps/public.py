@@ -1,16 +1,20 @@
 """Public ward maps that cannot be differenced to reveal a single report.
 
 * Ward level only, moderated ('accepted') reports only, no filter but the period.
-* Periods are fixed calendar partitions in London time: months, quarters and years, offered from a
-  fixed list (the last 12 full months, 4 full quarters, 2 full years, and every earlier full calendar
-  year back to the first year with moderated records, e.g. imported police data: an archive of
-  disjoint years, so it adds no way to difference). A period is offered only once it
-  ended at least ``PUBLICATION_LAG_DAYS`` ago, and its figures are computed once and then frozen in the
-  shared cache: later or re-moderated reports never change a published view, so the same view can
-  never be seen in two states differing by one report. Any two offered periods differ by whole
-  calendar months, each of which is itself a suppressed published view.
-* Counts below ``settings.public_suppression_threshold`` are shown as "fewer than N"; the rest are
-  rounded to the nearest 5.
+* **Calendar months are the only figures computed from the data** (London time). Each ward-month
+  count is suppressed below ``settings.public_suppression_threshold`` ("fewer than N") and otherwise
+  rounded to the nearest 5, then frozen once (``freeze_months``): later or re-moderated reports never
+  change it. Quarters and years are never counted from the data: they are the sums of their
+  months' published figures (with how many of their months are below the threshold). So any
+  two views, and any difference of views, are made of published month figures, and no arithmetic
+  on what the public sees can reveal more than each month already shows. (Before, a year counted
+  on its own minus its last quarter showed at least one report in nine months whose published
+  figures each said "fewer than 10".)
+* Periods come from a fixed list: the last 12 full months, 4 full quarters, 2 full years, and every
+  earlier full calendar year back to the first year with moderated records (imported police data).
+  A period is offered once it ended at least ``PUBLICATION_LAG_DAYS`` ago.
+* Publication is dated to the day, and every month due is frozen in the same transaction by the
+  ``maps.rebuild_public`` job (or by the first view that needs it).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from nte.config import Settings
 from nte.maps import repository as repo
 from nte.maps import wards as ward_service
 from nte.maps.exceptions import UnknownPeriod
-from nte.maps.filters import MapFilter, add_months, london_today
+from nte.maps.filters import MapFilter, add_months, local_midnight_utc, london_today
 from nte.maps.statistics import ward_geometry
 
 PUBLICATION_LAG_DAYS = 7
@@ -122,18 +126,86 @@ def public_legend(threshold: int) -> list[dict[str, str]]:
     return [{"colour": colour, "label": label} for (_lower, colour), label in zip(PUBLIC_CLASSES, labels, strict=True)]
 
 
-def build_public_view(session: Session, *, period: PublicPeriod, settings: Settings, now: datetime) -> dict[str, Any]:
-    """The published figures for one period: suppressed, rounded ward counts with ward geometry."""
-    threshold = settings.public_suppression_threshold
-    flt = MapFilter(period.start, period.end, statuses=PUBLIC_STATUSES)
-    conditions = repo.report_conditions(
-        start=flt.start_utc, end=flt.end_utc, statuses=PUBLIC_STATUSES, borough_codes=list(settings.boroughs)
+def months_of(period: PublicPeriod) -> list[date]:
+    """The first days of the calendar months a period is made of."""
+    months, first = [], period.start.replace(day=1)
+    while first <= period.end:
+        months.append(first)
+        first = add_months(first, 1)
+    return months
+
+
+def _month_key(month: date, ward_set_id: int, settings: Settings) -> str:
+    return MapFilter(month, add_months(month, 1) - timedelta(1)).cache_key(
+        "public-month", f"{month:%Y-%m}", ward_set_id, sorted(settings.boroughs), settings.public_suppression_threshold
     )
-    counts = repo.count_by_ward(session, conditions)
+
+
+def freeze_months(
+    session: Session, months: list[date], *, ward_set_id: int, settings: Settings, now: datetime
+) -> dict[date, dict[str, int | None]]:
+    """The published (suppressed, rounded) figure of every served ward for each month: read from
+    the frozen store, and the months not frozen yet counted in one query and frozen now. Only
+    these figures ever leave the database for the public; raw counts are never stored."""
+    threshold = settings.public_suppression_threshold
+    published: dict[date, dict[str, int | None]] = {}
+    missing = []
+    for month in months:
+        entry = repo.get_cache(session, _month_key(month, ward_set_id, settings))
+        if entry is None:
+            missing.append(month)
+        else:
+            published[month] = json.loads(entry.body)
+    if missing:
+        codes = [w.code for w in ward_service.served_wards(session, settings=settings)]
+        first, last = min(missing), max(missing)
+        flt = MapFilter(first, add_months(last, 1) - timedelta(1), statuses=PUBLIC_STATUSES)
+        conditions = repo.report_conditions(
+            start=flt.start_utc, end=flt.end_utc, statuses=PUBLIC_STATUSES, borough_codes=list(settings.boroughs)
+        )
+        span = [add_months(first, i) for i in range((last.year - first.year) * 12 + last.month - first.month + 1)]
+        counts = repo.count_by_ward_month(session, conditions, [local_midnight_utc(m) for m in span])
+        for month in missing:
+            index = span.index(month)
+            figures = {code: suppress(counts.get((code, index), 0), threshold=threshold) for code in codes}
+            repo.put_cache(
+                session,
+                key=_month_key(month, ward_set_id, settings),
+                kind="public-month",
+                label=f"month-{month:%Y-%m}",
+                data_version="frozen",
+                content_type="application/json",
+                body=json.dumps(figures, separators=(",", ":")).encode(),
+                now=now,
+            )
+            published[month] = figures
+    return published
+
+
+def combined(figures: list[int | None], *, threshold: int) -> tuple[int | None, int, str]:
+    """A period's figure from its months' published figures: (the sum of the months at or above the
+    threshold or None when there are none, how many months are below it, the words shown)."""
+    hidden = sum(value is None for value in figures)
+    known = sum(value for value in figures if value is not None)
+    if len(figures) == 1:
+        return figures[0], hidden, shown(figures[0], threshold=threshold)
+    if hidden == len(figures):
+        return None, hidden, f"fewer than {threshold} in each month"
+    if hidden == 0:
+        return known, 0, str(known)
+    months = "month" if hidden == 1 else "months"
+    return known, hidden, f"{known}, with fewer than {threshold} in each of {hidden} other {months}"
+
+
+def build_public_view(session: Session, *, period: PublicPeriod, settings: Settings, now: datetime) -> dict[str, Any]:
+    """The published figures for one period, made only of its months' frozen published figures."""
+    threshold = settings.public_suppression_threshold
     ward_set = ward_service.require_active_set(session)
+    months = months_of(period)
+    published = freeze_months(session, months, ward_set_id=ward_set.id, settings=settings, now=now)
     features = []
     for ward in ward_service.served_wards(session, settings=settings):
-        value = suppress(counts.get(ward.code, 0), threshold=threshold)
+        value, below, words = combined([published[m].get(ward.code) for m in months], threshold=threshold)
         klass, colour = public_class(value)
         features.append(
             {
@@ -145,7 +217,8 @@ def build_public_view(session: Session, *, period: PublicPeriod, settings: Setti
                     "name": ward.name,
                     "borough_name": ward.borough_name,
                     "value": value,
-                    "shown": shown(value, threshold=threshold),
+                    "months_below_threshold": below,
+                    "shown": words,
                     "class": klass,
                     "fill": colour,
                 },
@@ -156,7 +229,8 @@ def build_public_view(session: Session, *, period: PublicPeriod, settings: Setti
         "features": features,
         "period": period.id,
         "period_label": period.label,
-        "published_at": now.isoformat(),
+        "months": [f"{m:%Y-%m}" for m in months],
+        "published_on": london_today(now).isoformat(),
         "suppression_threshold": threshold,
         "rounding": ROUNDING,
         "legend": public_legend(threshold),
@@ -199,8 +273,12 @@ def public_view(session: Session, *, period_id: str | None, settings: Settings, 
 def rebuild_public(session: Session, *, settings: Settings, now: datetime, force: bool = False) -> int:
     """Publish every offered period not yet published (``force``: recompute them all). Returns how many."""
     ward_set = ward_service.require_active_set(session)
+    offered = offered_periods(session, settings=settings, now=now)
+    # Every month the offered periods are made of, frozen together in this transaction.
+    due = sorted({m for period in offered for m in months_of(period)})
+    freeze_months(session, due, ward_set_id=ward_set.id, settings=settings, now=now)
     built = 0
-    for period in offered_periods(session, settings=settings, now=now):
+    for period in offered:
         key = _cache_key(period, ward_set.id, settings)
         if not force and repo.get_cache(session, key) is not None:
             continue

@@ -3,6 +3,7 @@ spots no patrol area covers (patrol areas and series from the patrols service)."
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -93,14 +94,21 @@ def test_hotspots_near_the_area_in_its_hours_and_uncovered_hot_spots(db, setting
     assert min(((cx - x[0]) ** 2 + (cy - y[0]) ** 2) ** 0.5 for cx, cy in centres) < 200
     assert [f["properties"]["z"] for f in uncovered] == sorted((f["properties"]["z"] for f in uncovered), reverse=True)
     assert all(f["properties"]["bin"] > 0 for f in uncovered)
-    # The daytime cluster is outside the series' hours: no cell there has any report.
+    # The daytime cluster (48 reports at 11:00) is outside the series' hours: no cell near it is
+    # listed at all (counted in all hours it would be the hottest uncovered spot).
     dx, dy = points_to_bng([-0.15], [51.50])
-    counts_there = [
-        f["properties"]["count"]
-        for f in near + uncovered
-        if abs((int(f["id"].split("_")[0]) + 0.5) * 200 - dx[0]) < 200
-    ]
-    assert sum(counts_there) == 0
+
+    def centre(f):
+        return (int(f["id"].split("_")[0]) + 0.5) * 200, (int(f["id"].split("_")[1]) + 0.5) * 200
+
+    assert not [f["id"] for f in near + uncovered if math.dist(centre(f), (dx[0], dy[0])) < 400]
+    # Coordinators see no single report: every listed cell holds at least the public threshold,
+    # rounded to 5, with z to one decimal.
+    threshold = settings.public_suppression_threshold
+    for f in near + uncovered:
+        count = f["properties"]["count"]
+        assert count >= threshold and count % 5 == 0, f["properties"]
+        assert f["properties"]["z"] == round(f["properties"]["z"], 1) and "p_fdr" not in f["properties"]
 
 
 def test_unknown_area_and_series(db, settings):
@@ -127,3 +135,14 @@ def test_coordinator_api_and_page_access(client, db):
     assert client.get("/api/maps/coordinator", params={"area": "x"}).status_code == 422
     page = client.get("/coordinator/maps", params={"area": area.id})
     assert page.status_code == 200 and "Hot spots that no patrol area covers" in page.text
+
+
+def test_a_cell_with_few_reports_is_never_shown_to_a_coordinator(db, settings):
+    """One report in a 50 m cell over 7 days used to be listed as a 99 % hot spot with count 1."""
+    area = make_patrol_area(db)
+    _series(db, area)
+    friday = datetime(2026, 11, 20, 22, 30, tzinfo=UTC)
+    make_map_report(db, lon=COVENT_GARDEN[0], lat=COVENT_GARDEN[1], occurred_at=friday)
+    view = coordinator_view(db, area_id=area.id, settings=settings, now=NOW, days=7, cell_size=50)
+    assert view["in_or_near"]["features"] == [] and view["uncovered"]["features"] == []
+    assert view["suppression_threshold"] == settings.public_suppression_threshold

@@ -181,3 +181,68 @@ def test_archive_years_are_offered_for_older_moderated_data(db, settings):
     assert all(a.end < b.start or b.end < a.start for i, a in enumerate(years) for b in years[i + 1 :])
     view = public_service.public_view(db, period_id="year-2016", settings=settings, now=NOW)
     assert view["period"] == "year-2016"
+
+
+def test_a_year_minus_its_last_quarter_reveals_nothing(db, settings):
+    """The probe's finding: Hackney Downs, 1 report in January-September 2025 and 12 in Q4. A year
+    counted on its own (13 -> "15") minus Q4 ("10") proved at least one report in nine months each
+    published as "fewer than 10". Now the year is the sum of its months' published figures."""
+    downs = ward_service.locate(db, lon=HACKNEY[0], lat=HACKNEY[1], settings=settings)
+    make_map_report(db, lon=HACKNEY[0], lat=HACKNEY[1], occurred_at=datetime(2025, 3, 14, 22, tzinfo=UTC))
+    for day in range(1, 13):
+        make_map_report(db, lon=HACKNEY[0], lat=HACKNEY[1], occurred_at=datetime(2025, 10, day, 22, tzinfo=UTC))
+    now = datetime(2026, 1, 20, 12, tzinfo=UTC)  # 2025 and 2025 Q4 are both offered
+
+    def ward(period_id):
+        view = public_service.public_view(db, period_id=period_id, settings=settings, now=now)
+        return next(f["properties"] for f in view["features"] if f["id"] == downs.code)
+
+    year, quarter = ward("year-2025"), ward("quarter-2025-Q4")
+    assert quarter["value"] == 10 and year["value"] == 10  # October's published 10, nothing else
+    assert year["value"] - quarter["value"] == 0  # consistent with no report at all in Jan-Sep
+    assert year["months_below_threshold"] == 11 and "fewer than 10 in each of 11 other months" in year["shown"]
+
+
+def test_every_pair_of_views_differs_only_by_published_months(db, settings):
+    """For every pair of offered periods and every ward, the difference of the two published figures
+    is exactly the signed sum of the published figures of the months in which they differ: arithmetic
+    on public views yields nothing that the month figures (each suppressed and rounded) do not show."""
+    rng = __import__("random").Random(7)
+    spots = [SOHO, HACKNEY, (-0.1878, 51.4997), (-0.2226, 51.4920)]
+    for month_back in range(30):  # October 2026 back to May 2024
+        y, m = divmod((2026 * 12 + 9) - month_back, 12)
+        for spot in spots:
+            for _ in range(rng.choice([0, 1, 3, 8, 9, 10, 12, 14])):
+                make_map_report(db, lon=spot[0], lat=spot[1], occurred_at=datetime(y, m + 1, 5, 22, tzinfo=UTC))
+    periods = public_service.offered_periods(db, settings=settings, now=NOW)
+    assert len(periods) >= PERIODS_TODAY
+    ward_set = ward_service.require_active_set(db)
+    all_months = sorted({mo for p in periods for mo in public_service.months_of(p)})
+    atoms = public_service.freeze_months(db, all_months, ward_set_id=ward_set.id, settings=settings, now=NOW)
+    threshold = settings.public_suppression_threshold
+    for figures in atoms.values():
+        assert all(v is None or (v >= threshold and v % 5 == 0) for v in figures.values())
+    views = {
+        p.id: {
+            f["id"]: f["properties"]
+            for f in public_service.public_view(db, period_id=p.id, settings=settings, now=NOW)["features"]
+        }
+        for p in periods
+    }
+    codes = list(next(iter(views.values())))
+    assert len(codes) >= 100
+    by_id = {p.id: set(public_service.months_of(p)) for p in periods}
+    pairs = 0
+    for a, b in itertools.combinations(periods, 2):
+        only_a, only_b = by_id[a.id] - by_id[b.id], by_id[b.id] - by_id[a.id]
+        for code in codes:
+            va, vb = views[a.id][code], views[b.id][code]
+            expected = sum(atoms[mo][code] or 0 for mo in only_a) - sum(atoms[mo][code] or 0 for mo in only_b)
+            assert (va["value"] or 0) - (vb["value"] or 0) == expected, (a.id, b.id, code)
+            hidden = sum(atoms[mo][code] is None for mo in only_a) - sum(atoms[mo][code] is None for mo in only_b)
+            assert va["months_below_threshold"] - vb["months_below_threshold"] == hidden, (a.id, b.id, code)
+            pairs += 1
+    assert pairs >= len(codes) * PERIODS_TODAY * (PERIODS_TODAY - 1) // 2
+    # Published to the day, not to the microsecond.
+    view = public_service.public_view(db, period_id=periods[0].id, settings=settings, now=NOW)
+    assert view["published_on"] == "2026-11-22" and "published_at" not in view
