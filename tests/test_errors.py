@@ -70,6 +70,28 @@ def test_access_log_has_no_client_address_or_query(client, caplog):
     assert all("51.5132" not in line and "testclient" not in line and "SecretAgent" not in line for line in lines)
 
 
+def test_access_log_names_route_templates_never_tokens(client, caplog):
+    """A calendar-feed token (or anything else in a path) never reaches the log: the route's
+    template does, or "<unmatched>"."""
+    import logging
+    import secrets
+
+    token = secrets.token_urlsafe(24)
+    with caplog.at_level(logging.DEBUG):
+        feed = client.get(f"/api/patrols/feed/{token}.ics")
+        unknown = client.get(f"/api/no-such-thing/{token}")
+        wrong_method = client.put(f"/api/patrols/feed/{token}.ics")
+    assert (feed.status_code, unknown.status_code, wrong_method.status_code) == (404, 404, 405)
+    lines = [r.getMessage() for r in caplog.records if r.name == "nte.access"]
+    assert [line.rsplit(" ", 1)[0] for line in lines] == [
+        "GET /api/patrols/feed/{token}.ics 404",
+        "GET <unmatched> 404",
+        "PUT /api/patrols/feed/{token}.ics 405",
+    ]
+    logged = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records if not r.name.startswith("httpx"))
+    assert token not in logged
+
+
 def test_nul_characters_are_refused_naming_where(client, db):
     headers = bearer(db, make_user(db))
     r = client.post("/api/auth/tokens", json={"name": "a\u0000b"}, headers=headers)

@@ -130,9 +130,35 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+#: Requests that leave no access-log line at all: report submissions and receipt look-ups (the
+#: form page too). A line, even without a path, would put a millisecond timestamp next to the hour a
+#: report was stored in, and a duration; nothing the log holds may help tell who sent a report or
+#: when. Matched on the route template when the request was routed, else on the raw path (a body
+#: refused before routing, or a receipt "code" with a slash that matches no route).
+SILENT_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/api/reports"),
+        ("*", "/api/reports/receipts/{code}"),
+        ("*", "/report"),
+        ("*", "/report/status"),
+    }
+)
+SILENT_PATH_PREFIXES = ("/api/reports/receipts/", "/report/")
+
+
+def is_silent(method: str, path: str, template: str | None) -> bool:
+    """Whether a request must leave no access-log line (see ``SILENT_ROUTES``)."""
+    if template is not None and ((method, template) in SILENT_ROUTES or ("*", template) in SILENT_ROUTES):
+        return True
+    path = "/" + path.strip("/")
+    return (method, path) in SILENT_ROUTES or ("*", path) in SILENT_ROUTES or path.startswith(SILENT_PATH_PREFIXES)
+
+
 class PrivateAccessLog:
-    """One line per request: method, route template (not the raw path), status, duration.
-    Never the client address, user agent, cookies, query string or body."""
+    """One line per request: method, route template (never the concrete path, which may hold a
+    receipt code or a calendar-feed token), status, duration. Never the client address, user agent,
+    cookies, query string or body; and no line at all for report submissions and receipt look-ups
+    (``is_silent``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -154,10 +180,10 @@ class PrivateAccessLog:
             await self.app(scope, receive, capture)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", None) or (
-                "/static/..." if scope["path"].startswith("/static/") else "<unmatched>"
-            )
-            access_log.info("%s %s %d %.1fms", scope["method"], template, status, (time.perf_counter() - start) * 1000)
+            template = getattr(route, "path", None) if route is not None else None
+            if not is_silent(scope["method"], scope["path"], template):
+                shown = template or ("/static/..." if scope["path"].startswith("/static/") else "<unmatched>")
+                access_log.info("%s %s %d %.1fms", scope["method"], shown, status, (time.perf_counter() - start) * 1000)
 
 
 class RefuseNulCharacters:

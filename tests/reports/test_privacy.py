@@ -117,7 +117,7 @@ def test_rows_and_logs_hold_nothing_about_the_reporter(client, db, anon_csrf, ca
     logged = "\n".join(
         f"{rec.name} {rec.getMessage()} {rec.args!r}" for rec in caplog.records if not rec.name.startswith("httpx")
     )
-    assert "POST /api/reports 201" in logged  # the private access log is there, and it is clean
+    assert "/report" not in logged  # report routes leave no access-log line at all
     _assert_clean(logged)
 
 
@@ -151,8 +151,10 @@ def test_serve_command_access_log_is_off_and_clean(tmp_path):
         with httpx.Client(base_url=base, headers=SECRETS, timeout=10) as http:
             created = http.post("/api/reports", json=_report_body())
             assert created.status_code == 201, created.text
-            assert http.get(f"/api/reports/receipts/{created.json()['receipt_code']}").status_code == 200
+            code = created.json()["receipt_code"]
+            assert http.get(f"/api/reports/receipts/{code}").status_code == 200
             assert http.get("/report?lang=ar").status_code == 200
+            assert http.get("/api/wards/lookup?lon=-0.1337&lat=51.5132").status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -160,6 +162,41 @@ def test_serve_command_access_log_is_off_and_clean(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             output, _ = proc.communicate()
-    assert "POST /api/reports 201" in output  # our access log line (route template, status, duration)
+    assert "GET /api/wards/lookup 200" in output  # our access log line (route template, status, duration)
+    assert "/report" not in output and code not in output  # report routes leave no line at all
     assert "HTTP/1.1" not in output  # uvicorn's access line ('addr:port - "POST ... HTTP/1.1" 201') is off
     _assert_clean(output)
+
+
+def test_report_routes_write_no_access_log_line(client, anon_csrf, caplog):
+    """Submissions and receipt look-ups are not logged at all: no line means no method, path or
+    duration, and no millisecond timestamp from the formatter to line up with a report's hour.
+    Refusals before routing (too large, NUL) and unknown receipt paths are not logged either."""
+    body = _report_body()
+    form = {"csrf_token": anon_csrf, "lat": "51.5155", "lon": "-0.0925", "date": body["date"], "time": body["time"]}
+    with caplog.at_level(logging.DEBUG):
+        created = client.post("/api/reports", json=body)
+        code = created.json()["receipt_code"]
+        silent = [
+            created,
+            client.post("/report", data={**form, "categories": "spiking"}, headers={"accept": "text/html"}),
+            client.get("/report"),
+            client.get(f"/api/reports/receipts/{code}"),
+            client.get("/api/reports/receipts/ZZZZ-ZZZZ-ZZZZ-ZZZZ"),
+            client.get("/api/reports/receipts/ZZZZ/ZZZZ"),  # matches no route: still a receipt path
+            client.get("/report/status"),
+            client.post("/report/status", data={"csrf_token": anon_csrf, "receipt": code}),
+            client.post(
+                "/api/reports", content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}
+            ),
+            client.post("/api/reports", json={**body, "description": "a\u0000b"}),
+        ]
+        logged_control = client.get("/healthz")
+    assert [r.status_code for r in silent] == [201, 200, 200, 200, 404, 404, 200, 200, 413, 422]
+    assert logged_control.status_code == 200
+    access = [r.getMessage() for r in caplog.records if r.name == "nte.access"]
+    assert access == [access[0]] and access[0].startswith("GET /healthz 200 "), access  # only the control
+    everything = "\n".join(
+        f"{r.name} {r.getMessage()} {r.args!r}" for r in caplog.records if not r.name.startswith("httpx")
+    )
+    assert "/report" not in everything and code not in everything, everything
