@@ -41,6 +41,22 @@ def _checks():
     return [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
+#: Requests made by this run, per backend and caller (printed at the end of the module, with ``-s``).
+CALLS: dict[str, int] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_calls():
+    yield
+    if CALLS:
+        print("\nschemathesis requests: " + ", ".join(f"{k} {v}" for k, v in sorted(CALLS.items())))
+
+
+def _count(backend: str, who: str) -> None:
+    key = f"{backend}/{who}"
+    CALLS[key] = CALLS.get(key, 0) + 1
+
+
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
@@ -66,11 +82,13 @@ def test_the_fuzzed_schema_lists_every_operation():
 
 @schema.parametrize()
 @SETTINGS
-def test_api_conforms_anonymous(case, fuzz_app):
+def test_api_conforms_anonymous(case, fuzz_app, backend):
+    _count(backend, "anonymous")
     case.call_and_validate(app=fuzz_app, checks=_checks())
 
 
 @schema.parametrize()
 @SETTINGS
-def test_api_conforms_as_officer(case, fuzz_app, officer_headers):
+def test_api_conforms_as_officer(case, fuzz_app, officer_headers, backend):
+    _count(backend, "officer")
     case.call_and_validate(app=fuzz_app, headers=officer_headers, checks=_checks())
