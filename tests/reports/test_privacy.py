@@ -200,3 +200,68 @@ def test_report_routes_write_no_access_log_line(client, anon_csrf, caplog):
         f"{r.name} {r.getMessage()} {r.args!r}" for r in caplog.records if not r.name.startswith("httpx")
     )
     assert "/report" not in everything and code not in everything, everything
+
+
+def _keys(value, path=""):
+    """Every key in a JSON document, with its path ("updates[].title")."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield f"{path}{key}"
+            yield from _keys(inner, f"{path}{key}.")
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _keys(inner, f"{path[:-1]}[].")
+
+
+def test_the_public_never_sees_a_report_id_or_a_per_report_version(client, db, anon_csrf):
+    """Report ids are sequential: whatever the public can see must not carry one, nor a version or
+    validator that changes with each report (which would reveal how many came in, and when)."""
+    body = _report_body()
+    form = {"csrf_token": anon_csrf, "lat": "51.5155", "lon": "-0.0925", "date": body["date"], "time": body["time"]}
+    public_urls = ("/api/maps/public/periods", "/api/maps/public/wards.geojson", "/map", "/report", "/report/status")
+    before = {url: client.get(url) for url in public_urls}
+    created = [client.post("/api/reports", json=body) for _ in range(2)]
+    page = client.post("/report", data={**form, "categories": "spiking"}, headers={"accept": "text/html"})
+    assert [r.status_code for r in created] == [201, 201] and page.status_code == 200
+    ids = db.scalars(sa.select(Report.id).order_by(Report.id.desc()).limit(3)).all()
+    assert len(ids) == 3, ids
+    code = created[0].json()["receipt_code"]
+    receipt = client.get(f"/api/reports/receipts/{code}")
+    status_page = client.post("/report/status", data={"csrf_token": anon_csrf, "receipt": code})
+    after = {url: client.get(url) for url in public_urls}
+
+    # The receipt (JSON) and its look-up hold no report id, no sequence, no timestamp finer than the hour.
+    assert set(created[0].json()) == {"receipt_code", "status", "ward_code", "ward_name", "location_precision"}
+    keys = set(_keys(receipt.json()))
+    assert keys <= {"status", "received_hour", "ward_code", "ward_name", "updates"} | {
+        f"updates[].{k}"
+        for k in ("id", "ward_code", "title", "body", "posted_at")  # the council's posts, not reports
+    }, keys
+    assert receipt.json()["received_hour"].endswith(":00:00Z") or receipt.json()["received_hour"].endswith(":00:00")
+    # The pages link to no report and carry no id attribute for one.
+    for response in (page, status_page, *after.values()):
+        assert (
+            "/officer/reports/" not in response.text
+            and "report-id" not in response.text
+            and "report_id" not in response.text
+        )
+    # Nothing public changes with a report, and no validator or cache version is sent that could.
+    for url in public_urls:
+        assert after[url].status_code == before[url].status_code == 200, url
+    for url in public_urls[:3]:  # (the form pages differ only by their fresh CSRF token)
+        assert after[url].content == before[url].content, url  # published views are frozen (tests/maps/test_public.py)
+    for response in (*created, page, receipt, status_page, *after.values()):
+        assert not {"etag", "last-modified", "x-cache", "location"} & {h.lower() for h in response.headers}, (
+            response.url
+        )
+    # Asking for a report by id without an officer's sign-in answers the same for a real id and a
+    # made-up one: no oracle for how many reports exist.
+    for real in ids:
+        made_up = max(ids) + 1000 + real
+        for url in ("/api/reports/{}", "/officer/reports/{}"):
+            real_answer = client.get(url.format(real), follow_redirects=False)
+            made_up_answer = client.get(url.format(made_up), follow_redirects=False)
+            assert real_answer.status_code == made_up_answer.status_code in (302, 303, 401, 403), url
+            assert real_answer.content.replace(str(real).encode(), b"N") == made_up_answer.content.replace(
+                str(made_up).encode(), b"N"
+            )
