@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import CHROMIUM_ARGS  # noqa: F401 - the same browser set-up as every browser test
 
 pytestmark = pytest.mark.browser
 
