@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-
 pytestmark = pytest.mark.browser
 
 #: The public pages that carry the quick exit (the ones a person may need to leave in a hurry).
