@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -15,6 +13,7 @@ from rich.table import Table
 
 from nte.config import get_settings
 from nte.db import get_engine, session_factory, utcnow
+from nte.logging_config import configure_logging, logging_config
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -58,11 +57,6 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(code=2)
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # the start-up schema check is not news
-
-
 # --- service ------------------------------------------------------------------------------------
 
 
@@ -85,20 +79,15 @@ def serve(
     if problem:
         typer.echo(f"NTE Safe will not start: {problem}", err=True)
         raise typer.Exit(code=1)
-    log_config = uvicorn.config.LOGGING_CONFIG | {
-        "loggers": {
-            "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
-            "uvicorn.error": {"level": "INFO"},
-            "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
-        }
-    }
     uvicorn.run(
         "nte.asgi:app",
         host=host,
         port=port,
         workers=workers,
+        # Uvicorn applies log_config in every worker process it spawns (basicConfig here would
+        # reach none of them): timestamped lines, nte.access on, uvicorn's own access log off.
         access_log=False,
-        log_config=log_config,
+        log_config=logging_config(),
         proxy_headers=bool(forwarded_allow_ips),
         forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
