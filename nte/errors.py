@@ -158,15 +158,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def handle_http(request: Request, exc: StarletteHTTPException) -> Response:
-        if isinstance(exc.__cause__, RecursionError):
+        if isinstance(exc.__cause__, (RecursionError, UnicodeDecodeError)):
             # FastAPI answers a JSON body its decoder gave up on (arrays or objects nested about
-            # 1,000 deep) with a bare 400: it is invalid input in the body like any other.
-            body = {
-                "error": "invalid",
-                "detail": "The request body is nested too deeply to read; send plain JSON objects.",
-                "field": "body",
-            }
-            return JSONResponse(body, status_code=422)
+            # 1,000 deep, bytes that are not UTF-8) with a bare 400 naming nothing: it is invalid
+            # input in the body like any other.
+            detail = (
+                "The request body is nested too deeply to read; send plain JSON objects."
+                if isinstance(exc.__cause__, RecursionError)
+                else "The request body is not UTF-8 text."
+            )
+            return JSONResponse({"error": "invalid", "detail": detail, "field": "body"}, status_code=422)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         detail = str(exc.detail) if exc.detail else code
         if exc.status_code == 404:

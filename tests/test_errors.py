@@ -39,6 +39,20 @@ def test_malformed_json_names_the_body_not_the_character_offset(client, db):
     assert r.json()["fields"] == [{"field": "body", "detail": "The request body is not valid JSON (at character 21)."}]
 
 
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b"[" * 100_000, "The request body is nested too deeply to read; send plain JSON objects."),
+        (b'{"name": "\xff"}', "The request body is not UTF-8 text."),
+    ],
+)
+def test_a_json_body_the_decoder_gives_up_on_names_the_body(client, db, body, detail):
+    headers = {**bearer(db, make_user(db)), "content-type": "application/json"}
+    r = client.post("/api/auth/tokens", content=body, headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.json() == {"error": "invalid", "detail": detail, "field": "body"}
+
+
 def test_missing_field_is_named(client, db):
     headers = bearer(db, make_user(db))
     r = client.post("/api/auth/tokens", json={}, headers=headers)
