@@ -51,6 +51,9 @@ FORMATS = ("auto", "police", "police-api", "nte-csv", "geojson")
 #: that are not text encodings (rot13, zlib_codec, base64_codec, ...) are refused by name.
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "iso-8859-15", "ascii")
 _ENCODING_CODECS = {codecs.lookup(name).name: name for name in ENCODINGS}
+#: A GeoJSON feature longer than this is refused: a report is a point with a few short properties
+#: (the description is cut to 2,000 characters), so a feature this long is not one.
+MAX_FEATURE_CHARS = 1_000_000
 
 REASONS = {
     "no_coordinates": "no coordinates",
@@ -440,8 +443,9 @@ def read_geojson(
 
 def _iter_features(stream: IO[bytes], progress: Callable[[int], None] | None) -> Iterator[tuple[int, Any]]:
     """Each element of the ``features`` array, decoded. An element nested more than
-    ``MAX_GEOJSON_DEPTH`` levels refuses the whole file (a report is a Point with flat properties;
-    collections of collections or properties holding nested objects are not reports)."""
+    ``MAX_GEOJSON_DEPTH`` levels, or longer than ``MAX_FEATURE_CHARS``, refuses the whole file (a
+    report is a Point with flat properties; collections of collections or properties holding huge
+    nested objects are not reports)."""
     decoder = json.JSONDecoder()
     text_stream = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
     buffer = ""
@@ -490,6 +494,14 @@ def _iter_features(stream: IO[bytes], progress: Callable[[int], None] | None) ->
             # decoder gives up, and so do we, the same way as for any feature nested too deeply.
             raise InvalidImport(nested_too_deeply(f"Feature {index + 1}"), field="file") from None
         except json.JSONDecodeError as exc:
+            # Incomplete so far: read on, unless the feature is already longer than any report
+            # (each retry decodes from the feature's start, so this also bounds the work).
+            if len(buffer) > MAX_FEATURE_CHARS:
+                raise InvalidImport(
+                    f"Feature {index + 1} is longer than {MAX_FEATURE_CHARS:,} characters, or is not valid JSON "
+                    f"({exc.msg}); a report is a point with a few short properties.",
+                    field="file",
+                ) from None
             if not eof and more():
                 continue
             raise InvalidImport(f"Feature {index + 1} is not valid JSON ({exc.msg}).", field="file") from None

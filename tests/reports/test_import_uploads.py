@@ -9,7 +9,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from nte.reports.importer import BATCH_SIZE
+from nte.reports.importer import BATCH_SIZE, MAX_FEATURE_CHARS
 from nte.reports.models import Report, ReportImport
 from tests.factories import bearer, login, make_user
 
@@ -82,6 +82,29 @@ def test_reports_import_api_refuses_nested_geojson_naming_the_file(client, db, k
     body = r.json()
     assert body["field"] == "file" and body["error"] == "invalid_import"
     assert "Feature 2" in body["detail"] and "nested" in body["detail"]
+    assert _report_counts(db) == before
+
+
+def test_reports_import_api_refuses_a_feature_with_huge_properties(client, db):
+    """Shallow but huge (over a million characters): refused, not parsed for seconds and stored."""
+    headers = bearer(db, make_user(db, role="officer"))
+    before = _report_counts(db)
+    huge = {f"k{i}": {"a": [i, {"b": "x" * 10}]} for i in range(40_000)}
+    feature = json.dumps(
+        {
+            "type": "Feature",
+            "geometry": POINT,
+            "properties": {"occurred_at": "2026-11-20", "main_category": "verbal_harassment", "description": huge},
+        }
+    )
+    assert len(feature) > MAX_FEATURE_CHARS
+    r = client.post(
+        "/api/reports/imports",
+        headers=headers,
+        files={"file": ("huge.geojson", _feature_collection(GOOD_FEATURE, feature), "application/geo+json")},
+    )
+    assert r.status_code == 422, r.text[:300]
+    assert r.json()["field"] == "file" and f"Feature 2 is longer than {MAX_FEATURE_CHARS:,}" in r.json()["detail"]
     assert _report_counts(db) == before
 
 
