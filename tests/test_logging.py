@@ -5,7 +5,6 @@ asking (address, query string, user agent) is written (issue 14)."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 
@@ -25,15 +24,7 @@ USER_AGENT = "SecretAgent/9.9 (Reporter phone)"
 def test_serve_with_two_workers_logs_timestamped_lines_from_the_workers(tmp_path):
     url = make_database("spatialite", "serve_logging", tmp_path, None)
     server = serve(url, workers=2)
-    lines: list[str] = []
-
-    def read_stderr() -> None:  # until the server exits and closes it
-        assert server.proc.stderr is not None
-        for line in server.proc.stderr:
-            lines.append(line)
-
-    reader = threading.Thread(target=read_stderr, daemon=True)
-    reader.start()
+    lines = server.lines  # stderr, read continuously by serve()'s own thread
     try:
         with client_from(CLIENT_ADDRESS, server.url) as http:
             r = http.get("/api/wards/lookup?lon=-0.1337&lat=51.5132", headers={"user-agent": USER_AGENT})
@@ -49,7 +40,6 @@ def test_serve_with_two_workers_logs_timestamped_lines_from_the_workers(tmp_path
         access = wait_for(access_line, what="the request's line in the access log")
     finally:
         server.stop()
-        reader.join(timeout=30)
     output = "".join(lines)
 
     # The access line is INFO, timestamped, written by a worker (not the parent process).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -19,6 +20,10 @@ from tests.support.postgres import free_port
 class ServedApp:
     proc: subprocess.Popen
     url: str
+    #: Everything the server wrote to stderr so far (read continuously by a thread: a pipe nobody
+    #: reads fills up at 64 KB and then blocks every worker that logs).
+    lines: list[str]
+    reader: threading.Thread
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -26,6 +31,7 @@ class ServedApp:
             self.proc.wait(15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.reader.join(timeout=15)
 
 
 def serve(database_url: str, *, workers: int = 2, extra_env: dict[str, str] | None = None) -> ServedApp:
@@ -39,19 +45,29 @@ def serve(database_url: str, *, workers: int = 2, extra_env: dict[str, str] | No
         stderr=subprocess.PIPE,
         text=True,
     )
+    lines: list[str] = []
+
+    def read_stderr() -> None:  # until the server exits and closes it
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+            reader.join(timeout=5)
+            raise RuntimeError(f"server exited: {''.join(lines)}")
         try:
             if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return ServedApp(proc=proc, url=url)
+                return ServedApp(proc=proc, url=url, lines=lines, reader=reader)
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
     proc.kill()
-    raise RuntimeError("server did not become healthy")
+    raise RuntimeError(f"server did not become healthy: {''.join(lines)[-2000:]}")
 
 
 def client_from(address: str, base_url: str, timeout: float = 10.0) -> httpx.Client:
