@@ -114,6 +114,32 @@ def test_nul_characters_are_refused_naming_where(client, db):
     assert r.status_code == 422 and r.json()["field"] == "query"
 
 
+@pytest.mark.parametrize("content_type", ["APPLICATION/json", "application/vnd.x+json", "text/json; charset=utf-8"])
+def test_nul_characters_are_refused_whatever_the_json_is_called(client, db, content_type):
+    headers = {**bearer(db, make_user(db)), "content-type": content_type}
+    r = client.post("/api/auth/tokens", content='{"name": "a\\u0000b"}', headers=headers)
+    assert r.status_code == 422 and r.json()["field"] == "body", r.text
+
+
+def test_a_nul_in_a_multipart_form_field_is_refused_and_nothing_is_stored(client, db, anon_csrf):
+    """A venue name with an embedded NUL, sent as multipart, was stored (and a 500 on PostgreSQL)."""
+    import sqlalchemy as sa
+
+    from nte.venues.models import Venue
+    from tests.factories import venue_form
+
+    before = db.scalar(sa.select(sa.func.count(Venue.id)))
+    form = venue_form(name="Bar\x00None", csrf_token=anon_csrf)
+    r = client.post("/venues/sign-up", files={k: (None, str(v)) for k, v in form.items()})
+    assert r.status_code == 422 and r.json()["field"] == "name", r.text
+    assert db.scalar(sa.select(sa.func.count(Venue.id))) == before
+    # A file part may hold NUL bytes (a gzip upload): only text fields are refused.
+    officer = bearer(db, make_user(db, role="officer"))
+    gz = __import__("gzip").compress(b"Crime ID,Month\n")
+    r = client.post("/api/reports/imports", files={"file": ("street.csv.gz", gz, "application/gzip")}, headers=officer)
+    assert "NUL character" not in r.text and r.status_code < 500, r.text
+
+
 def test_ids_past_the_database_integer_range_are_a_422(client, db):
     headers = bearer(db, make_user(db))
     for big in (2**31, 2**63 + 1):

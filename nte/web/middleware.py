@@ -9,6 +9,7 @@ import time
 from typing import Any
 from urllib.parse import urlparse
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("nte.access")
@@ -202,10 +203,12 @@ class RefuseNulCharacters:
             await self._refuse(send, "query" if b"%00" in query or b"\x00" in query else "path")
             return
         content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
-        if not (
-            content_type.startswith(b"application/json")
-            or content_type.startswith(b"application/x-www-form-urlencoded")
-        ):
+        media = content_type.split(b";", 1)[0].strip().lower()
+        # Whatever the client calls it: JSON by any name (APPLICATION/json, application/vnd.x+json,
+        # text/json), forms, and the text fields of a multipart form (its files may hold NUL bytes).
+        textual = media.endswith((b"/json", b"+json")) or media == b"application/x-www-form-urlencoded"
+        multipart = media == b"multipart/form-data"
+        if not (textual or multipart):
             await self.app(scope, receive, send)
             return
         # Buffer the (size-limited) body once, check it, and replay it to the app.
@@ -219,8 +222,11 @@ class RefuseNulCharacters:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if b"\\u0000" in body or b"%00" in body or b"\x00" in body:
+        if textual and (b"\\u0000" in body or b"%00" in body or b"\x00" in body):
             await self._refuse(send, "body")
+            return
+        if multipart and (field := await self._nul_field(scope, body)):
+            await self._refuse(send, field, what=f"form field {field!r}")
             return
         sent = False
 
@@ -234,9 +240,34 @@ class RefuseNulCharacters:
         await self.app(scope, replay, send)
 
     @staticmethod
-    async def _refuse(send: Send, where: str) -> None:
+    async def _nul_field(scope: Scope, body: bytes) -> str | None:
+        """The name of the first text field of a multipart body that holds a NUL, or None."""
+        delivered = False
+
+        async def once() -> Message:
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        request = Request(scope, once)
+        try:
+            form = await request.form()
+        except Exception:  # noqa: BLE001 - a malformed body is the route's to refuse, with its own message
+            return None
+        try:
+            for name, value in form.multi_items():
+                if isinstance(value, str) and "\x00" in value:
+                    return name[:60]
+        finally:
+            await form.close()
+        return None
+
+    @staticmethod
+    async def _refuse(send: Send, where: str, *, what: str | None = None) -> None:
         body = json.dumps(
-            {"error": "invalid", "detail": f"The {where} contains a NUL character.", "field": where}
+            {"error": "invalid", "detail": f"The {what or where} contains a NUL character.", "field": where}
         ).encode()
         await send(
             {
