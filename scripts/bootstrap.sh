@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 profile="${1:-runtime}"
 packages=(python3 python3-venv python3-dev libsqlite3-mod-spatialite)
 if [ "$profile" = "test" ]; then
-  packages+=(postgresql-15 postgresql-15-postgis-3 chromium fonts-dejavu-core)
+  packages+=(postgresql-15 postgresql-15-postgis-3 chromium fonts-dejavu-core nginx)
 fi
 
 missing=()
