@@ -12,8 +12,8 @@ from fastapi import Depends, Query, Request
 
 from nte.errors import Invalid
 from nte.reports.models import REPORT_SOURCES, REPORT_STATUSES
-from nte.reports.ratelimit import RateLimiter
 from nte.reports.repository import ReportFilters
+from nte.web.ratelimit import RateLimiter
 
 LIMITS = {
     "submit": (10, 600),  # reports per client address per 10 minutes (NTE_REPORTS_SUBMIT_LIMIT)

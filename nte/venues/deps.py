@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from nte.reports.ratelimit import RateLimiter
+from nte.web.ratelimit import RateLimiter
 
 #: Sign-ups that passed validation, per client address per hour (each creates an account and sends
 #: a mail; mistakes the form points out are not counted).

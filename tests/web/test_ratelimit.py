@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nte.errors import RateLimited
-from nte.reports.ratelimit import ROTATE_SECONDS, RateLimiter
+from nte.web.ratelimit import ROTATE_SECONDS, RateLimiter
 
 
 class Clock:
