@@ -11,21 +11,7 @@ import sqlalchemy as sa
 
 from nte.patrols.models import PatrolArea
 from tests.factories import SOHO_POLYGON, bearer, login, make_user
-
-DEEP = 5_000  # far past Python's recursion limit (1,000): the JSON decoder itself gives up
-
-
-def _nested_text(depth: int, kind: str) -> str:
-    """JSON text ``depth`` levels deep, without building the object (json.dumps would recurse)."""
-    if kind == "feature_collections":
-        opening, closing = '{"type": "FeatureCollection", "features": [', "]}"
-    elif kind == "geometry_collections":
-        opening, closing = '{"type": "GeometryCollection", "geometries": [', "]}"
-    else:  # a nested object, as a property value
-        opening, closing = '{"a": ', "}"
-    leaf = '{"type": "Point", "coordinates": [-0.1337, 51.5132]}'
-    return opening * depth + leaf + closing * depth
-
+from tests.support.hostile import DEEP, nested_geojson_text
 
 # --- patrol areas: nested GeoJSON -------------------------------------------------------------------
 
@@ -35,17 +21,17 @@ def _areas(db) -> int:
 
 
 NESTED_AREAS = {
-    "feature_collections": _nested_text(DEEP, "feature_collections"),
-    "geometry_collections": _nested_text(DEEP, "geometry_collections"),
+    "feature_collections": nested_geojson_text(DEEP, "feature_collections"),
+    "geometry_collections": nested_geojson_text(DEEP, "geometry_collections"),
     "nested_properties": '{"type": "Feature", "geometry": '
     + json.dumps(SOHO_POLYGON)
     + ', "properties": {"note": '
-    + _nested_text(DEEP, "object")
+    + nested_geojson_text(DEEP, "object")
     + "}}",
     "moderately_nested_properties": '{"type": "Feature", "geometry": '
     + json.dumps(SOHO_POLYGON)
     + ', "properties": {"note": '
-    + _nested_text(200, "object")
+    + nested_geojson_text(200, "object")
     + "}}",
 }
 

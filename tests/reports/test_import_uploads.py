@@ -12,21 +12,7 @@ import sqlalchemy as sa
 from nte.reports.importer import BATCH_SIZE, MAX_FEATURE_CHARS
 from nte.reports.models import Report, ReportImport
 from tests.factories import bearer, login, make_user
-
-DEEP = 5_000  # far past Python's recursion limit (1,000): the JSON decoder itself gives up
-
-
-def _nested_text(depth: int, kind: str) -> str:
-    """JSON text ``depth`` levels deep, without building the object (json.dumps would recurse)."""
-    if kind == "feature_collections":
-        opening, closing = '{"type": "FeatureCollection", "features": [', "]}"
-    elif kind == "geometry_collections":
-        opening, closing = '{"type": "GeometryCollection", "geometries": [', "]}"
-    else:  # a nested object, as a property value
-        opening, closing = '{"a": ', "}"
-    leaf = '{"type": "Point", "coordinates": [-0.1337, 51.5132]}'
-    return opening * depth + leaf + closing * depth
-
+from tests.support.hostile import DEEP, nested_geojson_text
 
 POINT = {"type": "Point", "coordinates": [-0.1337, 51.5132]}  # Soho, inside the served wards
 GOOD_FEATURE = json.dumps(
@@ -45,18 +31,18 @@ def _feature_collection(*features: str) -> bytes:
 #: Each a feature whose nesting no report needs: a FeatureCollection of FeatureCollections, a
 #: Feature whose geometry is a deep GeometryCollection, a Feature with a property nested deeply.
 NESTED_FEATURES = {
-    "feature_collections": _nested_text(DEEP, "feature_collections"),
+    "feature_collections": nested_geojson_text(DEEP, "feature_collections"),
     "geometry_collections": '{"type": "Feature", "properties": {}, "geometry": '
-    + _nested_text(DEEP, "geometry_collections")
+    + nested_geojson_text(DEEP, "geometry_collections")
     + "}",
     "nested_properties": '{"type": "Feature", "geometry": {"type": "Point", "coordinates": [-0.1337, 51.5132]}, '
     '"properties": {"occurred_at": "2026-11-20", "main_category": "verbal_harassment", "description": '
-    + _nested_text(DEEP, "object")
+    + nested_geojson_text(DEEP, "object")
     + "}}",
     # Not past the recursion limit, but no report has any use for 200 levels: refused the same way.
     "moderately_nested_properties": '{"type": "Feature", "geometry": {"type": "Point", "coordinates": '
     '[-0.1337, 51.5132]}, "properties": {"occurred_at": "2026-11-20", "main_category": "verbal_harassment", '
-    '"description": ' + _nested_text(200, "object") + "}}",
+    '"description": ' + nested_geojson_text(200, "object") + "}}",
 }
 
 
