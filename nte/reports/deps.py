@@ -5,6 +5,7 @@ The rate limiters live on the application (``app.state``), in memory only."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -34,15 +35,20 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limit_submissions(request: Request) -> None:
-    limiter(request, "submit").hit(_client(request), what="report")
+def submission_budget(request: Request) -> Callable[[], None]:
+    """What ``submit_report`` calls once a report is valid, before it is stored: counts it against
+    the client address's limit (RateLimited past it). A form with mistakes is not counted, so
+    people correcting a report on a shared Wi-Fi never lock each other out."""
+    submits = limiter(request, "submit")
+    client = _client(request)
+    return lambda: submits.hit(client, what="report")
 
 
 def limit_receipts(request: Request) -> None:
     limiter(request, "receipt").hit(_client(request), what="receipt look-up")
 
 
-SubmitLimited = Depends(limit_submissions)
+SubmitBudget = Annotated[Callable[[], None], Depends(submission_budget)]
 ReceiptLimited = Depends(limit_receipts)
 
 

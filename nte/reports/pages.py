@@ -17,7 +17,7 @@ from nte.errors import NotFound, NTEError
 from nte.maps import wards as ward_service
 from nte.reports import importer, service
 from nte.reports import repository as repo
-from nte.reports.deps import Filters, ReceiptLimited, SubmitLimited
+from nte.reports.deps import Filters, ReceiptLimited, SubmitBudget
 from nte.reports.exceptions import ReportInvalid
 from nte.reports.router import run_upload
 from nte.reports.vocabulary import AGE_BANDS, CATEGORIES, FACTORS, GENDERS, TIME_BANDS, category_label
@@ -61,10 +61,11 @@ def report_form(request: Request, session: SessionDep) -> HTMLResponse:
     return render(request, "reports/form.html", _form_context(session, {}, {}))
 
 
-@router.post("/report", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected, SubmitLimited])
+@router.post("/report", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected])
 def report_submit(
     request: Request,
     session: SessionDep,
+    spend: SubmitBudget,
     lat: Annotated[str, Form()] = "",
     lon: Annotated[str, Form()] = "",
     ward: Annotated[str, Form()] = "",
@@ -93,7 +94,7 @@ def report_submit(
         gender=gender,
     )
     try:
-        done = service.submit_report(session, data=data, settings=get_settings(), now=utcnow())
+        done = service.submit_report(session, data=data, settings=get_settings(), now=utcnow(), spend=spend)
     except ReportInvalid as exc:
         values = {**data.__dict__, "categories": list(categories), "factors": list(factors)}
         return render(

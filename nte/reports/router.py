@@ -16,7 +16,7 @@ from nte.config import get_settings
 from nte.db import SessionDep, read_sessions_for, utcnow
 from nte.errors import ERROR_RESPONSES
 from nte.reports import importer, service
-from nte.reports.deps import Filters, ReceiptLimited, SubmitLimited
+from nte.reports.deps import Filters, ReceiptLimited, SubmitBudget
 from nte.reports.models import Report
 from nte.reports.schemas import (
     ImportRead,
@@ -45,16 +45,16 @@ Officer = Annotated[User, Depends(require_roles(*OFFICERS))]
 @router.post(
     "",
     status_code=201,
-    dependencies=[Depends(public), SubmitLimited],
+    dependencies=[Depends(public)],
     response_model=ReportReceipt,
     summary="Submit an anonymous report (partner apps)",
 )
-def submit(body: ReportCreate, session: SessionDep) -> JSONResponse:
+def submit(body: ReportCreate, session: SessionDep, spend: SubmitBudget) -> JSONResponse:
     """No account, no identity. The receipt code is returned once and only its hash is stored.
     The ward comes from the exact point; a point outside the service area is refused (422,
     ``outside_service_area``)."""
     done = service.submit_report(
-        session, data=service.ReportInput(**body.model_dump()), settings=get_settings(), now=utcnow()
+        session, data=service.ReportInput(**body.model_dump()), settings=get_settings(), now=utcnow(), spend=spend
     )
     receipt = ReportReceipt(
         receipt_code=done.receipt_code,

@@ -9,7 +9,7 @@ import io
 import json
 import math
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -217,9 +217,17 @@ def _locate(
     return PlacedWard(ward.code, ward.name, ward.borough_code), None, None
 
 
-def submit_report(session: Session, *, data: ReportInput, settings: Settings, now: datetime) -> Submitted:
+def submit_report(
+    session: Session,
+    *,
+    data: ReportInput,
+    settings: Settings,
+    now: datetime,
+    spend: Callable[[], None] = lambda: None,
+) -> Submitted:
     """Validate everything, then store the report with its ward (from the exact point), the
-    submission hour and a receipt hash. Nothing is written if any field is wrong."""
+    submission hour and a receipt hash. Nothing is written if any field is wrong. ``spend`` (the
+    caller's rate limit) is called once the report is valid, before anything is stored."""
     errors: dict[str, str] = {}
     located = _locate(session, data, settings, errors)
     when = _occurred(data, now, errors)
@@ -238,6 +246,7 @@ def submit_report(session: Session, *, data: ReportInput, settings: Settings, no
         errors["description"] = N_("Please keep the description to 2000 characters or fewer.")
     if errors or located is None or when is None:
         raise ReportInvalid(errors)
+    spend()
 
     ward, lon, lat = located
     occurred_at, precision, band = when

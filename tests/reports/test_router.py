@@ -91,6 +91,16 @@ def test_rate_limit_by_keyed_address(client, db):
     assert r.status_code == 429 and r.json()["error"] == "rate_limited" and int(r.headers["retry-after"]) > 0
 
 
+def test_reports_with_mistakes_do_not_count_toward_the_limit(client, db):
+    """On a shared Wi-Fi, people correcting a form must not lock each other out: only stored
+    reports count (ten mistakes, then ten reports, all answered as such)."""
+    mistakes = [client.post("/api/reports", json=_body(lat=51.9)).status_code for _ in range(10)]
+    assert mistakes == [422] * 10
+    stored = [client.post("/api/reports", json=_body()).status_code for _ in range(10)]
+    assert stored == [201] * 10
+    assert client.post("/api/reports", json=_body()).status_code == 429
+
+
 def test_officer_list_moderate_and_read(client, db):
     headers = bearer(db, make_user(db, role="officer"))
     a, _ = make_report(db)
