@@ -30,6 +30,14 @@ def _context(request: Request) -> dict[str, Any]:
         params["lang"] = code
         return f"{request.url.path}?{urlencode(params)}"
 
+    def href(path: str) -> str:
+        """An internal link that keeps the page's language (``?lang=`` is added unless English)."""
+        if lang == "en" or "lang=" in path:
+            return path
+        base, _, fragment = path.partition("#")
+        joined = f"{base}{'&' if '?' in base else '?'}lang={lang}"
+        return f"{joined}#{fragment}" if fragment else joined
+
     def csrf_field() -> Markup:
         return Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf_token_for(request))
 
@@ -40,6 +48,7 @@ def _context(request: Request) -> dict[str, Any]:
         "language": LANGUAGES[lang],
         "languages": LANGUAGES,
         "lang_url": lang_url,
+        "href": href,
         "current_user": getattr(request.state, "viewer", None),
         "csrf_field": csrf_field,
         "csrf_token": lambda: csrf_token_for(request),
