@@ -13,7 +13,7 @@ from nte.auth import service as auth_service
 from nte.db import utcnow
 from nte.reports import service as report_service
 from nte.reports.models import Report
-from tests.support.browser import axe_check, sign_in
+from tests.support.browser import STEP_TIMEOUT_MS, axe_check, sign_in
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a report browser password"  # noqa: S105
@@ -85,7 +85,7 @@ def test_form_in_arabic_is_right_to_left_and_shows_errors(page, live_server):
 def test_no_javascript_ward_fallback(browser, live_server):
     context = browser.new_context(java_script_enabled=False, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(STEP_TIMEOUT_MS)
     try:
         page.goto(f"{live_server.url}/report")
         assert page.locator("#report-map .notice").is_visible()  # the map explains itself without JS

@@ -25,6 +25,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 BROWSER_BACKEND = os.environ.get("NTE_BROWSER_BACKEND", "spatialite")
+#: How long a browser step may wait for the page (ms): reached only by a page that hangs, never by a
+#: slow machine (a 30 s limit was crossed once with three test runs sharing two cores).
+STEP_TIMEOUT_MS = 120_000
 
 
 @dataclass
@@ -108,7 +111,7 @@ def page(browser, live_server: LiveServer):
     log = RequestLog(allowed_hosts={"127.0.0.1", "localhost"})
     pg.on("request", lambda req: log.urls.append(req.url))
     pg.request_log = log  # type: ignore[attr-defined]
-    pg.set_default_timeout(30_000)  # generous: CI machines have 2 shared cores
+    pg.set_default_timeout(STEP_TIMEOUT_MS)
     yield pg
     context.close()
     external = log.external()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.browser import STEP_TIMEOUT_MS
+
 pytestmark = pytest.mark.browser
 
 #: The public pages that carry the quick exit (the ones a person may need to leave in a hurry).
@@ -33,7 +35,7 @@ def phone(browser, live_server):
         locale="en-GB",
     )
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(STEP_TIMEOUT_MS)
     seen: list[str] = []
     page.on("request", lambda req: seen.append(req.url))
     yield page
