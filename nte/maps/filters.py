@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from nte.db import london_today
 from nte.maps.exceptions import InvalidMapFilter
 from nte.reports.models import REPORT_SOURCES
 
@@ -33,10 +34,6 @@ _CATEGORY = re.compile(r"^[a-z0-9_\-]{1,40}$")
 def local_midnight_utc(day: date) -> datetime:
     """The UTC instant of 00:00 London time on ``day``."""
     return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
-
-
-def london_today(now: datetime) -> date:
-    return now.astimezone(LONDON).date()
 
 
 def add_months(day: date, months: int) -> date:

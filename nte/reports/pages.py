@@ -3,7 +3,7 @@ report detail, map, ward updates and import pages."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from nte.auth.deps import OFFICERS, CsrfProtected, public, require_page_roles
 from nte.auth.models import User
 from nte.config import get_settings
-from nte.db import SessionDep, read_sessions_for, utcnow
+from nte.db import SessionDep, london_today, read_sessions_for, utcnow
 from nte.errors import NotFound, NTEError
 from nte.maps import wards as ward_service
 from nte.reports import importer, service
@@ -35,8 +35,8 @@ def _wards_by_borough(session) -> list[tuple[str, list]]:
     return [(name, sorted(wards, key=lambda w: w.name)) for name, wards in sorted(groups.items())]
 
 
-def _form_context(session, values: dict, errors: dict) -> dict:
-    today = utcnow().date()
+def _form_context(session, values: dict, errors: dict, *, now: datetime | None = None) -> dict:
+    today = london_today(now or utcnow())  # the date picker's "today" is London's, not UTC's
     area = ward_service.service_area(session, settings=get_settings())
     minx, miny, maxx, maxy = area.bounds
     return {

@@ -30,6 +30,7 @@ from nte.auth import repository as auth_repo
 from nte.auth import service as auth_service
 from nte.auth.models import Role, User
 from nte.config import Settings
+from nte.db import london_today
 from nte.errors import Invalid, NTEError, TooLarge, UnsupportedMediaType
 from nte.exports import neutralise
 from nte.maps import wards as wards_service
@@ -118,10 +119,6 @@ UPLOAD_TYPES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
 )
-
-
-def london_today(now: datetime) -> date:
-    return now.astimezone(LONDON).date()
 
 
 def add_year(day: date) -> date:
