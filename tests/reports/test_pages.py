@@ -78,6 +78,8 @@ def test_form_in_arabic_is_right_to_left_and_shows_errors(page, live_server):
     page.click("#send-report")  # nothing filled in
     page.wait_for_selector("#error-summary")
     assert re.search(r"[\u0600-\u06FF]", page.inner_text("#error-summary"))
+    # Focus is on the list of mistakes (read first), not left at the top of the page.
+    assert page.evaluate("() => document.activeElement && document.activeElement.id") == "error-summary"
     assert page.get_attribute("html", "dir") == "rtl"
     axe_check(page)
 

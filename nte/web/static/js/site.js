@@ -17,3 +17,10 @@
     if (presses.length >= 3) leave();
   });
 })();
+
+// After a form comes back with mistakes, move focus to the list of them, so a screen reader reads
+// them first and a keyboard user can go straight to each field.
+(function () {
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
