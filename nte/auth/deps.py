@@ -18,6 +18,7 @@ from nte.auth.throttle import SignInThrottle
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import Forbidden, LoginRequired, NotAuthenticated
+from nte.web.ratelimit import client_address
 
 SESSION_COOKIE = "nte_session"
 CSRF_HEADER = "x-csrf-token"
@@ -207,7 +208,7 @@ def sign_in_attempt(request: Request) -> SignInAttempt:
         state.sign_in_throttle = SignInThrottle(
             free_attempts=settings.login_free_attempts, max_delay_seconds=settings.login_max_delay_seconds
         )
-    return SignInAttempt(throttle=state.sign_in_throttle, client=request.client.host if request.client else "")
+    return SignInAttempt(throttle=state.sign_in_throttle, client=client_address(request))
 
 
 SignInAttemptDep = Annotated[SignInAttempt, Depends(sign_in_attempt)]

@@ -14,7 +14,7 @@ from fastapi import Depends, Query, Request
 from nte.errors import Invalid
 from nte.reports.models import REPORT_SOURCES, REPORT_STATUSES
 from nte.reports.repository import ReportFilters
-from nte.web.ratelimit import RateLimiter
+from nte.web.ratelimit import RateLimiter, client_address
 
 LIMITS = {
     "submit": (10, 600),  # reports per client address per 10 minutes (NTE_REPORTS_SUBMIT_LIMIT)
@@ -23,7 +23,10 @@ LIMITS = {
 
 
 def limiter(request: Request, name: str) -> RateLimiter:
-    limiters: dict[str, RateLimiter] = request.app.state.__dict__.setdefault("report_limiters", {})
+    state = request.app.state
+    if not hasattr(state, "report_limiters"):
+        state.report_limiters = {}
+    limiters: dict[str, RateLimiter] = state.report_limiters
     if name not in limiters:
         limit, window = LIMITS[name]
         limit = int(os.environ.get(f"NTE_REPORTS_{name.upper()}_LIMIT", limit))
@@ -31,21 +34,17 @@ def limiter(request: Request, name: str) -> RateLimiter:
     return limiters[name]
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def submission_budget(request: Request) -> Callable[[], None]:
     """What ``submit_report`` calls once a report is valid, before it is stored: counts it against
     the client address's limit (RateLimited past it). A form with mistakes is not counted, so
     people correcting a report on a shared Wi-Fi never lock each other out."""
     submits = limiter(request, "submit")
-    client = _client(request)
+    client = client_address(request)
     return lambda: submits.hit(client, what="report")
 
 
 def limit_receipts(request: Request) -> None:
-    limiter(request, "receipt").hit(_client(request), what="receipt look-up")
+    limiter(request, "receipt").hit(client_address(request), what="receipt look-up")
 
 
 SubmitBudget = Annotated[Callable[[], None], Depends(submission_budget)]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from nte.web.ratelimit import RateLimiter
+from nte.web.ratelimit import RateLimiter, client_address
 
 #: Sign-ups that passed validation, per client address per hour (each creates an account and sends
 #: a mail; mistakes the form points out are not counted).
@@ -21,7 +21,7 @@ def sign_up_budget(request: Request) -> Callable[[], None]:
     if not hasattr(state, "sign_up_limiter"):
         state.sign_up_limiter = RateLimiter(limit=SIGN_UPS_PER_HOUR, window_seconds=3600)
     limiter: RateLimiter = state.sign_up_limiter
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     return lambda: limiter.hit(client, what="sign-up")
 
 

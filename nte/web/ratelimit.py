@@ -13,6 +13,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from fastapi import Request
+
 from nte.errors import RateLimited
 
 ROTATE_SECONDS = 3600
@@ -59,3 +61,9 @@ class RateLimiter:
 
     def tracked(self) -> int:
         return len(self._counts)
+
+
+def client_address(request: Request) -> str:
+    """The address a limit is counted against: the client as uvicorn resolved it (after the
+    proxy's forwarded header). Never stored or logged; only its keyed hash is held, in memory."""
+    return request.client.host if request.client else "unknown"

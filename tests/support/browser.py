@@ -73,8 +73,8 @@ def _fresh_rate_limits(request):
         live = request.getfixturevalue("live_server")
         state = live.server.config.app.state
         for limits in ("report_limiters", "sign_up_limiter", "sign_in_throttle"):
-            state.__dict__.pop(limits, None)  # set through __dict__ (nte.reports.deps)
-            state._state.pop(limits, None)  # set as attributes (nte.venues.deps, nte.auth.deps)
+            if hasattr(state, limits):
+                delattr(state, limits)
 
 
 @pytest.fixture(scope="session")
