@@ -1,5 +1,7 @@
-"""Translations with Babel/gettext. Catalogues live in ``nte/locale/<lang>/LC_MESSAGES/messages.po``
-and are compiled in memory at start-up (no build step, no .mo files in git).
+"""Translations with Babel/gettext. Catalogues live in ``nte/locale/<lang>/LC_MESSAGES/*.po``, one
+file per part of the site (``messages.po`` for the layout and the report journey, ``safespaces.po``,
+``venues.po``, ``maps.po`` ...), merged and compiled in memory at start-up (no build step, no .mo files
+in git). A message belongs to exactly one file; ``tests/web/test_catalogues.py`` checks that.
 
 The language comes from ``?lang=`` or the browser's Accept-Language; it is never stored in a
 cookie or with a report."""
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -42,13 +45,31 @@ LANGUAGES: dict[str, Language] = {
 DEFAULT_LANGUAGE = "en"
 
 
+def catalogue_files(code: str) -> list[Path]:
+    """The catalogue files of one language, ``messages.po`` first, the rest by name."""
+    folder = LOCALE_DIR / code / "LC_MESSAGES"
+    return sorted(folder.glob("*.po"), key=lambda p: (p.name != "messages.po", p.name))
+
+
+def read_catalogue(code: str) -> Catalog:
+    """Every catalogue file of a language merged into one catalogue."""
+    merged = Catalog(locale=code)
+    for po_path in catalogue_files(code):
+        with po_path.open("rb") as fh:
+            part = read_po(fh, locale=code)
+        if not merged.mime_headers or po_path.name == "messages.po":
+            merged.mime_headers = part.mime_headers
+        for message in part:
+            if message.id and message.id not in merged:
+                merged[message.id] = message
+    return merged
+
+
 @cache
 def translations(code: str) -> gettext.NullTranslations:
-    po_path = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
-    if code == DEFAULT_LANGUAGE or not po_path.exists():
+    if code == DEFAULT_LANGUAGE or not catalogue_files(code):
         return gettext.NullTranslations()
-    with po_path.open("rb") as fh:
-        catalog = read_po(fh, locale=code)
+    catalog = read_catalogue(code)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

@@ -17,11 +17,11 @@ def test_home_page_is_accessible_and_has_quick_exit(page, live_server):
     axe_check(page)
     exit_link = page.locator("#quick-exit")
     assert exit_link.is_visible() and exit_link.get_attribute("href").startswith("https://")
-    # Keyboard: the first Tab reaches the skip link, then the quick exit.
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.className") == "skip-link"
+    # Keyboard: the first Tab reaches the quick exit, the second the skip link.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "quick-exit"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
 
 
 def test_home_page_in_arabic_is_right_to_left(page, live_server):

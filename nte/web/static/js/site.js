@@ -1,3 +1,28 @@
+// Text for scripts, translated on the server: each page puts a JSON object of its messages in
+// <script type="application/json" id="nte-messages"> (block js_messages in base.html).
+// NTE.t("key", {name: value}) returns the message with %(name)s replaced; NTE.href(path) keeps the
+// page's ?lang= on a link a script builds.
+window.NTE = (function () {
+  var messages = {};
+  var node = document.getElementById("nte-messages");
+  try { messages = JSON.parse(node ? node.textContent : "{}") || {}; } catch (e) { messages = {}; }
+  var lang = document.documentElement.getAttribute("lang") || "en";
+  function t(key, vars) {
+    var text = Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : key;
+    if (vars) {
+      Object.keys(vars).forEach(function (name) { text = text.split("%(" + name + ")s").join(String(vars[name])); });
+    }
+    return text;
+  }
+  function href(path) {
+    if (lang === "en" || /[?&]lang=/.test(path)) return path;
+    var parts = path.split("#");
+    var base = parts[0] + (parts[0].indexOf("?") >= 0 ? "&" : "?") + "lang=" + encodeURIComponent(lang);
+    return parts.length > 1 ? base + "#" + parts.slice(1).join("#") : base;
+  }
+  return {t: t, href: href, lang: lang};
+})();
+
 // Quick exit: leave at once (replacing this page in history), by the button or Shift pressed 3 times.
 (function () {
   var btn = document.getElementById("quick-exit");
