@@ -8,9 +8,9 @@ from __future__ import annotations
 import functools
 import re
 
+from nte.i18n import N_
 
-def N_(message: str) -> str:  # noqa: N802 - gettext convention: mark for extraction only
-    return message
+__all__ = ["N_"]
 
 
 # StreetSafe factors and the UK rail "zero tolerance" list (PRODUCT.md).

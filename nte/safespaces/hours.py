@@ -302,6 +302,8 @@ class OpenStatus:
     """Next opening when closed; None when open, unsure, or nothing within ``HORIZON_DAYS``."""
     unsure_reason: str | None = None
     """Why the space is reported closed whatever its hours say (stale or unconfirmed hours)."""
+    confirmed_on: date | None = None
+    """When unsure because the hours are stale: the London date they were last confirmed."""
 
     def describe(self) -> str:
         """``"open until 04:00"``, ``"opens at 09:00"``, ``"opens Sat 09:00"``, ``"open 24/7"``,
@@ -340,7 +342,7 @@ def status_at(
     utc, today, position = _position(at)
     reason = unsure_reason(hours_confirmed_date=hours_confirmed_date, on=today, stale_after_days=stale_after_days)
     if reason is not None:
-        return OpenStatus(at=utc, is_open=False, unsure_reason=reason)
+        return OpenStatus(at=utc, is_open=False, unsure_reason=reason, confirmed_on=hours_confirmed_date)
     is_open, end, start = _evaluate(schedule._compiled, position)
     if is_open:
         return OpenStatus(at=utc, is_open=True, open_until=None if end is None else _instant(end)[0])

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
+from babel.dates import format_date, format_datetime
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -13,11 +19,13 @@ from nte.auth.models import Role, User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
-from nte.safespaces import service
+from nte.i18n import N_
+from nte.safespaces import labels, service
 from nte.safespaces.exceptions import InvalidSafeSpace
+from nte.safespaces.hours import LONDON, OpenStatus
 from nte.safespaces.models import CODEWORDS, HELP_ITEMS, KINDS
 from nte.safespaces.router import read_csv_upload
-from nte.web.templating import render
+from nte.web.templating import render, request_gettext, request_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,11 +67,11 @@ def _form_data(form: FormData, fields: tuple[str, ...]) -> dict[str, Any]:
 def _common() -> dict[str, Any]:
     return {
         "kinds": KINDS,
-        "kind_labels": service.KIND_LABELS,
+        "kind_labels": labels.KIND_LABELS,
         "help_items": HELP_ITEMS,
-        "help_labels": service.HELP_LABELS,
+        "help_labels": labels.HELP_LABELS,
         "codewords": CODEWORDS,
-        "codeword_labels": service.CODEWORD_LABELS,
+        "codeword_labels": labels.CODEWORD_LABELS,
     }
 
 
@@ -82,9 +90,88 @@ def _values_from_detail(detail: dict[str, Any]) -> dict[str, Any]:
 
 # --- public ----------------------------------------------------------------------------------------
 
+_COMPASS = (
+    N_("north"),
+    N_("north-east"),
+    N_("east"),
+    N_("south-east"),
+    N_("south"),
+    N_("south-west"),
+    N_("west"),
+    N_("north-west"),
+)
+#: The search errors a person can meet on the page, in words the catalogue translates.
+_SEARCH_ERRORS = {
+    "ward": N_("We do not know that area. Choose your ward from the list."),
+    "location": N_("That location is outside the area this service covers. Choose your ward from the list."),
+}
+#: How far the "nothing open near you" fallback looks for places open now.
+FALLBACK_DISTANCE_M = 20_000.0
+
 
 def _distance_text(metres: float) -> str:
     return f"{round(metres / 10) * 10:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
+
+
+def _direction(from_lon: float, from_lat: float, to_lon: float, to_lat: float) -> str:
+    """The compass point (one of eight) from one point to another: the initial great-circle bearing."""
+    phi1, phi2 = math.radians(from_lat), math.radians(to_lat)
+    dlon = math.radians(to_lon - from_lon)
+    x = math.sin(dlon) * math.cos(phi2)
+    y = math.cos(phi1) * math.sin(phi2) - math.sin(phi1) * math.cos(phi2) * math.cos(dlon)
+    bearing = (math.degrees(math.atan2(x, y)) + 360) % 360
+    return _COMPASS[round(bearing / 45) % 8]
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """How a place's opening is shown: a tag (open / closed / hours not known) and a detail."""
+
+    tag: str
+    tag_class: str
+    detail: str
+
+
+def status_line(status: OpenStatus, *, gettext: Callable[[str], str], lang: str) -> StatusLine:
+    """Open, closed or "hours not known" (never "closed" when we do not know), with the time it
+    closes or opens in London time, in the page's language."""
+
+    def when(moment: datetime) -> str:
+        local = moment.astimezone(LONDON)
+        today = status.at.astimezone(LONDON).date()
+        if local.date() == today:
+            return local.strftime("%H:%M")
+        pattern = "EEE d MMM HH:mm" if (local.date() - today).days >= 7 else "EEE HH:mm"
+        return format_datetime(local, pattern, tzinfo=LONDON, locale=lang)
+
+    if status.unsure_reason is not None:
+        if status.confirmed_on is not None:
+            detail = gettext("Its opening hours were last confirmed on %(date)s: call before you go.") % {
+                "date": format_date(status.confirmed_on, "medium", locale=lang)
+            }
+        else:
+            detail = gettext("We do not know its opening hours: call before you go.")
+        return StatusLine(gettext("Hours not known"), "yellow", detail)
+    if status.is_open:
+        if status.open_until is None:
+            return StatusLine(gettext("Open"), "green", gettext("24 hours a day"))
+        return StatusLine(gettext("Open"), "green", gettext("until %(time)s") % {"time": when(status.open_until)})
+    if status.opens_at is None:
+        return StatusLine(gettext("Closed"), "grey", "")
+    return StatusLine(gettext("Closed"), "grey", gettext("opens %(time)s") % {"time": when(status.opens_at)})
+
+
+def _geo_link(space: service.NearbySpace) -> str:
+    """An RFC 5870 ``geo:`` URI: the phone's own maps app opens it; no third party is called."""
+    label = quote(space.name, safe="")
+    return f"geo:{space.lat:.6f},{space.lon:.6f}?q={space.lat:.6f},{space.lon:.6f}({label})"
+
+
+def _point_params(lon: float, lat: float, *, near: str | None = None) -> dict[str, str]:
+    params = {"lon": f"{lon:.6f}", "lat": f"{lat:.6f}"}
+    if near:
+        params["near"] = near
+    return params
 
 
 @router.get("/help-now", response_class=HTMLResponse, dependencies=[Depends(public)])
@@ -94,42 +181,77 @@ def help_now(
     lon: Annotated[str | None, Query(max_length=30)] = None,
     lat: Annotated[str | None, Query(max_length=30)] = None,
     ward: Annotated[str | None, Query(max_length=20)] = None,
+    near: Annotated[str | None, Query(max_length=80)] = None,
     show: Annotated[str, Query(max_length=5)] = "open",
 ) -> HTMLResponse:
+    """Find help now: from the browser's location or a point on the map (``lon``/``lat``, with
+    ``near`` naming it), or a ward. A ward chosen in the list wins over a point the form still
+    carries, so "Show" can change without losing the place searched from."""
     settings = get_settings()
     now = utcnow()
     open_only = show != "all"
+    gettext = request_gettext(request)
+    lang = request_language(request)
     context: dict[str, Any] = {
         "quick_exit": True,
         "wards": service.ward_choices(session, settings=settings),
         "ward": ward or "",
         "show": "open" if open_only else "all",
         "result": None,
+        "fallback": None,
         "errors": {},
         "where": None,
+        "point": None,
         "distance_text": _distance_text,
-        "help_labels": service.HELP_LABELS,
-        "codeword_labels": service.CODEWORD_LABELS,
-        "kind_labels": service.KIND_LABELS,
+        "help_labels": labels.HELP_LABELS,
+        "codeword_labels": labels.CODEWORD_LABELS,
+        "kind_labels": labels.KIND_LABELS,
         "max_km": int(service.MAX_DISTANCE_M / 1000),
+        "fallback_km": int(FALLBACK_DISTANCE_M / 1000),
     }
     status = 200
     try:
-        if lon not in (None, "") or lat not in (None, ""):
-            result = service.find_nearest(session, lon=lon, lat=lat, open_only=open_only, limit=5, now=now)
-            context["where"] = "your location"
-        elif ward:
+        if ward:
             choice = service.ward_point(session, code=ward)
             result = service.find_nearest(
                 session, lon=choice.lon, lat=choice.lat, open_only=open_only, limit=5, now=now
             )
             context["where"] = f"{choice.name} ({choice.borough_name})"
+            context["point"] = {"ward": ward}
+        elif lon not in (None, "") or lat not in (None, ""):
+            result = service.find_nearest(session, lon=lon, lat=lat, open_only=open_only, limit=5, now=now)
+            context["where"] = (near or "").strip() or None
+            context["point"] = _point_params(result.lon, result.lat, near=context["where"])
         else:
             result = None
         context["result"] = result
+        if result is not None and open_only and not result.spaces:
+            context["fallback"] = service.find_nearest(
+                session,
+                lon=result.lon,
+                lat=result.lat,
+                open_only=True,
+                limit=3,
+                now=now,
+                max_distance_m=FALLBACK_DISTANCE_M,
+            )
     except NTEError as exc:
-        context["errors"] = {"ward" if exc.field in ("ward", "code") else "location": exc.detail}
+        field = "ward" if exc.field in ("ward", "code") else "location"
+        context["errors"] = {field: gettext(_SEARCH_ERRORS[field])}
         status = exc.status_code
+    if context["result"] is not None:
+        origin = context["result"]
+        context["lines"] = {
+            s.id: status_line(s.status, gettext=gettext, lang=lang)
+            for s in [*origin.spaces, *(context["fallback"].spaces if context["fallback"] else [])]
+        }
+        context["directions"] = {
+            s.id: gettext(_direction(origin.lon, origin.lat, s.lon, s.lat))
+            for s in [*origin.spaces, *(context["fallback"].spaces if context["fallback"] else [])]
+        }
+        context["geo_links"] = {
+            s.id: _geo_link(s) for s in [*origin.spaces, *(context["fallback"].spaces if context["fallback"] else [])]
+        }
     return render(request, "safespaces/help_now.html", context, status_code=status)
 
 

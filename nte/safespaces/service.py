@@ -52,6 +52,7 @@ from nte.safespaces.hours import (
     status_at,
     week_hour,
 )
+from nte.safespaces.labels import HELP_LABELS
 from nte.safespaces.models import CODEWORDS, HELP_ITEMS, KINDS, SafeSpace, SafeSpaceProposal
 from nte.spatial import ScanStats, distances_m, to_db
 from nte.venues.models import Venue
@@ -64,27 +65,6 @@ MAX_LIMIT = 20
 MAX_DISTANCE_M = 50_000.0
 """Nearest-search radius: nothing further than this is offered as help nearby."""
 
-KIND_LABELS = {
-    "pharmacy": "Pharmacy",
-    "safe_haven": "Safe haven",
-    "charter_venue": "Charter venue",
-    "community_centre": "Community or faith centre",
-    "transport_hub": "Transport hub",
-    "other": "Other",
-}
-HELP_LABELS = {
-    "staff_on_duty": "At least 2 staff on duty",
-    "trained_staff": "Staff trained to help (e.g. SIA, WAVE)",
-    "water": "Water",
-    "phone_for_calls": "A phone for emergency, helpline or taxi calls",
-    "cctv": "CCTV",
-    "toilets": "Toilets",
-    "first_aid": "First aid",
-    "phone_charging": "Phone charging",
-    "lockable_room": "A room with a lockable door",
-    "private_seating": "Seating away from the public",
-}
-CODEWORD_LABELS = {"ask_for_ani": "Ask for ANI", "ask_for_angela": "Ask for Angela"}
 OWNER_FIELDS = frozenset(
     {
         "name",

@@ -3,6 +3,7 @@ CSRF tokens and role-aware navigation in every context."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -18,10 +19,20 @@ from nte.web.i18n import LANGUAGES, negotiate, translations
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
+def request_language(request: Request) -> str:
+    """The language of the page being answered: ``?lang=``, else the browser's Accept-Language."""
+    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def request_gettext(request: Request) -> Callable[[str], str]:
+    """``gettext`` in the request's language, for text a handler builds (the page's ``_``)."""
+    return translations(request_language(request)).gettext
+
+
 def _context(request: Request) -> dict[str, Any]:
     from nte.auth.deps import csrf_token_for
 
-    lang = negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+    lang = request_language(request)
     trans = translations(lang)
     settings = get_settings()
 

@@ -76,7 +76,7 @@ def test_help_now_with_a_map_click_on_a_phone_screen(browser, live_server):
         items = page.locator("#safe-space-list .safe-space")
         assert items.count() >= 2
         first = items.first
-        assert "Browser haven" in first.inner_text() and "open 24/7" in first.inner_text()
+        assert "Browser haven" in first.inner_text() and "Open 24 hours" in first.inner_text()
         assert first.locator("a[href^='tel:']").get_attribute("href") == "tel:02079460000"
         assert page.locator("#help-map .leaflet-interactive").count() >= 2  # markers drawn
         # Nothing wider than the phone screen.
@@ -100,7 +100,10 @@ def test_help_now_uses_the_browser_location(browser, live_server):
         page.goto(f"{live_server.url}/help-now")
         with page.expect_navigation():
             page.click("#locate-me")
-        assert "Open now near your location" in page.content()
+        assert page.locator("#results-title").inner_text() == "Open now near you"
+        # The answer comes first: focus and the top of the screen are on the results.
+        assert page.evaluate("document.activeElement.id") == "results-title"
+        assert page.evaluate("document.getElementById('results-title').getBoundingClientRect().top") < 100
         assert "Browser haven" in page.locator("#safe-space-list").inner_text()
         assert "Browser daytime space" not in page.locator("#safe-space-list").inner_text()  # closed: unknown hours
         axe_check(page)
@@ -121,7 +124,11 @@ def test_help_now_without_javascript_by_ward(browser, live_server):
             page.click("button[type=submit]")
         assert "ward=E05000644" in page.url
         text = page.locator("#safe-space-list").inner_text()
-        assert "Browser haven" in text and "closed (opening hours not known)" in text
+        assert "Browser haven" in text
+        daytime = page.locator(".safe-space", has_text="Browser daytime space")
+        # Unknown hours are said as such, never "Closed".
+        assert "Hours not known" in daytime.inner_text() and "Closed" not in daytime.inner_text()
+        assert page.url.endswith("#results-title")  # the browser lands on the answer
     finally:
         context.close()
     js_page = browser.new_context().new_page()  # axe needs JavaScript to run; same page, same markup

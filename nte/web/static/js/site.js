@@ -27,6 +27,10 @@ window.NTE = (function () {
 (function () {
   var btn = document.getElementById("quick-exit");
   if (!btn) return;
+  // The bar stays at the top of the screen: keep what a link or a script scrolls to out from under it.
+  var bar = btn.closest(".quick-exit-bar");
+  function pad() { document.documentElement.style.scrollPaddingTop = (bar.offsetHeight + 8) + "px"; }
+  if (bar) { pad(); window.addEventListener("resize", pad); }
   function leave(event) {
     if (event) event.preventDefault();
     document.body.style.display = "none";
