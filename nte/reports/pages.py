@@ -58,7 +58,9 @@ def _form_context(session, values: dict, errors: dict, *, now: datetime | None =
 
 @router.get("/report", response_class=HTMLResponse, dependencies=[Depends(public)])
 def report_form(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "reports/form.html", _form_context(session, {}, {}))
+    context = _form_context(session, {}, {})
+    context["sent"] = request.query_params.get("sent") == "1"
+    return render(request, "reports/form.html", context)
 
 
 @router.post("/report", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected])

@@ -158,3 +158,28 @@ def test_moderation_queue(page, live_server):
     for path in ("/officer/reports/updates", "/officer/reports/import"):
         page.goto(f"{live_server.url}{path}")
         axe_check(page)
+
+
+def test_back_and_reload_after_a_mistake_and_a_report_never_send_it_again(page, live_server):
+    """Post/redirect/get in effect: the page that answered each POST (the mistakes, then the receipt)
+    puts a plain address in the history, so Back and reload never ask to resend the form."""
+    page.goto(f"{live_server.url}/report")
+    page.wait_for_selector("#report-map.leaflet-container")
+    page.select_option("#ward", label="St James's")
+    page.click("#send-report")  # the mistake: nothing said about when or what
+    page.wait_for_selector("#error-summary")
+    assert page.url == f"{live_server.url}/report"  # the history now holds the form, not a POST
+    _fill_when_and_what(page)
+    page.click("#send-report")
+    page.wait_for_selector("#receipt-code")
+    with live_server.session_factory() as s:
+        before = s.scalar(sa.select(sa.func.count()).select_from(Report))
+    assert page.url == f"{live_server.url}/report?sent=1"
+    page.reload()
+    assert page.locator("#sent-notice").is_visible() and page.locator("#receipt-code").count() == 0
+    page.go_back()
+    page.wait_for_selector("#report-form")
+    assert page.url == f"{live_server.url}/report" and page.locator("#error-summary").count() == 0
+    with live_server.session_factory() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Report)) == before  # nothing sent twice
+    axe_check(page)

@@ -47,6 +47,15 @@ window.NTE = (function () {
   });
 })();
 
+// A page that answered a form (its mistakes, or the receipt) puts a plain address in the browser's
+// history in place of the POST, so Back and reload never ask "Confirm form resubmission".
+(function () {
+  var meta = document.querySelector('meta[name="nte-history-url"]');
+  if (meta && window.history && window.history.replaceState) {
+    window.history.replaceState(null, "", meta.getAttribute("content"));
+  }
+})();
+
 // After a form comes back with mistakes, move focus to the list of them, so a screen reader reads
 // them first and a keyboard user can go straight to each field.
 (function () {
