@@ -24,6 +24,7 @@ from nte.maps import stats_router as maps_stats_api
 from nte.notifications import pages as notifications_pages
 from nte.patrols import pages as patrols_pages
 from nte.patrols import router as patrols_api
+from nte.places import router as places_api
 from nte.reports import pages as reports_pages
 from nte.reports import router as reports_api
 from nte.safespaces import pages as safespaces_pages
@@ -62,6 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     safespaces_api.geojson_router,
     safespaces_api.router,
     safespaces_pages.router,
+    places_api.router,
 )
 
 #: Larger body limits for upload routes (path prefix -> bytes).
