@@ -38,6 +38,7 @@ CLI_MODULES: list[str] = [
     "nte.reports.cli",
     "nte.maps.cli",
     "nte.patrols.cli",
+    "nte.places.cli",
 ]
 #: Demo loaders: "module:function" called with (session, console) after wards and users exist.
 DEMO_LOADERS: list[str] = [
@@ -45,6 +46,7 @@ DEMO_LOADERS: list[str] = [
     "nte.safespaces.demo:load_examples",
     "nte.reports.demo:load_police_records",
     "nte.patrols.demo:load_demo",
+    "nte.places.demo:load_postcodes",
 ]
 
 
