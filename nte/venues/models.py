@@ -48,6 +48,10 @@ class Venue(Base):
     champion_name: Mapped[str] = mapped_column(sa.String(120))
     champion_role: Mapped[str] = mapped_column(sa.String(120))
     ask_for_angela: Mapped[bool] = mapped_column(default=False)  # displays Ask for Angela posters
+    # Signed up without a pin: the location is the postcode's point (nte.places), not the entrance.
+    location_approximate: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # At sign-up, how far the pin was from the postcode's point (None: no point held for it).
+    pin_postcode_distance_m: Mapped[float | None]
     status: Mapped[str] = mapped_column(sa.String(12), default="submitted", index=True)
     status_reason: Mapped[str | None] = mapped_column(sa.String(500))
     manager_user_id: Mapped[int | None] = mapped_column(

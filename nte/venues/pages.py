@@ -13,6 +13,7 @@ from nte.auth.models import Role, User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
+from nte.places import service as places
 from nte.venues import service
 from nte.venues.deps import SignUpBudget
 from nte.venues.exceptions import VenueInvalid
@@ -123,26 +124,62 @@ def directory(
     )
 
 
-def _sign_up_page(request: Request, values: dict[str, Any], errors: dict[str, str], status_code: int = 200) -> Response:
+def _sign_up_page(
+    request: Request,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+    *,
+    found: places.Place | None = None,
+) -> Response:
     return render(
         request,
         "venues/sign_up.html",
-        {**_choices(), "values": values, "errors": errors, "quick_exit": False},
+        {**_choices(), "values": values, "errors": errors, "quick_exit": False, "found_place": found},
         status_code=status_code,
     )
 
 
+def _find_place(session: SessionDep, values: dict[str, Any], text: str) -> tuple[dict[str, str], places.Place | None]:
+    """Without a script, "Find" sends the place typed in the sign-up form: the pin goes to its point
+    (marked approximate until someone moves it) and the form comes back with everything kept."""
+    try:
+        found = places.resolve(session, q=text, settings=get_settings())
+    except NTEError as exc:
+        return {"place": exc.detail}, None
+    if found is None:
+        return {"place": "No place found: check the postcode, or try a street name."}, None
+    values.update(lon=f"{found.lon:.6f}", lat=f"{found.lat:.6f}", location_approximate="1", place=found.label)
+    return {}, found
+
+
 @router.get("/venues/sign-up", response_class=HTMLResponse, dependencies=[Depends(public)])
-def sign_up_form(request: Request) -> Response:
-    return _sign_up_page(request, {}, {})
+def sign_up_form(
+    request: Request, session: SessionDep, place: Annotated[str | None, Query(max_length=80)] = None
+) -> Response:
+    if not (place or "").strip():
+        return _sign_up_page(request, {}, {})
+    values: dict[str, Any] = {"place": place}
+    errors, found = _find_place(session, values, place or "")
+    return _sign_up_page(request, values, errors, 422 if errors else 200, found=found)
 
 
 @router.post("/venues/sign-up", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected])
 def sign_up(request: Request, session: SessionDep, form: FormData, spend: SignUpBudget) -> Response:
+    values = {k: v for k, v in form.items() if not k.startswith("password") and k not in ("csrf_token", "place_find")}
+    if form.get("place_find") and str(form.get("place") or "").strip():
+        errors, found = _find_place(session, values, str(form["place"]))
+        return _sign_up_page(request, values, errors, 422 if errors else 200, found=found)
     try:
-        result = service.sign_charter(session, raw=form, settings=get_settings(), now=utcnow(), spend=spend)
+        result = service.sign_charter(
+            session,
+            raw=form,
+            settings=get_settings(),
+            now=utcnow(),
+            spend=spend,
+            postcode_point=lambda postcode: places.postcode_point(session, postcode=postcode),
+        )
     except NTEError as exc:
-        values = {k: v for k, v in form.items() if not k.startswith("password") and k != "csrf_token"}
         return _sign_up_page(request, values, _errors(exc), status_code=exc.status_code)
     return render(
         request,

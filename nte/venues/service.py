@@ -109,6 +109,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 }
 ACTIONS = ("verify", "reject", "lapse", "withdraw", "renew")
 DUPLICATE_RADIUS_M = 50.0
+#: A sign-up's pin further than this from its postcode's point is flagged to officers.
+PIN_POSTCODE_FLAG_M = 300.0
 REMINDER_DAYS = (60, 30, 7)
 ANGELA_TRAINING = ("wave", "ask_for_angela")
 
@@ -216,10 +218,23 @@ class CleanDetails:
     champion_name: str
     champion_role: str
     ask_for_angela: bool
+    # The location is the postcode's point, not a pin someone placed (a sign-up without the map).
+    location_approximate: bool = False
+    # How far the pin is from the postcode's point, when we hold one (flagged above PIN_POSTCODE_FLAG_M).
+    pin_postcode_distance_m: float | None = None
+
+
+#: The point of a full postcode, (lon, lat, approximate), or None when none is held (nte.places).
+PostcodePoint = Callable[[str], tuple[float, float, bool] | None]
 
 
 def _clean_details(
-    session: Session, raw: Mapping[str, Any], *, settings: Settings, errors: _Errors
+    session: Session,
+    raw: Mapping[str, Any],
+    *,
+    settings: Settings,
+    errors: _Errors,
+    postcode_point: PostcodePoint | None = None,
 ) -> CleanDetails | None:
     name = errors.text(raw, "name", "the venue's name", max_len=200)
     venue_type = str(raw.get("venue_type") or "").strip()
@@ -249,8 +264,18 @@ def _clean_details(
     lon = lat = None
     ward = None
     lon_raw, lat_raw = raw.get("lon"), raw.get("lat")
+    known = postcode_point(postcode) if postcode_point is not None and postcode else None
+    approximate = _bool(raw.get("location_approximate"))
+    if (lon_raw in (None, "") or lat_raw in (None, "")) and known is not None:
+        # No pin (no map, no script): the postcode's point stands in, marked approximate.
+        lon_raw, lat_raw, approximate = known[0], known[1], True
     if lon_raw in (None, "") or lat_raw in (None, ""):
-        errors["location"] = "Place a pin on the map where the venue is (or type its longitude and latitude)."
+        if postcode_point is not None and postcode and "postcode" not in errors:
+            errors["postcode"] = (
+                "We could not find this postcode. Check it, or place a pin on the map where the venue is."
+            )
+        else:
+            errors["location"] = "Place a pin on the map where the venue is (or type its longitude and latitude)."
     else:
         try:
             ward = wards_service.locate(session, lon=lon_raw, lat=lat_raw, settings=settings)
@@ -274,6 +299,8 @@ def _clean_details(
         champion_name=champion_name,
         champion_role=champion_role,
         ask_for_angela=_bool(raw.get("ask_for_angela")),
+        location_approximate=approximate,
+        pin_postcode_distance_m=round(distance_m(lon, lat, known[0], known[1]), 1) if known is not None else None,
     )
 
 
@@ -368,15 +395,18 @@ def sign_charter(
     settings: Settings,
     now: datetime,
     spend: Callable[[], None] = lambda: None,
+    postcode_point: PostcodePoint | None = None,
 ) -> SignUpResult:
     """A venue signs the charter: creates the venue manager's account (unconfirmed, with a
     confirmation mail in the outbox) and the venue with its 7 pledges. A licence number that is
     already registered holds the sign-up as a duplicate flag instead (never merged); the same name
     within 50 m creates the venue and flags both. ``spend`` is called once the form is valid,
-    before anything is created: the caller's rate limit."""
+    before anything is created: the caller's rate limit. ``postcode_point`` looks up the typed
+    postcode's point: without a pin the venue is placed there (approximate), an unknown postcode is
+    then a field error, and a pin more than PIN_POSTCODE_FLAG_M from it is flagged to officers."""
     today = london_today(now)
     errors = _Errors()
-    details = _clean_details(session, raw, settings=settings, errors=errors)
+    details = _clean_details(session, raw, settings=settings, errors=errors, postcode_point=postcode_point)
     pledges = _clean_pledges(raw, today=today, errors=errors)
     manager_name = errors.text(raw, "manager_name", "your name", max_len=120)
     password = str(raw.get("password") or "")
@@ -512,6 +542,8 @@ def _new_venue(d: CleanDetails, pledges: list[CleanPledge], *, user: User | None
         champion_name=d.champion_name,
         champion_role=d.champion_role,
         ask_for_angela=d.ask_for_angela,
+        location_approximate=d.location_approximate,
+        pin_postcode_distance_m=d.pin_postcode_distance_m,
         status="submitted",
         manager_user_id=user.id if user else None,
         submitted_at=now,
@@ -996,6 +1028,12 @@ class VenueView:
     evidence: list[VenueEvidence] = field(default_factory=list)
     spot_checks: list[VenueSpotCheck] = field(default_factory=list)
     duplicates: list[VenueDuplicate] = field(default_factory=list)
+
+    @property
+    def pin_far_from_postcode(self) -> bool:
+        """The pin is further than PIN_POSTCODE_FLAG_M from the postcode's point: an officer checks it."""
+        distance = self.venue.pin_postcode_distance_m
+        return distance is not None and distance > PIN_POSTCODE_FLAG_M
 
 
 def view(session: Session, *, venue: Venue, now: datetime, settings: Settings, private: bool) -> VenueView:
