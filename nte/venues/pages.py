@@ -18,7 +18,7 @@ from nte.venues import service
 from nte.venues.deps import SignUpBudget
 from nte.venues.exceptions import VenueInvalid
 from nte.venues.models import SCHEMES, SPOT_CHECK_OUTCOMES, TRAINING_TYPES, VENUE_STATUSES, VENUE_TYPES
-from nte.web.templating import render
+from nte.web.templating import render, request_gettext
 
 router = APIRouter(include_in_schema=False)
 
@@ -140,15 +140,18 @@ def _sign_up_page(
     )
 
 
-def _find_place(session: SessionDep, values: dict[str, Any], text: str) -> tuple[dict[str, str], places.Place | None]:
+def _find_place(
+    request: Request, session: SessionDep, values: dict[str, Any], text: str
+) -> tuple[dict[str, str], places.Place | None]:
     """Without a script, "Find" sends the place typed in the sign-up form: the pin goes to its point
     (marked approximate until someone moves it) and the form comes back with everything kept."""
+    _ = request_gettext(request)
     try:
         found = places.resolve(session, q=text, settings=get_settings())
-    except NTEError as exc:
-        return {"place": exc.detail}, None
+    except NTEError:
+        return {"place": _("Type at least 2 characters: a postcode, street or place name.")}, None
     if found is None:
-        return {"place": "No place found: check the postcode, or try a street name."}, None
+        return {"place": _("No place found: check the postcode, or try a street name.")}, None
     values.update(lon=f"{found.lon:.6f}", lat=f"{found.lat:.6f}", location_approximate="1", place=found.label)
     return {}, found
 
@@ -160,7 +163,7 @@ def sign_up_form(
     if not (place or "").strip():
         return _sign_up_page(request, {}, {})
     values: dict[str, Any] = {"place": place}
-    errors, found = _find_place(session, values, place or "")
+    errors, found = _find_place(request, session, values, place or "")
     return _sign_up_page(request, values, errors, 422 if errors else 200, found=found)
 
 
@@ -168,7 +171,7 @@ def sign_up_form(
 def sign_up(request: Request, session: SessionDep, form: FormData, spend: SignUpBudget) -> Response:
     values = {k: v for k, v in form.items() if not k.startswith("password") and k not in ("csrf_token", "place_find")}
     if form.get("place_find") and str(form.get("place") or "").strip():
-        errors, found = _find_place(session, values, str(form["place"]))
+        errors, found = _find_place(request, session, values, str(form["place"]))
         return _sign_up_page(request, values, errors, 422 if errors else 200, found=found)
     try:
         result = service.sign_charter(
