@@ -17,7 +17,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from nte.i18n import N_
+
 log = logging.getLogger("nte.errors")
+
+#: What error pages say, in every language (error.html shows ``_(detail)``; JSON bodies keep the English).
+NOTHING_HERE = N_("There is nothing at this address.")
+METHOD_NOT_ALLOWED = N_("This address does not accept that kind of request.")
+HTTP_PROBLEM = N_("This request could not be answered.")
+UNREADABLE_VALUE = N_("A value in this address cannot be read: %(field)s. Check the link and try again.")
+OUR_PROBLEM = N_("Something went wrong on our side.")
 
 
 class NTEError(Exception):
@@ -88,7 +97,7 @@ class LoginRequired(NotAuthenticated):
     """A page needs a signed-in user: pages redirect to the login form instead of a JSON 401."""
 
     def __init__(self, next_url: str) -> None:
-        super().__init__("Please sign in to see this page.")
+        super().__init__(N_("Please sign in to see this page."))
         self.next_url = next_url
 
 
@@ -128,7 +137,7 @@ def _validation_field(err: Mapping[str, Any]) -> tuple[dict[str, str], str]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    from nte.web.templating import render_error_page  # pages render errors in the site layout
+    from nte.web.templating import render, render_error_page  # pages render errors in the site layout
 
     @app.exception_handler(NTEError)
     async def handle_nte_error(request: Request, exc: NTEError) -> Response:
@@ -148,6 +157,15 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         fields = [entry for entry, _ in entries]
         first, sentence = entries[0]
+        if _wants_html(request) and request.method == "GET":
+            # A page address with a value that cannot be read (/venues/abc): the site's error page,
+            # naming the field, in the reader's language.
+            return render(
+                request,
+                "error.html",
+                {"status_code": 422, "detail": UNREADABLE_VALUE, "detail_args": {"field": first["field"]}},
+                status_code=422,
+            )
         body = {
             "error": "invalid",
             "detail": sentence,
@@ -171,9 +189,11 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         detail = str(exc.detail) if exc.detail else code
         if exc.status_code == 404:
-            detail = "There is nothing at this address."
+            detail = NOTHING_HERE
         if _wants_html(request):
-            return render_error_page(request, exc.status_code, detail)
+            # Starlette's reason phrases ("Method Not Allowed") are not sentences for people.
+            shown = {404: NOTHING_HERE, 405: METHOD_NOT_ALLOWED}.get(exc.status_code, HTTP_PROBLEM)
+            return render_error_page(request, exc.status_code, shown, headers=getattr(exc, "headers", None))
         return JSONResponse(
             {"error": code, "detail": detail, "field": None},
             status_code=exc.status_code,
@@ -209,5 +229,10 @@ def install_error_handlers(app: FastAPI) -> None:
         # Logged without the request body or query: it may hold report text.
         route = request.scope.get("route")
         log.exception("unexpected error on %s %s", request.method, route.path if route else "?")
-        body = {"error": "internal_error", "detail": "Something went wrong on our side.", "field": None}
+        if _wants_html(request):
+            try:
+                return render_error_page(request, 500, OUR_PROBLEM)
+            except Exception:  # noqa: BLE001 - the page itself failed: fall back to the plain body
+                log.exception("the error page could not be rendered")
+        body = {"error": "internal_error", "detail": OUR_PROBLEM, "field": None}
         return JSONResponse(body, status_code=500)

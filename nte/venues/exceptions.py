@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nte.errors import Conflict, Forbidden, Invalid, NotFound
+from nte.i18n import N_
 
 
 class VenueInvalid(Invalid):
@@ -28,7 +29,7 @@ class VenueNotFound(NotFound):
     code = "venue_not_found"
 
     def __init__(self, field: str = "venue_id") -> None:
-        super().__init__("There is no such venue.", field=field)
+        super().__init__(N_("There is no such venue."), field=field)
 
 
 class NotYourVenue(Forbidden):

@@ -1,10 +1,23 @@
 // Public venue directory: the same venues as the list, as points on a self-hosted Leaflet map.
+// Popup text comes translated from the page (NTE.t); venue names are data, set in <bdi>.
 (function () {
   var el = document.getElementById("venue-map");
   if (!el || typeof L === "undefined") { if (el) el.hidden = true; return; }
-  var map = L.map(el).setView([51.507, -0.15], 12);
+  // Leaflet's own words (zoom buttons, popup close, credit) in the page's language too.
+  var map = L.map(el, { zoomControl: false }).setView([51.507, -0.15], 12);
+  L.control.zoom({ zoomInTitle: NTE.t("zoom_in"), zoomOutTitle: NTE.t("zoom_out") }).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com" lang="en">Leaflet</a>');
+  map.on("popupopen", function (e) {
+    var close = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) { close.setAttribute("aria-label", NTE.t("close_popup")); close.setAttribute("title", NTE.t("close_popup")); }
+  });
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
+  }
+  function typeLabel(p) {
+    var key = "type." + p.venue_type;
+    var text = NTE.t(key);
+    return text === key ? p.venue_type_label : text;
   }
   fetch(el.dataset.geojsonUrl, { headers: { accept: "application/geo+json" } })
     .then(function (r) { return r.ok ? r.json() : { features: [] }; })
@@ -19,10 +32,14 @@
           var p = feature.properties;
           var box = document.createElement("div");
           var a = document.createElement("a");
-          a.href = p.url; a.textContent = p.name;
+          var name = document.createElement("bdi");
+          a.href = NTE.href(p.url);
+          name.textContent = p.name;
+          a.appendChild(name);
           box.appendChild(a);
           box.appendChild(document.createElement("br"));
-          box.appendChild(document.createTextNode(p.venue_type_label + (p.example ? " (example, not verified)" : "")));
+          var type = typeLabel(p);
+          box.appendChild(document.createTextNode(p.example ? NTE.t("example", { type: type }) : type));
           layer.bindPopup(box);
         }
       }).addTo(map);
