@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     # Scheduler: run every interval job every N seconds instead (staging and the multi-process tests).
     scheduler_interval_seconds: int | None = None
 
+    # Translations: ?lang=qps shows every catalogue message as ⟦áccéntéd⟧ text, so English that
+    # bypasses the catalogues stands out (developers and translators; never on in production).
+    pseudo_locale: bool = False
+
     # Reports and privacy
     report_retention_days: int = 365
     public_suppression_threshold: int = 10

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -84,3 +86,95 @@ def negotiate(query_lang: str | None, accept_language: str | None) -> str:
         if code in LANGUAGES:
             return code
     return DEFAULT_LANGUAGE
+
+
+# --- pseudo-locale ----------------------------------------------------------------------------------
+# A developer's and translator's tool, off unless ``NTE_PSEUDO_LOCALE=true``: ``?lang=qps`` renders
+# every page with each message from babel.cfg's files turned into ⟦áccéntéd téxt⟧, so text that
+# bypasses the catalogues (still plain English) stands out, and so do layouts that break when text
+# grows. It is never offered in the language bar and never accepted while the setting is off.
+
+PSEUDO_CODE = "qps"  # qps-ploc is Windows' pseudo-locale; qaa-qtz are private-use codes
+PSEUDO_LANGUAGE = Language(PSEUDO_CODE, "Pseudo", "Pseudo-locale (accented English, for testing)")
+PROJECT_ROOT = LOCALE_DIR.parent.parent
+BABEL_CFG = PROJECT_ROOT / "babel.cfg"
+PSEUDO_OPEN, PSEUDO_CLOSE = "\u27e6", "\u27e7"  # ⟦ ⟧
+
+_ACCENTS = str.maketrans(
+    "aeiouycnszlrgAEIOUYCNSZLRG",
+    "áéíóúýçñšžłŕĝÁÉÍÓÚÝÇÑŠŽŁŔĜ",
+)
+#: What pseudo-translation keeps as it is: %(name)s and %s placeholders, {name} fields, HTML tags and
+#: entities (a translation that broke them would break the page, not show a missed string).
+_KEEP = re.compile(r"%\([^)]*\)[#0\- +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]|%[sdifr%]|\{[^{}]*\}|<[^<>]*>|&#?\w+;")
+
+
+def pseudo_text(message: str) -> str:
+    """``message`` as the pseudo-locale shows it: ⟦ + accented letters + ⟧, placeholders, tags and
+    entities intact (``"Hello %(name)s"`` -> ``"⟦Héłłó %(name)s⟧"``)."""
+    out: list[str] = []
+    last = 0
+    for match in _KEEP.finditer(message):
+        out.append(message[last : match.start()].translate(_ACCENTS))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(message[last:].translate(_ACCENTS))
+    return PSEUDO_OPEN + "".join(out) + PSEUDO_CLOSE
+
+
+def extracted_messages(root: Path = PROJECT_ROOT) -> list[str | tuple[str, ...]]:
+    """Every msgid of the files babel.cfg lists (what ``pybabel extract -F babel.cfg -k N_`` finds),
+    in order of first appearance; plural messages as (singular, plural)."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+    from jinja2.ext import babel_extract
+
+    with (root / "babel.cfg").open(encoding="utf-8") as fh:
+        method_map, options_map = parse_mapping_cfg(fh, filename=str(root / "babel.cfg"))
+    # The Jinja extractor is passed as the function itself, not looked up by the name "jinja2".
+    methods: list[tuple[str, Any]] = [
+        (pattern, babel_extract if method == "jinja2" else method) for pattern, method in method_map
+    ]
+    seen: dict[str | tuple[str, ...], None] = {}
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(root), methods, options_map, keywords={**DEFAULT_KEYWORDS, "N_": None}
+    ):
+        key = tuple(m for m in message if m) if isinstance(message, tuple) else message
+        if isinstance(key, tuple) and len(key) == 1:
+            key = key[0]
+        if key:
+            seen.setdefault(key, None)
+    return list(seen)
+
+
+@cache
+def pseudo_translations() -> gettext.NullTranslations:
+    """A catalogue built at run time from the extracted messages (see ``pseudo_text``)."""
+    catalog = Catalog(locale="en")
+    for message in extracted_messages():
+        if isinstance(message, tuple):
+            catalog.add(message, tuple(pseudo_text(m) for m in message))
+        else:
+            catalog.add(message, pseudo_text(message))
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def negotiate_with_pseudo(query_lang: str | None, accept_language: str | None, *, pseudo: bool) -> str:
+    """``negotiate``, plus ``qps`` when the pseudo-locale is switched on and asked for by ``?lang=``
+    (never from Accept-Language: a browser never sends it by mistake)."""
+    if pseudo and query_lang == PSEUDO_CODE:
+        return PSEUDO_CODE
+    return negotiate(query_lang, accept_language)
+
+
+def language_of(code: str) -> Language:
+    """The Language for a code ``negotiate_with_pseudo`` returned (the pseudo-locale included)."""
+    return PSEUDO_LANGUAGE if code == PSEUDO_CODE else LANGUAGES[code]
+
+
+def translations_for(code: str) -> gettext.NullTranslations:
+    """``translations``, plus the pseudo-locale's run-time catalogue."""
+    return pseudo_translations() if code == PSEUDO_CODE else translations(code)

@@ -14,26 +14,29 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from nte.config import get_settings
-from nte.web.i18n import LANGUAGES, negotiate, translations
+from nte.web.i18n import LANGUAGES, language_of, negotiate_with_pseudo, translations_for
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
 def request_language(request: Request) -> str:
     """The language of the page being answered: ``?lang=``, else the browser's Accept-Language."""
-    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+    pseudo = getattr(getattr(request.app.state, "settings", None), "pseudo_locale", False)
+    return negotiate_with_pseudo(
+        request.query_params.get("lang"), request.headers.get("accept-language"), pseudo=pseudo
+    )
 
 
 def request_gettext(request: Request) -> Callable[[str], str]:
     """``gettext`` in the request's language, for text a handler builds (the page's ``_``)."""
-    return translations(request_language(request)).gettext
+    return translations_for(request_language(request)).gettext
 
 
 def _context(request: Request) -> dict[str, Any]:
     from nte.auth.deps import csrf_token_for
 
     lang = request_language(request)
-    trans = translations(lang)
+    trans = translations_for(lang)
     settings = get_settings()
 
     def lang_url(code: str) -> str:
@@ -56,7 +59,7 @@ def _context(request: Request) -> dict[str, Any]:
         "_": trans.gettext,
         "ngettext": trans.ngettext,
         "lang": lang,
-        "language": LANGUAGES[lang],
+        "language": language_of(lang),
         "languages": LANGUAGES,
         "lang_url": lang_url,
         "href": href,
