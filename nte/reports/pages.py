@@ -14,7 +14,9 @@ from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, london_today, read_sessions_for, utcnow
 from nte.errors import NotFound, NTEError
+from nte.i18n import N_
 from nte.maps import wards as ward_service
+from nte.places import service as places_service
 from nte.reports import importer, service
 from nte.reports import repository as repo
 from nte.reports.deps import Filters, ReceiptLimited, SubmitBudget
@@ -35,6 +37,10 @@ def _wards_by_borough(session) -> list[tuple[str, list]]:
     return [(name, sorted(wards, key=lambda w: w.name)) for name, wards in sorted(groups.items())]
 
 
+_PLACE_NOT_FOUND = N_("No place found: check the postcode, or try a street name.")
+_PLACE_TOO_SHORT = N_("Type at least 2 characters: a postcode, street or place name.")
+
+
 def _form_context(session, values: dict, errors: dict, *, now: datetime | None = None) -> dict:
     today = london_today(now or utcnow())  # the date picker's "today" is London's, not UTC's
     area = ward_service.service_area(session, settings=get_settings())
@@ -53,6 +59,7 @@ def _form_context(session, values: dict, errors: dict, *, now: datetime | None =
         "min_date": (today - timedelta(days=2 * 366)).isoformat(),
         "max_description": service.MAX_DESCRIPTION,
         "bounds": f"{miny:.5f},{minx:.5f},{maxy:.5f},{maxx:.5f}",
+        "found_place": None,
     }
 
 
@@ -80,7 +87,37 @@ def report_submit(
     description: Annotated[str, Form()] = "",
     age_band: Annotated[str, Form()] = "",
     gender: Annotated[str, Form()] = "",
+    place: Annotated[str, Form(max_length=80)] = "",
+    place_find: Annotated[str, Form(max_length=1)] = "",
 ) -> HTMLResponse:
+    if place_find:
+        # "Find" without JavaScript: the place's point becomes the report's location, and the form
+        # comes back with everything else kept (nothing is sent, nothing counts toward the limit).
+        values = {
+            "lat": lat,
+            "lon": lon,
+            "ward": ward,
+            "date": date,
+            "time": time,
+            "time_band": time_band,
+            "approximate": bool(approximate),
+            "description": description,
+            "age_band": age_band,
+            "gender": gender,
+            "categories": list(categories),
+            "factors": list(factors),
+            "place": place,
+        }
+        typed = " ".join(place.split())
+        found = places_service.resolve(session, q=typed, settings=get_settings()) if len(typed) >= 2 else None
+        if found is None:
+            message = _PLACE_NOT_FOUND if len(typed) >= 2 else _PLACE_TOO_SHORT
+            context = _form_context(session, values, {"place": message})
+            return render(request, "reports/form.html", context, status_code=422, headers=NO_STORE)
+        values.update(lat=f"{found.lat:.6f}", lon=f"{found.lon:.6f}", ward="")
+        context = _form_context(session, values, {})
+        context["found_place"] = found
+        return render(request, "reports/form.html", context, headers=NO_STORE)
     data = service.ReportInput(
         lat=lat or None,
         lon=lon or None,

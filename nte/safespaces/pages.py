@@ -20,6 +20,7 @@ from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
 from nte.i18n import N_
+from nte.places import service as places_service
 from nte.safespaces import labels, service
 from nte.safespaces.exceptions import InvalidSafeSpace
 from nte.safespaces.hours import LONDON, OpenStatus
@@ -104,6 +105,8 @@ _COMPASS = (
 _SEARCH_ERRORS = {
     "ward": N_("We do not know that area. Choose your ward from the list."),
     "location": N_("That location is outside the area this service covers. Choose your ward from the list."),
+    "place": N_("No place found: check the postcode, or try a street name."),
+    "place_short": N_("Type at least 2 characters: a postcode, street or place name."),
 }
 #: How far the "nothing open near you" fallback looks for places open now.
 FALLBACK_DISTANCE_M = 20_000.0
@@ -182,11 +185,13 @@ def help_now(
     lat: Annotated[str | None, Query(max_length=30)] = None,
     ward: Annotated[str | None, Query(max_length=20)] = None,
     near: Annotated[str | None, Query(max_length=80)] = None,
+    place: Annotated[str | None, Query(max_length=80)] = None,
     show: Annotated[str, Query(max_length=5)] = "open",
 ) -> HTMLResponse:
-    """Find help now: from the browser's location or a point on the map (``lon``/``lat``, with
-    ``near`` naming it), or a ward. A ward chosen in the list wins over a point the form still
-    carries, so "Show" can change without losing the place searched from."""
+    """Find help now: from a postcode, street or place typed in (``place``), a ward, or the
+    browser's location or a point on the map (``lon``/``lat``, with ``near`` naming it). A place
+    typed in wins, then a ward chosen in the list, then the point the form still carries, so "Show"
+    can change without losing the place searched from."""
     settings = get_settings()
     now = utcnow()
     open_only = show != "all"
@@ -202,6 +207,7 @@ def help_now(
         "errors": {},
         "where": None,
         "point": None,
+        "place": "",
         "distance_text": _distance_text,
         "help_labels": labels.HELP_LABELS,
         "codeword_labels": labels.CODEWORD_LABELS,
@@ -211,7 +217,20 @@ def help_now(
     }
     status = 200
     try:
-        if ward:
+        typed = " ".join((place or "").split())
+        found = places_service.resolve(session, q=typed, settings=settings) if len(typed) >= 2 else None
+        if typed and found is None:
+            context["place"] = typed
+            key = "place" if len(typed) >= 2 else "place_short"
+            context["errors"] = {"place": gettext(_SEARCH_ERRORS[key])}
+            status = 422
+            result = None
+        elif found is not None:
+            result = service.find_nearest(session, lon=found.lon, lat=found.lat, open_only=open_only, limit=5, now=now)
+            context["where"] = found.label
+            context["point"] = _point_params(result.lon, result.lat, near=found.label)
+            context["ward"] = ""
+        elif ward:
             choice = service.ward_point(session, code=ward)
             result = service.find_nearest(
                 session, lon=choice.lon, lat=choice.lat, open_only=open_only, limit=5, now=now

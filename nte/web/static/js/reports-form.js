@@ -21,12 +21,10 @@
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
   }
-  if (el.dataset.wardsUrl) {
-    fetch(el.dataset.wardsUrl, { credentials: "omit" }).then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (fc) {
-        if (!fc) return;
-        area = L.geoJSON(fc, { style: { color: "#1d70b8", weight: 1, fillOpacity: 0.04 }, interactive: false }).addTo(map);
-      }).catch(function () {});
+  // Ward outlines with their names, and the served area, readable without tiles (ward-layer.js).
+  if (el.dataset.wardsUrl && window.NTEWards) {
+    window.NTEWards.add(map, { url: el.dataset.wardsUrl }).ready.then(function (h) { area = h.wards; })
+      .catch(function () {});
   }
   var marker = null;
   controls.hidden = false;
@@ -94,6 +92,17 @@
     }, function () { say(el.dataset.msgNoloc); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   });
   if (wardSelect) wardSelect.addEventListener("change", function () { if (wardSelect.value && marker) clear(); });
+  // "Where did it happen?" by postcode or street (place-search.js): the pin moves there, the map
+  // zooms in, and the person can tap or click to adjust it.
+  var finder = document.getElementById("report-place");
+  if (finder) {
+    finder.addEventListener("nte:place", function (e) {
+      var ll = L.latLng(e.detail.lat, e.detail.lon);
+      map.setView(ll, e.detail.approximate ? 16 : 17);
+      place(ll);
+      if (marker) say(el.dataset.msgMoved || el.dataset.msgPin);
+    });
+  }
   if (latInput.value && lonInput.value) {
     var start = L.latLng(Number(latInput.value), Number(lonInput.value));
     marker = L.circleMarker(start, { radius: 10, color: "#d4351c", weight: 3, fillOpacity: 0.6 }).addTo(map);

@@ -23,6 +23,9 @@
   function searchFrom(lon, lat, near) {
     setPoint(lon, lat, near);
     if (ward) ward.value = "";
+    // The place was found already: the typed text must not be searched for again.
+    var typed = form.querySelector("input[name=place]");
+    if (typed) typed.value = "";
     form.submit();
   }
 
