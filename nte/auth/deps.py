@@ -76,8 +76,10 @@ def get_principal(request: Request, session: SessionDep) -> Principal | None:
 CurrentPrincipal = Annotated[Principal | None, Depends(get_principal)]
 
 
-def public() -> None:
-    """Marks a route as open to everyone, signed in or not."""
+def public(request: Request) -> None:
+    """Marks a route as open to everyone, signed in or not. Its pages carry the quick exit (base.html
+    reads ``request.state.public_page``), unless a page says otherwise."""
+    request.state.public_page = True
 
 
 public.allowed_roles = None  # type: ignore[attr-defined]

@@ -135,7 +135,7 @@ def _sign_up_page(
     return render(
         request,
         "venues/sign_up.html",
-        {**_choices(), "values": values, "errors": errors, "quick_exit": False, "found_place": found},
+        {**_choices(), "values": values, "errors": errors, "found_place": found},
         status_code=status_code,
     )
 

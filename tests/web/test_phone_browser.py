@@ -7,17 +7,37 @@ from __future__ import annotations
 
 import pytest
 
+from nte.web.i18n import LANGUAGES as I18N_LANGUAGES
+from tests.factories import make_venue
 from tests.support.browser import STEP_TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
-#: The public pages that carry the quick exit (the ones a person may need to leave in a hurry).
-PUBLIC_PAGES = ["/", "/help-now", "/report", "/report/status", "/map", "/venues", "/about/privacy"]
+#: The public pages that carry the quick exit (the ones a person may need to leave in a hurry), with
+#: help-now in its results state. ``{venue}`` is a verified venue's page.
+PUBLIC_PAGES = [
+    "/",
+    "/help-now",
+    "/help-now?ward=E05000644&show=all",
+    "/report",
+    "/report/status",
+    "/map",
+    "/venues",
+    "/venues/{venue}",
+    "/venues/sign-up",
+    "/about/data",
+    "/about/privacy",
+]
 LANGUAGES = ["en", "ar"]
+ALL_LANGUAGES = list(I18N_LANGUAGES)
 PHONE_WIDTH = 375
+#: Small phones: the 2020 iPhone SE and the smallest Android screens still sold.
+SCREENS = [(375, 812), (320, 640)]
+
 
 _QUICK_EXIT_ON_TOP = """() => {
   const button = document.getElementById("quick-exit");
+  if (!button) return {on_top: false, under: "(this page has no quick exit)", visible: false};
   const r = button.getBoundingClientRect();
   const under = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
   return {on_top: !!under && button.contains(under), under: under ? under.outerHTML.slice(0, 120) : null,
@@ -25,10 +45,20 @@ _QUICK_EXIT_ON_TOP = """() => {
 }"""
 
 
-@pytest.fixture()
-def phone(browser, live_server):
+@pytest.fixture(scope="module")
+def venue_id(live_server) -> int:
+    with live_server.session_factory.begin() as s:
+        return make_venue(s, status="verified", name="Phone sweep bar").id
+
+
+def _url(live_server, path: str, lang: str, venue: int) -> str:
+    path = path.format(venue=venue)
+    return f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}"
+
+
+def _open_phone(browser, width: int = PHONE_WIDTH, height: int = 812):
     context = browser.new_context(
-        viewport={"width": PHONE_WIDTH, "height": 812},
+        viewport={"width": width, "height": height},
         is_mobile=True,
         has_touch=True,
         device_scale_factor=2,
@@ -36,6 +66,12 @@ def phone(browser, live_server):
     )
     page = context.new_page()
     page.set_default_timeout(STEP_TIMEOUT_MS)
+    return context, page
+
+
+@pytest.fixture()
+def phone(browser, live_server):
+    context, page = _open_phone(browser)
     seen: list[str] = []
     page.on("request", lambda req: seen.append(req.url))
     yield page
@@ -45,13 +81,14 @@ def phone(browser, live_server):
 
 
 def test_the_pages_walked_are_the_public_ones():
-    assert len(PUBLIC_PAGES) >= 7 and LANGUAGES == ["en", "ar"]
+    assert len(PUBLIC_PAGES) >= 11 and LANGUAGES == ["en", "ar"] and len(ALL_LANGUAGES) == 6
+    assert [w for w, _ in SCREENS] == [375, 320]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_a_public_page_fits_a_phone_and_its_quick_exit_stays_on_top(phone, live_server, path, lang):
-    phone.goto(f"{live_server.url}{path}?lang={lang}")
+def test_a_public_page_fits_a_phone_and_its_quick_exit_stays_on_top(phone, live_server, venue_id, path, lang):
+    phone.goto(_url(live_server, path, lang, venue_id))
     phone.wait_for_load_state("load")
     assert phone.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
     width = phone.evaluate("() => document.documentElement.scrollWidth")
@@ -65,3 +102,56 @@ def test_a_public_page_fits_a_phone_and_its_quick_exit_stays_on_top(phone, live_
         state = phone.evaluate(_QUICK_EXIT_ON_TOP)
         assert state["visible"], f"the quick exit is off screen at scroll {y} on {path}?lang={lang}"
         assert state["on_top"], f"at scroll {y} on {path}?lang={lang} the quick exit is under {state['under']}"
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ALL_LANGUAGES)
+def test_every_public_page_in_every_language_fits_small_phones(browser, live_server, venue_id, lang, screen):
+    """Each page in each of the six languages, on both small screens: never wider than the screen,
+    and the quick exit on top at the top, middle and bottom of the page."""
+    width, height = screen
+    context, page = _open_phone(browser, width, height)
+    problems = []
+    try:
+        for path in PUBLIC_PAGES:
+            page.goto(_url(live_server, path, lang, venue_id))
+            page.wait_for_load_state("load")
+            scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+            if scroll_width > width:
+                problems.append(f"{path}: {scroll_width} px wide")
+            bottom = max(page.evaluate("() => document.documentElement.scrollHeight - window.innerHeight"), 0)
+            for y in (0, bottom // 2, bottom):
+                page.evaluate(f"() => window.scrollTo(0, {y})")
+                page.wait_for_timeout(50)  # one frame for sticky positioning
+                state = page.evaluate(_QUICK_EXIT_ON_TOP)
+                if not (state["visible"] and state["on_top"]):
+                    problems.append(f"{path} at scroll {y}: quick exit under {state['under']}")
+    finally:
+        context.close()
+    assert not problems, f"{lang} at {width}x{height}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_quick_exit_is_the_first_tab_stop_and_leaves_no_trace_in_history(browser, live_server, lang):
+    """From a fresh tab: the first Tab reaches the quick exit; pressing it replaces the page in the
+    history (Back does not return to the site). The destination is answered locally."""
+    context, page = _open_phone(browser)
+    context.route(
+        "https://www.bbc.co.uk/**", lambda route: route.fulfill(body="<title>Weather</title>", content_type="text/html")
+    )
+    try:
+        for path in ("/help-now", "/report", "/map"):
+            page.goto("about:blank")
+            page.goto(_url(live_server, path, lang, 0))
+            page.wait_for_load_state("load")
+            length = page.evaluate("() => history.length")
+            page.keyboard.press("Tab")
+            assert page.evaluate("() => document.activeElement.id") == "quick-exit", path
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert page.url.startswith("https://www.bbc.co.uk/"), page.url
+            assert page.evaluate("() => history.length") == length, f"{path}: the exit added a history entry"
+            page.go_back()
+            assert not page.url.startswith(live_server.url), f"Back from the quick exit returned to {page.url}"
+    finally:
+        context.close()
