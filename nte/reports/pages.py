@@ -38,6 +38,7 @@ def _wards_by_borough(session) -> list[tuple[str, list]]:
 
 
 _PLACE_NOT_FOUND = N_("No place found: check the postcode, or try a street name.")
+_PIN_UNREADABLE = N_("We could not read where the pin is. Put the pin on the map again, or choose the ward.")
 _PLACE_TOO_SHORT = N_("Type at least 2 characters: a postcode, street or place name.")
 
 
@@ -136,8 +137,13 @@ def report_submit(
         done = service.submit_report(session, data=data, settings=get_settings(), now=utcnow(), spend=spend)
     except ReportInvalid as exc:
         values = {**data.__dict__, "categories": list(categories), "factors": list(factors)}
+        # The pin's hidden fields only go wrong when the page was tampered with or its script broke:
+        # say so in words the catalogue translates, not "lon must be a number".
+        errors = {f: (_PIN_UNREADABLE if f in ("lat", "lon") else m) for f, m in exc.errors.items()}
+        if "lat" in errors and "lon" in errors:
+            del errors["lon"]  # one pin, one message
         return render(
-            request, "reports/form.html", _form_context(session, values, exc.errors), status_code=422, headers=NO_STORE
+            request, "reports/form.html", _form_context(session, values, errors), status_code=422, headers=NO_STORE
         )
     return render(
         request,
