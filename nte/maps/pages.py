@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -22,6 +23,7 @@ from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
+from nte.i18n import N_
 from nte.maps import coordinator as coordinator_service
 from nte.maps import public as public_service
 from nte.maps import render as renderer
@@ -30,7 +32,8 @@ from nte.maps import wards as ward_service
 from nte.maps.exceptions import InvalidMapFilter, PatrolAreasUnavailable
 from nte.maps.filters import COUNTABLE_STATUSES, DAY_NAMES, MapFilter, add_months, london_today, parse_filter
 from nte.reports.models import REPORT_SOURCES
-from nte.web.templating import render
+from nte.web.i18n import LANGUAGES, PSEUDO_CODE, pseudo_text, translations_for
+from nte.web.templating import render, request_gettext, request_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -263,38 +266,120 @@ def monthly_report(
 def public_map(
     request: Request, session: SessionDep, period: Annotated[str | None, Query(max_length=40)] = None
 ) -> HTMLResponse:
+    """The public ward map: opens on the newest period with figures; an unknown period is a 422
+    that names the field and shows the opening period instead."""
     settings = get_settings()
     now = utcnow()
-    periods = public_service.offered_periods(session, settings=settings, now=now)
+    gettext = request_gettext(request)
+    error = None
     try:
         view = public_service.public_view(session, period_id=period, settings=settings, now=now)
     except NTEError as exc:
         if exc.field != "period":
             raise
+        error = gettext(exc.detail)
         view = public_service.public_view(session, period_id=None, settings=settings, now=now)
-        return render(
-            request, "maps/public.html", _public_context(view, periods, settings, error=exc.detail), status_code=422
+    periods = public_service.periods_with_figures(session, settings=settings, now=now)
+    if view["period"] not in {p.id for p in periods}:  # chosen by its address, with no figure in it
+        offered = public_service.offered_periods(session, settings=settings, now=now)
+        periods = public_service.newest_first(periods + [p for p in offered if p.id == view["period"]])
+    context = _public_context(request, view, periods, settings, error=error)
+    return render(request, "maps/public.html", context, status_code=422 if error else 200)
+
+
+#: What each source of a published figure is, in the column heading and in the notes under the map.
+SOURCE_LABELS = {"police": N_("Police-recorded crime"), "site": N_("Reports to this site")}
+SOURCE_NOTES = {
+    "police": N_(
+        "Crimes recorded by the police (violence, sexual offences and public order), from police.uk's "
+        "street-level crime data. police.uk already moves each crime to an anonymous nearby point, and "
+        "gives the month only."
+    ),
+    "site": N_(
+        "Reports of harassment made on this site (or on the council's partner forms and added here), "
+        "counted only once the council has checked them."
+    ),
+}
+# The period-error message from nte.maps.exceptions, marked here so the public catalogue has it.
+N_("Choose one of the published periods in the list.")
+
+
+def _babel_locale(lang: str) -> str:
+    return lang if lang in LANGUAGES else "en"  # the pseudo-locale has no calendar of its own
+
+
+def _month_name(day: date, *, lang: str) -> str:
+    name = str(format_date(day, "LLLL", locale=_babel_locale(lang)))
+    return pseudo_text(name) if lang == PSEUDO_CODE else name
+
+
+def _long_date(day: date, *, lang: str) -> str:
+    text = str(format_date(day, "long", locale=_babel_locale(lang)))
+    return pseudo_text(text) if lang == PSEUDO_CODE else text
+
+
+def period_name(period: Any, *, lang: str, gettext: Any) -> str:
+    """A period's name in the page's language: month names from Babel, the rest from the catalogue."""
+    locale = _babel_locale(lang)
+    if period.kind == "month":
+        name = str(format_date(period.start, "LLLL y", locale=locale))
+        return pseudo_text(name) if lang == PSEUDO_CODE else name  # the pseudo-locale's calendar
+    if period.kind == "quarter":
+        return str(
+            gettext("%(year)s, quarter %(quarter)s (%(first)s to %(last)s)")
+            % {
+                "year": period.start.year,
+                "quarter": (period.start.month - 1) // 3 + 1,
+                "first": _month_name(period.start, lang=lang),
+                "last": _month_name(period.end, lang=lang),
+            }
         )
-    return render(request, "maps/public.html", _public_context(view, periods, settings))
+    return str(period.start.year)
+
+
+def figure_words(figure: dict[str, Any], *, months: int, threshold: int, gettext: Any, ngettext: Any) -> str:
+    """A published figure in words, in the page's language (the same rules as ``public.combined``)."""
+    value, hidden = figure["value"], figure["months_below_threshold"]
+    if months == 1:
+        return str(gettext("fewer than %(n)s") % {"n": threshold}) if value is None else str(value)
+    if value is None:
+        return str(gettext("fewer than %(n)s in each month") % {"n": threshold})
+    if hidden == 0:
+        return str(value)
+    return str(
+        ngettext(
+            "%(value)s, with fewer than %(n)s in %(hidden)s other month",
+            "%(value)s, with fewer than %(n)s in each of %(hidden)s other months",
+            hidden,
+        )
+        % {"value": value, "n": threshold, "hidden": hidden}
+    )
 
 
 def _public_context(
-    view: dict[str, Any], periods: list[Any], settings: Any, error: str | None = None
+    request: Request, view: dict[str, Any], periods: list[Any], settings: Any, error: str | None = None
 ) -> dict[str, Any]:
+    lang = request_language(request)
+    trans = translations_for(lang)
+    gettext, ngettext = trans.gettext, trans.ngettext
+    threshold = settings.public_suppression_threshold
     urls = _layer_urls()
     layers = [
         {
-            "name": "Reports by ward",
+            "name": gettext("Reports by ward"),
             "url": f"/api/maps/public/wards.geojson?period={view['period']}",
             "kind": "choropleth",
             "fit": True,
-            "value": "shown",
-            "valueLabel": "reports",
+            "figures": "public-figures",
         },
-        {"name": "Charter venues", "url": urls["venues"], "kind": "points", "colour": "#1f78b4"},
-        {**EXAMPLE_VENUES_LAYER, "url": urls["example_venues"]},
+        {"name": gettext("Charter venues"), "url": urls["venues"], "kind": "points", "colour": "#1f78b4"},
         {
-            "name": "Safe spaces open now",
+            **EXAMPLE_VENUES_LAYER,
+            "name": gettext("Example venues (demo data, not signed)"),
+            "url": urls["example_venues"],
+        },
+        {
+            "name": gettext("Safe spaces open now"),
             "url": urls["safe_spaces"],
             "kind": "points",
             "colour": "#33a02c",
@@ -302,15 +387,47 @@ def _public_context(
             "value": "summary",
         },
     ]
-    rows = sorted((f["properties"] for f in view["features"]), key=lambda p: (p["borough_name"], p["name"]))
+    months = len(view["months"])
+    sources = [
+        {"key": key, "heading": gettext(SOURCE_LABELS[key]), "note": gettext(SOURCE_NOTES[key])}
+        for key in view.get("sources", ())
+    ]
+    rows = [
+        {
+            "code": p["code"],
+            "name": p["name"],
+            "borough_name": p["borough_name"],
+            "figures": [
+                figure_words(
+                    p["sources"][s["key"]], months=months, threshold=threshold, gettext=gettext, ngettext=ngettext
+                )
+                for s in sources
+            ],
+        }
+        for p in sorted((f["properties"] for f in view["features"]), key=lambda p: (p["borough_name"], p["name"]))
+    ]
+    shown = next((p for p in periods if p.id == view["period"]), None)
+    legend_labels = (
+        [gettext("fewer than %(n)s") % {"n": threshold}]
+        + [gettext("%(low)s to %(high)s") % {"low": low, "high": high} for low, high in ((10, 24), (25, 49), (50, 99))]
+        + [gettext("%(n)s or more") % {"n": 100}]
+    )
     return {
         "view": view,
-        "periods": periods,
+        "periods": [{"id": p.id, "name": period_name(p, lang=lang, gettext=gettext)} for p in periods],
+        "period_name": period_name(shown, lang=lang, gettext=gettext) if shown else view["period_label"],
+        "period_kind": shown.kind if shown else "month",
+        "published_on": _long_date(date.fromisoformat(view["published_on"]), lang=lang),
         "layers": layers,
         "rows": rows,
+        "sources": sources,
+        "legend": [
+            {"colour": colour, "label": label}
+            for (_lower, colour), label in zip(public_service.PUBLIC_CLASSES, legend_labels, strict=True)
+        ],
         "error": error,
         "quick_exit": True,
-        "threshold": settings.public_suppression_threshold,
+        "threshold": threshold,
     }
 
 

@@ -1,8 +1,12 @@
 """Public ward maps that cannot be differenced to reveal a single report.
 
 * Ward level only, moderated ('accepted') reports only, no filter but the period.
-* **Calendar months are the only figures computed from the data** (London time). Each ward-month
-  count is suppressed below ``settings.public_suppression_threshold`` ("fewer than N") and otherwise
+* **Each figure has one source** (``SOURCES``): police.uk street-level crime imported as police data,
+  or reports made to this service (on this site, or imported from its partners). They are never
+  added together before suppression: police.uk publishes its records itself, so a ward's combined
+  figure minus police.uk's own count would estimate the reports made here below the threshold.
+* **Calendar months are the only figures computed from the data** (London time). Each
+  ward-month-source count is suppressed below ``settings.public_suppression_threshold`` ("fewer than N") and otherwise
   rounded to the nearest 5, then frozen once (``freeze_months``): later or re-moderated reports never
   change it. Quarters and years are never counted from the data: they are the sums of their
   months' published figures (with how many of their months are below the threshold). So any
@@ -10,6 +14,9 @@
   on what the public sees can reveal more than each month already shows. (Before, a year counted
   on its own minus its last quarter showed at least one report in nine months whose published
   figures each said "fewer than 10".)
+* The map opens on the newest offered period with at least one published figure (not merely the
+  last month: the demo's police data is from 2016), and lists only the periods with figures; which
+  periods have figures is itself read from the published figures.
 * Periods come from a fixed list: the last 12 full months, 4 full quarters, 2 full years, and every
   earlier full calendar year back to the first year with moderated records (imported police data).
   A period is offered once it ended at least ``PUBLICATION_LAG_DAYS`` ago.
@@ -37,6 +44,11 @@ PUBLICATION_LAG_DAYS = 7
 MONTHS_OFFERED, QUARTERS_OFFERED, YEARS_OFFERED = 12, 4, 2
 ARCHIVE_YEARS_MAX = 20
 PUBLIC_STATUSES = ("accepted",)
+#: Where each published figure comes from: (key, the ``report.source`` values counted). Each source
+#: is its own figure, suppressed and rounded on its own.
+SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (("police", ("police",)), ("site", ("public", "import")))
+SOURCE_KEYS = tuple(key for key, _sources in SOURCES)
+KIND_ORDER = {"month": 0, "quarter": 1, "year": 2}
 ROUNDING = 5
 #: Fixed classes on the published (rounded) count; colours ColorBrewer YlOrRd.
 PUBLIC_CLASSES = ((None, "#f2f2f2"), (10, "#ffffb2"), (25, "#fecc5c"), (50, "#fd8d3c"), (100, "#e31a1c"))
@@ -137,18 +149,27 @@ def months_of(period: PublicPeriod) -> list[date]:
 
 def _month_key(month: date, ward_set_id: int, settings: Settings) -> str:
     return MapFilter(month, add_months(month, 1) - timedelta(1)).cache_key(
-        "public-month", f"{month:%Y-%m}", ward_set_id, sorted(settings.boroughs), settings.public_suppression_threshold
+        "public-month-by-source",
+        f"{month:%Y-%m}",
+        ward_set_id,
+        sorted(settings.boroughs),
+        settings.public_suppression_threshold,
     )
+
+
+#: One month's published figures: source key -> ward code -> figure (None: below the threshold).
+MonthFigures = dict[str, dict[str, int | None]]
 
 
 def freeze_months(
     session: Session, months: list[date], *, ward_set_id: int, settings: Settings, now: datetime
-) -> dict[date, dict[str, int | None]]:
-    """The published (suppressed, rounded) figure of every served ward for each month: read from
-    the frozen store, and the months not frozen yet counted in one query and frozen now. Only
-    these figures ever leave the database for the public; raw counts are never stored."""
+) -> dict[date, MonthFigures]:
+    """The published (suppressed, rounded) figure of every served ward, per source, for each month:
+    read from the frozen store, and the months not frozen yet counted (one query per source) and
+    frozen now. Only these figures ever leave the database for the public; raw counts are never
+    stored."""
     threshold = settings.public_suppression_threshold
-    published: dict[date, dict[str, int | None]] = {}
+    published: dict[date, MonthFigures] = {}
     missing = []
     for month in months:
         entry = repo.get_cache(session, _month_key(month, ward_set_id, settings))
@@ -160,14 +181,23 @@ def freeze_months(
         codes = [w.code for w in ward_service.served_wards(session, settings=settings)]
         first, last = min(missing), max(missing)
         flt = MapFilter(first, add_months(last, 1) - timedelta(1), statuses=PUBLIC_STATUSES)
-        conditions = repo.report_conditions(
-            start=flt.start_utc, end=flt.end_utc, statuses=PUBLIC_STATUSES, borough_codes=list(settings.boroughs)
-        )
         span = [add_months(first, i) for i in range((last.year - first.year) * 12 + last.month - first.month + 1)]
-        counts = repo.count_by_ward_month(session, conditions, [local_midnight_utc(m) for m in span])
+        counts: dict[str, dict[tuple[str, int], int]] = {}
+        for key, sources in SOURCES:
+            conditions = repo.report_conditions(
+                start=flt.start_utc,
+                end=flt.end_utc,
+                statuses=PUBLIC_STATUSES,
+                borough_codes=list(settings.boroughs),
+                sources=sources,
+            )
+            counts[key] = repo.count_by_ward_month(session, conditions, [local_midnight_utc(m) for m in span])
         for month in missing:
             index = span.index(month)
-            figures = {code: suppress(counts.get((code, index), 0), threshold=threshold) for code in codes}
+            figures = {
+                key: {code: suppress(counts[key].get((code, index), 0), threshold=threshold) for code in codes}
+                for key in SOURCE_KEYS
+            }
             repo.put_cache(
                 session,
                 key=_month_key(month, ward_set_id, settings),
@@ -180,6 +210,28 @@ def freeze_months(
             )
             published[month] = figures
     return published
+
+
+def has_figures(period: PublicPeriod, published: dict[date, MonthFigures]) -> bool:
+    """Whether any ward shows a number (not "fewer than N") for the period, from any source."""
+    return any(
+        value is not None for m in months_of(period) for by_ward in published[m].values() for value in by_ward.values()
+    )
+
+
+def newest_first(periods: list[PublicPeriod]) -> list[PublicPeriod]:
+    """Newest end first; at the same end a month before its quarter before its year."""
+    return sorted(periods, key=lambda p: (-p.end.toordinal(), KIND_ORDER[p.kind], -p.start.toordinal()))
+
+
+def periods_with_figures(session: Session, *, settings: Settings, now: datetime) -> list[PublicPeriod]:
+    """The offered periods in which at least one ward shows a number, newest first (every month
+    they are made of is published, and frozen, on the way)."""
+    offered = offered_periods(session, settings=settings, now=now)
+    ward_set = ward_service.require_active_set(session)
+    due = sorted({m for period in offered for m in months_of(period)})
+    published = freeze_months(session, due, ward_set_id=ward_set.id, settings=settings, now=now)
+    return newest_first([p for p in offered if has_figures(p, published)])
 
 
 def combined(figures: list[int | None], *, threshold: int) -> tuple[int | None, int, str]:
@@ -198,15 +250,24 @@ def combined(figures: list[int | None], *, threshold: int) -> tuple[int | None, 
 
 
 def build_public_view(session: Session, *, period: PublicPeriod, settings: Settings, now: datetime) -> dict[str, Any]:
-    """The published figures for one period, made only of its months' frozen published figures."""
+    """The published figures for one period, made only of its months' frozen published figures:
+    one figure per source (``sources``); ``value`` (which colours the map) is the sum of the
+    sources' published figures, None when no source shows a number."""
     threshold = settings.public_suppression_threshold
     ward_set = ward_service.require_active_set(session)
     months = months_of(period)
     published = freeze_months(session, months, ward_set_id=ward_set.id, settings=settings, now=now)
     features = []
     for ward in ward_service.served_wards(session, settings=settings):
-        value, below, words = combined([published[m].get(ward.code) for m in months], threshold=threshold)
-        klass, colour = public_class(value)
+        sources: dict[str, dict[str, Any]] = {}
+        known: list[int] = []
+        for key in SOURCE_KEYS:
+            value, below, words = combined([published[m][key].get(ward.code) for m in months], threshold=threshold)
+            sources[key] = {"value": value, "months_below_threshold": below, "shown": words}
+            if value is not None:
+                known.append(value)
+        total = sum(known) if known else None
+        klass, colour = public_class(total)
         features.append(
             {
                 "type": "Feature",
@@ -216,9 +277,9 @@ def build_public_view(session: Session, *, period: PublicPeriod, settings: Setti
                     "code": ward.code,
                     "name": ward.name,
                     "borough_name": ward.borough_name,
-                    "value": value,
-                    "months_below_threshold": below,
-                    "shown": words,
+                    "value": total,
+                    "sources": sources,
+                    "shown": "; ".join(f"{key}: {f['shown']}" for key, f in sources.items()),
                     "class": klass,
                     "fill": colour,
                 },
@@ -230,6 +291,7 @@ def build_public_view(session: Session, *, period: PublicPeriod, settings: Setti
         "period": period.id,
         "period_label": period.label,
         "months": [f"{m:%Y-%m}" for m in months],
+        "sources": list(SOURCE_KEYS),
         "published_on": london_today(now).isoformat(),
         "suppression_threshold": threshold,
         "rounding": ROUNDING,
@@ -241,16 +303,27 @@ def build_public_view(session: Session, *, period: PublicPeriod, settings: Setti
 
 def _cache_key(period: PublicPeriod, ward_set_id: int, settings: Settings) -> str:
     return MapFilter(period.start, period.end).cache_key(
-        "public", period.id, ward_set_id, sorted(settings.boroughs), settings.public_suppression_threshold
+        "public-by-source", period.id, ward_set_id, sorted(settings.boroughs), settings.public_suppression_threshold
     )
 
 
+def opening_period(session: Session, *, settings: Settings, now: datetime) -> PublicPeriod:
+    """The period the map opens on: the newest with a published figure, else the last full month."""
+    with_figures = periods_with_figures(session, settings=settings, now=now)
+    return with_figures[0] if with_figures else offered_periods(session, settings=settings, now=now)[0]
+
+
 def public_view(session: Session, *, period_id: str | None, settings: Settings, now: datetime) -> dict[str, Any]:
-    """The published view of a period: from the shared cache, or built and frozen on first use."""
-    offered = offered_periods(session, settings=settings, now=now)
-    period = offered[0] if not period_id else next((p for p in offered if p.id == period_id), None)
-    if period is None:
-        raise UnknownPeriod()
+    """The published view of a period: from the shared cache, or built and frozen on first use.
+    Without a period: the newest with figures (``opening_period``)."""
+    if not period_id:
+        period = opening_period(session, settings=settings, now=now)
+    else:
+        offered = offered_periods(session, settings=settings, now=now)
+        found = next((p for p in offered if p.id == period_id), None)
+        if found is None:
+            raise UnknownPeriod()
+        period = found
     ward_set = ward_service.require_active_set(session)
     key = _cache_key(period, ward_set.id, settings)
     entry = repo.get_cache(session, key)

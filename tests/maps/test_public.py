@@ -4,6 +4,7 @@ differencing guarantee (no two public views can be differenced to reveal a singl
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -134,8 +135,15 @@ def test_public_view_suppresses_rounds_counts_only_accepted_and_is_frozen(db, se
         make_map_report(db, lon=HACKNEY[0], lat=HACKNEY[1], occurred_at=october)
     view = public_service.public_view(db, period_id="month-2026-10", settings=settings, now=NOW)
     props = {f["properties"]["code"]: f["properties"] for f in view["features"]}
-    assert props[soho.code]["value"] == 15 and props[soho.code]["shown"] == "15"
-    assert props[hackney.code]["value"] is None and props[hackney.code]["shown"] == "fewer than 10"
+    site = {code: p["sources"]["site"] for code, p in props.items()}
+    assert site[soho.code]["value"] == 15 and site[soho.code]["shown"] == "15"
+    assert site[hackney.code]["value"] is None and site[hackney.code]["shown"] == "fewer than 10"
+    assert props[soho.code]["sources"]["police"] == {
+        "value": None,
+        "months_below_threshold": 1,
+        "shown": "fewer than 10",
+    }
+    assert props[soho.code]["value"] == 15 and props[hackney.code]["value"] is None  # what colours the map
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in view["features"])
     assert not any("count" in p or "rate_per_km2" in p for p in props.values())  # no exact figures published
     # One more report (a late one, or one moderated later) changes nothing: the view is frozen.
@@ -195,7 +203,7 @@ def test_a_year_minus_its_last_quarter_reveals_nothing(db, settings):
 
     def ward(period_id):
         view = public_service.public_view(db, period_id=period_id, settings=settings, now=now)
-        return next(f["properties"] for f in view["features"] if f["id"] == downs.code)
+        return next(f["properties"]["sources"]["site"] for f in view["features"] if f["id"] == downs.code)
 
     year, quarter = ward("year-2025"), ward("quarter-2025-Q4")
     assert quarter["value"] == 10 and year["value"] == 10  # October's published 10, nothing else
@@ -212,16 +220,20 @@ def test_every_pair_of_views_differs_only_by_published_months(db, settings):
     for month_back in range(30):  # October 2026 back to May 2024
         y, m = divmod((2026 * 12 + 9) - month_back, 12)
         for spot in spots:
-            for _ in range(rng.choice([0, 1, 3, 8, 9, 10, 12, 14])):
-                make_map_report(db, lon=spot[0], lat=spot[1], occurred_at=datetime(y, m + 1, 5, 22, tzinfo=UTC))
+            for _ in range(rng.choice([0, 1, 3, 8, 9, 10, 12, 14, 20])):
+                when = datetime(y, m + 1, 5, 22, tzinfo=UTC)
+                source = rng.choice(["public", "police", "import"])
+                make_map_report(db, lon=spot[0], lat=spot[1], occurred_at=when, source=source)
     periods = public_service.offered_periods(db, settings=settings, now=NOW)
     assert len(periods) >= PERIODS_TODAY
     ward_set = ward_service.require_active_set(db)
     all_months = sorted({mo for p in periods for mo in public_service.months_of(p)})
     atoms = public_service.freeze_months(db, all_months, ward_set_id=ward_set.id, settings=settings, now=NOW)
     threshold = settings.public_suppression_threshold
-    for figures in atoms.values():
-        assert all(v is None or (v >= threshold and v % 5 == 0) for v in figures.values())
+    for by_source in atoms.values():
+        assert set(by_source) == set(public_service.SOURCE_KEYS)
+        for figures in by_source.values():
+            assert all(v is None or (v >= threshold and v % 5 == 0) for v in figures.values())
     views = {
         p.id: {
             f["id"]: f["properties"]
@@ -236,13 +248,112 @@ def test_every_pair_of_views_differs_only_by_published_months(db, settings):
     for a, b in itertools.combinations(periods, 2):
         only_a, only_b = by_id[a.id] - by_id[b.id], by_id[b.id] - by_id[a.id]
         for code in codes:
-            va, vb = views[a.id][code], views[b.id][code]
-            expected = sum(atoms[mo][code] or 0 for mo in only_a) - sum(atoms[mo][code] or 0 for mo in only_b)
-            assert (va["value"] or 0) - (vb["value"] or 0) == expected, (a.id, b.id, code)
-            hidden = sum(atoms[mo][code] is None for mo in only_a) - sum(atoms[mo][code] is None for mo in only_b)
-            assert va["months_below_threshold"] - vb["months_below_threshold"] == hidden, (a.id, b.id, code)
+            for source in public_service.SOURCE_KEYS:
+                va, vb = views[a.id][code]["sources"][source], views[b.id][code]["sources"][source]
+                atom = {mo: atoms[mo][source][code] for mo in only_a | only_b}
+                expected = sum(atom[mo] or 0 for mo in only_a) - sum(atom[mo] or 0 for mo in only_b)
+                assert (va["value"] or 0) - (vb["value"] or 0) == expected, (a.id, b.id, code, source)
+                hidden = sum(atom[mo] is None for mo in only_a) - sum(atom[mo] is None for mo in only_b)
+                assert va["months_below_threshold"] - vb["months_below_threshold"] == hidden, (a.id, b.id, code)
+            # The map's colour is the sum of the published source figures: nothing finer either.
+            for view in (views[a.id][code], views[b.id][code]):
+                known = [f["value"] for f in view["sources"].values() if f["value"] is not None]
+                assert view["value"] == (sum(known) if known else None)
             pairs += 1
     assert pairs >= len(codes) * PERIODS_TODAY * (PERIODS_TODAY - 1) // 2
     # Published to the day, not to the microsecond.
     view = public_service.public_view(db, period_id=periods[0].id, settings=settings, now=NOW)
     assert view["published_on"] == "2026-11-22" and "published_at" not in view
+
+
+def _police(db, spot, when, n):
+    for _ in range(n):
+        make_map_report(db, lon=spot[0], lat=spot[1], occurred_at=when, source="police", time_precision="month")
+
+
+def test_each_source_is_its_own_figure_so_police_uk_cannot_be_subtracted(db, settings):
+    """police.uk publishes its records itself: a ward-month figure adding them to reports made here
+    (10 police + 3 here = 13, shown as "15") minus police.uk's own 10 would show 3 to 7 reports made
+    here, each below the threshold. Each source is suppressed on its own instead."""
+    soho = ward_service.locate(db, lon=SOHO[0], lat=SOHO[1], settings=settings)
+    october = datetime(2026, 10, 10, 21, tzinfo=UTC)
+    _police(db, SOHO, october, 10)
+    for _ in range(3):
+        make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=october)
+    make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=october, source="import")
+    view = public_service.public_view(db, period_id="month-2026-10", settings=settings, now=NOW)
+    props = next(f["properties"] for f in view["features"] if f["id"] == soho.code)
+    assert props["sources"]["police"]["value"] == 10
+    assert props["sources"]["site"]["value"] is None and props["sources"]["site"]["shown"] == "fewer than 10"
+    assert props["value"] == 10  # the map's colour: published figures only, never 13 or 15
+
+
+def test_the_map_opens_on_the_newest_period_with_figures(db, settings):
+    """With only police data from 2016 (the demo's), the last month reads "fewer than 10" everywhere:
+    the map opens on 2016 instead, and offers only periods with figures, newest first."""
+    _police(db, SOHO, datetime(2016, 6, 1, tzinfo=UTC), 12)
+    _police(db, HACKNEY, datetime(2016, 6, 1, tzinfo=UTC), 3)
+    assert public_service.opening_period(db, settings=settings, now=NOW).id == "year-2016"
+    assert public_service.public_view(db, period_id=None, settings=settings, now=NOW)["period"] == "year-2016"
+    assert [p.id for p in public_service.periods_with_figures(db, settings=settings, now=NOW)] == ["year-2016"]
+    # A month later (November 2026 published), with reports made here in November: that month,
+    # then 2016. Reports made in September after it was published change nothing (frozen).
+    later = NOW + timedelta(days=31)
+    for day in (12, 13):
+        for _ in range(6):
+            make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=datetime(2026, 11, day, 22, tzinfo=UTC))
+            make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=datetime(2026, 9, day, 22, tzinfo=UTC))
+    ids = [p.id for p in public_service.periods_with_figures(db, settings=settings, now=later)]
+    assert ids == ["month-2026-11", "year-2016"]
+    offered = {p.id for p in public_service.offered_periods(db, settings=settings, now=later)}
+    assert set(ids) <= offered
+    assert public_service.opening_period(db, settings=settings, now=later).id == "month-2026-11"
+
+
+def test_with_no_figures_at_all_the_map_opens_on_the_last_month(db, settings):
+    assert public_service.periods_with_figures(db, settings=settings, now=NOW) == []
+    assert public_service.opening_period(db, settings=settings, now=NOW).id == "month-2026-10"
+
+
+def test_public_page_opens_on_2016_police_figures_and_names_period_and_source(client, db, settings):
+    soho = ward_service.locate(db, lon=SOHO[0], lat=SOHO[1], settings=settings)
+    _police(db, SOHO, datetime(2016, 6, 1, tzinfo=UTC), 12)
+    _police(db, HACKNEY, datetime(2016, 3, 1, tzinfo=UTC), 3)
+    r = client.get("/map")
+    assert r.status_code == 200
+    assert 'data-period="year-2016"' in r.text and "Figures for 2016" in r.text
+    assert "Police-recorded crime" in r.text and "police.uk" in r.text and "Reports to this site" in r.text
+    options = re.findall(r'<option value="([^"]+)"', r.text)
+    assert options == ["year-2016"], options  # only periods with figures
+    offered = {p["id"] for p in client.get("/api/maps/public/periods").json()}
+    assert set(options) <= offered
+    row = re.search(rf'<tr data-ward="{soho.code}">.*?</tr>', r.text, re.S)
+    assert row, "no row for the ward"
+    police = re.search(r'data-source="police"[^>]*>([^<]*)<', row.group(0))
+    assert police and police.group(1) == "10, with fewer than 10 in each of 11 other months", row.group(0)
+    assert "fewer than 10 in each month" in r.text  # Hackney's 3, hidden, never 0
+    assert '<span lang="en">data.police.uk' in r.text
+
+
+@pytest.mark.parametrize("bad", ["month-1999-01", "month-2016-06", "2016", "year-2016'", "day-2016-01-01"])
+def test_public_page_bad_period_is_a_422_naming_it_and_shows_the_opening_period(client, db, bad):
+    _police(db, SOHO, datetime(2016, 6, 1, tzinfo=UTC), 12)
+    r = client.get("/map", params={"period": bad})
+    assert r.status_code == 422, bad
+    assert "Choose one of the published periods in the list." in r.text and 'href="#period"' in r.text
+    assert 'data-period="year-2016"' in r.text
+    too_long = client.get("/map", params={"period": "x" * 41})
+    assert too_long.status_code == 422 and "period" in too_long.text
+
+
+def test_public_page_in_arabic_reads_the_catalogue(client, db):
+    _police(db, SOHO, datetime(2016, 6, 1, tzinfo=UTC), 12)
+    _police(db, HACKNEY, datetime(2016, 3, 1, tzinfo=UTC), 3)
+    r = client.get("/map", params={"lang": "ar"})
+    assert r.status_code == 200
+    assert "fewer than" not in r.text and "أقل من 10" in r.text
+    assert "Police-recorded crime" not in r.text and "جرائم سجّلتها الشرطة" in r.text
+    assert '<span lang="en">data.police.uk' in r.text  # the licence stays English, marked as such
+    assert "<bdi>Westminster</bdi>" in r.text
+    bad = client.get("/map", params={"lang": "ar", "period": "month-1999-01"})
+    assert bad.status_code == 422 and "اختر إحدى الفترات المنشورة في القائمة." in bad.text

@@ -5,12 +5,33 @@
   var el = document.getElementById("map");
   if (!el || !window.L) return;
   var configs = JSON.parse(el.getAttribute("data-layers") || "[]");
-  var map = L.map(el).setView([51.51, -0.13], 12);
+  // Text from the page's translated messages (NTE.t), or the English given here when a page has none.
+  function msg(key, english, vars) {
+    var text = window.NTE ? NTE.t(key, vars) : key;
+    if (text !== key) return text;
+    Object.keys(vars || {}).forEach(function (name) { english = english.split("%(" + name + ")s").join(String(vars[name])); });
+    return english;
+  }
+  var map = L.map(el, { zoomControl: false }).setView([51.51, -0.13], 12);
+  // Leaflet's own credit is a name and a licence line: kept in English and marked so (lang="en").
+  if (map.attributionControl) {
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com" lang="en" title="A JavaScript library for interactive maps">Leaflet</a>');
+  }
+  L.control.zoom({ zoomInTitle: msg("zoom_in", "Zoom in"), zoomOutTitle: msg("zoom_out", "Zoom out") }).addTo(map);
   var tileUrl = el.getAttribute("data-tile-url");
   if (tileUrl) {
     L.tileLayer(tileUrl, { attribution: el.getAttribute("data-tile-attribution") || "", maxZoom: 19 }).addTo(map);
   }
-  var control = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  if (el.getAttribute("data-wards-url") && window.NTEWards) {
+    NTEWards.add(map, { url: el.getAttribute("data-wards-url"), servedUrl: el.getAttribute("data-served-url") || undefined });
+  }
+  // Open beside the map on wide screens; on a phone a button, so it does not cover the zoom buttons.
+  var control = L.control.layers(null, null, { collapsed: el.clientWidth < 600 }).addTo(map);
+  var toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+  if (toggle) {
+    toggle.setAttribute("title", msg("layers", "Map layers"));
+    toggle.setAttribute("aria-label", msg("layers", "Map layers"));
+  }
   var status = document.getElementById("map-status");
   var panel = document.getElementById("ward-panel");
   var requests = {};
@@ -29,8 +50,20 @@
   function tooltip(props, cfg) {
     var box = document.createElement("div");
     var strong = document.createElement("strong");
-    strong.textContent = props.name || props.label || "";
+    var name = document.createElement("bdi");
+    name.textContent = props.name || props.label || "";
+    strong.appendChild(name);
     box.appendChild(strong);
+    if (cfg.figures && props.code) {
+      // The page's table holds each ward's figures already in words, translated, one cell per source.
+      var table = document.getElementById(cfg.figures);
+      var row = table ? table.querySelector('tr[data-ward="' + String(props.code).replace(/["\\]/g, "") + '"]') : null;
+      (row ? row.querySelectorAll("td[data-source]") : []).forEach(function (cell) {
+        box.appendChild(document.createElement("br"));
+        box.appendChild(document.createTextNode(cell.getAttribute("data-label") + ": " + cell.textContent));
+      });
+      return box;
+    }
     if (cfg.value && props[cfg.value] !== undefined && props[cfg.value] !== null) {
       box.appendChild(document.createElement("br"));
       box.appendChild(document.createTextNode(String(props[cfg.value]) + (cfg.valueLabel ? " " + cfg.valueLabel : "")));
@@ -43,7 +76,7 @@
     fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
       .then(function (html) { panel.innerHTML = html; panel.focus(); })  // server-rendered, escaped fragment
-      .catch(function () { say("The ward figures could not be loaded."); });
+      .catch(function () { say(msg("panel_failed", "The ward figures could not be loaded.")); });
   }
 
   document.addEventListener("click", function (event) {
@@ -86,7 +119,7 @@
       if (cfg.fit && !fitted && features.length) { map.fitBounds(layer.getBounds()); fitted = true; }
       el.setAttribute("data-loaded-" + (cfg.key || cfg.kind), String(features.length));
     }).catch(function () {
-      say(cfg.name + ": not available.");
+      say(msg("layer_unavailable", "%(name)s: not available.", { name: cfg.name }));
     });
   });
 })();
