@@ -12,12 +12,8 @@
     Object.keys(vars || {}).forEach(function (name) { english = english.split("%(" + name + ")s").join(String(vars[name])); });
     return english;
   }
-  var map = L.map(el, { zoomControl: false }).setView([51.51, -0.13], 12);
-  // Leaflet's own credit is a name and a licence line: kept in English and marked so (lang="en").
-  if (map.attributionControl) {
-    map.attributionControl.setPrefix('<a href="https://leafletjs.com" lang="en" title="A JavaScript library for interactive maps">Leaflet</a>');
-  }
-  L.control.zoom({ zoomInTitle: msg("zoom_in", "Zoom in"), zoomOutTitle: msg("zoom_out", "Zoom out") }).addTo(map);
+  // Zoom titles and the credit in the page's language come from leaflet-locale.js, where loaded.
+  var map = L.map(el).setView([51.51, -0.13], 12);
   var tileUrl = el.getAttribute("data-tile-url");
   if (tileUrl) {
     L.tileLayer(tileUrl, { attribution: el.getAttribute("data-tile-attribution") || "", maxZoom: 19 }).addTo(map);
