@@ -4,6 +4,7 @@ left), each with one mistake a real person makes, axe-core on every page reached
 - Find help now by postcode (the mistake: a postcode typed short).
 - Report with a pin placed from a postcode, then moved (the mistake: sending before saying when).
 - Report by postcode without JavaScript (the mistake: a postcode that does not exist).
+- Find help now by postcode without JavaScript (the mistake: a single letter typed).
 
 The other journeys have their own files: help-now by location, by map and by ward without
 JavaScript (tests/safespaces/test_pages.py), the report form with a pin and the ward fallback
@@ -192,5 +193,28 @@ def test_report_by_postcode_without_javascript(browser, live_server, places, lan
         with live_server.session_factory() as s:
             report = s.scalar(sa.select(Report).where(Report.receipt_hash == report_service.receipt_hash(code)))
             assert report.location_precision == "exact" and report.ward_code == WARD
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_find_help_now_by_postcode_without_javascript(browser, live_server, places, lang):
+    context, page = _phone(browser, javascript=False)
+    try:
+        page.goto(f"{live_server.url}/help-now?lang={lang}")
+        page.fill("#help-place-input", "W")  # the mistake: one letter
+        with page.expect_navigation():
+            page.click("#help-place-find")
+        assert page.locator("#help-place-error").is_visible() and page.locator("#error-summary").is_visible()
+        _translated(page, "#help-place-error", lang)
+        assert lang == "en" or f"lang={lang}" in page.url  # the language is kept
+        page.fill("#help-place-input", POSTCODE)
+        with page.expect_navigation():
+            page.click("#help-place-find")
+        assert page.url.endswith("#results-title")  # the browser lands on the answer
+        assert POSTCODE in page.inner_text("#results-title")
+        assert "Journey haven" in page.locator("#safe-space-list").inner_text()
+        _in_view_and_on_top(page, "#safe-space-list .safe-space a[href^='tel:']")
+        _fits(page)
     finally:
         context.close()
