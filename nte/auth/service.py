@@ -22,6 +22,7 @@ from nte.auth.security import (
 from nte.auth.throttle import SignInThrottle
 from nte.config import Settings
 from nte.errors import Invalid, NotFound
+from nte.i18n import N_, Formatted
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 
@@ -29,15 +30,17 @@ EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$
 def normalise_email(email: str, *, field: str = "email") -> str:
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 254:
-        raise Invalid("Enter an e-mail address like name@example.org.", field=field)
+        raise Invalid(N_("Enter an e-mail address like name@example.org."), field=field)
     return email
 
 
 def check_password_strength(password: str, *, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.", field=field)
+        raise WeakPassword(
+            Formatted(N_("The password must be at least %(n)s characters long."), n=MIN_PASSWORD_LENGTH), field=field
+        )
     if len(password) > 256:
-        raise WeakPassword("The password must be at most 256 characters long.", field=field)
+        raise WeakPassword(N_("The password must be at most 256 characters long."), field=field)
 
 
 def create_user(

@@ -1,11 +1,12 @@
 from nte.errors import Invalid, NotFound
+from nte.i18n import N_
 
 
 class LocationOutsideServiceArea(Invalid):
     code = "outside_service_area"
 
     def __init__(self, field: str = "location") -> None:
-        super().__init__("This place is outside the area this council covers.", field=field)
+        super().__init__(N_("This place is outside the area this council covers."), field=field)
 
 
 class InvalidCoordinates(Invalid):

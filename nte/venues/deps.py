@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from nte.errors import RateLimited
+from nte.venues.exceptions import TOO_MANY_SIGN_UPS
 from nte.web.ratelimit import RateLimiter, client_address
 
 #: Sign-ups that passed validation, per client address per hour (each creates an account and sends
@@ -22,7 +24,14 @@ def sign_up_budget(request: Request) -> Callable[[], None]:
         state.sign_up_limiter = RateLimiter(limit=SIGN_UPS_PER_HOUR, window_seconds=3600)
     limiter: RateLimiter = state.sign_up_limiter
     client = client_address(request)
-    return lambda: limiter.hit(client, what="sign-up")
+
+    def spend() -> None:
+        try:
+            limiter.hit(client, what="sign-up")
+        except RateLimited as exc:  # the same sentence, marked for the page to translate
+            raise RateLimited(TOO_MANY_SIGN_UPS, retry_after=exc.retry_after, field=exc.field) from None
+
+    return spend
 
 
 SignUpBudget = Annotated[Callable[[], None], Depends(sign_up_budget)]

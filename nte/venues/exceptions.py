@@ -7,6 +7,9 @@ from typing import Any
 from nte.errors import Conflict, Forbidden, Invalid, NotFound
 from nte.i18n import N_
 
+#: The sign-up's answer past its limit per connection (nte.venues.deps), in words the page translates.
+TOO_MANY_SIGN_UPS = N_("Too many sign-ups from this connection. Please wait a few minutes and try again.")
+
 
 class VenueInvalid(Invalid):
     """One or more fields are wrong. ``errors`` maps every wrong field to its message, so a form can

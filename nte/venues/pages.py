@@ -13,12 +13,13 @@ from nte.auth.models import Role, User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
+from nte.i18n import N_
 from nte.places import service as places
 from nte.venues import service
 from nte.venues.deps import SignUpBudget
 from nte.venues.exceptions import VenueInvalid
 from nte.venues.models import SCHEMES, SPOT_CHECK_OUTCOMES, TRAINING_TYPES, VENUE_STATUSES, VENUE_TYPES
-from nte.web.templating import render, request_gettext
+from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,6 +71,10 @@ def _choices() -> dict[str, Any]:
         },
         "attribution": service.EXAMPLE_ATTRIBUTION,
     }
+
+
+PLACE_TOO_SHORT = N_("Type at least 2 characters: a postcode, street or place name.")
+PLACE_NOT_FOUND = N_("No place found: check the postcode, or try a street name.")
 
 
 def _errors(exc: NTEError) -> dict[str, str]:
@@ -140,18 +145,16 @@ def _sign_up_page(
     )
 
 
-def _find_place(
-    request: Request, session: SessionDep, values: dict[str, Any], text: str
-) -> tuple[dict[str, str], places.Place | None]:
+def _find_place(session: SessionDep, values: dict[str, Any], text: str) -> tuple[dict[str, str], places.Place | None]:
     """Without a script, "Find" sends the place typed in the sign-up form: the pin goes to its point
-    (marked approximate until someone moves it) and the form comes back with everything kept."""
-    _ = request_gettext(request)
+    (marked approximate until someone moves it) and the form comes back with everything kept. The
+    messages are translated by the page, like the service's."""
     try:
         found = places.resolve(session, q=text, settings=get_settings())
     except NTEError:
-        return {"place": _("Type at least 2 characters: a postcode, street or place name.")}, None
+        return {"place": PLACE_TOO_SHORT}, None
     if found is None:
-        return {"place": _("No place found: check the postcode, or try a street name.")}, None
+        return {"place": PLACE_NOT_FOUND}, None
     values.update(lon=f"{found.lon:.6f}", lat=f"{found.lat:.6f}", location_approximate="1", place=found.label)
     return {}, found
 
@@ -163,7 +166,7 @@ def sign_up_form(
     if not (place or "").strip():
         return _sign_up_page(request, {}, {})
     values: dict[str, Any] = {"place": place}
-    errors, found = _find_place(request, session, values, place or "")
+    errors, found = _find_place(session, values, place or "")
     return _sign_up_page(request, values, errors, 422 if errors else 200, found=found)
 
 
@@ -171,7 +174,7 @@ def sign_up_form(
 def sign_up(request: Request, session: SessionDep, form: FormData, spend: SignUpBudget) -> Response:
     values = {k: v for k, v in form.items() if not k.startswith("password") and k not in ("csrf_token", "place_find")}
     if form.get("place_find") and str(form.get("place") or "").strip():
-        errors, found = _find_place(request, session, values, str(form["place"]))
+        errors, found = _find_place(session, values, str(form["place"]))
         return _sign_up_page(request, values, errors, 422 if errors else 200, found=found)
     try:
         result = service.sign_charter(

@@ -33,7 +33,9 @@ from nte.config import Settings
 from nte.db import london_today
 from nte.errors import Invalid, NTEError, TooLarge, UnsupportedMediaType
 from nte.exports import neutralise
+from nte.i18n import N_, Formatted
 from nte.maps import wards as wards_service
+from nte.maps.exceptions import InvalidCoordinates, NoWardSet
 from nte.notifications import service as outbox
 from nte.postcodes import normalise_postcode
 from nte.spatial import distance_m, from_db, to_db
@@ -111,6 +113,11 @@ ACTIONS = ("verify", "reject", "lapse", "withdraw", "renew")
 DUPLICATE_RADIUS_M = 50.0
 #: A sign-up's pin further than this from its postcode's point is flagged to officers.
 PIN_POSTCODE_FLAG_M = 300.0
+#: What the sign-up says when the typed longitude or latitude cannot be read (instead of "lon must
+#: be a number"), or when no ward boundaries are loaded yet.
+LON_UNREADABLE = N_("The longitude must be a number from -180 to 180, like -0.1276.")
+LAT_UNREADABLE = N_("The latitude must be a number from -90 to 90, like 51.5072.")
+NO_WARDS_YET = N_("Venues cannot be placed on the map yet. Please try again later.")
 REMINDER_DAYS = (60, 30, 7)
 ANGELA_TRAINING = ("wave", "ask_for_angela")
 
@@ -175,13 +182,27 @@ def name_key(value: str) -> str:
 
 
 class _Errors(dict[str, str]):
-    def text(self, raw: Mapping[str, Any], name: str, label: str, *, max_len: int, required: bool = True) -> str:
+    """Field -> message. Messages are whole sentences marked with ``N_`` (pages translate them with
+    ``_(message)``); those with values are ``Formatted``, translated first and formatted after."""
+
+    def text(
+        self,
+        raw: Mapping[str, Any],
+        name: str,
+        *,
+        missing: str | None,
+        too_long: str,
+        max_len: int,
+        **values: object,
+    ) -> str:
+        """The trimmed text of ``name``. Empty: ``missing`` (None: the field is optional); longer than
+        ``max_len``: ``too_long``, a template given ``%(n)s`` = max_len and ``values``."""
         value = raw.get(name)
         value = "" if value is None else str(value).strip()
-        if required and not value:
-            self[name] = f"Enter {label}."
+        if missing is not None and not value:
+            self[name] = Formatted(missing, **values) if values else missing
         elif len(value) > max_len:
-            self[name] = f"{label[0].upper()}{label[1:]} must be {max_len} characters or fewer."
+            self[name] = Formatted(too_long, n=max_len, **values)
         return value
 
     def raise_if_any(self) -> None:
@@ -236,31 +257,82 @@ def _clean_details(
     errors: _Errors,
     postcode_point: PostcodePoint | None = None,
 ) -> CleanDetails | None:
-    name = errors.text(raw, "name", "the venue's name", max_len=200)
+    name = errors.text(
+        raw,
+        "name",
+        missing=N_("Enter the venue's name."),
+        too_long=N_("The venue's name must be %(n)s characters or fewer."),
+        max_len=200,
+    )
     venue_type = str(raw.get("venue_type") or "").strip()
     if venue_type not in VENUE_TYPES:
-        errors["venue_type"] = "Choose the type of venue."
-    address = errors.text(raw, "address", "the venue's address", max_len=300)
-    postcode_raw = errors.text(raw, "postcode", "the postcode", max_len=10)
+        errors["venue_type"] = N_("Choose the type of venue.")
+    address = errors.text(
+        raw,
+        "address",
+        missing=N_("Enter the venue's address."),
+        too_long=N_("The venue's address must be %(n)s characters or fewer."),
+        max_len=300,
+    )
+    postcode_raw = errors.text(
+        raw,
+        "postcode",
+        missing=N_("Enter the postcode."),
+        too_long=N_("The postcode must be %(n)s characters or fewer."),
+        max_len=10,
+    )
     postcode = normalise_postcode(postcode_raw) if postcode_raw else None
     if postcode_raw and "postcode" not in errors and postcode is None:
-        errors["postcode"] = "Enter a real UK postcode, like SW1A 2AA."
-    licence = errors.text(raw, "licence_number", "the premises licence number", max_len=40, required=False) or None
+        errors["postcode"] = N_("Enter a real UK postcode, like SW1A 2AA.")
+    licence = (
+        errors.text(
+            raw,
+            "licence_number",
+            missing=None,
+            too_long=N_("The premises licence number must be %(n)s characters or fewer."),
+            max_len=40,
+        )
+        or None
+    )
     if licence and "licence_number" not in errors and not LICENCE_RE.match(licence):
-        errors["licence_number"] = "A premises licence number has letters, digits, '/', '-' or spaces only."
-    email_raw = errors.text(raw, "contact_email", "a contact e-mail address", max_len=254)
+        errors["licence_number"] = N_("A premises licence number has letters, digits, '/', '-' or spaces only.")
+    email_raw = errors.text(
+        raw,
+        "contact_email",
+        missing=N_("Enter a contact e-mail address."),
+        too_long=N_("A contact e-mail address must be %(n)s characters or fewer."),
+        max_len=254,
+    )
     email = ""
     if email_raw and "contact_email" not in errors:
         try:
             email = auth_service.normalise_email(email_raw, field="contact_email")
         except Invalid as exc:
             errors["contact_email"] = exc.detail
-    phone_raw = errors.text(raw, "contact_phone", "a contact phone number", max_len=25)
+    phone_raw = errors.text(
+        raw,
+        "contact_phone",
+        missing=N_("Enter a contact phone number."),
+        too_long=N_("A contact phone number must be %(n)s characters or fewer."),
+        max_len=25,
+    )
     phone = normalise_phone(phone_raw) if phone_raw else None
     if phone_raw and "contact_phone" not in errors and phone is None:
-        errors["contact_phone"] = "Enter a UK phone number, like 020 7946 0000 or +44 7700 900123."
-    champion_name = errors.text(raw, "champion_name", "the champion's name", max_len=120)
-    champion_role = errors.text(raw, "champion_role", "the champion's role", max_len=120)
+        errors["contact_phone"] = N_("Enter a UK phone number, like 020 7946 0000 or +44 7700 900123.")
+    champion_name = errors.text(
+        raw,
+        "champion_name",
+        missing=N_("Enter the champion's name."),
+        too_long=N_("The champion's name must be %(n)s characters or fewer."),
+        max_len=120,
+    )
+    champion_role = errors.text(
+        raw,
+        "champion_role",
+        missing=N_("Enter the champion's role."),
+        too_long=N_("The champion's role must be %(n)s characters or fewer."),
+        max_len=120,
+    )
     lon = lat = None
     ward = None
     lon_raw, lat_raw = raw.get("lon"), raw.get("lat")
@@ -271,15 +343,20 @@ def _clean_details(
         lon_raw, lat_raw, approximate = known[0], known[1], True
     if lon_raw in (None, "") or lat_raw in (None, ""):
         if postcode_point is not None and postcode and "postcode" not in errors:
-            errors["postcode"] = (
+            errors["postcode"] = N_(
                 "We could not find this postcode. Check it, or place a pin on the map where the venue is."
             )
         else:
-            errors["location"] = "Place a pin on the map where the venue is (or type its longitude and latitude)."
+            errors["location"] = N_("Place a pin on the map where the venue is (or type its longitude and latitude).")
     else:
         try:
             ward = wards_service.locate(session, lon=lon_raw, lat=lat_raw, settings=settings)
             lon, lat = float(lon_raw), float(lat_raw)
+        except InvalidCoordinates as exc:  # the typed longitude or latitude, in words the page translates
+            field_name = "lat" if exc.field == "lat" else "lon"
+            errors[field_name] = LAT_UNREADABLE if field_name == "lat" else LON_UNREADABLE
+        except NoWardSet:
+            errors["location"] = NO_WARDS_YET
         except NTEError as exc:
             errors["location" if exc.field == "location" else exc.field or "location"] = exc.detail
     if errors or ward is None or postcode is None or phone is None or lon is None or lat is None:
@@ -318,26 +395,40 @@ def _clean_pledges(
     out = []
     for number in range(1, len(PLEDGES) + 1):
         status = str(raw.get(f"pledge_{number}_status") or "").strip()
-        how = errors.text(raw, f"pledge_{number}_how", f"how you meet pledge {number}", max_len=500, required=False)
+        how = errors.text(
+            raw,
+            f"pledge_{number}_how",
+            missing=None,
+            too_long=N_("How you meet pledge %(number)s must be %(n)s characters or fewer."),
+            max_len=500,
+            number=number,
+        )
         target_raw = str(raw.get(f"pledge_{number}_target") or "").strip()
         if status not in ("met", "not_yet"):
-            errors[f"pledge_{number}_status"] = f"Pledge {number}: say how you meet it, or choose 'not yet'."
+            errors[f"pledge_{number}_status"] = Formatted(
+                N_("Pledge %(number)s: say how you meet it, or choose 'not yet'."), number=number
+            )
             continue
         if status == "met":
             if not how and f"pledge_{number}_how" not in errors:
-                errors[f"pledge_{number}_how"] = f"Pledge {number}: say briefly how the venue meets it."
+                errors[f"pledge_{number}_how"] = Formatted(
+                    N_("Pledge %(number)s: say briefly how the venue meets it."), number=number
+                )
             out.append(CleanPledge(number, True, how or None, None))
             continue
         target = _parse_date(target_raw) if target_raw else None
         old = existing.get(number) if existing else None
+        problem = None
         if not target_raw:
-            errors[f"pledge_{number}_target"] = f"Pledge {number}: give the date by which you will meet it."
+            problem = N_("Pledge %(number)s: give the date by which you will meet it.")
         elif target is None:
-            errors[f"pledge_{number}_target"] = f"Pledge {number}: the target date must be a date like 2027-03-31."
+            problem = N_("Pledge %(number)s: the target date must be a date like 2027-03-31.")
         elif target < today and not (old and old.target_date == target):
-            errors[f"pledge_{number}_target"] = f"Pledge {number}: the target date must be today or later."
+            problem = N_("Pledge %(number)s: the target date must be today or later.")
         elif target > today + timedelta(days=2 * 366):
-            errors[f"pledge_{number}_target"] = f"Pledge {number}: the target date must be within two years."
+            problem = N_("Pledge %(number)s: the target date must be within two years.")
+        if problem is not None:
+            errors[f"pledge_{number}_target"] = Formatted(problem, number=number)
         out.append(CleanPledge(number, False, how or None, target))
     return out
 
@@ -408,14 +499,20 @@ def sign_charter(
     errors = _Errors()
     details = _clean_details(session, raw, settings=settings, errors=errors, postcode_point=postcode_point)
     pledges = _clean_pledges(raw, today=today, errors=errors)
-    manager_name = errors.text(raw, "manager_name", "your name", max_len=120)
+    manager_name = errors.text(
+        raw,
+        "manager_name",
+        missing=N_("Enter your name."),
+        too_long=N_("Your name must be %(n)s characters or fewer."),
+        max_len=120,
+    )
     password = str(raw.get("password") or "")
     try:
         auth_service.check_password_strength(password, field="password")
     except NTEError as exc:
         errors["password"] = exc.detail
     if "password_confirm" in raw and "password" not in errors and raw.get("password_confirm") != password:
-        errors["password_confirm"] = "The two passwords do not match."  # noqa: S105 - a field name
+        errors["password_confirm"] = N_("The two passwords do not match.")
     errors.raise_if_any()
     assert details is not None
     spend()  # the caller's limit on sign-ups (raises RateLimited): counted once the form is valid
@@ -663,7 +760,13 @@ def add_training(
     kind = str(raw.get("training_type") or "")
     if kind not in TRAINING_TYPES:
         errors["training_type"] = "Choose the type of training."
-    provider = errors.text(raw, "provider", "who gave the training", max_len=120)
+    provider = errors.text(
+        raw,
+        "provider",
+        missing="Enter who gave the training.",
+        too_long="Who gave the training must be %(n)s characters or fewer.",
+        max_len=120,
+    )
     when = _parse_date(raw.get("training_date") or "")
     if when is None:
         errors["training_date"] = "Enter the date of the training, like 2026-03-31."
@@ -702,7 +805,10 @@ def add_accreditation(
     scheme = str(raw.get("scheme") or "")
     if scheme not in SCHEMES:
         errors["scheme"] = "Choose the accreditation scheme."
-    level = errors.text(raw, "level", "the level", max_len=60, required=False) or None
+    level = (
+        errors.text(raw, "level", missing=None, too_long="The level must be %(n)s characters or fewer.", max_len=60)
+        or None
+    )
     start = _parse_date(raw.get("valid_from_date") or "")
     end = _parse_date(raw.get("valid_to_date") or "")
     if start is None:
@@ -916,7 +1022,10 @@ def add_spot_check(
     outcome = str(raw.get("outcome") or "")
     if outcome not in SPOT_CHECK_OUTCOMES:
         errors["outcome"] = "Choose the outcome of the spot check."
-    notes = errors.text(raw, "notes", "notes", max_len=2000, required=False) or None
+    notes = (
+        errors.text(raw, "notes", missing=None, too_long="Notes must be %(n)s characters or fewer.", max_len=2000)
+        or None
+    )
     errors.raise_if_any()
     assert when is not None
     row = VenueSpotCheck(
