@@ -218,3 +218,36 @@ def test_find_help_now_by_postcode_without_javascript(browser, live_server, plac
         _fits(page)
     finally:
         context.close()
+
+
+#: Every public map on which a person picks or reads a point, by page and map element.
+MAPS = {
+    "/report": "#report-map",
+    "/help-now": "#help-map",
+    "/venues": "#venue-map",
+    "/venues/sign-up": "#pin-map",
+    "/map": "#map",
+}
+
+
+@pytest.mark.parametrize("path", list(MAPS))
+def test_every_public_map_shows_the_wards_without_tiles(browser, live_server, path):
+    """With no base tiles (the default), each map still draws the served wards, whose names show
+    once zoomed in: a person can tell where a point is."""
+    context, page = _phone(browser)
+    try:
+        page.goto(f"{live_server.url}{path}?lang=ar")
+        selector = MAPS[path]
+        page.wait_for_selector(f"{selector}[data-wards-loaded]", state="attached")
+        assert int(page.get_attribute(selector, "data-wards-loaded")) >= 100
+        assert page.locator(f"{selector} .leaflet-tile").count() == 0  # no tiles: nothing else to go by
+        page.locator(f"{selector} .leaflet-control-zoom-in").click()
+        for _ in range(8):  # zoom in far enough for the names
+            if page.get_attribute(selector, "data-ward-labels") == "shown":
+                break
+            page.locator(f"{selector} .leaflet-control-zoom-in").click()
+            page.wait_for_timeout(300)  # Leaflet's zoom animation; not a wait on the server
+        assert page.get_attribute(selector, "data-ward-labels") == "shown"
+        _fits(page)
+    finally:
+        context.close()

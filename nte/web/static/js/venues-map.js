@@ -14,6 +14,8 @@
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
   }
+  // Ward outlines with their names and the served area, so the venues can be placed without tiles.
+  if (window.NTEWards && el.dataset.wardsUrl) window.NTEWards.add(map, { url: el.dataset.wardsUrl });
   function typeLabel(p) {
     var key = "type." + p.venue_type;
     var text = NTE.t(key);

@@ -18,6 +18,8 @@
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
   }
+  // Ward outlines with their names and the served area, so the pin can be checked without tiles.
+  if (window.NTEWards && el.dataset.wardsUrl) window.NTEWards.add(map, { url: el.dataset.wardsUrl });
   // Page text (sign-up: translated in js_messages); English where a page gives none (the portal).
   var ENGLISH = {
     "pin.placed": "Pin placed at %(lat)s, %(lon)s.",
