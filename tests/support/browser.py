@@ -14,6 +14,9 @@ from urllib.parse import urlparse
 
 import pytest
 
+from nte.auth.throttle import SignInThrottle
+from nte.web.ratelimit import RateLimiter
+
 CHROMIUM = os.environ.get("NTE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -72,9 +75,11 @@ def _fresh_rate_limits(request):
     if "live_server" in request.fixturenames:
         live = request.getfixturevalue("live_server")
         state = live.server.config.app.state
-        for limits in ("report_limiters", "sign_up_limiter", "sign_in_throttle"):
-            if hasattr(state, limits):
-                delattr(state, limits)
+        # Every limiter the app keeps (created on first use): found by type, so a new one is never missed.
+        for name, value in list(state._state.items()):
+            values = value.values() if isinstance(value, dict) else [value]
+            if values and all(isinstance(v, RateLimiter | SignInThrottle) for v in values):
+                delattr(state, name)
 
 
 @pytest.fixture(scope="session")
