@@ -100,9 +100,11 @@ PROJECT_ROOT = LOCALE_DIR.parent.parent
 BABEL_CFG = PROJECT_ROOT / "babel.cfg"
 PSEUDO_OPEN, PSEUDO_CLOSE = "\u27e6", "\u27e7"  # ⟦ ⟧
 
+#: Every ASCII letter has an accented twin, so an English word left inside a translated sentence
+#: (a label formatted into it untranslated) still shows as plain ASCII.
 _ACCENTS = str.maketrans(
-    "aeiouycnszlrgAEIOUYCNSZLRG",
-    "áéíóúýçñšžłŕĝÁÉÍÓÚÝÇÑŠŽŁŔĜ",
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "áƀçđéƒĝħíĵķłḿñóṕʠŕšŧúṽŵẋýžÁƁÇĐÉƑĜĦÍĴĶŁḾÑÓṔɊŔŠŦÚṼŴẊÝŽ",
 )
 #: What pseudo-translation keeps as it is: %(name)s and %s placeholders, {name} fields, HTML tags and
 #: entities (a translation that broke them would break the page, not show a missed string).

@@ -35,13 +35,17 @@ ATTRIBUTES = ("aria-label", "placeholder", "title", "alt")
 PSEUDO_SEGMENT = re.compile(re.escape(PSEUDO_OPEN) + "[^" + PSEUDO_OPEN + PSEUDO_CLOSE + "]*" + re.escape(PSEUDO_CLOSE))
 #: A word of 3+ ASCII letters not inside a longer word. All-capital words of up to 4 letters are codes
 #: (GSS, ONS, NHS), and numbers, postcodes and ward codes (E05000644) have no 3-letter run.
+#: Not text a person reads as words: placeholders a script fills in, tags, entities, identifiers
+#: such as a field's name (``venue_id``).
+NOT_WORDS = re.compile(r"%\([^)]*\)[sdif]|%[sdif]|\{[^{}]*\}|<[^<>]*>|&#?\w+;|\b\w*_\w*\b")
 WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]{3,}(?![^\W\d_])")
 
 
 def english_words(text: str) -> list[str]:
-    previous = None
-    while previous != text:  # formatted messages nest (⟦... ⟦Púb⟧ ...⟧): remove inner ones first
-        previous, text = text, PSEUDO_SEGMENT.sub(" ", text)
+    """Plain ASCII words: the pseudo-locale accents every letter of a catalogue message, so any
+    word left unaccented, outside a translated sentence or formatted into one, did not come from
+    the catalogues."""
+    text = NOT_WORDS.sub(" ", text)
     return [w for w in WORD.findall(text) if not (w.isupper() and len(w) <= 4)]
 
 
@@ -276,6 +280,10 @@ def test_the_finder_finds_english_outside_the_brackets():
     assert english_words(f"{pseudo_text('Safe venues')} Safe venues") == ["Safe", "venues"]
     assert english_words(f"{pseudo_text('%(type)s (example)') % {'type': pseudo_text('Pub')}}") == []
     assert english_words("W1D 4DQ, E05000644, 999, GSS") == []
+    # An English label formatted into a translated sentence is found too (every letter of a
+    # catalogue message is accented, so nothing English hides inside the brackets).
+    sentence = pseudo_text("Pledge %(number)s: %(pledge)s") % {"number": 1, "pledge": "Nominate a champion"}
+    assert english_words(sentence) == ["Nominate", "champion"]
 
 
 def test_the_pseudo_locale_is_never_in_the_language_bar(client):
