@@ -23,6 +23,7 @@ from nte.places import service as places_service
 from nte.reports import service as report_service
 from nte.reports.models import Report
 from nte.safespaces import service as spaces_service
+from tests.factories import make_venue
 from tests.support.browser import STEP_TIMEOUT_MS, axe_check
 
 pytestmark = pytest.mark.browser
@@ -249,5 +250,61 @@ def test_every_public_map_shows_the_wards_without_tiles(browser, live_server, pa
             page.wait_for_timeout(300)  # Leaflet's zoom animation; not a wait on the server
         assert page.get_attribute(selector, "data-ward-labels") == "shown"
         _fits(page)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_find_help_now_by_location_after_it_was_refused(browser, live_server, places, lang):
+    """The mistake: the location was refused at first (the permission prompt dismissed); the page
+    says so in the page's language, and once allowed the results come first."""
+    context, page = _phone(browser)
+    try:
+        page.goto(f"{live_server.url}/help-now?lang={lang}")
+        page.click("#locate-me")
+        page.wait_for_function("() => document.getElementById('locate-status').textContent.length > 0")
+        page.wait_for_function("() => !/…$/.test(document.getElementById('locate-status').textContent)")
+        _translated(page, "#locate-status", lang)
+        assert "/help-now" in page.url and "lon=" not in page.url  # nothing searched yet
+        context.grant_permissions(["geolocation"], origin=live_server.url)
+        context.set_geolocation({"longitude": LON, "latitude": LAT})
+        with page.expect_navigation():
+            page.click("#locate-me")
+        page.wait_for_function("() => document.activeElement && document.activeElement.id === 'results-title'")
+        _translated(page, "#results-title", lang)
+        assert "Journey haven" in page.locator("#safe-space-list .safe-space").first.inner_text()
+        _in_view_and_on_top(page, "#safe-space-list .safe-space a[href^='tel:']")
+        _fits(page)
+        axe_check(page)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_venue_directory_from_no_match_to_a_venue(browser, live_server, lang):
+    """The mistake: filters that match nothing; the page says so and offers every venue again."""
+    with live_server.session_factory.begin() as s:
+        make_venue(s, status="verified", name="Directory journey bar")
+    context, page = _phone(browser)
+    try:
+        page.goto(f"{live_server.url}/venues?lang={lang}")
+        axe_check(page)
+        page.select_option("#venue_type", "hotel")
+        page.select_option("#scheme", index=1)
+        with page.expect_navigation():
+            page.click("form.filters button[type=submit]")
+        assert page.locator("#no-venues").is_visible()
+        _translated(page, "#no-venues", lang)
+        axe_check(page)
+        with page.expect_navigation():
+            page.click("#no-venues a")
+        assert lang == "en" or f"lang={lang}" in page.url
+        link = page.locator(".cards a", has_text="Directory journey bar").first
+        with page.expect_navigation():
+            link.click()
+        assert "Directory journey bar" in page.inner_text("h1")
+        assert lang == "en" or f"lang={lang}" in page.url
+        _fits(page)
+        axe_check(page)
     finally:
         context.close()
