@@ -43,6 +43,7 @@ CLI_MODULES: list[str] = [
 #: Demo loaders: "module:function" called with (session, console) after wards and users exist.
 DEMO_LOADERS: list[str] = [
     "nte.venues.demo:load_examples",
+    "nte.venues.demo:load_managed_venue",
     "nte.safespaces.demo:load_examples",
     "nte.reports.demo:load_police_records",
     "nte.patrols.demo:load_demo",
@@ -97,10 +98,17 @@ def serve(
 
 
 @app.command()
-def scheduler() -> None:
+def scheduler(
+    run_due_now: bool = typer.Option(
+        False,
+        "--run-due-now",
+        help="First run every job once for its latest trigger (skipped where that already ran), mail last; "
+        "the demo uses it so daily reminders go out at once",
+    ),
+) -> None:
     """Run the scheduled jobs (run exactly one of these per deployment)."""
     from nte.health import check_database
-    from nte.scheduler import JOBS, build_scheduler
+    from nte.scheduler import JOBS, build_scheduler, run_due_jobs
 
     configure_logging()
     problem = check_database(get_engine(get_settings()))
@@ -109,6 +117,13 @@ def scheduler() -> None:
         raise typer.Exit(code=1)
     import signal
 
+    if run_due_now:
+        results = run_due_jobs(_factory())
+        ran = {job: result for job, result in results.items() if result is not None}
+        console.print(
+            f"Ran {len(ran)} due jobs now ({len(results) - len(ran)} had already run for their latest trigger): "
+            + ", ".join(f"{job} {result}" for job, result in ran.items())
+        )
     sched = build_scheduler(_factory())
 
     def stop(signum: int, _frame: object) -> None:
@@ -121,6 +136,49 @@ def scheduler() -> None:
         sched.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+
+
+@app.command("mail-catcher")
+def mail_catcher(
+    host: Annotated[str | None, typer.Option(help="Loopback address to listen on (default NTE_SMTP_HOST)")] = None,  # noqa: UP007
+    port: Annotated[int | None, typer.Option(help="Port (default NTE_SMTP_PORT)")] = None,  # noqa: UP007
+    folder: Annotated[Path, typer.Option("--dir", help="Where each caught message is written as .eml")] = Path(
+        "var/mail"
+    ),
+) -> None:
+    """A local SMTP server that keeps every message as a file and sends nothing on (demo, development)."""
+    import ipaddress
+    import signal
+    import threading
+
+    from nte.notifications.mailcatcher import CaughtMail, MailCatcher
+
+    settings = get_settings()
+    host = host or settings.smtp_host
+    port = port or settings.smtp_port
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        _fail(f"--host must be a loopback address (127.0.0.1, ::1 or localhost), not {host!r}")
+
+    def caught(mail: CaughtMail) -> None:
+        typer.echo(f"mail to {mail.to}: {mail.subject}  ({mail.path})")  # one line each, flushed
+
+    catcher = MailCatcher(host=host, port=port, folder=folder, on_mail=caught)
+    try:
+        catcher.start()
+    except (OSError, RuntimeError) as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc}")
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda _signum, _frame: stopped.set())
+    typer.echo(f"Mail catcher on {host}:{port}, writing each message to {folder.resolve()} (Ctrl+C to stop).")
+    try:
+        stopped.wait()
+    finally:
+        catcher.stop()
 
 
 @app.command()

@@ -1,9 +1,10 @@
 """Demo data: a Soho patrol area in West End ward (Westminster), a "Friday 22:00-04:00" series, and
-a volunteer profile with records for the demo volunteer account. Idempotent."""
+a volunteer profile with records for the demo volunteer account, whose DBS check expires in three
+weeks (so the record expiry reminder goes out). Idempotent."""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from nte.patrols import service
 
 AREA_NAME = "Soho (West End)"
 SERIES_NAME = "Soho Friday nights"
+#: The demo volunteer's DBS check expires this many days after the demo data is loaded.
+DBS_EXPIRES_IN_DAYS = 21
 # Soho: Oxford Street, Charing Cross Road, Shaftesbury Avenue and Regent Street (simplified).
 SOHO = {
     "type": "Polygon",
@@ -81,16 +84,26 @@ def load_demo(session: Session, console: Any) -> None:
             is_team_lead=True,
             now=now,
         )
-        today = date.today()
-        for kind, years in (("dbs", 3), ("induction", 5), ("first_aid", 3), ("wave", 2)):
+        today = service.local(now).date()
+        dbs_expires = today + timedelta(days=DBS_EXPIRES_IN_DAYS)
+        for kind, completed_date, expires_date in (
+            # The DBS check, renewed every three years, runs out three weeks after the demo is loaded:
+            # inside the 30-day reminder window, so the record expiry job mails the volunteer and the
+            # coordinator.
+            ("dbs", dbs_expires - timedelta(days=365 * 3), dbs_expires),
+            ("induction", today - timedelta(days=60), today + timedelta(days=365 * 5)),
+            ("first_aid", today - timedelta(days=60), today + timedelta(days=365 * 3)),
+            ("wave", today - timedelta(days=60), today + timedelta(days=365 * 2)),
+        ):
             service.add_record(
                 session,
                 actor=coordinator,
                 volunteer_id=volunteer.id,
                 kind=kind,
-                completed_date=today - timedelta(days=60),
-                expires_date=today + timedelta(days=365 * years),
+                completed_date=completed_date,
+                expires_date=expires_date,
                 now=now,
             )
+        console.print(f"Patrols: the demo volunteer's DBS check expires on {dbs_expires:%d %B %Y} (reminders due).")
     created = service.materialise_all(session, now=now)
     console.print(f"Patrols: {AREA_NAME!r} with {SERIES_NAME!r} (22:00-04:00); {created} shifts added or updated.")
