@@ -21,6 +21,8 @@ class PatrolSettings(BaseSettings):
     waitlist_offer_hours: int = 12
     check_in_opens_minutes: int = 60
     home_safe_grace_minutes: int = 30
+    #: How long before a shift's end a volunteer can confirm they are home safe.
+    home_safe_opens_minutes: int = 60
     staffing_alert_hours: int = 48
     max_area_km2: float = 5.0
     min_area_m2: float = 1_000.0

@@ -31,7 +31,7 @@ from nte.auth import repository as auth_repo
 from nte.auth.models import User
 from nte.auth.security import new_token, token_hash
 from nte.config import Settings
-from nte.errors import Conflict, Forbidden, Invalid
+from nte.errors import Conflict, Forbidden, Invalid, NTEError
 from nte.exports import neutralise
 from nte.maps.wards import service_area, validate_point
 from nte.notifications import service as outbox
@@ -92,6 +92,12 @@ def local(moment: datetime) -> datetime:
 
 def fmt_local(moment: datetime) -> str:
     return f"{local(moment):%a %d %b %Y %H:%M}"
+
+
+def fmt_when(moment: datetime) -> str:
+    """London time in words for a reason: "21:30 on Fri 4 Dec"."""
+    at = local(moment)
+    return f"{at:%H:%M} on {at:%a} {at.day} {at:%b}"
 
 
 # --- volunteers -----------------------------------------------------------------------------------
@@ -1135,6 +1141,37 @@ def _release(session: Session, signup: Signup, *, status: str, actor: User | Non
     signup.cancelled_by_id = actor.id if actor else None
 
 
+def cancellation_deadline(shift: Shift, *, settings: PatrolSettings | None = None) -> datetime:
+    """A volunteer can give up a confirmed place online until this moment."""
+    settings = settings or get_patrol_settings()
+    return shift.start_at - timedelta(hours=settings.cancellation_deadline_hours)
+
+
+def cancel_refusal(
+    shift: Shift, signup: Signup, *, now: datetime, settings: PatrolSettings | None = None
+) -> NTEError | None:
+    """Why the volunteer cannot leave this shift (or its waitlist) now, or None if they can. A
+    coordinator can still take anyone off (:func:`coordinator_cancel_signup`)."""
+    settings = settings or get_patrol_settings()
+    if signup.status == "confirmed":
+        if signup.checked_in_at is not None:
+            return ActionNotAllowedNow(
+                "You have checked in, so you cannot cancel; tell your team lead if you have to leave.",
+                field="shift_id",
+            )
+        deadline = cancellation_deadline(shift, settings=settings)
+        if now >= deadline and shift.status == "scheduled":
+            return CancellationDeadlinePassed(
+                f"Too late to cancel online: cancelling closed {settings.cancellation_deadline_hours} hours "
+                f"before the start ({fmt_when(deadline)}). Please contact your coordinator, who can still "
+                "take you off.",
+                field="shift_id",
+            )
+    elif now >= shift.start_at:
+        return ActionNotAllowedNow("This shift has already started.", field="shift_id")
+    return None
+
+
 def cancel_signup(
     session: Session, *, volunteer: Volunteer, shift_id: int, now: datetime, settings: PatrolSettings | None = None
 ) -> Signup:
@@ -1144,16 +1181,9 @@ def cancel_signup(
     signup = repo.signup_for(session, shift.id, volunteer.id)
     if signup is None or signup.status not in repo.ACTIVE:
         raise PatrolNotFound("sign-up of yours for this shift", field="shift_id")
-    if signup.status == "confirmed":
-        deadline = shift.start_at - timedelta(hours=settings.cancellation_deadline_hours)
-        if now >= deadline and shift.status == "scheduled":
-            raise CancellationDeadlinePassed(
-                f"Cancellation closed {settings.cancellation_deadline_hours} hours before the start "
-                f"({fmt_local(deadline)}). Please call your coordinator, who can still take you off.",
-                field="shift_id",
-            )
-    elif now >= shift.start_at:
-        raise ActionNotAllowedNow("This shift has already started.", field="shift_id")
+    refusal = cancel_refusal(shift, signup, now=now, settings=settings)
+    if refusal is not None:
+        raise refusal
     _release(session, signup, status="declined" if signup.status == "offered" else "cancelled", actor=None, now=now)
     session.flush()
     fill_places(session, shift, now=now)
@@ -1272,17 +1302,48 @@ def _own_confirmed(session: Session, volunteer: Volunteer, shift: Shift) -> Sign
     return signup
 
 
+def check_in_opens_at(shift: Shift, *, settings: PatrolSettings | None = None) -> datetime:
+    settings = settings or get_patrol_settings()
+    return shift.start_at - timedelta(minutes=settings.check_in_opens_minutes)
+
+
+def check_in_refusal(shift: Shift, *, now: datetime, settings: PatrolSettings | None = None) -> NTEError | None:
+    """Why a confirmed volunteer cannot check in now (open from shortly before the start to the end)."""
+    if shift.status == "cancelled":
+        return ActionNotAllowedNow("This shift was cancelled.", field="shift_id")
+    opens = check_in_opens_at(shift, settings=settings)
+    if now < opens:
+        return ActionNotAllowedNow(f"Check in opens at {fmt_when(opens)}.", field="shift_id")
+    if now >= shift.end_at:
+        return ActionNotAllowedNow("This shift has ended.", field="shift_id")
+    return None
+
+
+def home_safe_opens_at(shift: Shift, *, settings: PatrolSettings | None = None) -> datetime:
+    settings = settings or get_patrol_settings()
+    return shift.end_at - timedelta(minutes=settings.home_safe_opens_minutes)
+
+
+def home_safe_refusal(shift: Shift, *, now: datetime, settings: PatrolSettings | None = None) -> NTEError | None:
+    """Why a confirmed volunteer cannot confirm they are home safe yet (open near the shift's end,
+    and any time after it; the lone-worker alert waits for it)."""
+    if shift.status == "cancelled":
+        return ActionNotAllowedNow("This shift was cancelled.", field="shift_id")
+    opens = home_safe_opens_at(shift, settings=settings)
+    if now < opens:
+        return ActionNotAllowedNow(
+            f"You can confirm you are home safe from {fmt_when(opens)}. If you leave early, tell your team lead.",
+            field="shift_id",
+        )
+    return None
+
+
 def check_in(session: Session, *, volunteer: Volunteer, shift_id: int, now: datetime) -> Signup:
-    settings = get_patrol_settings()
     shift = get_shift(session, shift_id)
     signup = _own_confirmed(session, volunteer, shift)
-    opens = shift.start_at - timedelta(minutes=settings.check_in_opens_minutes)
-    if shift.status == "cancelled":
-        raise ActionNotAllowedNow("This shift was cancelled.", field="shift_id")
-    if now < opens:
-        raise ActionNotAllowedNow(f"Check-in opens at {fmt_local(opens)}.", field="shift_id")
-    if now >= shift.end_at:
-        raise ActionNotAllowedNow("This shift has ended.", field="shift_id")
+    refusal = check_in_refusal(shift, now=now)
+    if refusal is not None:
+        raise refusal
     if signup.checked_in_at is None:
         signup.checked_in_at = now
         signup.no_show = False
@@ -1293,12 +1354,62 @@ def check_in(session: Session, *, volunteer: Volunteer, shift_id: int, now: date
 def home_safe(session: Session, *, volunteer: Volunteer, shift_id: int, now: datetime) -> Signup:
     shift = get_shift(session, shift_id)
     signup = _own_confirmed(session, volunteer, shift)
-    if now < shift.start_at:
-        raise ActionNotAllowedNow("You can confirm you are home safe once the shift has started.", field="shift_id")
+    refusal = home_safe_refusal(shift, now=now)
+    if refusal is not None:
+        raise refusal
     if signup.home_safe_at is None:
         signup.home_safe_at = now
         signup.updated_at = now
     return signup
+
+
+def no_show_refusal(shift: Shift, signup: Signup, *, now: datetime) -> NTEError | None:
+    """Why a coordinator cannot mark this confirmed volunteer as a no-show now (taking the mark
+    off is always allowed)."""
+    if now < shift.start_at:
+        return ActionNotAllowedNow(
+            f"No-shows can be marked once the shift has started ({fmt_when(shift.start_at)}).", field="signup_id"
+        )
+    if signup.home_safe_at is not None:
+        return ActionNotAllowedNow(
+            f"Not a no-show: confirmed home safe at {local(signup.home_safe_at):%H:%M}.", field="signup_id"
+        )
+    if signup.checked_in_at is not None:
+        return ActionNotAllowedNow(
+            f"Not a no-show: checked in at {local(signup.checked_in_at):%H:%M}.", field="signup_id"
+        )
+    return None
+
+
+def _reason(refusal: NTEError | None) -> str | None:
+    return None if refusal is None else refusal.detail
+
+
+def volunteer_choices(
+    shift: Shift, signup: Signup, *, now: datetime, settings: PatrolSettings | None = None
+) -> dict[str, str | None]:
+    """What the volunteer's page shows for one of their sign-ups: each action that applies, mapped
+    to None when it is allowed now (the button is offered) or to the reason it is not, in the words
+    the service uses to refuse it. Actions that do not apply (done already, not on the shift) are left out."""
+    choices: dict[str, str | None] = {}
+    if shift.status != "scheduled":
+        return choices
+    settings = settings or get_patrol_settings()
+    if signup.status in ("confirmed", "waitlisted") and now < shift.start_at and signup.checked_in_at is None:
+        choices["cancel"] = _reason(cancel_refusal(shift, signup, now=now, settings=settings))
+    if signup.status == "confirmed":
+        if signup.checked_in_at is None and now < shift.end_at:
+            choices["check_in"] = _reason(check_in_refusal(shift, now=now, settings=settings))
+        if signup.home_safe_at is None and (now >= shift.start_at or signup.checked_in_at is not None):
+            choices["home_safe"] = _reason(home_safe_refusal(shift, now=now, settings=settings))
+    return choices
+
+
+def coordinator_choices(shift: Shift, signup: Signup, *, now: datetime) -> dict[str, str | None]:
+    """The same for the coordinator's roster: marking a no-show (taking it off is always offered)."""
+    if signup.status != "confirmed" or shift.status != "scheduled" or signup.no_show or now < shift.start_at:
+        return {}
+    return {"no_show": _reason(no_show_refusal(shift, signup, now=now))}
 
 
 def mark_no_show(session: Session, *, actor: User, signup_id: int, no_show: bool, now: datetime) -> Signup:
@@ -1308,8 +1419,10 @@ def mark_no_show(session: Session, *, actor: User, signup_id: int, no_show: bool
     shift = get_shift(session, signup.shift_id)
     if signup.status != "confirmed":
         raise ActionNotAllowedNow("Only confirmed volunteers can be marked as no-shows.", field="signup_id")
-    if now < shift.start_at:
-        raise ActionNotAllowedNow("No-shows can be marked once the shift has started.", field="signup_id")
+    if no_show:
+        refusal = no_show_refusal(shift, signup, now=now)
+        if refusal is not None:
+            raise refusal
     signup.no_show = no_show
     signup.updated_at = now
     audit.record(
