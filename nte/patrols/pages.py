@@ -320,13 +320,16 @@ def change_night(
 def _shift_page(request: Request, session: SessionDep, shift_id: int, **extra: Any) -> dict[str, Any]:
     shift = service.get_shift(session, shift_id)
     area = service.get_area(session, shift.area_id)
+    roster = service.roster(session, shift.id)
+    now = utcnow()
     return _common(
         request,
         shift=shift,
         area=area,
         staffing=service.staffing_for(session, [shift])[0],
-        roster=service.roster(session, shift.id),
-        now=utcnow(),
+        roster=roster,
+        choices={signup.id: service.coordinator_choices(shift, signup, now=now) for signup, _, _ in roster},
+        now=now,
         area_geojson=json.dumps(service.area_feature(area)),
         debrief=service.debrief_view(session, shift.id, restricted=True),
         **extra,
@@ -587,6 +590,7 @@ def _my_page(request: Request, session: SessionDep, user: User, **extra: Any) ->
         request,
         volunteer=volunteer,
         mine=mine,
+        choices={signup.id: service.volunteer_choices(shift, signup, now=now) for signup, shift in mine},
         now=now,
         open_shifts=[i for i in service.open_shifts(session, now=now) if i.shift.id not in taken],
         records=service.record_states(session, volunteer, today=service.local(now).date()),
