@@ -34,9 +34,9 @@ def _access(route: APIRoute):
 #: How many routes the app serves today. A walk that finds fewer has lost routes, or stopped
 #: seeing them (as when FastAPI 0.165 turned ``app.routes`` into included-router entries and the
 #: old walk over ``app.routes`` found 0 and passed). Raise it when you add routes.
-ROUTES_TODAY = 170
+ROUTES_TODAY = 171
 #: How many of them the OpenAPI document lists (the JSON API; pages are not in it).
-OPERATIONS_TODAY = 74
+OPERATIONS_TODAY = 75
 
 
 def _routes(app):
@@ -100,6 +100,8 @@ AUDIENCES: list[tuple[str | None, str, frozenset[str] | None]] = [
     (None, r"^/api/patrols/(areas\.geojson|reports/monthly)$", STAFF),
     ("GET", r"^/api/patrols/shifts$", COORDINATORS | VOLUNTEERS),
     ("POST", r"^/api/patrols/shifts/\{shift_id\}/debrief$", COORDINATORS | VOLUNTEERS),
+    # A volunteer's own shift's area; the service answers 404 for any shift they are not on.
+    ("GET", r"^/api/patrols/me/shifts/\{shift_id\}/area\.geojson$", VOLUNTEERS),
     (None, r"^/api/patrols/(shifts/\{shift_id\}/(signup|offer|check-in|home-safe)$|me/)", VOLUNTEERS),
     (None, r"^/api/patrols/", COORDINATORS),
     (None, r"^/api/venues(/sign-ups|\.geojson)$", None),

@@ -327,6 +327,21 @@ def signups_for_shifts(session: Session, shift_ids: Sequence[int]) -> list[tuple
     return [(s, v) for s, v in session.execute(stmt)]
 
 
+def team_of_shifts(session: Session, shift_ids: Sequence[int]) -> list[tuple[int, int, bool, str]]:
+    """The confirmed volunteers on these shifts as (shift id, volunteer id, team lead, display name),
+    team leads first: only what a teammate may see, no e-mail or phone number is read."""
+    if not shift_ids:
+        return []
+    stmt = (
+        sa.select(Signup.shift_id, Volunteer.id, Volunteer.is_team_lead, User.display_name)
+        .join(Volunteer, Volunteer.id == Signup.volunteer_id)
+        .join(User, User.id == Volunteer.user_id)
+        .where(Signup.shift_id.in_(list(shift_ids)), Signup.status == "confirmed")
+        .order_by(Signup.shift_id, Volunteer.is_team_lead.desc(), Signup.id)
+    )
+    return [(shift_id, volunteer_id, bool(lead), name) for shift_id, volunteer_id, lead, name in session.execute(stmt)]
+
+
 def next_waitlisted(session: Session, shift_id: int) -> Signup | None:
     stmt = (
         sa.select(Signup)

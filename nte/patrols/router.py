@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from fastapi import APIRouter, Depends, Header, Query
@@ -88,8 +89,6 @@ def _series_read(session: SessionDep, series) -> SeriesRead:
     dependencies=[Depends(require_roles(*MAP_READERS))],
 )
 def areas_geojson(session: SessionDep) -> Response:
-    import json
-
     return Response(json.dumps(service.areas_geojson(session)), media_type="application/geo+json")
 
 
@@ -346,6 +345,20 @@ def monthly_report(session: SessionDep, month: str | None = Query(None, max_leng
         ],
         "volunteers_without_shift": report.inactive_volunteers,
     }
+
+
+# --- the volunteer's own shifts -------------------------------------------------------------------
+
+
+@router.get(
+    "/me/shifts/{shift_id}/area.geojson",
+    summary="The patrol area of a shift I am on (confirmed, offered or waitlisted), as a GeoJSON Feature",
+    responses=formats(GEOJSON),
+)
+def my_shift_area(shift_id: int, session: SessionDep, user: User = VolunteerUser) -> Response:
+    volunteer = service.volunteer_for_user(session, user)
+    feature = service.volunteer_area_feature(session, volunteer=volunteer, shift_id=shift_id)
+    return Response(json.dumps(feature), media_type="application/geo+json")
 
 
 # --- calendar feed --------------------------------------------------------------------------------
