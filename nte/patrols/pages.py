@@ -591,6 +591,7 @@ def _my_page(request: Request, session: SessionDep, user: User, **extra: Any) ->
         volunteer=volunteer,
         mine=mine,
         choices={signup.id: service.volunteer_choices(shift, signup, now=now) for signup, shift in mine},
+        briefings=service.shift_briefings(session, volunteer=volunteer, signups=mine, now=now),
         now=now,
         open_shifts=[i for i in service.open_shifts(session, now=now) if i.shift.id not in taken],
         records=service.record_states(session, volunteer, today=service.local(now).date()),
