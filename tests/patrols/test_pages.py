@@ -29,7 +29,7 @@ def test_coordinator_draws_an_area_schedules_a_series_and_checks_staffing(page, 
     axe_check(page)
 
     page.goto(live_server.url + "/coordinator/areas")
-    page.wait_for_selector("#area-draw.leaflet-container")
+    page.wait_for_selector("#area-draw.leaflet-container[data-ready]")  # areas shown, map still
     axe_check(page)
     box = page.locator("#area-draw").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

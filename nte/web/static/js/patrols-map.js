@@ -20,11 +20,18 @@
     var markers = L.layerGroup().addTo(map);
     var url = draw.getAttribute("data-areas-url");
     if (url) {
+      // The existing areas are only a backdrop (not clickable: every click adds a corner). Once they
+      // are shown and the map has stopped moving, the map is marked ready (data-ready): a corner
+      // clicked while the map is still zooming to them would land somewhere else.
+      var ready = function () { draw.setAttribute("data-ready", "true"); };
       fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
-        if (!data || !data.features.length) return;
-        var layer = L.geoJSON(data, { style: { color: "#505a5f", weight: 2, fillOpacity: 0.1 } }).addTo(map);
-        map.fitBounds(layer.getBounds(), { maxZoom: 16 });
-      }).catch(function () {});
+        if (!data || !data.features.length) { ready(); return; }
+        var layer = L.geoJSON(data, { interactive: false, style: { color: "#505a5f", weight: 2, fillOpacity: 0.1 } }).addTo(map);
+        map.fitBounds(layer.getBounds(), { maxZoom: 16, animate: false });  // no animation: done at once
+        ready();
+      }).catch(ready);
+    } else {
+      draw.setAttribute("data-ready", "true");
     }
     function redraw() {
       if (shape) { map.removeLayer(shape); shape = null; }
