@@ -17,7 +17,9 @@ from nte.db import Base, JSONType, utcnow
 from nte.spatial import GeometryColumn
 
 VENUE_TYPES = ("pub", "bar", "nightclub", "late_night_food", "hotel", "theatre", "other")
-VENUE_STATUSES = ("submitted", "verified", "rejected", "lapsed", "withdrawn")
+#: "changes_requested": an officer sent the sign-up back with reasons; the manager fixes it and
+#: resubmits it (back to "submitted"). "rejected" is final and says why.
+VENUE_STATUSES = ("submitted", "changes_requested", "verified", "rejected", "lapsed", "withdrawn")
 TRAINING_TYPES = ("wave", "ask_for_angela", "bystander", "other")
 SCHEMES = ("night_haven", "safety_thirst", "hackney_nights", "best_bar_none", "other")
 SPOT_CHECK_OUTCOMES = ("pass", "advice", "fail")
@@ -52,8 +54,9 @@ class Venue(Base):
     location_approximate: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # At sign-up, how far the pin was from the postcode's point (None: no point held for it).
     pin_postcode_distance_m: Mapped[float | None]
-    status: Mapped[str] = mapped_column(sa.String(12), default="submitted", index=True)
-    status_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    status: Mapped[str] = mapped_column(sa.String(20), default="submitted", index=True)
+    # The officer's words for the current status (what to change, why rejected), shown to the manager.
+    status_reason: Mapped[str | None] = mapped_column(sa.String(2000))
     manager_user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
