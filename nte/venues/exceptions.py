@@ -47,7 +47,7 @@ class TransitionRefused(Conflict):
 
     def __init__(self, current: str, action: str, target: str | None) -> None:
         super().__init__(
-            f"A {current} venue cannot be {_past(action)}: the transition {current} -> "
+            f"A {current.replace('_', ' ')} venue cannot be {_past(action)}: the transition {current} -> "
             f"{target or _past(action)} is not allowed.",
             field="action",
         )
@@ -62,4 +62,24 @@ def _past(action: str) -> str:
         "lapse": "lapsed",
         "withdraw": "withdrawn",
         "renew": "renewed",
+        "request_changes": "sent back for changes",
+        "resubmit": "resubmitted",
     }.get(action, action)
+
+
+class ResubmitRefused(Conflict):
+    """Only a sign-up an officer sent back for changes can be resubmitted."""
+
+    code = "resubmit_refused"
+
+    def __init__(self, current: str) -> None:
+        super().__init__(
+            "Only a sign-up that an officer has asked you to change can be resubmitted; "
+            + (
+                "this one is already waiting for an officer to check it."
+                if current == "submitted"
+                else f"this venue's status is {current.replace('_', ' ')}."
+            ),
+            field="action",
+        )
+        self.current = current

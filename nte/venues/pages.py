@@ -60,6 +60,7 @@ def _choices() -> dict[str, Any]:
         "training_types": [(t, service.TRAINING_TYPE_LABELS[t]) for t in TRAINING_TYPES],
         "schemes": [(s, service.SCHEME_LABELS[s]) for s in SCHEMES],
         "statuses": [(s, service.STATUS_LABELS[s]) for s in VENUE_STATUSES],
+        "action_labels": service.ACTION_LABELS,
         "outcomes": [(o, service.OUTCOME_LABELS[o]) for o in SPOT_CHECK_OUTCOMES],
         "labels": {
             "venue_type": service.VENUE_TYPE_LABELS,
@@ -268,6 +269,7 @@ def _portal_page(
             "upload_url": f"{UPLOAD_PREFIX}{venue.id}",
             "details_values": details,
             "pledge_values": pledges,
+            "history": service.status_history(session, venue=venue),
         },
         status_code=status_code,
     )
@@ -371,6 +373,19 @@ def portal_renew(request: Request, session: SessionDep, user: Manager, venue_id:
     )
 
 
+@router.post("/venue-portal/{venue_id}/resubmit", dependencies=[CsrfProtected])
+def portal_resubmit(request: Request, session: SessionDep, user: Manager, venue_id: int, form: FormData) -> Response:
+    return _portal_post(
+        request,
+        session,
+        user,
+        venue_id,
+        "resubmit",
+        form,
+        lambda: service.resubmit(session, user=user, venue_id=venue_id, note=form.get("note"), now=utcnow()),
+    )
+
+
 def _optional_id(value: Any, field: str) -> int | None:
     if value in (None, ""):
         return None
@@ -418,7 +433,7 @@ def officer_queue(
     request: Request,
     session: SessionDep,
     user: Officer,
-    status: Annotated[str | None, Query(max_length=12)] = "submitted",
+    status: Annotated[str | None, Query(max_length=20)] = "submitted",
     examples: bool = False,
 ) -> HTMLResponse:
     now = utcnow()
@@ -453,6 +468,7 @@ def _officer_page(
     from nte.audit import service as audit
 
     venue = service.venue_for(session, user=user, venue_id=venue_id)
+    actions = [a for a in service.TRANSITIONS.get(venue.status, {}) if a in service.OFFICER_ACTIONS]
     v = service.view(session, venue=venue, now=utcnow(), settings=get_settings(), private=True)
     return render(
         request,
@@ -463,7 +479,8 @@ def _officer_page(
             "errors": errors or {},
             "values": values or {},
             "saved": saved,
-            "actions": list(service.TRANSITIONS.get(venue.status, {})),
+            "actions": actions,
+            "history": service.status_history(session, venue=venue),
             "events": audit.list_events(session, target_type="venue", target_id=venue.id, limit=50),
         },
         status_code=status_code,

@@ -88,7 +88,7 @@ def register_export(
     user: OfficerUser,
     format: Literal["json", "csv", "geojson"] = "json",
     ward: Annotated[str | None, Query(max_length=20)] = None,
-    status: Annotated[str | None, Query(max_length=12)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
     scheme: Annotated[str | None, Query(max_length=20)] = None,
     examples: bool = False,
 ) -> Response:
@@ -121,8 +121,11 @@ def register_export(
 
 @router.post("/api/venues/{venue_id}/status", response_model=VenueRead)
 def change_status(venue_id: int, body: StatusChange, session: SessionDep, user: OfficerUser) -> VenueRead:
-    """Verify, reject (reason required), lapse, withdraw or renew. Transitions outside the state machine
-    (submitted -> verified/rejected; verified -> lapsed/withdrawn; lapsed -> renewed) are refused with 409."""
+    """Verify, request changes (reasons required: the venue manager sees them, is mailed, and resubmits
+    from the portal), reject (reason required; final), lapse, withdraw or renew. Transitions outside the
+    state machine (submitted -> verified/changes_requested/rejected; changes_requested -> rejected, or
+    submitted when the manager resubmits; rejected -> changes_requested; verified -> lapsed/withdrawn;
+    lapsed -> renewed) are refused with 409."""
     venue = service.officer_change_status(
         session, actor=user, venue_id=venue_id, action=body.action, reason=body.reason, now=utcnow()
     )

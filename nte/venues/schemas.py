@@ -54,7 +54,7 @@ class SignUpRead(BaseModel):
 
 
 class StatusChange(BaseModel):
-    action: Literal["verify", "reject", "lapse", "withdraw", "renew"]
+    action: Literal["verify", "request_changes", "reject", "lapse", "withdraw", "renew"]
     reason: str | None = None
 
 

@@ -29,7 +29,7 @@ from nte.audit import service as audit
 from nte.auth import repository as auth_repo
 from nte.auth import service as auth_service
 from nte.auth.models import Role, User
-from nte.config import Settings
+from nte.config import Settings, get_settings
 from nte.db import london_today
 from nte.errors import Invalid, NTEError, TooLarge, UnsupportedMediaType
 from nte.exports import neutralise
@@ -40,7 +40,13 @@ from nte.notifications import service as outbox
 from nte.postcodes import normalise_postcode
 from nte.spatial import distance_m, from_db, to_db
 from nte.venues import repository as repo
-from nte.venues.exceptions import TransitionRefused, VenueInvalid, VenueNotFound
+from nte.venues.exceptions import (
+    NotYourVenue,
+    ResubmitRefused,
+    TransitionRefused,
+    VenueInvalid,
+    VenueNotFound,
+)
 from nte.venues.models import (
     SCHEMES,
     SPOT_CHECK_OUTCOMES,
@@ -88,6 +94,7 @@ SCHEME_LABELS = {
 }
 STATUS_LABELS = {
     "submitted": "Submitted",
+    "changes_requested": "Changes requested",
     "verified": "Verified",
     "rejected": "Rejected",
     "lapsed": "Lapsed",
@@ -101,15 +108,38 @@ FLAG_LABELS = {
     "possible_duplicate": "Possible duplicate of another sign-up",
 }
 
-#: status -> {action: new status}. Anything else is refused with 409.
+#: status -> {action: new status}. Anything else is refused with 409. "request_changes" sends a
+#: sign-up back to its manager with the officer's reasons (also a rejected one: a rejection can be
+#: reopened); the manager fixes it and resubmits it to the queue. "withdrawn" is final.
 TRANSITIONS: dict[str, dict[str, str]] = {
-    "submitted": {"verify": "verified", "reject": "rejected"},
+    "submitted": {"verify": "verified", "request_changes": "changes_requested", "reject": "rejected"},
+    "changes_requested": {"resubmit": "submitted", "reject": "rejected"},
     "verified": {"lapse": "lapsed", "withdraw": "withdrawn", "renew": "verified"},
     "lapsed": {"renew": "verified"},
-    "rejected": {},
+    "rejected": {"request_changes": "changes_requested"},
     "withdrawn": {},
 }
-ACTIONS = ("verify", "reject", "lapse", "withdraw", "renew")
+ACTIONS = ("verify", "request_changes", "reject", "lapse", "withdraw", "renew", "resubmit")
+#: What an officer may do (the manager resubmits, and renews from the portal).
+OFFICER_ACTIONS = ("verify", "request_changes", "reject", "lapse", "withdraw", "renew")
+ACTION_LABELS = {
+    "verify": "Verify",
+    "request_changes": "Request changes",
+    "reject": "Reject (final)",
+    "lapse": "Lapse",
+    "withdraw": "Withdraw",
+    "renew": "Renew",
+    "resubmit": "Resubmit for checking",
+}
+#: Actions that need the officer's words, and what to say when they are missing.
+REASON_REQUIRED = {
+    "request_changes": "Say what the venue manager should change (they will see your words).",
+    "reject": "Give a reason for rejecting the sign-up (the venue manager will see it).",
+}
+REASON_MAX = 2000
+NOTE_MAX = 500
+#: Audit actions that change a venue's status: the history shown to officers and managers.
+STATUS_EVENTS = tuple(f"venue.{a}" for a in ACTIONS) + ("venue.sign_up",)
 DUPLICATE_RADIUS_M = 50.0
 #: A sign-up's pin further than this from its postcode's point is flagged to officers.
 PIN_POSTCODE_FLAG_M = 300.0
@@ -459,6 +489,14 @@ ALREADY_REGISTERED_MAIL = (
     "Hello,\n\nSomeone tried to sign a venue up to the Women's Night Safety Charter on NTE Safe with this "
     "e-mail address, which already has an account. Nothing was created and your account is unchanged.\n\n"
     "If it was you, sign in to your venue portal instead:\n\n{link}\n\nIf it was not you, ignore this e-mail.\n"
+)
+
+
+CHANGES_REQUESTED_MAIL = (
+    "Hello,\n\nA community safety officer has checked the Women's Night Safety Charter sign-up for {venue} "
+    "and asks you to change some things before it can be verified:\n\n{reasons}\n\n"
+    'Sign in to your venue portal, make the changes and press "Resubmit for checking":\n\n{link}\n\n'
+    "The officer will then check the sign-up again.\n"
 )
 
 
@@ -919,6 +957,48 @@ def evidence_file(session: Session, *, user: User, evidence_id: int, settings: S
     return row, path
 
 
+def resubmit(session: Session, *, user: User, venue_id: int, note: str | None, now: datetime) -> Venue:
+    """The manager has made the changes an officer asked for: the venue goes back to the officer
+    queue (submitted). ``note`` (optional) tells the officer what changed; it is kept in the
+    history. Refused (409, with the reason) unless changes were requested."""
+    venue = venue_for(session, user=user, venue_id=venue_id)
+    if venue.manager_user_id != user.id:
+        raise NotYourVenue()
+    note = (note or "").strip() or None
+    if note and len(note) > NOTE_MAX:
+        raise Invalid(f"What you changed must be {NOTE_MAX} characters or fewer.", field="note")
+    return change_status(session, actor=user, venue=venue, action="resubmit", reason=note, now=now)
+
+
+@dataclass(frozen=True)
+class StatusStep:
+    """One step of a venue's history, for its officer and its manager."""
+
+    at: datetime
+    action: str  # "sign_up", "request_changes", "resubmit", "verify", ...
+    to_status: str | None
+    words: str | None  # the officer's reasons, or the manager's note on a resubmission
+    by_manager: bool
+    actor_label: str
+
+
+def status_history(session: Session, *, venue: Venue) -> list[StatusStep]:
+    """Every status change of ``venue``, oldest first, with the words given at each step."""
+    events = audit.list_events(session, target_type="venue", target_id=venue.id, limit=500)  # newest first
+    return [
+        StatusStep(
+            at=e.at,
+            action=e.action.removeprefix("venue."),
+            to_status=(e.detail or {}).get("to") or ("submitted" if e.action == "venue.sign_up" else None),
+            words=(e.detail or {}).get("reason"),
+            by_manager=e.actor_user_id is not None and e.actor_user_id == venue.manager_user_id,
+            actor_label=e.actor_label,
+        )
+        for e in reversed(events)
+        if e.action in STATUS_EVENTS
+    ]
+
+
 def renew_by_manager(session: Session, *, user: User, venue_id: int, now: datetime) -> Venue:
     venue = venue_for(session, user=user, venue_id=venue_id)
     return change_status(session, actor=user, venue=venue, action="renew", reason=None, now=now)
@@ -930,18 +1010,22 @@ def renew_by_manager(session: Session, *, user: User, venue_id: int, now: dateti
 def change_status(
     session: Session, *, actor: User, venue: Venue, action: str, reason: str | None, now: datetime
 ) -> Venue:
-    """Move a venue through the state machine (see TRANSITIONS); anything else is a 409."""
+    """Move a venue through the state machine (see TRANSITIONS); anything else is a 409. Nothing
+    is changed before every rule has passed."""
     if action not in ACTIONS:
         raise Invalid(f"Choose one of: {', '.join(ACTIONS)}.", field="action")
     reason = (reason or "").strip() or None
-    if reason and len(reason) > 500:
-        raise Invalid("The reason must be 500 characters or fewer.", field="reason")
-    if action == "reject" and not reason:
-        raise Invalid("Give a reason for rejecting the sign-up (the venue manager will see it).", field="reason")
+    if reason and len(reason) > REASON_MAX:
+        raise Invalid(f"The reason must be {REASON_MAX} characters or fewer.", field="reason")
+    if action in REASON_REQUIRED and not reason:
+        raise Invalid(REASON_REQUIRED[action], field="reason")
     allowed = TRANSITIONS.get(venue.status, {})
+    if action == "resubmit" and action not in allowed:
+        raise ResubmitRefused(venue.status)
     if action not in allowed:
         targets = {
             "verify": "verified",
+            "request_changes": "changes_requested",
             "reject": "rejected",
             "lapse": "lapsed",
             "withdraw": "withdrawn",
@@ -953,7 +1037,9 @@ def change_status(
     old = venue.status
     today = london_today(now)
     venue.status = allowed[action]
-    venue.status_reason = reason
+    # A resubmission keeps nothing of the request but its history (the audit trail): the note is
+    # the manager's, for the officer, and is not the status's reason.
+    venue.status_reason = None if action == "resubmit" else reason
     if action == "verify":
         venue.verified_at = now
         venue.renewal_date = add_year(today)
@@ -973,6 +1059,18 @@ def change_status(
             "renewal_date": venue.renewal_date.isoformat() if venue.renewal_date else None,
         },
     )
+    if venue.manager_user_id and action == "request_changes":
+        manager = auth_repo.get_user(session, venue.manager_user_id)
+        if manager is not None:
+            portal = get_settings().base_url.rstrip("/") + f"/venue-portal/{venue.id}"
+            outbox.enqueue(
+                session,
+                to=manager.email,
+                subject=f"{venue.name}: please make changes to your charter sign-up",
+                body=CHANGES_REQUESTED_MAIL.format(venue=venue.name, reasons=reason, link=portal),
+                dedupe_key=f"venue-status:{venue.id}:{action}:{now.isoformat()}",
+                now=now,
+            )
     if venue.manager_user_id and action in ("verify", "reject"):
         manager = auth_repo.get_user(session, venue.manager_user_id)
         if manager is not None:
@@ -999,6 +1097,8 @@ def change_status(
 def officer_change_status(
     session: Session, *, actor: User, venue_id: int, action: str, reason: str | None, now: datetime
 ) -> Venue:
+    if action not in OFFICER_ACTIONS:
+        raise Invalid(f"Choose one of: {', '.join(OFFICER_ACTIONS)}.", field="action")
     return change_status(
         session,
         actor=actor,
@@ -1073,6 +1173,7 @@ def resolve_duplicate(session: Session, *, actor: User, duplicate_id: int, note:
 class VenueFlags:
     venue: Venue
     flags: list[str]
+    resubmitted: bool = False  # the manager resubmitted it after an officer asked for changes
 
 
 def flags_by_venue(session: Session, *, today: date) -> dict[int, list[str]]:
@@ -1104,7 +1205,17 @@ def officer_queue(
         raise Invalid("Choose a known status.", field="status")
     flags = flags_by_venue(session, today=london_today(now))
     venues = repo.list_venues(session, statuses=[status] if status else None, include_examples=include_examples)
-    return [VenueFlags(v, flags.get(v.id, [])) for v in venues]
+    waiting = {v.id for v in venues if v.status == "submitted"}
+    resubmitted = (
+        {
+            int(e.target_id)
+            for e in audit.list_events(session, target_type="venue", action_prefix="venue.resubmit", limit=10_000)
+        }
+        & waiting
+        if waiting
+        else set()
+    )
+    return [VenueFlags(v, flags.get(v.id, []), resubmitted=v.id in resubmitted) for v in venues]
 
 
 def needs_attention(session: Session, *, now: datetime) -> list[VenueFlags]:
