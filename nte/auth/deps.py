@@ -17,8 +17,8 @@ from nte.auth.security import tokens_equal
 from nte.auth.throttle import SignInThrottle
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
-from nte.errors import Forbidden, LoginRequired, NotAuthenticated
-from nte.web.ratelimit import client_address
+from nte.errors import Forbidden, LoginRequired, NotAuthenticated, RateLimited
+from nte.web.ratelimit import RateLimiter, client_address
 
 SESSION_COOKIE = "nte_session"
 CSRF_HEADER = "x-csrf-token"
@@ -214,6 +214,37 @@ def sign_in_attempt(request: Request) -> SignInAttempt:
 
 
 SignInAttemptDep = Annotated[SignInAttempt, Depends(sign_in_attempt)]
+
+#: "Forgot your password?" requests per client address, and per typed e-mail address, per hour.
+RESETS_PER_CLIENT_PER_HOUR = 10
+RESETS_PER_EMAIL_PER_HOUR = 3
+TOO_MANY_RESETS = "Too many password reset requests. Please wait a while and try again."
+
+
+def reset_budget(request: Request) -> Callable[[str], None]:
+    """What the reset service calls with a well-formed address before it looks anything up: raises
+    RateLimited (429) past either limit. Counted for every address, known or not, so the limit says
+    nothing about which addresses have accounts. In memory under rotating keyed hashes."""
+    state = request.app.state
+    if not hasattr(state, "reset_client_limiter"):
+        state.reset_client_limiter = RateLimiter(limit=RESETS_PER_CLIENT_PER_HOUR, window_seconds=3600)
+    if not hasattr(state, "reset_email_limiter"):
+        state.reset_email_limiter = RateLimiter(limit=RESETS_PER_EMAIL_PER_HOUR, window_seconds=3600)
+    by_client: RateLimiter = state.reset_client_limiter
+    by_email: RateLimiter = state.reset_email_limiter
+    client = client_address(request)
+
+    def spend(email: str) -> None:
+        try:
+            by_client.hit(client, what="password reset request")
+            by_email.hit(email, what="password reset request")
+        except RateLimited as exc:
+            raise RateLimited(TOO_MANY_RESETS, retry_after=exc.retry_after, field="email") from None
+
+    return spend
+
+
+ResetBudget = Annotated[Callable[[str], None], Depends(reset_budget)]
 # --- CSRF for the sign-in form ----------------------------------------------------------------------
 # The sign-in form's token is bound to the browser that asked for the form: GET /login sets a random
 # nonce in a cookie (path /login, SameSite=Strict) and the form carries the nonce, signed. Another

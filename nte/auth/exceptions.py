@@ -40,3 +40,26 @@ class EmailNotConfirmed(Forbidden):
         super().__init__(
             "Confirm your e-mail address first: open the link we sent to it (it works for 72 hours).", field="email"
         )
+
+
+class InvitationNotAllowed(Forbidden):
+    code = "invitation_not_allowed"
+
+    def __init__(self) -> None:
+        super().__init__("Your role does not allow you to invite someone with this role.", field="role")
+
+
+class AccountExists(Conflict):
+    """Said plainly to the inviter (trusted staff), never on a public page."""
+
+    code = "account_exists"
+
+    def __init__(self) -> None:
+        super().__init__("This e-mail address already has an account: nobody was invited.", field="email")
+
+
+class LinkNotValid(Invalid):
+    """A one-time link that is unknown, expired or already used: the page says so, and what to do."""
+
+    code = "link_not_valid"
+    status_code = 410

@@ -79,3 +79,21 @@ class EmailToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class Invitation(Base):
+    """A one-time link that lets a new member of staff (or a volunteer) set their name and password.
+    The account is made when the invitation is sent (no password, address unconfirmed); opening the
+    link and choosing a password confirms the address. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "auth_invitation"
+    __table_args__ = (sa.CheckConstraint(f"role IN {ROLE_VALUES!r}", name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]

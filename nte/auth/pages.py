@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, account and e-mail confirmation pages."""
+"""Sign-in, sign-out, account, e-mail confirmation, password reset and invitation pages."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from nte.auth import repository as repo
 from nte.auth import service
 from nte.auth.deps import (
     ANON_FORM_MAX_AGE,
@@ -15,15 +16,17 @@ from nte.auth.deps import (
     CsrfProtected,
     CurrentPrincipal,
     LoginCsrfProtected,
+    ResetBudget,
     SignInAttemptDep,
     login_form_token,
     public,
+    require_page_roles,
     signed_in_page,
     signing_out,
 )
-from nte.auth.models import User
+from nte.auth.models import Role, User
 from nte.db import SessionDep, utcnow
-from nte.errors import NTEError
+from nte.errors import Invalid, NTEError, RateLimited
 from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,16 +46,11 @@ def _safe_next(next_url: str | None, user: User | None = None) -> str:
     return HOME_FOR_ROLE.get(user.role, "/") if user else "/"
 
 
-def _login_page(
-    request: Request, *, next_url: str, errors: dict[str, str], email: str, status_code: int = 200
-) -> HTMLResponse:
+def _bound_form(request: Request, template: str, context: dict, *, path: str, status_code: int = 200) -> HTMLResponse:
+    """A form whose token is bound to this browser (a nonce cookie on ``path``): the forms that sign
+    a browser in (sign-in, accepting an invitation), so nobody can sign a victim into their account."""
     form = login_form_token(request)
-    response = render(
-        request,
-        "auth/login.html",
-        {"next": next_url, "errors": errors, "email": email, "login_csrf": form.token},
-        status_code=status_code,
-    )
+    response = render(request, template, {**context, "login_csrf": form.token}, status_code=status_code)
     response.set_cookie(
         LOGIN_NONCE_COOKIE,
         form.nonce,
@@ -60,7 +58,35 @@ def _login_page(
         httponly=True,
         samesite="strict",
         secure=request.app.state.settings.secure_cookies,
+        path=path,
+    )
+    return response
+
+
+def _login_page(
+    request: Request, *, next_url: str, errors: dict[str, str], email: str, status_code: int = 200
+) -> HTMLResponse:
+    return _bound_form(
+        request,
+        "auth/login.html",
+        {"next": next_url, "errors": errors, "email": email, "reset_done": request.query_params.get("reset") == "done"},
         path="/login",
+        status_code=status_code,
+    )
+
+
+def _signed_in(request: Request, session: SessionDep, user: User, target: str) -> RedirectResponse:
+    settings = request.app.state.settings
+    new = service.start_session(session, user=user, now=utcnow(), settings=settings)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
     )
     return response
 
@@ -81,7 +107,6 @@ def login(
     password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    settings = request.app.state.settings
     now = utcnow()
     try:
         user = service.authenticate(
@@ -96,18 +121,7 @@ def login(
             email=email,
             status_code=exc.status_code,
         )
-    new = service.start_session(session, user=user, now=now, settings=settings)
-    response = RedirectResponse(_safe_next(next if next != "/" else None, user), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        new.token,
-        max_age=settings.session_hours * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
-    )
-    return response
+    return _signed_in(request, session, user, _safe_next(next if next != "/" else None, user))
 
 
 # Access: any signed-in role, with its CSRF token; it ends the caller's own session (``signing_out``),
@@ -178,3 +192,201 @@ def confirm_email(
             status_code=exc.status_code,
         )
     return render(request, "auth/confirm_email.html", {"token": "", "done": True, "error": None})
+
+
+# --- forgotten password --------------------------------------------------------------------------
+
+
+@router.get("/password-reset", response_class=HTMLResponse, dependencies=[Depends(public)])
+def password_reset_request_form(request: Request) -> HTMLResponse:
+    return render(request, "auth/password_reset_request.html", {"errors": {}, "email": "", "sent": False})
+
+
+# Access: public (anonymous form token). Known and unknown addresses get the same page and status;
+# only a malformed address (422) or too many requests (429) are answered differently.
+@router.post("/password-reset", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected])
+def password_reset_request(
+    request: Request, session: SessionDep, budget: ResetBudget, email: Annotated[str, Form(max_length=254)] = ""
+) -> HTMLResponse:
+    try:
+        service.request_password_reset(
+            session, email=email, now=utcnow(), settings=request.app.state.settings, spend=budget
+        )
+    except NTEError as exc:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return render(
+            request,
+            "auth/password_reset_request.html",
+            {"errors": {exc.field or "email": exc.detail}, "email": email, "sent": False},
+            status_code=exc.status_code,
+            headers=headers,
+        )
+    return render(request, "auth/password_reset_request.html", {"errors": {}, "email": "", "sent": True})
+
+
+def _reset_page(request: Request, token: str, *, errors: dict[str, str], status_code: int = 200) -> HTMLResponse:
+    return render(
+        request,
+        "auth/password_reset.html",
+        {"token": token, "errors": errors, "refused": None},
+        status_code=status_code,
+    )
+
+
+def _refused(request: Request, template: str, exc: NTEError) -> HTMLResponse:
+    return render(request, template, {"token": "", "errors": {}, "refused": exc.detail}, status_code=exc.status_code)
+
+
+@router.get("/password-reset/{token}", response_class=HTMLResponse, dependencies=[Depends(public)])
+def password_reset_form(request: Request, session: SessionDep, token: str) -> HTMLResponse:
+    try:
+        service.check_reset_link(session, token=token[:200], now=utcnow())
+    except NTEError as exc:
+        return _refused(request, "auth/password_reset.html", exc)
+    return _reset_page(request, token, errors={})
+
+
+@router.post("/password-reset/{token}", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected])
+def password_reset(
+    request: Request,
+    session: SessionDep,
+    token: str,
+    password: Annotated[str, Form(max_length=256)] = "",
+    confirm_password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    now = utcnow()
+    try:
+        service.check_reset_link(session, token=token[:200], now=now)
+    except NTEError as exc:
+        return _refused(request, "auth/password_reset.html", exc)
+    if password != confirm_password:
+        return _reset_page(
+            request, token, errors={"confirm_password": "The two passwords do not match."}, status_code=422
+        )
+    try:
+        service.reset_password(session, token=token[:200], new=password, now=now)
+    except NTEError as exc:
+        return _reset_page(request, token, errors={exc.field or "password": exc.detail}, status_code=exc.status_code)
+    return RedirectResponse("/login?reset=done", status_code=303)
+
+
+# --- invitations ---------------------------------------------------------------------------------
+
+
+def _invitation_page(
+    request: Request,
+    token: str,
+    *,
+    email: str,
+    display_name: str,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> HTMLResponse:
+    return _bound_form(
+        request,
+        "auth/invitation.html",
+        {"token": token, "email": email, "display_name": display_name, "errors": errors, "refused": None},
+        path="/invite",
+        status_code=status_code,
+    )
+
+
+@router.get("/invite/{token}", response_class=HTMLResponse, dependencies=[Depends(public)])
+def invitation_form(request: Request, session: SessionDep, token: str) -> HTMLResponse:
+    try:
+        _, user = service.open_invitation(session, token=token[:200], now=utcnow())
+    except NTEError as exc:
+        return _refused(request, "auth/invitation.html", exc)
+    return _invitation_page(request, token, email=user.email, display_name=user.display_name, errors={})
+
+
+# Access: public; the form's token is bound to this browser (as the sign-in form's is), because
+# accepting signs the browser in.
+@router.post("/invite/{token}", response_class=HTMLResponse, dependencies=[Depends(public), LoginCsrfProtected])
+def accept_invitation(
+    request: Request,
+    session: SessionDep,
+    token: str,
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    confirm_password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    now = utcnow()
+    try:
+        _, user = service.open_invitation(session, token=token[:200], now=now)
+    except NTEError as exc:
+        return _refused(request, "auth/invitation.html", exc)
+    errors: dict[str, str] = {}
+    if password != confirm_password:
+        errors["confirm_password"] = "The two passwords do not match."  # noqa: S105 - a message
+    else:
+        try:
+            user = service.accept_invitation(
+                session, token=token[:200], display_name=display_name, password=password, now=now
+            )
+        except NTEError as exc:
+            errors[exc.field or "password"] = exc.detail
+    if errors:
+        return _invitation_page(
+            request, token, email=user.email, display_name=display_name, errors=errors, status_code=422
+        )
+    return _signed_in(request, session, user, HOME_FOR_ROLE.get(user.role, "/"))
+
+
+AdminPage = Depends(require_page_roles(Role.admin))
+#: The roles an administrator invites from this page (volunteers are invited from the coordinator's
+#: volunteers page, which also makes their patrol profile).
+STAFF_INVITE_ROLES = (Role.officer.value, Role.coordinator.value, Role.admin.value)
+
+
+def _invitations_page(
+    request: Request, session: SessionDep, *, errors: dict[str, str], form: dict[str, str], status_code: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "auth/invitations.html",
+        {
+            "invitations": repo.list_invitations(session),
+            "roles": STAFF_INVITE_ROLES,
+            "role_names": service.ROLE_NAMES,
+            "errors": errors,
+            "form": form,
+            "now": utcnow(),
+            "done": request.query_params.get("done") == "1",
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/invitations", response_class=HTMLResponse, dependencies=[AdminPage])
+def invitations(request: Request, session: SessionDep) -> HTMLResponse:
+    return _invitations_page(request, session, errors={}, form={})
+
+
+@router.post("/admin/invitations", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def send_invitation(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    role: Annotated[str, Form(max_length=20)] = "",
+    user: User = AdminPage,
+) -> Response:
+    form = {"email": email, "display_name": display_name, "role": role}
+    try:
+        if role not in STAFF_INVITE_ROLES:
+            raise Invalid("Choose a role: officer, coordinator or administrator.", field="role")
+        service.invite(
+            session,
+            actor=user,
+            email=email,
+            role=role,
+            display_name=display_name,
+            now=utcnow(),
+            settings=request.app.state.settings,
+        )
+    except NTEError as exc:
+        return _invitations_page(
+            request, session, errors={exc.field or "email": exc.detail}, form=form, status_code=exc.status_code
+        )
+    return RedirectResponse("/admin/invitations?done=1", status_code=303)

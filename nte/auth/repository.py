@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from nte.auth.models import ApiToken, AuthSession, EmailToken, User
+from nte.auth.models import ApiToken, AuthSession, EmailToken, Invitation, User
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -86,3 +86,38 @@ def find_email_token(session: Session, token_hash: str, purpose: str, *, now: da
             EmailToken.expires_at > now,
         )
     )
+
+
+def expire_email_tokens(session: Session, user_id: int, purpose: str, *, now: datetime) -> None:
+    """Mark every unused link of this purpose as used (a newer one, or the change it allowed, ends them)."""
+    session.execute(
+        sa.update(EmailToken)
+        .where(EmailToken.user_id == user_id, EmailToken.purpose == purpose, EmailToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+
+
+def find_invitation(session: Session, token_hash: str) -> Invitation | None:
+    """The invitation with this token, used or not (the service says which of the two it is)."""
+    return session.scalar(sa.select(Invitation).where(Invitation.token_hash == token_hash))
+
+
+def expire_invitations(session: Session, user_id: int, *, now: datetime) -> None:
+    session.execute(
+        sa.update(Invitation)
+        .where(Invitation.user_id == user_id, Invitation.accepted_at.is_(None), Invitation.expires_at > now)
+        .values(expires_at=now)
+    )
+
+
+def list_invitations(session: Session, *, limit: int = 200) -> list[tuple[Invitation, User, User | None]]:
+    """Newest first: each invitation with the invited account and who sent it (None once deleted)."""
+    inviter = aliased(User)
+    rows = session.execute(
+        sa.select(Invitation, User, inviter)
+        .join(User, User.id == Invitation.user_id)
+        .outerjoin(inviter, inviter.id == Invitation.invited_by_id)
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        .limit(limit)
+    ).all()
+    return [(row[0], row[1], row[2]) for row in rows]

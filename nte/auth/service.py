@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,8 +11,16 @@ from sqlalchemy.orm import Session
 
 from nte.audit import service as audit
 from nte.auth import repository as repo
-from nte.auth.exceptions import BadCredentials, EmailNotConfirmed, EmailTaken, WeakPassword
-from nte.auth.models import ApiToken, AuthSession, EmailToken, Role, User  # noqa: F401 - User re-exported
+from nte.auth.exceptions import (
+    AccountExists,
+    BadCredentials,
+    EmailNotConfirmed,
+    EmailTaken,
+    InvitationNotAllowed,
+    LinkNotValid,
+    WeakPassword,
+)
+from nte.auth.models import ApiToken, AuthSession, EmailToken, Invitation, Role, User  # noqa: F401 - User re-exported
 from nte.auth.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -23,6 +32,7 @@ from nte.auth.throttle import SignInThrottle
 from nte.config import Settings
 from nte.errors import Invalid, NotFound
 from nte.i18n import N_, Formatted
+from nte.notifications import service as outbox
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 
@@ -141,12 +151,10 @@ def end_session(session: Session, *, record: AuthSession, now: datetime) -> None
     record.revoked_at = now
 
 
-def change_password(
-    session: Session, *, user: User, current: str, new: str, keep_session_id: int | None, now: datetime
+def _set_password(
+    session: Session, *, user: User, new: str, keep_session_id: int | None, now: datetime, action: str, field: str
 ) -> None:
-    if not verify_password(user.password_hash, current):
-        raise Invalid("The current password is not right.", field="current_password")
-    check_password_strength(new, field="new_password")
+    check_password_strength(new, field=field)
     user.password_hash = hash_password(new)
     user.password_changed_at = now
     # A new password ends every other way in: other sessions and every API token (a token made
@@ -154,12 +162,23 @@ def change_password(
     repo.revoke_user_sessions(session, user.id, now=now, except_id=keep_session_id)
     revoked = repo.revoke_user_tokens(session, user.id, now=now)
     audit.record(
+        session, actor=user, action=action, target_type="user", target_id=user.id, detail={"tokens_revoked": revoked}
+    )
+
+
+def change_password(
+    session: Session, *, user: User, current: str, new: str, keep_session_id: int | None, now: datetime
+) -> None:
+    if not verify_password(user.password_hash, current):
+        raise Invalid("The current password is not right.", field="current_password")
+    _set_password(
         session,
-        actor=user,
+        user=user,
+        new=new,
+        keep_session_id=keep_session_id,
+        now=now,
         action="user.password_change",
-        target_type="user",
-        target_id=user.id,
-        detail={"tokens_revoked": revoked},
+        field="new_password",
     )
 
 
@@ -237,4 +256,220 @@ def confirm_email(session: Session, *, token: str, now: datetime) -> User:
     user = repo.get_user(session, record.user_id)
     assert user is not None
     user.email_confirmed_at = user.email_confirmed_at or now
+    return user
+
+
+# --- password reset ------------------------------------------------------------------------------
+# The answer to "forgot your password?" never says whether an account uses the address: the page is
+# the same, and the mail goes through the outbox (sent by the scheduler after the commit), so the
+# request costs about the same either way.
+
+RESET_PURPOSE = "reset_password"
+RESET_HOURS = 1
+RESET_MAIL = """Someone (we hope you) asked to reset the password of your NTE Safe account.
+
+Choose a new password here (the link works once, for one hour):
+
+{link}
+
+If you did not ask for this, ignore this mail: your password stays as it is.
+"""
+
+
+def request_password_reset(
+    session: Session, *, email: str, now: datetime, settings: Settings, spend: Callable[[str], None]
+) -> None:
+    """Mail a one-time link to the account that uses ``email``, if one does; the same outcome for
+    the caller either way. ``spend(email)`` is the caller's rate limit (raises RateLimited): it is
+    counted for every well-formed address, known or not."""
+    email = normalise_email(email)
+    spend(email)
+    user = repo.get_user_by_email(session, email)
+    if user is None or not user.is_active:
+        return
+    repo.expire_email_tokens(session, user.id, RESET_PURPOSE, now=now)
+    token = create_email_token(session, user=user, purpose=RESET_PURPOSE, now=now, hours=RESET_HOURS)
+    link = f"{settings.base_url.rstrip('/')}/password-reset/{token}"
+    outbox.enqueue(
+        session,
+        to=user.email,
+        subject="Reset your NTE Safe password",
+        body=RESET_MAIL.format(link=link),
+        now=now,
+        secret=link,
+    )
+
+
+def _reset_record(session: Session, token: str, now: datetime) -> EmailToken:
+    record = repo.find_email_token(session, token_hash(token), RESET_PURPOSE, now=now)
+    if record is None:
+        raise LinkNotValid(
+            "This password reset link is not valid: it has expired (links work for one hour) or was already used. "
+            "Ask for a new one.",
+            field="token",
+        )
+    return record
+
+
+def check_reset_link(session: Session, *, token: str, now: datetime) -> None:
+    """Raise LinkNotValid unless the link can still set a password."""
+    _reset_record(session, token, now)
+
+
+def reset_password(session: Session, *, token: str, new: str, now: datetime) -> User:
+    """Set a new password through a reset link: the link is used up, and every session and API token
+    of the account ends. Opening the mailed link proves the address, so it counts as confirmed."""
+    record = _reset_record(session, token, now)
+    user = repo.get_user(session, record.user_id)
+    if user is None or not user.is_active:
+        raise LinkNotValid("This password reset link is not valid. Ask for a new one.", field="token")
+    _set_password(
+        session, user=user, new=new, keep_session_id=None, now=now, action="user.password_reset", field="password"
+    )
+    record.used_at = now
+    repo.expire_email_tokens(session, user.id, RESET_PURPOSE, now=now)
+    user.email_confirmed_at = user.email_confirmed_at or now
+    return user
+
+
+# --- invitations ---------------------------------------------------------------------------------
+
+INVITATION_DAYS = 7
+#: Who may invite whom. Volunteers also need a patrol profile: the patrols service invites them.
+MAY_INVITE: dict[str, frozenset[str]] = {
+    Role.admin.value: frozenset({Role.officer.value, Role.coordinator.value, Role.admin.value, Role.volunteer.value}),
+    Role.coordinator.value: frozenset({Role.volunteer.value}),
+}
+INVITATION_MAIL = """{inviter} has invited you to NTE Safe, the council's night-time safety service, as {role}.
+
+Choose your name and password here (the link works once, for {days} days):
+
+{link}
+
+If you were not expecting this, ignore this mail.
+"""
+ROLE_NAMES = {
+    "admin": "an administrator",
+    "officer": "a community safety officer",
+    "coordinator": "a volunteer coordinator",
+    "volunteer": "a volunteer",
+    "venue_manager": "a venue manager",
+}
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    token: str
+    record: Invitation
+    user: User
+
+
+def invite(
+    session: Session,
+    *,
+    actor: User,
+    email: str,
+    role: Role | str,
+    display_name: str,
+    now: datetime,
+    settings: Settings,
+) -> NewInvitation:
+    """Make the account (no password yet) and mail its owner a one-time link. An address that already
+    has an account is refused, plainly (inviters are trusted staff); one invited before with the same
+    role and never accepted gets a new link, and the old one stops working."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise Invalid("Choose a role.", field="role") from None
+    if role.value not in MAY_INVITE.get(actor.role, frozenset()):
+        raise InvitationNotAllowed()
+    email = normalise_email(email)
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise Invalid("Enter the person's name.", field="display_name")
+    if len(display_name) > 120:
+        raise Invalid("The name must be at most 120 characters long.", field="display_name")
+    user = repo.get_user_by_email(session, email)
+    if user is None:
+        user = create_user(session, email=email, display_name=display_name, role=role, password=None, actor=actor)
+    elif user.password_hash is None and user.role == role.value and user.is_active:
+        repo.expire_invitations(session, user.id, now=now)
+        user.display_name = display_name
+    else:
+        raise AccountExists()
+    token = new_token()
+    record = Invitation(
+        user_id=user.id,
+        invited_by_id=actor.id,
+        role=role.value,
+        token_hash=token_hash(token),
+        created_at=now,
+        expires_at=now + timedelta(days=INVITATION_DAYS),
+    )
+    session.add(record)
+    session.flush()
+    link = f"{settings.base_url.rstrip('/')}/invite/{token}"
+    outbox.enqueue(
+        session,
+        to=user.email,
+        subject="You are invited to NTE Safe",
+        body=INVITATION_MAIL.format(
+            inviter=actor.display_name, role=ROLE_NAMES[role.value], days=INVITATION_DAYS, link=link
+        ),
+        now=now,
+        secret=link,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="user.invite",
+        target_type="user",
+        target_id=user.id,
+        detail={"role": role.value, "invitation_id": record.id},
+    )
+    return NewInvitation(token=token, record=record, user=user)
+
+
+def open_invitation(session: Session, *, token: str, now: datetime) -> tuple[Invitation, User]:
+    """The invitation a link stands for, while it can still be accepted; LinkNotValid otherwise."""
+    record = repo.find_invitation(session, token_hash(token))
+    if record is not None and record.accepted_at is not None:
+        raise LinkNotValid(
+            "This invitation was already accepted. Sign in with the password chosen then, "
+            "or use 'Forgot your password?' on the sign-in page.",
+            field="token",
+        )
+    if record is None or record.expires_at <= now:
+        raise LinkNotValid(
+            f"This invitation link is not valid or has expired (invitations work for {INVITATION_DAYS} days). "
+            "Ask whoever invited you to send a new one.",
+            field="token",
+        )
+    user = repo.get_user(session, record.user_id)
+    if user is None or not user.is_active or user.role != record.role:
+        raise LinkNotValid("This invitation is no longer valid. Ask whoever invited you.", field="token")
+    return record, user
+
+
+def accept_invitation(session: Session, *, token: str, display_name: str, password: str, now: datetime) -> User:
+    """The invitee chooses their name and password: the address is confirmed and the link used up."""
+    record, user = open_invitation(session, token=token, now=now)
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise Invalid("Enter your name.", field="display_name")
+    if len(display_name) > 120:
+        raise Invalid("Your name must be at most 120 characters long.", field="display_name")
+    check_password_strength(password)  # before anything changes: the page commits what it shows
+    user.display_name = display_name
+    _set_password(
+        session,
+        user=user,
+        new=password,
+        keep_session_id=None,
+        now=now,
+        action="user.invitation_accept",
+        field="password",
+    )
+    user.email_confirmed_at = user.email_confirmed_at or now
+    record.accepted_at = now
     return user

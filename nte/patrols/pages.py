@@ -454,6 +454,33 @@ def create_volunteer(
     return _done(f"/coordinator/volunteers/{volunteer.id}", "Volunteer profile created.")
 
 
+@router.post("/coordinator/volunteers/invite", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def invite_volunteer(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    user: User = CoordinatorPage,
+) -> Response:
+    try:
+        service.invite_volunteer(
+            session, actor=user, email=email, display_name=display_name, now=utcnow(), settings=get_settings()
+        )
+    except NTEError as exc:
+        return render(
+            request,
+            "patrols/volunteers.html",
+            _volunteers_page(
+                request,
+                session,
+                errors=_errors(exc, "email"),
+                form={"email": email, "display_name": display_name},
+            ),
+            status_code=exc.status_code,
+        )
+    return _done("/coordinator/volunteers", "Invitation sent. The link works for 7 days.")
+
+
 def _volunteer_page(request: Request, session: SessionDep, volunteer_id: int, **extra: Any) -> dict[str, Any]:
     volunteer = service.get_volunteer(session, volunteer_id)
     today = service.local(utcnow()).date()

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from nte.audit import service as audit
 from nte.auth import repository as auth_repo
+from nte.auth import service as auth_service
 from nte.auth.models import User
 from nte.auth.security import new_token, token_hash
 from nte.config import Settings
@@ -2039,3 +2040,18 @@ def monthly_csv(report: MonthlyReport) -> str:
     for row in rows:
         writer.writerow([csv_cell(cell) for cell in row])
     return buffer.getvalue()
+
+
+def invite_volunteer(
+    session: Session, *, actor: User, email: str, display_name: str, now: datetime, settings: Settings
+) -> Volunteer:
+    """Invite a new volunteer by e-mail (the auth service makes the account and mails a one-time
+    link) and make their patrol profile now, as an applicant, so the coordinator sees them at once.
+    Inviting the same address again before it was accepted sends a new link and keeps the profile."""
+    invited = auth_service.invite(
+        session, actor=actor, email=email, role="volunteer", display_name=display_name, now=now, settings=settings
+    )
+    volunteer = repo.volunteer_for_user(session, invited.user.id)
+    if volunteer is None:
+        volunteer = create_volunteer(session, actor=actor, user_id=invited.user.id, now=now)
+    return volunteer
