@@ -995,7 +995,9 @@ def status_history(session: Session, *, venue: Venue) -> list[StatusStep]:
             actor_label=e.actor_label,
         )
         for e in reversed(events)
-        if e.action in STATUS_EVENTS
+        # Events older than the venue belong to a deleted venue whose id was reused (SQLite reuses
+        # the highest id after a delete): the audit log outlives what it describes.
+        if e.action in STATUS_EVENTS and e.at >= venue.created_at
     ]
 
 
@@ -1206,10 +1208,12 @@ def officer_queue(
     flags = flags_by_venue(session, today=london_today(now))
     venues = repo.list_venues(session, statuses=[status] if status else None, include_examples=include_examples)
     waiting = {v.id for v in venues if v.status == "submitted"}
+    created = {v.id: v.created_at for v in venues}
     resubmitted = (
         {
             int(e.target_id)
             for e in audit.list_events(session, target_type="venue", action_prefix="venue.resubmit", limit=10_000)
+            if int(e.target_id) in created and e.at >= created[int(e.target_id)]
         }
         & waiting
         if waiting
