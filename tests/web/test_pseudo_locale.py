@@ -353,7 +353,8 @@ BROWSER_PAGES = ["/venues", "/map", "/help-now", "/report", "/venues/sign-up"]
 def test_text_scripts_write_comes_from_the_catalogues(page, pseudo_server, path):
     page.goto(f"{pseudo_server.url}{path}?lang={PSEUDO_CODE}")
     page.wait_for_load_state("networkidle")
-    if path == "/venues":  # open a venue's popup on the directory map
+    if path == "/venues":  # open a venue's popup on the directory map, once its venues are drawn
+        page.wait_for_selector("#venue-map[data-ready]")
         page.locator("#venue-map .leaflet-interactive").first.click()
         page.wait_for_selector(".leaflet-popup-content a")
     shown = page.evaluate(_VISIBLE_TEXT)

@@ -45,6 +45,9 @@
           layer.bindPopup(box);
         }
       }).addTo(map);
-      if (data.features && data.features.length) { map.fitBounds(layer.getBounds(), { maxZoom: 16 }); }
+      // No animation: a tap on a venue while the map is still zooming would miss it. Then the map
+      // says it is ready (data-ready), for anyone waiting on it.
+      if (data.features && data.features.length) { map.fitBounds(layer.getBounds(), { maxZoom: 16, animate: false }); }
+      el.setAttribute("data-ready", "true");
     });
 })();
