@@ -37,19 +37,19 @@ def test_admin_invites_an_officer_who_signs_up_after_a_mistake(page, browser, li
     sign_in(page, live_server, _admin(live_server), ADMIN_PASSWORD)
     page.goto(f"{live_server.url}/admin/invitations")
     axe_check(page)
-    page.fill("#email", "browser-officer@example.org")
+    page.fill("#email", "invited-officer@example.org")
     page.fill("#display_name", "Bea")
     page.select_option("#role", "officer")
     with page.expect_navigation():
         page.click("main button[type=submit]")
     assert page.locator("[role=status]").inner_text().startswith("Invitation sent")
-    assert "browser-officer@example.org" in page.locator("table").inner_text()
+    assert "invited-officer@example.org" in page.locator("table").inner_text()
     axe_check(page)
 
     smtp = live_server.settings.model_copy(update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port})
     with live_server.session_factory() as s:
         deliver_outbox(s, now=utcnow(), settings=smtp)
-    [mail] = smtp_server.to("browser-officer@example.org")
+    [mail] = smtp_server.to("invited-officer@example.org")
     token = re.search(r"/invite/([\w-]+)", mail.get_payload(decode=True).decode()).group(1)
 
     context = browser.new_context(viewport={"width": 375, "height": 800}, locale="en-GB")

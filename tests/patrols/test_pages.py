@@ -31,6 +31,9 @@ def test_coordinator_draws_an_area_schedules_a_series_and_checks_staffing(page, 
     page.goto(live_server.url + "/coordinator/areas")
     page.wait_for_selector("#area-draw.leaflet-container[data-ready]")  # areas shown, map still
     axe_check(page)
+    # The list of areas above the map grows with every area the suite made: bring the map on screen
+    # (mouse clicks at a point off the screen reach nothing).
+    page.locator("#area-draw").scroll_into_view_if_needed()
     box = page.locator("#area-draw").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     for dx, dy in ((-80, -60), (90, -50), (70, 70), (-70, 60)):
