@@ -66,8 +66,11 @@ def test_officer_map_layers_ward_panel_and_accessibility(page, live_server):
     # Clicking a ward on the map opens its panel too.
     page.goto(live_server.url + "/officer/maps")
     page.wait_for_selector("#map[data-loaded-wards]")
-    # A ward polygon (wards are drawn with the grey outline; cells and points load in any order).
-    page.locator('.leaflet-overlay-pane path.leaflet-interactive[stroke="#505a5f"]').nth(5).click(force=True)
+    page.wait_for_selector("#map[data-loaded-hotspots]")
+    # A ward polygon (wards are drawn with the grey outline). The click goes to the ward's own path:
+    # a click at its centre's pixel reached whatever cell or point was drawn over it, which depends
+    # on which layer happened to load last.
+    page.locator('.leaflet-overlay-pane path.leaflet-interactive[stroke="#505a5f"]').nth(5).dispatch_event("click")
     page.wait_for_selector("#ward-panel h2")
 
 
