@@ -56,7 +56,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports_api.router,
     reports_pages.router,
     patrols_api.router,
-    patrols_pages.router,
+    *patrols_pages.ROUTERS,
     audit_pages.router,
     venues_api.router,
     venues_pages.router,

@@ -1,0 +1,16 @@
+"""Patrol pages: the coordinator's staffing board, areas, series, shifts, volunteers and monthly
+report; the volunteer's shifts, sign-up, check-in, home safe, debrief and calendar feed.
+
+POST handlers redirect (303) on success and re-show the page with the error next to its field and a
+4xx status on failure (the service raised before writing anything).
+
+The pages are split by who uses them: `coordinator` (board, areas, series, shifts, monthly report),
+`volunteers` (the coordinator's volunteer list, invitations and records) and `volunteer` (the
+volunteer's own shifts and debrief). `common` holds what they share."""
+
+from fastapi import APIRouter
+
+from nte.patrols.pages import coordinator, volunteer, volunteers
+
+#: The page routers in matching order, listed one by one in `nte.app.ROUTERS`.
+ROUTERS: tuple[APIRouter, ...] = (coordinator.router, volunteers.router, volunteer.router)

@@ -1,0 +1,230 @@
+"""The volunteer's own pages: shifts, sign-up, check-in, home safe, calendar feed and debrief."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from nte.auth.deps import CsrfProtected
+from nte.auth.models import User
+from nte.config import get_settings
+from nte.db import SessionDep, utcnow
+from nte.errors import Invalid, NTEError
+from nte.patrols import service
+from nte.patrols.config import get_patrol_settings
+from nte.patrols.exceptions import NotAVolunteer
+from nte.patrols.models import GENDERS, SUPPORT_KINDS
+from nte.patrols.pages.common import (
+    VolunteerPage,
+    field_errors,
+    page_context,
+    redirect_done,
+)
+from nte.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+# --- volunteer ------------------------------------------------------------------------------------
+
+
+def _my_page(request: Request, session: SessionDep, user: User, **extra: Any) -> dict[str, Any]:
+    volunteer = service.volunteer_for_user(session, user)
+    now = utcnow()
+    mine = service.volunteer_shifts(session, volunteer, now=now)
+    taken = {s.id for _, s in mine}
+    return page_context(
+        request,
+        volunteer=volunteer,
+        mine=mine,
+        choices={signup.id: service.volunteer_choices(shift, signup, now=now) for signup, shift in mine},
+        briefings=service.shift_briefings(session, volunteer=volunteer, signups=mine, now=now),
+        now=now,
+        open_shifts=[i for i in service.open_shifts(session, now=now) if i.shift.id not in taken],
+        records=service.record_states(session, volunteer, today=service.local(now).date()),
+        eligibility=service.eligibility_problem(session, volunteer, on=service.local(now).date()),
+        deadline_hours=get_patrol_settings().cancellation_deadline_hours,
+        **extra,
+    )
+
+
+@router.get("/volunteer", response_class=HTMLResponse)
+def my_shifts(request: Request, session: SessionDep, user: User = VolunteerPage) -> HTMLResponse:
+    try:
+        context = _my_page(request, session, user)
+    except NotAVolunteer:
+        context = page_context(request, volunteer=None)
+    return render(request, "patrols/volunteer_home.html", context)
+
+
+def _volunteer_action(
+    request: Request, session: SessionDep, user: User, action, message: str, back: str = "/volunteer"
+) -> Response:
+    try:
+        action(service.volunteer_for_user(session, user))
+    except NTEError as exc:
+        if exc.status_code == 404 and exc.field != "shift_id":
+            raise
+        return render(
+            request,
+            "patrols/volunteer_home.html",
+            _my_page(request, session, user, errors=field_errors(exc, "shift_id")),
+            status_code=exc.status_code,
+        )
+    return redirect_done(back, message)
+
+
+@router.post("/volunteer/shifts/{shift_id}/signup", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def sign_up(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
+    result: dict[str, str] = {}
+
+    def act(volunteer):
+        result["status"] = service.book_shift(session, volunteer=volunteer, shift_id=shift_id, now=utcnow()).status
+
+    response = _volunteer_action(request, session, user, act, "")
+    if isinstance(response, RedirectResponse):
+        msg = (
+            "You are on the waitlist; we will e-mail you if a place frees up."
+            if result.get("status") == "waitlisted"
+            else "You are signed up. Thank you!"
+        )
+        return redirect_done("/volunteer", msg)
+    return response
+
+
+@router.post("/volunteer/shifts/{shift_id}/cancel", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def cancel(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
+    return _volunteer_action(
+        request,
+        session,
+        user,
+        lambda v: service.cancel_signup(session, volunteer=v, shift_id=shift_id, now=utcnow()),
+        "You are no longer on this shift.",
+    )
+
+
+@router.post("/volunteer/shifts/{shift_id}/offer", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def offer(
+    request: Request,
+    session: SessionDep,
+    shift_id: int,
+    accept: Annotated[str, Form(max_length=5)] = "",
+    user: User = VolunteerPage,
+) -> Response:
+    return _volunteer_action(
+        request,
+        session,
+        user,
+        lambda v: service.respond_to_offer(
+            session, volunteer=v, shift_id=shift_id, accept=accept == "yes", now=utcnow()
+        ),
+        "Place confirmed. Thank you!" if accept == "yes" else "Offer declined.",
+    )
+
+
+@router.post("/volunteer/shifts/{shift_id}/check-in", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def check_in(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
+    return _volunteer_action(
+        request,
+        session,
+        user,
+        lambda v: service.check_in(session, volunteer=v, shift_id=shift_id, now=utcnow()),
+        "Checked in. Stay with your team.",
+    )
+
+
+@router.post("/volunteer/shifts/{shift_id}/home-safe", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def home_safe(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
+    return _volunteer_action(
+        request,
+        session,
+        user,
+        lambda v: service.home_safe(session, volunteer=v, shift_id=shift_id, now=utcnow()),
+        "Thank you, glad you are home safe.",
+    )
+
+
+@router.post("/volunteer/feed", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def create_feed(request: Request, session: SessionDep, user: User = VolunteerPage) -> Response:
+    volunteer = service.volunteer_for_user(session, user)
+    token = service.issue_feed_token(session, volunteer=volunteer, now=utcnow())
+    url = f"{get_settings().base_url}/api/patrols/feed/{token}.ics"
+    return render(request, "patrols/volunteer_home.html", _my_page(request, session, user, feed_url=url))
+
+
+@router.post("/volunteer/feed/revoke", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def revoke_feed(request: Request, session: SessionDep, user: User = VolunteerPage) -> Response:
+    volunteer = service.volunteer_for_user(session, user)
+    service.revoke_feed_token(session, volunteer=volunteer, now=utcnow())
+    return redirect_done("/volunteer", "Your calendar address has been revoked; it no longer works.")
+
+
+def _debrief_page(request: Request, session: SessionDep, user: User, shift_id: int, **extra: Any) -> dict[str, Any]:
+    volunteer = service.volunteer_for_user(session, user)
+    shift = service.get_shift(session, shift_id)
+    signup = service.repo.signup_for(session, shift.id, volunteer.id)
+    if signup is None or signup.status != "confirmed" or not volunteer.is_team_lead:
+        raise service.NotTeamLead("Only a team lead on this shift can file its debrief.", field="shift_id")
+    area = service.get_area(session, shift.area_id)
+    return page_context(
+        request,
+        shift=shift,
+        area=area,
+        kinds=SUPPORT_KINDS,
+        genders=GENDERS,
+        area_geojson=json.dumps(service.area_feature(area)),
+        debrief=service.debrief_view(session, shift.id, restricted=False),
+        **extra,
+    )
+
+
+@router.get("/volunteer/shifts/{shift_id}/debrief", response_class=HTMLResponse)
+def debrief_form(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> HTMLResponse:
+    return render(request, "patrols/debrief.html", _debrief_page(request, session, user, shift_id))
+
+
+@router.post("/volunteer/shifts/{shift_id}/debrief", response_class=HTMLResponse, dependencies=[CsrfProtected])
+async def file_debrief(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    try:
+        counts: dict[tuple[str, str], int] = {}
+        for kind in SUPPORT_KINDS:
+            for gender in GENDERS:
+                raw = values.get(f"count.{kind}.{gender}", "").strip()
+                if raw:
+                    try:
+                        counts[(kind, gender)] = int(raw)
+                    except ValueError:
+                        raise Invalid("Enter a whole number.", field=f"count.{kind}.{gender}") from None
+        incidents = []
+        if values.get("incidents.0.title", "").strip() or values.get("incidents.0.notes", "").strip():
+            incidents.append(
+                {
+                    "title": values.get("incidents.0.title", ""),
+                    "notes": values.get("incidents.0.notes"),
+                    "lon": values.get("incidents.0.lon") or None,
+                    "lat": values.get("incidents.0.lat") or None,
+                }
+            )
+        service.file_debrief(
+            session,
+            user=user,
+            shift_id=shift_id,
+            counts=counts,
+            summary=values.get("summary") or None,
+            incidents=incidents,
+            now=utcnow(),
+        )
+    except NTEError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return render(
+            request,
+            "patrols/debrief.html",
+            _debrief_page(request, session, user, shift_id, errors=field_errors(exc, "summary"), form=values),
+            status_code=exc.status_code,
+        )
+    return redirect_done("/volunteer", "Debrief filed. Thank you for tonight.")

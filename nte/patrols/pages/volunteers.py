@@ -1,0 +1,197 @@
+"""The coordinator's volunteer pages: the list, invitations, one volunteer and their records."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from nte.auth.deps import CsrfProtected
+from nte.auth.models import User
+from nte.config import get_settings
+from nte.db import SessionDep, utcnow
+from nte.errors import Invalid, NTEError
+from nte.patrols import service
+from nte.patrols.models import RECORD_KINDS, VOLUNTEER_STATUSES
+from nte.patrols.pages.common import (
+    CoordinatorPage,
+    field_errors,
+    page_context,
+    parse_date,
+    parse_int,
+    redirect_done,
+)
+from nte.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+# --- coordinator: volunteers ----------------------------------------------------------------------
+
+
+def _volunteers_page(request: Request, session: SessionDep, **extra: Any) -> dict[str, Any]:
+    return page_context(
+        request,
+        rows=service.list_volunteers(session, today=service.local(utcnow()).date()),
+        candidates=service.repo.users_without_profile(session),
+        statuses=VOLUNTEER_STATUSES,
+        **extra,
+    )
+
+
+@router.get("/coordinator/volunteers", response_class=HTMLResponse, dependencies=[CoordinatorPage])
+def volunteers(request: Request, session: SessionDep) -> HTMLResponse:
+    return render(request, "patrols/volunteers.html", _volunteers_page(request, session))
+
+
+@router.post("/coordinator/volunteers", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def create_volunteer(
+    request: Request,
+    session: SessionDep,
+    user_id: Annotated[str, Form(max_length=12)] = "",
+    phone: Annotated[str, Form(max_length=60)] = "",
+    emergency_contact: Annotated[str, Form(max_length=300)] = "",
+    status: Annotated[str, Form(max_length=20)] = "applicant",
+    is_team_lead: Annotated[str, Form(max_length=5)] = "",
+    user: User = CoordinatorPage,
+) -> Response:
+    form = dict(user_id=user_id, phone=phone, emergency_contact=emergency_contact, status=status)
+    try:
+        if not user_id.strip():
+            raise Invalid("Choose a volunteer account.", field="user_id")
+        volunteer = service.create_volunteer(
+            session,
+            actor=user,
+            user_id=parse_int(user_id, "user_id"),
+            phone=phone,
+            emergency_contact=emergency_contact,
+            status=status,
+            is_team_lead=is_team_lead == "yes",
+            now=utcnow(),
+        )
+    except NTEError as exc:
+        return render(
+            request,
+            "patrols/volunteers.html",
+            _volunteers_page(request, session, errors=field_errors(exc, "user_id"), form=form),
+            status_code=exc.status_code,
+        )
+    return redirect_done(f"/coordinator/volunteers/{volunteer.id}", "Volunteer profile created.")
+
+
+@router.post("/coordinator/volunteers/invite", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def invite_volunteer(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    user: User = CoordinatorPage,
+) -> Response:
+    try:
+        service.invite_volunteer(
+            session, actor=user, email=email, display_name=display_name, now=utcnow(), settings=get_settings()
+        )
+    except NTEError as exc:
+        return render(
+            request,
+            "patrols/volunteers.html",
+            _volunteers_page(
+                request,
+                session,
+                errors=field_errors(exc, "email"),
+                form={"email": email, "display_name": display_name},
+            ),
+            status_code=exc.status_code,
+        )
+    return redirect_done("/coordinator/volunteers", "Invitation sent. The link works for 7 days.")
+
+
+def _volunteer_page(request: Request, session: SessionDep, volunteer_id: int, **extra: Any) -> dict[str, Any]:
+    volunteer = service.get_volunteer(session, volunteer_id)
+    today = service.local(utcnow()).date()
+    return page_context(
+        request,
+        volunteer=volunteer,
+        person=service.volunteer_user(session, volunteer),
+        records=service.record_states(session, volunteer, today=today),
+        shifts=service.volunteer_shifts(session, volunteer, now=utcnow()),
+        statuses=VOLUNTEER_STATUSES,
+        kinds=RECORD_KINDS,
+        **extra,
+    )
+
+
+@router.get("/coordinator/volunteers/{volunteer_id}", response_class=HTMLResponse, dependencies=[CoordinatorPage])
+def volunteer_detail(request: Request, session: SessionDep, volunteer_id: int) -> HTMLResponse:
+    return render(request, "patrols/volunteer.html", _volunteer_page(request, session, volunteer_id))
+
+
+@router.post("/coordinator/volunteers/{volunteer_id}", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def update_volunteer(
+    request: Request,
+    session: SessionDep,
+    volunteer_id: int,
+    phone: Annotated[str, Form(max_length=60)] = "",
+    emergency_contact: Annotated[str, Form(max_length=300)] = "",
+    status: Annotated[str, Form(max_length=20)] = "",
+    is_team_lead: Annotated[str, Form(max_length=5)] = "",
+    user: User = CoordinatorPage,
+) -> Response:
+    try:
+        service.update_volunteer(
+            session,
+            actor=user,
+            volunteer_id=volunteer_id,
+            phone=phone,
+            emergency_contact=emergency_contact,
+            status=status or None,
+            is_team_lead=is_team_lead == "yes",
+            now=utcnow(),
+        )
+    except NTEError as exc:
+        if exc.status_code == 404:
+            raise
+        return render(
+            request,
+            "patrols/volunteer.html",
+            _volunteer_page(request, session, volunteer_id, errors=field_errors(exc, "status")),
+            status_code=exc.status_code,
+        )
+    return redirect_done(f"/coordinator/volunteers/{volunteer_id}", "Profile saved.")
+
+
+@router.post(
+    "/coordinator/volunteers/{volunteer_id}/records", response_class=HTMLResponse, dependencies=[CsrfProtected]
+)
+def add_record(
+    request: Request,
+    session: SessionDep,
+    volunteer_id: int,
+    kind: Annotated[str, Form(max_length=20)] = "",
+    completed_date: Annotated[str, Form(max_length=20)] = "",
+    expires_date: Annotated[str, Form(max_length=20)] = "",
+    reference: Annotated[str, Form(max_length=100)] = "",
+    user: User = CoordinatorPage,
+) -> Response:
+    form = dict(kind=kind, completed_date=completed_date, expires_date=expires_date, reference=reference)
+    try:
+        service.add_record(
+            session,
+            actor=user,
+            volunteer_id=volunteer_id,
+            kind=kind,
+            completed_date=parse_date(completed_date, "completed_date"),
+            expires_date=parse_date(expires_date, "expires_date", required=False),
+            reference=reference or None,
+            now=utcnow(),
+        )
+    except NTEError as exc:
+        if exc.status_code == 404:
+            raise
+        return render(
+            request,
+            "patrols/volunteer.html",
+            _volunteer_page(request, session, volunteer_id, errors=field_errors(exc, "kind"), form=form),
+            status_code=exc.status_code,
+        )
+    return redirect_done(f"/coordinator/volunteers/{volunteer_id}", "Record added.")
