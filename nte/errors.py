@@ -26,6 +26,11 @@ NOTHING_HERE = N_("There is nothing at this address.")
 METHOD_NOT_ALLOWED = N_("This address does not accept that kind of request.")
 HTTP_PROBLEM = N_("This request could not be answered.")
 UNREADABLE_VALUE = N_("A value in this address cannot be read: %(field)s. Check the link and try again.")
+UNREADABLE_FORM = N_(
+    "Some of what you sent cannot be read: %(field)s. Nothing was saved. Go back, check those answers "
+    "and send the form again."
+)
+GO_BACK = N_("Go back to the form")
 OUR_PROBLEM = N_("Something went wrong on our side.")
 
 
@@ -118,6 +123,16 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
+def _same_site_referer(request: Request) -> str | None:
+    """The page the form was sent from, when it is one of ours (its path and query only)."""
+    from urllib.parse import urlsplit
+
+    referer = urlsplit(request.headers.get("referer", ""))
+    if not referer.path.startswith("/") or referer.netloc not in ("", request.url.netloc):
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or "body"
@@ -164,6 +179,21 @@ def install_error_handlers(app: FastAPI) -> None:
                 request,
                 "error.html",
                 {"status_code": 422, "detail": UNREADABLE_VALUE, "detail_args": {"field": first["field"]}},
+                status_code=422,
+            )
+        if _wants_html(request):
+            # A form whose values the route cannot even parse (a box sent empty that must hold a
+            # number, a file field sent as text): a page naming the fields, never a JSON body, with
+            # the way back to the form.
+            return render(
+                request,
+                "error.html",
+                {
+                    "status_code": 422,
+                    "detail": UNREADABLE_FORM,
+                    "detail_args": {"field": ", ".join(dict.fromkeys(f["field"] for f in fields))},
+                    "back_url": _same_site_referer(request),
+                },
                 status_code=422,
             )
         body = {
