@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from nte.errors import Conflict, Forbidden, Invalid, NotFound
@@ -65,6 +66,22 @@ def _past(action: str) -> str:
         "request_changes": "sent back for changes",
         "resubmit": "resubmitted",
     }.get(action, action)
+
+
+class RenewalNotOpen(Conflict):
+    """A verified venue renews in the weeks before its renewal date (when the first reminder is sent),
+    not a year ahead: renewing early would push the check of pledges and training ever further away."""
+
+    code = "renewal_not_open"
+
+    def __init__(self, renewal_date: date, opens_on: date) -> None:
+        super().__init__(
+            f"This charter record runs until {renewal_date:%d %B %Y}. You can renew it from "
+            f"{opens_on:%d %B %Y}, when we e-mail you a reminder.",
+            field="action",
+        )
+        self.renewal_date = renewal_date
+        self.opens_on = opens_on
 
 
 class ResubmitRefused(Conflict):

@@ -270,6 +270,7 @@ def _portal_page(
             "details_values": details,
             "pledge_values": pledges,
             "history": service.status_history(session, venue=venue),
+            "renewal": service.renewal(venue, now=utcnow()),
         },
         status_code=status_code,
     )

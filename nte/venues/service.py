@@ -42,6 +42,7 @@ from nte.spatial import distance_m, from_db, to_db
 from nte.venues import repository as repo
 from nte.venues.exceptions import (
     NotYourVenue,
+    RenewalNotOpen,
     ResubmitRefused,
     TransitionRefused,
     VenueInvalid,
@@ -1001,8 +1002,35 @@ def status_history(session: Session, *, venue: Venue) -> list[StatusStep]:
     ]
 
 
+@dataclass(frozen=True)
+class Renewal:
+    """Where a venue stands with its yearly renewal, for the manager's portal."""
+
+    renewal_date: date | None
+    days_left: int | None
+    opens_on: date | None
+    #: The manager may renew now: a lapsed venue, or a verified one within its reminder window.
+    open: bool
+
+
+def renewal(venue: Venue, *, now: datetime) -> Renewal:
+    """Renewal opens when the first reminder goes out (``max(REMINDER_DAYS)`` days before the date);
+    a lapsed venue may renew at once."""
+    if venue.status == "lapsed":
+        return Renewal(venue.renewal_date, None, None, open=True)
+    if venue.status != "verified" or venue.renewal_date is None:
+        return Renewal(venue.renewal_date, None, None, open=False)
+    today = london_today(now)
+    opens_on = venue.renewal_date - timedelta(days=max(REMINDER_DAYS))
+    return Renewal(venue.renewal_date, (venue.renewal_date - today).days, opens_on, open=today >= opens_on)
+
+
 def renew_by_manager(session: Session, *, user: User, venue_id: int, now: datetime) -> Venue:
     venue = venue_for(session, user=user, venue_id=venue_id)
+    state = renewal(venue, now=now)
+    if venue.status == "verified" and not state.open:
+        assert state.renewal_date is not None and state.opens_on is not None
+        raise RenewalNotOpen(state.renewal_date, state.opens_on)
     return change_status(session, actor=user, venue=venue, action="renew", reason=None, now=now)
 
 

@@ -1,24 +1,33 @@
-"""Venue pages in a real browser, axe-checked: the sign-up journey (with an error round-trip), the
-portal, officer verification, and the public directory and venue page."""
+"""The venue manager's journey in a real browser, axe-checked on every page: sign up (a mistake on
+the way: a postcode that is not one), confirm the address, record training, changes requested by the
+officer and resubmitted, verified, found by the public, then renewal: not offered a year ahead, the
+reminder mail caught by a real SMTP server on loopback, its link followed and the record renewed.
+
+The officer's side of "changes requested" (with the officer's own mistake) is
+tests/venues/test_lifecycle_browser.py."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from nte.auth import service as auth_service
 from nte.db import utcnow
+from nte.notifications.jobs import deliver_outbox
 from nte.notifications.models import OutboxMessage
+from nte.venues import jobs as venue_jobs
+from nte.venues import service as venue_service
 from nte.venues.models import Venue
 from tests.support.browser import axe_check, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_sign_up_portal_officer_and_public_journey(page, live_server):
+def test_sign_up_changes_verified_listed_and_renewed(page, live_server, smtp_server):
     tag = uuid.uuid4().hex[:6]
     email = f"browser-venue-{tag}@example.org"
     page.goto(f"{live_server.url}/venues/sign-up")
@@ -96,6 +105,26 @@ def test_sign_up_portal_officer_and_public_journey(page, live_server):
     axe_check(page)
     page.click(f"text=Browser Arms {tag}")
     axe_check(page)
+    page.check("#action-request_changes")
+    page.fill("#reason", "Say who your welfare champion is on a Saturday.")
+    with page.expect_navigation():
+        page.click("text=Record decision")
+    assert page.text_content("#venue-status") == "Changes requested"
+
+    # The manager reads the reason and resubmits; the officer verifies.
+    page.context.clear_cookies()
+    sign_in(page, live_server, email, "a long browser password")
+    assert page.locator("#officer-reasons li").all_text_contents() == [
+        "Say who your welfare champion is on a Saturday."
+    ]
+    page.fill("#note", "Our deputy manager, Sam, on Saturdays.")
+    with page.expect_navigation():
+        page.click("#resubmit")
+    assert page.text_content("#venue-status") == "Submitted"
+    axe_check(page)
+    page.context.clear_cookies()
+    sign_in(page, live_server, officer_email, "a browser password")
+    page.goto(f"{live_server.url}/officer/venues/{venue_id}")
     page.check("#action-verify")
     with page.expect_navigation():
         page.click("text=Record decision")
@@ -107,4 +136,32 @@ def test_sign_up_portal_officer_and_public_journey(page, live_server):
     axe_check(page)
     page.click(f"text=Browser Arms {tag}")
     assert "Charter signatory, verified" in page.content() and "WAVE" in page.content()
+    axe_check(page)
+
+    # Renewal: a year ahead it is not offered; the portal says when it opens.
+    sign_in(page, live_server, email, "a long browser password")
+    assert "You can renew it from" in page.text_content("#renewal-not-yet")
+    assert page.locator("#renew").count() == 0
+    # Eleven months on (the renewal date brought near), the scheduler's reminder job mails the manager.
+    with live_server.session_factory.begin() as s:
+        venue = s.get(Venue, venue_id)
+        venue.renewal_date = venue_service.london_today(utcnow()) + timedelta(days=25)
+        due = venue.renewal_date
+    with live_server.session_factory.begin() as s:
+        assert venue_jobs.renewal_reminders(s, now=utcnow()) >= 1
+    smtp = live_server.settings.model_copy(update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port})
+    with live_server.session_factory() as s:
+        deliver_outbox(s, now=utcnow(), settings=smtp)
+    [mail] = [m for m in smtp_server.to(email) if "Renew" in m["Subject"]]
+    link = re.search(r"https?://[^/\s]+(/venue-portal)\b", mail.get_payload(decode=True).decode())
+    assert link, mail
+    page.goto(live_server.url + link.group(1))
+    assert f"/venue-portal/{venue_id}" in page.url
+    assert "Renewal is due in 25 days" in page.text_content("#renewal")
+    axe_check(page)
+    with page.expect_navigation():
+        page.click("#renew")
+    renewed = venue_service.add_year(due)
+    assert f"runs until {renewed:%d %B %Y}" in page.text_content("#renewed")
+    assert page.locator("#renew").count() == 0  # renewed: not offered again
     axe_check(page)
