@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # bypasses the catalogues stands out (developers and translators; never on in production).
     pseudo_locale: bool = False
 
+    # Accounts made by an invitation that was never accepted are deleted this many days after it ended.
+    unused_account_days: int = 30
+
     # Reports and privacy
     report_retention_days: int = 365
     public_suppression_threshold: int = 10

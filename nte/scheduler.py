@@ -49,6 +49,12 @@ JOBS: list[JobSpec] = [
         description="Send queued e-mail through SMTP",
     ),
     JobSpec(
+        "auth.remove_unused_accounts",
+        "nte.auth.jobs:remove_unused_accounts",
+        cron={"hour": "3", "minute": "40"},
+        description="Delete accounts whose invitation ended NTE_UNUSED_ACCOUNT_DAYS ago and never set a password",
+    ),
+    JobSpec(
         "reports.purge_free_text",
         "nte.reports.jobs:purge_free_text",
         cron={"hour": "3", "minute": "17"},

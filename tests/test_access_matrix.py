@@ -34,7 +34,7 @@ def _access(route: APIRoute):
 #: How many routes the app serves today. A walk that finds fewer has lost routes, or stopped
 #: seeing them (as when FastAPI 0.165 turned ``app.routes`` into included-router entries and the
 #: old walk over ``app.routes`` found 0 and passed). Raise it when you add routes.
-ROUTES_TODAY = 180
+ROUTES_TODAY = 186
 #: How many of them the OpenAPI document lists (the JSON API; pages are not in it).
 OPERATIONS_TODAY = 75
 
@@ -86,6 +86,7 @@ AUDIENCES: list[tuple[str | None, str, frozenset[str] | None]] = [
     (None, r"^/(healthz|about/.+|login|confirm-email|map|report(/status)?|help-now|venues(/.+)?)?$", None),
     # "Forgot your password?" and an invitation's link: the one-time token in the link is the key.
     (None, r"^/(password-reset(/\{token\})?|invite/\{token\})$", None),
+    (None, r"^/volunteer/apply$", None),  # anyone may apply to volunteer
     (None, r"^/(logout|account(/.+)?)$", ALL_SIGNED_IN),
     ("GET", r"^/api/docs$", None),  # the API's documentation (nte/web/docs.py)
     ("POST", r"^/api/auth/token$", None),  # exchanging a password for a token needs no token

@@ -63,3 +63,17 @@ class LinkNotValid(Invalid):
 
     code = "link_not_valid"
     status_code = 410
+
+
+class InvitationNotWaiting(Conflict):
+    """Withdrawing an invitation that was accepted, withdrawn already or has expired."""
+
+    code = "invitation_not_waiting"
+    REASONS = {
+        "accepted": "This invitation was already accepted: the account is in use. Nothing was withdrawn.",
+        "withdrawn": "This invitation was already withdrawn.",
+        "expired": "This invitation has already expired: its link no longer works.",
+    }
+
+    def __init__(self, state: str) -> None:
+        super().__init__(self.REASONS[state], field="invitation_id")

@@ -97,3 +97,5 @@ class Invitation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
+    #: Set when an administrator or coordinator withdraws the invitation: the link stops working.
+    withdrawn_at: Mapped[datetime | None]

@@ -352,7 +352,10 @@ def _invitations_page(
             "errors": errors,
             "form": form,
             "now": utcnow(),
+            "state": service.invitation_state,
+            "withdrawable": STAFF_INVITE_ROLES,
             "done": request.query_params.get("done") == "1",
+            "withdrawn": request.query_params.get("withdrawn") == "1",
         },
         status_code=status_code,
     )
@@ -390,3 +393,19 @@ def send_invitation(
             request, session, errors={exc.field or "email": exc.detail}, form=form, status_code=exc.status_code
         )
     return RedirectResponse("/admin/invitations?done=1", status_code=303)
+
+
+# Access: administrators, with the session's CSRF token. Staff invitations only (a volunteer's is
+# withdrawn from the coordinator's volunteers page, which also looks after the patrol profile). The
+# link stops working at once; the account it made goes too when it was never used.
+@router.post("/admin/invitations/{invitation_id}/withdraw", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def withdraw_invitation(request: Request, session: SessionDep, invitation_id: int, user: User = AdminPage) -> Response:
+    try:
+        service.withdraw_invitation(
+            session, actor=user, invitation_id=invitation_id, now=utcnow(), roles=frozenset(STAFF_INVITE_ROLES)
+        )
+    except NTEError as exc:
+        return _invitations_page(
+            request, session, errors={exc.field or "invitation_id": exc.detail}, form={}, status_code=exc.status_code
+        )
+    return RedirectResponse("/admin/invitations?withdrawn=1", status_code=303)

@@ -110,14 +110,72 @@ def expire_invitations(session: Session, user_id: int, *, now: datetime) -> None
     )
 
 
-def list_invitations(session: Session, *, limit: int = 200) -> list[tuple[Invitation, User, User | None]]:
+def list_invitations(
+    session: Session, *, limit: int = 200, roles: frozenset[str] | None = None
+) -> list[tuple[Invitation, User, User | None]]:
     """Newest first: each invitation with the invited account and who sent it (None once deleted)."""
     inviter = aliased(User)
-    rows = session.execute(
+    stmt = (
         sa.select(Invitation, User, inviter)
         .join(User, User.id == Invitation.user_id)
         .outerjoin(inviter, inviter.id == Invitation.invited_by_id)
         .order_by(Invitation.created_at.desc(), Invitation.id.desc())
         .limit(limit)
-    ).all()
+    )
+    if roles is not None:
+        stmt = stmt.where(Invitation.role.in_(sorted(roles)))
+    rows = session.execute(stmt).all()
     return [(row[0], row[1], row[2]) for row in rows]
+
+
+def get_invitation(session: Session, invitation_id: int) -> Invitation | None:
+    return session.get(Invitation, invitation_id)
+
+
+def has_accepted_invitation(session: Session, user_id: int) -> bool:
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Invitation)
+            .where(Invitation.user_id == user_id, Invitation.accepted_at.is_not(None))
+        )
+        or 0
+    ) > 0
+
+
+def has_waiting_invitation(session: Session, user_id: int, *, now: datetime) -> bool:
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Invitation)
+            .where(
+                Invitation.user_id == user_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.withdrawn_at.is_(None),
+                Invitation.expires_at > now,
+            )
+        )
+        or 0
+    ) > 0
+
+
+def stale_invitees(session: Session, *, before: datetime) -> list[User]:
+    """Accounts with no password whose invitations all ended (expired, or withdrawn) before ``before``
+    and none was accepted. Accounts with no invitation are not among them."""
+    ended = sa.func.coalesce(Invitation.withdrawn_at, Invitation.expires_at)
+    latest = (
+        sa.select(Invitation.user_id)
+        .group_by(Invitation.user_id)
+        .having(sa.func.max(ended) < before)
+        .having(sa.func.count(Invitation.accepted_at) == 0)
+    )
+    return list(
+        session.scalars(sa.select(User).where(User.password_hash.is_(None), User.id.in_(latest)).order_by(User.id))
+    )
+
+
+def delete_user(session: Session, user: User) -> None:
+    """Delete the account; the database's foreign keys remove what hangs off it (sessions, tokens,
+    invitations, a volunteer's profile) or clear references to it."""
+    session.execute(sa.delete(User).where(User.id == user.id))
+    session.expunge(user)

@@ -17,6 +17,7 @@ from nte.auth.exceptions import (
     EmailNotConfirmed,
     EmailTaken,
     InvitationNotAllowed,
+    InvitationNotWaiting,
     LinkNotValid,
     WeakPassword,
 )
@@ -439,10 +440,18 @@ def open_invitation(session: Session, *, token: str, now: datetime) -> tuple[Inv
             "or use 'Forgot your password?' on the sign-in page.",
             field="token",
         )
+    if record is not None and record.withdrawn_at is not None:
+        inviter = repo.get_user(session, record.invited_by_id) if record.invited_by_id else None
+        who = f"{inviter.display_name} ({inviter.email})" if inviter else "the council's volunteer coordinator"
+        raise LinkNotValid(
+            f"This invitation link is no longer valid: it was withdrawn. If you think this is a mistake, ask {who}.",
+            field="token",
+        )
     if record is None or record.expires_at <= now:
         raise LinkNotValid(
-            f"This invitation link is not valid or has expired (invitations work for {INVITATION_DAYS} days). "
-            "Ask whoever invited you to send a new one.",
+            f"This invitation link is no longer valid: it has expired (invitations work for {INVITATION_DAYS} days) "
+            "or was withdrawn. Ask whoever invited you (your volunteer coordinator, or the council's "
+            "administrator for staff) to send a new one.",
             field="token",
         )
     user = repo.get_user(session, record.user_id)
@@ -473,3 +482,110 @@ def accept_invitation(session: Session, *, token: str, display_name: str, passwo
     user.email_confirmed_at = user.email_confirmed_at or now
     record.accepted_at = now
     return user
+
+
+class InvitationNotFound(NotFound):
+    code = "invitation_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("There is no such invitation.", field="invitation_id")
+
+
+def invitation_state(record: Invitation, *, now: datetime) -> str:
+    """``accepted``, ``withdrawn``, ``expired`` or ``waiting`` (the only one that can be withdrawn)."""
+    if record.accepted_at is not None:
+        return "accepted"
+    if record.withdrawn_at is not None:
+        return "withdrawn"
+    if record.expires_at <= now:
+        return "expired"
+    return "waiting"
+
+
+def get_invitation(session: Session, invitation_id: int) -> Invitation:
+    record = repo.get_invitation(session, invitation_id)
+    if record is None:
+        raise InvitationNotFound()
+    return record
+
+
+def account_is_unused(session: Session, user: User) -> bool:
+    """An account nobody ever used: no password set and no invitation accepted."""
+    return user.password_hash is None and not repo.has_accepted_invitation(session, user.id)
+
+
+def remove_unused_account(session: Session, *, user: User, actor: User | None, reason: str, now: datetime) -> bool:
+    """Delete an account that never had a password (what hangs off it, such as a volunteer's profile,
+    goes with it through the foreign keys). Returns False, changing nothing, for an account in use."""
+    if not account_is_unused(session, user):
+        return False
+    user_id, role = user.id, user.role
+    repo.delete_user(session, user)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.remove_unused",
+        target_type="user",
+        target_id=user_id,
+        detail={"role": role, "reason": reason},
+        at=now,
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    invitation_id: int
+    email: str
+    account_removed: bool
+
+
+def withdraw_invitation(
+    session: Session,
+    *,
+    actor: User,
+    invitation_id: int,
+    now: datetime,
+    remove_account: bool = True,
+    roles: frozenset[str] | None = None,
+) -> Withdrawn:
+    """The link stops working at once. The account it made is removed too when it has nothing else
+    (no password, no other invitation still waiting) and ``remove_account`` (the caller's domain
+    may know of more that the account holds). ``roles`` narrows which invitations the actor may
+    withdraw (a coordinator: volunteers'); others are 'no such invitation'."""
+    record = get_invitation(session, invitation_id)
+    allowed = roles if roles is not None else MAY_INVITE.get(actor.role, frozenset())
+    if record.role not in allowed:
+        raise InvitationNotFound()
+    state = invitation_state(record, now=now)
+    if state != "waiting":
+        raise InvitationNotWaiting(state)
+    record.withdrawn_at = now
+    user = repo.get_user(session, record.user_id)
+    assert user is not None  # the invitation is deleted with its account
+    email = user.email
+    audit.record(
+        session,
+        actor=actor,
+        action="user.invitation_withdraw",
+        target_type="user",
+        target_id=user.id,
+        detail={"invitation_id": record.id, "role": record.role},
+        at=now,
+    )
+    removed = False
+    if remove_account and not repo.has_waiting_invitation(session, user.id, now=now):
+        removed = remove_unused_account(session, user=user, actor=actor, reason="invitation_withdrawn", now=now)
+    return Withdrawn(invitation_id=invitation_id, email=email, account_removed=removed)
+
+
+def remove_stale_invitees(session: Session, *, now: datetime, days: int) -> int:
+    """Accounts that never set a password, whose every invitation ended (expired or withdrawn) more
+    than ``days`` ago, are deleted and audited. Accounts with a password, an accepted invitation,
+    a waiting or recent invitation, or no invitation at all (an application waiting for a
+    coordinator) are kept. Returns how many were removed; running it again removes nothing more."""
+    removed = 0
+    for user in repo.stale_invitees(session, before=now - timedelta(days=days)):
+        if remove_unused_account(session, user=user, actor=None, reason="invitation_expired", now=now):
+            removed += 1
+    return removed

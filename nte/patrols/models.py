@@ -212,3 +212,19 @@ class DebriefIncident(Base):
     title: Mapped[str] = mapped_column(sa.String(120))
     notes: Mapped[str | None] = mapped_column(sa.Text)
     geom = mapped_column(GeometryColumn("POINT"), nullable=True)
+
+
+class VolunteerApplication(Base):
+    """What a person wrote when they applied to volunteer (``/volunteer/apply``), read by coordinators
+    only. Kept while undecided and after approval (``approved_at``); a declined applicant's account,
+    profile and this row are deleted."""
+
+    __tablename__ = "patrol_application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("patrol_volunteer.id", ondelete="CASCADE"), unique=True)
+    about: Mapped[str] = mapped_column(sa.String(1000))
+    dbs_consent_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nte.auth.deps import CsrfProtected
+from nte.auth.deps import CsrfProtected, public
 from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
-from nte.errors import Invalid, NTEError
-from nte.patrols import service
+from nte.errors import Invalid, NTEError, RateLimited
+from nte.i18n import N_
+from nte.patrols import applications, service
 from nte.patrols.config import get_patrol_settings
 from nte.patrols.exceptions import NotAVolunteer
 from nte.patrols.models import GENDERS, SUPPORT_KINDS
@@ -23,6 +25,7 @@ from nte.patrols.pages.common import (
     page_context,
     redirect_done,
 )
+from nte.web.ratelimit import RateLimiter, client_address
 from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -228,3 +231,90 @@ async def file_debrief(request: Request, session: SessionDep, shift_id: int, use
             status_code=exc.status_code,
         )
     return redirect_done("/volunteer", "Debrief filed. Thank you for tonight.")
+
+
+# --- applying to volunteer (public) ---------------------------------------------------------------
+
+#: Applications per client address, and per e-mail address, per hour (mistakes the form points out
+#: are not counted). Known and unknown addresses are counted alike.
+APPLICATIONS_PER_CLIENT_PER_HOUR = 5
+APPLICATIONS_PER_EMAIL_PER_HOUR = 2
+TOO_MANY_APPLICATIONS = N_("Too many applications from here. Please wait an hour and try again.")
+
+
+def application_budget(request: Request) -> Callable[[str], None]:
+    """What the application service calls once the form is valid, before it looks anything up:
+    raises RateLimited (429) past either limit. In memory under rotating keyed hashes."""
+    state = request.app.state
+    if not hasattr(state, "application_client_limiter"):
+        state.application_client_limiter = RateLimiter(limit=APPLICATIONS_PER_CLIENT_PER_HOUR, window_seconds=3600)
+    if not hasattr(state, "application_email_limiter"):
+        state.application_email_limiter = RateLimiter(limit=APPLICATIONS_PER_EMAIL_PER_HOUR, window_seconds=3600)
+    by_client: RateLimiter = state.application_client_limiter
+    by_email: RateLimiter = state.application_email_limiter
+    client = client_address(request)
+
+    def spend(email: str) -> None:
+        try:
+            by_client.hit(client, what="application")
+            by_email.hit(email, what="application")
+        except RateLimited as exc:
+            raise RateLimited(TOO_MANY_APPLICATIONS, retry_after=exc.retry_after, field="email") from None
+
+    return spend
+
+
+ApplicationBudget = Annotated[Callable[[str], None], Depends(application_budget)]
+
+
+def _apply_page(
+    request: Request, *, form: dict[str, str], errors: dict[str, str], sent: bool = False, status_code: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "patrols/apply.html",
+        {"form": form, "errors": errors, "sent": sent},
+        status_code=status_code,
+    )
+
+
+@router.get("/volunteer/apply", response_class=HTMLResponse, dependencies=[Depends(public)])
+def apply_form(request: Request) -> HTMLResponse:
+    return _apply_page(request, form={}, errors={})
+
+
+# Access: public (anonymous form token). Every well-formed application gets the same thank-you page
+# and status, whether or not the address already has an account; only form mistakes (422) and too
+# many applications (429) are answered differently.
+@router.post("/volunteer/apply", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected])
+def apply(
+    request: Request,
+    session: SessionDep,
+    budget: ApplicationBudget,
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    phone: Annotated[str, Form(max_length=60)] = "",
+    about: Annotated[str, Form(max_length=2000)] = "",
+    consent: Annotated[str, Form(max_length=5)] = "",
+) -> HTMLResponse:
+    form = {"display_name": display_name, "email": email, "phone": phone, "about": about, "consent": consent}
+    try:
+        applications.apply(
+            session,
+            form=applications.ApplicationForm(
+                display_name=display_name, email=email, phone=phone, about=about, consent=consent == "yes"
+            ),
+            now=utcnow(),
+            spend=budget,
+        )
+    except NTEError as exc:
+        errors = dict(exc.errors) if isinstance(exc, applications.ApplicationInvalid) else field_errors(exc, "email")
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return render(
+            request,
+            "patrols/apply.html",
+            {"form": form, "errors": errors, "sent": False},
+            status_code=exc.status_code,
+            headers=headers,
+        )
+    return _apply_page(request, form={}, errors={}, sent=True)

@@ -12,7 +12,7 @@ from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import Invalid, NTEError
-from nte.patrols import service
+from nte.patrols import applications, service
 from nte.patrols.models import RECORD_KINDS, VOLUNTEER_STATUSES
 from nte.patrols.pages.common import (
     CoordinatorPage,
@@ -35,7 +35,18 @@ def _volunteers_page(request: Request, session: SessionDep, **extra: Any) -> dic
         rows=service.list_volunteers(session, today=service.local(utcnow()).date()),
         candidates=service.repo.users_without_profile(session),
         statuses=VOLUNTEER_STATUSES,
+        applications=applications.list_applications(session),
+        invitations=applications.waiting_invitations(session, now=utcnow()),
         **extra,
+    )
+
+
+def _volunteers_refusal(request: Request, session: SessionDep, exc: NTEError, field: str) -> HTMLResponse:
+    return render(
+        request,
+        "patrols/volunteers.html",
+        _volunteers_page(request, session, errors=field_errors(exc, field)),
+        status_code=exc.status_code,
     )
 
 
@@ -104,6 +115,62 @@ def invite_volunteer(
             status_code=exc.status_code,
         )
     return redirect_done("/coordinator/volunteers", "Invitation sent. The link works for 7 days.")
+
+
+# Access: coordinators and administrators, with the session's CSRF token. A wrong id or an
+# application already decided is a 4xx with the reason on the volunteers page.
+@router.post(
+    "/coordinator/volunteers/applications/{application_id}/approve",
+    response_class=HTMLResponse,
+    dependencies=[CsrfProtected],
+)
+def approve_application(
+    request: Request, session: SessionDep, application_id: int, user: User = CoordinatorPage
+) -> Response:
+    try:
+        person = applications.approve_application(
+            session, actor=user, application_id=application_id, now=utcnow(), settings=get_settings()
+        )
+    except NTEError as exc:
+        return _volunteers_refusal(request, session, exc, "application_id")
+    return redirect_done(
+        "/coordinator/volunteers", f"Approved: {person.display_name} was sent a link to set a password (7 days)."
+    )
+
+
+@router.post(
+    "/coordinator/volunteers/applications/{application_id}/decline",
+    response_class=HTMLResponse,
+    dependencies=[CsrfProtected],
+)
+def decline_application(
+    request: Request, session: SessionDep, application_id: int, user: User = CoordinatorPage
+) -> Response:
+    try:
+        name = applications.decline_application(session, actor=user, application_id=application_id, now=utcnow())
+    except NTEError as exc:
+        return _volunteers_refusal(request, session, exc, "application_id")
+    return redirect_done("/coordinator/volunteers", f"Declined: {name} was told by e-mail and their details deleted.")
+
+
+@router.post(
+    "/coordinator/volunteers/invitations/{invitation_id}/withdraw",
+    response_class=HTMLResponse,
+    dependencies=[CsrfProtected],
+)
+def withdraw_invitation(
+    request: Request, session: SessionDep, invitation_id: int, user: User = CoordinatorPage
+) -> Response:
+    try:
+        done = applications.withdraw_volunteer_invitation(
+            session, actor=user, invitation_id=invitation_id, now=utcnow()
+        )
+    except NTEError as exc:
+        return _volunteers_refusal(request, session, exc, "invitation_id")
+    extra = " The account it made was removed." if done.account_removed else ""
+    return redirect_done(
+        "/coordinator/volunteers", f"Invitation to {done.email} withdrawn: its link no longer works.{extra}"
+    )
 
 
 def _volunteer_page(request: Request, session: SessionDep, volunteer_id: int, **extra: Any) -> dict[str, Any]:
