@@ -13,7 +13,7 @@ from nte.auth.deps import CsrfProtected, public
 from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
-from nte.errors import Invalid, NTEError, RateLimited
+from nte.errors import NTEError, RateLimited
 from nte.i18n import N_
 from nte.patrols import applications, service
 from nte.patrols.config import get_patrol_settings
@@ -183,6 +183,32 @@ def _debrief_page(request: Request, session: SessionDep, user: User, shift_id: i
     )
 
 
+#: The most people one box of the debrief may hold (the service's limit too).
+MAX_PEOPLE = 5000
+
+
+def debrief_counts(values: dict[str, str]) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
+    """The debrief's number boxes read at once: the counts, and an error for every wrong box that
+    names it ("Welfare / intoxication, Women: enter a whole number from 0 to 5000"), in the
+    order the boxes appear. An empty box is none."""
+    counts: dict[tuple[str, str], int] = {}
+    errors: dict[str, str] = {}
+    for kind in SUPPORT_KINDS:
+        for gender in GENDERS:
+            name = f"count.{kind}.{gender}"
+            raw = values.get(name, "").strip()
+            if not raw:
+                continue
+            if raw.isdecimal() and raw.isascii() and int(raw) <= MAX_PEOPLE:
+                counts[(kind, gender)] = int(raw)
+            else:
+                errors[name] = (
+                    f"{service.SUPPORT_LABELS[kind]}, {service.GENDER_LABELS[gender]}: "
+                    f"enter a whole number from 0 to {MAX_PEOPLE}."
+                )
+    return counts, errors
+
+
 @router.get("/volunteer/shifts/{shift_id}/debrief", response_class=HTMLResponse)
 def debrief_form(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> HTMLResponse:
     return render(request, "patrols/debrief.html", _debrief_page(request, session, user, shift_id))
@@ -192,16 +218,15 @@ def debrief_form(request: Request, session: SessionDep, shift_id: int, user: Use
 async def file_debrief(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    counts, count_errors = debrief_counts(values)
+    if count_errors:
+        return render(
+            request,
+            "patrols/debrief.html",
+            _debrief_page(request, session, user, shift_id, errors=count_errors, form=values),
+            status_code=422,
+        )
     try:
-        counts: dict[tuple[str, str], int] = {}
-        for kind in SUPPORT_KINDS:
-            for gender in GENDERS:
-                raw = values.get(f"count.{kind}.{gender}", "").strip()
-                if raw:
-                    try:
-                        counts[(kind, gender)] = int(raw)
-                    except ValueError:
-                        raise Invalid("Enter a whole number.", field=f"count.{kind}.{gender}") from None
         incidents = []
         if values.get("incidents.0.title", "").strip() or values.get("incidents.0.notes", "").strip():
             incidents.append(
