@@ -57,11 +57,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dateutil.rrule
 
 __all__ = [
+    "WEEKDAY_CODES",
     "InvalidSeries",
     "NightChange",
     "Occurrence",
     "ShiftSeriesSpec",
     "describe",
+    "plain_words",
+    "rule_until",
+    "weekdays_of",
+    "weekly_rule",
+    "with_until",
     "materialise",
     "occurs_on",
     "orphaned_dates",
@@ -300,6 +306,114 @@ def describe(spec: ShiftSeriesSpec) -> str:
     elif "UNTIL" in parts:
         result += f", until {_long_date(_local_until(parts['UNTIL'], spec._zone).date())}"
     return result
+
+
+#: Weekday codes Monday..Sunday, as RFC 5545 spells them (BYDAY) and as the pickers post them.
+WEEKDAY_CODES = _DAY_ORDER
+_DATEUTIL_DAYS = dict(
+    zip(
+        _DAY_ORDER,
+        (
+            dateutil.rrule.MO,
+            dateutil.rrule.TU,
+            dateutil.rrule.WE,
+            dateutil.rrule.TH,
+            dateutil.rrule.FR,
+            dateutil.rrule.SA,
+            dateutil.rrule.SU,
+        ),
+        strict=True,
+    )
+)
+
+
+def weekly_rule(weekdays: Iterable[str], *, interval: int = 1, until: date | None = None) -> str:
+    """The RRULE value for the pickers: every ``interval`` weeks on ``weekdays`` (codes MO..SU),
+    up to and including the local date ``until``. Built with dateutil's ``rrule`` (its ``str()`` is
+    RFC 5545), so the text is what :class:`ShiftSeriesSpec` parses back; ``UNTIL`` is written as a
+    date (the whole local day counts, see the module notes).
+
+    >>> weekly_rule(["SA", "FR"], until=date(2027, 2, 27))
+    'FREQ=WEEKLY;UNTIL=20270227;BYDAY=FR,SA'
+    """
+    codes = sorted(
+        {str(code).upper() for code in weekdays}, key=lambda c: _DAY_ORDER.index(c) if c in _DAY_ORDER else 9
+    )
+    unknown = [code for code in codes if code not in _DATEUTIL_DAYS]
+    if unknown:
+        raise InvalidSeries(field="weekdays", message=f"unknown weekday {unknown[0]}")
+    if not codes:
+        raise InvalidSeries(field="weekdays", message="choose at least one weekday")
+    if interval not in (1, 2, 3, 4):
+        raise InvalidSeries(field="interval", message="repeat every 1 to 4 weeks")
+    rule = dateutil.rrule.rrule(
+        dateutil.rrule.WEEKLY,
+        interval=interval,
+        byweekday=[_DATEUTIL_DAYS[code] for code in codes],
+        dtstart=datetime(2000, 1, 3),  # only the rule part is kept; the start comes from the series
+        until=datetime.combine(until, time(23, 59, 59)) if until is not None else None,
+    )
+    body = str(rule).split("RRULE:", 1)[1]
+    parts = [part for part in body.split(";") if not part.startswith("UNTIL=")]
+    if until is not None:
+        parts.insert(1, f"UNTIL={until:%Y%m%d}")
+    return ";".join(parts)
+
+
+def with_until(rrule: str, until: date) -> str:
+    """``rrule`` ending on the local date ``until`` (inclusive): UNTIL set or replaced, COUNT dropped."""
+    parts = _parse_rrule_parts(rrule)
+    parts.pop("COUNT", None)
+    parts.pop("UNTIL", None)
+    items = list(parts.items())
+    items.insert(1, ("UNTIL", f"{until:%Y%m%d}"))
+    return ";".join(f"{key}={value}" for key, value in items)
+
+
+def rule_until(rrule: str, tz: str = DEFAULT_TZ) -> date | None:
+    """The last local date the rule may generate (its UNTIL), or None when it has none."""
+    parts = _parse_rrule_parts(rrule)
+    if "UNTIL" not in parts:
+        return None
+    return _local_until(parts["UNTIL"], _load_zone(tz)).date()
+
+
+def weekdays_of(rrule: str) -> tuple[list[str], int] | None:
+    """(weekday codes, interval) when ``rrule`` is a plain weekly rule the pickers can show, else None."""
+    try:
+        parts = _parse_rrule_parts(rrule)
+    except InvalidSeries:
+        return None
+    if parts.get("FREQ") != "WEEKLY" or not set(parts) <= {"FREQ", "INTERVAL", "UNTIL", "BYDAY", "WKST"}:
+        return None
+    codes = parts.get("BYDAY", "").split(",")
+    if not all(code in _DAY_NAMES for code in codes):
+        return None
+    interval = int(parts.get("INTERVAL", "1"))
+    return sorted(set(codes), key=_DAY_ORDER.index), interval
+
+
+def plain_words(spec: ShiftSeriesSpec) -> str:
+    """The series in plain words, e.g. "Every Friday and Saturday, 22:00 to 03:00, from 4 Dec 2026
+    until 27 Feb 2027" (London time is implied; another zone is named)."""
+    parts = spec._parts
+    text = _describe_rule(parts, spec.start_date)
+    if parts["FREQ"] == "WEEKLY" and int(parts.get("INTERVAL", "1")) == 2 and text.startswith("Every 2 weeks on "):
+        text = "Every other " + text.removeprefix("Every 2 weeks on ")
+    result = f"{text}, {spec.start_time:%H:%M} to {spec.end_time:%H:%M}"
+    if spec.tz != DEFAULT_TZ:
+        result += f" ({spec.tz})"
+    result += f", from {_short_date(spec.start_date)}"
+    if "COUNT" in parts:
+        count = int(parts["COUNT"])
+        result += ", once" if count == 1 else f", {count} times"
+    elif "UNTIL" in parts:
+        result += f" until {_short_date(_local_until(parts['UNTIL'], spec._zone).date())}"
+    return result
+
+
+def _short_date(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 # --- internals ---------------------------------------------------------------

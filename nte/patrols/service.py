@@ -67,7 +67,17 @@ from nte.patrols.models import (
     Volunteer,
     VolunteerRecord,
 )
-from nte.patrols.recurrence import InvalidSeries, NightChange, ShiftSeriesSpec, describe, materialise, orphaned_dates
+from nte.patrols.recurrence import (
+    InvalidSeries,
+    NightChange,
+    ShiftSeriesSpec,
+    describe,
+    materialise,
+    occurs_on,
+    orphaned_dates,
+    plain_words,
+    with_until,
+)
 from nte.privacy import personal_data_in
 from nte.spatial import area_km2, from_db, to_bng, to_db
 from nte.spatial.geometry import GeoJSONError, load_geojson, nested_too_deeply, shape_from_geojson, too_deep
@@ -514,9 +524,37 @@ def validate_area(
     outside = to_bng(geom.difference(served)).area if not served.covers(geom) else 0.0
     if outside > 1.0:
         raise InvalidPatrolArea(
-            f"Part of the area (about {outside:,.0f} m²) lies outside the boroughs this council covers.", field=field
+            f"Part of the area (about {outside:,.0f} m²) lies outside the boroughs this council covers: "
+            "move the corners inside the blue line on the map.",
+            field=field,
         )
     return orient(geom, sign=1.0)
+
+
+def area_problems(
+    session: Session, *, name: str, description: str | None, geometry: Any, settings: Settings, field: str = "geometry"
+) -> dict[str, str]:
+    """Every problem with a new area's fields at once (name, description, shape), keyed by field;
+    empty when :func:`create_area` can save it. ``geometry`` None means it is missing (reported by
+    the caller)."""
+    problems: dict[str, str] = {}
+    clean_name = (name or "").strip()
+    if not clean_name:
+        problems["name"] = "Enter a name for the area."
+    elif len(clean_name) > 120:
+        problems["name"] = "The name must be at most 120 characters."
+    elif repo.area_by_name(session, clean_name) is not None:
+        problems["name"] = "There is already a patrol area with this name: choose another name."
+    try:
+        _clean(description, limit=500, field="description", label="The description")
+    except NTEError as exc:
+        problems["description"] = exc.detail
+    if geometry is not None:
+        try:
+            validate_area(session, parse_area_geometry(geometry, field=field), settings=settings, field=field)
+        except NTEError as exc:
+            problems[exc.field or field] = exc.detail
+    return problems
 
 
 def create_area(
@@ -624,18 +662,86 @@ def spec_for(session: Session, series: ShiftSeries, nights: Iterable[SeriesNight
 
 
 def _check_counts(min_volunteers: int, max_volunteers: int, min_team_leads: int) -> None:
-    if min_volunteers < 2:
-        raise InvalidSeriesInput(
-            "Nobody patrols alone: the minimum must be at least 2 volunteers.", field="min_volunteers"
-        )
-    if max_volunteers < min_volunteers:
-        raise InvalidSeriesInput("The maximum must not be below the minimum.", field="max_volunteers")
-    if max_volunteers > 200:
-        raise InvalidSeriesInput("The maximum may be at most 200 volunteers.", field="max_volunteers")
-    if min_team_leads < 0 or min_team_leads > min_volunteers:
-        raise InvalidSeriesInput(
-            "Team leads must be between 0 and the minimum number of volunteers.", field="min_team_leads"
-        )
+    problems = _count_problems(min_volunteers, max_volunteers, min_team_leads)
+    if problems:
+        field_name, detail = next(iter(problems.items()))
+        raise InvalidSeriesInput(detail, field=field_name)
+
+
+def _count_problems(
+    min_volunteers: int | None, max_volunteers: int | None, min_team_leads: int | None
+) -> dict[str, str]:
+    """Every problem with the staffing numbers; ``None`` is a number the form could not read (already
+    reported), so the checks that need it are skipped."""
+    problems: dict[str, str] = {}
+    if min_volunteers is not None and min_volunteers < 2:
+        problems["min_volunteers"] = "Nobody patrols alone: the minimum must be at least 2 volunteers."
+    if max_volunteers is not None:
+        if min_volunteers is not None and max_volunteers < min_volunteers:
+            problems["max_volunteers"] = "The maximum must not be below the minimum."
+        elif max_volunteers > 200:
+            problems["max_volunteers"] = "The maximum may be at most 200 volunteers."
+    if min_team_leads is not None and (
+        min_team_leads < 0 or (min_volunteers is not None and min_team_leads > min_volunteers)
+    ):
+        problems["min_team_leads"] = "Team leads must be between 0 and the minimum number of volunteers."
+    return problems
+
+
+class SeriesFormInvalid(InvalidSeriesInput):
+    """Several problems with one series form at once: ``errors`` maps each field to its sentence;
+    ``field``/``detail`` (and the JSON body) carry the first."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        assert errors
+        field_name, detail = next(iter(errors.items()))
+        super().__init__(detail, field=field_name)
+        self.errors = dict(errors)
+
+
+def _sentence(exc: InvalidSeries) -> str:
+    return f"{exc.message[:1].upper()}{exc.message[1:]}."
+
+
+def series_problems(
+    session: Session,
+    *,
+    area_id: int | None,
+    name: str | None,
+    rrule: str | None,
+    start_date: date | None,
+    start_time: time | None,
+    end_time: time | None,
+    tz: str = "Europe/London",
+    min_volunteers: int | None,
+    max_volunteers: int | None,
+    min_team_leads: int | None,
+    meeting_point: str | None = None,
+) -> dict[str, str]:
+    """Every problem with a series' fields at once, keyed by field (empty when it can be saved).
+    ``None`` means the caller could not read that value and has reported it already: the checks that
+    need it are skipped, the others still run."""
+    problems: dict[str, str] = {}
+    if area_id is not None and repo.get_area(session, area_id) is None:
+        problems["area_id"] = "Choose a patrol area from the list."
+    if name is not None:
+        clean_name = name.strip()
+        if not clean_name or len(clean_name) > 120:
+            problems["name"] = "Enter a name of at most 120 characters."
+    problems.update(_count_problems(min_volunteers, max_volunteers, min_team_leads))
+    if rrule is not None and len(rrule) > 300:
+        problems["rrule"] = "The rule is too long."
+    elif rrule is not None and start_date is not None and start_time is not None and end_time is not None:
+        try:
+            ShiftSeriesSpec(rrule=rrule, start_date=start_date, start_time=start_time, end_time=end_time, tz=tz)
+        except InvalidSeries as exc:
+            problems.setdefault(exc.field, _sentence(exc))
+    if meeting_point:
+        try:
+            _clean(meeting_point, limit=200, field="meeting_point", label="The meeting point")
+        except NTEError as exc:
+            problems["meeting_point"] = exc.detail
+    return problems
 
 
 def create_series(
@@ -657,15 +763,22 @@ def create_series(
 ) -> ShiftSeries:
     area = get_area(session, area_id)
     clean_name = (name or "").strip()
-    if not clean_name or len(clean_name) > 120:
-        raise InvalidSeriesInput("Enter a name of at most 120 characters.", field="name")
-    _check_counts(min_volunteers, max_volunteers, min_team_leads)
-    try:
-        ShiftSeriesSpec(rrule=rrule, start_date=start_date, start_time=start_time, end_time=end_time, tz=tz)
-    except InvalidSeries as exc:
-        raise InvalidSeriesInput(f"{exc.message[:1].upper()}{exc.message[1:]}.", field=exc.field) from None
-    if len(rrule) > 300:
-        raise InvalidSeriesInput("The rule is too long.", field="rrule")
+    problems = series_problems(
+        session,
+        area_id=None,
+        name=name or "",
+        rrule=rrule,
+        start_date=start_date,
+        start_time=start_time,
+        end_time=end_time,
+        tz=tz,
+        min_volunteers=min_volunteers,
+        max_volunteers=max_volunteers,
+        min_team_leads=min_team_leads,
+        meeting_point=meeting_point,
+    )
+    if problems:
+        raise SeriesFormInvalid(problems)
     series = ShiftSeries(
         area_id=area.id,
         name=clean_name,
@@ -711,20 +824,253 @@ def get_series(session: Session, series_id: int, *, field: str = "series_id") ->
     return series
 
 
+def series_plain_words(session: Session, series: ShiftSeries) -> str:
+    """ "Every Friday and Saturday, 22:00 to 03:00, from 4 Dec 2026 until 27 Feb 2027"."""
+    return plain_words(spec_for(session, series))
+
+
 def set_series_active(session: Session, *, actor: User, series_id: int, active: bool, now: datetime) -> ShiftSeries:
+    """Pause (``active=False``) or resume a series. A paused series makes no new shifts: the nights
+    already scheduled stay as they are, with their volunteers (cancel any of them one by one, and
+    their volunteers are told). Resuming schedules the rolling window again."""
     series = get_series(session, series_id)
+    if series.is_active == active:
+        raise ActionNotAllowedNow(
+            "This series is already running." if active else "This series is already paused.", field="series_id"
+        )
     series.is_active = active
     series.updated_at = now
     audit.record(
         session,
         actor=actor,
-        action="patrols.series.activate" if active else "patrols.series.end",
+        action="patrols.series.resume" if active else "patrols.series.pause",
         target_type="patrol_series",
         target_id=series.id,
         at=now,
     )
     materialise_series(session, series, now=now)
     return series
+
+
+@dataclass
+class SeriesChange:
+    """What a series change did: the series that now carries the nights, how many shifts were
+    cancelled or moved, and how many signed-up volunteers were told."""
+
+    series: ShiftSeries
+    cancelled: int = 0
+    moved: int = 0
+    told: int = 0
+
+
+def _active_signups(session: Session, shift: Shift) -> int:
+    return sum(1 for signup, _v, _u in repo.signups_for_shift(session, shift.id) if signup.status in repo.ACTIVE)
+
+
+def _snapshot(
+    session: Session, series_id: int, *, now: datetime
+) -> dict[int, tuple[str, datetime, datetime, str | None]]:
+    return {
+        s.id: (s.status, s.start_at, s.end_at, s.meeting_point)
+        for s in repo.shifts_of_series(session, series_id, from_at=now)
+        if s.start_at > now
+    }
+
+
+def _count_change(
+    session: Session, before: Mapping[int, tuple[str, datetime, datetime, str | None]], result: SeriesChange
+) -> None:
+    for shift_id, (status, start_at, end_at, meeting_point) in before.items():
+        shift = repo.get_shift(session, shift_id)
+        if shift is None or status == "cancelled":
+            continue
+        if shift.status == "cancelled":
+            result.cancelled += 1
+        elif (shift.start_at, shift.end_at, shift.meeting_point) != (start_at, end_at, meeting_point):
+            result.moved += 1
+        else:
+            continue
+        result.told += _active_signups(session, shift)
+
+
+def end_series(session: Session, *, actor: User, series_id: int, last_date: date, now: datetime) -> SeriesChange:
+    """End a series after ``last_date`` (London date, inclusive): the rule gets UNTIL (RFC 5545).
+    Later shifts are cancelled and the volunteers signed up to them told (the usual cancellation mail)."""
+    series = get_series(session, series_id)
+    today = local(now).date()
+    if last_date < series.start_date:
+        raise InvalidSeriesInput(
+            f"The end date is before the series starts ({series.start_date:%d %b %Y}).", field="end_date"
+        )
+    if last_date < today:
+        raise InvalidSeriesInput(
+            "The end date is in the past: choose today or a later date (nights already run stay on record).",
+            field="end_date",
+        )
+    rule = with_until(series.rrule, last_date)
+    try:
+        ShiftSeriesSpec(
+            rrule=rule,
+            start_date=series.start_date,
+            start_time=series.start_time,
+            end_time=series.end_time,
+            tz=series.tz,
+        )
+    except InvalidSeries:
+        raise InvalidSeriesInput(
+            "No night of the series falls on or before this date: pause the series instead.", field="end_date"
+        ) from None
+    before = _snapshot(session, series.id, now=now)
+    old_rule = series.rrule
+    series.rrule = rule
+    series.updated_at = now
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.series.end",
+        target_type="patrol_series",
+        target_id=series.id,
+        detail={"until": str(last_date), "rrule": rule, "was": old_rule},
+        at=now,
+    )
+    result = SeriesChange(series)
+    materialise_series(session, series, now=now)
+    _count_change(session, before, result)
+    return result
+
+
+PAST_FROM_DATE = "Choose today or a later date: nights already past are not changed."
+
+
+def change_series_from(
+    session: Session,
+    *,
+    actor: User,
+    series_id: int,
+    from_date: date,
+    rrule: str,
+    start_time: time,
+    end_time: time,
+    min_volunteers: int,
+    max_volunteers: int,
+    min_team_leads: int,
+    meeting_point: str | None,
+    now: datetime,
+) -> SeriesChange:
+    """From ``from_date`` (London date) on, the series follows a new rule, times, meeting point and
+    staffing; nights before it keep the old ones. Without a new table this splits the series: the old
+    one ends the day before (UNTIL) and a new one with the same name and area starts on ``from_date``.
+    Shifts already made from that date keep their sign-ups when the new rule still has their night
+    (they move to the new times, and their volunteers are told); the others are cancelled (told too).
+    Per-night changes from that date carry over where the new rule has the night."""
+    series = get_series(session, series_id)
+    today = local(now).date()
+    problems: dict[str, str] = {}
+    if from_date < today:
+        problems["from_date"] = PAST_FROM_DATE
+    problems.update(
+        series_problems(
+            session,
+            area_id=None,
+            name=None,
+            rrule=rrule,
+            start_date=max(from_date, today),
+            start_time=start_time,
+            end_time=end_time,
+            tz=series.tz,
+            min_volunteers=min_volunteers,
+            max_volunteers=max_volunteers,
+            min_team_leads=min_team_leads,
+            meeting_point=meeting_point,
+        )
+    )
+    if problems:
+        raise SeriesFormInvalid(problems)
+    before = _snapshot(session, series.id, now=now)
+    old_ends = with_until(series.rrule, from_date - timedelta(days=1))
+    try:
+        ShiftSeriesSpec(
+            rrule=old_ends,
+            start_date=series.start_date,
+            start_time=series.start_time,
+            end_time=series.end_time,
+            tz=series.tz,
+        )
+        split = True
+    except InvalidSeries:
+        split = False  # no night before from_date: change the series itself
+    clean_meeting = _clean(meeting_point, limit=200, field="meeting_point", label="The meeting point")
+    if split:
+        target = ShiftSeries(
+            area_id=series.area_id,
+            name=series.name,
+            rrule=rrule.strip(),
+            start_date=from_date,
+            start_time=start_time,
+            end_time=end_time,
+            tz=series.tz,
+            min_volunteers=min_volunteers,
+            max_volunteers=max_volunteers,
+            min_team_leads=min_team_leads,
+            meeting_point=clean_meeting,
+            is_active=series.is_active,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(target)
+        session.flush()
+        new_spec = spec_for(session, target, [])
+        for night in repo.nights_for(session, series.id):
+            if night.occurrence_date >= from_date:
+                if occurs_on(new_spec, night.occurrence_date):
+                    night.series_id = target.id
+                else:
+                    session.delete(night)
+        for shift in repo.shifts_of_series(session, series.id, from_at=now):
+            if (
+                shift.occurrence_date is not None
+                and shift.occurrence_date >= from_date
+                and shift.start_at > now
+                and occurs_on(new_spec, shift.occurrence_date)
+            ):
+                shift.series_id = target.id  # keeps its id (calendar UID) and its sign-ups
+            # the others stay with the old series, whose new UNTIL cancels them (and tells their volunteers)
+        series.rrule = old_ends
+        series.updated_at = now
+        session.flush()
+    else:
+        target = series
+        target.rrule = rrule.strip()
+        target.start_date = from_date
+        target.start_time, target.end_time = start_time, end_time
+        target.min_volunteers, target.max_volunteers, target.min_team_leads = (
+            min_volunteers,
+            max_volunteers,
+            min_team_leads,
+        )
+        target.meeting_point = clean_meeting
+        target.updated_at = now
+        spec = spec_for(session, target)
+        for day in orphaned_dates(spec):
+            stale = repo.get_night(session, target.id, day)
+            if stale is not None:
+                session.delete(stale)
+        session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.series.change",
+        target_type="patrol_series",
+        target_id=series.id,
+        detail={"from": str(from_date), "rrule": target.rrule, "continued_as": target.id},
+        at=now,
+    )
+    result = SeriesChange(target)
+    if split:
+        materialise_series(session, series, now=now)
+    materialise_series(session, target, now=now)
+    _count_change(session, before, result)
+    return result
 
 
 def change_night(
@@ -813,11 +1159,11 @@ def materialise_series(
     (series, occurrence_date); a night that changed bumps its SEQUENCE; nights that no longer
     occur are cancelled (kept, so calendars show them cancelled). Returns (created, updated)."""
     settings = settings or get_patrol_settings()
+    if not series.is_active:
+        return 0, 0  # paused: no new nights; the ones already made stay as they are
     area = get_area(session, series.area_id)
     window_end = now + timedelta(weeks=settings.materialise_weeks)
-    occurrences = (
-        materialise(spec_for(session, series), window_start=now, window_end=window_end) if series.is_active else []
-    )
+    occurrences = materialise(spec_for(session, series), window_start=now, window_end=window_end)
     existing = {
         s.occurrence_date: s for s in repo.shifts_of_series(session, series.id, from_at=now - timedelta(days=3))
     }
