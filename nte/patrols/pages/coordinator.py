@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import date as date_
+from datetime import time as time_
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -25,6 +27,16 @@ from nte.patrols.pages.common import (
     parse_time,
     redirect_done,
     required,
+)
+from nte.patrols.recurrence import (
+    WEEKDAY_CODES,
+    InvalidSeries,
+    ShiftSeriesSpec,
+    plain_words,
+    rule_until,
+    weekdays_of,
+    weekly_rule,
+    with_until,
 )
 from nte.web.templating import render
 
@@ -61,44 +73,184 @@ async def create_area(
     file: Annotated[UploadFile | None, File()] = None,
     user: User = CoordinatorPage,
 ) -> Response:
+    """Every problem with the form is shown at once (name, description, shape); the shape drawn or
+    pasted comes back in the form and on the map."""
     form = {"name": name, "description": description, "geometry": geometry}
+    errors: dict[str, str] = {}
+    data: str | bytes | None = geometry
+    field = "geometry"
+    if file is not None and file.filename:
+        field = "file"
+        data = await file.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            errors["file"] = "The file is larger than 1 MB."
+            data = None
+    if data is not None and not str(data).strip():
+        errors["geometry"] = "Draw the area on the map, paste GeoJSON or upload a GeoJSON file."
+        data = None
+    settings = get_settings()
+    errors.update(
+        service.area_problems(
+            session, name=name, description=description or None, geometry=data, settings=settings, field=field
+        )
+    )
+    if errors:
+        return render(
+            request,
+            "patrols/areas.html",
+            _areas_page(request, session, errors=_ordered(errors, AREA_FIELDS), form=form),
+            status_code=422,
+        )
     try:
-        data: str | bytes = geometry
-        if file is not None and file.filename:
-            data = await file.read(MAX_UPLOAD + 1)
-            if len(data) > MAX_UPLOAD:
-                raise Invalid("The file is larger than 1 MB.", field="file")
-        if not data or not str(data).strip():
-            raise Invalid("Draw the area on the map, paste GeoJSON or upload a GeoJSON file.", field="geometry")
         service.create_area(
             session,
             actor=user,
             name=name,
             description=description or None,
             geometry=data,
-            settings=get_settings(),
+            settings=settings,
             now=utcnow(),
         )
-    except NTEError as exc:
-        field = "file" if (file is not None and file.filename and exc.field == "geometry") else exc.field
+    except NTEError as exc:  # e.g. a name taken by a concurrent request
         return render(
             request,
             "patrols/areas.html",
-            _areas_page(request, session, errors={field or "geometry": exc.detail}, form=form),
+            _areas_page(request, session, errors={exc.field or field: exc.detail}, form=form),
             status_code=exc.status_code,
         )
     return redirect_done("/coordinator/areas", f"Patrol area {name.strip()} saved.")
 
 
+AREA_FIELDS = ("name", "description", "geometry", "file")
+SERIES_FIELDS = (
+    "area_id",
+    "name",
+    "weekdays",
+    "interval",
+    "start_time",
+    "end_time",
+    "start_date",
+    "end_date",
+    "rrule",
+    "min_volunteers",
+    "max_volunteers",
+    "min_team_leads",
+    "meeting_point",
+)
+
+
+def _ordered(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
+    """The errors in the order the fields appear on the page (the error summary reads top down)."""
+    order = {name: i for i, name in enumerate(fields)}
+    return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
+
+
 # --- coordinator: series --------------------------------------------------------------------------
+
+
+DAY_LABELS = dict(
+    zip(WEEKDAY_CODES, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True)
+)
+MISSING = {
+    "start_time": "Enter a start time, for example 22:00.",
+    "end_time": "Enter an end time, for example 03:00 (earlier than the start means the next morning).",
+    "start_date": "Enter the date of the first possible night.",
+    "from_date": "Enter the date the change starts from.",
+    "end_date": "Enter the date of the last night.",
+}
+
+
+class _Form:
+    """Reads a form's fields, collecting every problem instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def _missing(self, exc: NTEError, field: str) -> None:
+        self.errors.setdefault(
+            field, MISSING.get(field, exc.detail) if exc.detail.startswith("Enter a ") else exc.detail
+        )
+
+    def date(self, value: str, field: str, *, required: bool = True) -> date_ | None:
+        try:
+            return parse_date(value, field, required=required)
+        except NTEError as exc:
+            self._missing(exc, field)
+            return None
+
+    def time(self, value: str, field: str) -> time_ | None:
+        try:
+            return parse_time(value, field)
+        except NTEError as exc:
+            if (value or "").strip():
+                self.errors.setdefault(field, exc.detail)
+            else:
+                self.errors.setdefault(field, MISSING.get(field, exc.detail))
+            return None
+
+    def number(self, value: str, field: str) -> int | None:
+        try:
+            return parse_int(value, field)
+        except NTEError as exc:
+            self.errors.setdefault(field, exc.detail)
+            return None
+
+    def rule(
+        self,
+        *,
+        advanced: str,
+        weekdays: list[str],
+        interval: str,
+        end_date: date_ | None,
+        day_field: str = "weekdays",
+        rule_field: str = "rrule",
+    ) -> str | None:
+        """The RRULE: the advanced text when filled (it wins; an end date still sets UNTIL), else
+        built from the weekday and "every 2nd week" pickers."""
+        text = (advanced or "").strip()
+        if text:
+            if end_date is None:
+                return text
+            try:
+                return with_until(text, end_date)
+            except InvalidSeries:
+                return text  # its own error is reported when the rule is checked
+        every = 2 if interval == "2" else 1
+        if not weekdays:
+            self.errors.setdefault(day_field, "Tick at least one weekday (or write a rule under Advanced).")
+            return None
+        try:
+            return weekly_rule(weekdays, interval=every, until=end_date)
+        except InvalidSeries as exc:
+            self.errors.setdefault(day_field, f"{exc.message[:1].upper()}{exc.message[1:]}.")
+            return None
+
+
+def _rule_errors(
+    problems: dict[str, str], *, from_pickers: bool, has_end: bool, rename: dict[str, str]
+) -> dict[str, str]:
+    """Service problems in the form's words and fields: a rule built from the pickers that makes no
+    night is the weekdays' or end date's problem, not the (hidden) rule text's."""
+    out: dict[str, str] = {}
+    for key, detail in problems.items():
+        if key == "rrule" and detail.startswith("Generates no nights"):
+            detail = "No night falls between the first date and the end date: check the weekdays and the dates."
+            key = "end_date" if has_end else ("weekdays" if from_pickers else "rrule")
+        elif key == "rrule" and from_pickers:
+            key = "weekdays"
+        elif key == "end_time" and detail.startswith("Must differ"):
+            detail = "The end time must differ from the start time."
+        out[rename.get(key, key)] = detail
+    return out
 
 
 def _series_page(request: Request, session: SessionDep, **extra: Any) -> dict[str, Any]:
     series = service.list_series(session)
     return page_context(
         request,
-        series=[(s, service.describe_series(session, s)) for s in series],
+        series=[(s, service.series_plain_words(session, s)) for s in series],
         areas=service.list_patrol_areas(session),
+        day_labels=DAY_LABELS,
         **extra,
     )
 
@@ -112,7 +264,7 @@ def series_list(request: Request, session: SessionDep) -> HTMLResponse:
             request,
             session,
             form={
-                "rrule": "FREQ=WEEKLY;BYDAY=FR",
+                "weekdays": ["FR"],
                 "start_time": "22:00",
                 "end_time": "04:00",
                 "min_volunteers": "4",
@@ -124,27 +276,40 @@ def series_list(request: Request, session: SessionDep) -> HTMLResponse:
     )
 
 
+def _preview(rule: str, start: date_, start_time: time_, end_time: time_) -> dict[str, str]:
+    spec = ShiftSeriesSpec(rrule=rule, start_date=start, start_time=start_time, end_time=end_time)
+    return {"words": plain_words(spec), "rule": rule}
+
+
 @router.post("/coordinator/series", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def create_series(
     request: Request,
     session: SessionDep,
     area_id: Annotated[str, Form(max_length=12)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
+    weekdays: Annotated[list[str] | None, Form(max_length=7)] = None,
+    interval: Annotated[str, Form(max_length=2)] = "1",
     rrule: Annotated[str, Form(max_length=400)] = "",
     start_date: Annotated[str, Form(max_length=20)] = "",
+    end_date: Annotated[str, Form(max_length=20)] = "",
     start_time: Annotated[str, Form(max_length=10)] = "",
     end_time: Annotated[str, Form(max_length=10)] = "",
     min_volunteers: Annotated[str, Form(max_length=6)] = "",
     max_volunteers: Annotated[str, Form(max_length=6)] = "",
     min_team_leads: Annotated[str, Form(max_length=6)] = "",
     meeting_point: Annotated[str, Form(max_length=300)] = "",
+    action: Annotated[str, Form(max_length=10)] = "create",
     user: User = CoordinatorPage,
 ) -> Response:
-    form = dict(
+    days = [d[:2].upper() for d in (weekdays or [])][:7]
+    form: dict[str, Any] = dict(
         area_id=area_id,
         name=name,
+        weekdays=days,
+        interval=interval,
         rrule=rrule,
         start_date=start_date,
+        end_date=end_date,
         start_time=start_time,
         end_time=end_time,
         min_volunteers=min_volunteers,
@@ -152,50 +317,296 @@ def create_series(
         min_team_leads=min_team_leads,
         meeting_point=meeting_point,
     )
+    f = _Form()
+    area = f.number(area_id, "area_id") if area_id.strip() else None
+    if not area_id.strip():
+        f.errors["area_id"] = "Choose a patrol area."
+    first = f.date(start_date, "start_date")
+    last = f.date(end_date, "end_date", required=False)
+    if first is not None and last is not None and last < first:
+        f.errors["end_date"] = "The end date is before the first night: choose a later end date."
+        last = None
+    start = f.time(start_time, "start_time")
+    end = f.time(end_time, "end_time")
+    rule = f.rule(advanced=rrule, weekdays=days, interval=interval, end_date=last)
+    numbers = {
+        key: f.number(value, key)
+        for key, value in (
+            ("min_volunteers", min_volunteers),
+            ("max_volunteers", max_volunteers),
+            ("min_team_leads", min_team_leads),
+        )
+    }
+    problems = service.series_problems(
+        session,
+        area_id=area,
+        name=name,
+        rrule=rule,
+        start_date=first,
+        start_time=start,
+        end_time=end,
+        meeting_point=meeting_point or None,
+        min_volunteers=numbers["min_volunteers"],
+        max_volunteers=numbers["max_volunteers"],
+        min_team_leads=numbers["min_team_leads"],
+    )
+    errors = {
+        **_rule_errors(problems, from_pickers=not rrule.strip(), has_end=last is not None, rename={}),
+        **f.errors,
+    }
+    if errors:
+        return render(
+            request,
+            "patrols/series.html",
+            _series_page(request, session, errors=_ordered(errors, SERIES_FIELDS), form=form),
+            status_code=422,
+        )
+    assert area is not None and rule is not None and first is not None and start is not None and end is not None
+    if action == "preview":
+        return render(
+            request,
+            "patrols/series.html",
+            _series_page(request, session, form=form, preview=_preview(rule, first, start, end)),
+        )
     try:
-        if not area_id.strip():
-            raise Invalid("Choose a patrol area.", field="area_id")
         series = service.create_series(
             session,
             actor=user,
-            area_id=parse_int(area_id, "area_id"),
+            area_id=area,
             name=name,
-            rrule=rrule,
-            start_date=required(parse_date(start_date, "start_date")),
-            start_time=required(parse_time(start_time, "start_time")),
-            end_time=required(parse_time(end_time, "end_time")),
-            min_volunteers=parse_int(min_volunteers, "min_volunteers"),
-            max_volunteers=parse_int(max_volunteers, "max_volunteers"),
-            min_team_leads=parse_int(min_team_leads, "min_team_leads"),
+            rrule=rule,
+            start_date=first,
+            start_time=start,
+            end_time=end,
+            min_volunteers=required(numbers["min_volunteers"]),
+            max_volunteers=required(numbers["max_volunteers"]),
+            min_team_leads=required(numbers["min_team_leads"]),
             meeting_point=meeting_point or None,
             now=utcnow(),
         )
     except NTEError as exc:
+        errors = getattr(exc, "errors", None) or field_errors(exc, "rrule")
         return render(
             request,
             "patrols/series.html",
-            _series_page(request, session, errors=field_errors(exc, "rrule"), form=form),
+            _series_page(request, session, errors=errors, form=form),
             status_code=exc.status_code,
         )
-    return redirect_done(f"/coordinator/series/{series.id}", "Series saved and shifts scheduled for the next 8 weeks.")
+    return redirect_done(
+        f"/coordinator/series/{series.id}",
+        f"Series saved: {service.series_plain_words(session, series)}. Shifts are scheduled for the next 8 weeks.",
+    )
 
 
 def _series_detail(request: Request, session: SessionDep, series_id: int, **extra: Any) -> dict[str, Any]:
     series = service.get_series(session, series_id)
-    shifts = service.staffing_for(session, service.repo.shifts_of_series(session, series.id, from_at=utcnow()))
-    return page_context(
+    now = utcnow()
+    shifts = service.staffing_for(session, service.repo.shifts_of_series(session, series.id, from_at=now))
+    pickers = weekdays_of(series.rrule)
+    today = service.local(now).date()
+    change_form = {
+        "from_date": max(today, series.start_date).isoformat(),
+        "new_weekdays": pickers[0] if pickers else [],
+        "new_interval": str(pickers[1]) if pickers else "1",
+        "new_rrule": "" if pickers else series.rrule,
+        "new_start_time": f"{series.start_time:%H:%M}",
+        "new_end_time": f"{series.end_time:%H:%M}",
+        "new_meeting_point": series.meeting_point or "",
+        "new_min_volunteers": str(series.min_volunteers),
+        "new_max_volunteers": str(series.max_volunteers),
+        "new_min_team_leads": str(series.min_team_leads),
+    }
+    until = rule_until(series.rrule, series.tz)
+    context = page_context(
         request,
         series=series,
-        description=service.describe_series(session, series),
+        description=service.series_plain_words(session, series),
         area=service.get_area(session, series.area_id),
         items=shifts,
+        day_labels=DAY_LABELS,
+        until=until,
+        signed_up=sum(item.confirmed + item.offered + item.waitlisted for item in shifts if item.state != "cancelled"),
+        scheduled=sum(1 for item in shifts if item.state != "cancelled"),
         **extra,
     )
+    context["form"] = {**change_form, "end_date": until.isoformat() if until else "", **context["form"]}
+    return context
 
 
 @router.get("/coordinator/series/{series_id}", response_class=HTMLResponse, dependencies=[CoordinatorPage])
 def series_detail(request: Request, session: SessionDep, series_id: int) -> HTMLResponse:
     return render(request, "patrols/series_detail.html", _series_detail(request, session, series_id))
+
+
+def _series_refused(
+    request: Request,
+    session: SessionDep,
+    series_id: int,
+    exc: NTEError,
+    form: dict[str, Any],
+    *,
+    default: str,
+    rename: dict[str, str] | None = None,
+) -> Response:
+    if exc.status_code == 404:
+        raise exc
+    errors = getattr(exc, "errors", None) or field_errors(exc, default)
+    if rename:
+        errors = {rename.get(k, k): v for k, v in errors.items()}
+    return render(
+        request,
+        "patrols/series_detail.html",
+        _series_detail(request, session, series_id, errors=errors, form=form),
+        status_code=exc.status_code,
+    )
+
+
+@router.post("/coordinator/series/{series_id}/pause", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def pause_series(
+    request: Request,
+    session: SessionDep,
+    series_id: int,
+    action: Annotated[str, Form(max_length=10)] = "pause",
+    user: User = CoordinatorPage,
+) -> Response:
+    active = action == "resume"
+    try:
+        service.set_series_active(session, actor=user, series_id=series_id, active=active, now=utcnow())
+    except NTEError as exc:
+        return _series_refused(request, session, series_id, exc, {}, default="series_id")
+    message = (
+        "Series resumed: the nights of the next 8 weeks are scheduled again."
+        if active
+        else "Series paused: no new nights will be added. The nights already scheduled stay, with their volunteers; "
+        "cancel any of them below and their volunteers are told."
+    )
+    return redirect_done(f"/coordinator/series/{series_id}", message)
+
+
+@router.post("/coordinator/series/{series_id}/end", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def end_series(
+    request: Request,
+    session: SessionDep,
+    series_id: int,
+    end_date: Annotated[str, Form(max_length=20)] = "",
+    user: User = CoordinatorPage,
+) -> Response:
+    form = {"end_date": end_date}
+    try:
+        last = required(parse_date(end_date, "end_date"))
+        result = service.end_series(session, actor=user, series_id=series_id, last_date=last, now=utcnow())
+    except NTEError as exc:
+        if exc.detail == "Enter a date.":
+            exc = Invalid(MISSING["end_date"], field="end_date")
+        return _series_refused(request, session, series_id, exc, form, default="end_date")
+    told = f"; {result.told} signed-up volunteer(s) told" if result.told else ""
+    return redirect_done(
+        f"/coordinator/series/{series_id}",
+        f"Series ends after {last:%d %b %Y}. {result.cancelled} later night(s) cancelled{told}.",
+    )
+
+
+@router.post("/coordinator/series/{series_id}/change", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def change_series(
+    request: Request,
+    session: SessionDep,
+    series_id: int,
+    from_date: Annotated[str, Form(max_length=20)] = "",
+    new_weekdays: Annotated[list[str] | None, Form(max_length=7)] = None,
+    new_interval: Annotated[str, Form(max_length=2)] = "1",
+    new_rrule: Annotated[str, Form(max_length=400)] = "",
+    new_start_time: Annotated[str, Form(max_length=10)] = "",
+    new_end_time: Annotated[str, Form(max_length=10)] = "",
+    new_meeting_point: Annotated[str, Form(max_length=300)] = "",
+    new_min_volunteers: Annotated[str, Form(max_length=6)] = "",
+    new_max_volunteers: Annotated[str, Form(max_length=6)] = "",
+    new_min_team_leads: Annotated[str, Form(max_length=6)] = "",
+    user: User = CoordinatorPage,
+) -> Response:
+    service.get_series(session, series_id)  # 404 first
+    days = [d[:2].upper() for d in (new_weekdays or [])][:7]
+    form: dict[str, Any] = dict(
+        from_date=from_date,
+        new_weekdays=days,
+        new_interval=new_interval,
+        new_rrule=new_rrule,
+        new_start_time=new_start_time,
+        new_end_time=new_end_time,
+        new_meeting_point=new_meeting_point,
+        new_min_volunteers=new_min_volunteers,
+        new_max_volunteers=new_max_volunteers,
+        new_min_team_leads=new_min_team_leads,
+    )
+    rename = {
+        "start_date": "from_date",
+        "weekdays": "new_weekdays",
+        "rrule": "new_rrule",
+        "start_time": "new_start_time",
+        "end_time": "new_end_time",
+        "meeting_point": "new_meeting_point",
+        "min_volunteers": "new_min_volunteers",
+        "max_volunteers": "new_max_volunteers",
+        "min_team_leads": "new_min_team_leads",
+        "end_date": "new_weekdays",
+    }
+    f = _Form()
+    first = f.date(from_date, "from_date")
+    if first is not None and first < service.local(utcnow()).date():
+        f.errors["from_date"] = service.PAST_FROM_DATE
+    start = f.time(new_start_time, "start_time")
+    end = f.time(new_end_time, "end_time")
+    rule = f.rule(advanced=new_rrule, weekdays=days, interval=new_interval, end_date=None)
+    numbers = [
+        f.number(v, k)
+        for k, v in (
+            ("min_volunteers", new_min_volunteers),
+            ("max_volunteers", new_max_volunteers),
+            ("min_team_leads", new_min_team_leads),
+        )
+    ]
+    errors = {rename.get(k, k): v for k, v in f.errors.items()}
+    if not errors:
+        assert first is not None and start is not None and end is not None and rule is not None
+        try:
+            result = service.change_series_from(
+                session,
+                actor=user,
+                series_id=series_id,
+                from_date=first,
+                rrule=rule,
+                start_time=start,
+                end_time=end,
+                min_volunteers=required(numbers[0]),
+                max_volunteers=required(numbers[1]),
+                min_team_leads=required(numbers[2]),
+                meeting_point=new_meeting_point or None,
+                now=utcnow(),
+            )
+        except NTEError as exc:
+            problems = getattr(exc, "errors", None)
+            if problems is None:
+                return _series_refused(request, session, series_id, exc, form, default="from_date", rename=rename)
+            errors = _rule_errors(problems, from_pickers=not new_rrule.strip(), has_end=False, rename=rename)
+    if errors:
+        fields = ("from_date", *(f"new_{name}" for name in SERIES_FIELDS))
+        return render(
+            request,
+            "patrols/series_detail.html",
+            _series_detail(request, session, series_id, errors=_ordered(errors, fields), form=form),
+            status_code=422,
+        )
+    parts = []
+    if result.moved:
+        parts.append(f"{result.moved} night(s) moved")
+    if result.cancelled:
+        parts.append(f"{result.cancelled} night(s) cancelled")
+    if result.told:
+        parts.append(f"{result.told} signed-up volunteer(s) told")
+    summary = "; ".join(parts) if parts else "no volunteer had to be told"
+    return redirect_done(
+        f"/coordinator/series/{result.series.id}",
+        f"From {first:%d %b %Y} the series runs: {service.series_plain_words(session, result.series)} ({summary}).",
+    )
 
 
 @router.post("/coordinator/series/{series_id}/nights", response_class=HTMLResponse, dependencies=[CsrfProtected])
