@@ -60,3 +60,12 @@ class UnknownPatrolArea(NotFound):
 
     def __init__(self) -> None:
         super().__init__("There is no patrol area with that id.", field="area")
+
+
+class InvalidMapFilters(InvalidMapFilter):
+    """Every mistake in a map filter at once, by field (the first is the error's own field and detail)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, detail = next(iter(errors.items()))
+        super().__init__(detail, field=field)
+        self.errors = dict(errors)

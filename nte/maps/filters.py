@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from nte.db import london_today
-from nte.maps.exceptions import InvalidMapFilter
+from nte.maps.exceptions import InvalidMapFilter, InvalidMapFilters
 from nte.reports.models import REPORT_SOURCES
 
 LONDON = ZoneInfo("Europe/London")
@@ -29,6 +30,9 @@ MAX_RANGE_DAYS = 366 * 5
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _HOUR_BAND = re.compile(r"^\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*$")
 _CATEGORY = re.compile(r"^[a-z0-9_\-]{1,40}$")
+#: Where reports come from, in an officer's words.
+SOURCE_WORDS = {"police": "police.uk", "public": "reports made here", "import": "imported from partners"}
+T = TypeVar("T")
 
 
 def local_midnight_utc(day: date) -> datetime:
@@ -165,13 +169,20 @@ def _split(value: str | Sequence[str] | None) -> list[str]:
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
 
 
+#: What each field is called in an error message an officer reads.
+FIELD_WORDS = {"from": "start date", "to": "end date"}
+
+
 def _parse_date(value: str | None, name: str) -> date | None:
     if value is None or not value.strip():
         return None
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidMapFilter(f"{name!r} must be a date like 2026-01-31.", field=name) from None
+        words = FIELD_WORDS.get(name, name)
+        raise InvalidMapFilter(
+            f"The {words} is not a date: choose it in the calendar, or type it like 2026-01-31.", field=name
+        ) from None
 
 
 def default_range(now: datetime) -> tuple[date, date]:
@@ -183,10 +194,14 @@ def default_range(now: datetime) -> tuple[date, date]:
 def parse_hour_band(text: str, name: str = "hours") -> HourBand:
     match = _HOUR_BAND.match(text)
     if not match:
-        raise InvalidMapFilter(f"{name!r} must be an hour band like 18-06 or 18:00-06:00.", field=name)
+        raise InvalidMapFilter(
+            "Write the hours as an hour band like 18-06 (6 pm to 6 am, London time), or 18:00-06:00.", field=name
+        )
     start, end = int(match.group(1)), int(match.group(2))
     if not (0 <= start <= 23 and 0 <= end <= 24) or start == end % 24:
-        raise InvalidMapFilter(f"{name!r}: hours run from 0 to 23 and the band cannot be empty.", field=name)
+        raise InvalidMapFilter(
+            "The hour band must start and end at different hours, each from 0 to 23 (for example 18-06).", field=name
+        )
     return HourBand(start, end % 24)
 
 
@@ -202,19 +217,33 @@ def parse_filter(
     status: str | Sequence[str] | None = None,
     borough: str | None = None,
     boroughs: Sequence[str] = (),
+    known_categories: Collection[str] | None = None,
 ) -> MapFilter:
+    """The filter the values ask for, or ``InvalidMapFilters`` naming every field that is wrong
+    (with ``known_categories``, a category outside it is one of them)."""
+    errors: dict[str, str] = {}
+
+    def attempt(field: str, parse: Callable[[], T], fallback: T) -> T:
+        try:
+            return parse()
+        except InvalidMapFilter as exc:
+            errors.setdefault(exc.field or field, exc.detail)
+            return fallback
+
     default_from, default_to = default_range(now)
-    start = _parse_date(date_from, "from") or default_from
-    end = _parse_date(date_to, "to") or (default_to if date_from is None else london_today(now))
-    if end < start:
-        raise InvalidMapFilter("'to' must be on or after 'from'.", field="to")
-    if (end - start).days + 1 > MAX_RANGE_DAYS:
-        raise InvalidMapFilter(f"Choose a period of at most {MAX_RANGE_DAYS} days.", field="from")
+    start = attempt("from", lambda: _parse_date(date_from, "from"), None) or default_from
+    end = attempt("to", lambda: _parse_date(date_to, "to"), None) or (
+        default_to if date_from is None else london_today(now)
+    )
+    if not errors and end < start:
+        errors["to"] = "The end date is before the start date: choose an end date on or after the start date."
+    if not errors and (end - start).days + 1 > MAX_RANGE_DAYS:
+        errors["from"] = f"Choose a period of at most five years ({MAX_RANGE_DAYS} days)."
 
     categories = sorted(set(_split(category)))
     for cat in categories:
-        if not _CATEGORY.match(cat):
-            raise InvalidMapFilter(f"Unknown category {cat[:40]!r}.", field="category")
+        if not _CATEGORY.match(cat) or (known_categories is not None and cat not in known_categories):
+            errors["category"] = f"There is no category called {cat[:40]!r}: tick the categories you want in the list."
 
     days: set[int] = set()
     for item in _split(day):
@@ -223,28 +252,38 @@ def parse_filter(
         elif item.isdigit() and 1 <= int(item) <= 7:
             days.add(int(item))
         else:
-            raise InvalidMapFilter("'day' must be days of the week, 1 (Monday) to 7 (Sunday).", field="day")
+            errors["day"] = "Tick days of the week in the list (Monday to Sunday)."
 
-    bands = tuple(sorted({parse_hour_band(item) for item in _split(hours)}, key=lambda b: (b.start, b.end)))
+    parsed: set[HourBand] = set()
+    for item in _split(hours):
+        try:
+            parsed.add(parse_hour_band(item))
+        except InvalidMapFilter as exc:
+            errors.setdefault("hours", exc.detail)
+    bands = tuple(sorted(parsed, key=lambda b: (b.start, b.end)))
 
     sources = sorted(set(_split(source)))
     for src in sources:
         if src not in REPORT_SOURCES:
-            raise InvalidMapFilter(f"'source' must be one of {', '.join(REPORT_SOURCES)}.", field="source")
+            errors["source"] = (
+                "Tick where the reports come from in the list: "
+                + ", ".join(SOURCE_WORDS[s] for s in REPORT_SOURCES)
+                + "."
+            )
 
     statuses = tuple(sorted(set(_split(status)))) or DEFAULT_STATUSES
     for st in statuses:
         if st not in COUNTABLE_STATUSES:
-            raise InvalidMapFilter(
-                f"'status' must be one of {', '.join(COUNTABLE_STATUSES)} (spam is never counted).", field="status"
-            )
+            errors["status"] = "Tick new, accepted or duplicate reports; reports marked as spam are never counted."
 
     if borough is not None and borough.strip():
         borough = borough.strip()
         if borough not in boroughs:
-            raise InvalidMapFilter("That borough is not served here.", field="borough")
+            errors["borough"] = "That borough is not one this service covers: choose one from the list."
     else:
         borough = None
+    if errors:
+        raise InvalidMapFilters(errors)
     return MapFilter(
         start, end, tuple(categories), tuple(sorted(days)), bands, tuple(sources), tuple(sorted(statuses)), borough
     )

@@ -25,12 +25,22 @@ from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
 from nte.i18n import N_
 from nte.maps import coordinator as coordinator_service
+from nte.maps import coverage as coverage_service
 from nte.maps import public as public_service
 from nte.maps import render as renderer
 from nte.maps import statistics as stats_service
 from nte.maps import wards as ward_service
-from nte.maps.exceptions import InvalidMapFilter, PatrolAreasUnavailable
-from nte.maps.filters import COUNTABLE_STATUSES, DAY_NAMES, MapFilter, add_months, london_today, parse_filter
+from nte.maps.exceptions import InvalidMapFilter, InvalidMapFilters, PatrolAreasUnavailable
+from nte.maps.filters import (
+    COUNTABLE_STATUSES,
+    DAY_NAMES,
+    DEFAULT_STATUSES,
+    SOURCE_WORDS,
+    MapFilter,
+    add_months,
+    london_today,
+    parse_filter,
+)
 from nte.reports.models import REPORT_SOURCES
 from nte.web.i18n import LANGUAGES, PSEUDO_CODE, pseudo_text, translations_for
 from nte.web.templating import render, request_gettext, request_language
@@ -39,7 +49,6 @@ router = APIRouter(include_in_schema=False)
 
 OfficerPage = Annotated[User, Depends(require_page_roles(*OFFICERS))]
 StaffPage = Annotated[User, Depends(require_page_roles(*STAFF))]
-FILTER_KEYS = ("from", "to", "category", "day", "hours", "source", "status", "borough")
 
 
 def _categories() -> dict[str, str]:
@@ -50,20 +59,105 @@ def _categories() -> dict[str, str]:
     return dict(CATEGORIES)
 
 
-def _filter_from(request: Request) -> MapFilter:
+NIGHT_HOURS = "18-06"
+#: Filters kept in the "More filters" disclosure (period, source and night-time only stay in view).
+MORE_FILTERS = ("borough", "day", "hours", "status", "category", "cell_size")
+
+
+def _cell_size_message() -> str:
+    low, high = stats_service.MIN_CELL_SIZE, stats_service.MAX_CELL_SIZE
+    return (
+        f"The hot spot cell size is a number of metres from {low:,.0f} to {high:,.0f}: "
+        "leave it empty to let the map choose."
+    )
+
+
+def _hours(q: Any) -> str | None:
+    """The hour bands typed, or the night-time economy's 18-06 when only "night-time only" is ticked."""
+    return q.get("hours") or (NIGHT_HOURS if q.get("night") else None)
+
+
+def _filter_from(
+    request: Request, session: Any, *, default_period: bool = True
+) -> tuple[MapFilter, list[coverage_service.SourceCoverage]]:
+    """The filter in the address; with no dates in it, moved to the latest period that has data."""
     q = request.query_params
-    return parse_filter(
-        now=utcnow(),
+    now = utcnow()
+    flt = parse_filter(
+        now=now,
         date_from=q.get("from") or None,
         date_to=q.get("to") or None,
         category=q.getlist("category") or None,
         day=q.getlist("day") or None,
-        hours=q.get("hours") or None,
+        hours=_hours(q),
         source=q.getlist("source") or None,
         status=q.getlist("status") or None,
         borough=q.get("borough") or None,
         boroughs=get_settings().boroughs,
+        known_categories=_categories() or None,
     )
+    if default_period and not q.get("from") and not q.get("to"):
+        return coverage_service.with_default_period(session, flt, settings=get_settings(), now=now)
+    covered = coverage_service.coverage(session, settings=get_settings(), statuses=flt.statuses, borough=flt.borough)
+    return flt, covered
+
+
+def _split_values(q: Any, key: str) -> list[str]:
+    return [part.strip() for item in q.getlist(key) for part in item.split(",") if part.strip()]
+
+
+def _form_values(request: Request, flt: MapFilter | None, cell_size: float | None) -> dict[str, Any]:
+    """What the filter form shows: the filter in force, or (after a mistake) exactly what was sent."""
+    q = request.query_params
+    if flt is None:
+        return {
+            "from": q.get("from", ""),
+            "to": q.get("to", ""),
+            "borough": q.get("borough", ""),
+            "hours": q.get("hours", ""),
+            "night": bool(q.get("night")) or q.get("hours") == NIGHT_HOURS,
+            "cell_size": q.get("cell_size", ""),
+            "day": _split_values(q, "day"),
+            "source": _split_values(q, "source"),
+            "status": _split_values(q, "status") or list(DEFAULT_STATUSES),
+            "category": _split_values(q, "category"),
+        }
+    bands = [f"{b.start:02d}-{b.end:02d}" for b in flt.hour_bands]
+    night = bands == [NIGHT_HOURS]
+    return {
+        "from": flt.date_from.isoformat(),
+        "to": flt.date_to.isoformat(),
+        "borough": flt.borough or "",
+        "hours": "" if night else ",".join(bands),
+        "night": night,
+        "cell_size": f"{cell_size:g}" if cell_size else "",
+        "day": [str(d) for d in flt.days],
+        "source": list(flt.sources),
+        "status": list(flt.statuses),
+        "category": list(flt.categories),
+    }
+
+
+def _more_open(form: dict[str, Any], errors: dict[str, str]) -> bool:
+    """The disclosure opens itself when one of its values is set, or wrong."""
+    return bool(
+        any(f in errors for f in MORE_FILTERS)
+        or form["borough"]
+        or form["day"]
+        or form["hours"]
+        or form["cell_size"]
+        or form["category"]
+        or sorted(form["status"]) != sorted(DEFAULT_STATUSES)
+    )
+
+
+def _source_links(covered: list[coverage_service.SourceCoverage], *, now: Any) -> list[dict[str, str]]:
+    links = []
+    for c in covered:
+        start, end = c.period(now=now)
+        params = {"from": start.isoformat(), "to": end.isoformat(), "source": c.source}
+        links.append({"text": c.text, "href": "/officer/maps?" + urlencode(params), "source": c.source})
+    return links
 
 
 def _boroughs(session: Any) -> list[tuple[str, str]]:
@@ -94,82 +188,120 @@ EXAMPLE_VENUES_LAYER = {
 
 @router.get("/officer/maps", response_class=HTMLResponse)
 def officer_map_page(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
+    """The officer's map. A mistake in the filters re-shows the form with every value as sent, each
+    error beside its field and in the summary (422), and no map until it is put right."""
     settings = get_settings()
     errors: dict[str, str] = {}
+    flt: MapFilter | None = None
+    covered: list[coverage_service.SourceCoverage] = []
+    cell_size = None
     try:
-        flt = _filter_from(request)
-        cell_size = stats_service.validate_cell_size(request.query_params.get("cell_size"))
+        flt, covered = _filter_from(request, session)
+    except InvalidMapFilters as exc:
+        errors.update(exc.errors)
     except InvalidMapFilter as exc:
-        errors[exc.field or "filters"] = exc.detail
-        flt, cell_size = parse_filter(now=utcnow(), boroughs=settings.boroughs), None
-    stats = stats_service.ward_statistics(session, flt=flt, settings=settings)
-    params = flt.to_params() | ({"cell_size": f"{cell_size:g}"} if cell_size else {})
-    query = urlencode(params)
+        errors[exc.field or "from"] = exc.detail
+    try:
+        cell_size = stats_service.validate_cell_size(request.query_params.get("cell_size"))
+    except InvalidMapFilter:
+        errors["cell_size"] = _cell_size_message()
+    if errors:
+        flt = None
+        covered = coverage_service.coverage(session, settings=settings, statuses=DEFAULT_STATUSES)
+    form = _form_values(request, flt, cell_size)
+    context: dict[str, Any] = {
+        "flt": flt,
+        "errors": errors,
+        "form": form,
+        "more_open": _more_open(form, errors),
+        "covered": covered,
+        "source_links": _source_links(covered, now=utcnow()),
+        "defaulted": flt is not None and not request.query_params.get("from") and not request.query_params.get("to"),
+        "boroughs": _boroughs(session),
+        "categories": _categories(),
+        "sources": REPORT_SOURCES,
+        "source_words": SOURCE_WORDS,
+        "statuses": COUNTABLE_STATUSES,
+        "day_names": DAY_NAMES,
+        "stats": None,
+        "layers": [],
+        "query": "",
+        "report_query": "",
+    }
+    if flt is not None:
+        stats = stats_service.ward_statistics(session, flt=flt, settings=settings)
+        params = flt.to_params() | ({"cell_size": f"{cell_size:g}"} if cell_size else {})
+        query = urlencode(params)
+        context.update(
+            stats=stats,
+            query=query,
+            report_query=urlencode(flt.to_params()),
+            layers=_officer_layers(flt, query),
+            ward_legend=[
+                (WARD_PALETTE[min(i, len(WARD_PALETTE) - 1)], label) for i, (_c, label) in enumerate(stats.legend)
+            ]
+            + [(stats_service.NO_DATA_COLOUR, "no reports")],
+            bins=[
+                (b, stats_service.BIN_COLOURS[b], stats_service.BIN_LABELS[b], "hot" if b > 0 else "cold")
+                for b in (3, 2, 1, -1, -2, -3)
+            ],
+        )
+    return render(request, "maps/officer.html", context, status_code=422 if errors else 200)
+
+
+#: The ward choropleth on the officer's map: one hue (purple), light to dark, so it never reads as
+#: the hot spot cells' red-blue (hot-cold) scale drawn over it.
+WARD_PALETTE = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
+
+
+def _officer_layers(flt: MapFilter, query: str) -> list[dict[str, Any]]:
     urls = _layer_urls()
-    layers = [
+    return [
         {
-            "name": "Wards: reports per km²",
+            "name": "Wards: reports per km² (purple shading)",
             "url": f"/api/maps/officer-map?{query}",
             "key": "wards",
             "kind": "choropleth",
+            "palette": list(WARD_PALETTE),
             "panel": f"/officer/maps/wards/{{code}}?{urlencode(flt.to_params())}",
             "fit": True,
             "value": "count",
             "valueLabel": "reports",
         },
         {
-            "name": "Hotspot cells (Gi*, FDR)",
+            "name": "Hot spot cells (Gi*, outlined squares)",
             "url": f"/api/maps/officer-map?{query}",
             "key": "hotspots",
             "kind": "cells",
             "value": "label",
+            "cellStyle": "outlined",
         },
         {"name": "Charter venues", "url": urls["venues"], "kind": "points", "colour": "#1f78b4"},
         {**EXAMPLE_VENUES_LAYER, "url": urls["example_venues"]},
         {"name": "Safe spaces", "url": urls["safe_spaces"], "kind": "points", "colour": "#33a02c", "value": "summary"},
         {"name": "Patrol areas", "url": urls["patrol_areas"], "kind": "areas", "colour": "#6a3d9a"},
     ]
-    values = {k: ", ".join(request.query_params.getlist(k)) for k in FILTER_KEYS}
-    return render(
-        request,
-        "maps/officer.html",
-        {
-            "flt": flt,
-            "stats": stats,
-            "errors": errors,
-            "values": values,
-            "query": query,
-            "layers": layers,
-            "boroughs": _boroughs(session),
-            "categories": _categories(),
-            "sources": REPORT_SOURCES,
-            "statuses": COUNTABLE_STATUSES,
-            "day_names": DAY_NAMES,
-            "cell_size": cell_size,
-            "bins": [(b, stats_service.BIN_COLOURS[b], stats_service.BIN_LABELS[b]) for b in (3, 2, 1, -1, -2, -3)],
-            "report_month": f"{add_months(london_today(utcnow()).replace(day=1), -1):%Y-%m}",
-        },
-        status_code=422 if errors else 200,
-    )
 
 
 @router.get("/officer/maps/wards/{code}", response_class=HTMLResponse)
 def ward_panel(request: Request, session: SessionDep, user: OfficerPage, code: str) -> HTMLResponse:
-    flt = _filter_from(request)
+    flt, _covered = _filter_from(request, session)
     ward = ward_service.get_ward(session, code=code[:40])
     if ward.borough_code not in get_settings().boroughs:
         raise ward_service.UnknownWard(code, field="code")
     flt = dataclasses.replace(flt, borough=ward.borough_code)
     stats = stats_service.ward_statistics(session, flt=flt, settings=get_settings())
     row = stats.row(ward.code)
-    chart = renderer.trend_svg(stats.months, row.trend if row else [], title=f"Reports per month in {ward.name}")
+    chart = renderer.trend_svg(
+        stats.months, row.trend if row else [], title=f"Reports per month in {ward.name} ({ward.code})"
+    )
     return render(request, "maps/_ward_panel.html", {"row": row, "stats": stats, "chart": chart, "flt": flt})
 
 
 @router.get("/officer/maps/export.html")
 def export_html(request: Request, session: SessionDep, user: OfficerPage) -> Response:
     settings = get_settings()
-    flt = _filter_from(request)
+    flt, covered = _filter_from(request, session)
     cell_size = stats_service.validate_cell_size(request.query_params.get("cell_size"))
     bundle, _hit = stats_service.officer_map(session, flt=flt, settings=settings, now=utcnow(), cell_size=cell_size)
     layers = []
@@ -196,7 +328,7 @@ def export_html(request: Request, session: SessionDep, user: OfficerPage) -> Res
     tile_url = None if settings.tile_url == "none" else settings.tile_url
     html = renderer.standalone_html(
         bundle,
-        title=f"NTE Safe ward map: {flt.describe()}",
+        title=f"NTE Safe ward map: {flt.describe()}. Data covers: {', '.join(c.text for c in covered)}",
         tile_url=tile_url,
         tile_attribution=settings.tile_attribution,
         layers=layers,
@@ -226,39 +358,49 @@ def monthly_report(
     session: SessionDep,
     user: OfficerPage,
     month: Annotated[str | None, Query(max_length=7, pattern=r"^\d{4}-\d{2}$")] = None,
-    borough: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
+    """The printable ward report for the map's period and filters (from the map's link), or for one
+    month; with neither, the latest month that has data."""
     settings = get_settings()
-    today = london_today(utcnow())
+    flt, covered = _filter_from(request, session, default_period=False)
     if month:
         try:
             first = date(int(month[:4]), int(month[5:7]), 1)
         except ValueError:
-            raise InvalidMapFilter("'month' must be a month like 2026-10.", field="month") from None
-    else:
-        first = add_months(today.replace(day=1), -1)
-    last = add_months(first, 1) - timedelta(days=1)
-    flt = parse_filter(
-        now=utcnow(), date_from=first.isoformat(), date_to=last.isoformat(), borough=borough, boroughs=settings.boroughs
-    )
+            raise InvalidMapFilter("Choose a month like 2026-10 (year, then month 01 to 12).", field="month") from None
+        flt = dataclasses.replace(flt, date_from=first, date_to=add_months(first, 1) - timedelta(days=1))
+    elif not request.query_params.get("from") and not request.query_params.get("to"):
+        first = coverage_service.latest_month(covered, sources=flt.sources) or add_months(
+            london_today(utcnow()).replace(day=1), -1
+        )
+        flt = dataclasses.replace(flt, date_from=first, date_to=add_months(first, 1) - timedelta(days=1))
     stats = stats_service.ward_statistics(session, flt=flt, settings=settings)
-    year = parse_filter(
-        now=utcnow(),
-        date_from=add_months(first, -11).isoformat(),
-        date_to=last.isoformat(),
-        borough=borough,
-        boroughs=settings.boroughs,
-    )
+    one_month = flt.date_from.day == 1 and flt.date_to == add_months(flt.date_from, 1) - timedelta(days=1)
+    last_month = flt.date_to.replace(day=1)
+    year = dataclasses.replace(flt, date_from=min(flt.date_from, add_months(last_month, -11)))
     yearly = stats_service.ward_statistics(session, flt=year, settings=settings)
     totals = [sum(r.trend[i] for r in yearly.rows) for i in range(len(yearly.months))]
-    chart = renderer.trend_svg(yearly.months, totals, title="Reports per month, last 12 months")
+    chart = renderer.trend_svg(
+        yearly.months, totals, title=f"Reports per month, {yearly.months[0]} to {yearly.months[-1]}"
+    )
     boroughs: dict[str, list[stats_service.WardRow]] = {}
     for r in sorted(stats.rows, key=lambda r: (r.borough_name, r.rank, r.name)):
         boroughs.setdefault(r.borough_name, []).append(r)
+    period = f"{flt.date_from:%B %Y}" if one_month else f"{flt.date_from:%-d %b %Y} to {flt.date_to:%-d %b %Y}"
     return render(
         request,
         "maps/report.html",
-        {"flt": flt, "stats": stats, "boroughs": boroughs, "chart": chart, "first": first, "generated": utcnow()},
+        {
+            "flt": flt,
+            "stats": stats,
+            "boroughs": boroughs,
+            "chart": chart,
+            "period": period,
+            "one_month": one_month,
+            "covered": covered,
+            "map_query": urlencode(flt.to_params()),
+            "generated": utcnow(),
+        },
     )
 
 

@@ -7,14 +7,19 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from nte.config import get_settings
-from nte.db import utcnow
+from nte.db import SessionDep, utcnow
+from nte.maps import coverage
 from nte.maps.filters import MapFilter, parse_filter
 
 _TEXT = {"max_length": 200}
 
 
 def officer_filter(
-    date_from: Annotated[str | None, Query(alias="from", description="First day (London), YYYY-MM-DD", **_TEXT)] = None,
+    session: SessionDep,
+    date_from: Annotated[
+        str | None,
+        Query(alias="from", description="First day (London), YYYY-MM-DD; none: latest 12 months with data", **_TEXT),
+    ] = None,
     date_to: Annotated[str | None, Query(alias="to", description="Last day (London), inclusive", **_TEXT)] = None,
     category: Annotated[str | None, Query(description="Comma-separated categories (any of)", **_TEXT)] = None,
     day: Annotated[str | None, Query(description="Days of week: 1-7 (Mon-Sun) or mon..sun", **_TEXT)] = None,
@@ -23,7 +28,7 @@ def officer_filter(
     status: Annotated[str | None, Query(description="new, accepted, duplicate (spam never counts)", **_TEXT)] = None,
     borough: Annotated[str | None, Query(description="Borough (LAD) code", **_TEXT)] = None,
 ) -> MapFilter:
-    return parse_filter(
+    flt = parse_filter(
         now=utcnow(),
         date_from=date_from,
         date_to=date_to,
@@ -35,6 +40,9 @@ def officer_filter(
         borough=borough,
         boroughs=get_settings().boroughs,
     )
+    if not date_from and not date_to:  # the latest period that has data, as the officer's map opens on
+        flt, _covered = coverage.with_default_period(session, flt, settings=get_settings(), now=utcnow())
+    return flt
 
 
 FilterDep = Annotated[MapFilter, Depends(officer_filter)]

@@ -130,6 +130,7 @@ def standalone_html(
         f
         for f in (
             "name",
+            "code",
             "borough_name",
             "count",
             "shown",
@@ -142,6 +143,7 @@ def standalone_html(
     ]
     aliases = {
         "name": "Ward",
+        "code": "Ward code",
         "borough_name": "Borough",
         "count": "Reports",
         "shown": "Reports",

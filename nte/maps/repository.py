@@ -170,6 +170,21 @@ def report_data_version(session: Session) -> str:
     return ":".join(stamp(v) for v in row)
 
 
+def latest_reports(
+    session: Session, *, statuses: Sequence[str], borough_codes: Sequence[str]
+) -> tuple[datetime | None, datetime | None]:
+    """When the newest counted report with a time of day happened, and the newest known only to the
+    month (police.uk records): the hour filters of the coordinator's map can use only the first."""
+    precise = sa.func.max(sa.case((Report.time_precision != "month", Report.occurred_at)))
+    monthly = sa.func.max(sa.case((Report.time_precision == "month", Report.occurred_at)))
+    row = session.execute(
+        sa.select(precise, monthly).where(
+            Report.status.in_([s for s in statuses if s != "spam"]), Report.borough_code.in_(borough_codes)
+        )
+    ).one()
+    return row[0], row[1]
+
+
 def reports_with_ward_mismatch(
     session: Session, *, ward_set_id: int, borough_codes: Sequence[str], limit: int = 100
 ) -> list[tuple[int, str, str | None]]:
@@ -267,3 +282,16 @@ def earliest_report(session: Session, *, statuses: Sequence[str], borough_codes:
             Report.status.in_([s for s in statuses if s != "spam"]), Report.borough_code.in_(borough_codes)
         )
     )
+
+
+def coverage_by_source(
+    session: Session, *, statuses: Sequence[str], borough_codes: Sequence[str]
+) -> list[tuple[str, datetime, datetime, int]]:
+    """Per source: when its oldest and newest counted report happened, and how many there are."""
+    rows = session.execute(
+        sa.select(Report.source, sa.func.min(Report.occurred_at), sa.func.max(Report.occurred_at), sa.func.count())
+        .where(Report.status.in_([s for s in statuses if s != "spam"]), Report.borough_code.in_(borough_codes))
+        .group_by(Report.source)
+        .order_by(Report.source)
+    )
+    return [(source, first, last, int(n)) for source, first, last, n in rows if first is not None]

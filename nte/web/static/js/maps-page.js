@@ -84,8 +84,17 @@
     return function (feature) {
       var p = feature.properties || {};
       if (cfg.kind === "areas") return { color: cfg.colour, weight: 2, fillOpacity: 0.08 };
+      if (cfg.kind === "cells" && cfg.cellStyle === "outlined") {
+        // The officer's map: hot spot cells are sharp squares with a dark outline, solid for hot and
+        // dashed for cold, so they never read as the ward shading below and not by colour alone.
+        return { fillColor: p.fill || "#999", color: "#0b0c0c", weight: 1.5, dashArray: p.bin < 0 ? "4 3" : null, fillOpacity: 0.85 };
+      }
       if (cfg.kind === "cells") {
         return { fillColor: p.fill || "#999", color: cfg.outline || p.fill || "#999", weight: cfg.outline ? 2 : 0.5, fillOpacity: 0.75 };
+      }
+      if (cfg.palette && p.count) {
+        var shade = cfg.palette[Math.min(Number(p["class"]) || 0, cfg.palette.length - 1)];
+        return { fillColor: shade, color: "#505a5f", weight: 1, fillOpacity: 0.65 };
       }
       return { fillColor: p.fill || "#f2f2f2", color: "#505a5f", weight: 1, fillOpacity: 0.7 };
     };

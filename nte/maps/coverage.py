@@ -1,0 +1,101 @@
+"""Which months the data covers, per source, and the period a map opens on when none is chosen.
+
+The demo's police.uk records are from 2016 while the reports made here are from the last weeks:
+a map that opened on "the last twelve months" showed a handful of reports and never said why.
+With no dates in the address, the officer's pages open on the latest twelve months that have data
+(for the chosen sources, or all of them) and say what each source covers."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from nte.config import Settings
+from nte.maps import repository as repo
+from nte.maps.filters import LONDON, SOURCE_WORDS, MapFilter, add_months, london_today
+
+#: The most months a default period spans (the same as the old default, a year).
+DEFAULT_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class SourceCoverage:
+    source: str
+    first: date  # London date of the oldest counted report
+    last: date  # London date of the newest
+    count: int
+
+    @property
+    def name(self) -> str:
+        return SOURCE_WORDS.get(self.source, self.source)
+
+    @property
+    def months(self) -> str:
+        """ "Jan 2016 - Dec 2016", "Oct - Nov 2026" or "Nov 2026"."""
+        if (self.first.year, self.first.month) == (self.last.year, self.last.month):
+            return f"{self.last:%b %Y}"
+        if self.first.year == self.last.year:
+            return f"{self.first:%b} - {self.last:%b %Y}"
+        return f"{self.first:%b %Y} - {self.last:%b %Y}"
+
+    @property
+    def text(self) -> str:
+        return f"{self.months} ({self.name})"
+
+    def period(self, *, now: datetime) -> tuple[date, date]:
+        """The latest twelve months of this source alone."""
+        return latest_period([self], sources=(), now=now) or (self.first, self.last)
+
+
+def _london_date(when: datetime) -> date:
+    if when.tzinfo is None:  # SQLite hands back naive UTC
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(LONDON).date()
+
+
+def coverage(
+    session: Session, *, settings: Settings, statuses: Sequence[str], borough: str | None = None
+) -> list[SourceCoverage]:
+    """What each source covers among the counted reports of the served boroughs (or one borough)."""
+    boroughs = [borough] if borough else list(settings.boroughs)
+    return [
+        SourceCoverage(source, _london_date(first), _london_date(last), n)
+        for source, first, last, n in repo.coverage_by_source(session, statuses=statuses, borough_codes=boroughs)
+    ]
+
+
+def latest_period(
+    covered: Sequence[SourceCoverage], *, sources: Sequence[str], now: datetime
+) -> tuple[date, date] | None:
+    """Up to twelve calendar months ending with the newest month that has data among ``sources``
+    (all when empty), starting no earlier than that data's first month and ending no later than
+    today; None when there is no data at all."""
+    chosen = [c for c in covered if not sources or c.source in sources]
+    if not chosen:
+        return None
+    last_month = max(c.last for c in chosen).replace(day=1)
+    first_month = min(c.first for c in chosen).replace(day=1)
+    start = max(add_months(last_month, 1 - DEFAULT_MONTHS), first_month)
+    end = min(add_months(last_month, 1) - timedelta(days=1), london_today(now))
+    return start, max(end, start)
+
+
+def latest_month(covered: Sequence[SourceCoverage], *, sources: Sequence[str] = ()) -> date | None:
+    """The first day of the newest month with data, for the monthly report."""
+    chosen = [c for c in covered if not sources or c.source in sources]
+    return max(c.last for c in chosen).replace(day=1) if chosen else None
+
+
+def with_default_period(
+    session: Session, flt: MapFilter, *, settings: Settings, now: datetime
+) -> tuple[MapFilter, list[SourceCoverage]]:
+    """``flt`` moved to the latest period with data (for when no dates were chosen), and the coverage."""
+    covered = coverage(session, settings=settings, statuses=flt.statuses, borough=flt.borough)
+    period = latest_period(covered, sources=flt.sources, now=now)
+    if period is None:
+        return flt, covered
+    return dataclasses.replace(flt, date_from=period[0], date_to=period[1]), covered
