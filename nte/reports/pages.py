@@ -180,6 +180,14 @@ def status_lookup(request: Request, session: SessionDep, receipt: Annotated[str,
 # --- officers -------------------------------------------------------------------------------------
 
 
+def _ward_labels(session) -> dict[str, dict[str, str]]:
+    """Each served ward's name and its borough's, by ward code: officers read "West End (E05000649)"."""
+    return {
+        w.code: {"name": w.name, "borough": w.borough_name}
+        for w in ward_service.served_wards(session, settings=get_settings())
+    }
+
+
 def _officer_context(session, filters) -> dict:
     return {
         "filters": filters,
@@ -191,26 +199,104 @@ def _officer_context(session, filters) -> dict:
     }
 
 
-@router.get("/officer/reports", response_class=HTMLResponse)
-def queue(request: Request, session: SessionDep, user: OfficerPage, filters: Filters, page: int = 1) -> HTMLResponse:
-    page = max(1, page)
-    if not any(filters.as_query().values()) and "status" not in request.query_params:
-        filters = repo.ReportFilters(status="new")
+NOTHING_TICKED = "Tick at least one report first, then choose what to do with the ticked reports."
+NO_ORIGINAL = "Type the number of the original report (the one the ticked reports repeat) to mark them as duplicates."
+BAD_ORIGINAL = "The original report's number is a whole number, like 1234."
+
+
+def _queue_page(
+    request: Request,
+    session,
+    filters,
+    page: int,
+    *,
+    errors: dict[str, str] | None = None,
+    ticked: list[int] | None = None,
+    duplicate_of: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
     total = repo.count_reports(session, filters)
+    pages = max(1, (total + 49) // 50)
+    page = min(max(1, page), pages)
     reports = repo.list_reports(session, filters, limit=50, offset=(page - 1) * 50)
-    message = request.query_params.get("done")
+    message = request.query_params.get("done") if not errors else None
     return render(
         request,
         "reports/officer_queue.html",
         {
             **_officer_context(session, filters),
             "reports": reports,
+            "ward_labels": _ward_labels(session),
             "total": total,
             "page": page,
-            "pages": max(1, (total + 49) // 50),
+            "pages": pages,
             "message": message[:200] if message else None,
+            "errors": errors or {},
+            "ticked": set(ticked or ()),
+            "duplicate_of": duplicate_of[:20],
         },
+        status_code=status_code,
+        headers=NO_STORE if errors else None,
     )
+
+
+@router.get("/officer/reports", response_class=HTMLResponse)
+def queue(request: Request, session: SessionDep, user: OfficerPage, filters: Filters, page: int = 1) -> HTMLResponse:
+    if not any(filters.as_query().values()) and "status" not in request.query_params:
+        filters = repo.ReportFilters(status="new")
+    return _queue_page(request, session, filters, page)
+
+
+def _detail_page(
+    request: Request,
+    session,
+    report_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    duplicate_of: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    report = service.get_report(session, report_id=report_id)
+    labels = _ward_labels(session)
+    return render(
+        request,
+        "reports/officer_detail.html",
+        {
+            "report": report,
+            "ward": labels.get(report.ward_code or ""),
+            "point": repo.point_of(session, report_id),
+            "history": service.report_history(session, report_id=report_id),
+            "category_label": category_label,
+            "factors": FACTORS,
+            "age_bands": AGE_BANDS,
+            "genders": GENDERS,
+            "errors": errors or {},
+            "duplicate_of": duplicate_of[:20] or (str(report.duplicate_of_id) if report.duplicate_of_id else ""),
+        },
+        status_code=status_code,
+        headers=NO_STORE if errors else None,
+    )
+
+
+def _moderation_errors(ids: list[int], status: str, duplicate_of: str) -> tuple[dict[str, str], int | None]:
+    """The mistakes the page itself can see: nothing ticked, and a duplicate without its original."""
+    errors: dict[str, str] = {}
+    if not ids:
+        errors["ids"] = NOTHING_TICKED
+    dup = None
+    text = duplicate_of.strip().lstrip("#").strip()
+    if status == "duplicate":
+        if not text:
+            errors["duplicate_of"] = NO_ORIGINAL
+        elif not text.isdigit() or len(text) > 12:
+            errors["duplicate_of"] = BAD_ORIGINAL
+        else:
+            dup = int(text)
+            if dup in ids:
+                errors["duplicate_of"] = (
+                    f"Report {dup} is one of the ticked reports: the original must be a report you have not ticked."
+                )
+    return errors, dup
 
 
 @router.post("/officer/reports/moderate", dependencies=[CsrfProtected])
@@ -218,26 +304,47 @@ def moderate(
     request: Request,
     session: SessionDep,
     user: OfficerPage,
+    filters: Filters,
     ids: Annotated[list[int], Form()] = [],  # noqa: B006
     status: Annotated[str, Form()] = "",
     expected_status: Annotated[str, Form()] = "",
-    duplicate_of: Annotated[str, Form()] = "",
+    duplicate_of: Annotated[str, Form(max_length=40)] = "",
     back: Annotated[str, Form()] = "/officer/reports",
+    page: int = 1,
 ) -> Response:
-    try:
-        dup = int(duplicate_of) if duplicate_of.strip() else None
-    except ValueError:
-        dup = None
-    result = service.moderate(
-        session,
-        ids=ids,
-        status=status,
-        actor=user,
-        now=utcnow(),
-        expected_status=expected_status or None,
-        duplicate_of=dup,
-    )
+    """Moderate the ticked reports. A mistake (nothing ticked; a duplicate with no original, or an
+    unknown one, or one of the ticked reports) re-shows the page it came from with the ticks, the
+    filters and the page kept and the reason beside the field (422): never a dead end."""
+    errors, dup = _moderation_errors(ids, status, duplicate_of)
+    result = None
+    if not errors:
+        try:
+            result = service.moderate(
+                session,
+                ids=ids,
+                status=status,
+                actor=user,
+                now=utcnow(),
+                expected_status=expected_status or None,
+                duplicate_of=dup if status == "duplicate" else None,
+            )
+        except NTEError as exc:
+            if exc.status_code >= 500:
+                raise
+            if exc.field == "duplicate_of":
+                errors["duplicate_of"] = f"There is no report number {dup}: check the original report's number."
+            else:
+                errors["status" if exc.field == "status" else "ids"] = exc.detail
     target = back if back.startswith("/officer/reports") and "//" not in back else "/officer/reports"
+    if errors or result is None:
+        detail_id = target.removeprefix("/officer/reports/").split("?")[0]
+        if detail_id.isdigit():
+            return _detail_page(
+                request, session, int(detail_id), errors=errors, duplicate_of=duplicate_of, status_code=422
+            )
+        return _queue_page(
+            request, session, filters, page, errors=errors, ticked=ids, duplicate_of=duplicate_of, status_code=422
+        )
     sep = "&" if "?" in target else "?"
     note = f"{len(result.changed)} marked {status}" + (f", {len(result.skipped)} skipped" if result.skipped else "")
     from urllib.parse import quote
@@ -247,20 +354,7 @@ def moderate(
 
 @router.get("/officer/reports/{report_id:int}", response_class=HTMLResponse)
 def detail(request: Request, report_id: int, session: SessionDep, user: OfficerPage) -> HTMLResponse:
-    report = service.get_report(session, report_id=report_id)
-    return render(
-        request,
-        "reports/officer_detail.html",
-        {
-            "report": report,
-            "point": repo.point_of(session, report_id),
-            "history": service.report_history(session, report_id=report_id),
-            "category_label": category_label,
-            "factors": FACTORS,
-            "age_bands": AGE_BANDS,
-            "genders": GENDERS,
-        },
-    )
+    return _detail_page(request, session, report_id)
 
 
 @router.get("/officer/reports/map", response_class=HTMLResponse)
