@@ -5,6 +5,7 @@ passes axe-core."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
@@ -81,5 +82,77 @@ def test_admin_invites_an_officer_who_signs_up_after_a_mistake(page, browser, li
         axe_check(invitee)
         invitee.goto(f"{live_server.url}/account")
         assert "Bea Adeyemi" in invitee.locator("main").inner_text()
+    finally:
+        context.close()
+
+
+def test_admin_withdraws_an_invitation_and_a_person_resets_a_forgotten_password(
+    page, browser, live_server, smtp_server
+):
+    tag = uuid.uuid4().hex[:6]
+    withdrawn, forgetful = f"withdrawn-{tag}@example.org", f"forgetful-{tag}@example.org"
+    with live_server.session_factory.begin() as s:
+        auth_service.create_user(
+            s, email=forgetful, display_name="Forgetful", role="officer", password=ADMIN_PASSWORD, confirmed_at=utcnow()
+        )
+    sign_in(page, live_server, _admin(live_server), ADMIN_PASSWORD)
+    page.goto(f"{live_server.url}/admin/invitations")
+    page.fill("#email", withdrawn)
+    page.fill("#display_name", "Will")
+    page.select_option("#role", "coordinator")
+    with page.expect_navigation():
+        page.click("main form[action='/admin/invitations'] button[type=submit]")
+    smtp = live_server.settings.model_copy(update={"smtp_host": smtp_server.host, "smtp_port": smtp_server.port})
+    with live_server.session_factory() as s:
+        deliver_outbox(s, now=utcnow(), settings=smtp)
+    [mail] = smtp_server.to(withdrawn)
+    token = re.search(r"/invite/([\w-]+)", mail.get_payload(decode=True).decode()).group(1)
+
+    row = page.locator("table tbody tr", has_text=withdrawn)
+    with page.expect_navigation():
+        row.locator("button", has_text="Withdraw").click()
+    assert "Invitation withdrawn" in page.locator("[role=status]").inner_text()
+    assert page.locator("table tbody tr", has_text=withdrawn).count() == 0  # its account was never used
+    axe_check(page)
+
+    context = browser.new_context(viewport={"width": 375, "height": 800}, locale="en-GB")
+    person = context.new_page()
+    try:
+        response = person.goto(f"{live_server.url}/invite/{token}")
+        assert response is not None and response.status == 410
+        assert "no longer valid" in person.locator("[role=alert]").inner_text()
+        assert person.locator("#password").count() == 0
+        axe_check(person)
+
+        # Forgot the password: the link comes by mail; a mistake first, then a new password.
+        person.goto(f"{live_server.url}/login")
+        with person.expect_navigation():
+            person.click("a[href='/password-reset']")
+        axe_check(person)
+        person.fill("#email", forgetful)
+        with person.expect_navigation():
+            person.click("main button[type=submit]")
+        assert "If an account uses that address" in person.locator("[role=status]").inner_text()
+        with live_server.session_factory() as s:
+            deliver_outbox(s, now=utcnow(), settings=smtp)
+        [reset] = smtp_server.to(forgetful)
+        link = re.search(r"/password-reset/([\w-]+)", reset.get_payload(decode=True).decode()).group(0)
+        person.goto(f"{live_server.url}{link}")
+        axe_check(person)
+        person.fill("#password", NEW_PASSWORD)
+        person.fill("#confirm_password", "not the same password")
+        with person.expect_navigation():
+            person.click("main button[type=submit]")
+        assert "do not match" in person.locator("#confirm_password-error").inner_text()
+        axe_check(person)
+        assert person.evaluate("document.documentElement.scrollWidth") <= 375
+        person.fill("#password", NEW_PASSWORD)
+        person.fill("#confirm_password", NEW_PASSWORD)
+        with person.expect_navigation():
+            person.click("main button[type=submit]")
+        assert "Your password has been changed" in person.locator("[role=status]").inner_text()
+        sign_in(person, live_server, forgetful, NEW_PASSWORD)
+        assert person.url == f"{live_server.url}/officer"
+        axe_check(person)
     finally:
         context.close()
