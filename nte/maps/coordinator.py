@@ -10,7 +10,7 @@ not (a 50 m cell with one report marked "hot spot, 99 % confidence" would point 
 from __future__ import annotations
 
 import importlib
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
@@ -19,9 +19,10 @@ import shapely
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
+from nte.maps import repository as repo
 from nte.maps import statistics as stats_service
-from nte.maps.exceptions import InvalidMapFilter, PatrolAreasUnavailable, UnknownPatrolArea
-from nte.maps.filters import MapFilter, london_today
+from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter, PatrolAreasUnavailable, UnknownPatrolArea
+from nte.maps.filters import LONDON, MapFilter, add_months, london_today
 from nte.maps.grid import cells_geojson, to_bng
 from nte.maps.public import suppress
 
@@ -71,7 +72,14 @@ def coordinator_view(
     series_id: int | None = None,
     days: int = DEFAULT_DAYS,
     cell_size: float | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    all_hours: bool = False,
 ) -> dict[str, Any]:
+    """The hotspots for ``area_id``: over ``date_from``..``date_to`` (London dates, inclusive;
+    default the ``days`` before today), counting only reports in the hours its shift series cover
+    unless ``all_hours`` (or no series is active). Reports known only to the month (police.uk) have
+    no hour, so only an all-hours view counts them."""
     patrols = _patrols()
     areas = list(patrols.list_patrol_areas(session))
     area = next((a for a in areas if a.id == area_id), None)
@@ -84,9 +92,15 @@ def coordinator_view(
         series = [s for s in series if s.series_id == series_id]
         if not series:
             raise InvalidMapFilter("That shift series does not patrol this area.", field="series")
-    week_hours = sorted({weekday * 24 + hour for s in series for weekday, hour in s.hours_of_week})
+    week_hours = [] if all_hours else sorted({weekday * 24 + hour for s in series for weekday, hour in s.hours_of_week})
     today = london_today(now)
-    flt = MapFilter(today - timedelta(days=days), today - timedelta(days=1), week_hours=tuple(week_hours))
+    last = date_to or today - timedelta(days=1)
+    first = date_from or last - timedelta(days=days - 1)
+    if first > last:
+        raise InvalidMapFilter("The first day is after the last day.", field="from")
+    if (last - first).days > 3 * 366:
+        raise InvalidMapFilter("Choose a period of at most three years.", field="from")
+    flt = MapFilter(first, last, week_hours=tuple(week_hours))
     result = stats_service.hotspots(session, flt=flt, settings=settings, cell_size=cell_size)
 
     size = result.cell_size
@@ -108,6 +122,8 @@ def coordinator_view(
             for s in series
         ],
         "filter": flt.to_params(),
+        "period": {"from": first.isoformat(), "to": last.isoformat()},
+        "all_hours": not week_hours,
         "description": flt.describe(),
         "week_hours": week_hours,
         "hotspot_analysis": stats_service.hotspot_summary(result),
@@ -117,3 +133,80 @@ def coordinator_view(
         "uncovered": _cells(result, uncovered, {"distance_m": np.round(distance[uncovered], 1)}, threshold=threshold),
         "area_geometry": shapely.geometry.mapping(area.geometry),
     }
+
+
+def _london_date(moment: datetime | None) -> date | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LONDON).date()
+
+
+def data_coverage(session: Session, *, settings: Settings) -> dict[str, date | None]:
+    """The London dates of the oldest and newest counted report, and of the newest with a time of
+    day (``timed``) and the newest known only to the month (``monthly``)."""
+    statuses = ("new", "accepted", "duplicate")
+    boroughs = list(settings.boroughs)
+    timed, monthly = repo.latest_reports(session, statuses=statuses, borough_codes=boroughs)
+    first = repo.earliest_report(session, statuses=statuses, borough_codes=boroughs)
+    latest = max([d for d in (_london_date(timed), _london_date(monthly)) if d is not None], default=None)
+    return {
+        "first": _london_date(first),
+        "last": latest,
+        "timed": _london_date(timed),
+        "monthly": _london_date(monthly),
+    }
+
+
+def opening_view(
+    session: Session, *, area_id: int, settings: Settings, now: datetime, series_id: int | None = None
+) -> tuple[dict[str, Any], str | None]:
+    """The view the page opens on when no period is chosen, and a note saying why when it is not the
+    plain one. Tried in order, the first that can be analysed wins:
+
+    1. the latest ``DEFAULT_DAYS`` with reports that have a time of day, in the shifts' hours;
+    2. the same days, all hours;
+    3. the latest three months of records known only to the month (police.uk), all hours.
+    """
+    covered = data_coverage(session, settings=settings)
+    yesterday = london_today(now) - timedelta(days=1)
+    tries: list[tuple[date, bool, str | None]] = []
+    if covered["timed"] is not None:
+        end = min(covered["timed"], yesterday)
+        tries.append((end, False, None))
+        tries.append(
+            (end, True, "Too few reports with a time of day fall in the shifts' hours: all hours are counted.")
+        )
+    if covered["monthly"] is not None:
+        month_end = add_months(covered["monthly"].replace(day=1), 1) - timedelta(days=1)
+        tries.append(
+            (
+                min(month_end, yesterday),
+                True,
+                "Showing the latest months of police records: they give only the month, so all hours are counted.",
+            )
+        )
+    problem: HotspotsUnavailable | None = None
+    for end, all_hours, note in tries:
+        start = end - timedelta(days=DEFAULT_DAYS - 1)
+        if all_hours and note and note.startswith("Showing the latest months"):
+            start = add_months(end.replace(day=1), -2)
+        try:
+            view = coordinator_view(
+                session,
+                area_id=area_id,
+                series_id=series_id,
+                settings=settings,
+                now=now,
+                date_from=start,
+                date_to=end,
+                all_hours=all_hours,
+            )
+        except HotspotsUnavailable as exc:
+            problem = problem or exc
+            continue
+        return view, note
+    if problem is not None:
+        raise problem
+    return coordinator_view(session, area_id=area_id, series_id=series_id, settings=settings, now=now), None

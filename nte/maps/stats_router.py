@@ -5,7 +5,8 @@ Coordinators: the patrol-area hotspot view. Everyone: the published public ward 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
@@ -133,8 +134,24 @@ def coordinator(
     series: Annotated[int | None, Query(ge=1, description="One shift series (default: all)")] = None,
     days: Annotated[int, Query(ge=7, le=366)] = coordinator_service.DEFAULT_DAYS,
     cell_size: CellSize = None,
+    date_from: Annotated[
+        date | None, Query(alias="from", description="First day (London); default: days before today")
+    ] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="Last day (London), inclusive")] = None,
+    hours: Annotated[
+        Literal["shifts", "all"], Query(description="Count the shifts' hours only, or all hours")
+    ] = "shifts",
 ) -> dict[str, Any]:
     size = stats_service.validate_cell_size(cell_size)
     return coordinator_service.coordinator_view(
-        session, area_id=area, series_id=series, days=days, settings=get_settings(), now=utcnow(), cell_size=size
+        session,
+        area_id=area,
+        series_id=series,
+        days=days,
+        settings=get_settings(),
+        now=utcnow(),
+        cell_size=size,
+        date_from=date_from,
+        date_to=date_to,
+        all_hours=hours == "all",
     )

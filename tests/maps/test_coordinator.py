@@ -146,3 +146,67 @@ def test_a_cell_with_few_reports_is_never_shown_to_a_coordinator(db, settings):
     view = coordinator_view(db, area_id=area.id, settings=settings, now=NOW, days=7, cell_size=50)
     assert view["in_or_near"]["features"] == [] and view["uncovered"]["features"] == []
     assert view["suppression_threshold"] == settings.public_suppression_threshold
+
+
+def _police_2016(db, n: int = 90) -> None:
+    """Police.uk-like records: known only to the month (the demo's 40,006 are from 2016)."""
+    rng = random.Random(5)
+    for i in range(n):
+        make_map_report(
+            db,
+            lon=rng.uniform(-0.1400, -0.1300),
+            lat=rng.uniform(51.5100, 51.5150),
+            occurred_at=datetime(2016, 10 + i % 3, 1, tzinfo=UTC),
+            time_precision="month",
+            source="police",
+        )
+
+
+def test_the_page_opens_with_no_query_on_the_latest_data_and_says_what_it_covers(client, db):
+    _police_2016(db)
+    area = make_patrol_area(db)
+    _series(db, area)
+    login(client, db, make_user(db, role="coordinator"))
+    page = client.get("/coordinator/maps")
+    assert page.status_code == 200, page.text[:2000]
+    assert 'id="coverage"' in page.text and "01 Oct 2016" in page.text
+    # Police records have no hour: the page counts all hours over their latest three months, and says so.
+    assert "police records" in page.text[page.text.index('id="opening-note"') :][:300]
+    selection = page.text[page.text.index('id="selection"') :][:400]
+    assert "2016-10-01" in selection and "2016-12-31" in selection
+    assert 'href="/coordinator/maps"' in page.text  # in the coordinator's menu
+    layers = page.text[page.text.index("data-layers=") :][:1500]
+    assert "from=2016-10-01" in layers and "hours=all" in layers
+    api = client.get(
+        "/api/maps/coordinator",
+        params={"area": area.id, "from": "2016-10-01", "to": "2016-12-31", "hours": "all"},
+        headers={"accept": "application/json"},
+    )
+    assert api.status_code == 200 and api.json()["period"] == {"from": "2016-10-01", "to": "2016-12-31"}
+
+
+def test_the_page_with_no_reports_at_all_answers_200_and_says_so(client, db):
+    make_patrol_area(db)
+    login(client, db, make_user(db, role="coordinator"))
+    page = client.get("/coordinator/maps")
+    assert page.status_code == 200 and "no reports on record yet" in page.text
+
+
+def test_bad_parameters_give_a_page_with_every_error_that_keeps_the_values(client, db):
+    area = make_patrol_area(db)
+    login(client, db, make_user(db, role="coordinator"))
+    page = client.get(
+        "/coordinator/maps",
+        params={"area": str(area.id), "from": "2026-13-01", "to": "yesterday", "cell_size": "5", "hours": "night"},
+        headers={"accept": "text/html"},
+    )
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    summary = page.text[page.text.index('id="error-summary"') :]
+    summary = summary[: summary.index("</div>")]
+    for words in ("first day as a date", "last day as a date", "hours or all hours", "between 50 and 5000"):
+        assert words in summary, summary
+    for field in ("from", "to", "hours", "cell_size"):
+        assert f'id="{field}-error"' in page.text
+    assert 'value="2026-13-01"' in page.text and 'value="yesterday"' in page.text and 'value="5"' in page.text
+    page = client.get("/coordinator/maps", params={"area": "abc"}, headers={"accept": "text/html"})
+    assert page.status_code == 422 and 'id="area-error"' in page.text
