@@ -275,6 +275,7 @@ def _officer_layers(flt: MapFilter, query: str) -> list[dict[str, Any]]:
             "kind": "cells",
             "value": "label",
             "cellStyle": "outlined",
+            "explainEmpty": True,
         },
         {"name": "Charter venues", "url": urls["venues"], "kind": "points", "colour": "#1f78b4"},
         {**EXAMPLE_VENUES_LAYER, "url": urls["example_venues"]},

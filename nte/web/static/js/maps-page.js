@@ -103,7 +103,13 @@
   configs.forEach(function (cfg) {
     get(cfg.url).then(function (data) {
       var collection = cfg.key ? data[cfg.key] : data;
-      if (!collection || !collection.features) return;
+      if (!collection || !collection.features) {
+        // Nothing to draw (e.g. too few reports for hot spots): say so where the page asks, and mark
+        // the layer loaded with none, so a reader (or a test) is not left waiting.
+        if (cfg.explainEmpty && data.notes && data.notes.length) say(data.notes[data.notes.length - 1]);
+        el.setAttribute("data-loaded-" + (cfg.key || cfg.kind), "0");
+        return;
+      }
       var features = collection.features;
       if (cfg.only) features = features.filter(function (f) { return f.properties && f.properties[cfg.only] === true; });
       var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
