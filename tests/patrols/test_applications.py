@@ -361,6 +361,12 @@ def test_the_clean_up_job_removes_only_stale_password_less_accounts(db, settings
         db, token=accepted.token, display_name="A", password=PASSWORD, now=long_ago + timedelta(days=1)
     )
     with_password = make_user(db, email="has-password@example.org")
+    # invited long ago and never accepted, but a password was set since (a reset link): kept
+    reset_since = invite("reset-since@example.org", long_ago)
+    reset_token = auth_service.create_email_token(
+        db, user=reset_since.user, purpose=auth_service.RESET_PURPOSE, now=now, hours=1
+    )
+    auth_service.reset_password(db, token=reset_token, new=PASSWORD, now=now)
     withdrawn_long_ago = invite("withdrawn-long-ago@example.org", long_ago)
     withdrawn_long_ago.record.withdrawn_at = long_ago
     _apply(client, anon_csrf, "applicant-waits@example.org")  # no invitation: waits for a coordinator
@@ -375,6 +381,7 @@ def test_the_clean_up_job_removes_only_stale_password_less_accounts(db, settings
         waiting.user.email,
         accepted.user.email,
         with_password.email,
+        reset_since.user.email,
         "applicant-waits@example.org",
     }
     emails = set(db.scalars(sa.select(User.email).where(User.email.in_(gone | kept))))

@@ -26,9 +26,9 @@ VOLUNTEER_PASSWORD = "a new volunteer's password"  # noqa: S105
 PHONE = {"width": 375, "height": 812}
 
 
-def _fits(page, what: str) -> None:
+def _fits(page, what: str, screen: int = 375) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= 375, f"{what} is {width}px wide on a 375px phone"
+    assert width <= screen, f"{what} is {width}px wide on a {screen}px phone"
 
 
 def _deliver(live_server, smtp_server) -> None:
@@ -168,6 +168,19 @@ def test_a_new_volunteer_goes_from_invitation_to_debrief_on_a_phone(browser, liv
         volunteer.wait_for_selector(".patrol-area-map.leaflet-container")
         axe_check(volunteer)
         _fits(volunteer, "the debrief form")
+        volunteer.set_viewport_size({"width": 320, "height": 700})  # the smallest phones still in use
+        _fits(volunteer, "the debrief form", screen=320)
+        boxes = volunteer.evaluate(
+            """() => [...document.querySelectorAll("input[name^='count.']")].map((box) => ({
+                id: box.id,
+                width: box.getBoundingClientRect().width,
+                labelled: !!document.querySelector(`label[for="${box.id}"]`),
+            }))"""
+        )
+        assert len(boxes) == 28
+        cramped = [b["id"] for b in boxes if b["width"] < 80 or not b["labelled"]]
+        assert not cramped, f"boxes narrower than 80px or without a visible label at 320px: {cramped}"
+        volunteer.set_viewport_size(PHONE)
         volunteer.fill("#count-welfare-woman", "3")
         volunteer.fill("#count-first_aid-man", "a few")
         volunteer.fill("#summary", "Quiet night, one fall outside the station")
