@@ -444,3 +444,35 @@ def test_series_detail_pause_end_and_change_pages_answer_refusals_in_plain_words
     )
     assert r.status_code == 303, r.text[:2000]
     assert db.scalar(sa.select(ShiftSeries.rrule).where(ShiftSeries.id == series.id)) == "FREQ=WEEKLY;BYDAY=SA"
+
+
+def test_the_series_list_says_running_paused_or_ended(client, db):
+    coordinator = make_user(db, role="coordinator")
+    area = make_patrol_area(db)
+    login(client, db, coordinator)
+    today = patrols.local(utcnow()).date()
+    made = {}
+    for name, rule in (
+        ("Runs on", "FREQ=WEEKLY;BYDAY=FR"),
+        ("Ended already", f"FREQ=WEEKLY;UNTIL={today - timedelta(days=3):%Y%m%d};BYDAY=FR"),
+        ("Paused now", "FREQ=WEEKLY;BYDAY=SA"),
+    ):
+        made[name] = patrols.create_series(
+            db,
+            actor=coordinator,
+            area_id=area.id,
+            name=f"{name} {area.id}",
+            rrule=rule,
+            start_date=today - timedelta(days=30),
+            start_time=time(22),
+            end_time=time(3),
+            min_volunteers=2,
+            max_volunteers=4,
+            min_team_leads=0,
+            now=utcnow(),
+        )
+    patrols.set_series_active(db, actor=coordinator, series_id=made["Paused now"].id, active=False, now=utcnow())
+    html = client.get("/coordinator/series").text
+    for name, state in (("Runs on", "Running"), ("Ended already", "Ended"), ("Paused now", "Paused")):
+        row = html[html.index(f"/coordinator/series/{made[name].id}") :]
+        assert f"<td>{state}</td>" in row[: row.index("</tr>")], (name, row[:600])

@@ -244,11 +244,19 @@ def _rule_errors(
     return out
 
 
+def _state(series: Any) -> str:
+    """Running, Paused, or Ended (its last night, the rule's UNTIL, is before today)."""
+    until = rule_until(series.rrule, series.tz)
+    if until is not None and until < service.local(utcnow()).date():
+        return "Ended"
+    return "Running" if series.is_active else "Paused"
+
+
 def _series_page(request: Request, session: SessionDep, **extra: Any) -> dict[str, Any]:
     series = service.list_series(session)
     return page_context(
         request,
-        series=[(s, service.series_plain_words(session, s)) for s in series],
+        series=[(s, service.series_plain_words(session, s), _state(s)) for s in series],
         areas=service.list_patrol_areas(session),
         day_labels=DAY_LABELS,
         **extra,
