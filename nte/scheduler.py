@@ -50,9 +50,9 @@ JOBS: list[JobSpec] = [
     ),
     JobSpec(
         "auth.remove_unused_accounts",
-        "nte.auth.jobs:remove_unused_accounts",
+        "nte.patrols.jobs:remove_unused_accounts",
         cron={"hour": "3", "minute": "40"},
-        description="Delete accounts whose invitation ended NTE_UNUSED_ACCOUNT_DAYS ago and never set a password",
+        description="Delete password-less accounts holding nothing, NTE_UNUSED_ACCOUNT_DAYS after invitations end",
     ),
     JobSpec(
         "reports.purge_free_text",

@@ -579,13 +579,20 @@ def withdraw_invitation(
     return Withdrawn(invitation_id=invitation_id, email=email, account_removed=removed)
 
 
-def remove_stale_invitees(session: Session, *, now: datetime, days: int) -> int:
+def remove_stale_invitees(
+    session: Session, *, now: datetime, days: int, holds_anything: Callable[[Session, User], bool] | None = None
+) -> int:
     """Accounts that never set a password, whose every invitation ended (expired or withdrawn) more
     than ``days`` ago, are deleted and audited. Accounts with a password, an accepted invitation,
-    a waiting or recent invitation, or no invitation at all (an application waiting for a
-    coordinator) are kept. Returns how many were removed; running it again removes nothing more."""
+    a waiting or recent invitation, no invitation at all (an application waiting for a
+    coordinator), or anything ``holds_anything`` says they hold, are kept. Returns how many were
+    removed; running it again removes nothing more."""
     removed = 0
     for user in repo.stale_invitees(session, before=now - timedelta(days=days)):
+        # What other domains hang on the account (a volunteer's vetting records, added before the
+        # volunteer accepted) is theirs to say: such an account is never removed unasked.
+        if holds_anything is not None and holds_anything(session, user):
+            continue
         if remove_unused_account(session, user=user, actor=None, reason="invitation_expired", now=now):
             removed += 1
     return removed

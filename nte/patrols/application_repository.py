@@ -32,3 +32,9 @@ def profile_holds_anything(session: Session, volunteer_id: int) -> bool:
         sa.select(sa.func.count()).select_from(VolunteerRecord).where(VolunteerRecord.volunteer_id == volunteer_id)
     )
     return bool(signups or records)
+
+
+def account_holds_anything(session: Session, user: User) -> bool:
+    """Whether the account's volunteer profile (if any) has sign-ups or vetting records."""
+    volunteer = session.scalar(sa.select(Volunteer).where(Volunteer.user_id == user.id))
+    return volunteer is not None and profile_holds_anything(session, volunteer.id)

@@ -7,7 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from nte.patrols import service
+from nte.auth import service as auth_service
+from nte.config import get_settings
+from nte.patrols import application_repository, service
 
 
 def materialise_shifts(session: Session, *, now: datetime) -> int:
@@ -38,3 +40,17 @@ def lone_worker_alerts(session: Session, *, now: datetime) -> int:
 def record_expiry_reminders(session: Session, *, now: datetime) -> int:
     """Reminders 30 and 7 days before a vetting or training record expires."""
     return service.record_expiry_reminders(session, now=now)
+
+
+def remove_unused_accounts(session: Session, *, now: datetime) -> int:
+    """Accounts that never set a password, whose invitations all ended more than
+    NTE_UNUSED_ACCOUNT_DAYS ago, are deleted (audited; idempotent), except a volunteer's whose profile
+    holds sign-ups or vetting records (a coordinator may record a DBS check before the volunteer
+    accepts): those are kept for the coordinator to decide. The accounts are auth's; what hangs on
+    them is the patrols domain's, so the job lives here, where both can be seen."""
+    return auth_service.remove_stale_invitees(
+        session,
+        now=now,
+        days=get_settings().unused_account_days,
+        holds_anything=application_repository.account_holds_anything,
+    )

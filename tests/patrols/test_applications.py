@@ -13,11 +13,12 @@ import sqlalchemy as sa
 
 from nte.audit.models import AuditEvent
 from nte.auth import service as auth_service
-from nte.auth.jobs import remove_unused_accounts
 from nte.auth.models import Invitation, User
 from nte.db import utcnow
 from nte.notifications.jobs import deliver_outbox
 from nte.patrols import applications
+from nte.patrols import service as patrols
+from nte.patrols.jobs import remove_unused_accounts
 from nte.patrols.models import Volunteer, VolunteerApplication
 from nte.patrols.pages.volunteer import APPLICATIONS_PER_CLIENT_PER_HOUR, APPLICATIONS_PER_EMAIL_PER_HOUR
 from tests.factories import login, make_user, make_volunteer
@@ -370,6 +371,26 @@ def test_the_clean_up_job_removes_only_stale_password_less_accounts(db, settings
     withdrawn_long_ago = invite("withdrawn-long-ago@example.org", long_ago)
     withdrawn_long_ago.record.withdrawn_at = long_ago
     _apply(client, anon_csrf, "applicant-waits@example.org")  # no invitation: waits for a coordinator
+    # a volunteer invited long ago who never accepted, but whose DBS check the coordinator recorded
+    # meanwhile: the vetting record is not thrown away with the account
+    coordinator = make_user(db, role="coordinator")
+    vetted = patrols.invite_volunteer(
+        db,
+        actor=coordinator,
+        email="vetted-never-accepted@example.org",
+        display_name="V",
+        now=long_ago,
+        settings=settings,
+    )
+    patrols.add_record(
+        db,
+        actor=coordinator,
+        volunteer_id=vetted.id,
+        kind="dbs",
+        completed_date=long_ago.date(),
+        expires_date=None,
+        now=long_ago,
+    )
     db.flush()
 
     removed = remove_unused_accounts(db, now=now)
@@ -383,6 +404,7 @@ def test_the_clean_up_job_removes_only_stale_password_less_accounts(db, settings
         with_password.email,
         reset_since.user.email,
         "applicant-waits@example.org",
+        "vetted-never-accepted@example.org",
     }
     emails = set(db.scalars(sa.select(User.email).where(User.email.in_(gone | kept))))
     assert emails == kept
