@@ -22,7 +22,7 @@ from nte.config import Settings
 from nte.maps import repository as repo
 from nte.maps import statistics as stats_service
 from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter, PatrolAreasUnavailable, UnknownPatrolArea
-from nte.maps.filters import LONDON, MapFilter, add_months, london_today
+from nte.maps.filters import DEFAULT_STATUSES, LONDON, MapFilter, add_months, london_today
 from nte.maps.grid import cells_geojson, to_bng
 from nte.maps.public import suppress
 
@@ -146,7 +146,7 @@ def _london_date(moment: datetime | None) -> date | None:
 def data_coverage(session: Session, *, settings: Settings) -> dict[str, date | None]:
     """The London dates of the oldest and newest counted report, and of the newest with a time of
     day (``timed``) and the newest known only to the month (``monthly``)."""
-    statuses = ("new", "accepted", "duplicate")
+    statuses = DEFAULT_STATUSES  # what the view counts (MapFilter's default)
     boroughs = list(settings.boroughs)
     timed, monthly = repo.latest_reports(session, statuses=statuses, borough_codes=boroughs)
     first = repo.earliest_report(session, statuses=statuses, borough_codes=boroughs)
