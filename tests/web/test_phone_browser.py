@@ -25,6 +25,7 @@ PUBLIC_PAGES = [
     "/venues",
     "/venues/{venue}",
     "/venues/sign-up",
+    "/volunteer/apply",
     "/about/data",
     "/about/privacy",
 ]
@@ -81,7 +82,7 @@ def phone(browser, live_server):
 
 
 def test_the_pages_walked_are_the_public_ones():
-    assert len(PUBLIC_PAGES) >= 11 and LANGUAGES == ["en", "ar"] and len(ALL_LANGUAGES) == 6
+    assert len(PUBLIC_PAGES) >= 12 and LANGUAGES == ["en", "ar"] and len(ALL_LANGUAGES) == 6
     assert [w for w, _ in SCREENS] == [375, 320]
 
 

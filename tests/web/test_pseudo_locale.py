@@ -220,6 +220,21 @@ def _page(client: TestClient, db, anon_csrf: str, name: str):
         return client.post("/venues/sign-up", params=q, data=form, headers=ACCEPT_HTML)
     if name == "venue sign-up done":
         return client.post("/venues/sign-up", params=q, data={**venue_form(), "csrf_token": anon_csrf})
+    if name == "volunteer application, blank":
+        return client.get("/volunteer/apply", params=q)
+    if name == "volunteer application, with mistakes":
+        data = {"csrf_token": anon_csrf, "email": "nope", "phone": "x"}
+        return client.post("/volunteer/apply", params=q, data=data, headers=ACCEPT_HTML)
+    if name == "volunteer application sent":
+        data = {
+            "csrf_token": anon_csrf,
+            "display_name": "Ada",
+            "email": "pseudo-applicant@example.org",
+            "phone": "020 7946 0000",
+            "about": "Fridays from 10 pm.",
+            "consent": "yes",
+        }
+        return client.post("/volunteer/apply", params=q, data=data, headers=ACCEPT_HTML, follow_redirects=True)
     if name == "about data":
         return client.get("/about/data", params=q)
     if name == "about privacy":
@@ -249,6 +264,9 @@ PAGES = {
     "venue sign-up, blank": 200,
     "venue sign-up, with mistakes": 422,
     "venue sign-up done": 201,
+    "volunteer application, blank": 200,
+    "volunteer application, with mistakes": 422,
+    "volunteer application sent": 200,
     "about data": 200,
     "about privacy": 200,
     "page not found": 404,
