@@ -147,6 +147,12 @@ def test_officer_moderates_maps_and_exports_with_mistakes(page, live_server):
     assert page.locator("#more-filters").get_attribute("open") is None
     assert page.locator("#map").bounding_box()["y"] < 800
     axe_check(page)
+    # And on a 375 px phone: the main filters and their button on the first screen, nothing wider than it.
+    page.set_viewport_size({"width": 375, "height": 740})
+    button = page.locator("form.filters button[type=submit]").bounding_box()
+    assert button["y"] + button["height"] < 740
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # 4. Mistake: the end before the start. The error is beside the field; every other value kept.
     page.fill("#f-from", "2016-12-31")
