@@ -21,6 +21,15 @@ CLIENT_ADDRESS = "127.9.8.7"  # the request's own loopback address, to look for 
 USER_AGENT = "SecretAgent/9.9 (Reporter phone)"
 
 
+def _started(lines: list[str]) -> set[int]:
+    """The process ids of the workers that logged their start."""
+    return {
+        int(m["pid"])
+        for m in (LINE.match(line.rstrip("\n")) for line in list(lines))
+        if m and m["logger"].startswith("uvicorn") and m["message"].startswith("Started server process")
+    }
+
+
 def test_serve_with_two_workers_logs_timestamped_lines_from_the_workers(tmp_path):
     url = make_database("spatialite", "serve_logging", tmp_path, None)
     server = serve(url, workers=2)
@@ -38,6 +47,9 @@ def test_serve_with_two_workers_logs_timestamped_lines_from_the_workers(tmp_path
             return None
 
         access = wait_for(access_line, what="the request's line in the access log")
+        # The other worker may still be starting (one answered the request): wait for both to say
+        # so before stopping, however slow the machine is.
+        wait_for(lambda: len(_started(lines)) == 2 or None, what="both workers' start lines")
     finally:
         server.stop()
     output = "".join(lines)
@@ -46,11 +58,7 @@ def test_serve_with_two_workers_logs_timestamped_lines_from_the_workers(tmp_path
     assert access["level"] == "INFO" and int(access["pid"]) != server.proc.pid, access.group(0)
     assert re.fullmatch(r"GET /api/wards/lookup 200 \d+\.\dms", access["message"]), access.group(0)
     # Both workers configured their logging: each said, timestamped, that it started.
-    started = {
-        int(m["pid"])
-        for m in (LINE.match(line.rstrip("\n")) for line in lines)
-        if m and m["logger"].startswith("uvicorn") and m["message"].startswith("Started server process")
-    }
+    started = _started(lines)
     assert len(started) == 2 and server.proc.pid not in started, output
     # Every line that names a level is a timestamped log line (uvicorn's "INFO:     ..." were not).
     untimestamped = [line for line in lines if LEVEL_WORD.search(line) and not LINE.match(line.rstrip("\n"))]
