@@ -23,11 +23,35 @@ DEFAULT_MONTHS = 12
 
 
 @dataclass(frozen=True)
+class MonthRun:
+    """Consecutive calendar months that all have data: from the 1st of ``first`` to the end of ``last``."""
+
+    first: date  # the 1st of the first month
+    last: date  # the last day of the last month
+
+    @property
+    def text(self) -> str:
+        """ "Jan 2016 - Dec 2017", "Oct - Nov 2026" or "Nov 2026"."""
+        if (self.first.year, self.first.month) == (self.last.year, self.last.month):
+            return f"{self.last:%b %Y}"
+        if self.first.year == self.last.year:
+            return f"{self.first:%b} - {self.last:%b %Y}"
+        return f"{self.first:%b %Y} - {self.last:%b %Y}"
+
+    def period(self) -> tuple[date, date]:
+        """The run's latest twelve months (the most a default period spans)."""
+        return max(self.first, add_months(self.last.replace(day=1), 1 - DEFAULT_MONTHS)), self.last
+
+
+@dataclass(frozen=True)
 class SourceCoverage:
     source: str
     first: date  # London date of the oldest counted report
     last: date  # London date of the newest
     count: int
+    #: The months with data, as runs without gaps: police.uk for 2016 and one City of London month
+    #: in 2020 is "Jan - Dec 2016, Jan 2020", not "Jan 2016 - Jan 2020" (three empty years).
+    runs: tuple[MonthRun, ...] = ()
 
     @property
     def name(self) -> str:
@@ -35,16 +59,30 @@ class SourceCoverage:
 
     @property
     def months(self) -> str:
-        """ "Jan 2016 - Dec 2016", "Oct - Nov 2026" or "Nov 2026"."""
-        if (self.first.year, self.first.month) == (self.last.year, self.last.month):
-            return f"{self.last:%b %Y}"
-        if self.first.year == self.last.year:
-            return f"{self.first:%b} - {self.last:%b %Y}"
-        return f"{self.first:%b %Y} - {self.last:%b %Y}"
+        if self.runs:
+            return ", ".join(run.text for run in self.runs)
+        return MonthRun(self.first.replace(day=1), self.last).text
 
     @property
     def text(self) -> str:
         return f"{self.months} ({self.name})"
+
+    def period(self, *, now: datetime) -> tuple[date, date]:
+        """The latest twelve months of this source alone."""
+        return latest_period([self], sources=(), now=now) or (self.first, self.last)
+
+
+def month_runs(months: Sequence[tuple[int, int]]) -> tuple[MonthRun, ...]:
+    """Sorted (year, month) pairs as runs of consecutive months."""
+    runs: list[MonthRun] = []
+    for year, month in sorted(set(months)):
+        start = date(year, month, 1)
+        end = add_months(start, 1) - timedelta(days=1)
+        if runs and add_months(runs[-1].last.replace(day=1), 1) == start:
+            runs[-1] = MonthRun(runs[-1].first, end)
+        else:
+            runs.append(MonthRun(start, end))
+    return tuple(runs)
 
     def period(self, *, now: datetime) -> tuple[date, date]:
         """The latest twelve months of this source alone."""
@@ -62,8 +100,11 @@ def coverage(
 ) -> list[SourceCoverage]:
     """What each source covers among the counted reports of the served boroughs (or one borough)."""
     boroughs = [borough] if borough else list(settings.boroughs)
+    months: dict[str, list[tuple[int, int]]] = {}
+    for source, year, month, _n in repo.months_by_source(session, statuses=statuses, borough_codes=boroughs):
+        months.setdefault(source, []).append((year, month))
     return [
-        SourceCoverage(source, _london_date(first), _london_date(last), n)
+        SourceCoverage(source, _london_date(first), _london_date(last), n, month_runs(months.get(source, ())))
         for source, first, last, n in repo.coverage_by_source(session, statuses=statuses, borough_codes=boroughs)
     ]
 

@@ -151,12 +151,16 @@ def _more_open(form: dict[str, Any], errors: dict[str, str]) -> bool:
     )
 
 
-def _source_links(covered: list[coverage_service.SourceCoverage], *, now: Any) -> list[dict[str, str]]:
+def _source_links(covered: list[coverage_service.SourceCoverage], *, now: Any) -> list[dict[str, Any]]:
+    """Per source, its runs of months with data, each a link to that run (its latest twelve months)."""
     links = []
     for c in covered:
-        start, end = c.period(now=now)
-        params = {"from": start.isoformat(), "to": end.isoformat(), "source": c.source}
-        links.append({"text": c.text, "href": "/officer/maps?" + urlencode(params), "source": c.source})
+        runs = []
+        for run in c.runs or (coverage_service.MonthRun(*c.period(now=now)),):
+            start, end = run.period()
+            params = {"from": start.isoformat(), "to": end.isoformat(), "source": c.source}
+            runs.append({"text": run.text, "href": "/officer/maps?" + urlencode(params)})
+        links.append({"name": c.name, "source": c.source, "runs": runs})
     return links
 
 

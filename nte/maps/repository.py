@@ -284,6 +284,21 @@ def earliest_report(session: Session, *, statuses: Sequence[str], borough_codes:
     )
 
 
+def months_by_source(
+    session: Session, *, statuses: Sequence[str], borough_codes: Sequence[str]
+) -> list[tuple[str, int, int, int]]:
+    """Per source and calendar month (UTC) that has counted reports: (source, year, month, count)."""
+    year = sa.extract("year", Report.occurred_at)
+    month = sa.extract("month", Report.occurred_at)
+    rows = session.execute(
+        sa.select(Report.source, year, month, sa.func.count())
+        .where(Report.status.in_([s for s in statuses if s != "spam"]), Report.borough_code.in_(borough_codes))
+        .group_by(Report.source, year, month)
+        .order_by(Report.source, year, month)
+    )
+    return [(source, int(y), int(m), int(n)) for source, y, m, n in rows]
+
+
 def coverage_by_source(
     session: Session, *, statuses: Sequence[str], borough_codes: Sequence[str]
 ) -> list[tuple[str, datetime, datetime, int]]:

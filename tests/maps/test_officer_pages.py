@@ -70,9 +70,10 @@ def test_map_opens_on_the_latest_period_with_data_and_says_what_each_source_cove
     start = add_months(last, -11)
     assert _input_value(page.text, "f-from") == start.isoformat()
     assert _input_value(page.text, "f-to") == (_this_month() - timedelta(days=1)).isoformat()
-    covers = re.search(r'<p id="data-covers"[^>]*>(.*?)</p>', page.text, re.S).group(1)
+    covers = re.sub(r"<[^>]+>", "", re.search(r'<p id="data-covers"[^>]*>(.*?)</p>', page.text, re.S).group(1))
     two_ago = add_months(_this_month(), -2)
-    assert "Jan - Dec 2016 (police.uk)" in covers
+    # Police records only in January and December: two runs, not "Jan - Dec" (ten empty months).
+    assert "Jan 2016, Dec 2016 (police.uk)" in covers
     site = (
         f"{two_ago:%b} - {last:%b %Y}" if two_ago.year == last.year else f"{two_ago:%b %Y} - {last:%b %Y}"
     ) + " (reports made here)"
@@ -85,7 +86,26 @@ def test_map_opens_on_the_latest_period_with_data_and_says_what_each_source_cove
     assert _input_value(police.text, "f-from") == "2016-01-01"
     assert _input_value(police.text, "f-to") == "2016-12-31"
     assert _total(police.text) == counts["police"]
-    assert 'href="/officer/maps?from=2016-01-01&amp;to=2016-12-31&amp;source=police"' in page.text
+    # Each run links to its own months.
+    assert 'href="/officer/maps?from=2016-01-01&amp;to=2016-01-31&amp;source=police">Jan 2016<' in page.text
+    assert 'href="/officer/maps?from=2016-12-01&amp;to=2016-12-31&amp;source=police">Dec 2016<' in page.text
+
+
+def test_a_source_with_years_between_its_months_is_shown_as_runs_each_linked(client, db):
+    """The demo's police.uk data: 2016 for five boroughs, and one City of London month in 2020. The
+    coverage line says so, instead of "Jan 2016 - Jan 2020", and the 2016 link opens on 2016."""
+    for month in range(1, 13):
+        make_map_report(
+            db, lon=SOHO[0], lat=SOHO[1], occurred_at=datetime(2016, month, 10, 22, tzinfo=UTC), source="police"
+        )
+    make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=datetime(2020, 1, 10, 22, tzinfo=UTC), source="police")
+    _officer(client, db)
+    page = client.get("/officer/maps")
+    covers = re.sub(r"<[^>]+>", "", re.search(r'<p id="data-covers"[^>]*>(.*?)</p>', page.text, re.S).group(1))
+    assert "Jan - Dec 2016, Jan 2020 (police.uk)" in covers
+    assert 'href="/officer/maps?from=2016-01-01&amp;to=2016-12-31&amp;source=police">Jan - Dec 2016<' in page.text
+    linked = client.get("/officer/maps", params={"from": "2016-01-01", "to": "2016-12-31", "source": "police"})
+    assert _total(linked.text) == 12
 
 
 def test_without_any_data_the_map_opens_on_the_last_twelve_months_and_says_so(client, db):
@@ -105,7 +125,7 @@ def test_the_api_and_the_standalone_export_use_the_same_default_period(client, d
     export = client.get("/officer/maps/export.html", params={"source": "police"})
     assert export.status_code == 200
     assert 'filename="nte-map-2016-01-01-2016-12-31.html"' in export.headers["content-disposition"]
-    assert "Data covers: Jan - Dec 2016 (police.uk)" in export.text
+    assert "Data covers: Jan 2016, Dec 2016 (police.uk)" in export.text
     assert '"Ward code"' in export.text  # the ward tooltips name the ward and its code
 
 
