@@ -67,11 +67,15 @@ def test_officer_map_layers_ward_panel_and_accessibility(page, live_server):
     page.goto(live_server.url + "/officer/maps")
     page.wait_for_selector("#map[data-loaded-wards]")
     page.wait_for_selector("#map[data-loaded-hotspots]")
-    # A ward polygon (wards are drawn with the grey outline). The click goes to the ward's own path:
-    # a click at its centre's pixel reached whatever cell or point was drawn over it, which depends
-    # on which layer happened to load last.
-    page.locator('.leaflet-overlay-pane path.leaflet-interactive[stroke="#505a5f"]').nth(5).dispatch_event("click")
+    # A ward's own shape (it carries its code). The click goes to that path: a click at its centre's
+    # pixel reached whatever cell or point was drawn over it, which depends on which layer happened
+    # to load last; and a grey outline alone is not a ward (other lines share the colour).
+    ward = page.locator("#map path[data-ward]").nth(5)
+    code = ward.get_attribute("data-ward")
+    assert code and code.startswith("E05")
+    ward.dispatch_event("click")
     page.wait_for_selector("#ward-panel h2")
+    assert code in page.inner_text("#ward-panel")
 
 
 def test_officer_map_filters_show_errors_accessibly(page, live_server):

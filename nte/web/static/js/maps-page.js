@@ -122,6 +122,12 @@
           lyr.bindTooltip(tooltip(p, cfg));
           if (cfg.panel && p.code) {
             lyr.on("click", function () { openPanel(cfg.panel.replace("{code}", encodeURIComponent(p.code))); });
+            // The drawn shape names its ward, so a ward can be found on the map (by a test, or a
+            // script) whatever other layer happens to be drawn over it.
+            lyr.on("add", function () {
+              var shape = lyr.getElement ? lyr.getElement() : null;
+              if (shape) shape.setAttribute("data-ward", p.code);
+            });
           }
         }
       });
