@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
 set +e
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Two workers (one per core; NTE_TEST_WORKERS=0 runs in one process), each with its own PostGIS
+# cluster, databases and live server; a file's tests stay on one worker, so its module fixtures
+# and its order hold.
+.venv/bin/python -m pytest -p no:cacheprovider -n "${NTE_TEST_WORKERS:-2}" --dist loadfile "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

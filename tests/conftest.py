@@ -68,10 +68,20 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def engine(backend: str, tmp_path_factory, request) -> Engine:
-    cluster = request.getfixturevalue("pg_cluster") if backend == "postgis" else None
-    url = make_database(backend, f"nte_test_{backend}", tmp_path_factory.mktemp(backend), cluster)
-    return engine_for(url, get_settings().spatialite_library)
+def _engines() -> dict[str, Engine]:
+    """Each backend's database, made and migrated once per test process. ``engine`` is set up again
+    whenever the order of tests switches backend (as it does often on a parallel worker, which runs
+    the files it is given in turn): it then takes the database already made."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def engine(backend: str, _engines: dict[str, Engine], tmp_path_factory, request) -> Engine:
+    if backend not in _engines:
+        cluster = request.getfixturevalue("pg_cluster") if backend == "postgis" else None
+        url = make_database(backend, f"nte_test_{backend}", tmp_path_factory.mktemp(backend), cluster)
+        _engines[backend] = engine_for(url, get_settings().spatialite_library)
+    return _engines[backend]
 
 
 @pytest.fixture()
