@@ -209,6 +209,7 @@ def test_sign_up_refusals_show_the_page_with_the_reason(client, db):
 def test_volunteer_at_375px_sees_why_actions_are_not_offered_and_meets_a_refusal(page, live_server):
     email = f"volunteer-{uuid.uuid4().hex[:8]}@example.org"
     now = utcnow().replace(microsecond=0)
+    lapsed_email = f"lapsed-{uuid.uuid4().hex[:8]}@example.org"
     with live_server.session_factory.begin() as s:
         area = make_patrol_area(s)
         volunteer = make_volunteer(s, email=email)
@@ -216,7 +217,13 @@ def test_volunteer_at_375px_sees_why_actions_are_not_offered_and_meets_a_refusal
         patrols.book_shift(s, volunteer=volunteer, shift_id=tonight.id, now=now)
         tonight.start_at, tonight.end_at = now + timedelta(hours=10), now + timedelta(hours=16)
         clash = make_shift(s, area=area, start_at=now + timedelta(hours=12))
-        ids = (tonight.id, clash.id)
+        # A shift already full (two places, two volunteers), and a volunteer whose DBS check ran out.
+        full = make_shift(s, area=area, start_at=now + timedelta(days=9), min_volunteers=2, max_volunteers=2)
+        for _ in range(2):
+            patrols.book_shift(s, volunteer=make_volunteer(s), shift_id=full.id, now=now)
+        expired_on = date.today() - timedelta(days=1)
+        make_volunteer(s, email=lapsed_email, expires=expired_on)
+        ids = (tonight.id, clash.id, full.id)
         opens = patrols.fmt_when(patrols.check_in_opens_at(tonight))
     page.set_viewport_size({"width": 375, "height": 812})
     sign_in(page, live_server, email, PASSWORD)
@@ -237,5 +244,29 @@ def test_volunteer_at_375px_sees_why_actions_are_not_offered_and_meets_a_refusal
     assert "You are already on a shift at that time" in summary.inner_text()
     assert page.evaluate("() => document.activeElement && document.activeElement.id") == "error-summary"
     assert page.locator("table#shift_id").is_visible()
+    axe_check(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+
+    # A full shift: the button says "Join the waitlist", and joining says so on the page.
+    button = page.locator(f"form[action='/volunteer/shifts/{ids[2]}/signup'] button")
+    assert button.inner_text().startswith("Join the waitlist")
+    with page.expect_navigation():
+        button.click()
+    assert "You are on the waitlist" in page.locator("[role=status]").first.inner_text()
+    assert (
+        page.locator(f"form[action='/volunteer/shifts/{ids[2]}/cancel'] button")
+        .inner_text()
+        .startswith("Leave the waitlist")
+    )
+    axe_check(page)
+
+    # A volunteer whose DBS check has expired is refused with the date, and told what to do.
+    page.context.clear_cookies()
+    sign_in(page, live_server, lapsed_email, PASSWORD)
+    page.goto(live_server.url + "/volunteer")
+    with page.expect_navigation():
+        page.click(f"form[action='/volunteer/shifts/{ids[2]}/signup'] button")
+    summary = page.locator("#error-summary").inner_text()
+    assert f"expired on {expired_on:%d %B %Y}" in summary and "renew it with your coordinator" in summary, summary
     axe_check(page)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
