@@ -637,6 +637,7 @@ def coordinator_page(request: Request, session: SessionDep, user: StaffPage) -> 
         area = areas[0].id
     chosen = any(typed[key] for key in ("from", "to", "hours", "cell_size"))
     coverage = coordinator_service.data_coverage(session, settings=settings)
+    covered = coverage_service.coverage(session, settings=settings, statuses=DEFAULT_STATUSES)
     if area is not None and not errors:
         try:
             if chosen:
@@ -713,6 +714,7 @@ def coordinator_page(request: Request, session: SessionDep, user: StaffPage) -> 
             "errors": errors,
             "form": form,
             "coverage": coverage,
+            "covered": covered,
             "layers": layers,
             "unavailable": None,
             "coordinator_menu": user.role in ("coordinator", "admin"),

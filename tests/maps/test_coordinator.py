@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -170,6 +171,17 @@ def test_the_page_opens_with_no_query_on_the_latest_data_and_says_what_it_covers
     page = client.get("/coordinator/maps")
     assert page.status_code == 200, page.text[:2000]
     assert 'id="coverage"' in page.text and "01 Oct 2016" in page.text
+    # The months that have data, as runs: a gap of years is not hidden inside "2016 to 2020".
+    make_map_report(
+        db,
+        lon=-0.135,
+        lat=51.512,
+        occurred_at=datetime(2020, 1, 1, tzinfo=UTC),
+        time_precision="month",
+        source="police",
+    )
+    months = re.search(r'id="coverage-months">([^<]*)<', client.get("/coordinator/maps").text).group(1)
+    assert months == "Oct - Dec 2016, Jan 2020 (police.uk)", months
     # Police records have no hour: the page counts all hours over their latest three months, and says so.
     assert "police records" in page.text[page.text.index('id="opening-note"') :][:300]
     selection = page.text[page.text.index('id="selection"') :][:400]
