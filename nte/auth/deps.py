@@ -221,27 +221,45 @@ RESETS_PER_EMAIL_PER_HOUR = 3
 TOO_MANY_RESETS = "Too many password reset requests. Please wait a while and try again."
 
 
-def reset_budget(request: Request) -> Callable[[str], None]:
-    """What the reset service calls with a well-formed address before it looks anything up: raises
-    RateLimited (429) past either limit. Counted for every address, known or not, so the limit says
-    nothing about which addresses have accounts. In memory under rotating keyed hashes."""
-    state = request.app.state
-    if not hasattr(state, "reset_client_limiter"):
-        state.reset_client_limiter = RateLimiter(limit=RESETS_PER_CLIENT_PER_HOUR, window_seconds=3600)
-    if not hasattr(state, "reset_email_limiter"):
-        state.reset_email_limiter = RateLimiter(limit=RESETS_PER_EMAIL_PER_HOUR, window_seconds=3600)
-    by_client: RateLimiter = state.reset_client_limiter
-    by_email: RateLimiter = state.reset_email_limiter
-    client = client_address(request)
+def client_and_address_budget(
+    name: str, *, per_client: int, per_address: int, message: str, what: str
+) -> Callable[[Request], Callable[[str], None]]:
+    """A dependency for a form that acts on an e-mail address (a password reset, an application):
+    what the service calls with a well-formed address before it looks anything up, raising
+    RateLimited (429, ``message``) past ``per_client`` an hour from one connection or ``per_address``
+    an hour for one address. Counted for every address, known or not, so the limit says nothing
+    about which addresses have accounts. In memory under rotating keyed hashes, one pair of limiters
+    per ``name`` on the app's state."""
 
-    def spend(email: str) -> None:
-        try:
-            by_client.hit(client, what="password reset request")
-            by_email.hit(email, what="password reset request")
-        except RateLimited as exc:
-            raise RateLimited(TOO_MANY_RESETS, retry_after=exc.retry_after, field="email") from None
+    def budget(request: Request) -> Callable[[str], None]:
+        state = request.app.state
+        if not hasattr(state, f"{name}_client_limiter"):
+            setattr(state, f"{name}_client_limiter", RateLimiter(limit=per_client, window_seconds=3600))
+        if not hasattr(state, f"{name}_email_limiter"):
+            setattr(state, f"{name}_email_limiter", RateLimiter(limit=per_address, window_seconds=3600))
+        by_client: RateLimiter = getattr(state, f"{name}_client_limiter")
+        by_email: RateLimiter = getattr(state, f"{name}_email_limiter")
+        client = client_address(request)
 
-    return spend
+        def spend(email: str) -> None:
+            try:
+                by_client.hit(client, what=what)
+                by_email.hit(email, what=what)
+            except RateLimited as exc:
+                raise RateLimited(message, retry_after=exc.retry_after, field="email") from None
+
+        return spend
+
+    return budget
+
+
+reset_budget = client_and_address_budget(
+    "reset",
+    per_client=RESETS_PER_CLIENT_PER_HOUR,
+    per_address=RESETS_PER_EMAIL_PER_HOUR,
+    message=TOO_MANY_RESETS,
+    what="password reset request",
+)
 
 
 ResetBudget = Annotated[Callable[[str], None], Depends(reset_budget)]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nte.auth.deps import CsrfProtected, public
+from nte.auth.deps import CsrfProtected, client_and_address_budget, public
 from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
@@ -25,7 +25,6 @@ from nte.patrols.pages.common import (
     page_context,
     redirect_done,
 )
-from nte.web.ratelimit import RateLimiter, client_address
 from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -267,26 +266,13 @@ APPLICATIONS_PER_EMAIL_PER_HOUR = 2
 TOO_MANY_APPLICATIONS = N_("Too many applications from here. Please wait an hour and try again.")
 
 
-def application_budget(request: Request) -> Callable[[str], None]:
-    """What the application service calls once the form is valid, before it looks anything up:
-    raises RateLimited (429) past either limit. In memory under rotating keyed hashes."""
-    state = request.app.state
-    if not hasattr(state, "application_client_limiter"):
-        state.application_client_limiter = RateLimiter(limit=APPLICATIONS_PER_CLIENT_PER_HOUR, window_seconds=3600)
-    if not hasattr(state, "application_email_limiter"):
-        state.application_email_limiter = RateLimiter(limit=APPLICATIONS_PER_EMAIL_PER_HOUR, window_seconds=3600)
-    by_client: RateLimiter = state.application_client_limiter
-    by_email: RateLimiter = state.application_email_limiter
-    client = client_address(request)
-
-    def spend(email: str) -> None:
-        try:
-            by_client.hit(client, what="application")
-            by_email.hit(email, what="application")
-        except RateLimited as exc:
-            raise RateLimited(TOO_MANY_APPLICATIONS, retry_after=exc.retry_after, field="email") from None
-
-    return spend
+application_budget = client_and_address_budget(
+    "application",
+    per_client=APPLICATIONS_PER_CLIENT_PER_HOUR,
+    per_address=APPLICATIONS_PER_EMAIL_PER_HOUR,
+    message=TOO_MANY_APPLICATIONS,
+    what="application",
+)
 
 
 ApplicationBudget = Annotated[Callable[[str], None], Depends(application_budget)]
