@@ -29,7 +29,6 @@ from nte.maps import coverage as coverage_service
 from nte.maps import public as public_service
 from nte.maps import render as renderer
 from nte.maps import statistics as stats_service
-from nte.maps import wards as ward_service
 from nte.maps.exceptions import InvalidMapFilter, InvalidMapFilters, PatrolAreasUnavailable
 from nte.maps.filters import (
     COUNTABLE_STATUSES,
@@ -42,6 +41,8 @@ from nte.maps.filters import (
     parse_filter,
 )
 from nte.reports.models import REPORT_SOURCES
+from nte.wards import service as ward_service
+from nte.wards.exceptions import UnknownWard
 from nte.web.i18n import LANGUAGES, PSEUDO_CODE, pseudo_text, translations_for
 from nte.web.templating import render, request_gettext, request_language
 
@@ -61,7 +62,7 @@ def _categories() -> dict[str, str]:
 
 NIGHT_HOURS = "18-06"
 #: Filters kept in the "More filters" disclosure (period, source and night-time only stay in view).
-MORE_FILTERS = ("borough", "day", "hours", "status", "category", "cell_size")
+MORE_FILTERS = ("borough", "vintage", "day", "hours", "status", "category", "cell_size")
 
 
 def _cell_size_message() -> str:
@@ -95,6 +96,8 @@ def _filter_from(
         borough=q.get("borough") or None,
         boroughs=get_settings().boroughs,
         known_categories=_categories() or None,
+        vintage=q.get("vintage") or None,
+        vintages=[s.vintage for s in ward_service.vintages(session)],
     )
     if default_period and not q.get("from") and not q.get("to"):
         return coverage_service.with_default_period(session, flt, settings=get_settings(), now=now)
@@ -121,6 +124,7 @@ def _form_values(request: Request, flt: MapFilter | None, cell_size: float | Non
             "source": _split_values(q, "source"),
             "status": _split_values(q, "status") or list(DEFAULT_STATUSES),
             "category": _split_values(q, "category"),
+            "vintage": q.get("vintage", ""),
         }
     bands = [f"{b.start:02d}-{b.end:02d}" for b in flt.hour_bands]
     night = bands == [NIGHT_HOURS]
@@ -135,7 +139,31 @@ def _form_values(request: Request, flt: MapFilter | None, cell_size: float | Non
         "source": list(flt.sources),
         "status": list(flt.statuses),
         "category": list(flt.categories),
+        "vintage": flt.vintage or "",
     }
+
+
+def _vintage_choices(session: Any) -> list[tuple[str, str]]:
+    """The ward boundaries picker: each borough's current boundaries (value ""), then every vintage
+    loaded, oldest first, by name ("December 2013"), each valued by its key ("2013-12")."""
+    sets = ward_service.vintages(session)
+    names = {s.vintage: s.name for s in sets}
+    try:
+        current = ward_service.placement(session, settings=get_settings())
+    except NTEError:  # no boundaries current yet: the page says so elsewhere
+        current_names = []
+    else:
+        current_names = [names.get(v, v) for _s, v in current.set_vintages]
+    text = "Current boundaries"
+    if current_names:
+        text += f" (each borough's: {', '.join(dict.fromkeys(current_names))})"
+    return [("", text)] + [(s.vintage, s.name) for s in sets]
+
+
+def boundaries_words(placement: ward_service.Placement) -> str:
+    """Which boundaries figures are in, after "Wards:": "December 2013 boundaries", or "current
+    boundaries (May 2022)"."""
+    return f"{placement.label} boundaries" if placement.vintage else placement.label
 
 
 def _more_open(form: dict[str, Any], errors: dict[str, str]) -> bool:
@@ -143,6 +171,7 @@ def _more_open(form: dict[str, Any], errors: dict[str, str]) -> bool:
     return bool(
         any(f in errors for f in MORE_FILTERS)
         or form["borough"]
+        or form["vintage"]
         or form["day"]
         or form["hours"]
         or form["cell_size"]
@@ -151,14 +180,19 @@ def _more_open(form: dict[str, Any], errors: dict[str, str]) -> bool:
     )
 
 
-def _source_links(covered: list[coverage_service.SourceCoverage], *, now: Any) -> list[dict[str, Any]]:
-    """Per source, its runs of months with data, each a link to that run (its latest twelve months)."""
+def _source_links(
+    covered: list[coverage_service.SourceCoverage], *, now: Any, vintage: str | None = None
+) -> list[dict[str, Any]]:
+    """Per source, its runs of months with data, each a link to that run (its latest twelve months),
+    in the ward boundaries chosen."""
     links = []
     for c in covered:
         runs = []
         for run in c.runs or (coverage_service.MonthRun(*c.period(now=now)),):
             start, end = run.period()
             params = {"from": start.isoformat(), "to": end.isoformat(), "source": c.source}
+            if vintage:
+                params["vintage"] = vintage
             runs.append({"text": run.text, "href": "/officer/maps?" + urlencode(params)})
         links.append({"name": c.name, "source": c.source, "runs": runs})
     return links
@@ -166,7 +200,7 @@ def _source_links(covered: list[coverage_service.SourceCoverage], *, now: Any) -
 
 def _boroughs(session: Any) -> list[tuple[str, str]]:
     settings = get_settings()
-    names = {w.borough_code: w.borough_name for w in ward_service.served_wards(session, settings=settings)}
+    names = {w.borough_code: w.borough_name for w in ward_service.ward_choices(session, settings=settings)}
     return sorted(((c, names.get(c, c)) for c in settings.boroughs), key=lambda b: b[1])
 
 
@@ -219,7 +253,8 @@ def officer_map_page(request: Request, session: SessionDep, user: OfficerPage) -
         "form": form,
         "more_open": _more_open(form, errors),
         "covered": covered,
-        "source_links": _source_links(covered, now=utcnow()),
+        "source_links": _source_links(covered, now=utcnow(), vintage=flt.vintage if flt else None),
+        "vintages": _vintage_choices(session),
         "defaulted": flt is not None and not request.query_params.get("from") and not request.query_params.get("to"),
         "boroughs": _boroughs(session),
         "categories": _categories(),
@@ -238,6 +273,7 @@ def officer_map_page(request: Request, session: SessionDep, user: OfficerPage) -
         query = urlencode(params)
         context.update(
             stats=stats,
+            boundaries=boundaries_words(stats.placement),
             query=query,
             report_query=urlencode(flt.to_params()),
             layers=_officer_layers(flt, query),
@@ -291,16 +327,23 @@ def _officer_layers(flt: MapFilter, query: str) -> list[dict[str, Any]]:
 @router.get("/officer/maps/wards/{code}", response_class=HTMLResponse)
 def ward_panel(request: Request, session: SessionDep, user: OfficerPage, code: str) -> HTMLResponse:
     flt, _covered = _filter_from(request, session)
-    ward = ward_service.get_ward(session, code=code[:40])
+    ward = ward_service.get_ward(session, code=code[:40], vintage=flt.vintage)
     if ward.borough_code not in get_settings().boroughs:
-        raise ward_service.UnknownWard(code, field="code")
+        raise UnknownWard(code, field="code")
     flt = dataclasses.replace(flt, borough=ward.borough_code)
     stats = stats_service.ward_statistics(session, flt=flt, settings=get_settings())
     row = stats.row(ward.code)
+    boundaries = boundaries_words(stats.placement)
     chart = renderer.trend_svg(
-        stats.months, row.trend if row else [], title=f"Reports per month in {ward.name} ({ward.code})"
+        stats.months,
+        row.trend if row else [],
+        title=f"Reports per month in {ward.name} ({ward.code}), {boundaries}",
     )
-    return render(request, "maps/_ward_panel.html", {"row": row, "stats": stats, "chart": chart, "flt": flt})
+    return render(
+        request,
+        "maps/_ward_panel.html",
+        {"row": row, "stats": stats, "chart": chart, "flt": flt, "boundaries": boundaries},
+    )
 
 
 @router.get("/officer/maps/export.html")
@@ -386,7 +429,9 @@ def monthly_report(
     yearly = stats_service.ward_statistics(session, flt=year, settings=settings)
     totals = [sum(r.trend[i] for r in yearly.rows) for i in range(len(yearly.months))]
     chart = renderer.trend_svg(
-        yearly.months, totals, title=f"Reports per month, {yearly.months[0]} to {yearly.months[-1]}"
+        yearly.months,
+        totals,
+        title=f"Reports per month, {yearly.months[0]} to {yearly.months[-1]}, {boundaries_words(yearly.placement)}",
     )
     boroughs: dict[str, list[stats_service.WardRow]] = {}
     for r in sorted(stats.rows, key=lambda r: (r.borough_name, r.rank, r.name)):
@@ -404,6 +449,7 @@ def monthly_report(
             "one_month": one_month,
             "covered": covered,
             "map_query": urlencode(flt.to_params()),
+            "boundaries": boundaries_words(stats.placement),
             "generated": utcnow(),
         },
     )
