@@ -242,8 +242,8 @@ def main() -> None:
     from nte.db import engine_for
     from nte.maps import statistics
     from nte.maps.filters import MapFilter
-    from nte.maps.wards import import_shipped_wards
     from nte.schema import upgrade
+    from nte.wards.shipped import import_shipped_wards
     from tests.support.postgres import start_cluster
 
     print(f"Starting PostGIS and loading {args.reports:,} reports ...", flush=True)

@@ -53,12 +53,12 @@ import bench_recurrence  # noqa: E402
 
 from nte.auth import service as auth_service  # noqa: E402
 from nte.config import get_settings  # noqa: E402
-from nte.maps.wards import import_shipped_wards  # noqa: E402
 from nte.patrols import service as patrols  # noqa: E402
 from nte.patrols.config import PatrolSettings  # noqa: E402
 from nte.patrols.models import Shift, ShiftSeries, Signup, Volunteer  # noqa: E402
 from nte.schema import upgrade  # noqa: E402
 from nte.spatial import create_spatial_engine  # noqa: E402
+from nte.wards.shipped import import_shipped_wards  # noqa: E402
 
 PLACES = 6
 VOLUNTEERS = 100

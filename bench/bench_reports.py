@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nte.db import engine_for, session_factory  # noqa: E402
-from nte.maps.wards import import_shipped_wards  # noqa: E402
 from nte.schema import upgrade  # noqa: E402
+from nte.wards.shipped import import_shipped_wards  # noqa: E402
 from tests.support.postgres import free_port, start_cluster  # noqa: E402
 
 CRIME = ROOT / "nte" / "data" / "crime"
@@ -118,7 +118,7 @@ def report_bodies(count: int, base: list[dict[str, str]], seed: int) -> list[dic
 
     from shapely.geometry import shape as to_shape
 
-    from nte.reports.wardindex import OUTSIDE, WardIndex
+    from nte.wards.index import OUTSIDE, WardIndex
 
     features = json.loads((ROOT / "nte/data/wards/six-boroughs-wards-dec2013.geojson").read_text())["features"]
 
@@ -301,8 +301,8 @@ def bench_copy(cluster, csv_path: Path) -> dict:
 
     from nte.reports.importer import LONDON
     from nte.reports.vocabulary import police_slug
-    from nte.reports.wardindex import OUTSIDE, WardIndex
     from nte.spatial.geometry import _transformer
+    from nte.wards.index import OUTSIDE, WardIndex
 
     url = prepare(cluster, "bench_copy")
     engine = engine_for(url, "mod_spatialite")

@@ -36,12 +36,13 @@ from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from nte.config import get_settings  # noqa: E402
 from nte.db import engine_for  # noqa: E402
-from nte.maps.wards import import_shipped_wards, service_area  # noqa: E402
 from nte.safespaces import service  # noqa: E402
 from nte.safespaces.hours import LONDON, Schedule, status_at  # noqa: E402
 from nte.safespaces.models import SafeSpace  # noqa: E402
 from nte.schema import upgrade  # noqa: E402
 from nte.spatial import to_bng, to_db  # noqa: E402
+from nte.wards.service import service_area  # noqa: E402
+from nte.wards.shipped import import_shipped_wards  # noqa: E402
 
 TARGET_P99_MS = 10.0
 TARGET_SPEEDUP = 10.0

@@ -28,10 +28,11 @@ def seed(url: str, n: int) -> None:
 
     from nte.config import get_settings
     from nte.db import engine_for, utcnow
-    from nte.maps.wards import import_shipped_wards, served_wards
     from nte.schema import upgrade
     from nte.spatial import to_db
     from nte.venues.models import Venue, VenueAccreditation, VenuePledge
+    from nte.wards.service import served_wards
+    from nte.wards.shipped import import_shipped_wards
 
     settings = get_settings()
     engine = engine_for(url, settings.spatialite_library)

@@ -19,7 +19,6 @@ from nte.db import get_engine, session_factory
 from nte.errors import install_error_handlers
 from nte.health import check_database
 from nte.maps import pages as maps_pages
-from nte.maps import router as maps_api
 from nte.maps import stats_router as maps_stats_api
 from nte.notifications import pages as notifications_pages
 from nte.patrols import pages as patrols_pages
@@ -31,6 +30,7 @@ from nte.safespaces import pages as safespaces_pages
 from nte.safespaces import router as safespaces_api
 from nte.venues import pages as venues_pages
 from nte.venues import router as venues_api
+from nte.wards import router as wards_api
 from nte.web import docs as api_docs
 from nte.web import pages as web_pages
 from nte.web.middleware import BodySizeLimit, PrivateAccessLog, RefuseNulCharacters, SecurityHeaders
@@ -49,7 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     web_pages.router,
     auth_api.router,
     auth_pages.router,
-    maps_api.router,
+    wards_api.router,
     maps_stats_api.router,
     maps_pages.router,
     notifications_pages.router,

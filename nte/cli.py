@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -195,15 +195,21 @@ def demo(with_users: bool = typer.Option(True, help="Create demo accounts (passw
     """Migrate, load the shipped wards, demo accounts and every domain's demo data (idempotent)."""
     from nte.auth import repository as auth_repo
     from nte.auth import service as auth_service
-    from nte.maps.wards import import_shipped_wards
     from nte.schema import upgrade
+    from nte.wards.shipped import import_shipped_wards
 
     settings = get_settings()
     upgrade(get_engine(settings))
     factory = _factory()
     with factory.begin() as session:
-        result = import_shipped_wards(session)
-        console.print(f"Wards: {'loaded ' + str(result.count) if result else 'already loaded'} (December 2013).")
+        loaded = import_shipped_wards(session)
+        for result in loaded:
+            console.print(
+                f"Wards: loaded {result.count} of {result.ward_set.name} (vintage {result.ward_set.vintage}"
+                f"{', current' if result.made_current else ', kept as a historic vintage'})."
+            )
+        if not loaded:
+            console.print("Wards: already loaded (May 2022 current, December 2013 kept).")
     if with_users:
         password = "nte-demo-password"  # noqa: S105 - demo only, printed for the user
         with factory.begin() as session:
@@ -226,6 +232,7 @@ def demo(with_users: bool = typer.Option(True, help="Create demo accounts (passw
         module, name = loader.split(":")
         with factory.begin() as session:
             getattr(importlib.import_module(module), name)(session, console)
+    _assign_everything(factory)  # anything a loader left without a ward in some vintage
 
 
 # --- users and tokens ---------------------------------------------------------------------------
@@ -304,75 +311,213 @@ def tokens_revoke(token_id: int) -> None:
 # --- wards ----------------------------------------------------------------------------------------
 
 
+def _assign_everything(session_factory_: Any, *, vintage: str | None = None) -> None:
+    """Assign every located record (``nte.located``) that has no ward yet in each vintage (or one),
+    batch by batch with a progress bar; each batch is committed, so an interrupted run resumes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from nte.located import LOCATED
+    from nte.wards import repository as ward_repo
+    from nte.wards import service as ward_service
+
+    with session_factory_.begin() as session:
+        sets = [ward_service.resolve_vintage(session, vintage)] if vintage else ward_service.vintages(session)
+        work = [
+            (s.id, s.vintage, loc, ward_service.pending(session, ward_set=s, located=loc))
+            for s in sets
+            for loc in LOCATED
+        ]
+    table = Table("vintage", "records", "assigned now", "in a ward", "outside these wards")
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as progress:
+        for set_id, key, located, todo in work:
+            task = progress.add_task(f"{key} {located.label}", total=todo or 1, completed=0 if todo else 1)
+
+            def advance(n: int, task: Any = task) -> None:
+                progress.advance(task, n)
+
+            session = session_factory_()
+            try:
+                ward_set = ward_repo.get_ward_set(session, set_id)
+                assert ward_set is not None
+                result = ward_service.assign_set(
+                    session,
+                    ward_set=ward_set,
+                    located=located,
+                    checkpoint=session.commit,
+                    progress=advance,
+                )
+                session.commit()
+            finally:
+                session.close()
+            with session_factory_.begin() as s2:
+                counts = ward_repo.assignment_counts(s2, ward_set_id=set_id).get(located.subject, (0, 0))
+            table.add_row(key, located.label, str(result.assigned + result.outside), str(counts[0]), str(counts[1]))
+    console.print(table)
+
+
 @wards_app.command("import")
 def wards_import(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON FeatureCollection (WGS84)")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON FeatureCollection")],
+    vintage: Annotated[str, typer.Option(help="The vintage's key, e.g. 2022-05 (the month the wards took effect)")],
     name: Annotated[str, typer.Option(help="The vintage's name, e.g. 'May 2022'")],
-    attribution: Annotated[str, typer.Option(help="Attribution text shown wherever the boundaries are")],
+    attribution: Annotated[
+        str, typer.Option(help="Attribution text shown wherever the boundaries are (default: the file's own)")
+    ] = "",
     source: Annotated[str, typer.Option(help="Where the file came from")] = "",
     vintage_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD the boundaries took effect")] = None,  # noqa: UP007
-    code_property: str = "WD13CD",
-    name_property: str = "WD13NM",
-    borough_code_property: str | None = "LAD13CD",  # noqa: UP007
-    borough_name_property: str | None = "LAD13NM",  # noqa: UP007
+    crs: Annotated[
+        str | None,  # noqa: UP007
+        typer.Option(help="The file's CRS when it does not say, e.g. EPSG:27700 (reprojected to WGS84)"),
+    ] = None,
+    code_property: Annotated[str | None, typer.Option(help="Ward code property (default: WDnnCD found)")] = None,  # noqa: UP007
+    name_property: Annotated[str | None, typer.Option(help="Ward name property (default: WDnnNM)")] = None,  # noqa: UP007
+    borough_code_property: Annotated[str | None, typer.Option(help="Default: LADnnCD")] = None,  # noqa: UP007
+    borough_name_property: Annotated[str | None, typer.Option(help="Default: LADnnNM")] = None,  # noqa: UP007
     borough_code: Annotated[
-        str | None, typer.Option(help="Use when the file is one borough without a borough property")
-    ] = None,  # noqa: UP007
+        str | None, typer.Option(help="The borough of a one-borough file without a borough property")  # noqa: UP007
+    ] = None,
     borough_name: str | None = None,  # noqa: UP007
-    activate: bool = typer.Option(True, help="Make this the set used for new ward assignments"),
+    borough: Annotated[
+        str | None, typer.Option(help="Import only this borough's wards from a larger file")  # noqa: UP007
+    ] = None,
+    current: Annotated[
+        bool | None,  # noqa: UP007
+        typer.Option(
+            "--current/--no-current",
+            help="Make these wards current in their boroughs (default: only where no vintage is current yet)",
+        ),
+    ] = None,
+    assign: bool = typer.Option(True, help="Assign every stored report, venue and safe space to the new wards"),
 ) -> None:
-    """Import a ward boundary set from GeoJSON, validating (and repairing) every polygon."""
+    """Import a vintage of ward boundaries (one borough or many) from GeoJSON: reprojected, validated
+    and repaired or refused, all or nothing; then every stored record is assigned to the new wards."""
     from nte.errors import NTEError
-    from nte.maps.wards import import_ward_set, read_feature_collection
+    from nte.wards import geojson
+    from nte.wards import service as ward_service
 
     try:
         when = date.fromisoformat(vintage_date) if vintage_date else None
     except ValueError:
         _fail("--vintage-date must be YYYY-MM-DD")
+    factory = _factory()
     try:
-        with _factory().begin() as session:
-            result = import_ward_set(
+        collection = geojson.read_feature_collection(file)
+        found = geojson.detect_properties(collection)
+        chosen = {
+            "code_property": code_property or found["code_property"],
+            "name_property": name_property or found["name_property"],
+            "borough_code_property": borough_code_property or found["borough_code_property"],
+            "borough_name_property": borough_name_property or found["borough_name_property"],
+        }
+        if not chosen["code_property"] or not chosen["name_property"]:
+            _fail("no ward code or name property found: give --code-property and --name-property")
+        parsed = geojson.parse_wards(
+            collection,
+            code_property=str(chosen["code_property"]),
+            name_property=str(chosen["name_property"]),
+            borough_code_property=chosen["borough_code_property"],
+            borough_name_property=chosen["borough_name_property"],
+            borough_code=borough_code,
+            borough_name=borough_name,
+            crs=crs,
+        )
+        with factory.begin() as session:
+            result = ward_service.import_wards(
                 session,
-                features=read_feature_collection(file),
+                parsed=parsed,
                 name=name,
+                vintage=vintage,
+                vintage_date=when,
                 source=source or file.name,
                 attribution=attribution,
-                vintage_date=when,
-                code_property=code_property,
-                name_property=name_property,
-                borough_code_property=borough_code_property,
-                borough_name_property=borough_name_property,
-                borough_code=borough_code,
-                borough_name=borough_name,
-                activate=activate,
+                borough=borough,
+                make_current=current,
             )
-            for line in result.repaired:
-                console.print(f"[yellow]repaired[/yellow] {line}")
+            for line in result.notes:
+                console.print(f"[yellow]note[/yellow] {line}")
+            if parsed.reprojected:
+                console.print(f"Reprojected from {parsed.source_crs} to WGS84 longitude/latitude.")
             console.print(
-                f"Imported {result.count} wards as {result.ward_set.name!r}"
-                f"{' (active)' if result.ward_set.is_active else ''}."
+                f"Imported {result.count} wards of {', '.join(result.boroughs)} as vintage "
+                f"{result.ward_set.vintage} ({result.ward_set.name!r}); current now in: "
+                f"{', '.join(result.made_current) or 'no borough (python main.py wards activate ...)'}."
             )
+            key = result.ward_set.vintage
     except NTEError as exc:
         _fail(exc.detail)
+    if assign:
+        _assign_everything(factory, vintage=key)
 
 
 @wards_app.command("list")
 def wards_list() -> None:
-    """Ward sets and their vintages."""
-    from nte.maps import repository as repo
+    """Ward vintages: their boroughs, where each is current, and how many records are assigned to them."""
+    from nte.wards import service as ward_service
 
-    table = Table("id", "name", "vintage", "active", "imported", "attribution")
+    table = Table("vintage", "name", "boroughs (wards)", "current in", "assigned", "outside", "attribution")
     with _factory().begin() as session:
-        for s in repo.list_ward_sets(session):
+        for s in ward_service.summaries(session):
+            boroughs = ", ".join(f"{code} ({n})" for code, (_name, n) in sorted(s.boroughs.items()))
+            inside = sum(a for a, _o in s.assigned.values())
+            outside = sum(o for _a, o in s.assigned.values())
             table.add_row(
-                str(s.id),
-                s.name,
-                str(s.vintage_date or ""),
-                "yes" if s.is_active else "",
-                s.imported_at.strftime("%Y-%m-%d"),
-                s.attribution[:60] + "...",
+                s.ward_set.vintage,
+                s.ward_set.name,
+                boroughs,
+                ", ".join(s.current_in) or "-",
+                str(inside),
+                str(outside),
+                s.ward_set.attribution[:40] + "...",
             )
     console.print(table)
+
+
+@wards_app.command("activate")
+def wards_activate(
+    vintage: Annotated[str, typer.Option(help="The vintage to make current, e.g. 2022-05")],
+    borough: Annotated[
+        str | None, typer.Option(help="One borough (LAD code); default every borough the vintage holds")  # noqa: UP007
+    ] = None,
+) -> None:
+    """Make a vintage current in one borough or all it holds (audited). Switch back the same way."""
+    from nte.errors import NTEError
+    from nte.wards import repository as ward_repo
+    from nte.wards import service as ward_service
+    from nte.wards.exceptions import BoroughWithoutWards
+
+    factory = _factory()
+    try:
+        # Refuse an unknown vintage or a borough it does not hold before assigning anything (a refusal
+        # is one line, not an assignment table and then the error).
+        with factory.begin() as session:
+            ward_set = ward_service.resolve_vintage(session, vintage)
+            if borough is not None and borough not in ward_repo.boroughs_in_set(session, ward_set.id):
+                raise BoroughWithoutWards(borough, ward_set.vintage)
+        _assign_everything(factory, vintage=vintage)  # nothing is left without a ward in the new boundaries
+        with factory.begin() as session:
+            result = ward_service.activate(session, vintage=vintage, borough=borough)
+    except NTEError as exc:
+        _fail(exc.detail)
+    if not result.changed:
+        console.print(f"Vintage {result.vintage} was already current there.")
+    for b, before in result.changed:
+        console.print(f"{b}: now {result.vintage} (was {before or 'none'}).")
+
+
+@wards_app.command("assign")
+def wards_assign(
+    vintage: Annotated[str | None, typer.Option(help="Only this vintage (default: all)")] = None,  # noqa: UP007
+) -> None:
+    """Assign every stored report, venue and safe space without a ward yet in each vintage
+    (resumable: run it again after an interruption)."""
+    from nte.errors import NTEError
+
+    try:
+        _assign_everything(_factory(), vintage=vintage)
+    except NTEError as exc:
+        _fail(exc.detail)
 
 
 # --- jobs -----------------------------------------------------------------------------------------

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nte.config import Settings, get_settings
 from nte.db import engine_for
-from nte.maps.wards import import_shipped_wards
 from nte.schema import upgrade
+from nte.wards.shipped import import_shipped_wards
 
 BACKENDS = [b.strip() for b in os.environ.get("NTE_TEST_BACKENDS", "spatialite,postgis").split(",") if b.strip()]
 

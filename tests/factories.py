@@ -52,9 +52,9 @@ def make_map_report(db: Session, *, lon: float, lat: float, occurred_at: Any, **
     from shapely.geometry import Point
 
     from nte.maps.grid import points_to_bng
-    from nte.maps.wards import locate
-    from nte.reports.models import Report, ReportCategory
+    from nte.reports.models import WARD_SUBJECT, Report, ReportCategory
     from nte.spatial import to_db
+    from nte.wards.service import assign_record, locate
 
     ward = locate(db, lon=lon, lat=lat, settings=get_settings())
     x, y = points_to_bng([lon], [lat])
@@ -78,6 +78,8 @@ def make_map_report(db: Session, *, lon: float, lat: float, occurred_at: Any, **
     report.categories = [ReportCategory(category=c) for c in categories]
     db.add(report)
     db.flush()
+    if report.geom is not None:  # its ward in every vintage, as ingestion does
+        assign_record(db, subject=WARD_SUBJECT, subject_id=report.id, lon=lon, lat=lat)
     return report
 
 

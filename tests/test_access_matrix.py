@@ -34,7 +34,7 @@ def _access(route: APIRoute):
 #: How many routes the app serves today. A walk that finds fewer has lost routes, or stopped
 #: seeing them (as when FastAPI 0.165 turned ``app.routes`` into included-router entries and the
 #: old walk over ``app.routes`` found 0 and passed). Raise it when you add routes.
-ROUTES_TODAY = 189
+ROUTES_TODAY = 190
 #: How many of them the OpenAPI document lists (the JSON API; pages are not in it).
 OPERATIONS_TODAY = 75
 
@@ -91,7 +91,7 @@ AUDIENCES: list[tuple[str | None, str, frozenset[str] | None]] = [
     ("GET", r"^/api/docs$", None),  # the API's documentation (nte/web/docs.py)
     ("POST", r"^/api/auth/token$", None),  # exchanging a password for a token needs no token
     (None, r"^/api/auth/", ALL_SIGNED_IN),
-    (None, r"^/api/(boroughs|wards)", None),
+    (None, r"^/api/(boroughs|wards|ward-vintages)", None),  # public boundaries, in any vintage
     (None, r"^/api/maps/public/", None),
     ("GET", r"^/api/places(/postcode/\{postcode\})?$", None),  # place search: public places only
     (None, r"^/api/maps/coordinator$", STAFF),

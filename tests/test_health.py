@@ -25,7 +25,7 @@ def test_healthz_503_when_the_database_does_not_answer():
     with TestClient(app) as client:
         r = client.get("/healthz")
         assert r.status_code == 503 and "not answering" in r.json()["detail"]
-        r = client.get("/api/wards/E05000644")
+        r = client.get("/api/wards/E05013806")
         assert r.status_code == 503 and r.json()["error"] == "database_unavailable"
 
 

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
 from nte.errors import Invalid
-from nte.maps.wards import validate_point
 from nte.patrols.recurrence import ShiftSeriesSpec, materialise
 from nte.safespaces.hours import Schedule, WeeklyInterval, status_at
+from nte.wards.service import validate_point
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -60,8 +60,8 @@ coords = st.tuples(st.floats(-0.3, 0.1), st.floats(51.4, 51.6))
 @FAST
 @given(ring=st.lists(coords, min_size=0, max_size=12))
 def test_ward_import_repairs_or_names_any_polygon(db, ring):
-    from nte.maps.exceptions import InvalidWardFile
-    from nte.maps.wards import import_ward_set
+    from nte.wards.exceptions import InvalidWardFile
+    from nte.wards.service import import_wards
 
     feature = {
         "type": "Feature",
@@ -69,16 +69,14 @@ def test_ward_import_repairs_or_names_any_polygon(db, ring):
         "geometry": {"type": "Polygon", "coordinates": [[list(c) for c in ring + ring[:1]]]},
     }
     try:
-        result = import_ward_set(
+        result = import_wards(
             db.begin_nested().session,
-            features=[feature],
+            parsed=_parse([feature]),
             name=f"hyp {id(ring)}-{len(ring)}",
+            vintage=f"h{id(ring) % 10**9}-{len(ring)}",
             source="t",
             attribution="a",
-            code_property="code",
-            name_property="name",
-            borough_code="E09000001",
-            activate=False,
+            make_current=False,
         )
     except InvalidWardFile as exc:
         assert "H1" in exc.detail and exc.field == "geometry"
@@ -88,8 +86,21 @@ def test_ward_import_repairs_or_names_any_polygon(db, ring):
         db.rollback()
 
 
+def _parse(features):
+    from nte.wards.geojson import parse_wards
+
+    return parse_wards(
+        {"type": "FeatureCollection", "features": features},
+        code_property="code",
+        name_property="name",
+        borough_code_property=None,
+        borough_name_property=None,
+        borough_code="E09000001",
+    )
+
+
 def test_huge_multipolygon_ward_is_stored_and_found(db):
-    from nte.maps.wards import import_ward_set
+    from nte.wards import service as ward_service
 
     # 2,000 tiny squares (a ragged river-side ward): stored, valid, and looked up by point.
     squares = [
@@ -104,18 +115,13 @@ def test_huge_multipolygon_ward_is_stored_and_found(db):
         "properties": {"code": "BIG1", "name": "Big"},
         "geometry": mapping(MultiPolygon(squares)),
     }
-    result = import_ward_set(
-        db,
-        features=[feature],
-        name="huge multipolygon",
-        source="t",
-        attribution="a",
-        code_property="code",
-        name_property="name",
-        borough_code="E09000001",
-        activate=False,
+    result = ward_service.import_wards(
+        db, parsed=_parse([feature]), name="huge multipolygon", vintage="huge", source="t", attribution="a"
     )
-    assert result.count == 1
+    assert result.count == 1 and result.made_current == []
+    index = ward_service.set_index(db, result.ward_set)
+    assert index.codes[index.locate(-0.2 + 0.0002, 51.45 + 0.0002)] == "BIG1"
+    assert index.locate(-0.2 + 0.0007, 51.45 + 0.0002) < 0  # between two squares
 
 
 LONDON_DST_DAYS = [

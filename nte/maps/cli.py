@@ -19,13 +19,17 @@ from nte.db import get_engine, session_factory, utcnow
 NAME = "maps"
 app = typer.Typer(help="Ward maps, statistics exports and hotspots.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 Borough = Annotated[str | None, typer.Option(help="Borough (LAD) code, e.g. E09000033; default all served")]  # noqa: UP007
 Period = Annotated[str | None, typer.Option(help="month-2026-10, quarter-2026-Q3 or year-2025")]  # noqa: UP007
 From = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD (instead of --period)")]  # noqa: UP007
 To = Annotated[str | None, typer.Option("--to", help="Last day, inclusive")]  # noqa: UP007
 Hours = Annotated[str | None, typer.Option(help="London hour band, e.g. 18-06")]  # noqa: UP007
+Vintage = Annotated[
+    str | None,  # noqa: UP007
+    typer.Option(help="Ward boundary vintage, e.g. 2013-12 (python main.py wards list); default: current"),
+]
 
 
 def _factory():
@@ -47,9 +51,17 @@ def period_range(period: str) -> tuple[date, date]:
     raise ValueError(period)
 
 
-def _filter(borough: str | None, period: str | None, date_from: str | None, date_to: str | None, hours: str | None):
+def _filter(
+    borough: str | None,
+    period: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    hours: str | None,
+    vintage: str | None = None,
+):
     from nte.errors import NTEError
     from nte.maps.filters import parse_filter
+    from nte.wards import service as ward_service
 
     if period:
         try:
@@ -59,6 +71,8 @@ def _filter(borough: str | None, period: str | None, date_from: str | None, date
             raise typer.Exit(code=2) from None
         date_from, date_to = first.isoformat(), last.isoformat()
     try:
+        with _factory().begin() as session:
+            known = [s.vintage for s in ward_service.vintages(session)]
         return parse_filter(
             now=utcnow(),
             date_from=date_from,
@@ -66,6 +80,8 @@ def _filter(borough: str | None, period: str | None, date_from: str | None, date
             hours=hours,
             borough=borough,
             boroughs=get_settings().boroughs,
+            vintage=vintage,
+            vintages=known,
         )
     except NTEError as exc:
         err.print(f"[red]Error:[/red] {exc.detail}")
@@ -92,13 +108,15 @@ def render_map(
     date_to: To = None,
     hours: Hours = None,
     cell_size: Annotated[float | None, typer.Option(help="Hotspot cell size (m)")] = None,  # noqa: UP007
+    vintage: Vintage = None,
 ) -> None:
     """Render the officer ward map (choropleth + Gi* hotspots) as a standalone HTML file."""
+    from nte.errors import NTEError
     from nte.maps import render as renderer
     from nte.maps import statistics as stats_service
 
     settings = get_settings()
-    flt = _filter(borough, period, date_from, date_to, hours)
+    flt = _filter(borough, period, date_from, date_to, hours, vintage)
     steps = ["Counting reports by ward", "Computing Gi* hotspots", "Rendering HTML", "Writing file"]
     with _progress() as progress, _factory().begin() as session:
         task = progress.add_task("Starting", total=len(steps))
@@ -106,8 +124,14 @@ def render_map(
         def on_step(name: str) -> None:
             progress.update(task, description=name, completed=steps.index(name))
 
-        size = stats_service.validate_cell_size(cell_size)
-        bundle = stats_service.build_officer_map(session, flt=flt, settings=settings, cell_size=size, on_step=on_step)
+        try:
+            size = stats_service.validate_cell_size(cell_size)
+            bundle = stats_service.build_officer_map(
+                session, flt=flt, settings=settings, cell_size=size, on_step=on_step
+            )
+        except NTEError as exc:
+            err.print(f"[red]Error:[/red] {exc.detail}")
+            raise typer.Exit(code=2) from None
         on_step("Rendering HTML")
         tile_url = None if settings.tile_url == "none" else settings.tile_url
         html = renderer.standalone_html(
@@ -134,6 +158,7 @@ def export_stats(
     date_from: From = None,
     date_to: To = None,
     hours: Hours = None,
+    vintage: Vintage = None,
 ) -> None:
     """Export ward statistics (CSV or GeoJSON) or hotspot cells (GeoJSON) for a borough and period."""
     import json
@@ -145,7 +170,7 @@ def export_stats(
         err.print("[red]Error:[/red] --format must be csv, geojson or hotspots")
         raise typer.Exit(code=2)
     settings = get_settings()
-    flt = _filter(borough, period, date_from, date_to, hours)
+    flt = _filter(borough, period, date_from, date_to, hours, vintage)
     with _progress() as progress, _factory().begin() as session:
         task = progress.add_task("Aggregating", total=2)
         try:
@@ -180,16 +205,21 @@ def rebuild_public(force: Annotated[bool, typer.Option(help="Recompute periods a
 
 
 @app.command("check-wards")
-def check_wards(limit: int = 100) -> None:
-    """List reports whose stored ward does not contain their point (there should be none)."""
+def check_wards(limit: int = 100, vintage: Vintage = None) -> None:
+    """List reports whose assigned ward (current boundaries, or --vintage) does not contain their point."""
+    from nte.errors import NTEError
     from nte.maps.statistics import ward_assignment_mismatches
 
-    with _factory().begin() as session:
-        rows = ward_assignment_mismatches(session, settings=get_settings(), limit=limit)
+    try:
+        with _factory().begin() as session:
+            rows = ward_assignment_mismatches(session, settings=get_settings(), limit=limit, vintage=vintage)
+    except NTEError as exc:
+        err.print(f"[red]Error:[/red] {exc.detail}")
+        raise typer.Exit(code=2) from None
     if not rows:
-        console.print("Every report's stored ward contains its point.")
+        console.print("Every report's assigned ward contains its point.")
         return
-    table = Table("report id", "stored ward", "ward by geometry")
+    table = Table("report id", "assigned ward", "ward by geometry")
     for report_id, stored, found in rows:
         table.add_row(str(report_id), stored, found or "outside the served wards")
     console.print(table)

@@ -9,9 +9,7 @@ not (a 50 m cell with one report marked "hot spot, 99 % confidence" would point 
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, date, datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -21,28 +19,19 @@ from sqlalchemy.orm import Session
 from nte.config import Settings
 from nte.maps import repository as repo
 from nte.maps import statistics as stats_service
-from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter, PatrolAreasUnavailable, UnknownPatrolArea
+from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter, UnknownPatrolArea
 from nte.maps.filters import DEFAULT_STATUSES, LONDON, MapFilter, add_months, london_today
 from nte.maps.grid import cells_geojson, to_bng
 from nte.maps.public import suppress
+from nte.patrols import service as patrols
 
 NEAR_M = 250.0
 TOP_UNCOVERED = 10
 DEFAULT_DAYS = 90
 
 
-def _patrols() -> ModuleType:
-    try:
-        module = importlib.import_module("nte.patrols.service")
-    except ImportError:
-        raise PatrolAreasUnavailable() from None
-    if not hasattr(module, "list_patrol_areas") or not hasattr(module, "series_hours"):
-        raise PatrolAreasUnavailable()
-    return module
-
-
 def list_areas(session: Session) -> list[Any]:
-    return list(_patrols().list_patrol_areas(session))
+    return list(patrols.list_patrol_areas(session))
 
 
 def _cells(result: Any, index: np.ndarray, extra: dict[str, Any], *, threshold: int) -> dict[str, Any]:
@@ -80,7 +69,6 @@ def coordinator_view(
     default the ``days`` before today), counting only reports in the hours its shift series cover
     unless ``all_hours`` (or no series is active). Reports known only to the month (police.uk) have
     no hour, so only an all-hours view counts them."""
-    patrols = _patrols()
     areas = list(patrols.list_patrol_areas(session))
     area = next((a for a in areas if a.id == area_id), None)
     if area is None:

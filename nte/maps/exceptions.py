@@ -1,34 +1,4 @@
 from nte.errors import Invalid, NotFound
-from nte.i18n import N_
-
-
-class LocationOutsideServiceArea(Invalid):
-    code = "outside_service_area"
-
-    def __init__(self, field: str = "location") -> None:
-        super().__init__(N_("This place is outside the area this council covers."), field=field)
-
-
-class InvalidCoordinates(Invalid):
-    code = "invalid_coordinates"
-
-
-class UnknownWard(NotFound):
-    code = "unknown_ward"
-
-    def __init__(self, code: str, field: str = "code") -> None:
-        super().__init__(f"There is no ward with code {code[:40]!r} in the current boundary set.", field=field)
-
-
-class NoWardSet(NotFound):
-    code = "no_ward_set"
-
-    def __init__(self) -> None:
-        super().__init__("No ward boundaries are loaded yet (run: python main.py wards import ...).")
-
-
-class InvalidWardFile(Invalid):
-    code = "invalid_ward_file"
 
 
 class InvalidMapFilter(Invalid):

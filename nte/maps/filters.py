@@ -73,6 +73,8 @@ class MapFilter:
     borough: str | None = None
     #: London hours of the week (Monday 00:00-00:59 = 0 ... Sunday 23:00 = 167), e.g. a patrol series' shifts.
     week_hours: tuple[int, ...] = ()
+    #: Ward boundary vintage the figures are in ("2013-12"); None: each borough's current boundaries.
+    vintage: str | None = None
 
     @property
     def start_utc(self) -> datetime:
@@ -103,6 +105,7 @@ class MapFilter:
             self.statuses,
             self.borough,
             self.week_hours,
+            self.vintage,
         )
 
     def hours(self) -> list[int]:
@@ -140,6 +143,8 @@ class MapFilter:
             params["borough"] = self.borough
         if self.week_hours:
             params["week_hours"] = ",".join(str(h) for h in self.week_hours)
+        if self.vintage:
+            params["vintage"] = self.vintage
         return params
 
     def cache_key(self, *extra: object) -> str:
@@ -159,6 +164,8 @@ class MapFilter:
         if self.week_hours:
             parts.append(f"{len(self.week_hours)} patrol hours of the week")
         parts.append("status " + ", ".join(self.statuses))
+        if self.vintage:
+            parts.append(f"wards of {self.vintage}")
         return "; ".join(parts)
 
 
@@ -218,6 +225,8 @@ def parse_filter(
     borough: str | None = None,
     boroughs: Sequence[str] = (),
     known_categories: Collection[str] | None = None,
+    vintage: str | None = None,
+    vintages: Collection[str] | None = None,
 ) -> MapFilter:
     """The filter the values ask for, or ``InvalidMapFilters`` naming every field that is wrong
     (with ``known_categories``, a category outside it is one of them)."""
@@ -282,8 +291,25 @@ def parse_filter(
             errors["borough"] = "That borough is not one this service covers: choose one from the list."
     else:
         borough = None
+    chosen = (vintage or "").strip() or None
+    if chosen is not None and chosen.lower() == "current":
+        chosen = None
+    if chosen is not None and vintages is not None and chosen not in vintages:
+        errors["vintage"] = (
+            "There are no ward boundaries of that vintage: choose one from the list ("
+            + ", ".join(sorted(vintages))
+            + ")."
+        )
     if errors:
         raise InvalidMapFilters(errors)
     return MapFilter(
-        start, end, tuple(categories), tuple(sorted(days)), bands, tuple(sources), tuple(sorted(statuses)), borough
+        start,
+        end,
+        tuple(categories),
+        tuple(sorted(days)),
+        bands,
+        tuple(sources),
+        tuple(sorted(statuses)),
+        borough,
+        vintage=chosen[:20] if chosen else None,
     )

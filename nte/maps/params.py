@@ -10,6 +10,7 @@ from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.maps import coverage
 from nte.maps.filters import MapFilter, parse_filter
+from nte.wards import service as ward_service
 
 _TEXT = {"max_length": 200}
 
@@ -27,6 +28,10 @@ def officer_filter(
     source: Annotated[str | None, Query(description="public, police, import", **_TEXT)] = None,
     status: Annotated[str | None, Query(description="new, accepted, duplicate (spam never counts)", **_TEXT)] = None,
     borough: Annotated[str | None, Query(description="Borough (LAD) code", **_TEXT)] = None,
+    vintage: Annotated[
+        str | None,
+        Query(description="Ward boundary vintage, e.g. 2013-12 (see /api/ward-vintages); default: current", **_TEXT),
+    ] = None,
 ) -> MapFilter:
     flt = parse_filter(
         now=utcnow(),
@@ -39,6 +44,8 @@ def officer_filter(
         status=status,
         borough=borough,
         boroughs=get_settings().boroughs,
+        vintage=vintage,
+        vintages=[s.vintage for s in ward_service.vintages(session)],
     )
     if not date_from and not date_to:  # the latest period that has data, as the officer's map opens on
         flt, _covered = coverage.with_default_period(session, flt, settings=get_settings(), now=utcnow())

@@ -35,10 +35,11 @@ from sqlalchemy.orm import Session
 
 from nte.config import Settings
 from nte.maps import repository as repo
-from nte.maps import wards as ward_service
 from nte.maps.exceptions import UnknownPeriod
 from nte.maps.filters import MapFilter, add_months, local_midnight_utc, london_today
 from nte.maps.statistics import ward_geometry
+from nte.wards import service as ward_service
+from nte.wards.service import Placement
 
 PUBLICATION_LAG_DAYS = 7
 MONTHS_OFFERED, QUARTERS_OFFERED, YEARS_OFFERED = 12, 4, 2
@@ -147,11 +148,13 @@ def months_of(period: PublicPeriod) -> list[date]:
     return months
 
 
-def _month_key(month: date, ward_set_id: int, settings: Settings) -> str:
+def _month_key(month: date, where: Placement, settings: Settings) -> str:
+    # One ward set: its id (as before vintages, so figures frozen then are still found); else the placement.
+    sets = str(where.by_set[0][0]) if len(where.by_set) == 1 else where.key
     return MapFilter(month, add_months(month, 1) - timedelta(1)).cache_key(
         "public-month-by-source",
         f"{month:%Y-%m}",
-        ward_set_id,
+        sets,
         sorted(settings.boroughs),
         settings.public_suppression_threshold,
     )
@@ -162,7 +165,7 @@ MonthFigures = dict[str, dict[str, int | None]]
 
 
 def freeze_months(
-    session: Session, months: list[date], *, ward_set_id: int, settings: Settings, now: datetime
+    session: Session, months: list[date], *, where: Placement, settings: Settings, now: datetime
 ) -> dict[date, MonthFigures]:
     """The published (suppressed, rounded) figure of every served ward, per source, for each month:
     read from the frozen store, and the months not frozen yet counted (one query per source) and
@@ -172,13 +175,13 @@ def freeze_months(
     published: dict[date, MonthFigures] = {}
     missing = []
     for month in months:
-        entry = repo.get_cache(session, _month_key(month, ward_set_id, settings))
+        entry = repo.get_cache(session, _month_key(month, where, settings))
         if entry is None:
             missing.append(month)
         else:
             published[month] = json.loads(entry.body)
     if missing:
-        codes = [w.code for w in ward_service.served_wards(session, settings=settings)]
+        codes = [w.code for w in ward_service.wards_of(session, where)]
         first, last = min(missing), max(missing)
         flt = MapFilter(first, add_months(last, 1) - timedelta(1), statuses=PUBLIC_STATUSES)
         span = [add_months(first, i) for i in range((last.year - first.year) * 12 + last.month - first.month + 1)]
@@ -188,7 +191,7 @@ def freeze_months(
                 start=flt.start_utc,
                 end=flt.end_utc,
                 statuses=PUBLIC_STATUSES,
-                borough_codes=list(settings.boroughs),
+                placement=where.by_set,
                 sources=sources,
             )
             counts[key] = repo.count_by_ward_month(session, conditions, [local_midnight_utc(m) for m in span])
@@ -200,7 +203,7 @@ def freeze_months(
             }
             repo.put_cache(
                 session,
-                key=_month_key(month, ward_set_id, settings),
+                key=_month_key(month, where, settings),
                 kind="public-month",
                 label=f"month-{month:%Y-%m}",
                 data_version="frozen",
@@ -228,9 +231,9 @@ def periods_with_figures(session: Session, *, settings: Settings, now: datetime)
     """The offered periods in which at least one ward shows a number, newest first (every month
     they are made of is published, and frozen, on the way)."""
     offered = offered_periods(session, settings=settings, now=now)
-    ward_set = ward_service.require_active_set(session)
+    where = ward_service.placement(session, settings=settings)
     due = sorted({m for period in offered for m in months_of(period)})
-    published = freeze_months(session, due, ward_set_id=ward_set.id, settings=settings, now=now)
+    published = freeze_months(session, due, where=where, settings=settings, now=now)
     return newest_first([p for p in offered if has_figures(p, published)])
 
 
@@ -254,11 +257,11 @@ def build_public_view(session: Session, *, period: PublicPeriod, settings: Setti
     one figure per source (``sources``); ``value`` (which colours the map) is the sum of the
     sources' published figures, None when no source shows a number."""
     threshold = settings.public_suppression_threshold
-    ward_set = ward_service.require_active_set(session)
+    where = ward_service.placement(session, settings=settings)
     months = months_of(period)
-    published = freeze_months(session, months, ward_set_id=ward_set.id, settings=settings, now=now)
+    published = freeze_months(session, months, where=where, settings=settings, now=now)
     features = []
-    for ward in ward_service.served_wards(session, settings=settings):
+    for ward in ward_service.wards_of(session, where):
         sources: dict[str, dict[str, Any]] = {}
         known: list[int] = []
         for key in SOURCE_KEYS:
@@ -272,7 +275,7 @@ def build_public_view(session: Session, *, period: PublicPeriod, settings: Setti
             {
                 "type": "Feature",
                 "id": ward.code,
-                "geometry": ward_geometry(ward),
+                "geometry": ward_geometry(session, ward),
                 "properties": {
                     "code": ward.code,
                     "name": ward.name,
@@ -296,14 +299,18 @@ def build_public_view(session: Session, *, period: PublicPeriod, settings: Setti
         "suppression_threshold": threshold,
         "rounding": ROUNDING,
         "legend": public_legend(threshold),
-        "ward_set": ward_set.name,
-        "attribution": ward_set.attribution,
+        "vintage": where.vintage or ward_service.CURRENT,
+        "ward_vintages": {b: where.vintage_of(b) for b in where.boroughs},
+        "ward_set": where.label,
+        "attribution": where.attribution,
     }
 
 
-def _cache_key(period: PublicPeriod, ward_set_id: int, settings: Settings) -> str:
+def _cache_key(period: PublicPeriod, settings: Settings) -> str:
+    """A published period is kept as published, in the ward boundaries current then: a later change of
+    boundaries publishes new periods in the new wards and never rewrites a figure the public has seen."""
     return MapFilter(period.start, period.end).cache_key(
-        "public-by-source", period.id, ward_set_id, sorted(settings.boroughs), settings.public_suppression_threshold
+        "public-published", period.id, sorted(settings.boroughs), settings.public_suppression_threshold
     )
 
 
@@ -324,8 +331,7 @@ def public_view(session: Session, *, period_id: str | None, settings: Settings, 
         if found is None:
             raise UnknownPeriod()
         period = found
-    ward_set = ward_service.require_active_set(session)
-    key = _cache_key(period, ward_set.id, settings)
+    key = _cache_key(period, settings)
     entry = repo.get_cache(session, key)
     if entry is not None:
         return json.loads(entry.body)
@@ -345,14 +351,14 @@ def public_view(session: Session, *, period_id: str | None, settings: Settings, 
 
 def rebuild_public(session: Session, *, settings: Settings, now: datetime, force: bool = False) -> int:
     """Publish every offered period not yet published (``force``: recompute them all). Returns how many."""
-    ward_set = ward_service.require_active_set(session)
+    where = ward_service.placement(session, settings=settings)
     offered = offered_periods(session, settings=settings, now=now)
     # Every month the offered periods are made of, frozen together in this transaction.
     due = sorted({m for period in offered for m in months_of(period)})
-    freeze_months(session, due, ward_set_id=ward_set.id, settings=settings, now=now)
+    freeze_months(session, due, where=where, settings=settings, now=now)
     built = 0
     for period in offered:
-        key = _cache_key(period, ward_set.id, settings)
+        key = _cache_key(period, settings)
         if not force and repo.get_cache(session, key) is not None:
             continue
         view = build_public_view(session, period=period, settings=settings, now=now)

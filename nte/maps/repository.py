@@ -9,67 +9,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nte.maps.cache_models import MapCache
-from nte.maps.models import Ward, WardSet
-from nte.reports.models import Report, ReportCategory
-from nte.spatial import contains_point
+from nte.reports.models import WARD_SUBJECT, Report, ReportCategory
 from nte.spatial.arrays import fetch_float_matrix
 from nte.spatial.localtime import local_hour, local_isodow
+from nte.wards import repository as ward_repo
+from nte.wards.models import Ward, WardAssignment
 
+# --- statistics and hotspots (aggregate by each report's ward in the placement's ward sets) -----
 
-def active_ward_set(session: Session) -> WardSet | None:
-    return session.scalar(sa.select(WardSet).where(WardSet.is_active.is_(True)).order_by(WardSet.id.desc()))
-
-
-def get_ward_set_by_name(session: Session, name: str) -> WardSet | None:
-    return session.scalar(sa.select(WardSet).where(WardSet.name == name))
-
-
-def list_ward_sets(session: Session) -> list[WardSet]:
-    return list(session.scalars(sa.select(WardSet).order_by(WardSet.imported_at)))
-
-
-def list_wards(session: Session, *, ward_set_id: int, borough_codes: list[str] | None = None) -> list[Ward]:
-    stmt = sa.select(Ward).where(Ward.ward_set_id == ward_set_id).order_by(Ward.borough_code, Ward.name)
-    if borough_codes is not None:
-        stmt = stmt.where(Ward.borough_code.in_(borough_codes))
-    return list(session.scalars(stmt))
-
-
-def get_ward(session: Session, *, ward_set_id: int, code: str) -> Ward | None:
-    return session.scalar(sa.select(Ward).where(Ward.ward_set_id == ward_set_id, Ward.code == code))
-
-
-def ward_at_point(
-    session: Session, *, ward_set_id: int, lon: float, lat: float, borough_codes: list[str]
-) -> Ward | None:
-    stmt = (
-        sa.select(Ward)
-        .where(
-            Ward.ward_set_id == ward_set_id,
-            Ward.borough_code.in_(borough_codes),
-            contains_point(session, Ward.geom, lon, lat),
-        )
-        .order_by(Ward.code)  # a point on a shared edge goes to the lowest code, deterministically
-        .limit(1)
-    )
-    return session.scalar(stmt)
-
-
-def boroughs(session: Session, *, ward_set_id: int) -> list[tuple[str, str, int]]:
-    rows = session.execute(
-        sa.select(Ward.borough_code, Ward.borough_name, sa.func.count())
-        .where(Ward.ward_set_id == ward_set_id)
-        .group_by(Ward.borough_code, Ward.borough_name)
-        .order_by(Ward.borough_name)
-    )
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
-def deactivate_all(session: Session) -> None:
-    session.execute(sa.update(WardSet).values(is_active=False))
-
-
-# --- statistics and hotspots (aggregate by the ward stored at ingestion) ------------------------
+#: Each counted report joined to its ward in the placement (``nte.wards`` assignments): the WHERE
+#: conditions link it to ``Report``; counts group by ``PLACED.ward_code``.
+PLACED = sa.orm.aliased(WardAssignment, name="placed")
 
 
 def report_conditions(
@@ -77,21 +27,23 @@ def report_conditions(
     start: datetime,
     end: datetime,
     statuses: Sequence[str],
-    borough_codes: Sequence[str],
+    placement: Sequence[tuple[int, Sequence[str]]],
     categories: Sequence[str] = (),
     sources: Sequence[str] = (),
     days: Sequence[int] = (),
     hours: Sequence[int] = (),
     week_hours: Sequence[int] = (),
 ) -> list[Any]:
-    """WHERE conditions for counted reports. Spam is excluded here whatever ``statuses`` says;
-    day/hour filters exclude month-precision records (their time of day is unknown)."""
+    """WHERE conditions for counted reports, each joined to its ward in ``placement`` (ward set id,
+    borough codes). Spam is excluded here whatever ``statuses`` says; day/hour filters exclude
+    month-precision records (their time of day is unknown)."""
+    _alias, placed = ward_repo.placed_in(WARD_SUBJECT, Report.id, placement, alias=PLACED)
     conditions: list[Any] = [
         Report.status.in_([s for s in statuses if s != "spam"]),
         Report.status != "spam",
         Report.occurred_at >= start,
         Report.occurred_at < end,
-        Report.borough_code.in_(list(borough_codes)),
+        *placed,
     ]
     if categories:
         conditions.append(
@@ -115,8 +67,36 @@ def report_conditions(
 
 
 def count_by_ward(session: Session, conditions: list[Any]) -> dict[str, int]:
-    rows = session.execute(sa.select(Report.ward_code, sa.func.count()).where(*conditions).group_by(Report.ward_code))
-    return {code: int(n) for code, n in rows}
+    rows = session.execute(sa.select(PLACED.ward_code, sa.func.count()).where(*conditions).group_by(PLACED.ward_code))
+    return {str(code): int(n) for code, n in rows}  # placed rows always have a ward code
+
+
+def count_unplaced(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    statuses: Sequence[str],
+    placement: Sequence[tuple[int, Sequence[str]]],
+) -> int:
+    """Counted reports of the placement's boroughs (by their ward at intake) with no ward in the
+    placement's sets: outside those boundaries, or not assigned yet (``main.py wards assign``)."""
+    wa, placed = ward_repo.placed_in(WARD_SUBJECT, Report.id, placement)
+    boroughs = [b for _s, bs in placement for b in bs]
+    return int(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Report)
+            .where(
+                Report.status.in_([s for s in statuses if s != "spam"]),
+                Report.occurred_at >= start,
+                Report.occurred_at < end,
+                Report.borough_code.in_(boroughs),
+                ~sa.select(wa.subject_id).where(*placed).exists(),
+            )
+        )
+        or 0
+    )
 
 
 def count_by_ward_month(
@@ -132,7 +112,7 @@ def count_by_ward_month(
         else sa.literal(0)
     )
     rows = session.execute(
-        sa.select(Report.ward_code, bucket, sa.func.count()).where(*conditions).group_by(Report.ward_code, bucket)
+        sa.select(PLACED.ward_code, bucket, sa.func.count()).where(*conditions).group_by(PLACED.ward_code, bucket)
     )
     return {(code, int(m)): int(n) for code, m, n in rows}
 
@@ -186,38 +166,38 @@ def latest_reports(
 
 
 def reports_with_ward_mismatch(
-    session: Session, *, ward_set_id: int, borough_codes: Sequence[str], limit: int = 100
+    session: Session, *, placement: Sequence[tuple[int, Sequence[str]]], limit: int = 100
 ) -> list[tuple[int, str, str | None]]:
-    """Reports (exact points) whose stored ward does not contain their point: (id, stored, by geometry)."""
-    ward = sa.orm.aliased(Ward)
+    """Reports (exact points) whose ward in the placement does not contain their point:
+    (id, assigned ward, ward by geometry)."""
+    wa, placed = ward_repo.placed_in(WARD_SUBJECT, Report.id, placement)
+    set_ids = [s for s, _ in placement]
     holder = (
         sa.select(Ward.code)
-        .where(
-            Ward.ward_set_id == ward_set_id,
-            Ward.borough_code.in_(list(borough_codes)),
-            sa.func.ST_Intersects(Ward.geom, Report.geom),
-        )
+        .where(Ward.ward_set_id == wa.ward_set_id, sa.func.ST_Intersects(Ward.geom, Report.geom))
         .order_by(Ward.code)
         .limit(1)
         .scalar_subquery()
     )
-    stored_contains = (
+    ward = sa.orm.aliased(Ward)
+    assigned_contains = (
         sa.select(sa.func.count())
         .select_from(ward)
         .where(
-            ward.ward_set_id == ward_set_id,
-            ward.code == Report.ward_code,
+            ward.ward_set_id == wa.ward_set_id,
+            ward.code == wa.ward_code,
             sa.func.ST_Intersects(ward.geom, Report.geom),
         )
         .scalar_subquery()
     )
     rows = session.execute(
-        sa.select(Report.id, Report.ward_code, holder)
+        sa.select(Report.id, wa.ward_code, holder)
         .where(
+            *placed,
+            wa.ward_set_id.in_(set_ids),
             Report.geom.is_not(None),
             Report.location_precision == "exact",
-            Report.borough_code.in_(list(borough_codes)),
-            stored_contains == 0,
+            assigned_contains == 0,
         )
         .order_by(Report.id)
         .limit(limit)

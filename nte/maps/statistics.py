@@ -1,4 +1,5 @@
-"""Ward statistics and hotspot maps for officers: counts by the ward stored at ingestion, rates,
+"""Ward statistics and hotspot maps for officers: counts by each report's ward in the chosen
+boundaries (each borough's current vintage, or one vintage for all: ``MapFilter.vintage``), rates,
 shares, ranks, change against the previous equal period, monthly trends, Gi* hotspots, and the
 exports (CSV, GeoJSON). Public views are in ``nte.maps.public``; Folium in ``nte.maps.render``."""
 
@@ -21,13 +22,13 @@ from sqlalchemy.orm import Session
 from nte.config import Settings
 from nte.exports import neutralise
 from nte.maps import repository as repo
-from nte.maps import wards as ward_service
 from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter
 from nte.maps.filters import MapFilter
-from nte.maps.grid import HotspotError, default_cell_size, to_bng
+from nte.maps.grid import HotspotError, default_cell_size
 from nte.maps.hotspots import HotspotResult, IslandCells, compute_hotspots
-from nte.maps.models import Ward
-from nte.spatial import from_db
+from nte.wards import service as ward_service
+from nte.wards.models import Ward
+from nte.wards.service import Placement
 
 #: ColorBrewer YlOrRd, 5 classes (colour-blind safe, prints in grey).
 CLASS_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -87,6 +88,7 @@ class WardRow:
 @dataclass
 class WardStatistics:
     filter: MapFilter
+    placement: Placement
     rows: list[WardRow]
     months: list[str]
     borough_totals: dict[str, int]
@@ -107,12 +109,17 @@ def borough_codes(flt: MapFilter, settings: Settings) -> list[str]:
     return [flt.borough] if flt.borough else list(settings.boroughs)
 
 
-def _conditions(flt: MapFilter, settings: Settings) -> list[Any]:
+def placement_for(session: Session, flt: MapFilter, settings: Settings) -> Placement:
+    """Which ward set each of the filter's boroughs is counted in."""
+    return ward_service.placement(session, settings=settings, vintage=flt.vintage, borough=flt.borough)
+
+
+def _conditions(flt: MapFilter, where: Placement) -> list[Any]:
     return repo.report_conditions(
         start=flt.start_utc,
         end=flt.end_utc,
         statuses=flt.statuses,
-        borough_codes=borough_codes(flt, settings),
+        placement=where.by_set,
         categories=flt.categories,
         sources=flt.sources,
         days=flt.days,
@@ -149,19 +156,22 @@ def legend_for(breaks: Sequence[float], unit: str = "reports per km²") -> list[
 
 
 def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> WardStatistics:
-    """Every served ward (of the borough, if chosen) with its figures for the filter."""
-    wards = ward_service.served_wards(session, settings=settings, borough=flt.borough)
-    conditions = _conditions(flt, settings)
+    """Every served ward (of the borough, if chosen) in the filter's boundaries, with its figures."""
+    where = placement_for(session, flt, settings)
+    wards = ward_service.wards_of(session, where)
+    conditions = _conditions(flt, where)
     months = flt.months()
     by_month = repo.count_by_ward_month(session, conditions, flt.month_starts_utc())  # counts and trends, one scan
     monthly = {(code, months[i]): n for (code, i), n in by_month.items()}
     counts: dict[str, int] = {}
     for (code, _month), n in monthly.items():
         counts[code] = counts.get(code, 0) + n
-    previous = repo.count_by_ward(session, _conditions(flt.previous(), settings))
+    previous = repo.count_by_ward(session, _conditions(flt.previous(), where))
 
     known = {w.code for w in wards}
-    notes: list[str] = []
+    notes: list[str] = [f"Wards: {where.label}."]
+    if where.missing:
+        notes.append(f"No wards of these boundaries for {', '.join(where.missing)}: left out.")
     if flt.uses_time_of_day:
         excluded = repo.count_month_precision(
             session,
@@ -169,7 +179,7 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
                 start=flt.start_utc,
                 end=flt.end_utc,
                 statuses=flt.statuses,
-                borough_codes=borough_codes(flt, settings),
+                placement=where.by_set,
                 categories=flt.categories,
                 sources=flt.sources,
             ),
@@ -179,9 +189,14 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
                 f"{excluded} records known only to the month (e.g. imported police data) are left out "
                 "because a day or hour filter is set."
             )
-    elsewhere = sum(n for code, n in counts.items() if code not in known)
-    if elsewhere:
-        notes.append(f"{elsewhere} reports carry a ward code that is not in the current boundary set.")
+    unplaced = repo.count_unplaced(
+        session, start=flt.start_utc, end=flt.end_utc, statuses=flt.statuses, placement=where.by_set
+    )
+    if unplaced:
+        notes.append(
+            f"{unplaced} reports of these boroughs fall outside these ward boundaries (or are not assigned "
+            "to them yet: python main.py wards assign) and are not counted."
+        )
 
     rows = [
         WardRow(code=w.code, name=w.name, borough_code=w.borough_code, borough_name=w.borough_name, area_km2=w.area_km2)
@@ -207,6 +222,7 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
         r.colour = CLASS_COLOURS[r.klass] if r.count else NO_DATA_COLOUR
     return WardStatistics(
         filter=flt,
+        placement=where,
         rows=rows,
         months=months,
         borough_totals=totals,
@@ -219,18 +235,12 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
 
 # --- hotspots ---------------------------------------------------------------------------------------
 
-_area_cache: dict[tuple[int, tuple[str, ...]], BaseGeometry] = {}
-
-
-def area_bng(session: Session, *, settings: Settings, borough: str | None = None) -> BaseGeometry:
-    """The service area (or one served borough) in EPSG:27700; ward sets are immutable, so cached."""
-    ward_set = ward_service.require_active_set(session)
-    codes = tuple(sorted([borough] if borough else settings.boroughs))
-    key = (ward_set.id, codes)
-    if key not in _area_cache:
-        wards = ward_service.served_wards(session, settings=settings, borough=borough)
-        _area_cache[key] = to_bng(shapely.union_all([from_db(w.geom) for w in wards]))
-    return _area_cache[key]
+def area_bng(
+    session: Session, *, settings: Settings, borough: str | None = None, vintage: str | None = None
+) -> BaseGeometry:
+    """The service area (or one served borough) in EPSG:27700, in the chosen boundaries."""
+    where = ward_service.placement(session, settings=settings, vintage=vintage, borough=borough)
+    return ward_service.placement_area(session, where, bng=True)
 
 
 def validate_cell_size(value: float | str | None) -> float | None:
@@ -256,14 +266,14 @@ def hotspots(
     area: BaseGeometry | None = None,
 ) -> HotspotResult:
     """Gi* on a grid over the area (default: the filter's borough or the whole service area)."""
-    arr = repo.locations_bng(session, _conditions(flt, settings))
+    arr = repo.locations_bng(session, _conditions(flt, placement_for(session, flt, settings)))
     locations = arr.shape[0] > 0
     if locations:
         reps = arr[:, 2].astype(np.int64)
         xs, ys = np.repeat(arr[:, 0], reps), np.repeat(arr[:, 1], reps)
     else:
         xs = ys = np.empty(0)
-    area = area if area is not None else area_bng(session, settings=settings, borough=flt.borough)
+    area = area if area is not None else area_bng(session, settings=settings, borough=flt.borough, vintage=flt.vintage)
     try:
         if cell_size is None and locations:
             # The default size depends only on the distinct locations inside the area: size it from the
@@ -319,24 +329,17 @@ def hotspot_geojson(result: HotspotResult, *, significant_only: bool = False, pr
 
 # --- the officer map bundle (cached per filter, invalidated by the data version) ------------------
 
-_ward_geometry_cache: dict[tuple[int, str], dict[str, Any]] = {}
-
-
-def ward_geometry(ward: Ward) -> dict[str, Any]:
-    key = (ward.ward_set_id, ward.code)
-    if key not in _ward_geometry_cache:
-        _ward_geometry_cache[key] = ward_service.ward_feature(ward)["geometry"]
-    return _ward_geometry_cache[key]
+def ward_geometry(session: Session, ward: Ward) -> dict[str, Any]:
+    return ward_service.ward_geometry(session, ward)
 
 
 def stats_geojson(session: Session, stats: WardStatistics, *, settings: Settings) -> dict[str, Any]:
-    wards = {w.code: w for w in ward_service.served_wards(session, settings=settings, borough=stats.filter.borough)}
-    ward_set = ward_service.require_active_set(session)
+    wards = {w.code: w for w in ward_service.wards_of(session, stats.placement)}
     features = [
         {
             "type": "Feature",
             "id": r.code,
-            "geometry": ward_geometry(wards[r.code]),
+            "geometry": ward_geometry(session, wards[r.code]),
             "properties": r.properties() | {"trend": dict(zip(stats.months, r.trend, strict=True))},
         }
         for r in stats.rows
@@ -347,8 +350,9 @@ def stats_geojson(session: Session, stats: WardStatistics, *, settings: Settings
         "features": features,
         "filter": stats.filter.to_params(),
         "description": stats.filter.describe(),
-        "ward_set": ward_set.name,
-        "attribution": ward_set.attribution,
+        "vintage": stats.placement.vintage or ward_service.CURRENT,
+        "ward_set": stats.placement.label,
+        "attribution": stats.placement.attribution,
     }
 
 
@@ -368,6 +372,8 @@ def build_officer_map(
     bundle: dict[str, Any] = {
         "filter": flt.to_params(),
         "description": flt.describe(),
+        "vintage": stats.placement.vintage or ward_service.CURRENT,
+        "ward_set": stats.placement.label,
         "wards": stats_geojson(session, stats, settings=settings),
         "legend": [{"colour": c, "label": label} for c, label in stats.legend],
         "bins": [{"bin": b, "colour": BIN_COLOURS[b], "label": BIN_LABELS[b]} for b in sorted(BIN_COLOURS) if b],
@@ -393,8 +399,8 @@ def officer_map(
 ) -> tuple[dict[str, Any], bool]:
     """The officer map bundle from the shared cache, rebuilt when reports changed. Returns (bundle, hit)."""
     version = repo.report_data_version(session)
-    ward_set = ward_service.require_active_set(session)
-    key = flt.cache_key("officer", cell_size, ward_set.id, sorted(settings.boroughs))
+    where = placement_for(session, flt, settings)
+    key = flt.cache_key("officer", cell_size, where.key, sorted(settings.boroughs))
     entry = repo.get_cache(session, key)
     if entry is not None and entry.data_version == version:
         return json.loads(entry.body), True
@@ -429,11 +435,13 @@ CSV_COLUMNS = (
     "change_pct",
     "period_from",
     "period_to",
+    "ward_vintage",
 )
 neutralise_cell = neutralise  # spreadsheet-safe cells: nte.exports
 
 
 def stats_csv(stats: WardStatistics) -> str:
+    """One row per ward; ``ward_vintage`` says which boundaries (ward set vintage) the row is in."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -456,6 +464,7 @@ def stats_csv(stats: WardStatistics) -> str:
                     "" if r.change_pct is None else r.change_pct,
                     stats.filter.date_from.isoformat(),
                     stats.filter.date_to.isoformat(),
+                    stats.placement.vintage_of(r.borough_code),
                 )
             ]
         )
@@ -463,10 +472,8 @@ def stats_csv(stats: WardStatistics) -> str:
 
 
 def ward_assignment_mismatches(
-    session: Session, *, settings: Settings, limit: int = 100
+    session: Session, *, settings: Settings, limit: int = 100, vintage: str | None = None
 ) -> list[tuple[int, str, str | None]]:
-    """Reports whose stored ward does not contain their exact point (should be none)."""
-    ward_set = ward_service.require_active_set(session)
-    return repo.reports_with_ward_mismatch(
-        session, ward_set_id=ward_set.id, borough_codes=settings.boroughs, limit=limit
-    )
+    """Reports whose assigned ward (in the chosen boundaries) does not contain their exact point (should be none)."""
+    where = ward_service.placement(session, settings=settings, vintage=vintage)
+    return repo.reports_with_ward_mismatch(session, placement=where.by_set, limit=limit)

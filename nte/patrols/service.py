@@ -35,7 +35,6 @@ from nte.auth.security import new_token, token_hash
 from nte.config import Settings
 from nte.errors import Conflict, Forbidden, Invalid, NTEError
 from nte.exports import neutralise
-from nte.maps.wards import service_area, validate_point
 from nte.notifications import service as outbox
 from nte.patrols import ical
 from nte.patrols import repository as repo
@@ -81,6 +80,8 @@ from nte.patrols.recurrence import (
 from nte.privacy import personal_data_in
 from nte.spatial import area_km2, from_db, to_bng, to_db
 from nte.spatial.geometry import GeoJSONError, load_geojson, nested_too_deeply, shape_from_geojson, too_deep
+from nte.wards.service import service_area, validate_point, wards_touching
+from nte.wards.service import vintages as ward_vintages
 
 LONDON = ZoneInfo("Europe/London")
 RECORD_LABELS = {"dbs": "DBS check", "induction": "Induction", "first_aid": "First aid", "wave": "WAVE training"}
@@ -621,14 +622,25 @@ def area_feature(area: PatrolArea, *, series: Iterable[ShiftSeries] = ()) -> dic
     }
 
 
+def area_wards(session: Session, area: PatrolArea) -> dict[str, list[dict[str, str]]]:
+    """The wards an area overlaps, in every ward vintage (vintage key -> [{code, name}])."""
+    geom = _area_geometry(area)
+    return {
+        ward_set.vintage: [{"code": w.code, "name": w.name} for w in wards_touching(session, geom, ward_set=ward_set)]
+        for ward_set in ward_vintages(session)
+    }
+
+
 def areas_geojson(session: Session) -> dict[str, Any]:
     by_area: dict[int, list[ShiftSeries]] = defaultdict(list)
     for series in repo.list_series(session, active_only=True):
         by_area[series.area_id].append(series)
-    return {
-        "type": "FeatureCollection",
-        "features": [area_feature(a, series=by_area[a.id]) for a in repo.list_areas(session)],
-    }
+    features = []
+    for a in repo.list_areas(session):
+        feature = area_feature(a, series=by_area[a.id])
+        feature["properties"]["wards"] = area_wards(session, a)
+        features.append(feature)
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _round_coords(obj: Any) -> Any:

@@ -12,7 +12,6 @@ Never commits (the caller owns the transaction)."""
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -20,17 +19,16 @@ from datetime import datetime
 from typing import Any
 
 import shapely
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
 from nte.errors import NTEError
-from nte.maps import wards as wards_service
 from nte.places import repository as repo
 from nte.places.exceptions import InvalidPlaceQuery, InvalidPostcode, PostcodeNotFound
 from nte.places.formats import SOURCE_OF, BadRow, Format, PostcodeRow, read_rows
 from nte.postcodes import normalise_postcode
-from nte.spatial import from_db, to_bng, to_wgs84
+from nte.spatial import to_bng, to_wgs84
+from nte.wards import service as wards_service
 
 KINDS = ("postcode", "ward", "venue", "safe_space", "street")
 MIN_QUERY, MAX_QUERY = 2, 80
@@ -108,49 +106,18 @@ def street_of(address: str | None) -> str | None:
     return None
 
 
-# --- the served wards, in memory -------------------------------------------------------------------
+# --- the served wards (from the wards foundation) ----------------------------------------------------
 
 
-@dataclass
-class _WardIndex:
-    names: list[str]
-    codes: list[str]
-    polygons: list[BaseGeometry]
-    points: list[tuple[float, float]]  # a point inside each ward (for "go to this ward")
-    tree: shapely.STRtree = field(repr=False)
-
-    def name_at(self, lon: float, lat: float) -> str | None:
-        point = shapely.Point(lon, lat)
-        hits = sorted(int(i) for i in self.tree.query(point, predicate="intersects"))
-        return self.names[hits[0]] if hits else None
-
-
-_ward_indexes: dict[tuple[int, tuple[str, ...]], _WardIndex] = {}
-_ward_lock = threading.Lock()
-
-
-def _wards(session: Session, settings: Settings) -> _WardIndex | None:
+def _wards(session: Session, settings: Settings) -> list[wards_service.WardChoice] | None:
     try:
-        ward_set = wards_service.require_active_set(session)
+        return wards_service.ward_choices(session, settings=settings)
     except NTEError:
         return None
-    key = (ward_set.id, tuple(sorted(settings.boroughs)))
-    with _ward_lock:
-        if key in _ward_indexes:
-            return _ward_indexes[key]
-    wards = sorted(wards_service.served_wards(session, settings=settings), key=lambda w: w.code)
-    polygons = [from_db(w.geom) for w in wards]
-    usable = [(w, p) for w, p in zip(wards, polygons, strict=True) if p is not None]
-    index = _WardIndex(
-        names=[w.name for w, _ in usable],
-        codes=[w.code for w, _ in usable],
-        polygons=[p for _, p in usable],
-        points=[(pt.x, pt.y) for pt in (p.point_on_surface() for _, p in usable)],
-        tree=shapely.STRtree([p for _, p in usable]),
-    )
-    with _ward_lock:
-        _ward_indexes[key] = index
-    return index
+
+
+def _name_at(session: Session, settings: Settings, lon: float, lat: float) -> str | None:
+    return wards_service.ward_name_at(session, settings=settings, lon=lon, lat=lat)
 
 
 # --- postcodes -------------------------------------------------------------------------------------
@@ -173,14 +140,13 @@ def postcode_place(session: Session, *, postcode: str, settings: Settings, field
     row = repo.postcode_row(session, normal)
     if row is None:
         raise PostcodeNotFound(normal, field=field)
-    wards = _wards(session, settings)
     return Place(
         label=normal,
         kind="postcode",
         lon=float(row.lon),
         lat=float(row.lat),
         approximate=bool(row.approximate),
-        ward_name=wards.name_at(float(row.lon), float(row.lat)) if wards else None,
+        ward_name=_name_at(session, settings, float(row.lon), float(row.lat)),
     )
 
 
@@ -235,16 +201,15 @@ class _Candidate:
     place: Place = field(compare=False)
 
 
-def _name_candidates(session: Session, q: str, wards: _WardIndex | None) -> Iterator[_Candidate]:
+def _name_candidates(session: Session, q: str, wards: list[wards_service.WardChoice] | None) -> Iterator[_Candidate]:
     rank = {k: i for i, k in enumerate(KINDS)}
-    if wards is not None:
-        for name, (lon, lat) in zip(wards.names, wards.points, strict=True):
-            folded = fold(name)
-            score = _score(folded, q)
-            if score is not None:
-                yield _Candidate(score, rank["ward"], folded, Place(name, "ward", lon, lat, True, name))
+    for ward in wards or []:
+        folded = fold(ward.name)
+        score = _score(folded, q)
+        if score is not None:
+            yield _Candidate(score, rank["ward"], folded, Place(ward.name, "ward", ward.lon, ward.lat, True, ward.name))
     streets: dict[str, list[tuple[str, float, float]]] = {}
-    ward_names = dict(zip(wards.codes, wards.names, strict=True)) if wards else {}
+    ward_names = {w.code: w.name for w in wards or []}
     for row in repo.verified_venue_rows(session):
         folded = fold(row.name)
         score = _score(folded, q)
@@ -281,7 +246,7 @@ def search(session: Session, *, q: str, limit: int = DEFAULT_LIMIT, settings: Se
     wards = _wards(session, settings)
     out: list[Place] = []
     for lon, lat, label, approximate in _postcode_places(session, text, limit):
-        out.append(Place(label, "postcode", lon, lat, approximate, wards.name_at(lon, lat) if wards else None))
+        out.append(Place(label, "postcode", lon, lat, approximate, _name_at(session, settings, lon, lat)))
     folded_q = fold(text)
     if len(folded_q) >= MIN_QUERY and len(out) < limit:
         best = sorted(_name_candidates(session, folded_q, wards))
@@ -293,7 +258,7 @@ def search(session: Session, *, q: str, limit: int = DEFAULT_LIMIT, settings: Se
             seen.add(key)
             place = candidate.place
             if place.ward_name is None and wards is not None:
-                place = replace(place, ward_name=wards.name_at(place.lon, place.lat))
+                place = replace(place, ward_name=_name_at(session, settings, place.lon, place.lat))
             out.append(place)
             if len(out) >= limit:
                 break

@@ -36,11 +36,13 @@ from nte.config import Settings
 from nte.privacy import scrub
 from nte.reports import repository as repo
 from nte.reports.exceptions import InvalidImport
-from nte.reports.models import ReportImport
+from nte.reports.models import WARD_SUBJECT, ReportImport
 from nte.reports.vocabulary import CATEGORIES, FACTORS, police_slug
-from nte.reports.wardindex import OUTSIDE, WardIndex
 from nte.spatial import WGS84, ewkt_point
 from nte.spatial.geometry import _transformer, nested_too_deeply, too_deep
+from nte.wards import service as ward_service
+from nte.wards.index import OUTSIDE, WardIndex
+from nte.wards.models import WardSet
 
 LONDON = ZoneInfo("Europe/London")
 BATCH_SIZE = 5000
@@ -559,7 +561,10 @@ def import_stream(
     if file_format not in FORMATS:
         raise InvalidImport(f"Unknown format {file_format!r}; use one of {', '.join(FORMATS)}.", field="format")
     encoding = text_encoding(encoding)
-    index = WardIndex.from_session(session, settings=settings)
+    # Each row's ward in its borough's current boundaries (and, once stored, in every vintage):
+    # the same in-memory index every assignment goes through.
+    index = ward_service.index_for(session, ward_service.placement(session, settings=settings))
+    ward_sets = ward_service.vintages(session)
     # Without checkpoints the import is all or nothing: a file refused half-way (a feature nested
     # too deeply, a header that is not CSV) leaves no batch and no import record behind, even when
     # the caller goes on to commit (the officer's page answers the refusal as a page, so its
@@ -586,7 +591,7 @@ def import_stream(
 
         def write(prepared: _Prepared | None, *, finished: bool = False) -> None:
             if prepared is not None:
-                _store_batch(session, prepared, summary)
+                _store_batch(session, prepared, summary, ward_sets)
             with lock:
                 _save_progress(record, summary, now, finished=finished)
             session.flush()
@@ -660,6 +665,7 @@ class _Prepared:
     rows: list[list[Any]]
     categories: list[list[str]]
     external_ids: list[str]
+    points: list[tuple[float, float]]
 
 
 def _prepare_batch(
@@ -674,7 +680,7 @@ def _prepare_batch(
     lat = np.fromiter((r.lat for r in batch), dtype=np.float64, count=len(batch))
     wards = index.assign(lon, lat)
     east, north = _transformer(WGS84, 27700).transform(lon, lat)
-    prepared = _Prepared(rows=[], categories=[], external_ids=[])
+    prepared = _Prepared(rows=[], categories=[], external_ids=[], points=[])
     received = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     for i, r in enumerate(batch):
         k = int(wards[i])
@@ -705,23 +711,34 @@ def _prepare_batch(
         )
         prepared.categories.append(r.categories)
         prepared.external_ids.append(r.external_id)
+        prepared.points.append((r.lon, r.lat))
     return prepared
 
 
-def _store_batch(session: Session, prepared: _Prepared, summary: ImportSummary) -> None:
+def _store_batch(session: Session, prepared: _Prepared, summary: ImportSummary, ward_sets: list[WardSet]) -> None:
     """Insert the rows whose external id is new (not in the database, not earlier in the batch)."""
     present = repo.existing_external_ids(session, prepared.external_ids)
     rows: list[list[Any]] = []
     cats: list[list[str]] = []
+    points: list[tuple[float, float]] = []
     seen: set[str] = set()
-    for row, categories, external_id in zip(prepared.rows, prepared.categories, prepared.external_ids, strict=True):
+    for row, categories, external_id, point in zip(
+        prepared.rows, prepared.categories, prepared.external_ids, prepared.points, strict=True
+    ):
         if external_id in present or external_id in seen:
             summary.already_present += 1
             continue
         seen.add(external_id)
         rows.append(row)
         cats.append(categories)
-    summary.inserted += repo.insert_imported(session, rows, cats)
+        points.append(point)
+    ids = repo.insert_imported(session, rows, cats)
+    summary.inserted += len(ids)
+    if ids:
+        xy = np.array(points, dtype=np.float64)
+        ward_service.assign_points(
+            session, subject=WARD_SUBJECT, ids=ids, lon=xy[:, 0], lat=xy[:, 1], ward_sets=ward_sets
+        )
 
 
 def import_file(

@@ -19,6 +19,8 @@ REPORT_STATUSES = ("new", "accepted", "spam", "duplicate")
 REPORT_SOURCES = ("public", "police", "import")
 TIME_PRECISIONS = ("exact", "approximate", "month")
 LOCATION_PRECISIONS = ("exact", "ward")
+#: How reports are named in ``ward_assignment`` (their ward in every vintage).
+WARD_SUBJECT = "report"
 
 
 class Report(Base):

@@ -15,7 +15,6 @@ from nte.config import get_settings
 from nte.db import SessionDep, london_today, read_sessions_for, utcnow
 from nte.errors import NotFound, NTEError
 from nte.i18n import N_
-from nte.maps import wards as ward_service
 from nte.places import service as places_service
 from nte.reports import importer, service
 from nte.reports import repository as repo
@@ -23,6 +22,7 @@ from nte.reports.deps import Filters, ReceiptLimited, SubmitBudget
 from nte.reports.exceptions import ReportInvalid
 from nte.reports.router import run_upload
 from nte.reports.vocabulary import AGE_BANDS, CATEGORIES, FACTORS, GENDERS, TIME_BANDS, category_label
+from nte.wards import service as ward_service
 from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)

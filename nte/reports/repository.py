@@ -199,10 +199,14 @@ def add_ward_update(session: Session, update: WardUpdate) -> WardUpdate:
     return update
 
 
-def ward_updates(session: Session, *, ward_code: str | None = None, limit: int = 20) -> list[WardUpdate]:
+def ward_updates(
+    session: Session, *, ward_code: str | None = None, ward_codes: list[str] | None = None, limit: int = 20
+) -> list[WardUpdate]:
     stmt = sa.select(WardUpdate).order_by(WardUpdate.posted_at.desc(), WardUpdate.id.desc()).limit(limit)
     if ward_code:
         stmt = stmt.where(WardUpdate.ward_code == ward_code)
+    if ward_codes is not None:
+        stmt = stmt.where(WardUpdate.ward_code.in_(ward_codes))
     return list(session.scalars(stmt))
 
 
@@ -259,8 +263,8 @@ REPORT_COPY_COLUMNS = (
 )
 
 
-def insert_imported(session: Session, rows: list[list[Any]], categories: list[list[str]]) -> int:
-    """Bulk-insert report rows (REPORT_COPY_COLUMNS order, without ``id``) and their categories."""
+def insert_imported(session: Session, rows: list[list[Any]], categories: list[list[str]]) -> list[int]:
+    """Bulk-insert report rows (REPORT_COPY_COLUMNS order, without ``id``) and their categories; their ids."""
     # Mapped classes' tables (typed as the wider FromClause).
     report_table, category_table = cast(sa.Table, Report.__table__), cast(sa.Table, ReportCategory.__table__)
     ids = reserve_ids(session, report_table, len(rows))
@@ -268,4 +272,4 @@ def insert_imported(session: Session, rows: list[list[Any]], categories: list[li
     bulk_insert(session, report_table, REPORT_COPY_COLUMNS, full)
     cat_rows = [(report_id, c) for report_id, cats in zip(ids, categories, strict=True) for c in cats]
     bulk_insert(session, category_table, ("report_id", "category"), cat_rows)
-    return len(rows)
+    return ids

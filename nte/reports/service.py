@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
@@ -23,17 +22,16 @@ from nte.audit import service as audit
 from nte.auth.models import User
 from nte.config import Settings
 from nte.db import ReadSessions
-from nte.errors import Invalid, NTEError
+from nte.errors import Invalid
 from nte.exports import neutralise
-from nte.maps import wards as ward_service
-from nte.maps.exceptions import InvalidCoordinates, UnknownWard
 from nte.privacy import scrub
 from nte.reports import repository as repo
 from nte.reports.exceptions import ModerationConflict, ReceiptNotFound, ReportInvalid, ReportNotFound
-from nte.reports.models import REPORT_STATUSES, Report, ReportCategory, WardUpdate
+from nte.reports.models import REPORT_STATUSES, WARD_SUBJECT, Report, ReportCategory, WardUpdate
 from nte.reports.vocabulary import AGE_BANDS, CATEGORIES, FACTORS, GENDERS, N_, TIME_BANDS, category_label
-from nte.reports.wardindex import OUTSIDE, WardIndex
 from nte.spatial import distance_m, to_bng, to_db
+from nte.wards import service as ward_service
+from nte.wards.exceptions import InvalidCoordinates, LocationOutsideServiceArea, UnknownWard
 
 LONDON = ZoneInfo("Europe/London")
 MAX_DESCRIPTION = 2000
@@ -190,18 +188,17 @@ def _locate(
         except InvalidCoordinates as exc:
             errors[exc.field or "location"] = exc.detail
             return None
-        # The exact point's ward from the in-memory index of the active ward set (the same answer
-        # as the database's ST_Intersects, lowest code on a shared edge), without the round trip
-        # and the ward polygon's transfer for every report.
-        index = WardIndex.from_session(session, settings=settings)
-        k = int(index.assign(np.array([lon]), np.array([lat]))[0])
-        if k == OUTSIDE:
+        # The exact point's ward in its borough's current boundaries, from the same in-memory
+        # index every assignment goes through (lowest code on a shared edge).
+        try:
+            placed = ward_service.locate(session, lon=lon, lat=lat, settings=settings)
+        except LocationOutsideServiceArea:
             errors["location"] = N_(
                 "This place is outside the area this council covers, so we cannot take the "
                 "report here. If you are in danger call 999."
             )
             return None
-        return PlacedWard(index.codes[k], index.names[k], index.borough_codes[k]), lon, lat
+        return PlacedWard(placed.code, placed.name, placed.borough_code), lon, lat
     code = (data.ward or "").strip()
     if not code:
         errors["location"] = N_("Put a pin on the map, use your location, or choose the ward where it happened.")
@@ -282,6 +279,12 @@ def submit_report(
     report.receipt_hash = receipt_hash(code)
     report.categories = [ReportCategory(category=c) for c in categories]
     repo.add(session, report)
+    # Its ward in every vintage, so figures in any boundaries count it.
+    if lon is not None and lat is not None:
+        ward_service.assign_record(session, subject=WARD_SUBJECT, subject_id=report.id, lon=lon, lat=lat)
+    else:
+        chosen = ward_service.get_ward(session, code=ward.code, field="ward")
+        ward_service.assign_record_in_ward(session, subject=WARD_SUBJECT, subject_id=report.id, ward=chosen)
     return Submitted(report=report, receipt_code=code, ward=ward)
 
 
@@ -331,16 +334,16 @@ def status_by_receipt(session: Session, *, code: str) -> ReceiptStatus:
     report = repo.by_receipt_hash(session, receipt_hash(normal))
     if report is None:
         raise ReceiptNotFound()
-    try:
-        ward_name = ward_service.get_ward(session, code=report.ward_code).name
-    except NTEError:
-        ward_name = report.ward_code
+    # Its ward in today's boundaries (the one an officer posts updates for), and updates posted for
+    # any ward it has been in, under any boundaries (a ward redrawn since the report keeps its updates).
+    current, codes = ward_service.wards_of_record(session, subject=WARD_SUBJECT, subject_id=report.id)
+    ward = current.code if current is not None else report.ward_code
     return ReceiptStatus(
         status=report.status,
         received_hour=report.received_hour,
-        ward_code=report.ward_code,
-        ward_name=ward_name,
-        updates=repo.ward_updates(session, ward_code=report.ward_code, limit=10),
+        ward_code=ward,
+        ward_name=current.name if current is not None else report.ward_code,
+        updates=repo.ward_updates(session, ward_codes=sorted(codes | {report.ward_code}), limit=10),
     )
 
 

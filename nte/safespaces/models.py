@@ -19,6 +19,8 @@ from nte.db import Base, JSONType, utcnow
 from nte.safespaces.hours import ANY_WEEK_HOUR, NO_WEEK_HOUR, InvalidHours, Schedule, week_hours
 from nte.spatial import GeometryColumn
 
+#: How safe spaces are named in ``ward_assignment`` (their ward in every vintage).
+WARD_SUBJECT = "safe_space"
 KINDS = ("pharmacy", "safe_haven", "charter_venue", "community_centre", "transport_hub", "other")
 STATUSES = ("unverified", "verified", "withdrawn")
 SOURCES = ("manual", "import", "demo")

@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from nte.audit import service as audit
 from nte.auth.models import User
 from nte.config import Settings
-from nte.maps import wards as ward_service
 from nte.notifications import service as mail
 from nte.postcodes import normalise_postcode
 from nte.safespaces import repository as repo
@@ -53,9 +52,11 @@ from nte.safespaces.hours import (
     week_hour,
 )
 from nte.safespaces.labels import HELP_LABELS
-from nte.safespaces.models import CODEWORDS, HELP_ITEMS, KINDS, SafeSpace, SafeSpaceProposal
-from nte.spatial import ScanStats, distances_m, to_db
+from nte.safespaces.models import CODEWORDS, HELP_ITEMS, KINDS, WARD_SUBJECT, SafeSpace, SafeSpaceProposal
+from nte.spatial import ScanStats, distances_m, from_db, to_db
 from nte.venues.models import Venue
+from nte.wards import service as ward_service
+from nte.wards.exceptions import InvalidCoordinates, LocationOutsideServiceArea
 
 STALE_AFTER_DAYS = DEFAULT_STALE_AFTER_DAYS
 """Hours not confirmed within this many days are never shown as open."""
@@ -263,9 +264,9 @@ def clean_fields(
                 lon, lat = ward_service.validate_point(data.get("lon"), data.get("lat"))
                 ward_service.locate(session, lon=lon, lat=lat, settings=settings, field="lon")
                 out["geom"] = to_db(Point(lon, lat))
-            except ward_service.InvalidCoordinates as exc:
+            except InvalidCoordinates as exc:
                 errors[exc.field or "lon"] = exc.detail
-            except ward_service.LocationOutsideServiceArea as exc:
+            except LocationOutsideServiceArea as exc:
                 errors["lon"] = exc.detail
     else:
         given = [k for k in ("name", "address", "postcode") if str(data.get(k) or "").strip()]
@@ -386,6 +387,7 @@ def create_space(
         space.verified_at, space.verified_by_user_id = now, actor.id if actor else None
     session.add(space)
     session.flush()
+    _assign_ward(session, space)
     if audit_action:
         audit.record(
             session,
@@ -418,6 +420,8 @@ def update_space(
     elif "hours" in changed and values["hours"] is None:
         space.hours_confirmed_date = None
     session.flush()
+    if "geom" in changed:
+        _assign_ward(session, space)
     audit.record(
         session,
         actor=actor,
@@ -428,6 +432,15 @@ def update_space(
         at=now,
     )
     return space
+
+
+def _assign_ward(session: Session, space: SafeSpace) -> None:
+    """A safe space with its own point: its ward in every vintage (one at a venue has the venue's)."""
+    point = from_db(space.geom) if space.geom is not None else None
+    if point is None:
+        ward_service.forget_records(session, subject=WARD_SUBJECT, subject_ids=[space.id])
+        return
+    ward_service.assign_record(session, subject=WARD_SUBJECT, subject_id=space.id, lon=point.x, lat=point.y)
 
 
 def _apply(space: SafeSpace, values: Mapping[str, Any], *, now: datetime) -> list[str]:
@@ -781,7 +794,7 @@ def validate_search(
 ) -> tuple[float, float, datetime, int]:
     try:
         lon, lat = ward_service.validate_point(lon, lat)
-    except ward_service.InvalidCoordinates as exc:
+    except InvalidCoordinates as exc:
         raise InvalidSearch(exc.detail, field=exc.field) from None
     if at is None:
         at = now
@@ -987,25 +1000,15 @@ class WardChoice:
 
 def ward_choices(session: Session, *, settings: Settings) -> list[WardChoice]:
     """Served wards with a point inside each (its representative point), for choosing without a map."""
-    from nte.spatial import from_db
-
-    choices = []
-    for ward in ward_service.served_wards(session, settings=settings):
-        geom = from_db(ward.geom)
-        assert geom is not None  # ward.geom is NOT NULL
-        point = geom.representative_point()
-        choices.append(WardChoice(ward.code, ward.name, ward.borough_name, point.x, point.y))
-    return sorted(choices, key=lambda w: (w.borough_name, w.name))
+    return [
+        WardChoice(w.code, w.name, w.borough_name, w.lon, w.lat)
+        for w in ward_service.ward_choices(session, settings=settings)
+    ]
 
 
 def ward_point(session: Session, *, code: str) -> WardChoice:
-    from nte.spatial import from_db
-
-    ward = ward_service.get_ward(session, code=code[:20], field="ward")
-    geom = from_db(ward.geom)
-    assert geom is not None  # ward.geom is NOT NULL
-    point = geom.representative_point()
-    return WardChoice(ward.code, ward.name, ward.borough_name, point.x, point.y)
+    w = ward_service.ward_choice(session, code=code[:20], field="ward")
+    return WardChoice(w.code, w.name, w.borough_name, w.lon, w.lat)
 
 
 # --- CSV import ------------------------------------------------------------------------------------
@@ -1123,7 +1126,7 @@ def import_csv(
                 lon, lat = ward_service.validate_point(
                     data.get("lon"), data.get("lat"), lon_field="longitude", lat_field="latitude"
                 )
-            except ward_service.InvalidCoordinates as exc:
+            except InvalidCoordinates as exc:
                 raise InvalidImport(f"Row {number}: {exc.detail}", field="file") from None
             if not area.contains(Point(lon, lat)):
                 raise InvalidImport(

@@ -9,18 +9,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
 
 from nte.auth import repository as auth_repo
 from nte.config import get_settings
 from nte.db import london_today, utcnow
-from nte.maps import wards as wards_service
 from nte.postcodes import normalise_postcode
-from nte.spatial import to_db
+from nte.spatial import from_db, to_db
 from nte.venues import repository as repo
-from nte.venues.models import Venue, VenuePledge
+from nte.venues.models import WARD_SUBJECT, Venue, VenuePledge
 from nte.venues.service import PLEDGES, REMINDER_DAYS, name_key
+from nte.wards import service as wards_service
+from nte.wards.index import OUTSIDE
 
 MANAGER_EMAIL = "venue@demo.nte-safe.invalid"
 MANAGED_VENUE_NAME = "The Lantern, Greek Street (demo venue)"
@@ -33,10 +35,13 @@ EXAMPLES_CSV = (
 
 
 def load_examples(session: Session, console: Any = None, *, path: Path = EXAMPLES_CSV) -> int:
+    """The example pubs, each in the ward its pin falls in (current boundaries; every vintage is
+    assigned too). The file's own ward column is the December 2013 ward, not used."""
     settings = get_settings()
     seen = repo.example_source_ids(session)
     now = utcnow()
-    added = 0
+    index = wards_service.index_for(session, wards_service.placement(session, settings=settings))
+    rows: list[tuple[dict[str, str], float, float]] = []
     with path.open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             source_id = f"fhrs:{row['fas_id']}"
@@ -47,30 +52,45 @@ def load_examples(session: Session, console: Any = None, *, path: Path = EXAMPLE
             except ValueError:
                 continue
             seen.add(source_id)
-            session.add(
-                Venue(
-                    name=row["name"][:200],
-                    name_key=name_key(row["name"][:200]),
-                    venue_type="pub",
-                    address=row["address"][:300],
-                    postcode=normalise_postcode(row["postcode"]) or row["postcode"][:10],
-                    geom=to_db(Point(lon, lat)),
-                    ward_code=row["ward_WD13CD"],
-                    borough_code=row["lad_code_spatial"],
-                    contact_email="",
-                    contact_phone="",
-                    champion_name="",
-                    champion_role="",
-                    status="submitted",
-                    is_example=True,
-                    example_source_id=source_id,
-                    submitted_at=now,
-                    created_at=now,
-                    updated_at=now,
-                )
+            rows.append((row, lon, lat))
+    found = index.assign(np.array([r[1] for r in rows]), np.array([r[2] for r in rows]))
+    venues: list[Venue] = []
+    for (row, lon, lat), k in zip(rows, found.tolist(), strict=True):
+        if k == OUTSIDE:
+            continue
+        venues.append(
+            Venue(
+                name=row["name"][:200],
+                name_key=name_key(row["name"][:200]),
+                venue_type="pub",
+                address=row["address"][:300],
+                postcode=normalise_postcode(row["postcode"]) or row["postcode"][:10],
+                geom=to_db(Point(lon, lat)),
+                ward_code=index.codes[k],
+                borough_code=index.borough_codes[k],
+                contact_email="",
+                contact_phone="",
+                champion_name="",
+                champion_role="",
+                status="submitted",
+                is_example=True,
+                example_source_id=f"fhrs:{row['fas_id']}",
+                submitted_at=now,
+                created_at=now,
+                updated_at=now,
             )
-            added += 1
+        )
+    session.add_all(venues)
     session.flush()
+    points = [from_db(v.geom) for v in venues]
+    wards_service.assign_points(
+        session,
+        subject=WARD_SUBJECT,
+        ids=[v.id for v in venues],
+        lon=np.array([p.x for p in points if p is not None]),
+        lat=np.array([p.y for p in points if p is not None]),
+    )
+    added = len(venues)
     if console is not None:
         console.print(
             f"Example venues: {'added ' + str(added) if added else 'already loaded'} "
@@ -120,6 +140,7 @@ def load_managed_venue(session: Session, console: Any = None) -> Venue | None:
     ]
     session.add(venue)
     session.flush()
+    wards_service.assign_record(session, subject=WARD_SUBJECT, subject_id=venue.id, lon=lon, lat=lat)
     if console is not None:
         console.print(
             f"Demo venue: {MANAGED_VENUE_NAME!r}, run by {MANAGER_EMAIL}, renewal due {renewal_date:%d %B %Y}."

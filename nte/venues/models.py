@@ -16,6 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from nte.db import Base, JSONType, utcnow
 from nte.spatial import GeometryColumn
 
+#: How venues are named in ``ward_assignment`` (their ward in every vintage).
+WARD_SUBJECT = "venue"
 VENUE_TYPES = ("pub", "bar", "nightclub", "late_night_food", "hotel", "theatre", "other")
 #: "changes_requested": an officer sent the sign-up back with reasons; the manager fixes it and
 #: resubmits it (back to "submitted"). "rejected" is final and says why.

@@ -34,8 +34,6 @@ from nte.db import london_today
 from nte.errors import Invalid, NTEError, TooLarge, UnsupportedMediaType
 from nte.exports import neutralise
 from nte.i18n import N_, Formatted
-from nte.maps import wards as wards_service
-from nte.maps.exceptions import InvalidCoordinates, NoWardSet
 from nte.notifications import service as outbox
 from nte.postcodes import normalise_postcode
 from nte.spatial import distance_m, from_db, to_db
@@ -54,6 +52,7 @@ from nte.venues.models import (
     TRAINING_TYPES,
     VENUE_STATUSES,
     VENUE_TYPES,
+    WARD_SUBJECT,
     Venue,
     VenueAccreditation,
     VenueDuplicate,
@@ -62,6 +61,8 @@ from nte.venues.models import (
     VenueSpotCheck,
     VenueTraining,
 )
+from nte.wards import service as wards_service
+from nte.wards.exceptions import InvalidCoordinates, NoWardSet
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -598,6 +599,7 @@ def sign_charter(
             with session.begin_nested():
                 session.add(venue)
                 session.flush()
+                _assign_ward(session, venue)
         except sa.exc.IntegrityError:
             # A concurrent sign-up registered the same licence first (PostgreSQL waits on the unique
             # index, then fails here); hold this one for an officer.
@@ -659,6 +661,13 @@ def sign_charter(
         at=now,
     )
     return result
+
+
+def _assign_ward(session: Session, venue: Venue) -> None:
+    """The venue's ward in every vintage, from its pin."""
+    point = from_db(venue.geom)
+    assert point is not None  # venue.geom is NOT NULL
+    wards_service.assign_record(session, subject=WARD_SUBJECT, subject_id=venue.id, lon=point.x, lat=point.y)
 
 
 def _new_venue(d: CleanDetails, pledges: list[CleanPledge], *, user: User | None, now: datetime) -> Venue:
@@ -750,6 +759,7 @@ def update_details(
     venue.licence_key = licence_key(d.licence_number) if d.licence_number else None
     venue.geom = to_db(Point(d.lon, d.lat))
     venue.ward_code, venue.borough_code = d.ward_code, d.borough_code
+    _assign_ward(session, venue)
     venue.contact_email, venue.contact_phone = d.contact_email, d.contact_phone
     venue.champion_name, venue.champion_role, venue.ask_for_angela = d.champion_name, d.champion_role, d.ask_for_angela
     _saved(session, venue, actor=user, action="venue.update_details", now=now, detail=lambda: {"before": before})
@@ -1321,15 +1331,10 @@ def public_venue(session: Session, *, venue_id: int) -> Venue:
 
 # --- wards (names for display, filters) -----------------------------------------------------------
 
-_ward_names: dict[tuple[int, tuple[str, ...]], dict[str, str]] = {}
-
 
 def ward_names(session: Session, *, settings: Settings) -> dict[str, str]:
-    ward_set = wards_service.require_active_set(session)
-    key = (ward_set.id, tuple(settings.boroughs))
-    if key not in _ward_names:
-        _ward_names[key] = {w.code: w.name for w in wards_service.served_wards(session, settings=settings)}
-    return _ward_names[key]
+    """Current served ward code -> name."""
+    return {w.code: w.name for w in wards_service.ward_choices(session, settings=settings)}
 
 
 def check_ward(session: Session, *, ward: str | None, settings: Settings, field: str = "ward") -> str | None:

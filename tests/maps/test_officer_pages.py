@@ -207,7 +207,7 @@ def test_printable_report_follows_the_maps_period_and_numbers(client, db):
 
 
 def test_ward_panel_names_the_ward_and_its_code(client, db, settings):
-    from nte.maps import wards as ward_service
+    from nte.wards import service as ward_service
 
     _seed(db)
     _officer(client, db)

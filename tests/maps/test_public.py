@@ -11,10 +11,10 @@ import pytest
 
 from nte.maps import public as public_service
 from nte.maps import repository as repo
-from nte.maps import wards as ward_service
 from nte.maps.exceptions import UnknownPeriod
 from nte.maps.filters import LONDON, local_midnight_utc
 from nte.scheduler import JOBS
+from nte.wards import service as ward_service
 from tests.factories import make_map_report
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
@@ -226,9 +226,9 @@ def test_every_pair_of_views_differs_only_by_published_months(db, settings):
                 make_map_report(db, lon=spot[0], lat=spot[1], occurred_at=when, source=source)
     periods = public_service.offered_periods(db, settings=settings, now=NOW)
     assert len(periods) >= PERIODS_TODAY
-    ward_set = ward_service.require_active_set(db)
+    where = ward_service.placement(db, settings=settings)
     all_months = sorted({mo for p in periods for mo in public_service.months_of(p)})
-    atoms = public_service.freeze_months(db, all_months, ward_set_id=ward_set.id, settings=settings, now=NOW)
+    atoms = public_service.freeze_months(db, all_months, where=where, settings=settings, now=NOW)
     threshold = settings.public_suppression_threshold
     for by_source in atoms.values():
         assert set(by_source) == set(public_service.SOURCE_KEYS)

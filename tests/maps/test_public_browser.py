@@ -110,7 +110,7 @@ def _ward_cell(page, ward_code: str, source: str) -> str:
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_public_map_opens_on_figures_changes_period_and_names_wards(phone, live_server, seeded, lang):
-    from nte.maps import wards as ward_service
+    from nte.wards import service as ward_service
 
     with live_server.session_factory() as s:
         soho = ward_service.locate(s, lon=SOHO[0], lat=SOHO[1], settings=live_server.settings).code

@@ -11,10 +11,11 @@ from shapely.geometry import LineString
 
 from nte.maps import repository as repo
 from nte.maps import statistics as stats_service
-from nte.maps import wards as ward_service
 from nte.maps.exceptions import InvalidMapFilter
 from nte.maps.filters import MapFilter, parse_filter
 from nte.spatial import from_db
+from nte.wards import service as ward_service
+from nte.wards.models import WardAssignment
 from tests.factories import make_map_report
 
 SOHO = (-0.1337, 51.5136)
@@ -203,14 +204,18 @@ def test_ward_assignment_at_a_borough_edge_counts_each_report_once_in_its_stored
     for report in (*placed.values(), on_edge):
         assert result.row(report.ward_code).count >= 1
     assert result.borough_totals["E09000033"] + result.borough_totals["E09000020"] == 3
-    # The stored wards agree with the geometry; a wrong stored ward is found.
-    assert stats_service.ward_assignment_mismatches(db, settings=settings) == []
+    # The assigned wards agree with the geometry, in both vintages; a wrong assignment is found.
+    for vintage in (None, "2013-12"):
+        assert stats_service.ward_assignment_mismatches(db, settings=settings, vintage=vintage) == []
     wrong = placed["E09000033"]
     right_code = wrong.ward_code
-    wrong.ward_code = placed["E09000020"].ward_code
+    current = ward_service.placement(db, settings=settings).by_set[0][0]
+    row = db.get(WardAssignment, ("report", current, wrong.id))
+    row.ward_code = placed["E09000020"].ward_code
     db.flush()
     mismatches = stats_service.ward_assignment_mismatches(db, settings=settings)
     assert [(m[0], m[2]) for m in mismatches] == [(wrong.id, right_code)]
+    assert stats_service.ward_assignment_mismatches(db, settings=settings, vintage="2013-12") == []
 
 
 def test_hotspots_find_a_cluster(db, settings):
@@ -281,12 +286,15 @@ def test_previous_period_has_equal_length():
 
 def test_locations_are_distinct_points_with_counts_read_as_arrays(db, settings):
     f = flt(date_from="2026-10-01", date_to="2026-10-31")
-    assert repo.locations_bng(db, stats_service._conditions(f, settings)).shape == (0, 3)
+    assert repo.locations_bng(db, stats_service._conditions(f, stats_service.placement_for(db, f, settings))).shape == (
+        0,
+        3,
+    )
     for _ in range(3):
         make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=at(2026, 10, 2))
     make_map_report(db, lon=COVENT_GARDEN[0], lat=COVENT_GARDEN[1], occurred_at=at(2026, 10, 2))
     make_map_report(db, lon=COVENT_GARDEN[0], lat=COVENT_GARDEN[1], occurred_at=at(2026, 10, 2), status="spam")
-    arr = repo.locations_bng(db, stats_service._conditions(f, settings))
+    arr = repo.locations_bng(db, stats_service._conditions(f, stats_service.placement_for(db, f, settings)))
     assert arr.shape == (2, 3) and sorted(arr[:, 2].tolist()) == [1.0, 3.0]
     from nte.maps.grid import points_to_bng
 

@@ -7,10 +7,10 @@ import io
 import sqlalchemy as sa
 from rich.console import Console
 
-from nte.maps.wards import locate
 from nte.patrols import demo
 from nte.patrols import service as patrols
 from nte.patrols.models import PatrolArea, Shift, ShiftSeries, Volunteer
+from nte.wards.service import locate
 from tests.factories import make_user
 
 

@@ -23,6 +23,10 @@ def test_areas_geojson_is_for_coordinators_officers_and_admins(client, db):
         features = {f["id"]: f for f in r.json()["features"]}
         assert features[area.id]["properties"]["name"] == "Soho GeoJSON"
         assert features[area.id]["geometry"]["type"] == "Polygon"
+        # The wards the area overlaps, in each vintage (Soho: West End since 2022, West End in 2013).
+        wards = features[area.id]["properties"]["wards"]
+        assert set(wards) == {"2013-12", "2022-05"}
+        assert {w["name"] for w in wards["2022-05"]} >= {"West End"} and wards["2013-12"]
     for role in ("volunteer", "venue_manager"):
         assert client.get("/api/patrols/areas.geojson", headers=bearer(db, make_user(db, role=role))).status_code == 403
     assert client.get("/api/patrols/areas.geojson").status_code == 401

@@ -17,6 +17,7 @@ from nte.db import utcnow
 from nte.reports.exceptions import InvalidImport
 from nte.reports.importer import import_file, import_stream
 from nte.reports.models import Report, ReportCategory, ReportImport
+from nte.wards.models import WardAssignment
 
 # The original police.uk file (797 rows), vendored with its attribution in tests/data/ATTRIBUTION.md.
 CITY = Path(__file__).resolve().parents[1] / "data" / "2020-01-city-of-london-street.csv.gz"
@@ -216,6 +217,9 @@ def test_a_killed_import_leaves_whole_batches_and_a_rerun_completes_once(engine,
     finally:
         with factory.begin() as session:
             ids = sa.select(Report.id).where(Report.external_id.like("police:kill-%"))
+            session.execute(
+                sa.delete(WardAssignment).where(WardAssignment.subject == "report", WardAssignment.subject_id.in_(ids))
+            )
             session.execute(sa.delete(ReportCategory).where(ReportCategory.report_id.in_(ids)))
             session.execute(sa.delete(Report).where(Report.external_id.like("police:kill-%")))
             session.execute(sa.delete(ReportImport).where(ReportImport.filename == "kill.csv"))

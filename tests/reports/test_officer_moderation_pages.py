@@ -98,7 +98,7 @@ def test_the_report_page_refuses_a_duplicate_without_its_original_in_place(clien
 
 def test_queue_and_report_page_show_ward_names_with_codes(client, db, officer):
     report, _ = make_report(db, categories=["followed"])
-    from nte.maps import wards as ward_service
+    from nte.wards import service as ward_service
 
     ward = ward_service.get_ward(db, code=report.ward_code)
     shown = f"<bdi>{html.escape(ward.name)}</bdi> ({ward.code})"

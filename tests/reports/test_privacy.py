@@ -100,7 +100,8 @@ def test_rows_and_logs_hold_nothing_about_the_reporter(client, db, anon_csrf, ca
     assert "set-cookie" not in api.headers and "set-cookie" not in page.headers
     after = _table_counts(db)
     grown = {name for name in after if after[name] != before[name]}
-    assert grown == {"report", "report_category"}  # no audit row, no session, no account
+    # No audit row, no session, no account; ward_assignment holds the report's ward in each vintage.
+    assert grown == {"report", "report_category", "ward_assignment"}
     rows = db.execute(sa.text("SELECT * FROM report ORDER BY id DESC LIMIT 2")).mappings().all()
     assert len(rows) == 2, f"{len(rows)} report rows to check; the API and the page each stored one"
     for row in rows:

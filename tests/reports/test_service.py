@@ -11,12 +11,13 @@ from sqlalchemy.orm import sessionmaker
 
 from nte.audit.models import AuditEvent
 from nte.errors import Conflict, Invalid
-from nte.maps.wards import locate
 from nte.reports import service
 from nte.reports.exceptions import ReceiptNotFound, ReportInvalid
 from nte.reports.jobs import purge_free_text
 from nte.reports.models import Report, ReportCategory
 from nte.spatial import from_db
+from nte.wards.models import WardAssignment
+from nte.wards.service import locate
 from tests.factories import make_report, make_user
 
 NOW = datetime(2026, 11, 21, 23, 47, 31, tzinfo=UTC)
@@ -253,6 +254,11 @@ def test_concurrent_moderation_of_one_report_is_serialised(engine, settings):
                 sa.delete(AuditEvent).where(AuditEvent.target_type == "report", AuditEvent.target_id == str(report.id))
             )
             s.execute(sa.delete(ReportCategory).where(ReportCategory.report_id == report.id))
+            s.execute(
+                sa.delete(WardAssignment).where(
+                    WardAssignment.subject == "report", WardAssignment.subject_id == report.id
+                )
+            )
             s.execute(sa.delete(Report).where(Report.id == report.id))
             for o in officers:
                 s.execute(sa.text("DELETE FROM user_account WHERE id = :id"), {"id": o.id})

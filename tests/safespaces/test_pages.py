@@ -118,11 +118,11 @@ def test_help_now_without_javascript_by_ward(browser, live_server):
     try:
         page.goto(f"{live_server.url}/help-now")
         assert not page.locator("#locate-me").is_visible() and not page.locator("#help-map").is_visible()
-        page.select_option("#ward", "E05000644")  # St James's
+        page.select_option("#ward", "E05013806")  # St James's
         page.check("#show-all")
         with page.expect_navigation():
             page.click("button[type=submit]")
-        assert "ward=E05000644" in page.url
+        assert "ward=E05013806" in page.url
         text = page.locator("#safe-space-list").inner_text()
         assert "Browser haven" in text
         daytime = page.locator(".safe-space", has_text="Browser daytime space")
@@ -132,7 +132,7 @@ def test_help_now_without_javascript_by_ward(browser, live_server):
     finally:
         context.close()
     js_page = browser.new_context().new_page()  # axe needs JavaScript to run; same page, same markup
-    js_page.goto(f"{live_server.url}/help-now?ward=E05000644&show=all")
+    js_page.goto(f"{live_server.url}/help-now?ward=E05013806&show=all")
     axe_check(js_page)
     js_page.context.close()
 

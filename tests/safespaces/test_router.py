@@ -238,7 +238,7 @@ def test_help_now_without_javascript_by_ward(client, db):
     make_safe_space(db, name="Soho haven", opening_hours="24/7")
     r = client.get("/help-now")
     assert r.status_code == 200 and "Choose a ward" in r.text and 'id="quick-exit"' in r.text
-    r = client.get("/help-now", params={"ward": "E05000644", "show": "all"})  # St James's (Westminster)
+    r = client.get("/help-now", params={"ward": "E05013806", "show": "all"})  # St James's (Westminster)
     assert r.status_code == 200 and "Soho haven" in r.text and 'href="tel:02079460000"' in r.text
     r = client.get("/help-now", params={"ward": "NOPE"}, headers={"accept": "text/html"})
     assert r.status_code == 404 and 'id="ward-error"' in r.text

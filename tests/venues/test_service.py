@@ -302,7 +302,9 @@ def test_demo_loader_is_idempotent_and_labels_examples(db, settings):
     from nte.venues.demo import load_examples
 
     added = load_examples(db)
-    assert added == 1246 or added == 0
+    # 1,246 pubs in the file; one (the Chippenham, Shirland Road) lies 4 m outside the generalised May
+    # 2022 boundary and is not loaded: example venues are placed in the current wards.
+    assert added == 1245 or added == 0
     assert load_examples(db) == 0
     example = db.scalars(sa.select(Venue).where(Venue.is_example.is_(True))).first()
     assert example.status == "submitted" and example.example_source_id.startswith("fhrs:")

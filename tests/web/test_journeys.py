@@ -30,8 +30,8 @@ pytestmark = pytest.mark.browser
 
 LANGUAGES = ["en", "ar"]
 ARABIC = re.compile(r"[\u0600-\u06FF]")
-#: Old Compton Street, Soho: in West End ward (E05000649) on the 2013 boundaries the tests load.
-POSTCODE, LON, LAT, WARD = "W1D 4EG", -0.13146, 51.51336, "E05000649"
+#: Old Compton Street, Soho: in West End ward (E05013808) in the current (May 2022) boundaries.
+POSTCODE, LON, LAT, WARD = "W1D 4EG", -0.13146, 51.51336, "E05013808"
 
 
 @pytest.fixture(scope="module")

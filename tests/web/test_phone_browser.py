@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 PUBLIC_PAGES = [
     "/",
     "/help-now",
-    "/help-now?ward=E05000644&show=all",
+    "/help-now?ward=E05013806&show=all",
     "/report",
     "/report/status",
     "/map",

@@ -203,9 +203,9 @@ def _page(client: TestClient, db, anon_csrf: str, name: str):
         return client.get("/help-now", params=q)
     if name == "help-now, results by ward":
         make_safe_space(db, name="Soho haven", opening_hours="24/7")
-        return client.get("/help-now", params={**q, "ward": "E05000644", "show": "all"})
+        return client.get("/help-now", params={**q, "ward": "E05013806", "show": "all"})
     if name == "help-now, no results":
-        return client.get("/help-now", params={**q, "ward": "E05000644"})
+        return client.get("/help-now", params={**q, "ward": "E05013806"})
     if name == "area map":
         return client.get("/map", params=q)
     if name == "venue directory":

@@ -5,15 +5,16 @@ import json
 import pytest
 from shapely.geometry import shape
 
-from nte.maps import wards as ward_service
-from nte.maps.exceptions import InvalidWardFile, LocationOutsideServiceArea
-from nte.maps.wards import SHIPPED_WARDS
+from nte.wards import geojson
+from nte.wards import service as ward_service
+from nte.wards.exceptions import InvalidWardFile, LocationOutsideServiceArea
+from nte.wards.shipped import DECEMBER_2013
 
 WEST_END = (-0.1337, 51.5132)  # Soho, Westminster
 
 
 def _shipped():
-    return json.loads(SHIPPED_WARDS.read_text())["features"]
+    return json.loads(DECEMBER_2013.path.read_text())["features"]
 
 
 def test_lookup_api_finds_the_ward(client):
@@ -92,16 +93,33 @@ def test_wards_geojson_is_rfc7946(client):
 
 
 def test_one_ward_and_unknown_code(client):
-    assert client.get("/api/wards/E05000644").json()["properties"]["name"] == "St James's"
+    current = client.get("/api/wards/E05013806").json()
+    assert current["properties"]["name"] == "St James's" and current["vintage"] == "2022-05"
+    # The 2013 ward is not current any more, but its vintage still has it.
+    assert client.get("/api/wards/E05000644").status_code == 404
+    old = client.get("/api/wards/E05000644", params={"vintage": "2013-12"}).json()
+    assert old["properties"]["name"] == "St James's" and old["vintage"] == "2013-12"
+    assert "martinjc" in old["attribution"]
+    r = client.get("/api/wards/E05000644", params={"vintage": "1999-01"})
+    assert r.status_code == 404 and r.json()["field"] == "vintage" and "2013-12" in r.json()["detail"]
     r = client.get("/api/wards/E99999999")
     assert r.status_code == 404 and r.json()["field"] == "code"
     r = client.get("/api/wards", params={"borough": "E09000007"})  # Camden: not served
     assert r.status_code == 404 and r.json()["field"] == "borough"
 
 
-def test_boroughs_listed(client):
-    codes = {b["code"]: b["wards"] for b in client.get("/api/boroughs").json()}
-    assert codes == {
+def test_boroughs_listed_in_the_current_wards_and_in_2013(client):
+    current = {b["code"]: (b["wards"], b["vintage"]) for b in client.get("/api/boroughs").json()}
+    assert current == {
+        "E09000033": (18, "2022-05"),
+        "E09000020": (18, "2022-05"),
+        "E09000013": (21, "2022-05"),
+        "E09000032": (22, "2022-05"),
+        "E09000001": (25, "2022-05"),
+        "E09000012": (21, "2022-05"),
+    }
+    old = {b["code"]: b["wards"] for b in client.get("/api/boroughs", params={"vintage": "2013-12"}).json()}
+    assert old == {
         "E09000033": 20,
         "E09000020": 18,
         "E09000013": 16,
@@ -109,6 +127,9 @@ def test_boroughs_listed(client):
         "E09000001": 25,
         "E09000012": 19,
     }
+    vintages = {v["vintage"]: v for v in client.get("/api/ward-vintages").json()}
+    assert set(vintages) == {"2013-12", "2022-05"}
+    assert len(vintages["2022-05"]["current_in"]) == 6 and vintages["2013-12"]["current_in"] == []
 
 
 def _feature(code, coords, **props):
@@ -120,24 +141,34 @@ def _feature(code, coords, **props):
 
 
 SQUARE = [[-0.10, 51.50], [-0.09, 51.50], [-0.09, 51.51], [-0.10, 51.51], [-0.10, 51.50]]
-BOWTIE = [[-0.10, 51.50], [-0.09, 51.51], [-0.09, 51.50], [-0.10, 51.51], [-0.10, 51.50]]
+# A bow-tie with lobes of different sizes (a symmetric one has no stated area and is refused).
+BOWTIE_LOPSIDED = [[-0.10, 51.50], [-0.06, 51.51], [-0.06, 51.50], [-0.10, 51.502], [-0.10, 51.50]]
+
+
+def _parsed(features, **kwargs):
+    return geojson.parse_wards(
+        {"type": "FeatureCollection", "features": features},
+        code_property="code",
+        name_property="name",
+        borough_code_property=None,
+        borough_name_property=None,
+        **kwargs,
+    )
 
 
 def test_import_repairs_invalid_polygon_and_records_vintage(db):
-    result = ward_service.import_ward_set(
+    result = ward_service.import_wards(
         db,
-        features=[_feature("X1", SQUARE), _feature("X2", BOWTIE)],
-        name="Test 2022",
+        parsed=_parsed([_feature("X1", SQUARE), _feature("X2", BOWTIE_LOPSIDED)], borough_code="E09000001"),
+        name="Test 2030",
+        vintage="2030-05",
         source="unit test",
         attribution="Test attribution",
-        code_property="code",
-        name_property="name",
-        borough_code="E09000001",
-        borough_name="City",
-        activate=False,
+        make_current=False,
     )
-    assert result.count == 2 and len(result.repaired) == 1 and "X2" in result.repaired[0]
+    assert result.count == 2 and any("X2" in n for n in result.notes)
     assert result.ward_set.attribution == "Test attribution" and not result.ward_set.is_active
+    assert result.made_current == [] and result.ward_set.vintage == "2030-05"
 
 
 @pytest.mark.parametrize(
@@ -160,25 +191,23 @@ def test_import_repairs_invalid_polygon_and_records_vintage(db):
             "geometry",
             "G1",
         ),
-        ([_feature("Z1", SQUARE), _feature("Z1", SQUARE)], "code", "twice"),
+        ([_feature("Z1", SQUARE), _feature("Z1", SQUARE)], "code", "Z1"),
         (
             [_feature("B1", [[500000, 180000], [500100, 180000], [500100, 180100], [500000, 180000]])],
-            "geometry",
-            "WGS84",
+            "crs",
+            "EPSG:27700",
         ),
     ],
 )
 def test_import_errors_name_the_feature(db, features, field, needle):
     with pytest.raises(InvalidWardFile) as info:
-        ward_service.import_ward_set(
+        ward_service.import_wards(
             db,
-            features=features,
+            parsed=_parsed(features, borough_code="E09000001"),
             name="Broken",
+            vintage="2031-01",
             source="t",
             attribution="a",
-            code_property="code",
-            name_property="name",
-            borough_code="E09000001",
         )
     assert needle in info.value.detail
     assert info.value.field == field
@@ -205,6 +234,8 @@ def test_cli_imports_a_geojson_file(tmp_path, engine, monkeypatch):
                 str(path),
                 "--name",
                 name,
+                "--vintage",
+                f"cli-{engine.dialect.name}",
                 "--attribution",
                 "OGL test",
                 "--code-property",
@@ -213,11 +244,11 @@ def test_cli_imports_a_geojson_file(tmp_path, engine, monkeypatch):
                 "name",
                 "--borough-code-property",
                 "lad",
-                "--no-activate",
+                "--no-current",
             ],
         )
         assert result.exit_code == 0, result.output
-        assert "Imported 1 wards" in result.output
+        assert "Imported 1 wards of E09000001" in result.output
         bad = runner.invoke(
             cli.app,
             [
@@ -226,6 +257,8 @@ def test_cli_imports_a_geojson_file(tmp_path, engine, monkeypatch):
                 str(path),
                 "--name",
                 name,
+                "--vintage",
+                f"cli-{engine.dialect.name}",
                 "--attribution",
                 "x",
                 "--code-property",
@@ -234,14 +267,14 @@ def test_cli_imports_a_geojson_file(tmp_path, engine, monkeypatch):
                 "name",
                 "--borough-code-property",
                 "lad",
-                "--no-activate",
+                "--no-current",
             ],
         )
-        assert bad.exit_code == 2 and "already exists" in bad.output
+        assert bad.exit_code == 2 and "already holds the wards of E09000001" in bad.output
     finally:
         from sqlalchemy.orm import Session
 
-        from nte.maps.models import WardSet
+        from nte.wards.models import WardSet
 
         with Session(engine) as s, s.begin():
             for ws in s.query(WardSet).filter(WardSet.name.like("CLI test%")):

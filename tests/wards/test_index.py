@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from nte.maps.exceptions import LocationOutsideServiceArea
-from nte.maps.wards import locate
-from nte.reports.wardindex import OUTSIDE, WardIndex
+from nte.wards import repository as ward_repo
+from nte.wards import service as ward_service
+from nte.wards.index import OUTSIDE
 
 
-def test_index_agrees_with_database(db, settings):
-    index = WardIndex.from_session(db, settings=settings)
+@pytest.mark.parametrize("vintage", ["2022-05", "2013-12"])
+def test_index_agrees_with_database(db, settings, vintage):
+    ward_set = ward_service.resolve_vintage(db, vintage)
+    index = ward_service.set_index(db, ward_set)
     rng = np.random.default_rng(7)
     lon = rng.uniform(-0.26, -0.02, 150)
     lat = rng.uniform(51.42, 51.58, 150)
@@ -23,9 +26,7 @@ def test_index_agrees_with_database(db, settings):
         if not np.isfinite(x):
             assert k == OUTSIDE
             continue
-        try:
-            expected = locate(db, lon=float(x), lat=float(y), settings=settings).code
-        except LocationOutsideServiceArea:
-            expected = None
+        found = ward_repo.ward_at_point_sql(db, ward_set_id=ward_set.id, lon=float(x), lat=float(y))
+        expected = found.code if found is not None else None
         assert (index.codes[k] if k != OUTSIDE else None) == expected, (x, y)
     assert (got != OUTSIDE).sum() > 30

@@ -1,10 +1,13 @@
-"""Assign many points to wards in memory, fast and exactly as the database would.
+"""Assign points to wards in memory, fast and exactly as the database would: every point-to-ward
+assignment in NTE Safe (a report at intake, a bulk import, a venue's pin, a new vintage) goes
+through it, so there is one rule for a point on a shared edge.
 
-Built once from the active ward set (served boroughs only). A regular lattice over the service
+Built from a list of wards (one set, or the current set of each borough) and cached by
+``nte.wards.service`` per set and version. A regular lattice over the service
 area classifies each cell as inside one ward (no point test needed), outside every ward, or
 mixed; only points in mixed cells get an exact vectorised ``shapely.intersects_xy`` test against
 the wards whose bounding box holds them. A point on a shared edge goes to the lowest ward code,
-like ``nte.maps.repository.ward_at_point`` (ST_Intersects ... ORDER BY code)."""
+like ``nte.wards.repository.ward_at_point_sql`` (ST_Intersects ... ORDER BY code)."""
 
 from __future__ import annotations
 
@@ -13,11 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy.orm import Session
-
-from nte.config import Settings
-from nte.maps import wards as ward_service
-from nte.spatial import from_db
 
 OUTSIDE = -1
 MIXED = -2
@@ -29,6 +27,7 @@ class WardIndex:
     codes: list[str]  # sorted: index order is code order
     names: list[str]
     borough_codes: list[str]
+    ids: list[int]  # ward row ids (0 when built from bare polygons)
     polygons: list[BaseGeometry]
     bounds: np.ndarray  # (n, 4)
     origin: tuple[float, float]
@@ -36,15 +35,23 @@ class WardIndex:
     grid: np.ndarray  # (rows, cols) int32: ward index, OUTSIDE or MIXED
 
     @classmethod
-    def build(cls, wards: list[tuple[str, str, str, BaseGeometry]], *, cell: float = CELL_DEGREES) -> WardIndex:
-        """``wards``: (code, name, borough_code, WGS84 polygon)."""
-        wards = sorted(wards, key=lambda w: w[0])
+    def build(
+        cls,
+        wards: list[tuple[str, str, str, BaseGeometry]],
+        *,
+        cell: float = CELL_DEGREES,
+        ids: list[int] | None = None,
+    ) -> WardIndex:
+        """``wards``: (code, name, borough_code, WGS84 polygon); ``ids``: their row ids, same order."""
+        order = sorted(range(len(wards)), key=lambda i: wards[i][0])
+        row_ids = [ids[i] if ids is not None else 0 for i in order]
+        wards = [wards[i] for i in order]
         polygons = [w[3] for w in wards]
         for p in polygons:
             shapely.prepare(p)
         bounds = shapely.bounds(np.array(polygons, dtype=object)) if polygons else np.zeros((0, 4))
         if not polygons:
-            return cls([], [], [], [], bounds, (0.0, 0.0), cell, np.full((0, 0), OUTSIDE, dtype=np.int32))
+            return cls([], [], [], [], [], bounds, (0.0, 0.0), cell, np.full((0, 0), OUTSIDE, dtype=np.int32))
         minx, miny = bounds[:, 0].min(), bounds[:, 1].min()
         maxx, maxy = bounds[:, 2].max(), bounds[:, 3].max()
         cols = int(np.ceil((maxx - minx) / cell)) + 1
@@ -64,24 +71,13 @@ class WardIndex:
             [w[0] for w in wards],
             [w[1] for w in wards],
             [w[2] for w in wards],
+            row_ids,
             polygons,
             bounds,
             (float(minx), float(miny)),
             cell,
             grid.reshape(rows, cols),
         )
-
-    @classmethod
-    def from_session(cls, session: Session, *, settings: Settings) -> WardIndex:
-        ward_set = ward_service.require_active_set(session)
-        key = (ward_set.id, tuple(sorted(settings.boroughs)))
-        cached = _cache.get(key)
-        if cached is None:
-            wards = ward_service.served_wards(session, settings=settings)
-            cached = cls.build([(w.code, w.name, w.borough_code, from_db(w.geom)) for w in wards])
-            _cache.clear()
-            _cache[key] = cached
-        return cached
 
     def assign(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Ward index per point (into ``codes``), or OUTSIDE. Non-finite coordinates are OUTSIDE."""
@@ -110,5 +106,6 @@ class WardIndex:
             out[mixed] = result
         return out
 
-
-_cache: dict[tuple[int, tuple[str, ...]], WardIndex] = {}
+    def locate(self, lon: float, lat: float) -> int:
+        """Ward index of one point, or OUTSIDE."""
+        return int(self.assign(np.array([lon]), np.array([lat]))[0])
