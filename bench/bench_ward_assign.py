@@ -42,6 +42,9 @@ so single numbers move by up to ~2x between runs), 2026-12-01. 1,000,000 reports
       read only: one binary COPY read (reference's read)        1,000,000      1.79     557,265      206
       read only: geopandas.read_postgis of the same rows        1,000,000     11.33      88,265      424
     disagreements: 0; speed-up 0.73x (target >= 3x): NOT MET; NTE peak memory growth 86 MB: met
+    a second 1,000,000 run (with the breakdown line): NTE 26.33 s (21 keyset reads 10.20 s, first 0.12 s,
+    slowest 1.21 s; 20 COPY writes 14.95 s; index + assign + commits 1.18 s), reference 23.02 s,
+    write only 16.58 s, speed-up 0.87x, 86 MB against 351 MB, 0 disagreements
 
     100,000 reports (99,939 inside):
     NTE assign_set                                                100,000      6.46      15,486       86   identical
