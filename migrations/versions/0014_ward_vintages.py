@@ -28,7 +28,7 @@ def upgrade() -> None:
     op.add_column("ward_set", sa.Column("vintage", sa.String(length=20), nullable=False, server_default=""))
     op.add_column("ward_set", sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
     bind = op.get_bind()
-    for set_id, name, when in bind.execute(sa.text("SELECT id, name, vintage_date FROM ward_set ORDER BY id")):
+    for set_id, when in bind.execute(sa.text("SELECT id, vintage_date FROM ward_set ORDER BY id")):
         key = str(when)[:7] if when is not None else f"set-{set_id}"
         if bind.execute(sa.text("SELECT count(*) FROM ward_set WHERE vintage = :v"), {"v": key}).scalar():
             key = f"{key}-{set_id}"
@@ -58,9 +58,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("subject", "ward_set_id", "subject_id", name=op.f("pk_ward_assignment")),
     )
-    op.create_index(
-        "ix_ward_assignment_set_ward", "ward_assignment", ["ward_set_id", "subject", "ward_code"], unique=False
-    )
     # The set that was active is current in every borough it holds; what was stored at intake is its assignment.
     active = bind.execute(sa.text("SELECT max(id) FROM ward_set WHERE is_active")).scalar()
     if active is not None:
@@ -83,7 +80,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_ward_assignment_set_ward", table_name="ward_assignment")
     op.drop_table("ward_assignment")
     op.drop_index(op.f("ix_ward_current_ward_set_id"), table_name="ward_current")
     op.drop_table("ward_current")

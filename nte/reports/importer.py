@@ -637,6 +637,9 @@ def import_stream(
                 pending.result()
                 pending = None
             write(last, finished=True)
+            if summary.inserted:  # the planner's row counts, for the first statistics after a big import
+                repo.refresh_statistics(session)
+                ward_service.refresh_statistics(session)
         finally:
             if pending is not None:
                 try:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from nte.db import ReadSessions
 from nte.reports.models import Report, ReportCategory, ReportImport, WardUpdate
 from nte.spatial import bulk_insert, existing_values, lock_rows, reserve_ids, within_bbox
+from nte.spatial import refresh_statistics as refresh_statistics_of
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -261,6 +262,10 @@ REPORT_COPY_COLUMNS = (
     "flagged_near_duplicate",
     "created_at",
 )
+
+
+def refresh_statistics(session: Session) -> None:
+    refresh_statistics_of(session, cast(sa.Table, Report.__table__), cast(sa.Table, ReportCategory.__table__))
 
 
 def insert_imported(session: Session, rows: list[list[Any]], categories: list[list[str]]) -> list[int]:

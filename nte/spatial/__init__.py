@@ -7,7 +7,7 @@ indexed predicates, row locking, and conversion between Shapely and database geo
 
 from __future__ import annotations
 
-from nte.spatial.bulk import bulk_insert, ewkt_point, existing_values, reserve_ids
+from nte.spatial.bulk import bulk_insert, ewkt_point, existing_values, refresh_statistics, reserve_ids
 from nte.spatial.engine import create_spatial_engine, dialect_name, is_postgres
 from nte.spatial.geometry import (
     BNG,
@@ -49,6 +49,7 @@ __all__ = [
     "lock_rows",
     "nearest_rows",
     "point_expr",
+    "refresh_statistics",
     "reserve_ids",
     "to_bng",
     "to_db",

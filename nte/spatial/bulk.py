@@ -84,3 +84,13 @@ def bulk_insert(session: Session, table: sa.Table, columns: Sequence[str], rows:
         return len(rows)
     session.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
     return len(rows)
+
+
+def refresh_statistics(session: Session, *tables: sa.Table) -> None:
+    """Tell the planner how big ``tables`` are now, after a bulk write (PostgreSQL ``ANALYZE``; it
+    counts the rows this transaction wrote). Without it, a join planned on the statistics of the
+    empty table (a fresh vintage's assignments, a first import) can scan one table once per row of
+    the other. SQLite plans by index without statistics: nothing to do."""
+    if is_postgres(session):
+        for table in tables:
+            session.execute(sa.text(f'ANALYZE "{table.name}"'))

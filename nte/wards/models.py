@@ -59,10 +59,11 @@ class CurrentWards(Base):
 class WardAssignment(Base):
     """The ward a located record (``subject``: report, venue, safe_space) falls in, in one ward set.
     ``ward_code`` is NULL when the record lies outside that set's wards (so a bulk assignment can
-    resume: every record it has looked at has a row)."""
+    resume: every record it has looked at has a row). The primary key (subject, set, record) is the
+    only index: every read names all three (a record's wards: the set ids listed), and a bulk write
+    maintains nothing else."""
 
     __tablename__ = "ward_assignment"
-    __table_args__ = (sa.Index("ix_ward_assignment_set_ward", "ward_set_id", "subject", "ward_code"),)
 
     subject: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     ward_set_id: Mapped[int] = mapped_column(sa.ForeignKey("ward_set.id", ondelete="CASCADE"), primary_key=True)

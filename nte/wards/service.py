@@ -419,6 +419,11 @@ def wards_of_record(session: Session, *, subject: str, subject_id: int) -> tuple
     return None, codes
 
 
+def refresh_statistics(session: Session) -> None:
+    """After writing many assignments (a bulk import): see ``nte.spatial.refresh_statistics``."""
+    repo.refresh_assignment_statistics(session)
+
+
 def forget_records(session: Session, *, subject: str, subject_ids: Sequence[int]) -> None:
     repo.delete_assignments_of(session, subject=subject, subject_ids=list(subject_ids))
 
@@ -469,7 +474,7 @@ def assign_set(
     index = set_index(session, ward_set)
     after = 0
     while True:
-        block = repo.unassigned_points(
+        block, last = repo.unassigned_points(
             session,
             subject=located.subject,
             id_column=located.id_column,
@@ -478,8 +483,11 @@ def assign_set(
             after_id=after,
             limit=batch_size,
         )
-        if len(block) == 0:
+        if last is None:
             break
+        after = last
+        if len(block) == 0:  # every record of this stretch was assigned by an earlier run
+            continue
         ids = block[:, 0].astype(np.int64)
         found = index.assign(block[:, 1], block[:, 2])
         codes = np.array(index.codes + [None], dtype=object)[found]  # OUTSIDE (-1) picks the None
@@ -498,12 +506,15 @@ def assign_set(
         outside = int(np.count_nonzero(found == OUTSIDE))
         result.assigned += len(ids) - outside
         result.outside += outside
-        after = int(ids[-1])
         if checkpoint is not None:
             checkpoint()
         if progress is not None:
             progress(len(ids))
     result.assigned += _assign_ward_only(session, ward_set=ward_set, located=located)
+    if result.assigned or result.outside:
+        repo.refresh_assignment_statistics(session)
+        if checkpoint is not None:
+            checkpoint()
     return result
 
 
