@@ -273,7 +273,7 @@ def _pending_points(session, set_id: int) -> np.ndarray:
     from nte.reports.models import Report
     from nte.wards import repository as repo
 
-    return repo.unassigned_points(
+    points, _last = repo.unassigned_points(
         session,
         subject="report",
         id_column=Report.id,
@@ -282,6 +282,7 @@ def _pending_points(session, set_id: int) -> np.ndarray:
         after_id=0,
         limit=2**62,
     )
+    return points
 
 
 def run_reference(session, set_id: int) -> int:
