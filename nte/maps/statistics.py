@@ -235,6 +235,7 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
 
 # --- hotspots ---------------------------------------------------------------------------------------
 
+
 def area_bng(
     session: Session, *, settings: Settings, borough: str | None = None, vintage: str | None = None
 ) -> BaseGeometry:
@@ -328,6 +329,7 @@ def hotspot_geojson(result: HotspotResult, *, significant_only: bool = False, pr
 
 
 # --- the officer map bundle (cached per filter, invalidated by the data version) ------------------
+
 
 def ward_geometry(session: Session, ward: Ward) -> dict[str, Any]:
     return ward_service.ward_geometry(session, ward)

@@ -59,9 +59,7 @@ def _path(seen: dict[str, str], name: str) -> str:
 
 
 def test_no_ward_module_reaches_a_domain_built_on_wards():
-    modules = sorted(
-        "nte.wards." + p.stem for p in (ROOT / "wards").glob("*.py") if p.stem != "__init__"
-    )
+    modules = sorted("nte.wards." + p.stem for p in (ROOT / "wards").glob("*.py") if p.stem != "__init__")
     assert len(modules) >= WARD_MODULES_TODAY, f"found {len(modules)} ward modules; there were {WARD_MODULES_TODAY}"
     problems = []
     for module in modules:
