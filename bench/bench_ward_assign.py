@@ -30,38 +30,30 @@ speed or memory target is printed, not an error).
 
     .venv/bin/python bench/bench_ward_assign.py [--reports 1000000]
 
-Measured on this 2-core machine (PostGIS 15, fsync off; other work was running, load average 3-10,
-so single numbers move by up to ~2x between runs), 2026-12-01. 1,000,000 reports (999,410 inside a
-2022 ward); the breakdown rows are timed on their own, each in a fresh subprocess:
+Measured on this 2-core machine (PostGIS 15, fsync off), 2026-12-01, 1,000,000 reports (999,410 inside
+a 2022 ward), after the batch read was made bounded (the next batch by id, less the set's assignments in
+that id range) and ``ward_assignment`` kept only its primary key:
 
     path                                                          reports   seconds   reports/s  peak MB   agreement
-    NTE assign_set (index, keyset binary COPY read, COPY)       1,000,000     32.43      30,840       86   identical
-    geopandas sjoin (binary read, sjoin, same COPY write)       1,000,000     23.58      42,414      351   identical
-      NTE's first step only: WardIndex.build (wards, not reports)     125      0.60                   86
-      write only: the shared COPY write of prepared rows        1,000,000     15.55      64,319        0
-      read only: one binary COPY read (reference's read)        1,000,000      1.79     557,265      206
-      read only: geopandas.read_postgis of the same rows        1,000,000     11.33      88,265      424
-    disagreements: 0; speed-up 0.73x (target >= 3x): NOT MET; NTE peak memory growth 86 MB: met
-    a second 1,000,000 run (with the breakdown line): NTE 26.33 s (21 keyset reads 10.20 s, first 0.12 s,
-    slowest 1.21 s; 20 COPY writes 14.95 s; index + assign + commits 1.18 s), reference 23.02 s,
-    write only 16.58 s, speed-up 0.87x, 86 MB against 351 MB, 0 disagreements
+    NTE assign_set (index, keyset binary COPY read, COPY)       1,000,000     15.62      64,000       86   identical
+    geopandas sjoin (binary read, sjoin, same COPY write)       1,000,000     17.91      55,848      351   identical
+      NTE's first step only: WardIndex.build (wards, not reports)     125      0.81                   86
+      write only: the shared COPY write of prepared rows        1,000,000     11.17      89,541        0
+      read only: one binary COPY read (reference's read)        1,000,000      1.76     568,691      206
+      read only: geopandas.read_postgis of the same rows        1,000,000     13.17      75,913      424
+    NTE assign_set inside: 21 keyset reads 1.68 s (first 0.09 s, slowest 0.11 s), 20 COPY writes 12.25 s,
+    index + assign + commits 1.70 s
+    disagreements: 0; speed-up 1.15x (target >= 3x): NOT MET; NTE peak memory growth 86 MB: met
 
-    100,000 reports (99,939 inside):
-    NTE assign_set                                                100,000      6.46      15,486       86   identical
-    geopandas sjoin                                               100,000      6.25      16,002       43   identical
-      WardIndex.build 2.41 s (0.6-2.4 s between runs), write only 3.45 s, binary read 0.63 s, read_postgis 3.73 s
-    speed-up 0.97x: NOT MET; memory 86 MB: met
+The write both paths share is 70-78 % of either path (COPY into ``ward_assignment``: its primary key and
+the per-row foreign-key check on ``ward_set``); without it NTE takes about 3.4 s against about 6.7 s for
+the reference (read 1.8 s + sjoin and edge rule about 4.9 s), and the in-memory assignment alone is about
+2.8x faster than ``sjoin``. So 3x end to end with the same write path is out of reach unless that write
+becomes much cheaper for both; the memory target is met with room (86 MB, flat in N: the 2022 lattice).
 
-Inside NTE's path at 1,000,000 (timers around each call, a separate run: 32.5 s in all): the 20 keyset
-reads took 13.6 s and grow with each batch (0.16 s for the first, 1.1-1.2 s for the last): the NOT EXISTS
-against ``ward_assignment`` becomes a Merge Anti Join that scans and sorts every assignment already
-written in the set (500,001 rows at the middle batch, 1.26 s; the set was analyzed while empty, so the
-planner expects 1 row), i.e. quadratic in N. The 20 COPY writes took 17.9 s (0.65-1.3 s each, flat).
-
-The write (the same in both paths: COPY into ``ward_assignment``, primary key + secondary index + the
-foreign key's per-row check) is about 16 s of each path at 1,000,000, so no assignment method can make
-the whole path 3x faster than the reference while both share it. NTE's memory is flat (86 MB at 20,000,
-100,000 and 1,000,000 reports: the 2022 lattice, independent of N); the reference grows with N.
+Before that change (same machine, busier: load 3-10): NTE 26.3-32.4 s against 23.0-23.6 s (0.73-0.87x):
+each keyset read's NOT EXISTS was planned as a merge over every assignment already written, so the reads
+grew with every batch (0.12 s to 1.2 s; 10.2-13.6 s in all).
 """
 
 from __future__ import annotations
