@@ -21,7 +21,9 @@ class UnknownWard(NotFound):
         super().__init__(f"There is no ward with code {code[:40]!r} {where}.", field=field)
 
 
-class UnknownVintage(NotFound):
+class UnknownVintage(Invalid):
+    """A ``vintage=`` value that names no ward set: a wrong parameter (422, as the maps filters say it)."""
+
     code = "unknown_vintage"
 
     def __init__(self, vintage: str, known: list[str], field: str = "vintage") -> None:

@@ -100,8 +100,12 @@ def test_one_ward_and_unknown_code(client):
     old = client.get("/api/wards/E05000644", params={"vintage": "2013-12"}).json()
     assert old["properties"]["name"] == "St James's" and old["vintage"] == "2013-12"
     assert "martinjc" in old["attribution"]
-    r = client.get("/api/wards/E05000644", params={"vintage": "1999-01"})
-    assert r.status_code == 404 and r.json()["field"] == "vintage" and "2013-12" in r.json()["detail"]
+    for path in ("/api/wards/E05000644", "/api/wards", "/api/boroughs", "/api/wards/lookup"):
+        r = client.get(path, params={"vintage": "1999-01", "lon": -0.1337, "lat": 51.5132})
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["field"] == "vintage" and "2013-12" in r.json()["detail"], path
+    r = client.get("/api/wards/lookup", params={"vintage": "2013-12", "lon": -0.1337, "lat": 51.5132})
+    assert r.status_code == 200 and r.json()["vintage"] == "2013-12" and r.json()["code"] == "E05000649"
     r = client.get("/api/wards/E99999999")
     assert r.status_code == 404 and r.json()["field"] == "code"
     r = client.get("/api/wards", params={"borough": "E09000007"})  # Camden: not served
