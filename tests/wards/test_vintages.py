@@ -324,3 +324,29 @@ def test_the_ward_found_in_each_vintage_contains_the_point(shapely_wards, case):
             assert holders and index.codes[k] == holders[0], vintage  # lowest code on a shared edge
     if on_a_vertex:  # a vertex of a ward in one vintage is found in that vintage at least
         assert any(index.locate(lon, lat) != OUTSIDE for index, _ in shapely_wards.values())
+
+
+def test_a_receipt_names_todays_ward_and_keeps_updates_posted_before_a_boundary_change(db, settings):
+    from nte.reports import service as report_service
+    from tests.factories import make_user
+
+    officer = make_user(db, role="officer")
+    report, code = make_report(db, lon=SOHO[0], lat=SOHO[1])
+    assert report.ward_code == "E05013808"  # West End, May 2022
+    report_service.post_ward_update(
+        db,
+        ward_code="E05013808",
+        title="More lighting",
+        body="New lights on Old Compton Street.",
+        actor=officer,
+        now=NOW,
+    )
+    before = report_service.status_by_receipt(db, code=code)
+    assert before.ward_name == "West End" and [u.title for u in before.updates] == ["More lighting"]
+    ward_service.activate(db, vintage="2013-12", borough=WESTMINSTER)  # the council goes back to its 2013 wards
+    report_service.post_ward_update(
+        db, ward_code="E05000649", title="Taxi marshals", body="Marshals on Friday nights.", actor=officer, now=NOW
+    )
+    after = report_service.status_by_receipt(db, code=code)
+    assert after.ward_code == "E05000649" and after.ward_name == "West End"  # the 2013 West End
+    assert {u.title for u in after.updates} == {"More lighting", "Taxi marshals"}
