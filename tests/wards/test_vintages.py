@@ -350,3 +350,16 @@ def test_a_receipt_names_todays_ward_and_keeps_updates_posted_before_a_boundary_
     after = report_service.status_by_receipt(db, code=code)
     assert after.ward_code == "E05000649" and after.ward_name == "West End"  # the 2013 West End
     assert {u.title for u in after.updates} == {"More lighting", "Taxi marshals"}
+
+
+def test_a_stored_report_placed_by_ward_is_assigned_to_a_new_vintage_by_its_wards_point(db, settings):
+    chosen = ward_service.get_ward(db, code="E05013808")  # West End, May 2022
+    report, _code = make_report(db, lat=None, lon=None, ward=chosen.code)
+    assert report.geom is None and report.location_precision == "ward"
+    result = _westminster_2022_as(db, "2095-05", current=False)
+    located = ward_service.Located("report", "reports", Report.id, Report.geom)
+    done = ward_service.assign_set(db, ward_set=result.ward_set, located=located)
+    assert done.assigned >= 1
+    row = db.get(WardAssignment, ("report", result.ward_set.id, report.id))
+    assert row is not None and row.ward_code == "T05013808"  # the same West End, in the test vintage's codes
+    assert ward_service.pending(db, ward_set=result.ward_set, located=located) == 0
