@@ -444,7 +444,6 @@ class AssignResult:
     ward_set: str
     assigned: int = 0
     outside: int = 0
-    already: int = 0
 
 
 def pending(session: Session, *, ward_set: WardSet, located: Located) -> int:
