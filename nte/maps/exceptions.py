@@ -18,13 +18,6 @@ class UnknownPeriod(Invalid):
         super().__init__("Choose one of the published periods in the list.", field=field)
 
 
-class PatrolAreasUnavailable(NotFound):
-    code = "patrol_areas_unavailable"
-
-    def __init__(self) -> None:
-        super().__init__("Patrol areas are not available yet.", field="area")
-
-
 class UnknownPatrolArea(NotFound):
     code = "unknown_patrol_area"
 

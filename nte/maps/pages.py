@@ -29,7 +29,7 @@ from nte.maps import coverage as coverage_service
 from nte.maps import public as public_service
 from nte.maps import render as renderer
 from nte.maps import statistics as stats_service
-from nte.maps.exceptions import InvalidMapFilter, InvalidMapFilters, PatrolAreasUnavailable
+from nte.maps.exceptions import InvalidMapFilter, InvalidMapFilters
 from nte.maps.filters import (
     COUNTABLE_STATUSES,
     DAY_NAMES,
@@ -353,10 +353,7 @@ def export_html(request: Request, session: SessionDep, user: OfficerPage) -> Res
     cell_size = stats_service.validate_cell_size(request.query_params.get("cell_size"))
     bundle, _hit = stats_service.officer_map(session, flt=flt, settings=settings, now=utcnow(), cell_size=cell_size)
     layers = []
-    try:
-        areas = coordinator_service.list_areas(session)
-    except PatrolAreasUnavailable:
-        areas = []
+    areas = coordinator_service.list_areas(session)
     if areas:
         from shapely.geometry import mapping
 
@@ -672,10 +669,7 @@ def coordinator_page(request: Request, session: SessionDep, user: StaffPage) -> 
     says which period the data covers; mistakes in the query are a page with plain errors (422) that
     keeps the other values, never a JSON body."""
     settings = get_settings()
-    try:
-        areas = coordinator_service.list_areas(session)
-    except PatrolAreasUnavailable as exc:
-        return render(request, "maps/coordinator.html", {"areas": [], "unavailable": exc.detail, "view": None})
+    areas = coordinator_service.list_areas(session)
     values, errors, typed = _coordinator_params(request, areas)
     view, note = None, None
     area = values["area"] if "area" not in errors else None

@@ -105,10 +105,6 @@ class WardStatistics:
         return next((r for r in self.rows if r.code == code), None)
 
 
-def borough_codes(flt: MapFilter, settings: Settings) -> list[str]:
-    return [flt.borough] if flt.borough else list(settings.boroughs)
-
-
 def placement_for(session: Session, flt: MapFilter, settings: Settings) -> Placement:
     """Which ward set each of the filter's boroughs is counted in."""
     return ward_service.placement(session, settings=settings, vintage=flt.vintage, borough=flt.borough)

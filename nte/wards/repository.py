@@ -86,12 +86,6 @@ def get_ward(session: Session, *, ward_set_id: int, code: str) -> Ward | None:
     return session.scalar(sa.select(Ward).where(Ward.ward_set_id == ward_set_id, Ward.code == code))
 
 
-def ward_codes(session: Session, ward_set_id: int, borough_code: str) -> set[str]:
-    return set(
-        session.scalars(sa.select(Ward.code).where(Ward.ward_set_id == ward_set_id, Ward.borough_code == borough_code))
-    )
-
-
 def ward_at_point_sql(session: Session, *, ward_set_id: int, lon: float, lat: float) -> Ward | None:
     """The database's answer (ST_Intersects, lowest code on a shared edge): tests compare the index with it."""
     stmt = (

@@ -92,10 +92,6 @@ class Placement:
     def boroughs(self) -> list[str]:
         return sorted(b for _, bs in self.by_set for b in bs)
 
-    @property
-    def set_ids(self) -> list[int]:
-        return [s for s, _ in self.by_set]
-
 
 def stamp(ward_set: WardSet) -> str:
     """Identifies a set's content for caches: its id, version and import instant (an id can come
