@@ -114,7 +114,7 @@ def test_add_another_person_keeps_what_was_typed_and_files_nothing(client, db):
     assert 'name="rows" value="4"' in r.text
     assert 'value="other" selected' in r.text.split('id="person-2"')[1].split('id="person-3"')[0]
     assert "Still going" in r.text and "There is a problem" not in r.text
-    assert 'formaction="/volunteer/shifts/%d/debrief#person-4"' % shift.id in r.text
+    assert f'formaction="/volunteer/shifts/{shift.id}/debrief#person-4"' in r.text
 
     at_limit = client.post(
         f"/volunteer/shifts/{shift.id}/debrief",
