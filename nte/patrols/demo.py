@@ -1,22 +1,36 @@
 """Demo data: a Soho patrol area in West End ward (Westminster), a "Friday 22:00-04:00" series, and
 a volunteer profile with records for the demo volunteer account, whose DBS check expires in three
-weeks (so the record expiry reminder goes out). Idempotent."""
+weeks (so the record expiry reminder goes out), and last Friday's shift with its debrief: each
+person supported recorded once (so the monthly report has people, actions and hand-overs).
+Idempotent."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from nte.auth import repository as auth_repo
 from nte.config import get_settings
-from nte.db import utcnow
+from nte.db import LONDON, utcnow
 from nte.patrols import repository as repo
 from nte.patrols import service
+from nte.patrols.models import Shift
 
 AREA_NAME = "Soho (West End)"
 SERIES_NAME = "Soho Friday nights"
+#: Last Friday's debrief: each person once, with the kinds of help given and any hand-over.
+DEMO_PEOPLE: list[dict[str, Any]] = [
+    {"gender": "woman", "age_band": "18_24", "kinds": ["water_flipflops", "phone_charged"]},
+    {"gender": "woman", "age_band": "18_24", "kinds": ["welfare", "escorted"], "handover": "taxi_home"},
+    {"gender": "woman", "age_band": "25_34", "kinds": ["phone_charged"], "handover": "friends_family"},
+    {"gender": "woman", "kinds": ["welfare", "first_aid"], "handover": "ambulance"},
+    {"gender": "woman", "age_band": "25_34", "kinds": ["escorted"], "handover": "safe_space"},
+    {"gender": "man", "age_band": "18_24", "kinds": ["welfare", "water_flipflops"], "handover": "friends_family"},
+    {"gender": "man", "kinds": ["first_aid"]},
+    {"gender": "not_recorded", "kinds": ["other"], "handover": "police"},
+]
 #: The demo volunteer's DBS check expires this many days after the demo data is loaded.
 DBS_EXPIRES_IN_DAYS = 21
 # Soho: Oxford Street, Charing Cross Road, Shaftesbury Avenue and Regent Street (simplified).
@@ -107,3 +121,28 @@ def load_demo(session: Session, console: Any) -> None:
         console.print(f"Patrols: the demo volunteer's DBS check expires on {dbs_expires:%d %B %Y} (reminders due).")
     created = service.materialise_all(session, now=now)
     console.print(f"Patrols: {AREA_NAME!r} with {SERIES_NAME!r} (22:00-04:00); {created} shifts added or updated.")
+    _last_friday_debrief(session, console, area_id=area.id, coordinator=coordinator, now=now)
+
+
+def _last_friday_debrief(session: Session, console: Any, *, area_id: int, coordinator: Any, now: datetime) -> None:
+    """Last Friday's 22:00-04:00 shift in the demo area (one-off, before the series starts), with a
+    debrief in the one-row-per-person shape; made once."""
+    today = service.local(now).date()
+    friday = today - timedelta(days=(today.weekday() - 4) % 7 or 7)
+    start = datetime.combine(friday, time(22), LONDON).astimezone(UTC)
+    end = datetime.combine(friday + timedelta(days=1), time(4), LONDON).astimezone(UTC)
+    shift = next((s for s in repo.shifts_between(session, start, end, area_id=area_id) if s.start_at == start), None)
+    if shift is None:
+        shift = Shift(area_id=area_id, start_at=start, end_at=end, min_volunteers=4, max_volunteers=12)
+        session.add(shift)
+        session.flush()
+    if repo.debrief_for_shift(session, shift.id) is None and now >= end:
+        service.file_debrief(
+            session,
+            user=coordinator,
+            shift_id=shift.id,
+            people=DEMO_PEOPLE,
+            summary="Busy but calm; one fall near Soho Square, ambulance called.",
+            now=now,
+        )
+        console.print(f"Patrols: last Friday's debrief filed ({len(DEMO_PEOPLE)} people supported).")

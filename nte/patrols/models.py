@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nte.db import Base, utcnow
+from nte.patrols.vocabulary import AGE_BANDS, HANDOVERS
 from nte.spatial import GeometryColumn
 
 VOLUNTEER_STATUSES = ("applicant", "active", "paused", "left")
@@ -175,7 +176,12 @@ class Signup(Base):
 
 
 class Debrief(Base):
-    """Filed by the team lead after a shift. Counts only: no personal data about the public."""
+    """Filed by the team lead after a shift: each person supported once (``DebriefPerson``), no
+    personal data about the public.
+
+    ``people_estimated`` marks a debrief filed before people were recorded one by one (migration
+    0016): it has only kind x gender cells (``DebriefCount``), which count actions, and its people
+    are estimated from them (``service.estimate_people``)."""
 
     __tablename__ = "patrol_debrief"
 
@@ -184,10 +190,47 @@ class Debrief(Base):
     filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     filed_at: Mapped[datetime] = mapped_column(default=utcnow)
     summary: Mapped[str | None] = mapped_column(sa.String(1000))
+    people_estimated: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+class DebriefPerson(Base):
+    """One person supported on the shift, recorded once: gender and age band as observed and who
+    they were handed over to, if anyone. No name, no free text. Their kinds of help are
+    ``DebriefPersonKind`` rows (one or more)."""
+
+    __tablename__ = "patrol_debrief_person"
+    __table_args__ = (
+        sa.CheckConstraint(f"gender IN {GENDERS!r}", name="gender_known"),
+        sa.CheckConstraint(f"age_band IN {AGE_BANDS!r}", name="age_band_known"),
+        sa.CheckConstraint(f"handover IN {HANDOVERS!r}", name="handover_known"),
+        sa.UniqueConstraint("debrief_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debrief_id: Mapped[int] = mapped_column(sa.ForeignKey("patrol_debrief.id", ondelete="CASCADE"))
+    #: The row's place in the debrief as filed (0 first).
+    position: Mapped[int]
+    gender: Mapped[str] = mapped_column(sa.String(14))
+    age_band: Mapped[str | None] = mapped_column(sa.String(10))
+    handover: Mapped[str | None] = mapped_column(sa.String(16))
+
+
+class DebriefPersonKind(Base):
+    """A kind of help one person supported was given (each kind once per person)."""
+
+    __tablename__ = "patrol_debrief_person_kind"
+    __table_args__ = (sa.CheckConstraint(f"kind IN {SUPPORT_KINDS!r}", name="kind_known"),)
+
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("patrol_debrief_person.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
 
 
 class DebriefCount(Base):
-    """People supported, by kind of support and gender as observed."""
+    """Kind x gender cells of a debrief filed before people were recorded one by one: each cell is
+    how many times that kind of help was given to people of that gender (actions: one person given
+    two kinds of help is in two cells). Kept as filed; new debriefs record ``DebriefPerson`` rows."""
 
     __tablename__ = "patrol_debrief_count"
     __table_args__ = (

@@ -13,9 +13,12 @@ from sqlalchemy.orm import Session
 
 from nte.auth.models import User
 from nte.patrols.models import (
+    SUPPORT_KINDS,
     Debrief,
     DebriefCount,
     DebriefIncident,
+    DebriefPerson,
+    DebriefPersonKind,
     PatrolArea,
     SeriesNight,
     Shift,
@@ -440,6 +443,63 @@ def debrief_counts(session: Session, debrief_ids: Sequence[int]) -> list[Debrief
     if not debrief_ids:
         return []
     return list(session.scalars(sa.select(DebriefCount).where(DebriefCount.debrief_id.in_(list(debrief_ids)))))
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A person supported as stored, with their kinds of help (in ``SUPPORT_KINDS`` order)."""
+
+    debrief_id: int
+    gender: str
+    age_band: str | None
+    handover: str | None
+    kinds: tuple[str, ...]
+
+
+def debrief_people(session: Session, debrief_ids: Sequence[int]) -> list[PersonRow]:
+    """The people recorded in these debriefs, in each debrief's filed order."""
+    if not debrief_ids:
+        return []
+    stmt = (
+        sa.select(DebriefPerson, DebriefPersonKind.kind)
+        .outerjoin(DebriefPersonKind, DebriefPersonKind.person_id == DebriefPerson.id)
+        .where(DebriefPerson.debrief_id.in_(list(debrief_ids)))
+        .order_by(DebriefPerson.debrief_id, DebriefPerson.position)
+    )
+    people: dict[int, DebriefPerson] = {}
+    kinds: dict[int, set[str]] = {}
+    for person, kind in session.execute(stmt):
+        people.setdefault(person.id, person)
+        if kind is not None:
+            kinds.setdefault(person.id, set()).add(kind)
+    return [
+        PersonRow(
+            debrief_id=p.debrief_id,
+            gender=p.gender,
+            age_band=p.age_band,
+            handover=p.handover,
+            kinds=tuple(k for k in SUPPORT_KINDS if k in kinds.get(p.id, ())),
+        )
+        for p in people.values()
+    ]
+
+
+def add_debrief_person(
+    session: Session,
+    *,
+    debrief_id: int,
+    position: int,
+    gender: str,
+    age_band: str | None,
+    handover: str | None,
+    kinds: Iterable[str],
+) -> None:
+    person = DebriefPerson(
+        debrief_id=debrief_id, position=position, gender=gender, age_band=age_band, handover=handover
+    )
+    session.add(person)
+    session.flush()
+    session.add_all(DebriefPersonKind(person_id=person.id, kind=kind) for kind in kinds)
 
 
 def debrief_incidents(session: Session, debrief_id: int) -> list[DebriefIncident]:

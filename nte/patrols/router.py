@@ -25,6 +25,7 @@ from nte.patrols.schemas import (
     NightChangeIn,
     NoShowIn,
     OfferResponse,
+    PersonRead,
     RecordCreate,
     RecordRead,
     SeriesCreate,
@@ -220,8 +221,15 @@ def _debrief_read(shift: Shift, view: service.DebriefView) -> DebriefRead:
         shift_id=shift.id,
         filed_at=view.debrief.filed_at,
         summary=view.debrief.summary,
-        counts=[SupportCount(kind=k, gender=g, people=n) for (k, g), n in sorted(view.counts.items())],
+        people=[
+            PersonRead(gender=p.gender, age_band=p.age_band, kinds=list(p.kinds), handover=p.handover)
+            for p in view.people
+        ],
         total=view.total,
+        people_estimated=view.estimated,
+        people_by_gender=view.people_by_gender,
+        counts=[SupportCount(kind=k, gender=g, people=n) for (k, g), n in sorted(view.counts.items())],
+        actions=view.actions,
         incidents=view.incidents,
     )
 
@@ -233,14 +241,11 @@ def file_debrief(
     session: SessionDep,
     user: User = Depends(require_roles(Role.volunteer, Role.coordinator, Role.admin)),
 ) -> DebriefRead:
-    counts: dict[tuple[str, str], int] = {}
-    for c in body.counts:
-        counts[(c.kind, c.gender)] = counts.get((c.kind, c.gender), 0) + c.people
     service.file_debrief(
         session,
         user=user,
         shift_id=shift_id,
-        counts=counts,
+        people=[p.model_dump() for p in body.people],
         summary=body.summary,
         incidents=[i.model_dump() for i in body.incidents],
         now=utcnow(),
@@ -328,9 +333,17 @@ def monthly_report(session: SessionDep, month: str | None = Query(None, max_leng
         "shifts_cancelled": report.shifts_cancelled,
         "volunteer_hours": report.volunteer_hours,
         "people_supported": report.people,
+        "people_estimated_from_older_debriefs": report.people_estimated,
+        "debriefs_estimated": report.debriefs_estimated,
+        "people_by_gender": report.by_gender,
+        "people_by_age_band": report.by_age_band,
+        "women_share": report.women_share,
+        "actions": report.actions,
+        "actions_by_kind": report.by_kind,
+        "handovers": report.handovers,
+        # Kept for older readers: actions by kind, and people (each once) by gender.
         "by_kind": report.by_kind,
         "by_gender": report.by_gender,
-        "women_share": report.women_share,
         "incidents": report.incidents,
         "areas": [
             {
@@ -339,7 +352,10 @@ def monthly_report(session: SessionDep, month: str | None = Query(None, max_leng
                 "shifts_cancelled": a.shifts_cancelled,
                 "volunteer_hours": round(a.volunteer_hours, 1),
                 "people_supported": a.people,
+                "people_estimated_from_older_debriefs": a.people_estimated,
                 "women": a.women,
+                "actions_by_kind": {k: a.by_kind.get(k, 0) for k in service.SUPPORT_KINDS},
+                "handovers": {h: a.handovers.get(h, 0) for h in service.HANDOVERS},
             }
             for a in report.areas
         ],

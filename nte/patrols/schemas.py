@@ -164,8 +164,29 @@ class IncidentIn(BaseModel):
     lat: float | None = None
 
 
+class PersonIn(BaseModel):
+    """One person supported, recorded once: no name, no free text (unknown keys are refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gender: str = Field(max_length=20, examples=["woman"])
+    age_band: str | None = Field(default=None, max_length=20, examples=["18_24"])
+    kinds: list[str] = Field(max_length=20, examples=[["water_flipflops", "phone_charged"]])
+    handover: str | None = Field(default=None, max_length=20, examples=["taxi_home"])
+
+
+class PersonRead(BaseModel):
+    gender: str
+    age_band: str | None
+    kinds: list[str]
+    handover: str | None
+
+
 class DebriefIn(BaseModel):
-    counts: list[SupportCount] = []
+    # "counts" (kind x gender cells) is no longer accepted: a debrief records each person once.
+    model_config = ConfigDict(extra="forbid")
+
+    people: list[PersonIn] = Field(default=[], max_length=200)
     summary: str | None = Field(default=None, max_length=1000)
     incidents: list[IncidentIn] = Field(default=[], max_length=50)
 
@@ -174,8 +195,15 @@ class DebriefRead(BaseModel):
     shift_id: int
     filed_at: datetime
     summary: str | None
-    counts: list[SupportCount]
+    #: Each person supported once (empty for a debrief filed before people were recorded one by one).
+    people: list[PersonRead]
+    #: People supported; an estimate from the kind x gender cells when ``people_estimated``.
     total: int
+    people_estimated: bool
+    people_by_gender: dict[str, int]
+    #: Actions: kinds of help given, by kind and gender (one person may have several).
+    counts: list[SupportCount]
+    actions: int
     incidents: list[dict[str, Any]]
 
 

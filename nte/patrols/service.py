@@ -77,6 +77,12 @@ from nte.patrols.recurrence import (
     plain_words,
     with_until,
 )
+from nte.patrols.vocabulary import (
+    AGE_BANDS,
+    EMERGENCY_HANDOVERS,
+    HANDOVERS,
+    MAX_PEOPLE_PER_DEBRIEF,
+)
 from nte.privacy import personal_data_in
 from nte.spatial import area_km2, from_db, to_bng, to_db
 from nte.spatial.geometry import GeoJSONError, load_geojson, nested_too_deeply, shape_from_geojson, too_deep
@@ -2142,17 +2148,89 @@ def _no_personal_data(text: str | None, *, field: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class PersonSupported:
+    """One person the patrol supported, as the debrief records them: no name, no free text."""
+
+    gender: str
+    kinds: tuple[str, ...]
+    age_band: str | None = None
+    handover: str | None = None
+
+
+#: What a person's row may hold; anything else (a name, notes) is refused.
+PERSON_FIELDS = ("gender", "age_band", "kinds", "handover")
+
+
+def _choice(value: Any, allowed: Iterable[str], *, field: str, what: str, optional: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if optional:
+            return None
+        raise InvalidDebrief(f"Choose the {what}.", field=field)
+    if not isinstance(value, str) or value.strip() not in allowed:
+        raise InvalidDebrief(f"Unknown {what} {str(value)[:30]!r}.", field=field)
+    return value.strip()
+
+
+def clean_person(person: Mapping[str, Any], index: int) -> PersonSupported:
+    """One person's row checked: gender as observed (required), age band (optional), one or more kinds
+    of help, a hand-over (optional). A hand-over to police or ambulance is the kind "handed_over" too.
+    Errors name the field, ``people.<index>.<field>``."""
+    at = f"people.{index}"
+    if not isinstance(person, Mapping):
+        raise InvalidDebrief("Each person is an object with gender, age_band, kinds and handover.", field=at)
+    for key in person:
+        if key not in PERSON_FIELDS:
+            raise InvalidDebrief(
+                "A person holds only gender, age band, kinds of help and hand-over: no names or notes.",
+                field=f"{at}.{str(key)[:30]}",
+            )
+    gender = _choice(person.get("gender"), GENDERS, field=f"{at}.gender", what="gender", optional=False)
+    age_band = _choice(person.get("age_band"), AGE_BANDS, field=f"{at}.age_band", what="age band", optional=True)
+    handover = _choice(person.get("handover"), HANDOVERS, field=f"{at}.handover", what="hand-over", optional=True)
+    raw_kinds = person.get("kinds")
+    if raw_kinds is None or isinstance(raw_kinds, str) or not isinstance(raw_kinds, Iterable):
+        raise InvalidDebrief("Give the kinds of help as a list.", field=f"{at}.kinds")
+    given = set()
+    for kind in raw_kinds:
+        if not isinstance(kind, str) or kind not in SUPPORT_KINDS:
+            raise InvalidDebrief(f"Unknown kind of support {str(kind)[:30]!r}.", field=f"{at}.kinds")
+        given.add(kind)
+    if handover in EMERGENCY_HANDOVERS:
+        given.add("handed_over")
+    if not given:
+        raise InvalidDebrief("Choose at least one kind of help given to this person.", field=f"{at}.kinds")
+    assert gender is not None
+    return PersonSupported(
+        gender=gender, kinds=tuple(k for k in SUPPORT_KINDS if k in given), age_band=age_band, handover=handover
+    )
+
+
+def clean_people(people: Any) -> list[PersonSupported]:
+    if people is None:
+        return []
+    if isinstance(people, (str, bytes, Mapping)) or not isinstance(people, Iterable):
+        raise InvalidDebrief("Give the people supported as a list.", field="people")
+    rows = list(people)
+    if len(rows) > MAX_PEOPLE_PER_DEBRIEF:
+        raise InvalidDebrief(
+            f"A debrief records at most {MAX_PEOPLE_PER_DEBRIEF} people; you gave {len(rows)}.", field="people"
+        )
+    return [clean_person(person, i) for i, person in enumerate(rows)]
+
+
 def file_debrief(
     session: Session,
     *,
     user: User,
     shift_id: int,
-    counts: Mapping[tuple[str, str], int],
+    people: Any = (),
     summary: str | None = None,
     incidents: Iterable[Mapping[str, Any]] = (),
     now: datetime,
 ) -> Debrief:
-    """The team lead (or a coordinator) records what the shift did. Counts only, no personal data."""
+    """The team lead (or a coordinator) records what the shift did: each person supported once
+    (``clean_person``), a summary and incidents. No personal data about the public."""
     shift = get_shift(session, shift_id)
     if user.role == "volunteer":
         volunteer = volunteer_for_user(session, user)
@@ -2169,17 +2247,7 @@ def file_debrief(
         raise ActionNotAllowedNow("The debrief can be filed once the shift has started.", field="shift_id")
     if repo.debrief_for_shift(session, shift.id) is not None:
         raise Conflict("The debrief for this shift has already been filed.", field="shift_id", code="debrief_exists")
-    clean_counts: dict[tuple[str, str], int] = {}
-    for (kind, gender), people in counts.items():
-        name = f"count.{kind}.{gender}"
-        if kind not in SUPPORT_KINDS:
-            raise InvalidDebrief(f"Unknown kind of support {kind[:30]!r}.", field=name)
-        if gender not in GENDERS:
-            raise InvalidDebrief(f"Unknown gender {gender[:30]!r}.", field=name)
-        if isinstance(people, bool) or not isinstance(people, int) or not 0 <= people <= 5000:
-            raise InvalidDebrief("Enter a whole number from 0 to 5000.", field=name)
-        if people:
-            clean_counts[(kind, gender)] = people
+    clean = clean_people(people)
     clean_summary = _clean(summary, limit=1000, field="summary", label="The summary")
     _no_personal_data(clean_summary, field="summary")
     area_geom = _area_geometry(get_area(session, shift.area_id))
@@ -2206,8 +2274,16 @@ def file_debrief(
     debrief = Debrief(shift_id=shift.id, filed_by_id=user.id, filed_at=now, summary=clean_summary)
     session.add(debrief)
     session.flush()
-    for (kind, gender), people in clean_counts.items():
-        session.add(DebriefCount(debrief_id=debrief.id, kind=kind, gender=gender, people=people))
+    for position, person in enumerate(clean):
+        repo.add_debrief_person(
+            session,
+            debrief_id=debrief.id,
+            position=position,
+            gender=person.gender,
+            age_band=person.age_band,
+            handover=person.handover,
+            kinds=person.kinds,
+        )
     for title, notes, point in clean_incidents:
         session.add(
             DebriefIncident(
@@ -2221,21 +2297,69 @@ def file_debrief(
         action="patrols.debrief.file",
         target_type="patrol_shift",
         target_id=shift.id,
-        detail={"people": sum(clean_counts.values()), "incidents": len(clean_incidents)},
+        detail={
+            "people": len(clean),
+            "actions": sum(len(p.kinds) for p in clean),
+            "incidents": len(clean_incidents),
+        },
         at=now,
     )
     return debrief
 
 
+def estimate_people(cells: Iterable[tuple[str, str, int]]) -> dict[str, int]:
+    """People by gender estimated from a debrief filed as kind x gender cells (before migration 0016):
+    per gender, the largest single kind's count. A lower bound: everyone in that cell is a different
+    person, and the same person may be in several kinds' cells, so no more can be claimed."""
+    people: dict[str, int] = {}
+    for _kind, gender, n in cells:
+        people[gender] = max(people.get(gender, 0), n)
+    return people
+
+
 @dataclass
 class DebriefView:
     debrief: Debrief
+    #: Actions: how many times each kind of help was given, by gender as observed.
     counts: dict[tuple[str, str], int]
     incidents: list[dict[str, Any]]
+    #: Each person supported (empty for a debrief filed before people were recorded one by one).
+    people: list[PersonSupported] = field(default_factory=list)
+    #: People by gender: counted from ``people``, or estimated (``estimate_people``) when ``estimated``.
+    people_by_gender: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def estimated(self) -> bool:
+        return self.debrief.people_estimated
 
     @property
     def total(self) -> int:
+        """People supported (each once); an estimate when ``estimated``."""
+        return sum(self.people_by_gender.values())
+
+    @property
+    def actions(self) -> int:
         return sum(self.counts.values())
+
+
+def _people_and_actions(
+    debrief: Debrief, people: list[PersonSupported], cells: list[DebriefCount]
+) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+    """A debrief's actions (kind x gender) and people by gender, for either shape of debrief."""
+    if debrief.people_estimated:
+        actions = {(c.kind, c.gender): c.people for c in cells}
+        return actions, estimate_people((c.kind, c.gender, c.people) for c in cells)
+    counted: Counter[tuple[str, str]] = Counter()
+    by_gender: Counter[str] = Counter()
+    for person in people:
+        by_gender[person.gender] += 1
+        for kind in person.kinds:
+            counted[(kind, person.gender)] += 1
+    return dict(counted), dict(by_gender)
+
+
+def _person(row: repo.PersonRow) -> PersonSupported:
+    return PersonSupported(gender=row.gender, kinds=row.kinds, age_band=row.age_band, handover=row.handover)
 
 
 def debrief_view(session: Session, shift_id: int, *, restricted: bool) -> DebriefView | None:
@@ -2243,7 +2367,8 @@ def debrief_view(session: Session, shift_id: int, *, restricted: bool) -> Debrie
     debrief = repo.debrief_for_shift(session, shift_id)
     if debrief is None:
         return None
-    counts = {(c.kind, c.gender): c.people for c in repo.debrief_counts(session, [debrief.id])}
+    people = [_person(row) for row in repo.debrief_people(session, [debrief.id])]
+    counts, by_gender = _people_and_actions(debrief, people, repo.debrief_counts(session, [debrief.id]))
     incidents = []
     for incident in repo.debrief_incidents(session, debrief.id):
         point = from_db(incident.geom)
@@ -2256,7 +2381,7 @@ def debrief_view(session: Session, shift_id: int, *, restricted: bool) -> Debrie
                 "lat": round(point.y, 6) if point is not None else None,
             }
         )
-    return DebriefView(debrief, counts, incidents)
+    return DebriefView(debrief, counts, incidents, people, by_gender)
 
 
 # --- monthly report -------------------------------------------------------------------------------
@@ -2268,9 +2393,16 @@ class AreaMonth:
     shifts_run: int = 0
     shifts_cancelled: int = 0
     volunteer_hours: float = 0.0
+    # People supported (each once) and actions (kinds of help given): see ``_people_supported``.
     people: int = 0
     women: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
+    people_estimated: int = 0
+    handovers: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def women_share(self) -> float | None:
+        return self.women / self.people if self.people else None
 
 
 @dataclass
@@ -2287,9 +2419,18 @@ class MonthlyReport:
     incidents: int
     debriefs_missing: int
     inactive_volunteers: list[str]
+    # People supported: ``people`` counts each person once, ``by_gender`` is people by gender and
+    # ``by_kind`` is actions (kinds of help given) by kind; ``people_estimated`` of ``people`` come
+    # from ``debriefs_estimated`` debriefs filed before people were recorded one by one.
+    actions: int = 0
+    people_estimated: int = 0
+    debriefs_estimated: int = 0
+    handovers: dict[str, int] = field(default_factory=dict)
+    by_age_band: dict[str, int] = field(default_factory=dict)
 
     @property
     def women_share(self) -> float | None:
+        """Women among the people supported (not among the actions)."""
         return self.by_gender.get("woman", 0) / self.people if self.people else None
 
 
@@ -2330,15 +2471,7 @@ def monthly_report(session: Session, *, month: date, now: datetime) -> MonthlyRe
             patrolled.add(volunteer.id)
     debriefs = repo.debriefs_for_shifts(session, run_ids)
     shift_of_debrief = {d.id: shift_by_id[d.shift_id] for d in debriefs}
-    by_kind: Counter[str] = Counter()
-    by_gender: Counter[str] = Counter()
-    for count in repo.debrief_counts(session, list(shift_of_debrief)):
-        item = per_area[shift_of_debrief[count.debrief_id].area_id]
-        item.people += count.people
-        item.by_kind[count.kind] += count.people
-        item.women += count.people if count.gender == "woman" else 0
-        by_kind[count.kind] += count.people
-        by_gender[count.gender] += count.people
+    supported = _people_supported(session, debriefs, {d: s.area_id for d, s in shift_of_debrief.items()}, per_area)
     inactive = sorted(
         u.display_name for v, u in repo.list_volunteers(session, status="active") if v.id not in patrolled
     )
@@ -2348,20 +2481,85 @@ def monthly_report(session: Session, *, month: date, now: datetime) -> MonthlyRe
         shifts_cancelled=sum(a.shifts_cancelled for a in per_area.values()),
         shifts_upcoming=upcoming,
         volunteer_hours=round(sum(a.volunteer_hours for a in per_area.values()), 1),
-        people=sum(by_kind.values()),
-        by_kind={k: by_kind.get(k, 0) for k in SUPPORT_KINDS},
-        by_gender={g: by_gender.get(g, 0) for g in GENDERS},
+        people=supported.people,
+        by_kind={k: supported.by_kind.get(k, 0) for k in SUPPORT_KINDS},
+        by_gender={g: supported.by_gender.get(g, 0) for g in GENDERS},
         areas=sorted(per_area.values(), key=lambda a: a.name),
         incidents=repo.incident_count(session, list(shift_of_debrief)),
         debriefs_missing=len(run_ids) - len(debriefs),
         inactive_volunteers=inactive,
+        actions=sum(supported.by_kind.values()),
+        people_estimated=supported.people_estimated,
+        debriefs_estimated=supported.debriefs_estimated,
+        handovers={h: supported.handovers.get(h, 0) for h in HANDOVERS},
+        by_age_band={b: supported.by_age_band.get(b, 0) for b in (*AGE_BANDS, "not_known")},
     )
+
+
+@dataclass
+class _PeopleTotals:
+    people: int = 0
+    people_estimated: int = 0
+    debriefs_estimated: int = 0
+    by_gender: Counter[str] = field(default_factory=Counter)
+    by_kind: Counter[str] = field(default_factory=Counter)
+    handovers: Counter[str] = field(default_factory=Counter)
+    by_age_band: Counter[str] = field(default_factory=Counter)
+
+
+def _people_supported(
+    session: Session, debriefs: list[Debrief], area_of_debrief: dict[int, int], per_area: dict[int, AreaMonth]
+) -> _PeopleTotals:
+    """The month's people and actions, added to each area too. A person recorded in a debrief counts
+    once however many kinds of help they were given; each kind given is one action. A debrief filed
+    before people were recorded one by one (``people_estimated``) gives its cells as actions and its
+    people by ``estimate_people``, counted in ``people_estimated`` as well."""
+    totals = _PeopleTotals()
+    ids = [d.id for d in debriefs]
+    people_of: defaultdict[int, list[PersonSupported]] = defaultdict(list)
+    for row in repo.debrief_people(session, ids):
+        people_of[row.debrief_id].append(_person(row))
+    cells_of: defaultdict[int, list[DebriefCount]] = defaultdict(list)
+    for cell in repo.debrief_counts(session, ids):
+        cells_of[cell.debrief_id].append(cell)
+    for debrief in debriefs:
+        item = per_area[area_of_debrief[debrief.id]]
+        actions, by_gender = _people_and_actions(debrief, people_of[debrief.id], cells_of[debrief.id])
+        people = sum(by_gender.values())
+        item.people += people
+        item.women += by_gender.get("woman", 0)
+        totals.people += people
+        totals.by_gender.update(by_gender)
+        for (kind, _gender), n in actions.items():
+            item.by_kind[kind] += n
+            totals.by_kind[kind] += n
+        if debrief.people_estimated:
+            item.people_estimated += people
+            totals.people_estimated += people
+            totals.debriefs_estimated += 1
+            totals.by_age_band["not_known"] += people
+        for person in people_of[debrief.id]:
+            totals.by_age_band[person.age_band or "not_known"] += 1
+            if person.handover is not None:
+                item.handovers[person.handover] += 1
+                totals.handovers[person.handover] += 1
+    return totals
 
 
 def csv_cell(value: Any) -> str:
     """Neutralise CSV injection: a cell starting with = + - @ (or tab/CR) is prefixed with '."""
     text = "" if value is None else str(value)
     return neutralise(text)
+
+
+def _people_csv_rows(report: MonthlyReport, month: str) -> list[list[Any]]:
+    """The month's people and actions for the CSV: actions by kind, people by gender, age band and
+    hand-over (each person once)."""
+    rows: list[list[Any]] = [[month, "all", f"actions_{kind}", n] for kind, n in report.by_kind.items()]
+    rows += [[month, "all", f"people_{gender}", n] for gender, n in report.by_gender.items()]
+    rows += [[month, "all", f"people_age_{band}", n] for band, n in report.by_age_band.items()]
+    rows += [[month, "all", f"handover_{h}", n] for h, n in report.handovers.items()]
+    return rows
 
 
 def monthly_csv(report: MonthlyReport) -> str:
@@ -2375,24 +2573,26 @@ def monthly_csv(report: MonthlyReport) -> str:
         ("shifts_cancelled", report.shifts_cancelled),
         ("volunteer_hours", report.volunteer_hours),
         ("people_supported", report.people),
+        ("people_estimated_from_older_debriefs", report.people_estimated),
+        ("debriefs_estimated", report.debriefs_estimated),
         ("women_share_percent", round(share * 100, 1) if share is not None else ""),
+        ("actions", report.actions),
         ("incidents", report.incidents),
         ("debriefs_missing", report.debriefs_missing),
     ]:
         rows.append([month, "all", measure, value])
-    for kind, people in report.by_kind.items():
-        rows.append([month, "all", f"supported_{kind}", people])
-    for gender, people in report.by_gender.items():
-        rows.append([month, "all", f"gender_{gender}", people])
+    rows += _people_csv_rows(report, month)
     for area in report.areas:
         rows += [
             [month, area.name, "shifts_run", area.shifts_run],
             [month, area.name, "shifts_cancelled", area.shifts_cancelled],
             [month, area.name, "volunteer_hours", round(area.volunteer_hours, 1)],
             [month, area.name, "people_supported", area.people],
+            [month, area.name, "people_estimated_from_older_debriefs", area.people_estimated],
             [month, area.name, "women_share_percent", round(area.women / area.people * 100, 1) if area.people else ""],
         ]
-        rows += [[month, area.name, f"supported_{kind}", area.by_kind.get(kind, 0)] for kind in SUPPORT_KINDS]
+        rows += [[month, area.name, f"actions_{kind}", area.by_kind.get(kind, 0)] for kind in SUPPORT_KINDS]
+        rows += [[month, area.name, f"handover_{h}", area.handovers.get(h, 0)] for h in HANDOVERS]
     for name in report.inactive_volunteers:
         rows.append([month, "all", "volunteer_without_shift", name])
     for row in rows:

@@ -32,3 +32,19 @@ def test_demo_loader_is_idempotent(db, settings):
     assert volunteer.status == "active" and volunteer.is_team_lead
     shift = db.scalar(sa.select(Shift).where(Shift.series_id == series.id).order_by(Shift.start_at).limit(1))
     assert patrols.eligibility_problem(db, volunteer, on=patrols.local(shift.end_at).date()) is None
+
+
+def test_the_demo_debrief_records_each_person_once(db, settings):
+    make_user(db, role="coordinator", email="coordinator@demo.nte-safe.invalid")
+    console = Console(file=io.StringIO())
+    demo.load_demo(db, console)
+    demo.load_demo(db, console)
+    area = db.scalar(sa.select(PatrolArea).where(PatrolArea.name == demo.AREA_NAME))
+    past = [s for s in db.scalars(sa.select(Shift).where(Shift.area_id == area.id)) if s.series_id is None]
+    assert len(past) == 1
+    view = patrols.debrief_view(db, past[0].id, restricted=True)
+    assert view is not None and not view.estimated and view.total == len(demo.DEMO_PEOPLE) == 8
+    assert view.actions == sum(len(p.kinds) for p in view.people) > view.total
+    assert view.people_by_gender == {"woman": 5, "man": 2, "not_recorded": 1}
+    # The police hand-over is the kind "handed to ambulance or police" too.
+    assert [p.kinds for p in view.people if p.handover == "police"] == [("handed_over", "other")]

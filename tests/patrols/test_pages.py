@@ -198,17 +198,19 @@ def test_volunteer_signs_up_by_keyboard_gets_a_calendar_and_files_a_debrief(page
     axe_check(page)
 
     page.click("text=File the debrief")
-    page.wait_for_selector("#count-welfare-woman")
+    page.wait_for_selector("#people-0-gender")
     axe_check(page)
-    page.fill("#count-welfare-woman", "6")
-    page.fill("#count-escorted-woman", "2")
-    page.fill("#count-first_aid-man", "1")
+    page.select_option("#people-0-gender", "woman")
+    page.check("#people-0-kinds-escorted")
+    page.select_option("#people-1-gender", "man")
+    page.check("#people-1-kinds-first_aid")
     page.fill("#summary", "Call Sam on 07700 900777")  # personal data: refused
     with page.expect_navigation():
-        page.click("form button[type=submit]")
+        page.click("form button[value=file]")
     page.wait_for_selector(".error-summary")
+    assert page.is_checked("#people-1-kinds-first_aid")  # the rows are kept
     axe_check(page)
     page.fill("#summary", "Busy but calm night")
     with page.expect_navigation():
-        page.click("form button[type=submit]")
+        page.click("form button[value=file]")
     assert "Debrief filed" in page.locator(".success").inner_text()

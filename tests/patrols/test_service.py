@@ -390,15 +390,16 @@ def test_team_lead_files_the_debrief_without_personal_data(db):
     shift, lead, helper = _past_shift_with_lead(db)
     lead_user = patrols.volunteer_user(db, lead)
     helper_user = patrols.volunteer_user(db, helper)
-    counts = {("welfare", "woman"): 7, ("escorted", "woman"): 3, ("first_aid", "man"): 2}
+    people = [{"gender": "woman", "kinds": ["welfare"]}] * 7 + [{"gender": "woman", "kinds": ["escorted"]}] * 3
+    people += [{"gender": "man", "kinds": ["first_aid"]}] * 2
     with pytest.raises(patrols.NotTeamLead):
-        patrols.file_debrief(db, user=helper_user, shift_id=shift.id, counts=counts, now=utcnow())
+        patrols.file_debrief(db, user=helper_user, shift_id=shift.id, people=people, now=utcnow())
     with pytest.raises(patrols.InvalidDebrief) as info:
         patrols.file_debrief(
             db,
             user=lead_user,
             shift_id=shift.id,
-            counts=counts,
+            people=people,
             summary="Helped Jo, call her on 07700 900456",
             now=utcnow(),
         )
@@ -408,20 +409,22 @@ def test_team_lead_files_the_debrief_without_personal_data(db):
             db,
             user=lead_user,
             shift_id=shift.id,
-            counts=counts,
+            people=people,
             incidents=[{"title": "Fight", "lon": -0.10, "lat": 51.50}],
             now=utcnow(),
         )
     assert info.value.field == "incidents.0.lon"
     with pytest.raises(patrols.InvalidDebrief) as info:
-        patrols.file_debrief(db, user=lead_user, shift_id=shift.id, counts={("juggling", "woman"): 1}, now=utcnow())
-    assert info.value.field == "count.juggling.woman"
+        patrols.file_debrief(
+            db, user=lead_user, shift_id=shift.id, people=[{"gender": "woman", "kinds": ["juggling"]}], now=utcnow()
+        )
+    assert info.value.field == "people.0.kinds"
     assert patrols.debrief_view(db, shift.id, restricted=True) is None  # nothing stored by the refusals
     patrols.file_debrief(
         db,
         user=lead_user,
         shift_id=shift.id,
-        counts=counts,
+        people=people,
         summary="Busy night",
         incidents=[{"title": "Glass bottle thrown", "notes": "Police informed", "lon": -0.1340, "lat": 51.5138}],
         now=utcnow(),
@@ -446,7 +449,7 @@ def test_monthly_report_and_csv_neutralise_formulas(db):
         db,
         user=patrols.volunteer_user(db, lead),
         shift_id=shift.id,
-        counts={("welfare", "woman"): 7, ("welfare", "man"): 3},
+        people=[{"gender": "woman", "kinds": ["welfare"]}] * 7 + [{"gender": "man", "kinds": ["welfare"]}] * 3,
         now=utcnow(),
     )
     month = patrols.local(shift.start_at).date().replace(day=1)

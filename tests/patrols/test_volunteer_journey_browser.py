@@ -3,7 +3,7 @@ coordinator invites a new volunteer, the mail arrives at a real SMTP server on l
 volunteer sets a password (two mistakes first), the coordinator records their DBS check and
 induction on the volunteer's page, the volunteer signs up for two shifts, tries to check in days
 early and reads why not, checks in on the one that starts now, says they are home safe and files a
-debrief with one wrong box, then fixes it. Also the public application form at 375 px in English
+debrief with one wrong row (a person with no kind of help), then fixes it. Also the public application form at 375 px in English
 and Arabic, approved by a coordinator. axe-core on every page reached, no sideways scrolling."""
 
 from __future__ import annotations
@@ -163,39 +163,41 @@ def test_a_new_volunteer_goes_from_invitation_to_debrief_on_a_phone(browser, liv
         axe_check(volunteer)
         _fits(volunteer, "My shifts after home safe")
 
-        # 7. The debrief, with one wrong box; the error names it and links to it; then fixed.
+        # 7. The debrief, one row per person, with one wrong row; the error names it and links to it;
+        #    then fixed.
         _submit(volunteer, f"a[href='/volunteer/shifts/{tonight_id}/debrief']")
         volunteer.wait_for_selector(".patrol-area-map.leaflet-container")
         axe_check(volunteer)
         _fits(volunteer, "the debrief form")
         volunteer.set_viewport_size({"width": 320, "height": 700})  # the smallest phones still in use
         _fits(volunteer, "the debrief form", screen=320)
-        boxes = volunteer.evaluate(
-            """() => [...document.querySelectorAll("input[name^='count.']")].map((box) => ({
+        fields = volunteer.evaluate(
+            """() => [...document.querySelectorAll("select[name^='people.']")].map((box) => ({
                 id: box.id,
                 width: box.getBoundingClientRect().width,
                 labelled: !!document.querySelector(`label[for="${box.id}"]`),
             }))"""
         )
-        assert len(boxes) == 28
-        cramped = [b["id"] for b in boxes if b["width"] < 80 or not b["labelled"]]
-        assert not cramped, f"boxes narrower than 80px or without a visible label at 320px: {cramped}"
+        assert len(fields) == 9  # three rows: gender, age band, hand-over
+        cramped = [b["id"] for b in fields if b["width"] < 80 or not b["labelled"]]
+        assert not cramped, f"fields narrower than 80px or without a visible label at 320px: {cramped}"
         volunteer.set_viewport_size(PHONE)
-        volunteer.fill("#count-welfare-woman", "3")
-        volunteer.fill("#count-first_aid-man", "a few")
+        volunteer.select_option("#people-0-gender", "woman")
+        volunteer.check("#people-0-kinds")  # the first kind: welfare
+        volunteer.select_option("#people-1-gender", "man")  # no kind of help: the mistake
         volunteer.fill("#summary", "Quiet night, one fall outside the station")
-        _submit(volunteer, "form[action$='/debrief'] button[type=submit]")
-        link = volunteer.locator("#error-summary a[href='#count-first_aid-man']")
-        assert link.inner_text() == "First aid, Men: enter a whole number from 0 to 5000."
-        assert volunteer.input_value("#count-welfare-woman") == "3"  # what was typed is kept
-        assert volunteer.input_value("#count-first_aid-man") == "a few"
+        _submit(volunteer, "form[action$='/debrief'] button[value=file]")
+        link = volunteer.locator("#error-summary a[href='#people-1-kinds']")
+        assert link.inner_text() == "Person 2: choose at least one kind of help given."
+        assert volunteer.input_value("#people-0-gender") == "woman"  # what was typed is kept
+        assert volunteer.is_checked("#people-0-kinds") and volunteer.input_value("#people-1-gender") == "man"
         axe_check(volunteer)
         _fits(volunteer, "the debrief form with an error")
         link.click()
-        assert volunteer.evaluate("() => location.hash") == "#count-first_aid-man"
-        assert volunteer.locator("#count-first_aid-man").is_visible()
-        volunteer.fill("#count-first_aid-man", "1")
-        _submit(volunteer, "form[action$='/debrief'] button[type=submit]")
+        assert volunteer.evaluate("() => location.hash") == "#people-1-kinds"
+        assert volunteer.locator("#people-1-kinds").is_visible()
+        volunteer.check("#people-1-kinds-first_aid")
+        _submit(volunteer, "form[action$='/debrief'] button[value=file]")
         assert "Debrief filed" in volunteer.locator("[role=status]").inner_text()
         axe_check(volunteer)
     finally:

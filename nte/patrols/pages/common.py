@@ -14,6 +14,7 @@ from nte.auth.deps import require_page_roles
 from nte.auth.models import Role
 from nte.errors import Invalid, NTEError
 from nte.patrols import service
+from nte.patrols.vocabulary import AGE_BAND_LABELS, HANDOVER_LABELS
 
 router = APIRouter(include_in_schema=False)
 _T = TypeVar("_T")
@@ -46,6 +47,8 @@ def page_context(request: Request, **extra: Any) -> dict[str, Any]:
         "status_labels": service.STATUS_LABELS,
         "support_labels": service.SUPPORT_LABELS,
         "gender_labels": service.GENDER_LABELS,
+        "handover_labels": HANDOVER_LABELS,
+        "age_band_labels": AGE_BAND_LABELS,
         **extra,
     }
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,13 +18,22 @@ from nte.errors import NTEError, RateLimited
 from nte.i18n import N_
 from nte.patrols import applications, service
 from nte.patrols.config import get_patrol_settings
-from nte.patrols.exceptions import NotAVolunteer
+from nte.patrols.exceptions import InvalidDebrief, NotAVolunteer
 from nte.patrols.models import GENDERS, SUPPORT_KINDS
 from nte.patrols.pages.common import (
     VolunteerPage,
     field_errors,
     page_context,
     redirect_done,
+)
+from nte.patrols.vocabulary import (
+    AGE_BAND_LABELS,
+    AGE_BANDS,
+    EMERGENCY_HANDOVERS,
+    HANDOVER_LABELS,
+    HANDOVERS,
+    MAX_PEOPLE_PER_DEBRIEF,
+    PERSON_GENDER_LABELS,
 )
 from nte.web.templating import render
 
@@ -170,42 +180,74 @@ def _debrief_page(request: Request, session: SessionDep, user: User, shift_id: i
     if signup is None or signup.status != "confirmed" or not volunteer.is_team_lead:
         raise service.NotTeamLead("Only a team lead on this shift can file its debrief.", field="shift_id")
     area = service.get_area(session, shift.area_id)
+    extra.setdefault("rows", [_blank_row(i) for i in range(FIRST_ROWS)])
     return page_context(
         request,
         shift=shift,
         area=area,
         kinds=SUPPORT_KINDS,
         genders=GENDERS,
+        age_bands=AGE_BANDS,
+        handovers=HANDOVERS,
+        person_gender_labels=PERSON_GENDER_LABELS,
+        age_band_labels=AGE_BAND_LABELS,
+        handover_labels=HANDOVER_LABELS,
+        max_people=MAX_PEOPLE_PER_DEBRIEF,
         area_geojson=json.dumps(service.area_feature(area)),
         debrief=service.debrief_view(session, shift.id, restricted=False),
         **extra,
     )
 
 
-#: The most people one box of the debrief may hold (the service's limit too).
-MAX_PEOPLE = 5000
+#: Person rows the debrief form shows at first; "Add another person" adds one (up to the limit).
+FIRST_ROWS = 3
 
 
-def debrief_counts(values: dict[str, str]) -> tuple[dict[tuple[str, str], int], dict[str, str]]:
-    """The debrief's number boxes read at once: the counts, and an error for every wrong box that
-    names it ("Welfare / intoxication, Women: enter a whole number from 0 to 5000"), in the
-    order the boxes appear. An empty box is none."""
-    counts: dict[tuple[str, str], int] = {}
-    errors: dict[str, str] = {}
-    for kind in SUPPORT_KINDS:
-        for gender in GENDERS:
-            name = f"count.{kind}.{gender}"
-            raw = values.get(name, "").strip()
-            if not raw:
-                continue
-            if raw.isdecimal() and raw.isascii() and int(raw) <= MAX_PEOPLE:
-                counts[(kind, gender)] = int(raw)
-            else:
-                errors[name] = (
-                    f"{service.SUPPORT_LABELS[kind]}, {service.GENDER_LABELS[gender]}: "
-                    f"enter a whole number from 0 to {MAX_PEOPLE}."
-                )
-    return counts, errors
+def _blank_row(index: int) -> dict[str, Any]:
+    return {"index": index, "gender": "", "age_band": "", "kinds": [], "handover": ""}
+
+
+def debrief_people(form: Mapping[str, str], kinds_of: Callable[[int], list[str]]) -> DebriefRows:
+    """The debrief's person rows read at once: every row as typed (to show again), the people to file
+    (rows left empty are skipped) and an error for every wrong row, named by its field
+    (``people.<row>.kinds``: "Person 2: choose at least one kind of help ...") in the order shown."""
+    raw = (form.get("rows") or "").strip()
+    shown = int(raw) if raw.isdecimal() and raw.isascii() else FIRST_ROWS
+    shown = max(1, min(shown, MAX_PEOPLE_PER_DEBRIEF))
+    result = DebriefRows()
+    for i in range(shown):
+        row = {
+            "index": i,
+            "gender": (form.get(f"people.{i}.gender") or "").strip(),
+            "age_band": (form.get(f"people.{i}.age_band") or "").strip(),
+            "kinds": [k.strip() for k in kinds_of(i) if k.strip()],
+            "handover": (form.get(f"people.{i}.handover") or "").strip(),
+        }
+        result.rows.append(row)
+        if not (row["gender"] or row["age_band"] or row["kinds"] or row["handover"]):
+            continue
+        person = {k: row[k] or None for k in ("gender", "age_band", "handover")} | {"kinds": row["kinds"]}
+        label = f"Person {i + 1}"
+        if not row["gender"]:
+            result.errors[f"people.{i}.gender"] = f"{label}: choose their gender as observed (or Not recorded)."
+        if not row["kinds"] and row["handover"] not in EMERGENCY_HANDOVERS:
+            result.errors[f"people.{i}.kinds"] = f"{label}: choose at least one kind of help given."
+        if f"people.{i}.gender" in result.errors or f"people.{i}.kinds" in result.errors:
+            continue
+        try:
+            service.clean_person(person, i)
+        except InvalidDebrief as exc:
+            result.errors[exc.field or f"people.{i}"] = f"{label}: {exc.detail}"
+            continue
+        result.people.append(person)
+    return result
+
+
+@dataclass
+class DebriefRows:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    people: list[dict[str, Any]] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 @router.get("/volunteer/shifts/{shift_id}/debrief", response_class=HTMLResponse)
@@ -217,12 +259,22 @@ def debrief_form(request: Request, session: SessionDep, shift_id: int, user: Use
 async def file_debrief(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    counts, count_errors = debrief_counts(values)
-    if count_errors:
+    read = debrief_people(values, lambda i: [str(v) for v in form.getlist(f"people.{i}.kinds") if isinstance(v, str)])
+    if values.get("action") == "add_person":
+        # "Add another person": the same form again with one more empty row, nothing filed.
+        errors: dict[str, str] = {}
+        if len(read.rows) >= MAX_PEOPLE_PER_DEBRIEF:
+            errors["people"] = f"A debrief records at most {MAX_PEOPLE_PER_DEBRIEF} people."
+        else:
+            read.rows.append(_blank_row(len(read.rows)))
+        page = _debrief_page(request, session, user, shift_id, rows=read.rows, form=values, errors=errors)
+        page["focus_row"] = len(read.rows) - 1
+        return render(request, "patrols/debrief.html", page, status_code=422 if errors else 200)
+    if read.errors:
         return render(
             request,
             "patrols/debrief.html",
-            _debrief_page(request, session, user, shift_id, errors=count_errors, form=values),
+            _debrief_page(request, session, user, shift_id, errors=read.errors, form=values, rows=read.rows),
             status_code=422,
         )
     try:
@@ -240,7 +292,7 @@ async def file_debrief(request: Request, session: SessionDep, shift_id: int, use
             session,
             user=user,
             shift_id=shift_id,
-            counts=counts,
+            people=read.people,
             summary=values.get("summary") or None,
             incidents=incidents,
             now=utcnow(),
@@ -251,7 +303,9 @@ async def file_debrief(request: Request, session: SessionDep, shift_id: int, use
         return render(
             request,
             "patrols/debrief.html",
-            _debrief_page(request, session, user, shift_id, errors=field_errors(exc, "summary"), form=values),
+            _debrief_page(
+                request, session, user, shift_id, errors=field_errors(exc, "summary"), form=values, rows=read.rows
+            ),
             status_code=exc.status_code,
         )
     return redirect_done("/volunteer", "Debrief filed. Thank you for tonight.")
