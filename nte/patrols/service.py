@@ -2093,12 +2093,21 @@ def revoke_feed_token(session: Session, *, volunteer: Volunteer, now: datetime) 
     session.flush()
 
 
-def feed_for_token(session: Session, *, token: str, now: datetime) -> tuple[bytes, str]:
+def feed_url(token: str, *, settings: Settings) -> str:
+    """The secret calendar address shown to the volunteer: the configured public base URL, never
+    the request's Host header (a forged Host would otherwise put another site's address on the page)."""
+    return f"{settings.base_url}/api/patrols/feed/{token}.ics"
+
+
+def feed_for_token(session: Session, *, token: str, now: datetime, settings: Settings) -> tuple[bytes, str]:
+    """The volunteer's calendar (bytes, weak ETag): DTSTAMP is ``now``, LAST-MODIFIED when the night
+    or the sign-up last changed, each event links to the volunteer's shifts page."""
     volunteer = repo.volunteer_by_feed_hash(session, token_hash(token)) if token else None
     if volunteer is None:
         raise PatrolNotFound("calendar feed (the address may have been revoked)", field="token")
     user = auth_repo.get_user(session, volunteer.user_id)
     areas = {a.id: a for a in repo.list_areas(session)}
+    shifts_page = f"{settings.base_url}/volunteer"
     events = []
     for signup, shift in repo.signups_of_volunteer(session, volunteer.id, from_at=now - timedelta(days=90)):
         if signup.confirmed_at is None:
@@ -2122,10 +2131,11 @@ def feed_for_token(session: Session, *, token: str, now: datetime) -> tuple[byte
                 status=ical.EventStatus.CANCELLED if cancelled else ical.EventStatus.CONFIRMED,
                 last_modified=max(shift.last_modified_at, signup.updated_at),
                 geo=(centre.y, centre.x),
+                url=shifts_page,
             )
         )
     name = f"Patrol shifts – {user.display_name}" if user else "Patrol shifts"
-    body = ical.build_feed(name, events)
+    body = ical.build_feed(name, events, generated_at=now)
     return body, ical.etag_for(body)
 
 
