@@ -387,6 +387,7 @@ def revoke_feed(session: SessionDep, user: User = VolunteerUser) -> Response:
 def feed(token: str, session: SessionDep, if_none_match: str | None = Header(None)) -> Response:
     body, etag = service.feed_for_token(session, token=token[:100], now=utcnow(), settings=get_settings())
     headers = {"ETag": etag, "Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
-    if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
+    # If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/"x" and "x" name the same tag.
+    if if_none_match and etag.removeprefix("W/") in [t.strip().removeprefix("W/") for t in if_none_match.split(",")]:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)

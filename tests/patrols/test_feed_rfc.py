@@ -285,3 +285,16 @@ def test_feed_address_and_links_use_the_configured_base_url_whatever_the_host_he
     assert shown.status_code == 200 and "attacker.example" not in shown.text
     [address] = re.findall(r'<code id="feed-url">([^<]+)</code>', shown.text)
     assert address.startswith(f"{settings.base_url}/api/patrols/feed/cal_")
+
+
+def test_if_none_match_compares_the_weak_etag_weakly(client, db):
+    now = utcnow().replace(microsecond=0)
+    volunteer = make_volunteer(db)
+    patrols.book_shift(db, volunteer=volunteer, shift_id=make_shift(db, start_at=now + timedelta(days=4)).id, now=now)
+    path = f"/api/patrols/feed/{patrols.issue_feed_token(db, volunteer=volunteer, now=now)}.ics"
+    etag = client.get(path).headers["etag"]
+    assert re.fullmatch(r'W/"[0-9a-f]{32}"', etag)
+    for sent in (etag, etag.removeprefix("W/"), f'"other", {etag}'):
+        r = client.get(path, headers={"If-None-Match": sent})
+        assert r.status_code == 304 and r.headers["etag"] == etag and r.content == b""
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
