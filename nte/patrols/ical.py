@@ -203,7 +203,8 @@ def _vtimezone_for_years(tzid: str, first: int, last: int) -> Timezone:
     # One observance per (kind, offsets, name); the first of each is its DTSTART, the rest RDATEs.
     groups: dict[tuple[bool, timedelta, timedelta, str], list[datetime]] = {}
     for at, before, after, name, dst in changes:
-        groups.setdefault((dst, before, after, name), []).append((at + before).replace(tzinfo=None))
+        # Bisection lands within a second after the change; the changes are on whole seconds.
+        groups.setdefault((dst, before, after, name), []).append((at + before).replace(tzinfo=None, microsecond=0))
     if not groups:  # a zone without changes in the span (e.g. UTC): one STANDARD observance
         offset = start.astimezone(zone).utcoffset() or timedelta(0)
         groups[(False, offset, offset, start.astimezone(zone).tzname() or tzid)] = [datetime(first, 1, 1)]
@@ -243,6 +244,8 @@ def _transitions(
                 else:
                     high = middle
             after = state(high)
+            if state(high.replace(microsecond=0)) == after:  # tz changes fall on whole seconds
+                high = high.replace(microsecond=0)
             if after[0] != current[0] or after[1] != current[1]:
                 found.append((high, current[0], after[0], after[1], after[2]))
             current = after
