@@ -126,6 +126,10 @@ def create_app(settings: Settings | None = None, *, check_db: bool = True) -> Fa
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if problems := settings.startup_problems():
+            refusal = "; ".join(problems)
+            log.error("NTE Safe will not start: %s", refusal)
+            raise SystemExit(f"NTE Safe will not start: {refusal}")
         if check_db:
             problem = check_database(engine)
             if problem:

@@ -78,7 +78,7 @@ def serve(
     from nte.health import check_database
 
     configure_logging()
-    problem = check_database(get_engine(get_settings()))
+    problem = "; ".join(get_settings().startup_problems()) or check_database(get_engine(get_settings()))
     if problem:
         typer.echo(f"NTE Safe will not start: {problem}", err=True)
         raise typer.Exit(code=1)
@@ -111,7 +111,8 @@ def scheduler(
     from nte.scheduler import JOBS, build_scheduler, run_due_jobs
 
     configure_logging()
-    problem = check_database(get_engine(get_settings()))
+    # The scheduler mails links built from NTE_BASE_URL: the same start-up refusals as the service.
+    problem = "; ".join(get_settings().startup_problems()) or check_database(get_engine(get_settings()))
     if problem:
         typer.echo(f"The scheduler will not start: {problem}", err=True)
         raise typer.Exit(code=1)

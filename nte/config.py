@@ -6,6 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -15,6 +16,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: that compare against real data read it; the product itself only reads what is vendored in nte/data.
 SHARED_DATA = Path(os.environ.get("NTE_SHARED_DATA", str(PROJECT_ROOT.parent / "shared" / "data")))
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside dev/test, see below
+#: Where the development server answers; refused in production (see Settings.startup_problems).
+DEV_BASE_URL = "http://127.0.0.1:8000"
 
 #: The six boroughs whose December 2013 wards ship with NTE Safe.
 SHIPPED_BOROUGHS = (
@@ -40,7 +43,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=20, ge=0)
     secret_key: str = DEV_SECRET
-    base_url: str = "http://127.0.0.1:8000"
+    # The public base URL people reach this service at (NTE_BASE_URL, e.g. https://nte-safe.example.gov.uk):
+    # every absolute link (mails, the calendar feed address and the links inside the feed) is built from
+    # it, never from a request's Host header. Required, and https, when NTE_ENV=prod.
+    base_url: str = DEV_BASE_URL
     council_name: str = "NTE Safe demo (six London boroughs)"
 
     # Which boroughs (LAD codes) this deployment serves; the service area is the union of their wards.
@@ -90,11 +96,41 @@ class Settings(BaseSettings):
             return [code.strip() for code in value.split(",") if code.strip()]
         return value
 
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                f"NTE_BASE_URL must be an absolute http(s) address such as https://nte.example.gov.uk, not {value!r}"
+            )
+        return value
+
     @model_validator(mode="after")
     def _refuse_dev_secret_in_prod(self) -> Settings:
         if self.env == "prod" and self.secret_key == DEV_SECRET:
             raise ValueError("NTE_SECRET_KEY must be set to a long random value when NTE_ENV=prod")
         return self
+
+    def startup_problems(self) -> list[str]:
+        """Why this configuration must not serve people (one sentence each; empty when it may start).
+
+        Checked when the app starts (nte.app's lifespan), so that a production deployment without its
+        public address refuses to start instead of mailing and publishing links to 127.0.0.1.
+        """
+        problems = []
+        if self.env == "prod":
+            if self.secret_key == DEV_SECRET:
+                problems.append("NTE_SECRET_KEY must be set to a long random value when NTE_ENV=prod")
+            if self.base_url == DEV_BASE_URL:
+                problems.append(
+                    "NTE_BASE_URL is not set: when NTE_ENV=prod it must be the public https address people "
+                    "use (e.g. https://nte-safe.example.gov.uk); links in mails and calendar feeds are built from it"
+                )
+            elif urlsplit(self.base_url).scheme != "https":
+                problems.append(f"NTE_BASE_URL must be an https address when NTE_ENV=prod, not {self.base_url!r}")
+        return problems
 
     @property
     def is_sqlite(self) -> bool:

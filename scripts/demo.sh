@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh runtime
 .venv/bin/python main.py demo
 port="${PORT:-8000}"
+# Links in mails and the calendar feed point at the demo's own address (production sets https).
+export NTE_BASE_URL="${NTE_BASE_URL:-http://127.0.0.1:${port}}"
 mkdir -p "${MAIL_DIR:-var/mail}"
 mail_dir="$(cd "${MAIL_DIR:-var/mail}" && pwd)"
 

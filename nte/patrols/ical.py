@@ -1,27 +1,45 @@
-"""A volunteer's shifts as an RFC 5545 calendar feed (pure, no database).
+"""A volunteer's shifts as an RFC 5545 / RFC 7986 calendar feed (pure, no database).
 
 The caller turns shifts into :class:`FeedEvent` values (it owns the stable
 ``uid``, e.g. ``f"shift-{id}@nte-safe"``, and the SEQUENCE counter, see
 :func:`sequence_must_increase`) and serves :func:`build_feed`'s bytes with
-:func:`etag_for` as a strong ETag.
+:func:`etag_for` as a weak ETag.
 
 Choices worth knowing
 ---------------------
-* The output depends only on the input: events are sorted by
-  (``start_at``, ``uid``), DTSTAMP is each event's ``last_modified`` and the
-  VTIMEZONE spans whole years around the events, so identical input gives
-  identical bytes and the same ETag. RFC 5545 defines DTSTAMP with METHOD as
-  when the object was created; using the last modification (as the spec does
-  without METHOD) keeps the feed cacheable, and clients that compare DTSTAMP
-  see it move exactly when the event changed.
+* DTSTAMP is when the feed was generated (``generated_at``): with
+  METHOD:PUBLISH, RFC 5545 (3.8.7.2) defines it as the time the object was
+  created. LAST-MODIFIED is when the night (shift or sign-up) last changed and
+  SEQUENCE counts its significant revisions. Because DTSTAMP moves on every
+  request, :func:`etag_for` hashes the feed without its DTSTAMP lines and is a
+  weak ETag (RFC 9110 8.8.1: same meaning, not the same bytes), so clients
+  still get 304 until something in the calendar changes.
+* The calendar says how often to poll: ``REFRESH-INTERVAL;VALUE=DURATION:PT1H``
+  (RFC 7986 5.7) and the older ``X-PUBLISHED-TTL:PT1H`` that Outlook reads.
+* The VTIMEZONE is written from the tz database's own transitions, one
+  observance per kind with RDATEs: each DTSTART/RDATE is the local wall-clock
+  time *before* the change (RFC 5545 3.6.5, in TZOFFSETFROM), so for
+  Europe/London DAYLIGHT starts at 01:00 GMT on the last Sunday of March and
+  STANDARD at 02:00 BST on the last Sunday of October, both 01:00 UTC. It spans
+  whole years around the events, so identical input gives identical bytes.
 * DTSTART/DTEND are written as local times with ``TZID`` (the feed's time
   zone) so clients show wall-clock times. A local time that occurs twice (the
   second 01:00-02:00 on a fall-back night) cannot be written that way: RFC
-  5545 reads an ambiguous local time as its first occurrence. Such instants
-  are written in UTC (``...Z``) instead, so every DTSTART/DTEND converts back
-  to exactly the input instant.
+  5545 reads an ambiguous local time as its first occurrence. An event with
+  such an instant has both DTSTART and DTEND written in UTC (``...Z``)
+  instead (both, because some readers add the length to a local DTSTART in
+  wall-clock time), so every DTSTART/DTEND converts back to exactly the
+  input instant.
+* No X-WR-TIMEZONE (a non-standard default zone): every DTSTART/DTEND has a
+  TZID or is UTC, and readers that honour X-WR-TIMEZONE re-read UTC times as
+  local ones, which moved a fall-back night's end by an hour.
+* GEO is written with exactly six decimals, latitude first (RFC 5545 3.8.1.6).
+* URLs in the feed come from the caller (built from the configured public base
+  URL, never from a request's Host header).
 * Cancelled shifts stay in the feed with STATUS:CANCELLED so that clients
   remove or strike them instead of keeping a stale copy.
+* icalendar writes CRLF line ends, UTF-8, and folds content lines at 75
+  octets without splitting a character (RFC 5545 3.1).
 """
 
 from __future__ import annotations
@@ -29,11 +47,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar.prop import vGeo
 
 __all__ = [
     "EventStatus",
@@ -80,6 +100,7 @@ class FeedEvent:
     status: EventStatus
     last_modified: datetime
     geo: tuple[float, float] | None = None  # (latitude, longitude), WGS84
+    url: str | None = None  # where the volunteer manages this shift (absolute, from the public base URL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +135,9 @@ def next_sequence(current: int, old: ScheduleFields, new: ScheduleFields) -> int
     return current + 1 if sequence_must_increase(old, new) else current
 
 
-def build_feed(name: str, events: Iterable[FeedEvent], *, tz: str = DEFAULT_TZ) -> bytes:
-    """An RFC 5545 VCALENDAR (METHOD:PUBLISH) with one VEVENT per event."""
+def build_feed(name: str, events: Iterable[FeedEvent], *, generated_at: datetime, tz: str = DEFAULT_TZ) -> bytes:
+    """An RFC 5545 VCALENDAR (METHOD:PUBLISH) with one VEVENT per event; DTSTAMP is ``generated_at``."""
+    stamp = _utc(generated_at, "generated_at").replace(microsecond=0)
     try:
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -132,18 +154,22 @@ def build_feed(name: str, events: Iterable[FeedEvent], *, tz: str = DEFAULT_TZ) 
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("name", name)
-    calendar.add("x-wr-timezone", tz)
-    calendar.add("refresh-interval", REFRESH)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
-    calendar.add_component(_vtimezone(tz, zone, items))
+    calendar.add_component(_vtimezone(tz, zone, items, stamp))
     for item in items:
-        calendar.add_component(_vevent(item, zone))
+        calendar.add_component(_vevent(item, zone, stamp))
     return bytes(calendar.to_ical())
 
 
 def etag_for(feed: bytes) -> str:
-    """A strong ETag for feed bytes: a quoted SHA-256 prefix (128 bits)."""
-    return f'"{hashlib.sha256(feed).hexdigest()[:32]}"'
+    """A weak ETag for feed bytes: a SHA-256 prefix (128 bits) of the feed without its DTSTAMP lines.
+
+    Two feeds that differ only in when they were generated mean the same calendar, so they share the
+    tag (a weak one: RFC 9110 allows ``If-None-Match`` to match it, not a byte-range request).
+    """
+    meaning = b"\r\n".join(line for line in feed.split(b"\r\n") if not line.startswith(b"DTSTAMP:"))
+    return f'W/"{hashlib.sha256(meaning).hexdigest()[:32]}"'
 
 
 # --- internals ---------------------------------------------------------------
@@ -155,26 +181,94 @@ def _utc(value: datetime, field: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _vtimezone(tzid: str, zone: ZoneInfo, items: list[FeedEvent]) -> Timezone:
-    """VTIMEZONE covering whole years around the events (deterministic)."""
+def _vtimezone(tzid: str, zone: ZoneInfo, items: list[FeedEvent], stamp: datetime) -> Timezone:
+    """VTIMEZONE from the zone's transitions over whole years around the events (deterministic)."""
     if items:
         years = [e.start_at.astimezone(zone).year for e in items]
         years += [e.end_at.astimezone(zone).year for e in items]
-        first, last = date(min(years) - 1, 1, 1), date(max(years) + 2, 1, 1)
+        first, last = min(years) - 1, max(years) + 1
     else:
-        first, last = Timezone.DEFAULT_FIRST_DATE, Timezone.DEFAULT_LAST_DATE
-    return Timezone.from_tzinfo(zone, tzid=tzid, first_date=first, last_date=last)
+        first = last = stamp.year
+    return _vtimezone_for_years(tzid, first, last)
 
 
-def _local(value: datetime, zone: ZoneInfo) -> datetime:
-    """The instant in the feed's zone, or in UTC when local time is ambiguous."""
+@lru_cache(maxsize=64)
+def _vtimezone_for_years(tzid: str, first: int, last: int) -> Timezone:
+    zone = ZoneInfo(tzid)
+    # From the middle of the year before, so that the change in force on 1 January is included.
+    start = datetime(first - 1, 7, 1, tzinfo=UTC)
+    changes = _transitions(zone, start, datetime(last + 1, 1, 1, tzinfo=UTC))
+    vtimezone = Timezone()
+    vtimezone.add("tzid", tzid)
+    # One observance per (kind, offsets, name); the first of each is its DTSTART, the rest RDATEs.
+    groups: dict[tuple[bool, timedelta, timedelta, str], list[datetime]] = {}
+    for at, before, after, name, dst in changes:
+        # Bisection lands within a second after the change; the changes are on whole seconds.
+        groups.setdefault((dst, before, after, name), []).append((at + before).replace(tzinfo=None, microsecond=0))
+    if not groups:  # a zone without changes in the span (e.g. UTC): one STANDARD observance
+        offset = start.astimezone(zone).utcoffset() or timedelta(0)
+        groups[(False, offset, offset, start.astimezone(zone).tzname() or tzid)] = [datetime(first, 1, 1)]
+    for (dst, before, after, name), locals_ in sorted(groups.items(), key=lambda kv: kv[1][0]):
+        observance = TimezoneDaylight() if dst else TimezoneStandard()
+        observance.add("dtstart", locals_[0])
+        if locals_[1:]:
+            observance.add("rdate", locals_[1:])
+        observance.add("tzname", name)
+        observance.add("tzoffsetfrom", before)
+        observance.add("tzoffsetto", after)
+        vtimezone.add_component(observance)
+    return vtimezone
+
+
+def _transitions(
+    zone: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, timedelta, timedelta, str, bool]]:
+    """Every change of UTC offset or name in [start, end): (UTC instant, offset before, offset after,
+    name after, daylight after). Found by a daily scan, then to the second by bisection."""
+
+    def state(moment: datetime) -> tuple[timedelta, str, bool]:
+        local = moment.astimezone(zone)
+        return local.utcoffset() or timedelta(0), local.tzname() or "", bool(local.dst())
+
+    found = []
+    day = timedelta(days=1)
+    moment, current = start, state(start)
+    while moment < end:
+        following = min(moment + day, end)
+        if state(following) != current:
+            low, high = moment, following  # state(low) == current != state(high)
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if state(middle) == current:
+                    low = middle
+                else:
+                    high = middle
+            after = state(high)
+            if state(high.replace(microsecond=0)) == after:  # tz changes fall on whole seconds
+                high = high.replace(microsecond=0)
+            if after[0] != current[0] or after[1] != current[1]:
+                found.append((high, current[0], after[0], after[1], after[2]))
+            current = after
+            moment = high
+            continue
+        moment = following
+    return found
+
+
+def _second_occurrence(value: datetime, zone: ZoneInfo) -> bool:
+    """Whether the instant's local time in ``zone`` is the second of two (the repeated fall-back hour)."""
     local = value.astimezone(zone)
-    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
-        return value.astimezone(UTC)
-    return local
+    return bool(local.fold) and local.replace(fold=0).utcoffset() != local.utcoffset()
 
 
-def _vevent(item: FeedEvent, zone: ZoneInfo) -> Event:
+class _Geo(vGeo):
+    """GEO with exactly six decimals (about 0.1 m), as RFC 5545 3.8.1.6 allows and clients expect."""
+
+    def to_ical(self) -> str:
+        return f"{self.latitude:.6f};{self.longitude:.6f}"
+
+
+def _vevent(item: FeedEvent, zone: ZoneInfo, stamp: datetime) -> Event:
     start = _utc(item.start_at, "start_at")
     end = _utc(item.end_at, "end_at")
     modified = _utc(item.last_modified, "last_modified")
@@ -191,12 +285,15 @@ def _vevent(item: FeedEvent, zone: ZoneInfo) -> Event:
 
     event = Event()
     event.add("uid", item.uid)
-    event.add("dtstamp", modified)
-    event.add("last-modified", modified)
+    event.add("dtstamp", stamp)
+    event.add("last-modified", modified.replace(microsecond=0))
     event.add("sequence", item.sequence)
     event.add("status", status.value)
-    event.add("dtstart", _local(start, zone))
-    event.add("dtend", _local(end, zone))
+    # Both in UTC when either cannot be written as local time: readers that add the event's length
+    # to a local DTSTART (wall-clock arithmetic, as recurring-ical-events does) then stay exact.
+    in_utc = _second_occurrence(start, zone) or _second_occurrence(end, zone)
+    event.add("dtstart", start if in_utc else start.astimezone(zone))
+    event.add("dtend", end if in_utc else end.astimezone(zone))
     event.add("summary", item.summary)
     if item.location:
         event.add("location", item.location)
@@ -206,6 +303,10 @@ def _vevent(item: FeedEvent, zone: ZoneInfo) -> Event:
         lat, lon = item.geo
         if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
             raise InvalidFeedEvent(field="geo", message=f"{item.uid}: (lat, lon) out of range")
-        event.add("geo", (lat, lon))
+        event.add("geo", _Geo((round(lat, 6), round(lon, 6))))
+    if item.url is not None:
+        if not item.url.startswith(("https://", "http://")) or any(ch in item.url for ch in " \r\n"):
+            raise InvalidFeedEvent(field="url", message=f"{item.uid}: must be an absolute http(s) URL")
+        event.add("url", item.url)
     event.add("transp", "OPAQUE")
     return event

@@ -384,7 +384,7 @@ def my_shift_area(shift_id: int, session: SessionDep, user: User = VolunteerUser
 def create_feed(session: SessionDep, user: User = VolunteerUser) -> FeedCreated:
     volunteer = service.volunteer_for_user(session, user)
     token = service.issue_feed_token(session, volunteer=volunteer, now=utcnow())
-    return FeedCreated(url=f"{get_settings().base_url}/api/patrols/feed/{token}.ics")
+    return FeedCreated(url=service.feed_url(token, settings=get_settings()))
 
 
 @router.delete("/me/feed", status_code=204, summary="Revoke my calendar feed URL")
@@ -401,8 +401,9 @@ def revoke_feed(session: SessionDep, user: User = VolunteerUser) -> Response:
     response_class=Response,
 )
 def feed(token: str, session: SessionDep, if_none_match: str | None = Header(None)) -> Response:
-    body, etag = service.feed_for_token(session, token=token[:100], now=utcnow())
+    body, etag = service.feed_for_token(session, token=token[:100], now=utcnow(), settings=get_settings())
     headers = {"ETag": etag, "Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"}
-    if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
+    # If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/"x" and "x" name the same tag.
+    if if_none_match and etag.removeprefix("W/") in [t.strip().removeprefix("W/") for t in if_none_match.split(",")]:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)

@@ -1941,18 +1941,61 @@ def _coordinator_mail(session: Session, *, subject: str, body: str, key: str, no
     return sent
 
 
+#: A start before this London hour belongs to the night before: 01:00 on Saturday is "Friday night".
+NIGHT_ENDS_HOUR = 6
+
+
+def _night_of(moment: datetime) -> date:
+    """The London date of the evening a moment belongs to (before 06:00 it is still last night)."""
+    at = local(moment)
+    return at.date() - timedelta(days=1) if at.hour < NIGHT_ENDS_HOUR else at.date()
+
+
+def when_words(start: datetime, *, now: datetime) -> str:
+    """When a shift starts, as a person reading the mail at ``now`` expects it, in London time.
+
+    "tonight at 22:00" when it starts this night, "tomorrow at 22:00" the next night, otherwise
+    "on Friday 4 December at 22:00". A night runs until 06:00: a start in the small hours belongs to
+    the evening before, as people count nights ("Friday night" includes 01:00 on Saturday), and so
+    does the moment of reading. So a reminder sent at 23:00 (or at 00:30) for a 01:00 start says
+    "tonight at 01:00", and the T-24 h reminder sent at 01:00 on Friday for 01:00 on Saturday says
+    "tomorrow at 01:00". Mails put the full date beside these words (see :func:`fmt_day`), because
+    people read mails later than they are sent.
+    """
+    at = local(start)
+    days = (_night_of(start) - _night_of(now)).days
+    if days == 0:
+        return f"tonight at {at:%H:%M}"
+    if days == 1:
+        return f"tomorrow at {at:%H:%M}"
+    return f"on {at:%A} {at.day} {at:%B} at {at:%H:%M}"
+
+
+def fmt_day(moment: datetime) -> str:
+    """London date and time in full words for mails: "Saturday 5 December 2026, 01:00"."""
+    at = local(moment)
+    return f"{at:%A} {at.day} {at:%B} {at.year}, {at:%H:%M}"
+
+
 def send_shift_reminders(session: Session, *, now: datetime) -> int:
-    """T-24 h and T-2 h reminders to confirmed volunteers; keyed by sign-up, kind and start time."""
+    """T-24 h and T-2 h reminders to confirmed volunteers; keyed by sign-up, kind and start time.
+
+    The words ("tonight", "tomorrow", see :func:`when_words`) follow the night in London time, not
+    which reminder it is: a T-2 h reminder at 23:00 for a 01:00 start is still "tonight".
+    """
     sent = 0
     for shift in repo.shifts_starting_between(session, now, now + timedelta(hours=24)):
         kind = "2h" if shift.start_at - now <= timedelta(hours=2) else "24h"
         area = get_area(session, shift.area_id)
+        when = when_words(shift.start_at, now=now)
         for signup, _volunteer, user in repo.signups_for_shift(session, shift.id):
             if signup.status != "confirmed":
                 continue
+            ends = local(shift.end_at)
             body = (
-                f"Hello {user.display_name},\n\nReminder: your patrol in {area.name} starts "
-                f"{fmt_local(shift.start_at)} and ends {fmt_local(shift.end_at)} (London time). Meeting point: "
+                f"Hello {user.display_name},\n\nReminder: your patrol in {area.name} starts {when} London time "
+                f"({fmt_day(shift.start_at)}) and ends at {ends:%H:%M} on {ends:%A} {ends.day} {ends:%B} "
+                "(London time). Meeting point: "
                 f"{shift.meeting_point or area.name}. Please check in when you arrive and confirm you are home "
                 "safe afterwards.\n"
             )
@@ -1961,7 +2004,7 @@ def send_shift_reminders(session: Session, *, now: datetime) -> int:
                 to=user.email,
                 now=now,
                 body=body,
-                subject=f"Patrol {'today' if kind == '2h' else 'tomorrow'}: {area.name}, {fmt_local(shift.start_at)}",
+                subject=f"Patrol {when} (London time): {area.name}",
                 dedupe_key=f"patrol:reminder:{kind}:{signup.id}:{int(shift.start_at.timestamp())}",
             ):
                 sent += 1
@@ -1987,10 +2030,11 @@ def staffing_alerts(session: Session, *, now: datetime) -> int:
         if item.state not in ("at_risk", "cannot_run"):
             continue
         shift = item.shift
-        subject = f"Patrol {item.label.lower()}: {item.area_name}, {fmt_local(shift.start_at)}"
+        when = when_words(shift.start_at, now=now)
+        subject = f"Patrol {item.label.lower()}: {item.area_name}, {when} (London time)"
         body = (
-            f"The patrol in {item.area_name} on {fmt_local(shift.start_at)} is {item.label.lower()}: "
-            f"{'; '.join(item.reasons)}. Eligible free volunteers have been invited.\n"
+            f"The patrol in {item.area_name} {when} London time ({fmt_day(shift.start_at)}) is "
+            f"{item.label.lower()}: {'; '.join(item.reasons)}. Eligible free volunteers have been invited.\n"
         )
         sent += _coordinator_mail(session, subject=subject, body=body, key=f"patrol:staffing:{shift.id}", now=now)
         for volunteer, user in eligible_free_volunteers(session, shift):
@@ -1999,10 +2043,10 @@ def staffing_alerts(session: Session, *, now: datetime) -> int:
                 to=user.email,
                 now=now,
                 dedupe_key=f"patrol:invite:{shift.id}:{volunteer.id}",
-                subject=f"Can you patrol {item.area_name} on {fmt_local(shift.start_at)}?",
+                subject=f"Can you patrol {item.area_name} {when} (London time)?",
                 body=(
-                    f"Hello {user.display_name},\n\nThe patrol in {item.area_name} on "
-                    f"{fmt_local(shift.start_at)} needs more volunteers. If you can help, sign up on "
+                    f"Hello {user.display_name},\n\nThe patrol in {item.area_name} {when} London time "
+                    f"({fmt_day(shift.start_at)}) needs more volunteers. If you can help, sign up on "
                     "your My shifts page.\n"
                 ),
             ):
@@ -2020,9 +2064,14 @@ def lone_worker_alerts(session: Session, *, now: datetime) -> int:
         user = auth_repo.get_user(session, volunteer.user_id)
         area = get_area(session, shift.area_id)
         name = user.display_name if user else f"volunteer {volunteer.id}"
+        checked_in = (
+            f"They checked in at {fmt_day(signup.checked_in_at)} London time."
+            if signup.checked_in_at
+            else "They did not check in."
+        )
         body = (
             f"{name} has not confirmed they are home safe after the patrol in {area.name} that ended "
-            f"{fmt_local(shift.end_at)}. {'They checked in at ' + fmt_local(signup.checked_in_at) + '.' if signup.checked_in_at else 'They did not check in.'}\n"  # noqa: E501
+            f"{fmt_day(shift.end_at)} London time. {checked_in}\n"
             f"Phone: {volunteer.phone or 'not recorded'}. Emergency contact: "
             f"{volunteer.emergency_contact or 'not recorded'}.\nPlease try to reach them now.\n"
         )
@@ -2099,12 +2148,21 @@ def revoke_feed_token(session: Session, *, volunteer: Volunteer, now: datetime) 
     session.flush()
 
 
-def feed_for_token(session: Session, *, token: str, now: datetime) -> tuple[bytes, str]:
+def feed_url(token: str, *, settings: Settings) -> str:
+    """The secret calendar address shown to the volunteer: the configured public base URL, never
+    the request's Host header (a forged Host would otherwise put another site's address on the page)."""
+    return f"{settings.base_url}/api/patrols/feed/{token}.ics"
+
+
+def feed_for_token(session: Session, *, token: str, now: datetime, settings: Settings) -> tuple[bytes, str]:
+    """The volunteer's calendar (bytes, weak ETag): DTSTAMP is ``now``, LAST-MODIFIED when the night
+    or the sign-up last changed, each event links to the volunteer's shifts page."""
     volunteer = repo.volunteer_by_feed_hash(session, token_hash(token)) if token else None
     if volunteer is None:
         raise PatrolNotFound("calendar feed (the address may have been revoked)", field="token")
     user = auth_repo.get_user(session, volunteer.user_id)
     areas = {a.id: a for a in repo.list_areas(session)}
+    shifts_page = f"{settings.base_url}/volunteer"
     events = []
     for signup, shift in repo.signups_of_volunteer(session, volunteer.id, from_at=now - timedelta(days=90)):
         if signup.confirmed_at is None:
@@ -2128,10 +2186,11 @@ def feed_for_token(session: Session, *, token: str, now: datetime) -> tuple[byte
                 status=ical.EventStatus.CANCELLED if cancelled else ical.EventStatus.CONFIRMED,
                 last_modified=max(shift.last_modified_at, signup.updated_at),
                 geo=(centre.y, centre.x),
+                url=shifts_page,
             )
         )
     name = f"Patrol shifts – {user.display_name}" if user else "Patrol shifts"
-    body = ical.build_feed(name, events)
+    body = ical.build_feed(name, events, generated_at=now)
     return body, ical.etag_for(body)
 
 

@@ -47,6 +47,14 @@ def make_event(shift_id: int = 1, **overrides: object) -> FeedEvent:
     return FeedEvent(**values)  # type: ignore[arg-type]
 
 
+#: When the feeds in these tests are generated (their DTSTAMP).
+GENERATED = utc(2027, 6, 15, 12, 0, 5)
+
+
+def build(name: str, events: list[FeedEvent], **options: Any) -> bytes:
+    return build_feed(name, events, generated_at=options.pop("generated_at", GENERATED), **options)
+
+
 def parse(feed: bytes) -> Calendar:
     return Calendar.from_ical(feed)
 
@@ -56,28 +64,31 @@ def events_by_uid(feed: bytes) -> dict[str, Event]:
 
 
 def test_calendar_headers() -> None:
-    cal = parse(build_feed("Soho Angels: my shifts", [make_event()]))
+    cal = parse(build("Soho Angels: my shifts", [make_event()]))
     assert str(cal["PRODID"]) == "-//NTE Safe//Volunteer shifts//EN"
     assert str(cal["VERSION"]) == "2.0"
     assert str(cal["CALSCALE"]) == "GREGORIAN"
     assert str(cal["METHOD"]) == "PUBLISH"
     assert str(cal["X-WR-CALNAME"]) == "Soho Angels: my shifts"
-    assert str(cal["X-WR-TIMEZONE"]) == "Europe/London"
+    # No X-WR-TIMEZONE: every time carries its TZID (or is UTC), and readers that honour X-WR-TIMEZONE
+    # re-read UTC times as local ones (recurring-ical-events moved a fall-back night's end by an hour).
+    assert "X-WR-TIMEZONE" not in cal
 
 
 def test_vtimezone_for_europe_london_covers_the_events() -> None:
-    cal = parse(build_feed("x", [make_event()]))
+    cal = parse(build("x", [make_event()]))
     [vtimezone] = cal.walk("VTIMEZONE")
     assert str(vtimezone["TZID"]) == "Europe/London"
     text = vtimezone.to_ical().decode()
     assert "TZNAME:BST" in text and "TZNAME:GMT" in text
-    assert "20270328T020000" in text and "20271031T020000" in text  # 2027's changes
+    # 2027's changes, each at 01:00 UTC written as the local time before it (RFC 5545 3.6.5)
+    assert "20270328T010000" in text and "20271031T020000" in text
     assert cal.get_missing_tzids() == set()
 
 
 def test_bytes_are_crlf_and_folded() -> None:
     long_description = "Debrief reminder. " * 20
-    feed = build_feed("x", [make_event(description=long_description)])
+    feed = build("x", [make_event(description=long_description)])
     assert feed.startswith(b"BEGIN:VCALENDAR\r\n")
     assert b"\n" not in feed.replace(b"\r\n", b"")
     assert max(len(line) for line in feed.split(b"\r\n")) <= 75
@@ -86,7 +97,7 @@ def test_bytes_are_crlf_and_folded() -> None:
 
 def test_event_properties_round_trip() -> None:
     event = make_event(sequence=3)
-    parsed = events_by_uid(build_feed("x", [event]))["shift-1@nte-safe"]
+    parsed = events_by_uid(build("x", [event]))["shift-1@nte-safe"]
     assert parsed["DTSTART"].params["TZID"] == "Europe/London"
     assert parsed.decoded("DTSTART") == datetime(2027, 7, 2, 22, tzinfo=LONDON)
     assert parsed.decoded("DTSTART").astimezone(UTC) == event.start_at
@@ -99,34 +110,36 @@ def test_event_properties_round_trip() -> None:
     assert (parsed["GEO"].latitude, parsed["GEO"].longitude) == event.geo
 
 
-def test_dtstamp_and_last_modified_are_utc() -> None:
+def test_dtstamp_is_generation_and_last_modified_the_change_both_utc() -> None:
     modified = datetime(2027, 6, 1, 10, 30, tzinfo=LONDON)  # given in local time
-    feed = build_feed("x", [make_event(last_modified=modified)])
-    assert b"DTSTAMP:20270601T093000Z\r\n" in feed
+    generated = datetime(2027, 6, 15, 13, 0, 5, 123456, tzinfo=LONDON)
+    feed = build("x", [make_event(last_modified=modified)], generated_at=generated)
+    assert b"DTSTAMP:20270615T120005Z\r\n" in feed
     assert b"LAST-MODIFIED:20270601T093000Z\r\n" in feed
     parsed = parse(feed).walk("VEVENT")[0]
-    assert parsed.decoded("DTSTAMP") == modified
+    assert parsed.decoded("DTSTAMP") == generated.replace(microsecond=0)
     assert parsed.decoded("DTSTAMP").utcoffset() == timedelta(0)
+    assert parsed.decoded("LAST-MODIFIED") == modified
 
 
 def test_uids_are_stable_across_builds_and_input_order() -> None:
     events = [make_event(i, start_at=utc(2027, 7, i, 21), end_at=utc(2027, 7, i + 1, 3)) for i in (1, 2, 3)]
-    first = build_feed("x", events)
-    second = build_feed("x", list(reversed(events)))
+    first = build("x", events)
+    second = build("x", list(reversed(events)))
     assert first == second
     assert list(events_by_uid(first)) == ["shift-1@nte-safe", "shift-2@nte-safe", "shift-3@nte-safe"]
 
 
 def test_cancelled_event_is_kept_with_its_sequence() -> None:
     events = [make_event(1), make_event(2, status=EventStatus.CANCELLED, sequence=4)]
-    parsed = events_by_uid(build_feed("x", events))
+    parsed = events_by_uid(build("x", events))
     assert str(parsed["shift-2@nte-safe"]["STATUS"]) == "CANCELLED"
     assert int(parsed["shift-2@nte-safe"]["SEQUENCE"]) == 4
     assert str(parsed["shift-1@nte-safe"]["STATUS"]) == "CONFIRMED"
 
 
 def test_status_accepts_plain_strings() -> None:
-    feed = build_feed("x", [make_event(status="CANCELLED")])
+    feed = build("x", [make_event(status="CANCELLED")])
     assert b"STATUS:CANCELLED\r\n" in feed
 
 
@@ -140,7 +153,7 @@ def test_clock_change_nights_round_trip_to_the_same_instants() -> None:
     nights = materialise(series, window_start=utc(2027, 1, 1), window_end=utc(2028, 1, 1))
     assert len(nights) >= 52, f"{len(nights)} Saturday nights in 2027 to round-trip; there are 52"
     events = [make_event(i, start_at=night.start_at, end_at=night.end_at, geo=None) for i, night in enumerate(nights)]
-    parsed = events_by_uid(build_feed("x", events))
+    parsed = events_by_uid(build("x", events))
     for event in events:
         got = parsed[event.uid]
         assert got.decoded("DTSTART").astimezone(UTC) == event.start_at
@@ -152,7 +165,7 @@ def test_ambiguous_local_instant_is_written_in_utc() -> None:
     # 01:30 GMT on 2027-10-31 is the *second* 01:30 that night; TZID form would mean the first.
     second = utc(2027, 10, 31, 1, 30)
     first = utc(2027, 10, 31, 0, 30)
-    feed = build_feed(
+    feed = build(
         "x",
         [
             make_event(1, start_at=utc(2027, 10, 30, 21), end_at=second),
@@ -161,6 +174,7 @@ def test_ambiguous_local_instant_is_written_in_utc() -> None:
     )
     parsed = events_by_uid(feed)
     assert b"DTEND:20271031T013000Z\r\n" in feed
+    assert b"DTSTART:20271030T210000Z\r\n" in feed  # the whole event in UTC, not half of it
     assert b"DTEND;TZID=Europe/London:20271031T013000\r\n" in feed
     assert parsed["shift-1@nte-safe"].decoded("DTEND").astimezone(UTC) == second
     assert parsed["shift-2@nte-safe"].decoded("DTEND").astimezone(UTC) == first
@@ -168,21 +182,24 @@ def test_ambiguous_local_instant_is_written_in_utc() -> None:
 
 def test_text_is_escaped() -> None:
     event = make_event(summary="Patrol; Soho, W1", location="Greek St; by no. 5, Soho")
-    parsed = events_by_uid(build_feed("x", [event]))["shift-1@nte-safe"]
+    parsed = events_by_uid(build("x", [event]))["shift-1@nte-safe"]
     assert str(parsed["SUMMARY"]) == event.summary
     assert str(parsed["LOCATION"]) == event.location
 
 
 def test_empty_feed_is_still_a_valid_calendar() -> None:
-    cal = parse(build_feed("No shifts yet", []))
+    cal = parse(build("No shifts yet", []))
     assert cal.walk("VEVENT") == []
     assert len(cal.walk("VTIMEZONE")) == 1
 
 
 def test_etag_is_stable_and_changes_with_any_event_change() -> None:
-    base = build_feed("x", [make_event()])
-    assert etag_for(base) == etag_for(build_feed("x", [make_event()]))
-    assert re.fullmatch(r'"[0-9a-f]{32}"', etag_for(base))
+    base = build("x", [make_event()])
+    assert etag_for(base) == etag_for(build("x", [make_event()]))
+    assert re.fullmatch(r'W/"[0-9a-f]{32}"', etag_for(base))
+    # Generated later, same calendar: only DTSTAMP differs, so the (weak) ETag is the same.
+    later = build("x", [make_event()], generated_at=GENERATED + timedelta(hours=5))
+    assert later != base and etag_for(later) == etag_for(base)
     variants = [
         make_event(status=EventStatus.CANCELLED),
         make_event(sequence=1),
@@ -190,10 +207,10 @@ def test_etag_is_stable_and_changes_with_any_event_change() -> None:
         make_event(summary="Soho patrol (team B)"),
         make_event(last_modified=utc(2027, 6, 2)),
     ]
-    etags = {etag_for(build_feed("x", [variant])) for variant in variants}
+    etags = {etag_for(build("x", [variant])) for variant in variants}
     assert etag_for(base) not in etags
     assert len(etags) == len(variants)
-    assert etag_for(build_feed("y", [make_event()])) != etag_for(base)
+    assert etag_for(build("y", [make_event()])) != etag_for(base)
 
 
 @pytest.mark.parametrize(
@@ -213,15 +230,15 @@ def test_etag_is_stable_and_changes_with_any_event_change() -> None:
 )
 def test_invalid_events_name_the_field(overrides: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidFeedEvent) as caught:
-        build_feed("x", [make_event(**overrides)])
+        build("x", [make_event(**overrides)])
     assert caught.value.field == field
 
 
 def test_duplicate_uids_and_unknown_zone_are_refused() -> None:
     with pytest.raises(InvalidFeedEvent, match="unique"):
-        build_feed("x", [make_event(1), make_event(1)])
+        build("x", [make_event(1), make_event(1)])
     with pytest.raises(InvalidFeedEvent) as caught:
-        build_feed("x", [make_event()], tz="Europe/Lundun")
+        build("x", [make_event()], tz="Europe/Lundun")
     assert caught.value.field == "tz"
 
 

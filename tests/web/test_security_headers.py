@@ -10,7 +10,9 @@ def test_prod_adds_hsts_and_secure_cookies(engine, session_factory, settings, db
 
     from tests.factories import PASSWORD, make_user
 
-    prod = settings.model_copy(update={"env": "prod", "secret_key": settings.secret_key})
+    prod = settings.model_copy(
+        update={"env": "prod", "secret_key": settings.secret_key, "base_url": "https://testserver"}
+    )
     app = create_app(prod, check_db=False)
     app.state.engine = engine
     app.state.session_factory = session_factory

@@ -162,7 +162,7 @@ def home_safe(request: Request, session: SessionDep, shift_id: int, user: User =
 def create_feed(request: Request, session: SessionDep, user: User = VolunteerPage) -> Response:
     volunteer = service.volunteer_for_user(session, user)
     token = service.issue_feed_token(session, volunteer=volunteer, now=utcnow())
-    url = f"{get_settings().base_url}/api/patrols/feed/{token}.ics"
+    url = service.feed_url(token, settings=get_settings())
     return render(request, "patrols/volunteer_home.html", _my_page(request, session, user, feed_url=url))
 
 
