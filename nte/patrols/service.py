@@ -931,7 +931,7 @@ def series_plain_words(session: Session, series: ShiftSeries) -> str:
     return plain_words(spec_for(session, series))
 
 
-def set_series_active(session: Session, *, actor: User, series_id: int, active: bool, now: datetime) -> ShiftSeries:
+def set_series_active(session: Session, *, actor: User, series_id: int, active: bool, now: datetime) -> SeriesChange:
     """Pause (``active=False``) or resume a series.
 
     Pausing means no patrol of the series runs until it is resumed: every night already made that has
@@ -945,6 +945,7 @@ def set_series_active(session: Session, *, actor: User, series_id: int, active: 
         raise ActionNotAllowedNow(
             "This series is already running." if active else "This series is already paused.", field="series_id"
         )
+    before = _snapshot(session, series.id, now=now)
     series.is_active = active
     series.updated_at = now
     audit.record(
@@ -955,8 +956,10 @@ def set_series_active(session: Session, *, actor: User, series_id: int, active: 
         target_id=series.id,
         at=now,
     )
+    result = SeriesChange(series)
     materialise_series(session, series, now=now)
-    return series
+    _count_change(session, before, result)
+    return result
 
 
 @dataclass
@@ -989,12 +992,16 @@ def _count_change(
 ) -> None:
     for shift_id, (status, start_at, end_at, meeting_point) in before.items():
         shift = repo.get_shift(session, shift_id)
-        if shift is None or status == "cancelled":
+        if shift is None or (status == "cancelled" and shift.status == "cancelled"):
             continue
         if shift.status == "cancelled":
             result.cancelled += 1
-        elif (shift.start_at, shift.end_at, shift.meeting_point) != (start_at, end_at, meeting_point):
-            result.moved += 1
+        elif status == "cancelled" or (shift.start_at, shift.end_at, shift.meeting_point) != (
+            start_at,
+            end_at,
+            meeting_point,
+        ):
+            result.moved += 1  # moved, re-timed, or back on after a cancellation
         else:
             continue
         result.told += _active_signups(session, shift)
@@ -1017,6 +1024,11 @@ def _generates(rrule: str, *, start_date: date, start_time: time, end_time: time
     except InvalidSeries:
         return False
     return True
+
+
+def earlier_rules(session: Session, series: ShiftSeries) -> list[SeriesRule]:
+    """The rules ``series`` followed before its current one (kept by changes from a date), oldest first."""
+    return repo.earlier_rules(session, series.id)
 
 
 def end_series(session: Session, *, actor: User, series_id: int, last_date: date, now: datetime) -> SeriesChange:
