@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from nte.db import utcnow
 from nte.notifications.models import OutboxMessage
@@ -109,3 +111,44 @@ def test_a_night_the_rule_no_longer_generates_is_cancelled_even_beyond_the_windo
     assert mail.subject.startswith("Patrol cancelled")
     fridays = [s for s in patrols.repo.shifts_of_series(db, series.id, from_at=now) if s.occurrence_date.weekday() == 4]
     assert len(fridays) >= 48 and all(s.status == "scheduled" for s in fridays)
+
+
+def test_the_cli_run_with_the_default_window_after_a_fifty_week_run_cancels_no_friday(backend, tmp_path, request):
+    """The demo's second report, through ``main.py patrols materialise`` on its own database: a run
+    with NTE_PATROL_MATERIALISE_WEEKS=50, then one with the default 8 weeks, then one with --weeks 2."""
+    from typer.testing import CliRunner
+
+    from nte.config import get_settings
+    from nte.db import engine_for
+    from nte.patrols import cli
+    from nte.patrols.config import get_patrol_settings
+    from nte.patrols.models import Shift
+    from tests.conftest import make_database
+
+    pg = request.getfixturevalue("pg_cluster") if backend == "postgis" else None
+    url = make_database(backend, "patrol_cli_windows", tmp_path, pg)
+    engine = engine_for(url, get_settings().spatialite_library)
+    now = utcnow()
+    with sa.orm.sessionmaker(bind=engine).begin() as session:
+        _weekly(session, now=now, weeks=8)
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("NTE_DATABASE_URL", url)
+    runner = CliRunner()
+    try:
+        for env_weeks, args in (("50", []), (None, []), (None, ["--weeks", "2"])):
+            if env_weeks:
+                monkeypatch.setenv("NTE_PATROL_MATERIALISE_WEEKS", env_weeks)
+            else:
+                monkeypatch.delenv("NTE_PATROL_MATERIALISE_WEEKS", raising=False)
+            get_settings.cache_clear()
+            get_patrol_settings.cache_clear()
+            r = runner.invoke(cli.app, ["materialise", *args])  # `main.py patrols materialise`
+            assert r.exit_code == 0, r.output
+            with engine.connect() as conn:
+                statuses = [row[0] for row in conn.execute(sa.select(Shift.status).where(Shift.start_at > now))]
+            assert len(statuses) >= 48 and set(statuses) == {"scheduled"}, (env_weeks, args, statuses)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        get_patrol_settings.cache_clear()
+        engine.dispose()
