@@ -179,3 +179,35 @@ def test_history_is_never_rewritten_by_a_change_an_end_or_a_pause(db):
     patrols.end_series(db, actor=coordinator, series_id=series.id, last_date=today + timedelta(days=30), now=later)
     for shift in past:
         assert (shift.status, shift.start_at, shift.end_at, shift.sequence) == frozen[shift.id]
+
+
+def test_a_change_of_area_from_a_date_moves_the_kept_nights_there_and_tells_their_volunteers_old_to_new(db):
+    now = utcnow()
+    coordinator, series = _series(db, days=("FR",), now=now)
+    old_area = patrols.get_area(db, series.area_id)
+    new_area = make_patrol_area(db, name="Covent Garden patrol")
+    shifts = [s for s in patrols.repo.shifts_of_series(db, series.id) if s.start_at > now]
+    volunteer = make_volunteer(db)
+    patrols.book_shift(db, volunteer=volunteer, shift_id=shifts[-1].id, now=now)
+    from_date = shifts[-1].occurrence_date
+    patrols.change_series_from(
+        db,
+        actor=coordinator,
+        series_id=series.id,
+        from_date=from_date,
+        rrule=weekly_rule(["FR"]),
+        start_time=time(22),
+        end_time=time(3),
+        min_volunteers=2,
+        max_volunteers=6,
+        min_team_leads=0,
+        meeting_point="Piazza",
+        area_id=new_area.id,
+        now=now,
+    )
+    assert series.area_id == new_area.id
+    assert [s.area_id for s in shifts[:-1]] == [old_area.id] * (len(shifts) - 1)
+    assert shifts[-1].area_id == new_area.id and shifts[-1].status == "scheduled" and shifts[-1].sequence == 1
+    [mail] = _mails_for(db, shifts[-1])
+    assert mail.subject.startswith(f"Patrol changed: {new_area.name}")
+    assert f"Was: {old_area.name}" in mail.body and f"Now: {new_area.name}" in mail.body and "Piazza" in mail.body
