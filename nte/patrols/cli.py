@@ -12,6 +12,7 @@ from nte.config import get_settings
 from nte.db import get_engine, session_factory, utcnow
 from nte.errors import NTEError
 from nte.patrols import service
+from nte.patrols.config import get_patrol_settings
 
 NAME = "patrols"
 app = typer.Typer(help="Volunteer patrols.", no_args_is_help=True)
@@ -23,10 +24,19 @@ def _factory():
 
 
 @app.command("materialise")
-def materialise() -> None:
-    """Create/update shifts over the rolling window for every series (idempotent)."""
+def materialise(
+    weeks: Annotated[
+        int | None,
+        typer.Option(min=1, max=104, help="Make nights this many weeks ahead (default: NTE_PATROL_MATERIALISE_WEEKS)"),
+    ] = None,
+) -> None:
+    """Create shifts over the rolling window for every series and bring the nights already made in line
+    with their series (idempotent). The window only decides which new nights are made: a run with a
+    shorter window than the last one cancels nothing the series still has."""
+    settings = get_patrol_settings().model_copy(update={"materialise_weeks": weeks}) if weeks else None
     with _factory().begin() as session:
-        console.print(f"{service.materialise_all(session, now=utcnow())} shifts added or updated.")
+        changed = service.materialise_all(session, now=utcnow(), settings=settings)
+        console.print(f"{changed} shifts added or updated.")
 
 
 @app.command("board")

@@ -97,6 +97,34 @@ class ShiftSeries(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SeriesRule(Base):
+    """An earlier rule of a series, kept when the series was changed from a date: it governs the
+    series' nights from its ``start_date`` up to its rule's UNTIL (the day before the next rule).
+    The series row carries the rule in force from its own ``start_date`` on (see
+    ``service.change_series_from``); the time zone is the series'."""
+
+    __tablename__ = "patrol_series_rule"
+    __table_args__ = (
+        sa.CheckConstraint("min_volunteers >= 2", name="team_of_two"),
+        sa.CheckConstraint("max_volunteers >= min_volunteers", name="max_not_below_min"),
+        sa.CheckConstraint("min_team_leads >= 0", name="leads_not_negative"),
+        sa.UniqueConstraint("series_id", "start_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("patrol_series.id", ondelete="CASCADE"), index=True)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("patrol_area.id", ondelete="RESTRICT"), index=True)
+    rrule: Mapped[str] = mapped_column(sa.String(300))
+    start_date: Mapped[date]
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+    min_volunteers: Mapped[int] = mapped_column(default=4)
+    max_volunteers: Mapped[int] = mapped_column(default=12)
+    min_team_leads: Mapped[int] = mapped_column(default=1)
+    meeting_point: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SeriesNight(Base):
     """One night of a series cancelled (exception) or changed (times, moved to another date)."""
 

@@ -69,6 +69,7 @@ __all__ = [
     "weekly_rule",
     "with_until",
     "materialise",
+    "occurrence_on",
     "occurs_on",
     "orphaned_dates",
 ]
@@ -282,6 +283,17 @@ def occurs_on(spec: ShiftSeriesSpec, day: date) -> bool:
     rule = spec._rule_from(target)
     found: datetime | None = rule.after(target, inc=True)
     return found == target
+
+
+def occurrence_on(spec: ShiftSeriesSpec, day: date) -> Occurrence | None:
+    """The night the rule generates on local date ``day`` (with its per-night change applied and
+    ``cancelled`` set when it is an exception), or None when the rule does not generate that date.
+
+    This answers for one night without any window: a service deciding whether a stored night still
+    belongs to the series asks this, whatever window it materialises."""
+    if not occurs_on(spec, day):
+        return None
+    return _occurrence(spec, day, spec._zone)
 
 
 def orphaned_dates(spec: ShiftSeriesSpec) -> set[date]:

@@ -21,6 +21,7 @@ from nte.patrols.models import (
     DebriefPersonKind,
     PatrolArea,
     SeriesNight,
+    SeriesRule,
     Shift,
     ShiftSeries,
     Signup,
@@ -140,6 +141,13 @@ def nights_for(session: Session, series_id: int) -> list[SeriesNight]:
 def get_night(session: Session, series_id: int, occurrence_date: date) -> SeriesNight | None:
     return session.scalar(
         sa.select(SeriesNight).where(SeriesNight.series_id == series_id, SeriesNight.occurrence_date == occurrence_date)
+    )
+
+
+def earlier_rules(session: Session, series_id: int) -> list[SeriesRule]:
+    """The rules a series followed before its current one, oldest first."""
+    return list(
+        session.scalars(sa.select(SeriesRule).where(SeriesRule.series_id == series_id).order_by(SeriesRule.start_date))
     )
 
 

@@ -28,8 +28,12 @@ from nte.patrols.schemas import (
     PersonRead,
     RecordCreate,
     RecordRead,
+    SeriesChangeIn,
+    SeriesChangeRead,
     SeriesCreate,
+    SeriesEndIn,
     SeriesRead,
+    SeriesRuleRead,
     ShiftRead,
     SignupIn,
     SignupRead,
@@ -77,7 +81,17 @@ def _shift_read(item: service.Staffing) -> ShiftRead:
 def _series_read(session: SessionDep, series) -> SeriesRead:
     read = SeriesRead.model_validate(series)
     read.description = service.describe_series(session, series)
+    read.earlier_rules = [SeriesRuleRead.model_validate(r) for r in service.earlier_rules(session, series)]
     return read
+
+
+def _change_read(session: SessionDep, result: service.SeriesChange) -> SeriesChangeRead:
+    return SeriesChangeRead(
+        series=_series_read(session, result.series),
+        cancelled=result.cancelled,
+        moved=result.moved,
+        told=result.told,
+    )
 
 
 # --- areas ----------------------------------------------------------------------------------------
@@ -129,6 +143,41 @@ def change_night(
         session, actor=user, series_id=series_id, occurrence_date=occurrence_date, now=utcnow(), **body.model_dump()
     )
     return _series_read(session, service.get_series(session, series_id))
+
+
+@router.post(
+    "/series/{series_id}/pause",
+    summary="Pause a series: its future nights are cancelled (kept) and their volunteers told",
+)
+def pause_series(series_id: int, session: SessionDep, user: User = Coordinator) -> SeriesChangeRead:
+    result = service.set_series_active(session, actor=user, series_id=series_id, active=False, now=utcnow())
+    return _change_read(session, result)
+
+
+@router.post(
+    "/series/{series_id}/resume",
+    summary="Resume a paused series: its nights come back on the same shifts, their volunteers told",
+)
+def resume_series(series_id: int, session: SessionDep, user: User = Coordinator) -> SeriesChangeRead:
+    result = service.set_series_active(session, actor=user, series_id=series_id, active=True, now=utcnow())
+    return _change_read(session, result)
+
+
+@router.post("/series/{series_id}/end", summary="End a series after a date: later nights are cancelled (kept)")
+def end_series(series_id: int, body: SeriesEndIn, session: SessionDep, user: User = Coordinator) -> SeriesChangeRead:
+    result = service.end_series(session, actor=user, series_id=series_id, last_date=body.end_date, now=utcnow())
+    return _change_read(session, result)
+
+
+@router.post(
+    "/series/{series_id}/change",
+    summary="From a date on, change the series' rule, times, area, meeting point or staffing (in place)",
+)
+def change_series_from(
+    series_id: int, body: SeriesChangeIn, session: SessionDep, user: User = Coordinator
+) -> SeriesChangeRead:
+    result = service.change_series_from(session, actor=user, series_id=series_id, now=utcnow(), **body.model_dump())
+    return _change_read(session, result)
 
 
 @router.get(

@@ -35,6 +35,22 @@ class SeriesCreate(BaseModel):
     meeting_point: str | None = Field(default=None, max_length=200)
 
 
+class SeriesRuleRead(BaseModel):
+    """A rule the series followed before its current one, for its nights from ``start_date``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    start_date: date
+    rrule: str
+    start_time: time
+    end_time: time
+    area_id: int
+    min_volunteers: int
+    max_volunteers: int
+    min_team_leads: int
+    meeting_point: str | None
+
+
 class SeriesRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -52,6 +68,39 @@ class SeriesRead(BaseModel):
     meeting_point: str | None
     is_active: bool
     description: str = ""
+    #: The rules it followed before ``start_date`` (a change from a date keeps them), oldest first.
+    earlier_rules: list[SeriesRuleRead] = []
+
+
+class SeriesEndIn(BaseModel):
+    """End a series after ``end_date`` (London date, inclusive)."""
+
+    end_date: date
+
+
+class SeriesChangeIn(BaseModel):
+    """From ``from_date`` (London date, today or later) on, the series follows these values; the
+    nights before keep the old ones. ``area_id`` left out keeps the series' area."""
+
+    from_date: date
+    rrule: str = Field(min_length=1, max_length=300, examples=["FREQ=WEEKLY;BYDAY=SA"])
+    start_time: time
+    end_time: time
+    min_volunteers: int = 4
+    max_volunteers: int = 12
+    min_team_leads: int = 1
+    meeting_point: str | None = Field(default=None, max_length=200)
+    area_id: int | None = None
+
+
+class SeriesChangeRead(BaseModel):
+    """What a pause, resume, end or change did: the series now, and how many future nights were
+    cancelled or changed (moved, re-timed or brought back), and how many signed-up volunteers told."""
+
+    series: SeriesRead
+    cancelled: int
+    moved: int
+    told: int
 
 
 class NightChangeIn(BaseModel):

@@ -60,6 +60,7 @@ from nte.patrols.models import (
     DebriefIncident,
     PatrolArea,
     SeriesNight,
+    SeriesRule,
     Shift,
     ShiftSeries,
     Signup,
@@ -69,12 +70,14 @@ from nte.patrols.models import (
 from nte.patrols.recurrence import (
     InvalidSeries,
     NightChange,
+    Occurrence,
     ShiftSeriesSpec,
     describe,
     materialise,
+    occurrence_on,
     occurs_on,
-    orphaned_dates,
     plain_words,
+    rule_until,
     with_until,
 )
 from nte.patrols.vocabulary import (
@@ -662,21 +665,118 @@ def _round_coords(obj: Any) -> Any:
 # --- series and shifts ----------------------------------------------------------------------------
 
 
+def _night_entries(
+    nights: Iterable[SeriesNight], *, first: date | None = None, before: date | None = None
+) -> tuple[frozenset[date], dict[date, NightChange]]:
+    """The exceptions and per-night changes among ``nights`` (keyed by the generated local date),
+    limited to ``first <= date < before`` when given: each rule of a series sees only its own nights."""
+    chosen = [
+        n
+        for n in nights
+        if (first is None or n.occurrence_date >= first) and (before is None or n.occurrence_date < before)
+    ]
+    return (
+        frozenset(n.occurrence_date for n in chosen if n.cancelled),
+        {
+            n.occurrence_date: NightChange(start_time=n.start_time, end_time=n.end_time, moved_to=n.moved_to)
+            for n in chosen
+            if n.start_time is not None or n.end_time is not None or n.moved_to is not None
+        },
+    )
+
+
 def spec_for(session: Session, series: ShiftSeries, nights: Iterable[SeriesNight] | None = None) -> ShiftSeriesSpec:
-    nights = list(repo.nights_for(session, series.id) if nights is None else nights)
+    """The series' current rule (the one in force from ``series.start_date``) with its nights' exceptions
+    and changes. Earlier rules of a series changed from a date are in :func:`series_rules`."""
+    exceptions, changes = _night_entries(
+        repo.nights_for(session, series.id) if nights is None else nights, first=series.start_date
+    )
     return ShiftSeriesSpec(
         rrule=series.rrule,
         start_date=series.start_date,
         start_time=series.start_time,
         end_time=series.end_time,
         tz=series.tz,
-        exceptions=frozenset(n.occurrence_date for n in nights if n.cancelled),
-        changes={
-            n.occurrence_date: NightChange(start_time=n.start_time, end_time=n.end_time, moved_to=n.moved_to)
-            for n in nights
-            if n.start_time is not None or n.end_time is not None or n.moved_to is not None
-        },
+        exceptions=exceptions,
+        changes=changes,
     )
+
+
+@dataclass(frozen=True)
+class SeriesRuleInForce:
+    """One rule of a series and the nights it governs: those from ``from_date`` on (up to its UNTIL,
+    which is before the next rule's ``from_date``), with the staffing and place those nights get."""
+
+    from_date: date
+    spec: ShiftSeriesSpec
+    area_id: int
+    min_volunteers: int
+    max_volunteers: int
+    min_team_leads: int
+    meeting_point: str | None
+
+
+def series_rules(
+    session: Session, series: ShiftSeries, nights: Iterable[SeriesNight] | None = None
+) -> list[SeriesRuleInForce]:
+    """Every rule of ``series``, oldest first: the earlier ones (kept by a change from a date) and the
+    current one, each with the exceptions and per-night changes of the nights it governs."""
+    nights = list(repo.nights_for(session, series.id) if nights is None else nights)
+    earlier = repo.earlier_rules(session, series.id)
+    starts = [r.start_date for r in earlier] + [series.start_date]
+    rules = []
+    for index, row in enumerate(earlier):
+        exceptions, changes = _night_entries(nights, first=row.start_date, before=starts[index + 1])
+        spec = ShiftSeriesSpec(
+            rrule=row.rrule,
+            start_date=row.start_date,
+            start_time=row.start_time,
+            end_time=row.end_time,
+            tz=series.tz,
+            exceptions=exceptions,
+            changes=changes,
+        )
+        rules.append(
+            SeriesRuleInForce(
+                row.start_date,
+                spec,
+                row.area_id,
+                row.min_volunteers,
+                row.max_volunteers,
+                row.min_team_leads,
+                row.meeting_point,
+            )
+        )
+    rules.append(
+        SeriesRuleInForce(
+            series.start_date,
+            spec_for(session, series, nights),
+            series.area_id,
+            series.min_volunteers,
+            series.max_volunteers,
+            series.min_team_leads,
+            series.meeting_point,
+        )
+    )
+    return rules
+
+
+def _governing(rules: list[SeriesRuleInForce], day: date) -> SeriesRuleInForce | None:
+    found = None
+    for rule in rules:
+        if rule.from_date <= day:
+            found = rule
+    return found
+
+
+def night_of(rules: list[SeriesRuleInForce], day: date) -> tuple[Occurrence, SeriesRuleInForce] | None:
+    """The night the series generates on local date ``day`` and the rule that makes it, or None when
+    no rule of the series generates that date. Asked about one night: no window is involved."""
+    rule = _governing(rules, day)
+    if rule is None:
+        return None
+    occurrence = occurrence_on(rule.spec, day)
+    return None if occurrence is None else (occurrence, rule)
 
 
 def _check_counts(min_volunteers: int, max_volunteers: int, min_team_leads: int) -> None:
@@ -780,37 +880,27 @@ def create_series(
     now: datetime,
 ) -> ShiftSeries:
     area = get_area(session, area_id)
-    clean_name = (name or "").strip()
-    problems = series_problems(
-        session,
-        area_id=None,
-        name=name or "",
-        rrule=rrule,
-        start_date=start_date,
-        start_time=start_time,
-        end_time=end_time,
-        tz=tz,
-        min_volunteers=min_volunteers,
-        max_volunteers=max_volunteers,
-        min_team_leads=min_team_leads,
-        meeting_point=meeting_point,
-    )
+    fields: dict[str, Any] = {
+        "rrule": rrule,
+        "start_date": start_date,
+        "start_time": start_time,
+        "end_time": end_time,
+        "tz": tz,
+        "min_volunteers": min_volunteers,
+        "max_volunteers": max_volunteers,
+        "min_team_leads": min_team_leads,
+    }
+    problems = series_problems(session, area_id=None, name=name or "", meeting_point=meeting_point, **fields)
     if problems:
         raise SeriesFormInvalid(problems)
+    fields["rrule"] = rrule.strip()
     series = ShiftSeries(
         area_id=area.id,
-        name=clean_name,
-        rrule=rrule.strip(),
-        start_date=start_date,
-        start_time=start_time,
-        end_time=end_time,
-        tz=tz,
-        min_volunteers=min_volunteers,
-        max_volunteers=max_volunteers,
-        min_team_leads=min_team_leads,
+        name=(name or "").strip(),
         meeting_point=_clean(meeting_point, limit=200, field="meeting_point", label="The meeting point"),
         created_at=now,
         updated_at=now,
+        **fields,
     )
     session.add(series)
     session.flush()
@@ -847,15 +937,21 @@ def series_plain_words(session: Session, series: ShiftSeries) -> str:
     return plain_words(spec_for(session, series))
 
 
-def set_series_active(session: Session, *, actor: User, series_id: int, active: bool, now: datetime) -> ShiftSeries:
-    """Pause (``active=False``) or resume a series. A paused series makes no new shifts: the nights
-    already scheduled stay as they are, with their volunteers (cancel any of them one by one, and
-    their volunteers are told). Resuming schedules the rolling window again."""
+def set_series_active(session: Session, *, actor: User, series_id: int, active: bool, now: datetime) -> SeriesChange:
+    """Pause (``active=False``) or resume a series.
+
+    Pausing means no patrol of the series runs until it is resumed: every night already made that has
+    not started is cancelled (the row is kept, with its sign-ups, and shown as cancelled in calendars)
+    and its signed-up volunteers are told; no new nights are made while paused. A night under way or
+    over is not touched. Resuming brings the nights back on the same rows (same calendar UID, SEQUENCE
+    bumped), with the sign-ups they had, tells those volunteers, and schedules the rolling window
+    again; nights cancelled one by one stay cancelled."""
     series = get_series(session, series_id)
     if series.is_active == active:
         raise ActionNotAllowedNow(
             "This series is already running." if active else "This series is already paused.", field="series_id"
         )
+    before = _snapshot(session, series.id, now=now)
     series.is_active = active
     series.updated_at = now
     audit.record(
@@ -866,8 +962,10 @@ def set_series_active(session: Session, *, actor: User, series_id: int, active: 
         target_id=series.id,
         at=now,
     )
+    result = SeriesChange(series)
     materialise_series(session, series, now=now)
-    return series
+    _count_change(session, before, result)
+    return result
 
 
 @dataclass
@@ -900,46 +998,80 @@ def _count_change(
 ) -> None:
     for shift_id, (status, start_at, end_at, meeting_point) in before.items():
         shift = repo.get_shift(session, shift_id)
-        if shift is None or status == "cancelled":
+        if shift is None or (status == "cancelled" and shift.status == "cancelled"):
             continue
         if shift.status == "cancelled":
             result.cancelled += 1
-        elif (shift.start_at, shift.end_at, shift.meeting_point) != (start_at, end_at, meeting_point):
-            result.moved += 1
+        elif status == "cancelled" or (shift.start_at, shift.end_at, shift.meeting_point) != (
+            start_at,
+            end_at,
+            meeting_point,
+        ):
+            result.moved += 1  # moved, re-timed, or back on after a cancellation
         else:
             continue
         result.told += _active_signups(session, shift)
 
 
+def _first_date(session: Session, series: ShiftSeries) -> date:
+    earlier = repo.earlier_rules(session, series.id)
+    return earlier[0].start_date if earlier else series.start_date
+
+
+def _ends_by(rrule: str, tz: str, last: date) -> str:
+    """``rrule`` ending on ``last`` at the latest (an earlier UNTIL is kept, never pushed later)."""
+    until = rule_until(rrule, tz)
+    return rrule if until is not None and until <= last else with_until(rrule, last)
+
+
+def _generates(rrule: str, *, start_date: date, start_time: time, end_time: time, tz: str) -> bool:
+    try:
+        ShiftSeriesSpec(rrule=rrule, start_date=start_date, start_time=start_time, end_time=end_time, tz=tz)
+    except InvalidSeries:
+        return False
+    return True
+
+
+def earlier_rules(session: Session, series: ShiftSeries) -> list[SeriesRule]:
+    """The rules ``series`` followed before its current one (kept by changes from a date), oldest first."""
+    return repo.earlier_rules(session, series.id)
+
+
 def end_series(session: Session, *, actor: User, series_id: int, last_date: date, now: datetime) -> SeriesChange:
-    """End a series after ``last_date`` (London date, inclusive): the rule gets UNTIL (RFC 5545).
-    Later shifts are cancelled and the volunteers signed up to them told (the usual cancellation mail)."""
+    """End a series after ``last_date`` (London date, inclusive): the rule that governs that date gets
+    UNTIL (RFC 5545) and the rules from later dates (of a change from a date) are dropped. Later
+    nights are cancelled (kept) and the volunteers signed up to them told (the usual cancellation mail)."""
     series = get_series(session, series_id)
     today = local(now).date()
-    if last_date < series.start_date:
-        raise InvalidSeriesInput(
-            f"The end date is before the series starts ({series.start_date:%d %b %Y}).", field="end_date"
-        )
+    first = _first_date(session, series)
+    if last_date < first:
+        raise InvalidSeriesInput(f"The end date is before the series starts ({first:%d %b %Y}).", field="end_date")
     if last_date < today:
         raise InvalidSeriesInput(
             "The end date is in the past: choose today or a later date (nights already run stay on record).",
             field="end_date",
         )
-    rule = with_until(series.rrule, last_date)
-    try:
-        ShiftSeriesSpec(
-            rrule=rule,
-            start_date=series.start_date,
-            start_time=series.start_time,
-            end_time=series.end_time,
-            tz=series.tz,
-        )
-    except InvalidSeries:
+    earlier = repo.earlier_rules(session, series.id)
+    # The rule in force on last_date: the current one, or an earlier one that comes back as current.
+    governing = next((r for r in reversed(earlier) if r.start_date <= last_date), None)
+    if series.start_date <= last_date:
+        governing = None
+    source = governing or series
+    rule = _ends_by(source.rrule, series.tz, last_date)
+    if not _generates(
+        rule, start_date=source.start_date, start_time=source.start_time, end_time=source.end_time, tz=series.tz
+    ):
         raise InvalidSeriesInput(
             "No night of the series falls on or before this date: pause the series instead.", field="end_date"
-        ) from None
+        )
     before = _snapshot(session, series.id, now=now)
     old_rule = series.rrule
+    if governing is not None:
+        _restore_rule(series, governing)
+        for row in earlier:
+            if row.start_date >= governing.start_date:
+                session.delete(row)
+        session.flush()
     series.rrule = rule
     series.updated_at = now
     audit.record(
@@ -955,6 +1087,21 @@ def end_series(session: Session, *, actor: User, series_id: int, last_date: date
     materialise_series(session, series, now=now)
     _count_change(session, before, result)
     return result
+
+
+def _restore_rule(series: ShiftSeries, row: SeriesRule) -> None:
+    series.rrule, series.start_date, series.start_time, series.end_time = (
+        row.rrule,
+        row.start_date,
+        row.start_time,
+        row.end_time,
+    )
+    series.area_id, series.meeting_point = row.area_id, row.meeting_point
+    series.min_volunteers, series.max_volunteers, series.min_team_leads = (
+        row.min_volunteers,
+        row.max_volunteers,
+        row.min_team_leads,
+    )
 
 
 PAST_FROM_DATE = "Choose today or a later date: nights already past are not changed."
@@ -973,14 +1120,17 @@ def change_series_from(
     max_volunteers: int,
     min_team_leads: int,
     meeting_point: str | None,
+    area_id: int | None = None,
     now: datetime,
 ) -> SeriesChange:
-    """From ``from_date`` (London date) on, the series follows a new rule, times, meeting point and
-    staffing; nights before it keep the old ones. Without a new table this splits the series: the old
-    one ends the day before (UNTIL) and a new one with the same name and area starts on ``from_date``.
-    Shifts already made from that date keep their sign-ups when the new rule still has their night
-    (they move to the new times, and their volunteers are told); the others are cancelled (told too).
-    Per-night changes from that date carry over where the new rule has the night."""
+    """From ``from_date`` (London date) on, the series follows a new rule, times, meeting point, area
+    and staffing; nights before it keep the old ones. The series is changed in place (same id, name
+    and calendar): the rule it followed up to the day before is kept as an earlier rule
+    (``patrol_series_rule``), so nights between today and ``from_date`` are still made from it.
+    Shifts already made from that date keep their rows and sign-ups when the new rule still has their
+    night (new times and place, SEQUENCE bumped, their volunteers told old -> new); the others are
+    cancelled (kept, told too). Per-night changes from that date carry over where the new rule has
+    the night; the others are dropped with the nights they were about."""
     series = get_series(session, series_id)
     today = local(now).date()
     problems: dict[str, str] = {}
@@ -989,7 +1139,7 @@ def change_series_from(
     problems.update(
         series_problems(
             session,
-            area_id=None,
+            area_id=area_id,
             name=None,
             rrule=rrule,
             start_date=max(from_date, today),
@@ -1005,88 +1155,66 @@ def change_series_from(
     if problems:
         raise SeriesFormInvalid(problems)
     before = _snapshot(session, series.id, now=now)
-    old_ends = with_until(series.rrule, from_date - timedelta(days=1))
-    try:
-        ShiftSeriesSpec(
-            rrule=old_ends,
-            start_date=series.start_date,
-            start_time=series.start_time,
-            end_time=series.end_time,
-            tz=series.tz,
-        )
-        split = True
-    except InvalidSeries:
-        split = False  # no night before from_date: change the series itself
-    clean_meeting = _clean(meeting_point, limit=200, field="meeting_point", label="The meeting point")
-    if split:
-        target = ShiftSeries(
-            area_id=series.area_id,
-            name=series.name,
-            rrule=rrule.strip(),
-            start_date=from_date,
-            start_time=start_time,
-            end_time=end_time,
-            tz=series.tz,
-            min_volunteers=min_volunteers,
-            max_volunteers=max_volunteers,
-            min_team_leads=min_team_leads,
-            meeting_point=clean_meeting,
-            is_active=series.is_active,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(target)
-        session.flush()
-        new_spec = spec_for(session, target, [])
-        for night in repo.nights_for(session, series.id):
-            if night.occurrence_date >= from_date:
-                if occurs_on(new_spec, night.occurrence_date):
-                    night.series_id = target.id
-                else:
-                    session.delete(night)
-        for shift in repo.shifts_of_series(session, series.id, from_at=now):
-            if (
-                shift.occurrence_date is not None
-                and shift.occurrence_date >= from_date
-                and shift.start_at > now
-                and occurs_on(new_spec, shift.occurrence_date)
-            ):
-                shift.series_id = target.id  # keeps its id (calendar UID) and its sign-ups
-            # the others stay with the old series, whose new UNTIL cancels them (and tells their volunteers)
-        series.rrule = old_ends
-        series.updated_at = now
-        session.flush()
-    else:
-        target = series
-        target.rrule = rrule.strip()
-        target.start_date = from_date
-        target.start_time, target.end_time = start_time, end_time
-        target.min_volunteers, target.max_volunteers, target.min_team_leads = (
-            min_volunteers,
-            max_volunteers,
-            min_team_leads,
-        )
-        target.meeting_point = clean_meeting
-        target.updated_at = now
-        spec = spec_for(session, target)
-        for day in orphaned_dates(spec):
-            stale = repo.get_night(session, target.id, day)
-            if stale is not None:
-                session.delete(stale)
-        session.flush()
+    day_before = from_date - timedelta(days=1)
+    # History: every rule that governed nights before from_date keeps them, ending the day before.
+    for row in repo.earlier_rules(session, series.id):
+        cut = _ends_by(row.rrule, series.tz, day_before)
+        if row.start_date >= from_date or not _generates(
+            cut, start_date=row.start_date, start_time=row.start_time, end_time=row.end_time, tz=series.tz
+        ):
+            session.delete(row)
+        else:
+            row.rrule = cut
+    if series.start_date < from_date:
+        cut = _ends_by(series.rrule, series.tz, day_before)
+        if _generates(
+            cut, start_date=series.start_date, start_time=series.start_time, end_time=series.end_time, tz=series.tz
+        ):
+            session.add(
+                SeriesRule(
+                    series_id=series.id,
+                    area_id=series.area_id,
+                    rrule=cut,
+                    start_date=series.start_date,
+                    start_time=series.start_time,
+                    end_time=series.end_time,
+                    min_volunteers=series.min_volunteers,
+                    max_volunteers=series.max_volunteers,
+                    min_team_leads=series.min_team_leads,
+                    meeting_point=series.meeting_point,
+                    created_at=now,
+                )
+            )
+    old_rule = series.rrule
+    series.rrule = rrule.strip()
+    series.start_date = from_date
+    series.start_time, series.end_time = start_time, end_time
+    series.min_volunteers, series.max_volunteers, series.min_team_leads = (
+        min_volunteers,
+        max_volunteers,
+        min_team_leads,
+    )
+    series.meeting_point = _clean(meeting_point, limit=200, field="meeting_point", label="The meeting point")
+    if area_id is not None:
+        series.area_id = area_id
+    series.updated_at = now
+    session.flush()
+    new_spec = spec_for(session, series, [])
+    for night in repo.nights_for(session, series.id):
+        if night.occurrence_date >= from_date and not occurs_on(new_spec, night.occurrence_date):
+            session.delete(night)  # about a night the series no longer has
+    session.flush()
     audit.record(
         session,
         actor=actor,
         action="patrols.series.change",
         target_type="patrol_series",
         target_id=series.id,
-        detail={"from": str(from_date), "rrule": target.rrule, "continued_as": target.id},
+        detail={"from": str(from_date), "rrule": series.rrule, "was": old_rule, "area": series.area_id},
         at=now,
     )
-    result = SeriesChange(target)
-    if split:
-        materialise_series(session, series, now=now)
-    materialise_series(session, target, now=now)
+    result = SeriesChange(series)
+    materialise_series(session, series, now=now)
     _count_change(session, before, result)
     return result
 
@@ -1117,13 +1245,13 @@ def change_night(
     )
     trial = {**nights, occurrence_date: candidate}
     try:
-        spec = spec_for(session, series, trial.values())
+        rules = series_rules(session, series, trial.values())
     except InvalidSeries as exc:
         raise InvalidSeriesInput(
             f"{exc.message[:1].upper()}{exc.message[1:]}.",
             field="start_time" if "time" in exc.message else "occurrence_date",
         ) from None
-    if occurrence_date in orphaned_dates(spec):
+    if night_of(rules, occurrence_date) is None:
         raise InvalidSeriesInput(
             f"{occurrence_date:%A %d %B %Y} is not a night of this series.", field="occurrence_date"
         )
@@ -1173,78 +1301,74 @@ def _location(area: PatrolArea, meeting_point: str | None) -> str:
 def materialise_series(
     session: Session, series: ShiftSeries, *, now: datetime, settings: PatrolSettings | None = None
 ) -> tuple[int, int]:
-    """Create or update the shifts of ``series`` over the rolling window. Idempotent: keyed by
-    (series, occurrence_date); a night that changed bumps its SEQUENCE; nights that no longer
-    occur are cancelled (kept, so calendars show them cancelled). Returns (created, updated)."""
+    """Create the shifts of ``series`` over the rolling window and bring every stored night that has
+    not started in line with the series. Returns (created, updated).
+
+    The window only decides which NEW nights are made. A stored night is judged by asking the
+    series' rules about that night (:func:`night_of`), never by whether this run's window produced
+    it, so runs with different windows agree: a night is cancelled (kept, so calendars show it
+    cancelled, its volunteers told) only when the series no longer generates it (rule changed,
+    series ended, night excepted) or the series is paused; a night that changed bumps its SEQUENCE.
+    Nights under way or over are never changed. Idempotent: keyed by (series, occurrence_date)."""
     settings = settings or get_patrol_settings()
-    if not series.is_active:
-        return 0, 0  # paused: no new nights; the ones already made stay as they are
-    area = get_area(session, series.area_id)
-    window_end = now + timedelta(weeks=settings.materialise_weeks)
-    occurrences = materialise(spec_for(session, series), window_start=now, window_end=window_end)
-    existing = {
-        s.occurrence_date: s for s in repo.shifts_of_series(session, series.id, from_at=now - timedelta(days=3))
-    }
+    rules = series_rules(session, series)
+    stored = {s.occurrence_date: s for s in repo.shifts_of_series(session, series.id) if s.occurrence_date}
     created = updated = 0
-    for occ in occurrences:
-        status = "cancelled" if occ.cancelled else "scheduled"
-        shift = existing.pop(occ.occurrence_date, None)
-        if shift is None:
-            session.add(
-                Shift(
-                    series_id=series.id,
-                    occurrence_date=occ.occurrence_date,
-                    area_id=series.area_id,
-                    start_at=occ.start_at,
-                    end_at=occ.end_at,
-                    min_volunteers=series.min_volunteers,
-                    max_volunteers=series.max_volunteers,
-                    min_team_leads=series.min_team_leads,
-                    meeting_point=series.meeting_point,
-                    status=status,
-                    sequence=0,
-                    last_modified_at=now,
-                    created_at=now,
-                )
-            )
-            created += 1
-            continue
+    for day, shift in stored.items():
         if shift.start_at <= now:
             continue  # under way or over: history is not rewritten
-        if _apply_schedule(
-            session,
-            shift,
-            area=area,
-            start_at=occ.start_at,
-            end_at=occ.end_at,
-            status=status,
-            meeting_point=series.meeting_point,
-            now=now,
-        ):
-            updated += 1
-        if (shift.min_volunteers, shift.max_volunteers, shift.min_team_leads) != (
-            series.min_volunteers,
-            series.max_volunteers,
-            series.min_team_leads,
-        ):
-            shift.min_volunteers, shift.max_volunteers, shift.min_team_leads = (
-                series.min_volunteers,
-                series.max_volunteers,
-                series.min_team_leads,
-            )
-    for shift in existing.values():  # no longer generated (rule edited or series ended)
-        if shift.start_at > now and shift.status == "scheduled":
-            _apply_schedule(
+        found = night_of(rules, day) if series.is_active else None
+        if found is None or found[0].cancelled:
+            # A cancelled night keeps the times and place it had: nothing else about it changes.
+            changed = _apply_schedule(
                 session,
                 shift,
-                area=area,
+                area_id=shift.area_id,
                 start_at=shift.start_at,
                 end_at=shift.end_at,
                 status="cancelled",
                 meeting_point=shift.meeting_point,
                 now=now,
             )
-            updated += 1
+        else:
+            occurrence, rule = found
+            changed = _apply_schedule(
+                session,
+                shift,
+                area_id=rule.area_id,
+                start_at=occurrence.start_at,
+                end_at=occurrence.end_at,
+                status="scheduled",
+                meeting_point=rule.meeting_point,
+                now=now,
+            )
+            staffing = (rule.min_volunteers, rule.max_volunteers, rule.min_team_leads)
+            if (shift.min_volunteers, shift.max_volunteers, shift.min_team_leads) != staffing:
+                shift.min_volunteers, shift.max_volunteers, shift.min_team_leads = staffing
+        updated += changed
+    if series.is_active:  # paused: no new nights
+        window_end = now + timedelta(weeks=settings.materialise_weeks)
+        for rule in rules:
+            for occ in materialise(rule.spec, window_start=now, window_end=window_end):
+                if occ.occurrence_date in stored or _governing(rules, occ.occurrence_date) is not rule:
+                    continue
+                stored[occ.occurrence_date] = shift = Shift(
+                    series_id=series.id,
+                    occurrence_date=occ.occurrence_date,
+                    area_id=rule.area_id,
+                    start_at=occ.start_at,
+                    end_at=occ.end_at,
+                    min_volunteers=rule.min_volunteers,
+                    max_volunteers=rule.max_volunteers,
+                    min_team_leads=rule.min_team_leads,
+                    meeting_point=rule.meeting_point,
+                    status="cancelled" if occ.cancelled else "scheduled",
+                    sequence=0,
+                    last_modified_at=now,
+                    created_at=now,
+                )
+                session.add(shift)
+                created += 1
     session.flush()
     return created, updated
 
@@ -1253,17 +1377,19 @@ def _apply_schedule(
     session: Session,
     shift: Shift,
     *,
-    area: PatrolArea,
+    area_id: int,
     start_at: datetime,
     end_at: datetime,
     status: str,
     meeting_point: str | None,
     now: datetime,
 ) -> bool:
+    old_area = get_area(session, shift.area_id)
+    area = old_area if area_id == shift.area_id else get_area(session, area_id)
     old = ical.ScheduleFields(
         shift.start_at,
         shift.end_at,
-        _location(area, shift.meeting_point),
+        _location(old_area, shift.meeting_point),
         ical.EventStatus.CANCELLED if shift.status == "cancelled" else ical.EventStatus.CONFIRMED,
     )
     new = ical.ScheduleFields(
@@ -1277,13 +1403,33 @@ def _apply_schedule(
     shift.sequence = ical.next_sequence(shift.sequence, old, new)
     was_cancelled = shift.status == "cancelled"
     shift.start_at, shift.end_at, shift.status, shift.meeting_point = start_at, end_at, status, meeting_point
+    shift.area_id = area.id
     shift.last_modified_at = now
     session.flush()
-    _notify_shift_change(session, shift, area=area, cancelled=status == "cancelled" and not was_cancelled, now=now)
+    if was_cancelled and status == "cancelled":
+        return True  # still cancelled: nobody is told about a night that does not run
+    _notify_shift_change(
+        session,
+        shift,
+        area=area,
+        was=None if was_cancelled else (old_area, old),
+        cancelled=status == "cancelled",
+        now=now,
+    )
     return True
 
 
-def _notify_shift_change(session: Session, shift: Shift, *, area: PatrolArea, cancelled: bool, now: datetime) -> None:
+def _notify_shift_change(
+    session: Session,
+    shift: Shift,
+    *,
+    area: PatrolArea,
+    was: tuple[PatrolArea, ical.ScheduleFields] | None,
+    cancelled: bool,
+    now: datetime,
+) -> None:
+    """Tell the volunteers holding or waiting for a place what happened to their night, in London
+    time: cancelled; changed (old -> new); or back on (``was`` is None: it had been cancelled)."""
     for signup, _volunteer, user in repo.signups_for_shift(session, shift.id):
         if signup.status not in repo.ACTIVE:
             continue
@@ -1295,10 +1441,23 @@ def _notify_shift_change(session: Session, shift: Shift, *, area: PatrolArea, ca
             )
         else:
             subject = f"Patrol changed: {area.name}, now {fmt_local(shift.start_at)}"
-            body = (
-                f"Hello {user.display_name},\n\nThe patrol in {area.name} now runs {fmt_local(shift.start_at)} to "
-                f"{fmt_local(shift.end_at)} (London time). Meeting point: {shift.meeting_point or 'as usual'}.\n"
+            now_runs = (
+                f"Now: {area.name}, {fmt_local(shift.start_at)} to {fmt_local(shift.end_at)}, "
+                f"meeting point: {shift.meeting_point or 'as usual'}.\n"
             )
+            if was is None:
+                body = (
+                    f"Hello {user.display_name},\n\nThe patrol in {area.name} that was cancelled is back on "
+                    f"(London time). You keep your place.\n{now_runs}"
+                )
+            else:
+                old_area, old = was
+                meet = old.location.split("(meet: ", 1)[1].rstrip(")") if "(meet: " in old.location else "as usual"
+                body = (
+                    f"Hello {user.display_name},\n\nThe patrol in {old_area.name} has changed (London time).\n"
+                    f"Was: {old_area.name}, {fmt_local(old.start_at)} to {fmt_local(old.end_at)}, "
+                    f"meeting point: {meet}.\n{now_runs}"
+                )
         outbox.enqueue(
             session,
             to=user.email,
@@ -1309,10 +1468,10 @@ def _notify_shift_change(session: Session, shift: Shift, *, area: PatrolArea, ca
         )
 
 
-def materialise_all(session: Session, *, now: datetime) -> int:
+def materialise_all(session: Session, *, now: datetime, settings: PatrolSettings | None = None) -> int:
     total = 0
     for series in repo.list_series(session):
-        created, updated = materialise_series(session, series, now=now)
+        created, updated = materialise_series(session, series, now=now, settings=settings)
         total += created + updated
     return total
 
@@ -1341,7 +1500,7 @@ def cancel_shift(session: Session, *, actor: User, shift_id: int, now: datetime)
         _apply_schedule(
             session,
             shift,
-            area=get_area(session, shift.area_id),
+            area_id=shift.area_id,
             start_at=shift.start_at,
             end_at=shift.end_at,
             status="cancelled",

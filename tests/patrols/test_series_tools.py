@@ -160,19 +160,30 @@ def _audit(db, action: str) -> list[AuditEvent]:
     return list(db.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def test_pause_keeps_the_nights_made_adds_no_new_ones_and_refuses_twice(db):
+def test_pause_cancels_the_nights_made_tells_their_volunteers_and_resume_brings_the_same_rows_back(db):
     coordinator, series = _fri_sat(db)
-    _volunteer, shift = _booked(db, series, date(2027, 3, 26))
+    volunteer, shift = _booked(db, series, date(2027, 3, 26))
     made = patrols.repo.shifts_of_series(db, series.id)
     assert len(made) == 16  # Friday and Saturday over 8 weeks
+    sequences = {s.id: s.sequence for s in made}
     patrols.set_series_active(db, actor=coordinator, series_id=series.id, active=False, now=NOW)
-    assert all(s.status == "scheduled" for s in made) and _told(db, shift) == []
+    # Paused: no patrol of the series runs; every night is kept, shown cancelled, sign-ups kept.
+    assert all(s.status == "cancelled" and s.sequence == sequences[s.id] + 1 for s in made)
+    [mail] = _told(db, shift)
+    assert mail.subject.startswith("Patrol cancelled")
     with pytest.raises(ActionNotAllowedNow, match="already paused"):
         patrols.set_series_active(db, actor=coordinator, series_id=series.id, active=False, now=NOW)
     later = NOW + timedelta(days=21)
-    assert patrols.materialise_series(db, series, now=later) == (0, 0)  # paused: nothing new
-    assert len(patrols.repo.shifts_of_series(db, series.id)) == 16
-    patrols.set_series_active(db, actor=coordinator, series_id=series.id, active=True, now=later)
+    assert patrols.materialise_series(db, series, now=later) == (0, 0)  # paused: nothing new, nothing told
+    assert len(patrols.repo.shifts_of_series(db, series.id)) == 16 and len(_told(db, shift)) == 1
+    patrols.set_series_active(db, actor=coordinator, series_id=series.id, active=True, now=NOW + timedelta(days=1))
+    # The same rows come back with their sign-ups; their volunteers are told it is back on.
+    assert all(s.status == "scheduled" for s in made)
+    signups = [(s.volunteer_id, s.status) for s, _v, _u in patrols.repo.signups_for_shift(db, shift.id)]
+    assert signups == [(volunteer.id, "confirmed")]
+    back = [m for m in _told(db, shift) if m.subject.startswith("Patrol changed")]
+    assert len(back) == 1 and "back on" in back[0].body
+    patrols.materialise_series(db, series, now=later)
     assert len(patrols.repo.shifts_of_series(db, series.id)) == 22  # three more weeks scheduled
     assert len(_audit(db, "patrols.series.pause")) >= 1 and len(_audit(db, "patrols.series.resume")) >= 1
 
@@ -228,8 +239,11 @@ def test_change_from_a_date_moves_kept_nights_drops_the_others_and_tells_only_th
         now=NOW,
     )
     new = result.series
-    assert new.id != series.id and new.name == series.name and new.start_date == date(2027, 4, 1)
-    assert series.rrule == "FREQ=WEEKLY;UNTIL=20270331;BYDAY=FR,SA"
+    # Changed in place: one series (same id and name), its earlier rule kept for the nights before.
+    assert new.id == series.id and new.start_date == date(2027, 4, 1) and series.rrule == "FREQ=WEEKLY;BYDAY=SA"
+    [earlier] = patrols.repo.earlier_rules(db, series.id)
+    assert (earlier.rrule, earlier.start_date) == ("FREQ=WEEKLY;UNTIL=20270331;BYDAY=FR,SA", date(2027, 3, 19))
+    assert db.scalar(sa.select(sa.func.count()).select_from(ShiftSeries).where(ShiftSeries.name == series.name)) == 1
     # Before the date: untouched, nobody told.
     assert before.series_id == series.id and before.start_at == datetime(2027, 3, 26, 22, tzinfo=UTC)
     assert _told(db, before) == []
@@ -241,12 +255,18 @@ def test_change_from_a_date_moves_kept_nights_drops_the_others_and_tells_only_th
     assert moved.meeting_point == "Soho Square" and (moved.min_volunteers, moved.max_volunteers) == (3, 8)
     [mail] = _told(db, moved)
     assert mail.subject.startswith("Patrol changed") and "Soho Square" in mail.body
+    assert "Was: " in mail.body and "Sat 03 Apr 2027 22:00" in mail.body and "Now: " in mail.body
+    assert "Sat 03 Apr 2027 21:00" in mail.body  # old -> new, London time
     signups = [s for s, _v, _u in patrols.repo.signups_for_shift(db, moved.id)]
     assert [(s.volunteer_id, s.status) for s in signups] == [(moved_volunteer.id, "confirmed")]
-    saturdays = [s.occurrence_date for s in patrols.repo.shifts_of_series(db, new.id)]
+    saturdays = [
+        s.occurrence_date
+        for s in patrols.repo.shifts_of_series(db, new.id)
+        if s.occurrence_date >= date(2027, 4, 1) and s.status == "scheduled"
+    ]
     assert saturdays == [date(2027, 4, 3) + timedelta(weeks=k) for k in range(6)]
     assert (result.moved, result.cancelled, result.told) == (6, 6, 2)  # 6 Saturdays, 6 Fridays in 8 weeks
-    assert _audit(db, "patrols.series.change")[-1].detail["continued_as"] == new.id
+    assert _audit(db, "patrols.series.change")[-1].detail["from"] == "2027-04-01"
 
 
 def test_change_from_a_past_date_or_with_bad_values_gives_every_error_at_once(db):

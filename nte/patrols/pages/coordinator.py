@@ -479,14 +479,15 @@ def pause_series(
 ) -> Response:
     active = action == "resume"
     try:
-        service.set_series_active(session, actor=user, series_id=series_id, active=active, now=utcnow())
+        result = service.set_series_active(session, actor=user, series_id=series_id, active=active, now=utcnow())
     except NTEError as exc:
         return _series_refused(request, session, series_id, exc, {}, default="series_id")
+    told = f"; {result.told} signed-up volunteer(s) told" if result.told else ""
     message = (
-        "Series resumed: the nights of the next 8 weeks are scheduled again."
+        f"Series resumed: {result.moved} night(s) back on{told}; the next 8 weeks are scheduled again."
         if active
-        else "Series paused: no new nights will be added. The nights already scheduled stay, with their volunteers; "
-        "cancel any of them below and their volunteers are told."
+        else f"Series paused: {result.cancelled} future night(s) cancelled{told}. No new nights are added; "
+        "resuming brings them back."
     )
     return redirect_done(f"/coordinator/series/{series_id}", message)
 
@@ -501,11 +502,11 @@ def end_series(
 ) -> Response:
     form = {"end_date": end_date}
     try:
+        if not end_date.strip():  # nothing typed: say which date is wanted
+            raise Invalid(MISSING["end_date"], field="end_date")
         last = required(parse_date(end_date, "end_date"))
         result = service.end_series(session, actor=user, series_id=series_id, last_date=last, now=utcnow())
     except NTEError as exc:
-        if exc.detail == "Enter a date.":
-            exc = Invalid(MISSING["end_date"], field="end_date")
         return _series_refused(request, session, series_id, exc, form, default="end_date")
     told = f"; {result.told} signed-up volunteer(s) told" if result.told else ""
     return redirect_done(
