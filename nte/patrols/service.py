@@ -2213,7 +2213,8 @@ def _team_mail(session: Session, shift: Shift, *, subject: str, body: str, key: 
             now=now,
             subject=subject,
             body=f"Hello {user.display_name},\n\n{body}",
-            dedupe_key=f"{key}:{volunteer.id}",
+            # ":volunteer:": the coordinators' copies are keyed "{key}:{user id}", which a volunteer id may equal.
+            dedupe_key=f"{key}:volunteer:{volunteer.id}",
         ):
             sent += 1
     return sent
@@ -2275,7 +2276,7 @@ def _tell_runs_below_minimum(session: Session, item: Staffing, *, now: datetime)
             now=now,
             subject=subject,
             body=f"Hello {user.display_name},\n\n{body}",
-            dedupe_key=f"{key}:{volunteer.id}",
+            dedupe_key=f"{key}:volunteer:{volunteer.id}",
         ):
             sent += 1
     return sent + _coordinator_mail(session, subject=subject, body=body, key=key, now=now)
