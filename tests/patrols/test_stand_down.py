@@ -224,6 +224,8 @@ def test_check_in_on_a_stood_down_shift_is_refused_with_the_reason(client, db):
     assert f'action="/volunteer/shifts/{shift.id}/check-in"' not in html
     assert 'data-refused="check_in"' in html and "This patrol was stood down and will not run" in html
     assert shift.stand_down_reason in html and "data-stood-down" in html
+    polish = client.get("/volunteer", headers={"accept-language": "pl"}).text
+    assert "Ten patrol został odwołany i się nie odbędzie:" in polish and "Moja niezawodność" in polish
 
 
 def test_a_stood_down_night_shows_on_the_board_the_shift_page_and_the_feed(client, db):
