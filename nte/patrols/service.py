@@ -2159,6 +2159,11 @@ def staffing_alerts(session: Session, *, now: datetime) -> int:
             f"The patrol in {item.area_name} on {fmt_local(shift.start_at)} is {item.label.lower()}: "
             f"{'; '.join(item.reasons)}. Eligible free volunteers have been invited.\n"
         )
+        if item.stand_down_reason() is not None:  # issue 18: say when it is stood down
+            body += (
+                f"Unless it is staffed, or you confirm on its page that it runs below its minimum (never with "
+                f"fewer than {TEAM_MINIMUM}), it is stood down at {fmt_local(stand_down_time(shift))}.\n"
+            )
         sent += _coordinator_mail(session, subject=subject, body=body, key=f"patrol:staffing:{shift.id}", now=now)
         for volunteer, user in eligible_free_volunteers(session, shift):
             if outbox.enqueue(

@@ -106,6 +106,13 @@ def test_enough_volunteers_but_no_team_lead_is_stood_down_too(db):
     assert shift.stand_down_reason.startswith("0 of the 1 team leads needed")
 
 
+def test_the_48_hour_alert_says_when_it_will_be_stood_down(db):
+    shift, _, now = _shift_with(db, volunteers=1, start_in=timedelta(hours=30))
+    patrols.staffing_alerts(db, now=now)
+    (mail, *_) = _outbox(db, f"patrol:staffing:{shift.id}:")
+    assert f"it is stood down at {patrols.fmt_local(shift.start_at - timedelta(hours=2))}" in mail.body
+
+
 def test_a_shift_at_its_minimum_is_left_alone(db):
     shift, _, now = _shift_with(db, volunteers=3, leads=1, min_team_leads=1)
     assert jobs.stand_down_shifts(db, now=now) == 0
