@@ -439,3 +439,10 @@ def test_signup_statuses_are_as_before(db):
     jobs.stand_down_shifts(db, now=now)
     statuses = set(db.scalars(sa.select(Signup.status).where(Signup.shift_id == shift.id)))
     assert statuses == {"confirmed"} and shift.places_taken == 2
+
+
+def test_the_job_is_registered_with_the_scheduler():
+    from nte.scheduler import job_by_id
+
+    spec = job_by_id("patrols.stand_down")
+    assert spec.load() is jobs.stand_down_shifts and spec.every_minutes == 10
