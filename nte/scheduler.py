@@ -97,6 +97,12 @@ JOBS: list[JobSpec] = [
         description="T-48 h understaffed patrol alerts and invitations",
     ),
     JobSpec(
+        "patrols.stand_down",
+        "nte.patrols.jobs:stand_down_shifts",
+        every_minutes=10,
+        description="Stand down patrols below their minimum at T-2 h unless a coordinator confirmed them",
+    ),
+    JobSpec(
         "patrols.lone_worker",
         "nte.patrols.jobs:lone_worker_alerts",
         every_minutes=5,

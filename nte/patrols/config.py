@@ -24,6 +24,11 @@ class PatrolSettings(BaseSettings):
     #: How long before a shift's end a volunteer can confirm they are home safe.
     home_safe_opens_minutes: int = 60
     staffing_alert_hours: int = 48
+    #: This many hours before the start, a shift below its minimum volunteers or team leads is stood
+    #: down (cancelled, everyone told why) unless a coordinator confirmed it runs below its minimum.
+    stand_down_hours: int = Field(default=2, ge=0, le=168)
+    #: The period the reliability figures on a volunteer's profile cover (no-shows, late cancellations).
+    reliability_days: int = Field(default=365, ge=1, le=3660)
     max_area_km2: float = 5.0
     min_area_m2: float = 1_000.0
     max_area_vertices: int = 500

@@ -63,3 +63,15 @@ class PatrolNotFound(NotFound):
 
 class ActionNotAllowedNow(Conflict):
     code = "not_allowed_now"
+
+
+class ShiftStoodDown(Conflict):
+    """The shift was stood down for being below its minimum: it will not run (the reason says why)."""
+
+    code = "shift_stood_down"
+
+
+class NobodyPatrolsAlone(Conflict):
+    """A coordinator cannot confirm or reinstate a shift with fewer than two confirmed volunteers."""
+
+    code = "nobody_patrols_alone"

@@ -32,6 +32,12 @@ def staffing_alerts(session: Session, *, now: datetime) -> int:
     return service.staffing_alerts(session, now=now)
 
 
+def stand_down_shifts(session: Session, *, now: datetime) -> int:
+    """T-2 h (NTE_PATROL_STAND_DOWN_HOURS): shifts below their minimum and not confirmed by a
+    coordinator are stood down; everyone on them and the coordinators are told either way."""
+    return service.stand_down_shifts(session, now=now)
+
+
 def lone_worker_alerts(session: Session, *, now: datetime) -> int:
     """Alert the coordinators about volunteers not home safe 30 minutes after the end."""
     return service.lone_worker_alerts(session, now=now)

@@ -169,6 +169,16 @@ class Shift(Base):
     # a sign-up claims a place with "+1 WHERE places_taken < max_volunteers", so capacity holds
     # under concurrency without a lock held across the sign-up checks.
     places_taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Stood down before the start for being below its minimum (the status is then "cancelled", so
+    # sign-up, check-in and the feed treat it as not running); the reason says what was missing.
+    stood_down_at: Mapped[datetime | None]
+    stand_down_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    # A coordinator's confirmation that it runs below its minimum (never below a team of two).
+    below_minimum_confirmed_at: Mapped[datetime | None]
+    below_minimum_confirmed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    below_minimum_reason: Mapped[str | None] = mapped_column(sa.String(300))
     last_modified_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -535,3 +535,26 @@ def incident_count(session: Session, debrief_ids: Sequence[int]) -> int:
         )
         or 0
     )
+
+
+# --- reliability ----------------------------------------------------------------------------------
+
+
+def reliability_signups(
+    session: Session, *, start: datetime, end: datetime, volunteer_id: int | None = None
+) -> list[tuple[Signup, Shift]]:
+    """Sign-ups on shifts starting in [start, end) that may count against a volunteer: marked
+    no-shows and cancellations (the service decides which cancellations were late)."""
+    stmt = (
+        sa.select(Signup, Shift)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .where(
+            Shift.start_at >= start,
+            Shift.start_at < end,
+            sa.or_(Signup.no_show.is_(True), Signup.status == "cancelled"),
+        )
+        .order_by(Shift.start_at, Signup.id)
+    )
+    if volunteer_id is not None:
+        stmt = stmt.where(Signup.volunteer_id == volunteer_id)
+    return [(s, sh) for s, sh in session.execute(stmt)]

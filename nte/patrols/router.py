@@ -34,6 +34,7 @@ from nte.patrols.schemas import (
     SeriesEndIn,
     SeriesRead,
     SeriesRuleRead,
+    ShiftDecisionIn,
     ShiftRead,
     SignupIn,
     SignupRead,
@@ -75,6 +76,10 @@ def _shift_read(item: service.Staffing) -> ShiftRead:
         waitlisted=item.waitlisted,
         staffing=item.state,
         reasons=item.reasons,
+        stood_down_at=s.stood_down_at,
+        stand_down_reason=s.stand_down_reason,
+        below_minimum_confirmed_at=s.below_minimum_confirmed_at,
+        below_minimum_reason=s.below_minimum_reason,
     )
 
 
@@ -192,6 +197,23 @@ def list_shifts(session: SessionDep, days: int = Query(56, ge=1, le=366)) -> lis
 @router.post("/shifts/{shift_id}/cancel", summary="Cancel a shift (kept, shown as cancelled)")
 def cancel_shift(shift_id: int, session: SessionDep, user: User = Coordinator) -> ShiftRead:
     shift = service.cancel_shift(session, actor=user, shift_id=shift_id, now=utcnow())
+    return _shift_read(service.staffing_for(session, [shift])[0])
+
+
+@router.post(
+    "/shifts/{shift_id}/confirm-below-minimum",
+    summary="Confirm a shift runs below its minimum volunteers or team leads (never below two), with a reason",
+)
+def confirm_below_minimum(
+    shift_id: int, body: ShiftDecisionIn, session: SessionDep, user: User = Coordinator
+) -> ShiftRead:
+    shift = service.confirm_below_minimum(session, actor=user, shift_id=shift_id, reason=body.reason, now=utcnow())
+    return _shift_read(service.staffing_for(session, [shift])[0])
+
+
+@router.post("/shifts/{shift_id}/reinstate", summary="Reinstate a stood-down shift before its start, with a reason")
+def reinstate_shift(shift_id: int, body: ShiftDecisionIn, session: SessionDep, user: User = Coordinator) -> ShiftRead:
+    shift = service.reinstate_shift(session, actor=user, shift_id=shift_id, reason=body.reason, now=utcnow())
     return _shift_read(service.staffing_for(session, [shift])[0])
 
 
@@ -409,6 +431,17 @@ def monthly_report(session: SessionDep, month: str | None = Query(None, max_leng
             for a in report.areas
         ],
         "volunteers_without_shift": report.inactive_volunteers,
+        # Staffing on the night and reliability (issue 18): shifts_run counts only those at their minimum.
+        "shifts_below_minimum_confirmed": report.staffing.below_minimum_confirmed,
+        "shifts_below_minimum_unconfirmed": report.staffing.below_minimum_unconfirmed,
+        "stood_down": [
+            {"start_at": n.start_at.isoformat(), "area": n.area_name, "reason": n.reason}
+            for n in report.staffing.stood_down
+        ],
+        "reliability": [
+            {"volunteer": r.name, "no_shows": r.no_shows, "late_cancellations": r.late_cancellations}
+            for r in report.staffing.reliability
+        ],
     }
 
 

@@ -128,6 +128,17 @@ class ShiftRead(BaseModel):
     waitlisted: int
     staffing: str
     reasons: list[str]
+    stood_down_at: datetime | None = None
+    stand_down_reason: str | None = None
+    below_minimum_confirmed_at: datetime | None = None
+    below_minimum_reason: str | None = None
+
+
+class ShiftDecisionIn(BaseModel):
+    """A coordinator's reason to run a shift below its minimum, or to reinstate a stood-down one
+    (trimmed; 1-300 characters; told to the volunteers)."""
+
+    reason: str = Field(default="", max_length=2000, examples=["Two trained volunteers from Westminster join us"])
 
 
 class SignupIn(BaseModel):

@@ -45,9 +45,11 @@ from nte.patrols.exceptions import (
     InvalidDebrief,
     InvalidPatrolArea,
     InvalidSeriesInput,
+    NobodyPatrolsAlone,
     NotAVolunteer,
     NotTeamLead,
     PatrolNotFound,
+    ShiftStoodDown,
     SignupRefused,
 )
 from nte.patrols.models import (
@@ -105,7 +107,13 @@ SUPPORT_LABELS = {
     "other": "Other support",
 }
 GENDER_LABELS = {"woman": "Women", "man": "Men", "other": "Other", "not_recorded": "Not recorded"}
-STAFFING_LABELS = {"ok": "OK", "at_risk": "At risk", "cannot_run": "Cannot run", "cancelled": "Cancelled"}
+STAFFING_LABELS = {
+    "ok": "OK",
+    "at_risk": "At risk",
+    "cannot_run": "Cannot run",
+    "cancelled": "Cancelled",
+    "stood_down": "Stood down",
+}
 #: A shift runs with at least this many confirmed volunteers: nobody patrols alone.
 TEAM_MINIMUM = 2
 
@@ -1317,6 +1325,8 @@ def materialise_series(
     for day, shift in stored.items():
         if shift.start_at <= now:
             continue  # under way or over: history is not rewritten
+        if shift.stood_down_at is not None:
+            continue  # stood down: stays so until a coordinator reinstates it (which catches up)
         found = night_of(rules, day) if series.is_active else None
         if found is None or found[0].cancelled:
             # A cancelled night keeps the times and place it had: nothing else about it changes.
@@ -1547,10 +1557,50 @@ class Staffing:
         """More confirmed volunteers the shift needs to reach its own minimum team."""
         return max(0, self.shift.min_volunteers - self.confirmed)
 
+    @property
+    def below_minimum(self) -> bool:
+        """Fewer confirmed volunteers, or team leads, than the shift's own minimum."""
+        return self.confirmed < self.shift.min_volunteers or self.leads < self.shift.min_team_leads
+
+    @property
+    def confirmed_below_minimum(self) -> bool:
+        """Below its minimum, and a coordinator has confirmed it runs anyway (never below a team of two)."""
+        return (
+            self.shift.status == "scheduled"
+            and self.below_minimum
+            and not self.needed_to_run
+            and self.shift.below_minimum_confirmed_at is not None
+        )
+
+    def shortfall(self) -> str:
+        """What the shift lacks, in words: "1 of the 4 volunteers needed; 0 of the 1 team leads needed"."""
+        parts = []
+        if self.confirmed < self.shift.min_volunteers or self.needed_to_run:
+            parts.append(f"{self.confirmed} of the {max(self.shift.min_volunteers, TEAM_MINIMUM)} volunteers needed")
+        if self.leads < self.shift.min_team_leads:
+            parts.append(f"{self.leads} of the {self.shift.min_team_leads} team leads needed")
+        return "; ".join(parts)
+
+    def stand_down_reason(self) -> str | None:
+        """Why this shift must be stood down at its stand-down time, or None if it may run: below a team
+        of two (nobody patrols alone, whatever a coordinator said), or below its minimum volunteers or
+        team leads without a coordinator's confirmation."""
+        if self.shift.status != "scheduled":
+            return None
+        if self.needed_to_run:
+            return f"{self.shortfall()} (nobody patrols alone)"
+        if self.below_minimum and self.shift.below_minimum_confirmed_at is None:
+            return f"{self.shortfall()}, and no coordinator confirmed it could run below its minimum"
+        return None
+
 
 def _staffing_state(item: Staffing) -> None:
     shift = item.shift
     item.reasons = []
+    if shift.stood_down_at is not None:
+        item.state = "stood_down"
+        item.reasons.append(f"Stood down: {shift.stand_down_reason}")
+        return
     if shift.status == "cancelled":
         item.state = "cancelled"
         return
@@ -1562,6 +1612,8 @@ def _staffing_state(item: Staffing) -> None:
         item.reasons.append(f"{item.confirmed} of the {shift.min_volunteers} volunteers needed")
     if item.leads < shift.min_team_leads:
         item.reasons.append(f"{item.leads} of the {shift.min_team_leads} team leads needed")
+    if item.reasons and shift.below_minimum_confirmed_at is not None:
+        item.reasons.append(f"a coordinator confirmed it runs below its minimum: {shift.below_minimum_reason}")
     item.state = "at_risk" if item.reasons else "ok"
 
 
@@ -1584,6 +1636,114 @@ def staffing_for(session: Session, shifts: list[Shift]) -> list[Staffing]:
 
 def staffing_board(session: Session, *, now: datetime, days: int = 56) -> list[Staffing]:
     return staffing_for(session, repo.shifts_between(session, now, now + timedelta(days=days)))
+
+
+def stand_down_time(shift: Shift, *, settings: PatrolSettings | None = None) -> datetime:
+    """From this moment a shift below its minimum and not confirmed by a coordinator is stood down."""
+    settings = settings or get_patrol_settings()
+    return shift.start_at - timedelta(hours=settings.stand_down_hours)
+
+
+STAND_DOWN_REASON_LIMIT = 300
+
+
+def _coordinator_reason(value: str | None, *, field: str = "reason") -> str:
+    text = " ".join((value or "").split())
+    if not text:
+        raise Invalid("Give a reason: the volunteers are told it.", field=field)
+    if len(text) > STAND_DOWN_REASON_LIMIT:
+        raise Invalid(f"Keep the reason to {STAND_DOWN_REASON_LIMIT} characters.", field=field)
+    personal = personal_data_in(text)
+    if personal:
+        raise Invalid(f"The reason must not contain personal data ({personal}).", field=field)
+    return text
+
+
+def _staffing_of(session: Session, shift: Shift) -> Staffing:
+    return staffing_for(session, [shift])[0]
+
+
+def confirm_below_minimum(session: Session, *, actor: User, shift_id: int, reason: str | None, now: datetime) -> Shift:
+    """A coordinator confirms that a shift runs even if it is below its minimum volunteers or team
+    leads at the stand-down time (the reason is sent to the team). Never below a team of two."""
+    text = _coordinator_reason(reason)
+    shift = get_shift(session, shift_id, lock=True)
+    if shift.stood_down_at is not None:
+        raise ShiftStoodDown("This shift has been stood down; reinstate it instead if it can run.", field="shift_id")
+    if shift.status != "scheduled":
+        raise ActionNotAllowedNow("This shift has been cancelled.", field="shift_id")
+    if now >= shift.start_at:
+        raise ActionNotAllowedNow("This shift has already started.", field="shift_id")
+    item = _staffing_of(session, shift)
+    if item.needed_to_run:
+        raise NobodyPatrolsAlone(
+            f"{item.confirmed} confirmed: a team needs at least {TEAM_MINIMUM} (nobody patrols alone), "
+            "so it cannot be confirmed to run.",
+            field="shift_id",
+        )
+    shift.below_minimum_confirmed_at = now
+    shift.below_minimum_confirmed_by_id = actor.id
+    shift.below_minimum_reason = text
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.shift.confirm_below_minimum",
+        target_type="patrol_shift",
+        target_id=shift.id,
+        detail={"reason": text, "confirmed": item.confirmed, "team_leads": item.leads},
+        at=now,
+    )
+    return shift
+
+
+def reinstate_shift(session: Session, *, actor: User, shift_id: int, reason: str | None, now: datetime) -> Shift:
+    """A coordinator puts a stood-down shift back before its start (say enough people came forward
+    late). It needs a reason and at least two confirmed volunteers; the reason stands as the
+    coordinator's confirmation that it runs with the team it has, so it is not stood down again
+    unless it falls below a team of two. Everyone still on it is told, and the feed shows it again."""
+    text = _coordinator_reason(reason)
+    shift = get_shift(session, shift_id, lock=True)
+    if shift.stood_down_at is None:
+        raise ActionNotAllowedNow("This shift has not been stood down.", field="shift_id")
+    if now >= shift.start_at:
+        raise ActionNotAllowedNow("This shift has already started; it can no longer be reinstated.", field="shift_id")
+    item = _staffing_of(session, shift)
+    if item.needed_to_run:
+        raise NobodyPatrolsAlone(
+            f"{item.confirmed} confirmed: a team needs at least {TEAM_MINIMUM} (nobody patrols alone), "
+            "so it cannot be reinstated.",
+            field="shift_id",
+        )
+    was = shift.stand_down_reason
+    shift.stood_down_at = None
+    shift.stand_down_reason = None
+    shift.below_minimum_confirmed_at = now
+    shift.below_minimum_confirmed_by_id = actor.id
+    shift.below_minimum_reason = text
+    _apply_schedule(
+        session,
+        shift,
+        area_id=shift.area_id,
+        start_at=shift.start_at,
+        end_at=shift.end_at,
+        status="scheduled",
+        meeting_point=shift.meeting_point,
+        now=now,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="patrols.shift.reinstate",
+        target_type="patrol_shift",
+        target_id=shift.id,
+        detail={"reason": text, "stood_down_for": was, "confirmed": item.confirmed, "team_leads": item.leads},
+        at=now,
+    )
+    if shift.series_id is not None:  # catch up with any change made to the series while it was stood down
+        materialise_series(session, get_series(session, shift.series_id), now=now)
+    fill_places(session, shift, now=now)
+    return shift
 
 
 # --- sign-up, cancellation and the waitlist -------------------------------------------------------
@@ -1851,6 +2011,8 @@ def check_in_opens_at(shift: Shift, *, settings: PatrolSettings | None = None) -
 
 def check_in_refusal(shift: Shift, *, now: datetime, settings: PatrolSettings | None = None) -> NTEError | None:
     """Why a confirmed volunteer cannot check in now (open from shortly before the start to the end)."""
+    if shift.stood_down_at is not None:
+        return ShiftStoodDown(stood_down_words(shift), field="shift_id")
     if shift.status == "cancelled":
         return ActionNotAllowedNow("This shift was cancelled.", field="shift_id")
     opens = check_in_opens_at(shift, settings=settings)
@@ -1880,12 +2042,22 @@ def home_safe_refusal(shift: Shift, *, now: datetime, settings: PatrolSettings |
     return None
 
 
+def stood_down_words(shift: Shift) -> str:
+    """The refusal a volunteer sees on a stood-down shift, with the reason."""
+    return f"This patrol was stood down and will not run: {shift.stand_down_reason}."
+
+
 def check_in(session: Session, *, volunteer: Volunteer, shift_id: int, now: datetime) -> Signup:
     shift = get_shift(session, shift_id)
     signup = _own_confirmed(session, volunteer, shift)
     refusal = check_in_refusal(shift, now=now)
     if refusal is not None:
         raise refusal
+    # Past its stand-down time and due to be stood down (the job has not reached it yet): the rule
+    # binds all the same, so nobody checks in to a patrol that cannot run.
+    due = _staffing_of(session, shift).stand_down_reason() if now >= stand_down_time(shift) else None
+    if due is not None:
+        raise ShiftStoodDown(f"This patrol cannot run: {due}.", field="shift_id")
     if signup.checked_in_at is None:
         signup.checked_in_at = now
         signup.no_show = False
@@ -2195,6 +2367,11 @@ def staffing_alerts(session: Session, *, now: datetime) -> int:
             f"The patrol in {item.area_name} {when} London time ({fmt_day(shift.start_at)}) is "
             f"{item.label.lower()}: {'; '.join(item.reasons)}. Eligible free volunteers have been invited.\n"
         )
+        if item.stand_down_reason() is not None:  # issue 18: say when it is stood down
+            body += (
+                f"Unless it is staffed, or you confirm on its page that it runs below its minimum (never with "
+                f"fewer than {TEAM_MINIMUM}), it is stood down at {fmt_local(stand_down_time(shift))}.\n"
+            )
         sent += _coordinator_mail(session, subject=subject, body=body, key=f"patrol:staffing:{shift.id}", now=now)
         for volunteer, user in eligible_free_volunteers(session, shift):
             if outbox.enqueue(
@@ -2211,6 +2388,111 @@ def staffing_alerts(session: Session, *, now: datetime) -> int:
             ):
                 sent += 1
     return sent
+
+
+def stand_down_shifts(session: Session, *, now: datetime, settings: PatrolSettings | None = None) -> int:
+    """From ``stand_down_hours`` before the start: a shift below its minimum volunteers or team
+    leads that no coordinator confirmed (or below a team of two, whatever was confirmed) is stood
+    down: cancelled with the reason, and its volunteers and the coordinators are told it will not
+    run and why. A confirmed shift below its minimum tells them it runs with N and the coordinator's
+    reason. Idempotent: a stood-down shift is no longer scheduled, and every mail has a dedupe key.
+    Returns the mails queued."""
+    settings = settings or get_patrol_settings()
+    sent = 0
+    due = repo.shifts_starting_between(session, now, now + timedelta(hours=settings.stand_down_hours))
+    for item in staffing_for(session, due):
+        shift = get_shift(session, item.shift.id, lock=True)
+        session.refresh(shift)
+        if shift.status != "scheduled":
+            continue
+        item = _staffing_of(session, shift)
+        reason = item.stand_down_reason()
+        if reason is not None:
+            sent += _stand_down(session, item, reason=reason, now=now)
+        elif item.confirmed_below_minimum:
+            sent += _tell_runs_below_minimum(session, item, now=now)
+    return sent
+
+
+def _team_mail(session: Session, shift: Shift, *, subject: str, body: str, key: str, now: datetime) -> int:
+    """Mail everyone still on the shift (confirmed, offered or waitlisted), once per ``key``."""
+    sent = 0
+    for signup, volunteer, user in repo.signups_for_shift(session, shift.id):
+        if signup.status not in repo.ACTIVE:
+            continue
+        if outbox.enqueue(
+            session,
+            to=user.email,
+            now=now,
+            subject=subject,
+            body=f"Hello {user.display_name},\n\n{body}",
+            # ":volunteer:": the coordinators' copies are keyed "{key}:{user id}", which a volunteer id may equal.
+            dedupe_key=f"{key}:volunteer:{volunteer.id}",
+        ):
+            sent += 1
+    return sent
+
+
+def _stand_down(session: Session, item: Staffing, *, reason: str, now: datetime) -> int:
+    shift = item.shift
+    shift.sequence += 1  # the feed shows it cancelled (a status change bumps the SEQUENCE)
+    shift.status = "cancelled"
+    shift.stood_down_at = now
+    shift.stand_down_reason = reason[:STAND_DOWN_REASON_LIMIT]
+    shift.last_modified_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=None,
+        action="patrols.shift.stand_down",
+        target_type="patrol_shift",
+        target_id=shift.id,
+        detail={"reason": shift.stand_down_reason, "confirmed": item.confirmed, "team_leads": item.leads},
+        at=now,
+    )
+    when = fmt_local(shift.start_at)
+    subject = f"Patrol stood down: {item.area_name}, {when}"
+    body = (
+        f"The patrol in {item.area_name} on {when} (London time) will not run: it has been stood down "
+        f"because it has {shift.stand_down_reason}. Please do not go out on your own. Your calendar feed "
+        "shows it as cancelled.\n"
+    )
+    key = f"patrol:stood-down:{shift.id}:{shift.sequence}"
+    sent = _team_mail(session, shift, subject=subject, body=body, key=key, now=now)
+    sent += _coordinator_mail(
+        session,
+        subject=subject,
+        body=body + "A coordinator can reinstate it before the start, with a reason, on the shift page.\n",
+        key=key,
+        now=now,
+    )
+    return sent
+
+
+def _tell_runs_below_minimum(session: Session, item: Staffing, *, now: datetime) -> int:
+    shift = item.shift
+    assert shift.below_minimum_confirmed_at is not None
+    when = fmt_local(shift.start_at)
+    team = f"{item.confirmed} volunteer{'s' if item.confirmed != 1 else ''}"
+    team += f" ({item.leads} team lead{'s' if item.leads != 1 else ''})"
+    subject = f"Patrol runs below its minimum: {item.area_name}, {when}"
+    body = (
+        f"The patrol in {item.area_name} on {when} (London time) runs with {team}, below its minimum "
+        f"({item.shortfall()}). The coordinator's reason: {shift.below_minimum_reason}\n"
+    )
+    key = f"patrol:below-minimum:{shift.id}:{int(shift.below_minimum_confirmed_at.timestamp())}"
+    sent = 0
+    for signup, volunteer, user in repo.signups_for_shift(session, shift.id):
+        if signup.status == "confirmed" and outbox.enqueue(
+            session,
+            to=user.email,
+            now=now,
+            subject=subject,
+            body=f"Hello {user.display_name},\n\n{body}",
+            dedupe_key=f"{key}:volunteer:{volunteer.id}",
+        ):
+            sent += 1
+    return sent + _coordinator_mail(session, subject=subject, body=body, key=key, now=now)
 
 
 def lone_worker_alerts(session: Session, *, now: datetime) -> int:
@@ -2610,6 +2892,10 @@ class AreaMonth:
     name: str
     shifts_run: int = 0
     shifts_cancelled: int = 0
+    # Staffing on the night (issue 18): run = at or above its minimum, by who checked in.
+    shifts_below_minimum_confirmed: int = 0
+    shifts_below_minimum_unconfirmed: int = 0
+    shifts_stood_down: int = 0
     volunteer_hours: float = 0.0
     # People supported (each once) and actions (kinds of help given): see ``_people_supported``.
     people: int = 0
@@ -2637,6 +2923,8 @@ class MonthlyReport:
     incidents: int
     debriefs_missing: int
     inactive_volunteers: list[str]
+    # Staffing on the night and reliability (issue 18).
+    staffing: MonthStaffing
     # People supported: ``people`` counts each person once, ``by_gender`` is people by gender and
     # ``by_kind`` is actions (kinds of help given) by kind; ``people_estimated`` of ``people`` come
     # from ``debriefs_estimated`` debriefs filed before people were recorded one by one.
@@ -2650,6 +2938,162 @@ class MonthlyReport:
     def women_share(self) -> float | None:
         """Women among the people supported (not among the actions)."""
         return self.by_gender.get("woman", 0) / self.people if self.people else None
+
+
+@dataclass(frozen=True)
+class StoodDownNight:
+    start_at: datetime
+    area_name: str
+    reason: str
+
+
+@dataclass
+class Reliability:
+    """One volunteer's no-shows and late cancellations over a period."""
+
+    volunteer_id: int
+    name: str
+    no_shows: int = 0
+    late_cancellations: int = 0
+    #: Of the late cancellations, those a coordinator made on the volunteer's behalf.
+    late_by_coordinator: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.no_shows + self.late_cancellations
+
+
+@dataclass
+class MonthStaffing:
+    """How the month's past shifts were staffed, by who checked in (and who was marked a no-show)."""
+
+    #: Ran at or above their minimum volunteers and team leads.
+    run: int = 0
+    #: Ran below their minimum, with a coordinator's confirmation.
+    below_minimum_confirmed: int = 0
+    #: Took place below their minimum without a confirmation (e.g. nobody checked in).
+    below_minimum_unconfirmed: int = 0
+    stood_down: list[StoodDownNight] = field(default_factory=list)
+    reliability: list[Reliability] = field(default_factory=list)
+
+
+def _held_a_place(signup: Signup) -> bool:
+    """A cancelled sign-up that held a confirmed place when it was cancelled (not a waitlist place:
+    rejoining the waitlist stamps ``waitlisted_at`` after the last ``confirmed_at``)."""
+    if signup.confirmed_at is None:
+        return False
+    return signup.waitlisted_at is None or signup.confirmed_at >= signup.waitlisted_at
+
+
+def is_late_cancellation(signup: Signup, shift: Shift, *, settings: PatrolSettings | None = None) -> bool:
+    """Cancelled from a confirmed place after the cancellation deadline (only a coordinator can do that
+    on a running shift), while the shift was still going ahead."""
+    if signup.status != "cancelled" or signup.cancelled_at is None or not _held_a_place(signup):
+        return False
+    if signup.cancelled_at < cancellation_deadline(shift, settings=settings):
+        return False
+    if shift.status == "cancelled":  # leaving a shift already called off is not a late cancellation
+        return signup.cancelled_at < (shift.stood_down_at or shift.last_modified_at)
+    return True
+
+
+def is_no_show(signup: Signup, shift: Shift) -> bool:
+    return signup.no_show and signup.status == "confirmed" and shift.status == "scheduled"
+
+
+def reliability(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    volunteer_id: int | None = None,
+    settings: PatrolSettings | None = None,
+) -> list[Reliability]:
+    """No-shows and late cancellations per volunteer on shifts starting in [start, end), worst first;
+    volunteers with neither are left out."""
+    settings = settings or get_patrol_settings()
+    rows: dict[int, Reliability] = {}
+    names: dict[int, str] = {}
+    for signup, shift in repo.reliability_signups(session, start=start, end=end, volunteer_id=volunteer_id):
+        no_show = is_no_show(signup, shift)
+        late = is_late_cancellation(signup, shift, settings=settings)
+        if not (no_show or late):
+            continue
+        if signup.volunteer_id not in names:
+            user = volunteer_user(session, get_volunteer(session, signup.volunteer_id))
+            names[signup.volunteer_id] = user.display_name
+        row = rows.setdefault(signup.volunteer_id, Reliability(signup.volunteer_id, names[signup.volunteer_id]))
+        row.no_shows += no_show
+        row.late_cancellations += late
+        row.late_by_coordinator += late and signup.cancelled_by_id is not None
+    return sorted(rows.values(), key=lambda r: (-r.total, r.name.lower()))
+
+
+@dataclass(frozen=True)
+class ReliabilityPeriod:
+    start: datetime
+    end: datetime
+    row: Reliability
+
+    @property
+    def start_date(self) -> date:
+        return local(self.start).date()
+
+
+def volunteer_reliability(
+    session: Session, volunteer: Volunteer, *, now: datetime, settings: PatrolSettings | None = None
+) -> ReliabilityPeriod:
+    """The volunteer's no-shows and late cancellations over the last ``reliability_days`` (shown on
+    their profile with the period stated)."""
+    settings = settings or get_patrol_settings()
+    start = now - timedelta(days=settings.reliability_days)
+    rows = reliability(session, start=start, end=now, volunteer_id=volunteer.id, settings=settings)
+    name = volunteer_user(session, volunteer).display_name
+    return ReliabilityPeriod(start=start, end=now, row=rows[0] if rows else Reliability(volunteer.id, name))
+
+
+def _month_staffing(
+    session: Session,
+    *,
+    shifts: list[Shift],
+    areas: Mapping[int, PatrolArea],
+    per_area: Mapping[int, AreaMonth],
+    first: datetime,
+    last: datetime,
+    now: datetime,
+) -> MonthStaffing:
+    """Issue 18: a past shift counts as run only at or above its minimum, by who checked in (and was
+    not marked a no-show); below it with a coordinator's confirmation, or without; stood-down nights
+    are listed with why."""
+    out = MonthStaffing()
+    held = [s for s in shifts if s.status == "scheduled" and s.start_at <= now]
+    checked: Counter[int] = Counter()
+    leads: Counter[int] = Counter()
+    for signup, volunteer in repo.signups_for_shifts(session, [s.id for s in held]):
+        if signup.status == "confirmed" and signup.checked_in_at is not None and not signup.no_show:
+            checked[signup.shift_id] += 1
+            leads[signup.shift_id] += volunteer.is_team_lead
+    for shift in held:
+        item = per_area[shift.area_id]
+        team = checked[shift.id]
+        if team >= max(shift.min_volunteers, TEAM_MINIMUM) and leads[shift.id] >= shift.min_team_leads:
+            out.run += 1
+            item.shifts_run += 1
+        elif team >= TEAM_MINIMUM and shift.below_minimum_confirmed_at is not None:
+            out.below_minimum_confirmed += 1
+            item.shifts_below_minimum_confirmed += 1
+        else:
+            out.below_minimum_unconfirmed += 1
+            item.shifts_below_minimum_unconfirmed += 1
+    for shift in shifts:
+        if shift.stood_down_at is not None:
+            per_area[shift.area_id].shifts_stood_down += 1
+            out.stood_down.append(
+                StoodDownNight(shift.start_at, areas[shift.area_id].name, shift.stand_down_reason or "")
+            )
+    out.stood_down.sort(key=lambda n: (n.start_at, n.area_name))
+    out.reliability = reliability(session, start=first, end=min(last, now))
+    return out
 
 
 def parse_month(value: str | None, *, now: datetime, field: str = "month") -> date:
@@ -2673,11 +3117,12 @@ def monthly_report(session: Session, *, month: date, now: datetime) -> MonthlyRe
     upcoming = 0
     for shift in shifts:
         item = per_area.setdefault(shift.area_id, AreaMonth(areas[shift.area_id].name))
-        if shift.status == "cancelled":
+        if shift.stood_down_at is not None:
+            pass  # stood down: counted and listed by _month_staffing
+        elif shift.status == "cancelled":
             item.shifts_cancelled += 1
         elif shift.start_at <= now:
-            item.shifts_run += 1
-            run_ids.append(shift.id)
+            run_ids.append(shift.id)  # took place; _month_staffing decides whether it ran at its minimum
         else:
             upcoming += 1
     shift_by_id = {s.id: s for s in shifts}
@@ -2693,9 +3138,10 @@ def monthly_report(session: Session, *, month: date, now: datetime) -> MonthlyRe
     inactive = sorted(
         u.display_name for v, u in repo.list_volunteers(session, status="active") if v.id not in patrolled
     )
+    staffing = _month_staffing(session, shifts=shifts, areas=areas, per_area=per_area, first=first, last=last, now=now)
     return MonthlyReport(
         month=month,
-        shifts_run=len(run_ids),
+        shifts_run=staffing.run,
         shifts_cancelled=sum(a.shifts_cancelled for a in per_area.values()),
         shifts_upcoming=upcoming,
         volunteer_hours=round(sum(a.volunteer_hours for a in per_area.values()), 1),
@@ -2711,6 +3157,7 @@ def monthly_report(session: Session, *, month: date, now: datetime) -> MonthlyRe
         debriefs_estimated=supported.debriefs_estimated,
         handovers={h: supported.handovers.get(h, 0) for h in HANDOVERS},
         by_age_band={b: supported.by_age_band.get(b, 0) for b in (*AGE_BANDS, "not_known")},
+        staffing=staffing,
     )
 
 
@@ -2813,6 +3260,26 @@ def monthly_csv(report: MonthlyReport) -> str:
         rows += [[month, area.name, f"handover_{h}", area.handovers.get(h, 0)] for h in HANDOVERS]
     for name in report.inactive_volunteers:
         rows.append([month, "all", "volunteer_without_shift", name])
+    # Staffing on the night and reliability (issue 18).
+    rows += [
+        [month, "all", "shifts_below_minimum_confirmed", report.staffing.below_minimum_confirmed],
+        [month, "all", "shifts_below_minimum_unconfirmed", report.staffing.below_minimum_unconfirmed],
+        [month, "all", "shifts_stood_down", len(report.staffing.stood_down)],
+    ]
+    for area in report.areas:
+        rows += [
+            [month, area.name, "shifts_below_minimum_confirmed", area.shifts_below_minimum_confirmed],
+            [month, area.name, "shifts_below_minimum_unconfirmed", area.shifts_below_minimum_unconfirmed],
+            [month, area.name, "shifts_stood_down", area.shifts_stood_down],
+        ]
+    for night in report.staffing.stood_down:
+        rows.append([month, night.area_name, "stood_down_night", f"{fmt_local(night.start_at)}: {night.reason}"])
+    # One volunteer per scope "volunteer: <name>", as the per-area rows use the area's name.
+    for r in report.staffing.reliability:
+        rows += [
+            [month, f"volunteer: {r.name}", "no_shows", r.no_shows],
+            [month, f"volunteer: {r.name}", "late_cancellations", r.late_cancellations],
+        ]
     for row in rows:
         writer.writerow([csv_cell(cell) for cell in row])
     return buffer.getvalue()

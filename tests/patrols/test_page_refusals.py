@@ -44,10 +44,12 @@ def _refusal_page(r, reason: str) -> None:
 
 
 def _booked(db, volunteer, *, start_in: timedelta, hours: float = 6, **shift_args):
-    """A shift ``volunteer`` booked while it was ahead, then moved to start ``start_in`` from now."""
+    """A shift ``volunteer`` booked while it was ahead, with a teammate (nobody patrols alone: a shift
+    below a team of two cannot be checked into), then moved to start ``start_in`` from now."""
     now = utcnow().replace(microsecond=0)
     shift = make_shift(db, start_at=now + timedelta(days=20), hours=hours, **shift_args)
     patrols.book_shift(db, volunteer=volunteer, shift_id=shift.id, now=now)
+    patrols.book_shift(db, volunteer=make_volunteer(db), shift_id=shift.id, now=now)
     shift.start_at = now + start_in
     shift.end_at = shift.start_at + timedelta(hours=hours)
     db.flush()

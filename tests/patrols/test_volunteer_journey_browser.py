@@ -17,8 +17,9 @@ import pytest
 from nte.auth.models import User
 from nte.db import utcnow
 from nte.notifications.jobs import deliver_outbox
+from nte.patrols import service as patrols
 from nte.patrols.models import Shift, Volunteer
-from tests.factories import PASSWORD, make_patrol_area, make_shift, make_user
+from tests.factories import PASSWORD, make_patrol_area, make_shift, make_user, make_volunteer
 from tests.support.browser import axe_check, sign_in
 
 pytestmark = pytest.mark.browser
@@ -58,6 +59,8 @@ def test_a_new_volunteer_goes_from_invitation_to_debrief_on_a_phone(browser, liv
         later = make_shift(s, area=area, start_at=(utcnow() + timedelta(days=3)).replace(microsecond=0))
         tonight = make_shift(s, area=area, start_at=(utcnow() + timedelta(days=2)).replace(microsecond=0), hours=1)
         later_id, tonight_id = later.id, tonight.id
+        # A teammate on tonight's shift: nobody patrols alone, so a lone volunteer could not check in.
+        patrols.book_shift(s, volunteer=make_volunteer(s), shift_id=tonight_id, now=utcnow())
 
     staff = browser.new_context(viewport={"width": 1024, "height": 900}, locale="en-GB")
     phone = browser.new_context(viewport=PHONE, locale="en-GB")

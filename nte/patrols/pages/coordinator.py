@@ -16,6 +16,7 @@ from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import Invalid, NTEError
 from nte.patrols import service
+from nte.patrols.config import get_patrol_settings
 from nte.patrols.pages.common import (
     MAX_UPLOAD,
     CoordinatorPage,
@@ -48,7 +49,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/coordinator", response_class=HTMLResponse, dependencies=[CoordinatorPage])
 def board(request: Request, session: SessionDep) -> HTMLResponse:
     items = service.staffing_board(session, now=utcnow())
-    return render(request, "patrols/board.html", page_context(request, items=items))
+    hours = get_patrol_settings().stand_down_hours
+    return render(request, "patrols/board.html", page_context(request, items=items, stand_down_hours=hours))
 
 
 # --- coordinator: areas ---------------------------------------------------------------------------
@@ -686,6 +688,7 @@ def _shift_page(request: Request, session: SessionDep, shift_id: int, **extra: A
         now=now,
         area_geojson=json.dumps(service.area_feature(area)),
         debrief=service.debrief_view(session, shift.id, restricted=True),
+        stand_down_at=service.stand_down_time(shift),
         **extra,
     )
 
@@ -718,6 +721,63 @@ def cancel_shift(request: Request, session: SessionDep, shift_id: int, user: Use
         shift_id,
         lambda: service.cancel_shift(session, actor=user, shift_id=shift_id, now=utcnow()),
         "Shift cancelled; the volunteers have been told.",
+    )
+
+
+def _shift_decision(
+    request: Request, session: SessionDep, shift_id: int, action, reason: str, message: str
+) -> Response:
+    """Confirm below minimum / reinstate: a refusal about the reason is shown at the reason field."""
+    try:
+        action()
+    except NTEError as exc:
+        if exc.status_code == 404:
+            raise
+        field = "reason" if exc.field == "reason" else "shift_id"
+        return render(
+            request,
+            "patrols/shift.html",
+            _shift_page(request, session, shift_id, errors=field_errors(exc, field), reason=reason),
+            status_code=exc.status_code,
+        )
+    return redirect_done(f"/coordinator/shifts/{shift_id}", message)
+
+
+@router.post(
+    "/coordinator/shifts/{shift_id}/confirm-below-minimum", response_class=HTMLResponse, dependencies=[CsrfProtected]
+)
+def confirm_below_minimum(
+    request: Request,
+    session: SessionDep,
+    shift_id: int,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    user: User = CoordinatorPage,
+) -> Response:
+    return _shift_decision(
+        request,
+        session,
+        shift_id,
+        lambda: service.confirm_below_minimum(session, actor=user, shift_id=shift_id, reason=reason, now=utcnow()),
+        reason,
+        "Confirmed: the shift runs below its minimum; the team is told your reason.",
+    )
+
+
+@router.post("/coordinator/shifts/{shift_id}/reinstate", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def reinstate_shift(
+    request: Request,
+    session: SessionDep,
+    shift_id: int,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    user: User = CoordinatorPage,
+) -> Response:
+    return _shift_decision(
+        request,
+        session,
+        shift_id,
+        lambda: service.reinstate_shift(session, actor=user, shift_id=shift_id, reason=reason, now=utcnow()),
+        reason,
+        "Shift reinstated; the volunteers have been told.",
     )
 
 

@@ -58,6 +58,7 @@ def _my_page(request: Request, session: SessionDep, user: User, **extra: Any) ->
         records=service.record_states(session, volunteer, today=service.local(now).date()),
         eligibility=service.eligibility_problem(session, volunteer, on=service.local(now).date()),
         deadline_hours=get_patrol_settings().cancellation_deadline_hours,
+        reliability=service.volunteer_reliability(session, volunteer, now=now),
         **extra,
     )
 

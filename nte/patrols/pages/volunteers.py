@@ -182,6 +182,7 @@ def _volunteer_page(request: Request, session: SessionDep, volunteer_id: int, **
         person=service.volunteer_user(session, volunteer),
         records=service.record_states(session, volunteer, today=today),
         shifts=service.volunteer_shifts(session, volunteer, now=utcnow()),
+        reliability=service.volunteer_reliability(session, volunteer, now=utcnow()),
         statuses=VOLUNTEER_STATUSES,
         kinds=RECORD_KINDS,
         **extra,
