@@ -512,10 +512,11 @@ def public_map(
     if view is None:
         view = public_service.public_view(session, period_id=None, settings=settings, now=now, source=chosen)
     periods = public_service.periods_with_figures(session, settings=settings, now=now, source=chosen)
+    published_any = bool(periods)
     if view["period"] not in {p.id for p in periods}:  # chosen by its address, with no figure in it
         offered = public_service.offered_periods(session, settings=settings, now=now)
         periods = public_service.newest_first(periods + [p for p in offered if p.id == view["period"]])
-    context = _public_context(request, view, periods, settings, errors=errors)
+    context = _public_context(request, view, periods, settings, errors=errors) | {"published_any": published_any}
     return render(request, "maps/public.html", context, status_code=422 if errors else 200)
 
 
