@@ -843,6 +843,7 @@ def coordinator_page(request: Request, session: SessionDep, user: StaffPage) -> 
             "layers": layers,
             "unavailable": None,
             "coordinator_menu": user.role in ("coordinator", "admin"),
+            **SOURCE_CONTEXT,
         },
         status_code=422 if errors else 200,
     )

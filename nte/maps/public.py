@@ -273,8 +273,9 @@ def combined(figures: list[int | None], *, threshold: int) -> tuple[int | None, 
 
 def build_public_view(session: Session, *, period: PublicPeriod, settings: Settings, now: datetime) -> dict[str, Any]:
     """The published figures for one period, made only of its months' frozen published figures:
-    one figure per source (``sources``); ``value`` (which colours the map) is the sum of the
-    sources' published figures, None when no source shows a number."""
+    one figure per source (``sources``); ``value`` is the sum of the sources' published figures, None
+    when no source shows a number. This document is what is frozen; the public is served one source
+    of it at a time (``for_source``), never ``value``."""
     threshold = settings.public_suppression_threshold
     where = ward_service.placement(session, settings=settings)
     months = months_of(period)
