@@ -258,3 +258,18 @@ def test_the_officer_map_ward_panel_and_report_label_both_sources(client, office
     assert report.status_code == 200
     assert '<th scope="col" class="num" data-source="police">Police-recorded crime</th>' in report.text
     assert OGL in report.text
+
+
+def test_the_officers_point_map_says_whose_record_each_point_is(client, officer):
+    points = client.get("/api/reports/points", params={"date_from": MONTH["from"], "date_to": MONTH["to"]})
+    assert points.status_code == 200, points.text[:300]
+    features = points.json()["features"]
+    assert features
+    by_source = {f["properties"]["source"]: f["properties"]["source_label"] for f in features}
+    assert by_source == {
+        "public": "public report",
+        "import": "public report (partner form)",
+        "police": "police-recorded crime (police.uk)",
+    }
+    page = client.get("/officer/reports/map")
+    assert page.status_code == 200 and 'id="police-attribution"' in page.text and OGL in page.text
