@@ -31,8 +31,7 @@ MAX_RANGE_DAYS = 366 * 5
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _HOUR_BAND = re.compile(r"^\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*$")
 _CATEGORY = re.compile(r"^[a-z0-9_\-]{1,40}$")
-#: Where reports come from, in an officer's words: two sources, public reports (made by people to NTE Safe,
-#: here or on the council's partner forms and imported) and police-recorded crime (the police.uk import).
+#: Where reports come from, in an officer's words (the data coverage line).
 SOURCE_WORDS = {"police": "police.uk", "public": "reports made here", "import": "imported from partners"}
 #: Each ``report.source`` as the filter names it: which of the two sources it belongs to.
 SOURCE_CHOICE_WORDS = {
@@ -40,7 +39,9 @@ SOURCE_CHOICE_WORDS = {
     "import": "Public reports from partner forms",
     "police": "Police-recorded crime (police.uk)",
 }
-#: The two sources figures are kept apart by: key -> the ``report.source`` values it counts.
+#: The two sources figures are kept apart by: public reports (people reporting to NTE Safe, here or on the
+#: council's partner forms, imported) and police-recorded crime (the police.uk import). Key -> the
+#: ``report.source`` values it counts.
 SOURCE_GROUPS: dict[str, tuple[str, ...]] = {"public": ("public", "import"), "police": ("police",)}
 SOURCE_GROUP_WORDS = {"public": "public reports", "police": "police-recorded crime"}
 #: The attribution police.uk's licence asks for, wherever police records are shown.
