@@ -192,7 +192,8 @@ class MapFilter:
             parts.append(", ".join(DAY_NAMES[d - 1] for d in self.days))
         if self.hour_bands:
             parts.append("hours " + ", ".join(b.label() for b in self.hour_bands))
-        parts.append("source: " + ", ".join(SOURCE_CHOICE_WORDS.get(s, s) for s in self.sources or REPORT_SOURCES))
+        if self.sources:
+            parts.append("source " + ", ".join(self.sources))
         if self.week_hours:
             parts.append(f"{len(self.week_hours)} patrol hours of the week")
         parts.append("status " + ", ".join(self.statuses))

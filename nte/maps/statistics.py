@@ -102,6 +102,12 @@ class WardStatistics:
     breaks: list[float]
     legend: list[tuple[str, str]]
     notes: list[str]
+    #: What the figures count and, with police records, police.uk's attribution: first in every export's notes.
+    source_notes: list[str] = field(default_factory=list)
+
+    @property
+    def all_notes(self) -> list[str]:
+        return self.source_notes + self.notes
 
     @property
     def total(self) -> int:
@@ -142,6 +148,11 @@ def source_note(flt: MapFilter) -> str:
     if len(flt.source_groups()) > 1:
         text += " The two sources are counted together in each figure; their counts are kept apart by source."
     return text
+
+
+def source_notes(flt: MapFilter) -> list[str]:
+    """``source_note``, and police.uk's attribution when police records are counted."""
+    return [source_note(flt)] + ([POLICE_ATTRIBUTION] if flt.includes_police else [])
 
 
 def competition_ranks(values: Sequence[float]) -> list[int]:
@@ -188,9 +199,7 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
     group_of = {member: g for g, members in SOURCE_GROUPS.items() for member in members}
 
     known = {w.code for w in wards}
-    notes: list[str] = [source_note(flt), f"Wards: {where.label}."]
-    if flt.includes_police:
-        notes.append(POLICE_ATTRIBUTION)
+    notes: list[str] = [f"Wards: {where.label}."]
     if where.missing:
         notes.append(f"No wards of these boundaries for {', '.join(where.missing)}: left out.")
     if flt.uses_time_of_day:
@@ -256,6 +265,7 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
         breaks=breaks,
         legend=legend_for(breaks),
         notes=notes,
+        source_notes=source_notes(flt),
     )
 
 
@@ -384,7 +394,7 @@ def stats_geojson(session: Session, stats: WardStatistics, *, settings: Settings
         "source": stats.filter.source_words(),
         "source_totals": stats.source_totals,
         "source_attribution": POLICE_ATTRIBUTION if stats.filter.includes_police else None,
-        "notes": list(stats.notes),
+        "notes": stats.all_notes,
     }
 
 
@@ -414,7 +424,7 @@ def build_officer_map(
         "source": flt.source_words(),
         "source_totals": stats.source_totals,
         "source_attribution": POLICE_ATTRIBUTION if flt.includes_police else None,
-        "notes": list(stats.notes),
+        "notes": stats.all_notes,
     }
     step("Computing Gi* hotspots")
     try:
@@ -485,7 +495,7 @@ def stats_csv(stats: WardStatistics) -> str:
     """One row per ward; ``ward_vintage`` says which boundaries (ward set vintage) the row is in,
     ``source`` what ``count`` counts, one column per source its count (empty: that source is not
     counted), and ``source_notes`` the notes on the source (police.uk's attribution with its data)."""
-    notes = " ".join([source_note(stats.filter)] + ([POLICE_ATTRIBUTION] if stats.filter.includes_police else []))
+    notes = " ".join(stats.source_notes)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

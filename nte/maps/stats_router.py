@@ -42,7 +42,7 @@ def ward_stats(session: SessionDep, flt: FilterDep, user: Officer) -> dict[str, 
         "total": stats.total,
         "previous_total": stats.previous_total,
         "borough_totals": stats.borough_totals,
-        "notes": stats.notes,
+        "notes": stats.all_notes,
         "legend": [{"colour": c, "label": label} for c, label in stats.legend],
         "wards": [r.properties() | {"trend": r.trend} for r in stats.rows],
     }
