@@ -18,6 +18,13 @@ class UnknownPeriod(Invalid):
         super().__init__("Choose one of the published periods in the list.", field=field)
 
 
+class UnknownPublicSource(Invalid):
+    code = "unknown_source"
+
+    def __init__(self, field: str = "source") -> None:
+        super().__init__("Choose public reports or police-recorded crime.", field=field)
+
+
 class UnknownPatrolArea(NotFound):
     code = "unknown_patrol_area"
 

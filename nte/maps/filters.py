@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from nte.db import london_today
 from nte.maps.exceptions import InvalidMapFilter, InvalidMapFilters
 from nte.reports.models import REPORT_SOURCES
+from nte.reports.vocabulary import CATEGORIES
 
 LONDON = ZoneInfo("Europe/London")
 #: Statuses an officer may count. Spam is not one of them, ever.
@@ -30,8 +31,28 @@ MAX_RANGE_DAYS = 366 * 5
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _HOUR_BAND = re.compile(r"^\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*$")
 _CATEGORY = re.compile(r"^[a-z0-9_\-]{1,40}$")
-#: Where reports come from, in an officer's words.
+#: Where reports come from, in an officer's words (the data coverage line).
 SOURCE_WORDS = {"police": "police.uk", "public": "reports made here", "import": "imported from partners"}
+#: Each ``report.source`` as the filter names it: which of the two sources it belongs to.
+SOURCE_CHOICE_WORDS = {
+    "public": "Public reports made here",
+    "import": "Public reports from partner forms",
+    "police": "Police-recorded crime (police.uk)",
+}
+#: The two sources figures are kept apart by: public reports (people reporting to NTE Safe, here or on the
+#: council's partner forms, imported) and police-recorded crime (the police.uk import). Key -> the
+#: ``report.source`` values it counts.
+SOURCE_GROUPS: dict[str, tuple[str, ...]] = {"public": ("public", "import"), "police": ("police",)}
+SOURCE_GROUP_WORDS = {"public": "public reports", "police": "police-recorded crime"}
+#: The attribution police.uk's licence asks for, wherever police records are shown.
+POLICE_ATTRIBUTION = (
+    "Police-recorded crime: data.police.uk street-level crime. Contains public sector information licensed "
+    "under the Open Government Licence v3.0."
+)
+#: The query parameters of the filter (``MapFilter.to_params`` writes only these).
+FILTER_PARAMS = ("from", "to", "category", "day", "hours", "source", "status", "borough", "vintage")
+#: Every page takes the language it is shown in.
+PAGE_PARAMS = ("lang",)
 T = TypeVar("T")
 
 
@@ -111,6 +132,18 @@ class MapFilter:
     def hours(self) -> list[int]:
         return sorted({h for band in self.hour_bands for h in band.hours()})
 
+    def source_groups(self) -> list[str]:
+        """Which of the two sources (``SOURCE_GROUPS``) the filter counts: both when none is chosen."""
+        return [g for g, members in SOURCE_GROUPS.items() if not self.sources or set(members) & set(self.sources)]
+
+    def source_words(self) -> str:
+        """What the figures count, e.g. "public reports and police-recorded crime"."""
+        return " and ".join(SOURCE_GROUP_WORDS[g] for g in self.source_groups())
+
+    @property
+    def includes_police(self) -> bool:
+        return "police" in self.source_groups()
+
     def month_starts_utc(self) -> list[datetime]:
         """The UTC instant each London calendar month of the range starts (the first clipped to the range)."""
         out, month = [self.start_utc], add_months(date(self.date_from.year, self.date_from.month, 1), 1)
@@ -180,6 +213,28 @@ def _split(value: str | Sequence[str] | None) -> list[str]:
 FIELD_WORDS = {"from": "start date", "to": "end date"}
 
 
+def unknown_parameters(sent: Iterable[str], allowed: Collection[str]) -> dict[str, str]:
+    """An error for every query parameter sent that the map does not take (a misspelt ``categroy``
+    would otherwise be ignored and the figures silently unfiltered), by its name."""
+    errors: dict[str, str] = {}
+    for name in sent:
+        if name not in allowed:
+            shown_name = name[:40]
+            errors[shown_name] = (
+                f"This map has no filter called {shown_name!r}: use only "
+                + ", ".join(sorted(allowed, key=lambda n: (n not in FILTER_PARAMS, n)))
+                + "."
+            )
+    return errors
+
+
+def refuse_unknown(sent: Iterable[str], allowed: Collection[str]) -> None:
+    """``InvalidMapFilters`` naming every parameter the map does not take."""
+    errors = unknown_parameters(sent, allowed)
+    if errors:
+        raise InvalidMapFilters(errors)
+
+
 def _parse_date(value: str | None, name: str) -> date | None:
     if value is None or not value.strip():
         return None
@@ -190,6 +245,11 @@ def _parse_date(value: str | None, name: str) -> date | None:
         raise InvalidMapFilter(
             f"The {words} is not a date: choose it in the calendar, or type it like 2026-01-31.", field=name
         ) from None
+
+
+def known_category_codes() -> frozenset[str]:
+    """The categories a map can be filtered by: the reporting vocabulary's."""
+    return frozenset(CATEGORIES)
 
 
 def default_range(now: datetime) -> tuple[date, date]:
@@ -227,9 +287,13 @@ def parse_filter(
     known_categories: Collection[str] | None = None,
     vintage: str | None = None,
     vintages: Collection[str] | None = None,
+    sent: Iterable[str] | None = None,
+    also_allowed: Collection[str] = (),
 ) -> MapFilter:
     """The filter the values ask for, or ``InvalidMapFilters`` naming every field that is wrong
-    (with ``known_categories``, a category outside it is one of them)."""
+    (a category outside ``known_categories``, e.g. ``known_category_codes()``, is one of them; with
+    ``sent``, the names of the query parameters sent, so is any name that is neither a filter
+    parameter nor one of ``also_allowed``)."""
     errors: dict[str, str] = {}
 
     def attempt(field: str, parse: Callable[[], T], fallback: T) -> T:
@@ -300,6 +364,9 @@ def parse_filter(
             + ", ".join(sorted(vintages))
             + ")."
         )
+    if sent is not None:
+        for name, detail in unknown_parameters(sent, (*FILTER_PARAMS, *also_allowed)).items():
+            errors.setdefault(name, detail)
     if errors:
         raise InvalidMapFilters(errors)
     return MapFilter(

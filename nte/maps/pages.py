@@ -34,11 +34,15 @@ from nte.maps.filters import (
     COUNTABLE_STATUSES,
     DAY_NAMES,
     DEFAULT_STATUSES,
-    SOURCE_WORDS,
+    PAGE_PARAMS,
+    POLICE_ATTRIBUTION,
+    SOURCE_CHOICE_WORDS,
+    SOURCE_GROUP_WORDS,
     MapFilter,
     add_months,
     london_today,
     parse_filter,
+    unknown_parameters,
 )
 from nte.reports.models import REPORT_SOURCES
 from nte.wards import service as ward_service
@@ -60,6 +64,15 @@ def _categories() -> dict[str, str]:
     return dict(CATEGORIES)
 
 
+#: The two sources on the officer's pages (headings of their counts, kept apart).
+SOURCE_GROUP_NAMES = {"public": "Public reports", "police": "Police-recorded crime"}
+#: What every officer page with figures is told about their sources.
+SOURCE_CONTEXT = {
+    "source_group_names": SOURCE_GROUP_NAMES,
+    "source_group_words": SOURCE_GROUP_WORDS,
+    "police_attribution": POLICE_ATTRIBUTION,
+}
+
 NIGHT_HOURS = "18-06"
 #: Filters kept in the "More filters" disclosure (period, source and night-time only stay in view).
 MORE_FILTERS = ("borough", "vintage", "day", "hours", "status", "category", "cell_size")
@@ -78,10 +91,15 @@ def _hours(q: Any) -> str | None:
     return q.get("hours") or (NIGHT_HOURS if q.get("night") else None)
 
 
+#: What the officer's map pages take in their address besides the filter.
+OFFICER_PAGE_PARAMS = ("night", "cell_size", *PAGE_PARAMS)
+
+
 def _filter_from(
-    request: Request, session: Any, *, default_period: bool = True
+    request: Request, session: Any, *, default_period: bool = True, also: tuple[str, ...] = OFFICER_PAGE_PARAMS
 ) -> tuple[MapFilter, list[coverage_service.SourceCoverage]]:
-    """The filter in the address; with no dates in it, moved to the latest period that has data."""
+    """The filter in the address; with no dates in it, moved to the latest period that has data. Any
+    other parameter than the filter's and ``also`` is an error naming it."""
     q = request.query_params
     now = utcnow()
     flt = parse_filter(
@@ -98,6 +116,8 @@ def _filter_from(
         known_categories=_categories() or None,
         vintage=q.get("vintage") or None,
         vintages=[s.vintage for s in ward_service.vintages(session)],
+        sent=q.keys(),
+        also_allowed=also,
     )
     if default_period and not q.get("from") and not q.get("to"):
         return coverage_service.with_default_period(session, flt, settings=get_settings(), now=now)
@@ -259,13 +279,14 @@ def officer_map_page(request: Request, session: SessionDep, user: OfficerPage) -
         "boroughs": _boroughs(session),
         "categories": _categories(),
         "sources": REPORT_SOURCES,
-        "source_words": SOURCE_WORDS,
+        "source_words": SOURCE_CHOICE_WORDS,
         "statuses": COUNTABLE_STATUSES,
         "day_names": DAY_NAMES,
         "stats": None,
         "layers": [],
         "query": "",
         "report_query": "",
+        **SOURCE_CONTEXT,
     }
     if flt is not None:
         stats = stats_service.ward_statistics(session, flt=flt, settings=settings)
@@ -298,7 +319,7 @@ def _officer_layers(flt: MapFilter, query: str) -> list[dict[str, Any]]:
     urls = _layer_urls()
     return [
         {
-            "name": "Wards: reports per km² (purple shading)",
+            "name": f"Wards: {flt.source_words()} per km² (purple shading)",
             "url": f"/api/maps/officer-map?{query}",
             "key": "wards",
             "kind": "choropleth",
@@ -342,7 +363,7 @@ def ward_panel(request: Request, session: SessionDep, user: OfficerPage, code: s
     return render(
         request,
         "maps/_ward_panel.html",
-        {"row": row, "stats": stats, "chart": chart, "flt": flt, "boundaries": boundaries},
+        {"row": row, "stats": stats, "chart": chart, "flt": flt, "boundaries": boundaries, **SOURCE_CONTEXT},
     )
 
 
@@ -373,7 +394,8 @@ def export_html(request: Request, session: SessionDep, user: OfficerPage) -> Res
     tile_url = None if settings.tile_url == "none" else settings.tile_url
     html = renderer.standalone_html(
         bundle,
-        title=f"NTE Safe ward map: {flt.describe()}. Data covers: {', '.join(c.text for c in covered)}",
+        title=f"NTE Safe ward map ({flt.source_words()}): {flt.describe()}. "
+        f"Data covers: {', '.join(c.text for c in covered)}",
         tile_url=tile_url,
         tile_attribution=settings.tile_attribution,
         layers=layers,
@@ -407,7 +429,7 @@ def monthly_report(
     """The printable ward report for the map's period and filters (from the map's link), or for one
     month; with neither, the latest month that has data."""
     settings = get_settings()
-    flt, covered = _filter_from(request, session, default_period=False)
+    flt, covered = _filter_from(request, session, default_period=False, also=(*OFFICER_PAGE_PARAMS, "month"))
     if month:
         try:
             first = date(int(month[:4]), int(month[5:7]), 1)
@@ -448,33 +470,54 @@ def monthly_report(
             "map_query": urlencode(flt.to_params()),
             "boundaries": boundaries_words(stats.placement),
             "generated": utcnow(),
+            **SOURCE_CONTEXT,
         },
     )
 
 
+#: What the public map takes in its address.
+PUBLIC_MAP_PARAMS = ("period", "source", *PAGE_PARAMS)
+
+
 @router.get("/map", response_class=HTMLResponse, dependencies=[Depends(public)])
 def public_map(
-    request: Request, session: SessionDep, period: Annotated[str | None, Query(max_length=40)] = None
+    request: Request,
+    session: SessionDep,
+    period: Annotated[str | None, Query(max_length=40)] = None,
+    source: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    """The public ward map: opens on the newest period with figures; an unknown period is a 422
-    that names the field and shows the opening period instead."""
+    """The public ward map of one source: public reports (people who reported to NTE Safe) unless
+    police-recorded crime is chosen (a link, no script needed). It opens on the newest period with
+    figures of that source; an unknown period, source or parameter is a 422 that names each in words
+    and shows the opening view instead."""
     settings = get_settings()
     now = utcnow()
     gettext = request_gettext(request)
-    error = None
+    errors: dict[str, str] = {}
+    for name, _detail in unknown_parameters(request.query_params.keys(), PUBLIC_MAP_PARAMS).items():
+        errors[name] = str(gettext("This map has no setting called %(name)s.") % {"name": repr(name)})
     try:
-        view = public_service.public_view(session, period_id=period, settings=settings, now=now)
+        chosen = public_service.public_source(source)
     except NTEError as exc:
-        if exc.field != "period":
-            raise
-        error = gettext(exc.detail)
-        view = public_service.public_view(session, period_id=None, settings=settings, now=now)
-    periods = public_service.periods_with_figures(session, settings=settings, now=now)
+        errors["source"] = gettext(exc.detail)
+        chosen = public_service.DEFAULT_PUBLIC_SOURCE
+    view = None
+    if not errors:
+        try:
+            view = public_service.public_view(session, period_id=period, settings=settings, now=now, source=chosen)
+        except NTEError as exc:
+            if exc.field != "period":
+                raise
+            errors["period"] = gettext(exc.detail)
+    if view is None:
+        view = public_service.public_view(session, period_id=None, settings=settings, now=now, source=chosen)
+    periods = public_service.periods_with_figures(session, settings=settings, now=now, source=chosen)
+    published_any = bool(periods)
     if view["period"] not in {p.id for p in periods}:  # chosen by its address, with no figure in it
         offered = public_service.offered_periods(session, settings=settings, now=now)
         periods = public_service.newest_first(periods + [p for p in offered if p.id == view["period"]])
-    context = _public_context(request, view, periods, settings, error=error)
-    return render(request, "maps/public.html", context, status_code=422 if error else 200)
+    context = _public_context(request, view, periods, settings, errors=errors) | {"published_any": published_any}
+    return render(request, "maps/public.html", context, status_code=422 if errors else 200)
 
 
 #: What each source of a published figure is, in the column heading and in the notes under the map.
@@ -490,8 +533,31 @@ SOURCE_NOTES = {
         "counted only once the council has checked them."
     ),
 }
-# The period-error message from nte.maps.exceptions, marked here so the public catalogue has it.
+#: The public map's two sources, as a person choosing between them reads them.
+PUBLIC_SOURCE_NAMES = {"public": N_("Public reports"), "police": N_("Police-recorded crime")}
+PUBLIC_SOURCE_TEXT = {
+    "public": {
+        "heading": N_("Public reports of harassment by ward"),
+        "lead": N_(
+            "How many reports people made to NTE Safe about harassment in each ward, in a month, a quarter "
+            "or a year. Police-recorded crime is a different source: it is shown on its own, never added in."
+        ),
+        "layer": N_("Public reports by ward"),
+        "legend": N_("Public reports in the ward (published figures)"),
+    },
+    "police": {
+        "heading": N_("Police-recorded crime by ward"),
+        "lead": N_(
+            "How many crimes the police recorded in each ward, in a month, a quarter or a year, from police.uk. "
+            "These are not reports made to NTE Safe: those are shown on their own, never added in."
+        ),
+        "layer": N_("Police-recorded crime by ward"),
+        "legend": N_("Police-recorded crimes in the ward (published figures)"),
+    },
+}
+# Messages from nte.maps.exceptions, marked here so the public catalogue has them.
 N_("Choose one of the published periods in the list.")
+N_("Choose public reports or police-recorded crime.")
 
 
 def _babel_locale(lang: str) -> str:
@@ -546,18 +612,27 @@ def figure_words(figure: dict[str, Any], *, months: int, threshold: int, gettext
     )
 
 
+def _public_href(source: str, keep: dict[str, str]) -> str:
+    """The public map of a source (its opening period), in the same language."""
+    params = ({} if source == public_service.DEFAULT_PUBLIC_SOURCE else {"source": source}) | keep
+    return "/map" + ("?" + urlencode(params) if params else "")
+
+
 def _public_context(
-    request: Request, view: dict[str, Any], periods: list[Any], settings: Any, error: str | None = None
+    request: Request, view: dict[str, Any], periods: list[Any], settings: Any, errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
     lang = request_language(request)
     trans = translations_for(lang)
     gettext, ngettext = trans.gettext, trans.ngettext
     threshold = settings.public_suppression_threshold
+    source = view["source"]
+    text = {k: gettext(v) for k, v in PUBLIC_SOURCE_TEXT[source].items()}
+    keep_lang = {"lang": lang} if lang != "en" else {}
     urls = _layer_urls()
     layers = [
         {
-            "name": gettext("Reports by ward"),
-            "url": f"/api/maps/public/wards.geojson?period={view['period']}",
+            "name": text["layer"],
+            "url": "/api/maps/public/wards.geojson?" + urlencode({"period": view["period"], "source": source}),
             "kind": "choropleth",
             "fit": True,
             "figures": "public-figures",
@@ -578,21 +653,18 @@ def _public_context(
         },
     ]
     months = len(view["months"])
-    sources = [
-        {"key": key, "heading": gettext(SOURCE_LABELS[key]), "note": gettext(SOURCE_NOTES[key])}
-        for key in view.get("sources", ())
-    ]
+    stored = public_service.PUBLIC_SOURCES[source]
+    shown_source = {
+        "key": source,
+        "heading": gettext(PUBLIC_SOURCE_NAMES[source]),
+        "note": gettext(SOURCE_NOTES[stored]),
+    }
     rows = [
         {
             "code": p["code"],
             "name": p["name"],
             "borough_name": p["borough_name"],
-            "figures": [
-                figure_words(
-                    p["sources"][s["key"]], months=months, threshold=threshold, gettext=gettext, ngettext=ngettext
-                )
-                for s in sources
-            ],
+            "figure": figure_words(p, months=months, threshold=threshold, gettext=gettext, ngettext=ngettext),
         }
         for p in sorted((f["properties"] for f in view["features"]), key=lambda p: (p["borough_name"], p["name"]))
     ]
@@ -604,29 +676,42 @@ def _public_context(
     )
     return {
         "view": view,
+        "source": shown_source,
+        "source_text": text,
+        "source_choices": [
+            {
+                "key": key,
+                "name": gettext(PUBLIC_SOURCE_NAMES[key]),
+                "href": _public_href(key, keep_lang),
+                "current": key == source,
+            }
+            for key in public_service.PUBLIC_SOURCES
+        ],
         "periods": [{"id": p.id, "name": period_name(p, lang=lang, gettext=gettext)} for p in periods],
         "period_name": period_name(shown, lang=lang, gettext=gettext) if shown else view["period_label"],
         "period_kind": shown.kind if shown else "month",
         "published_on": _long_date(date.fromisoformat(view["published_on"]), lang=lang),
         "layers": layers,
         "rows": rows,
-        "sources": sources,
         "legend": [
             {"colour": colour, "label": label}
             for (_lower, colour), label in zip(public_service.PUBLIC_CLASSES, legend_labels, strict=True)
         ],
-        "error": error,
+        "errors": errors or {},
         "quick_exit": True,
         "threshold": threshold,
     }
+
+
+COORDINATOR_PARAMS = ("area", "series", "from", "to", "hours", "cell_size")
 
 
 def _coordinator_params(request: Request, areas: list[Any]) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """The coordinator map's query, read without a 422 body: (parsed values, every error by field,
     the values as typed, to keep them in the form)."""
     q = request.query_params
-    typed = {key: (q.get(key) or "").strip()[:40] for key in ("area", "series", "from", "to", "hours", "cell_size")}
-    errors: dict[str, str] = {}
+    typed = {key: (q.get(key) or "").strip()[:40] for key in COORDINATOR_PARAMS}
+    errors: dict[str, str] = unknown_parameters(q.keys(), (*COORDINATOR_PARAMS, *PAGE_PARAMS))
     values: dict[str, Any] = {
         "area": None,
         "series": None,
@@ -758,6 +843,7 @@ def coordinator_page(request: Request, session: SessionDep, user: StaffPage) -> 
             "layers": layers,
             "unavailable": None,
             "coordinator_menu": user.role in ("coordinator", "admin"),
+            **SOURCE_CONTEXT,
         },
         status_code=422 if errors else 200,
     )

@@ -4,18 +4,37 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.maps import coverage
-from nte.maps.filters import MapFilter, parse_filter
+from nte.maps.filters import FILTER_PARAMS, MapFilter, known_category_codes, parse_filter, refuse_unknown
 from nte.wards import service as ward_service
 
 _TEXT = {"max_length": 200}
 
 
+def declared_query_names(request: Request) -> set[str]:
+    """The query parameters the matched route declares (its own and its dependencies')."""
+    names: set[str] = set()
+    stack = [getattr(request.scope.get("route"), "dependant", None)]
+    while stack:
+        dependant = stack.pop()
+        if dependant is None:
+            continue
+        names.update(str(p.alias) for p in dependant.query_params)
+        stack.extend(dependant.dependencies)
+    return names
+
+
+def only_declared_params(request: Request) -> None:
+    """A 422 naming any query parameter the route does not take (for routes without the filter)."""
+    refuse_unknown(request.query_params.keys(), declared_query_names(request))
+
+
 def officer_filter(
+    request: Request,
     session: SessionDep,
     date_from: Annotated[
         str | None,
@@ -46,6 +65,9 @@ def officer_filter(
         boroughs=get_settings().boroughs,
         vintage=vintage,
         vintages=[s.vintage for s in ward_service.vintages(session)],
+        known_categories=known_category_codes(),
+        sent=request.query_params.keys(),
+        also_allowed=declared_query_names(request) - set(FILTER_PARAMS),
     )
     if not date_from and not date_to:  # the latest period that has data, as the officer's map opens on
         flt, _covered = coverage.with_default_period(session, flt, settings=get_settings(), now=utcnow())

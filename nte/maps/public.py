@@ -14,7 +14,12 @@
   on what the public sees can reveal more than each month already shows. (Before, a year counted
   on its own minus its last quarter showed at least one report in nine months whose published
   figures each said "fewer than 10".)
-* The map opens on the newest offered period with at least one published figure (not merely the
+* **The public sees one source at a time** (``PUBLIC_SOURCES``): public reports (the people who reported
+  to this service) by default, police-recorded crime only when chosen. A view carries only the chosen
+  source's published figures (``for_source``): the map's colour, legend and table are that source's
+  alone, and no response adds the two together (their sum would be a figure of no single source, and
+  reading the two views side by side gives nothing either does not publish on its own).
+* The map opens on the newest offered period with at least one published figure of the source shown (not merely the
   last month: the demo's police data is from 2016), and lists only the periods with figures; which
   periods have figures is itself read from the published figures.
 * Periods come from a fixed list: the last 12 full months, 4 full quarters, 2 full years, and every
@@ -35,8 +40,8 @@ from sqlalchemy.orm import Session
 
 from nte.config import Settings
 from nte.maps import repository as repo
-from nte.maps.exceptions import UnknownPeriod
-from nte.maps.filters import MapFilter, add_months, local_midnight_utc, london_today
+from nte.maps.exceptions import UnknownPeriod, UnknownPublicSource
+from nte.maps.filters import POLICE_ATTRIBUTION, MapFilter, add_months, local_midnight_utc, london_today
 from nte.maps.statistics import ward_geometry
 from nte.wards import service as ward_service
 from nte.wards.service import Placement
@@ -49,6 +54,10 @@ PUBLIC_STATUSES = ("accepted",)
 #: is its own figure, suppressed and rounded on its own.
 SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (("police", ("police",)), ("site", ("public", "import")))
 SOURCE_KEYS = tuple(key for key, _sources in SOURCES)
+#: What the public may choose to see (the ``source`` parameter) -> the published figure it reads.
+#: Public reports first: the map shows them unless police-recorded crime is chosen.
+PUBLIC_SOURCES = {"public": "site", "police": "police"}
+DEFAULT_PUBLIC_SOURCE = "public"
 KIND_ORDER = {"month": 0, "quarter": 1, "year": 2}
 ROUNDING = 5
 #: Fixed classes on the published (rounded) count; colours ColorBrewer YlOrRd.
@@ -215,11 +224,19 @@ def freeze_months(
     return published
 
 
-def has_figures(period: PublicPeriod, published: dict[date, MonthFigures]) -> bool:
-    """Whether any ward shows a number (not "fewer than N") for the period, from any source."""
-    return any(
-        value is not None for m in months_of(period) for by_ward in published[m].values() for value in by_ward.values()
-    )
+def public_source(source: str | None) -> str:
+    """The public source asked for (default: public reports), or ``UnknownPublicSource``."""
+    chosen = (source or "").strip() or DEFAULT_PUBLIC_SOURCE
+    if chosen not in PUBLIC_SOURCES:
+        raise UnknownPublicSource()
+    return chosen
+
+
+def has_figures(period: PublicPeriod, published: dict[date, MonthFigures], source: str | None = None) -> bool:
+    """Whether any ward shows a number (not "fewer than N") for the period: of the public ``source``,
+    or of any source."""
+    keys = [PUBLIC_SOURCES[source]] if source else list(SOURCE_KEYS)
+    return any(value is not None for m in months_of(period) for key in keys for value in published[m][key].values())
 
 
 def newest_first(periods: list[PublicPeriod]) -> list[PublicPeriod]:
@@ -227,14 +244,16 @@ def newest_first(periods: list[PublicPeriod]) -> list[PublicPeriod]:
     return sorted(periods, key=lambda p: (-p.end.toordinal(), KIND_ORDER[p.kind], -p.start.toordinal()))
 
 
-def periods_with_figures(session: Session, *, settings: Settings, now: datetime) -> list[PublicPeriod]:
-    """The offered periods in which at least one ward shows a number, newest first (every month
-    they are made of is published, and frozen, on the way)."""
+def periods_with_figures(
+    session: Session, *, settings: Settings, now: datetime, source: str | None = DEFAULT_PUBLIC_SOURCE
+) -> list[PublicPeriod]:
+    """The offered periods in which at least one ward shows a number of the public ``source`` (None:
+    of any source), newest first (every month they are made of is published, and frozen, on the way)."""
     offered = offered_periods(session, settings=settings, now=now)
     where = ward_service.placement(session, settings=settings)
     due = sorted({m for period in offered for m in months_of(period)})
     published = freeze_months(session, due, where=where, settings=settings, now=now)
-    return newest_first([p for p in offered if has_figures(p, published)])
+    return newest_first([p for p in offered if has_figures(p, published, source)])
 
 
 def combined(figures: list[int | None], *, threshold: int) -> tuple[int | None, int, str]:
@@ -254,8 +273,9 @@ def combined(figures: list[int | None], *, threshold: int) -> tuple[int | None, 
 
 def build_public_view(session: Session, *, period: PublicPeriod, settings: Settings, now: datetime) -> dict[str, Any]:
     """The published figures for one period, made only of its months' frozen published figures:
-    one figure per source (``sources``); ``value`` (which colours the map) is the sum of the
-    sources' published figures, None when no source shows a number."""
+    one figure per source (``sources``); ``value`` is the sum of the sources' published figures, None
+    when no source shows a number. This document is what is frozen; the public is served one source
+    of it at a time (``for_source``), never ``value``."""
     threshold = settings.public_suppression_threshold
     where = ward_service.placement(session, settings=settings)
     months = months_of(period)
@@ -314,17 +334,78 @@ def _cache_key(period: PublicPeriod, settings: Settings) -> str:
     )
 
 
-def opening_period(session: Session, *, settings: Settings, now: datetime) -> PublicPeriod:
-    """The period the map opens on: the newest with a published figure, else the last full month."""
-    with_figures = periods_with_figures(session, settings=settings, now=now)
+def opening_period(
+    session: Session, *, settings: Settings, now: datetime, source: str = DEFAULT_PUBLIC_SOURCE
+) -> PublicPeriod:
+    """The period the map opens on: the newest with a published figure of the source, else the last full month."""
+    with_figures = periods_with_figures(session, settings=settings, now=now, source=source)
     return with_figures[0] if with_figures else offered_periods(session, settings=settings, now=now)[0]
 
 
-def public_view(session: Session, *, period_id: str | None, settings: Settings, now: datetime) -> dict[str, Any]:
-    """The published view of a period: from the shared cache, or built and frozen on first use.
-    Without a period: the newest with figures (``opening_period``)."""
+def for_source(view: dict[str, Any], source: str) -> dict[str, Any]:
+    """The published view as the public sees it: the figures of one public source only (its own
+    published figure colours each ward), labelled with that source; police.uk's attribution when it
+    is police-recorded crime."""
+    key = PUBLIC_SOURCES[source]
+    features = []
+    for feature in view["features"]:
+        props = feature["properties"]
+        figure = props["sources"][key]
+        klass, colour = public_class(figure["value"])
+        features.append(
+            feature
+            | {
+                "properties": {
+                    "code": props["code"],
+                    "name": props["name"],
+                    "borough_name": props["borough_name"],
+                    "source": source,
+                    "value": figure["value"],
+                    "months_below_threshold": figure["months_below_threshold"],
+                    "shown": figure["shown"],
+                    "class": klass,
+                    "fill": colour,
+                }
+            }
+        )
+    shown = {k: v for k, v in view.items() if k not in ("features", "sources")}
+    return shown | {
+        "features": features,
+        "source": source,
+        "source_label": PUBLIC_SOURCE_LABELS[source],
+        "sources_offered": list(PUBLIC_SOURCES),
+        "source_attribution": POLICE_ATTRIBUTION if source == "police" else None,
+    }
+
+
+#: Each public source in words (the page translates its own labels).
+PUBLIC_SOURCE_LABELS = {
+    "public": "Public reports: made by people to NTE Safe",
+    "police": "Police-recorded crime: police.uk street-level crime",
+}
+
+
+def public_view(
+    session: Session,
+    *,
+    period_id: str | None,
+    settings: Settings,
+    now: datetime,
+    source: str | None = DEFAULT_PUBLIC_SOURCE,
+) -> dict[str, Any]:
+    """The published view of a period as the public sees it (one source: ``for_source``), from the
+    shared cache, or built and frozen on first use. Without a period: the newest with figures of that
+    source (``opening_period``)."""
+    chosen = public_source(source)
+    return for_source(published_view(session, period_id=period_id, settings=settings, now=now, source=chosen), chosen)
+
+
+def published_view(
+    session: Session, *, period_id: str | None, settings: Settings, now: datetime, source: str = DEFAULT_PUBLIC_SOURCE
+) -> dict[str, Any]:
+    """The frozen published document of a period (every source's figures, kept as first published)."""
     if not period_id:
-        period = opening_period(session, settings=settings, now=now)
+        period = opening_period(session, settings=settings, now=now, source=source)
     else:
         offered = offered_periods(session, settings=settings, now=now)
         found = next((p for p in offered if p.id == period_id), None)

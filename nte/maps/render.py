@@ -71,7 +71,9 @@ def _bounds(collection: dict[str, Any]) -> list[list[float]] | None:
     return [[min(ys), min(xs)], [max(ys), max(xs)]]
 
 
-def _legend_html(title: str, items: Sequence[dict[str, str]], hot_items: Sequence[dict[str, Any]]) -> str:
+def _legend_html(
+    title: str, items: Sequence[dict[str, str]], hot_items: Sequence[dict[str, Any]], notes: Sequence[str] = ()
+) -> str:
     rows = "".join(
         f'<li><span style="background:{escape(i["colour"])}"></span>{escape(i["label"])}</li>' for i in items
     )
@@ -85,6 +87,7 @@ def _legend_html(title: str, items: Sequence[dict[str, str]], hot_items: Sequenc
         "vertical-align:middle;border:1px solid #666}.nte-legend h2{font-size:14px;margin:0 0 4px}</style>"
         f'<div class="nte-legend"><h2>{escape(title)}</h2><ul>{rows}</ul>'
         + (f"<h2>Hotspots (Gi*, FDR)</h2><ul>{hot}</ul>" if hot else "")
+        + "".join(f'<p class="nte-source">{escape(note)}</p>' for note in notes)
         + "</div>"
     )
 
@@ -100,8 +103,9 @@ def standalone_html(
     """A self-contained HTML map of an officer (or public) bundle.
 
     ``bundle`` holds ``wards`` (FeatureCollection whose properties carry ``fill``), ``legend``,
-    optional ``hotspots`` (cells with ``fill``) and ``bins``. ``layers`` adds (name, FeatureCollection,
-    colour) overlays such as venues, safe spaces and patrol areas.
+    optional ``hotspots`` (cells with ``fill``) and ``bins``, and what it counts: ``source`` (words)
+    and ``source_attribution`` (police.uk's, when police records are counted), both under the legend.
+    ``layers`` adds (name, FeatureCollection, colour) overlays such as venues, safe spaces and patrol areas.
     """
     import folium
     from folium.features import GeoJsonTooltip
@@ -132,6 +136,7 @@ def standalone_html(
             "name",
             "code",
             "borough_name",
+            "source",
             "count",
             "shown",
             "rate_per_km2",
@@ -145,6 +150,7 @@ def standalone_html(
         "name": "Ward",
         "code": "Ward code",
         "borough_name": "Borough",
+        "source": "Source",
         "count": "Reports",
         "shown": "Reports",
         "rate_per_km2": "Per km²",
@@ -193,6 +199,14 @@ def standalone_html(
                 bundle.get("legend_title", "Reports per km²"),
                 bundle.get("legend", []),
                 bundle.get("bins", []) if hotspots else [],
+                [
+                    note
+                    for note in (
+                        f"Source: {bundle['source']}." if bundle.get("source") else None,
+                        bundle.get("source_attribution"),
+                    )
+                    if note
+                ],
             )
         )
     )

@@ -71,6 +71,16 @@ def count_by_ward(session: Session, conditions: list[Any]) -> dict[str, int]:
     return {str(code): int(n) for code, n in rows}  # placed rows always have a ward code
 
 
+def count_by_ward_source(session: Session, conditions: list[Any]) -> dict[tuple[str, str], int]:
+    """Counts by ward and ``report.source``."""
+    rows = session.execute(
+        sa.select(PLACED.ward_code, Report.source, sa.func.count())
+        .where(*conditions)
+        .group_by(PLACED.ward_code, Report.source)
+    )
+    return {(str(code), str(source)): int(n) for code, source, n in rows}
+
+
 def count_unplaced(
     session: Session,
     *,

@@ -23,7 +23,7 @@ from nte.config import Settings
 from nte.exports import neutralise
 from nte.maps import repository as repo
 from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter
-from nte.maps.filters import MapFilter
+from nte.maps.filters import POLICE_ATTRIBUTION, SOURCE_GROUPS, MapFilter
 from nte.maps.grid import HotspotError, default_cell_size
 from nte.maps.hotspots import HotspotResult, IslandCells, compute_hotspots
 from nte.wards import service as ward_service
@@ -65,9 +65,15 @@ class WardRow:
     colour: str = NO_DATA_COLOUR
     klass: int = 0
     trend: list[int] = field(default_factory=list)
+    #: What ``count`` counts, in words ("public reports and police-recorded crime").
+    source: str = ""
+    #: The count of each source counted (``SOURCE_GROUPS`` key), kept apart.
+    by_source: dict[str, int] = field(default_factory=dict)
 
     def properties(self) -> dict[str, Any]:
         return {
+            "source": self.source,
+            "counts_by_source": dict(self.by_source),
             "code": self.code,
             "name": self.name,
             "borough_code": self.borough_code,
@@ -96,10 +102,21 @@ class WardStatistics:
     breaks: list[float]
     legend: list[tuple[str, str]]
     notes: list[str]
+    #: What the figures count and, with police records, police.uk's attribution: first in every export's notes.
+    source_notes: list[str] = field(default_factory=list)
+
+    @property
+    def all_notes(self) -> list[str]:
+        return self.source_notes + self.notes
 
     @property
     def total(self) -> int:
         return sum(self.borough_totals.values())
+
+    @property
+    def source_totals(self) -> dict[str, int]:
+        """The total of each source counted, kept apart."""
+        return {g: sum(r.by_source.get(g, 0) for r in self.rows) for g in self.filter.source_groups()}
 
     def row(self, code: str) -> WardRow | None:
         return next((r for r in self.rows if r.code == code), None)
@@ -122,6 +139,20 @@ def _conditions(flt: MapFilter, where: Placement) -> list[Any]:
         hours=flt.hours(),
         week_hours=flt.week_hours,
     )
+
+
+def source_note(flt: MapFilter) -> str:
+    """Which of the two sources the figures count, said in the notes of every view and export."""
+    words = flt.source_words()
+    text = f"Source: {words[0].upper() + words[1:]}."
+    if len(flt.source_groups()) > 1:
+        text += " The two sources are counted together in each figure; their counts are kept apart by source."
+    return text
+
+
+def source_notes(flt: MapFilter) -> list[str]:
+    """``source_note``, and police.uk's attribution when police records are counted."""
+    return [source_note(flt)] + ([POLICE_ATTRIBUTION] if flt.includes_police else [])
 
 
 def competition_ranks(values: Sequence[float]) -> list[int]:
@@ -163,6 +194,9 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
     for (code, _month), n in monthly.items():
         counts[code] = counts.get(code, 0) + n
     previous = repo.count_by_ward(session, _conditions(flt.previous(), where))
+
+    by_source = repo.count_by_ward_source(session, conditions)
+    group_of = {member: g for g, members in SOURCE_GROUPS.items() for member in members}
 
     known = {w.code for w in wards}
     notes: list[str] = [f"Wards: {where.label}."]
@@ -206,6 +240,11 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
         row.change_pct = round(100.0 * row.change / row.previous, 1) if row.previous else None
         row.rate_per_km2 = round(row.count / row.area_km2, 2) if row.area_km2 > 0 else 0.0
         row.trend = [monthly.get((row.code, m), 0) for m in months]
+        row.source = flt.source_words()
+        row.by_source = dict.fromkeys(flt.source_groups(), 0)
+        for (code, src), n in by_source.items():
+            if code == row.code:
+                row.by_source[group_of[src]] = row.by_source.get(group_of[src], 0) + n
         totals[row.borough_code] = totals.get(row.borough_code, 0) + row.count
     for borough, total in totals.items():
         in_borough = [r for r in rows if r.borough_code == borough]
@@ -226,6 +265,7 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
         breaks=breaks,
         legend=legend_for(breaks),
         notes=notes,
+        source_notes=source_notes(flt),
     )
 
 
@@ -351,6 +391,10 @@ def stats_geojson(session: Session, stats: WardStatistics, *, settings: Settings
         "vintage": stats.placement.vintage or ward_service.CURRENT,
         "ward_set": stats.placement.label,
         "attribution": stats.placement.attribution,
+        "source": stats.filter.source_words(),
+        "source_totals": stats.source_totals,
+        "source_attribution": POLICE_ATTRIBUTION if stats.filter.includes_police else None,
+        "notes": stats.all_notes,
     }
 
 
@@ -377,7 +421,10 @@ def build_officer_map(
         "bins": [{"bin": b, "colour": BIN_COLOURS[b], "label": BIN_LABELS[b]} for b in sorted(BIN_COLOURS) if b],
         "total": stats.total,
         "previous_total": stats.previous_total,
-        "notes": list(stats.notes),
+        "source": flt.source_words(),
+        "source_totals": stats.source_totals,
+        "source_attribution": POLICE_ATTRIBUTION if flt.includes_police else None,
+        "notes": stats.all_notes,
     }
     step("Computing Gi* hotspots")
     try:
@@ -434,12 +481,21 @@ CSV_COLUMNS = (
     "period_from",
     "period_to",
     "ward_vintage",
+    "source",
+    "public_reports_count",
+    "police_recorded_crime_count",
+    "source_notes",
 )
+#: The CSV's per-source columns, by ``SOURCE_GROUPS`` key.
+CSV_SOURCE_COLUMNS = {"public": "public_reports_count", "police": "police_recorded_crime_count"}
 neutralise_cell = neutralise  # spreadsheet-safe cells: nte.exports
 
 
 def stats_csv(stats: WardStatistics) -> str:
-    """One row per ward; ``ward_vintage`` says which boundaries (ward set vintage) the row is in."""
+    """One row per ward; ``ward_vintage`` says which boundaries (ward set vintage) the row is in,
+    ``source`` what ``count`` counts, one column per source its count (empty: that source is not
+    counted), and ``source_notes`` the notes on the source (police.uk's attribution with its data)."""
+    notes = " ".join(stats.source_notes)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -463,6 +519,9 @@ def stats_csv(stats: WardStatistics) -> str:
                     stats.filter.date_from.isoformat(),
                     stats.filter.date_to.isoformat(),
                     stats.placement.vintage_of(r.borough_code),
+                    r.source,
+                    *(r.by_source.get(g, "") for g in CSV_SOURCE_COLUMNS),
+                    notes,
                 )
             ]
         )

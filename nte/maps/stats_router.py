@@ -19,7 +19,7 @@ from nte.db import SessionDep, utcnow
 from nte.maps import coordinator as coordinator_service
 from nte.maps import public as public_service
 from nte.maps import statistics as stats_service
-from nte.maps.params import CellSize, FilterDep
+from nte.maps.params import CellSize, FilterDep, only_declared_params
 from nte.web.responses import GeoJSONResponse
 
 router = APIRouter(prefix="/api/maps", tags=["maps"])
@@ -42,7 +42,7 @@ def ward_stats(session: SessionDep, flt: FilterDep, user: Officer) -> dict[str, 
         "total": stats.total,
         "previous_total": stats.previous_total,
         "borough_totals": stats.borough_totals,
-        "notes": stats.notes,
+        "notes": stats.all_notes,
         "legend": [{"colour": c, "label": label} for c, label in stats.legend],
         "wards": [r.properties() | {"trend": r.trend} for r in stats.rows],
     }
@@ -104,7 +104,11 @@ def officer_map(session: SessionDep, flt: FilterDep, user: Officer, cell_size: C
     return JSONResponse(bundle, headers={"X-Cache": "hit" if hit else "miss", "Cache-Control": "private, no-store"})
 
 
-@router.get("/public/periods", summary="The fixed periods the public map offers", dependencies=[Depends(public)])
+@router.get(
+    "/public/periods",
+    summary="The fixed periods the public map offers",
+    dependencies=[Depends(public), Depends(only_declared_params)],
+)
 def public_periods(session: SessionDep) -> list[dict[str, str]]:
     return [
         {"id": p.id, "kind": p.kind, "label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat()}
@@ -114,19 +118,27 @@ def public_periods(session: SessionDep) -> list[dict[str, str]]:
 
 @router.get(
     "/public/wards.geojson",
-    summary="Published ward counts for a fixed period (suppressed, rounded)",
+    summary="Published ward counts of one source for a fixed period (suppressed, rounded)",
     response_class=GeoJSONResponse,
-    dependencies=[Depends(public)],
+    dependencies=[Depends(public), Depends(only_declared_params)],
 )
 def public_wards(
     session: SessionDep,
     period: Annotated[str | None, Query(max_length=40, description="A period id from /periods")] = None,
+    source: Annotated[
+        str | None,
+        Query(max_length=20, description="public (reports made to NTE Safe; the default) or police (police.uk)"),
+    ] = None,
 ) -> GeoJSONResponse:
-    view = public_service.public_view(session, period_id=period, settings=get_settings(), now=utcnow())
+    view = public_service.public_view(session, period_id=period, settings=get_settings(), now=utcnow(), source=source)
     return GeoJSONResponse(view, headers={"Cache-Control": "public, max-age=3600"})
 
 
-@router.get("/coordinator", summary="Hotspots in and near a patrol area during its shift hours (staff)")
+@router.get(
+    "/coordinator",
+    summary="Hotspots in and near a patrol area during its shift hours (staff)",
+    dependencies=[Depends(only_declared_params)],
+)
 def coordinator(
     session: SessionDep,
     user: Staff,

@@ -143,12 +143,16 @@ def iter_reports(
         last = rows[-1][0].id
 
 
-def points(session: Session, f: ReportFilters, *, limit: int) -> list[tuple[int, str, str, datetime, float, float]]:
+def points(
+    session: Session, f: ReportFilters, *, limit: int
+) -> list[tuple[int, str, str, str, datetime, float, float]]:
+    """(id, status, source, main category, occurred at, lon, lat) of the filtered reports with a point."""
     stmt = (
         _filtered(
             sa.select(
                 Report.id,
                 Report.status,
+                Report.source,
                 Report.main_category,
                 Report.occurred_at,
                 sa.func.ST_X(Report.geom),

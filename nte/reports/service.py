@@ -537,13 +537,23 @@ def map_points(session: Session, *, filters: repo.ReportFilters, limit: int = 50
             "properties": {
                 "id": rid,
                 "status": status,
+                "source": source,
+                "source_label": SOURCE_LABELS.get(source, source),
                 "category": category_label(cat),
                 "occurred_at": occurred.astimezone(UTC).isoformat(),
             },
         }
-        for rid, status, cat, occurred, x, y in repo.points(session, filters, limit=limit)
+        for rid, status, source, cat, occurred, x, y in repo.points(session, filters, limit=limit)
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+#: Whose record each point is, on the officers' map: the two sources the maps keep apart.
+SOURCE_LABELS = {
+    "public": "public report",
+    "import": "public report (partner form)",
+    "police": "police-recorded crime (police.uk)",
+}
 
 
 # --- "you said, we did" -------------------------------------------------------------------------

@@ -105,22 +105,14 @@ def test_public_api_offers_only_the_fixed_periods_and_no_other_filter(client, db
     for bad in ("2026-10", "month-2026-11", "month-2019-01", "day-2026-10-01", "year-2026", "x" * 40):
         r = client.get("/api/maps/public/wards.geojson", params={"period": bad})
         assert r.status_code == 422 and r.json()["field"] == "period", bad
-    # Parameters of the officer filter are not honoured: the view is identical.
+    # Parameters of the officer filter are refused, each named (before, they were silently ignored).
     first = periods[0]["id"]
-    plain = client.get("/api/maps/public/wards.geojson", params={"period": first}).json()
-    sneaky = client.get(
-        "/api/maps/public/wards.geojson",
-        params={
-            "period": first,
-            "from": "2026-10-05",
-            "to": "2026-10-05",
-            "hours": "22-23",
-            "category": "spiking",
-            "status": "new",
-            "source": "public",
-        },
-    ).json()
-    assert plain == sneaky
+    plain = client.get("/api/maps/public/wards.geojson", params={"period": first, "source": "public"})
+    assert plain.status_code == 200 and plain.json()["source"] == "public"
+    sneaky = {"from": "2026-10-05", "to": "2026-10-05", "hours": "22-23", "category": "spiking", "status": "new"}
+    for name, value in sneaky.items():
+        r = client.get("/api/maps/public/wards.geojson", params={"period": first, name: value})
+        assert r.status_code == 422 and r.json()["field"] == name, (name, r.text)
 
 
 def test_public_view_suppresses_rounds_counts_only_accepted_and_is_frozen(db, settings):
@@ -133,7 +125,7 @@ def test_public_view_suppresses_rounds_counts_only_accepted_and_is_frozen(db, se
         make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=october, status=status)
     for _ in range(3):
         make_map_report(db, lon=HACKNEY[0], lat=HACKNEY[1], occurred_at=october)
-    view = public_service.public_view(db, period_id="month-2026-10", settings=settings, now=NOW)
+    view = public_service.published_view(db, period_id="month-2026-10", settings=settings, now=NOW)
     props = {f["properties"]["code"]: f["properties"] for f in view["features"]}
     site = {code: p["sources"]["site"] for code, p in props.items()}
     assert site[soho.code]["value"] == 15 and site[soho.code]["shown"] == "15"
@@ -150,13 +142,13 @@ def test_public_view_suppresses_rounds_counts_only_accepted_and_is_frozen(db, se
     make_map_report(db, lon=HACKNEY[0], lat=HACKNEY[1], occurred_at=october)
     for _ in range(7):
         make_map_report(db, lon=HACKNEY[0], lat=HACKNEY[1], occurred_at=october)
-    again = public_service.public_view(db, period_id="month-2026-10", settings=settings, now=NOW + timedelta(days=3))
+    again = public_service.published_view(db, period_id="month-2026-10", settings=settings, now=NOW + timedelta(days=3))
     assert again == view
     # The quarter containing October is published separately with the data as it stands then.
-    quarter = public_service.public_view(db, period_id="quarter-2026-Q3", settings=settings, now=NOW)
+    quarter = public_service.published_view(db, period_id="quarter-2026-Q3", settings=settings, now=NOW)
     assert quarter["period"] == "quarter-2026-Q3"
     with pytest.raises(UnknownPeriod):
-        public_service.public_view(db, period_id="month-2026-11", settings=settings, now=NOW)
+        public_service.published_view(db, period_id="month-2026-11", settings=settings, now=NOW)
 
 
 def test_rebuild_job_publishes_each_offered_period_once(db, settings):
@@ -202,7 +194,7 @@ def test_a_year_minus_its_last_quarter_reveals_nothing(db, settings):
     now = datetime(2026, 1, 20, 12, tzinfo=UTC)  # 2025 and 2025 Q4 are both offered
 
     def ward(period_id):
-        view = public_service.public_view(db, period_id=period_id, settings=settings, now=now)
+        view = public_service.published_view(db, period_id=period_id, settings=settings, now=now)
         return next(f["properties"]["sources"]["site"] for f in view["features"] if f["id"] == downs.code)
 
     year, quarter = ward("year-2025"), ward("quarter-2025-Q4")
@@ -237,7 +229,7 @@ def test_every_pair_of_views_differs_only_by_published_months(db, settings):
     views = {
         p.id: {
             f["id"]: f["properties"]
-            for f in public_service.public_view(db, period_id=p.id, settings=settings, now=NOW)["features"]
+            for f in public_service.published_view(db, period_id=p.id, settings=settings, now=NOW)["features"]
         }
         for p in periods
     }
@@ -262,7 +254,7 @@ def test_every_pair_of_views_differs_only_by_published_months(db, settings):
             pairs += 1
     assert pairs >= len(codes) * PERIODS_TODAY * (PERIODS_TODAY - 1) // 2
     # Published to the day, not to the microsecond.
-    view = public_service.public_view(db, period_id=periods[0].id, settings=settings, now=NOW)
+    view = public_service.published_view(db, period_id=periods[0].id, settings=settings, now=NOW)
     assert view["published_on"] == "2026-11-22" and "published_at" not in view
 
 
@@ -281,7 +273,7 @@ def test_each_source_is_its_own_figure_so_police_uk_cannot_be_subtracted(db, set
     for _ in range(3):
         make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=october)
     make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=october, source="import")
-    view = public_service.public_view(db, period_id="month-2026-10", settings=settings, now=NOW)
+    view = public_service.published_view(db, period_id="month-2026-10", settings=settings, now=NOW)
     props = next(f["properties"] for f in view["features"] if f["id"] == soho.code)
     assert props["sources"]["police"]["value"] == 10
     assert props["sources"]["site"]["value"] is None and props["sources"]["site"]["shown"] == "fewer than 10"
@@ -293,9 +285,13 @@ def test_the_map_opens_on_the_newest_period_with_figures(db, settings):
     the map opens on 2016 instead, and offers only periods with figures, newest first."""
     _police(db, SOHO, datetime(2016, 6, 1, tzinfo=UTC), 12)
     _police(db, HACKNEY, datetime(2016, 6, 1, tzinfo=UTC), 3)
-    assert public_service.opening_period(db, settings=settings, now=NOW).id == "year-2016"
-    assert public_service.public_view(db, period_id=None, settings=settings, now=NOW)["period"] == "year-2016"
-    assert [p.id for p in public_service.periods_with_figures(db, settings=settings, now=NOW)] == ["year-2016"]
+    # Police-recorded crime opens on 2016; public reports (the default) have no figure at all.
+    police = {"settings": settings, "source": "police"}
+    assert public_service.opening_period(db, now=NOW, **police).id == "year-2016"
+    assert public_service.public_view(db, period_id=None, now=NOW, **police)["period"] == "year-2016"
+    assert [p.id for p in public_service.periods_with_figures(db, now=NOW, **police)] == ["year-2016"]
+    assert public_service.periods_with_figures(db, settings=settings, now=NOW) == []
+    assert public_service.public_view(db, period_id=None, settings=settings, now=NOW)["period"] == "month-2026-10"
     # A month later (November 2026 published), with reports made here in November: that month,
     # then 2016. Reports made in September after it was published change nothing (frozen).
     later = NOW + timedelta(days=31)
@@ -303,8 +299,9 @@ def test_the_map_opens_on_the_newest_period_with_figures(db, settings):
         for _ in range(6):
             make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=datetime(2026, 11, day, 22, tzinfo=UTC))
             make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=datetime(2026, 9, day, 22, tzinfo=UTC))
-    ids = [p.id for p in public_service.periods_with_figures(db, settings=settings, now=later)]
-    assert ids == ["month-2026-11", "year-2016"]
+    ids = [p.id for p in public_service.periods_with_figures(db, settings=settings, now=later, source=None)]
+    assert ids == ["month-2026-11", "year-2016"]  # of either source
+    assert [p.id for p in public_service.periods_with_figures(db, settings=settings, now=later)] == ["month-2026-11"]
     offered = {p.id for p in public_service.offered_periods(db, settings=settings, now=later)}
     assert set(ids) <= offered
     assert public_service.opening_period(db, settings=settings, now=later).id == "month-2026-11"
@@ -319,13 +316,14 @@ def test_public_page_opens_on_2016_police_figures_and_names_period_and_source(cl
     soho = ward_service.locate(db, lon=SOHO[0], lat=SOHO[1], settings=settings)
     _police(db, SOHO, datetime(2016, 6, 1, tzinfo=UTC), 12)
     _police(db, HACKNEY, datetime(2016, 3, 1, tzinfo=UTC), 3)
-    r = client.get("/map")
+    r = client.get("/map", params={"source": "police"})
     assert r.status_code == 200
-    assert 'data-period="year-2016"' in r.text and "Figures for 2016" in r.text
-    assert "Police-recorded crime" in r.text and "police.uk" in r.text and "Reports to this site" in r.text
+    assert 'data-period="year-2016"' in r.text and "Figures for 2016: Police-recorded crime" in r.text
+    assert "Police-recorded crime" in r.text and "police.uk" in r.text
     options = re.findall(r'<option value="([^"]+)"', r.text)
     assert options == ["year-2016"], options  # only periods with figures
     offered = {p["id"] for p in client.get("/api/maps/public/periods").json()}
+    assert 'name="source" value="police"' in r.text  # choosing another period keeps the source
     assert set(options) <= offered
     row = re.search(rf'<tr data-ward="{soho.code}">.*?</tr>', r.text, re.S)
     assert row, "no row for the ward"
@@ -338,7 +336,7 @@ def test_public_page_opens_on_2016_police_figures_and_names_period_and_source(cl
 @pytest.mark.parametrize("bad", ["month-1999-01", "month-2016-06", "2016", "year-2016'", "day-2016-01-01"])
 def test_public_page_bad_period_is_a_422_naming_it_and_shows_the_opening_period(client, db, bad):
     _police(db, SOHO, datetime(2016, 6, 1, tzinfo=UTC), 12)
-    r = client.get("/map", params={"period": bad})
+    r = client.get("/map", params={"period": bad, "source": "police"})
     assert r.status_code == 422, bad
     assert "Choose one of the published periods in the list." in r.text and 'href="#period"' in r.text
     assert 'data-period="year-2016"' in r.text
@@ -349,7 +347,7 @@ def test_public_page_bad_period_is_a_422_naming_it_and_shows_the_opening_period(
 def test_public_page_in_arabic_reads_the_catalogue(client, db):
     _police(db, SOHO, datetime(2016, 6, 1, tzinfo=UTC), 12)
     _police(db, HACKNEY, datetime(2016, 3, 1, tzinfo=UTC), 3)
-    r = client.get("/map", params={"lang": "ar"})
+    r = client.get("/map", params={"lang": "ar", "source": "police"})
     assert r.status_code == 200
     assert "fewer than" not in r.text and "أقل من 10" in r.text
     assert "Police-recorded crime" not in r.text and "جرائم سجّلتها الشرطة" in r.text

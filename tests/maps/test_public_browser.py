@@ -1,8 +1,10 @@
 """The public area map in a real browser, on a phone (375 px, touch), in English and in Arabic: it
-opens on the newest period with figures and names it, a person picks another period from the list
-(2016's police data) and reads a small count as "fewer than 10" in their language, never 0; zoomed
-in, the wards' names show on the map (no tiles needed); axe passes and nothing is wider than the
-screen."""
+opens on public reports (people who reported to NTE Safe), says so, and on the newest period with
+their figures; a person who followed a mistyped link reads what is wrong in words; they switch to
+police-recorded crime with a plain link (no script needed), keeping their language, and it opens on
+2016's police data, credited to police.uk; they read a small count as "fewer than 10" in their
+language, never 0; zoomed in, the wards' names show on the map (no tiles needed); axe passes and
+nothing is wider than the screen."""
 
 from __future__ import annotations
 
@@ -22,6 +24,9 @@ PHONE_WIDTH = 375
 FEWER = {"en": "fewer than 10", "ar": "أقل من 10"}
 FEWER_EACH_MONTH = {"en": "fewer than 10 in each month", "ar": "أقل من 10 في كل شهر"}
 SHOW = {"en": "Show figures", "ar": "اعرض الأرقام"}
+POLICE = {"en": "Police-recorded crime", "ar": "جرائم سجّلتها الشرطة"}
+PUBLIC = {"en": "Public reports", "ar": "بلاغات الجمهور"}
+NO_SETTING = {"en": "This map has no setting called 'sorce'.", "ar": "لا يوجد في هذه الخريطة إعداد باسم 'sorce'."}
 PUBLIC_CACHES = ("public", "public-month")
 
 
@@ -116,27 +121,51 @@ def test_public_map_opens_on_figures_changes_period_and_names_wards(phone, live_
         soho = ward_service.locate(s, lon=SOHO[0], lat=SOHO[1], settings=live_server.settings).code
         hackney = ward_service.locate(s, lon=HACKNEY[0], lat=HACKNEY[1], settings=live_server.settings).code
     page = phone
+    # The mistake: a shared link with a misspelt parameter. The page says what is wrong, in words, and
+    # still shows the map (public reports, its opening period).
+    page.goto(f"{live_server.url}/map?lang={lang}&sorce=police")
+    page.wait_for_selector("#map[data-loaded-choropleth]")
+    assert page.inner_text(".error-summary [data-field=sorce]") == NO_SETTING[lang]
+    _fits(page)
+    axe_check(page)
+    # Public reports are what it shows, and it says so; it opens on the last published month, where
+    # Soho has figures. 2016's police records are not in it.
     page.goto(f"{live_server.url}/map?lang={lang}")
     page.wait_for_selector("#map[data-loaded-choropleth]")
     page.wait_for_selector("#map[data-wards-loaded]")
-    # It opens on the last published month, where Soho has figures, and says so.
+    assert page.get_attribute("#source-shown", "data-source") == "public"
+    assert PUBLIC[lang] in page.inner_text("#source-shown")
     assert page.get_attribute(".period-meta", "data-period") == f"month-{seeded:%Y-%m}"
     assert page.locator("#period option:checked").get_attribute("value") == f"month-{seeded:%Y-%m}"
-    assert _ward_cell(page, soho, "site") == "10"
-    assert _ward_cell(page, soho, "police") == FEWER[lang]
+    assert _ward_cell(page, soho, "public") == "10"
+    assert page.locator('td[data-source="police"]').count() == 0
+    assert page.locator("#police-attribution").count() == 0
     options = page.locator("#period option").evaluate_all("options => options.map(o => o.value)")
-    assert options == [f"month-{seeded:%Y-%m}", "year-2016"], options  # periods with figures, newest first
+    assert options == [f"month-{seeded:%Y-%m}"], options  # periods with public figures only
     _fits(page)
     axe_check(page)
-    # The mistake: pick 2016 and read Hackney's 3 police records, hidden: "fewer than 10", never 0.
-    page.select_option("#period", "year-2016")
+    # Switch to police-recorded crime: a plain link, the language kept; it opens on 2016.
+    with page.expect_navigation():
+        page.locator(".source-switch").get_by_role("link", name=POLICE[lang]).click()
+    page.wait_for_selector("#map[data-loaded-choropleth]")
+    assert "source=police" in page.url and (lang == "en" or f"lang={lang}" in page.url)
+    assert page.get_attribute("html", "lang") == lang
+    assert page.get_attribute("#source-shown", "data-source") == "police"
+    assert POLICE[lang] in page.inner_text("#source-shown") and POLICE[lang] in page.inner_text("h1")
+    assert page.get_attribute(".source-switch a[aria-current]", "data-source-choice") == "police"
+    assert "Open Government Licence v3.0" in page.inner_text("#police-attribution")
+    options = page.locator("#period option").evaluate_all("options => options.map(o => o.value)")
+    assert options == ["year-2016"], options
+    assert page.get_attribute(".period-meta", "data-period") == "year-2016"
+    # Showing the period again keeps both the source and the language.
     with page.expect_navigation():
         page.get_by_role("button", name=SHOW[lang]).click()
     page.wait_for_selector("#map[data-loaded-choropleth]")
-    assert "period=year-2016" in page.url and (lang == "en" or f"lang={lang}" in page.url)
+    assert "period=year-2016" in page.url and "source=police" in page.url
+    assert lang == "en" or f"lang={lang}" in page.url
     assert page.get_attribute(".period-meta", "data-period") == "year-2016"
     assert _ward_cell(page, hackney, "police") == FEWER_EACH_MONTH[lang]
-    assert _ward_cell(page, hackney, "site") == FEWER_EACH_MONTH[lang]
+    assert page.locator('td[data-source="public"]').count() == 0
     cells = page.locator("td[data-source]").all_inner_texts()
     assert cells and not [c for c in cells if c.strip() in ("0", "")], "a hidden count reads as 0"
     assert "2016" in page.inner_text("#period-title")

@@ -15,6 +15,11 @@
       a.href = "/officer/reports/" + props.id;
       a.textContent = "#" + props.id + " " + (props.category || "") + " (" + props.status + ")";
       div.appendChild(a);
+      if (props.source_label) {
+        // Whose record it is: a public report or police-recorded crime.
+        div.appendChild(document.createElement("br"));
+        div.appendChild(document.createTextNode(props.source_label));
+      }
       m.bindPopup(div);
     }
     return m.addTo(map);
