@@ -1530,7 +1530,7 @@ def trained_shares(
     """Trained staff against the stated staff count, per venue. The people trained are the sum of
     the staff each WAVE or Ask for Angela event in the last 12 months trained (capped at the staff
     count: a venue cannot have more trained staff than staff). New starters a renewal reported after
-    the last such training are untrained: the trained staff are at most the staff count less them."""
+    the day of the last such training (a training that day or later may have trained them) are untrained: the trained staff are at most the staff count less them."""
     required = (venue_settings or get_venue_settings()).trained_share
     since = today - timedelta(days=365)
     ids = list(venue_ids) if venue_ids is not None else None
@@ -1542,7 +1542,7 @@ def trained_shares(
     for venue_id, count in staff.items():
         new = 0
         told = starters.get(venue_id)
-        if told is not None and (venue_id not in last or told[0] >= last[venue_id]):
+        if told is not None and (venue_id not in last or told[0] > last[venue_id]):
             new = told[1]
         people = trained.get(venue_id, 0)
         if count is not None:
