@@ -21,6 +21,7 @@ from nte.venues.config import get_venue_settings
 from nte.venues.deps import SignUpBudget
 from nte.venues.exceptions import VenueInvalid, long_date
 from nte.venues.models import SCHEMES, SPOT_CHECK_OUTCOMES, TRAINING_TYPES, VENUE_STATUSES, VENUE_TYPES
+from nte.web.i18n import LANGUAGES
 from nte.web.templating import render, request_gettext
 
 router = APIRouter(include_in_schema=False)
@@ -319,7 +320,9 @@ def _portal_post(
             values=clean,
             status_code=exc.status_code,
         )
-    return RedirectResponse(f"/venue-portal/{venue_id}?saved={form_name}", status_code=303)
+    lang = request.query_params.get("lang")
+    keep = f"&lang={lang}" if lang in LANGUAGES else ""  # the page goes on in the language it was in
+    return RedirectResponse(f"/venue-portal/{venue_id}?saved={form_name}{keep}", status_code=303)
 
 
 @router.post("/venue-portal/{venue_id}/details", dependencies=[CsrfProtected])

@@ -1528,9 +1528,10 @@ def trained_shares(
     venue_settings: VenueSettings | None = None,
 ) -> dict[int, TrainedShare]:
     """Trained staff against the stated staff count, per venue. The people trained are the sum of
-    the staff each WAVE or Ask for Angela event in the last 12 months trained (capped at the staff
-    count: a venue cannot have more trained staff than staff). New starters a renewal reported after
-    the day of the last such training (a training that day or later may have trained them) are untrained: the trained staff are at most the staff count less them."""
+    the staff each WAVE or Ask for Angela event in the last 12 months trained, capped at the staff
+    count (a venue cannot have more trained staff than staff). New starters that a renewal reported
+    after the day of the last such training are untrained (a training that day or later may have
+    trained them): the trained staff are then at most the staff count less the new starters."""
     required = (venue_settings or get_venue_settings()).trained_share
     since = today - timedelta(days=365)
     ids = list(venue_ids) if venue_ids is not None else None
