@@ -186,3 +186,23 @@ def test_the_expiry_job_is_the_tables_job_row_and_audited(db, settings):
         sa.select(AuditEvent).where(AuditEvent.action == "venue.lapse", AuditEvent.target_id == str(venue.id))
     ).all()
     assert event.actor_user_id is None and event.detail["from"] == "verified"
+
+
+def test_three_renewals_through_the_officer_api_are_one(client, db):
+    """The demo's "three clicks to 2030": renewing had no window for anyone but a manager of a
+    verified venue, so each renew added a year. Now every renew of a verified venue has the window
+    and the once-a-cycle rule, whoever presses it."""
+    from tests.factories import bearer
+
+    venue = make_venue(db, status="verified")
+    expiry = service.london_today(utcnow()) + timedelta(days=30)
+    venue.renewal_date = expiry
+    db.flush()
+    headers = bearer(db, make_user(db, role="officer"))
+    codes = [
+        client.post(f"/api/venues/{venue.id}/status", json={"action": "renew"}, headers=headers).status_code
+        for _ in range(3)
+    ]
+    assert codes == [200, 409, 409]
+    db.expire_all()
+    assert db.get(Venue, venue.id).renewal_date == service.add_year(expiry)
