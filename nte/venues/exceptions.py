@@ -65,6 +65,7 @@ def _past(action: str) -> str:
         "renew": "renewed",
         "request_changes": "sent back for changes",
         "resubmit": "resubmitted",
+        "request_renewal": "asked to renew",
     }.get(action, action)
 
 

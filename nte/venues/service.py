@@ -1217,7 +1217,8 @@ def check_move(
     if move is None:
         if action == "resubmit":
             raise ResubmitRefused(venue.status)
-        raise TransitionRefused(venue.status, action, ACTION_TARGETS.get(action))
+        # A renewal request leads back to "submitted"; "submitted -> submitted" would say nothing.
+        raise TransitionRefused(venue.status, action, None if action == "request_renewal" else ACTION_TARGETS[action])
     if role not in move.actors:
         raise NotYourAction(venue.status, action, role, move.actors)
     if move.status == "verified" and action == "renew":
