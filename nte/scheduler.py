@@ -73,6 +73,12 @@ JOBS: list[JobSpec] = [
         description="Lapse verified venues past their renewal date",
     ),
     JobSpec(
+        "venues.lapse_overdue_actions",
+        "nte.venues.jobs:lapse_overdue_actions",
+        cron={"hour": "0", "minute": "25"},
+        description="Lapse venues whose failed spot check was not put right by its due date",
+    ),
+    JobSpec(
         "patrols.materialise_shifts",
         "nte.patrols.jobs:materialise_shifts",
         cron={"hour": "2", "minute": "15"},

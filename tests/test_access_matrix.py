@@ -34,9 +34,9 @@ def _access(route: APIRoute):
 #: How many routes the app serves today. A walk that finds fewer has lost routes, or stopped
 #: seeing them (as when FastAPI 0.165 turned ``app.routes`` into included-router entries and the
 #: old walk over ``app.routes`` found 0 and passed). Raise it when you add routes.
-ROUTES_TODAY = 194
+ROUTES_TODAY = 200
 #: How many of them the OpenAPI document lists (the JSON API; pages are not in it).
-OPERATIONS_TODAY = 79
+OPERATIONS_TODAY = 82
 
 
 def _routes(app):

@@ -25,6 +25,9 @@ VENUE_STATUSES = ("submitted", "changes_requested", "verified", "rejected", "lap
 TRAINING_TYPES = ("wave", "ask_for_angela", "bystander", "other")
 SCHEMES = ("night_haven", "safety_thirst", "hackney_nights", "best_bar_none", "other")
 SPOT_CHECK_OUTCOMES = ("pass", "advice", "fail")
+#: "renew": a verified venue's manager renewed it (expiry moved a cycle on). "request": a lapsed or
+#: withdrawn venue's manager asked to renew; it went back to the officer queue (submitted).
+RENEWAL_KINDS = ("renew", "request")
 DUPLICATE_REASONS = ("licence_number", "name_nearby")
 EVIDENCE_OWNERS = ("training", "accreditation", "venue")
 
@@ -63,6 +66,8 @@ class Venue(Base):
         sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
     renewal_date: Mapped[date | None] = mapped_column(index=True)
+    # How many people work at the venue, as its manager states it: trained staff are counted against it.
+    staff_count: Mapped[int | None]
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
     # Demo data: real pubs loaded as unverified examples (labelled, with attribution).
@@ -160,3 +165,42 @@ class VenueDuplicate(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolution_note: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class VenueRenewal(Base):
+    """One renewal by a venue manager, with what the renewal form asked: new starters since the last
+    training (they count as untrained staff until a later training)."""
+
+    __tablename__ = "venue_renewal"
+    __table_args__ = (sa.CheckConstraint(f"kind IN {RENEWAL_KINDS!r}", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venue.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    from_status: Mapped[str] = mapped_column(sa.String(20))
+    renewal_date_before: Mapped[date | None]
+    renewal_date_after: Mapped[date | None]
+    new_starters: Mapped[int | None]  # None: an officer renewed it (the form is the manager's)
+    renewed_on: Mapped[date]  # London date
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VenueAction(Base):
+    """What a failed spot check asks the venue to put right, by when. Open until a later passing
+    spot check clears it (``cleared_at``) or it is past due and the venue lapses (``lapsed_at``)."""
+
+    __tablename__ = "venue_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(sa.ForeignKey("venue.id", ondelete="CASCADE"), index=True)
+    spot_check_id: Mapped[int] = mapped_column(sa.ForeignKey("venue_spot_check.id", ondelete="CASCADE"))
+    findings: Mapped[str] = mapped_column(sa.String(2000))
+    due_date: Mapped[date] = mapped_column(index=True)
+    opened_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cleared_at: Mapped[datetime | None]
+    cleared_by_spot_check_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("venue_spot_check.id", ondelete="SET NULL")
+    )
+    lapsed_at: Mapped[datetime | None]

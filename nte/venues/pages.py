@@ -3,6 +3,7 @@ queue and venue pages. Forms re-show with every error named and the values kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,13 +14,15 @@ from nte.auth.models import Role, User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
-from nte.i18n import N_
+from nte.i18n import N_, Formatted
 from nte.places import service as places
 from nte.venues import service
+from nte.venues.config import get_venue_settings
 from nte.venues.deps import SignUpBudget
-from nte.venues.exceptions import VenueInvalid
+from nte.venues.exceptions import VenueInvalid, long_date
 from nte.venues.models import SCHEMES, SPOT_CHECK_OUTCOMES, TRAINING_TYPES, VENUE_STATUSES, VENUE_TYPES
-from nte.web.templating import render
+from nte.web.i18n import LANGUAGES
+from nte.web.templating import render, request_gettext
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,6 +79,19 @@ def _choices() -> dict[str, Any]:
 
 PLACE_TOO_SHORT = N_("Type at least 2 characters: a postcode, street or place name.")
 PLACE_NOT_FOUND = N_("No place found: check the postcode, or try a street name.")
+
+
+def _translator(request: Request) -> Callable[[str], str]:
+    """The page's ``tr(message)``: a service message in the page's language, a Formatted one
+    translated first and formatted after (so the sentence stays whole in every language)."""
+    gettext = request_gettext(request)
+
+    def tr(message: str) -> str:
+        if isinstance(message, Formatted):
+            return gettext(message.template) % message.values
+        return gettext(message)
+
+    return tr
 
 
 def _errors(exc: NTEError) -> dict[str, str]:
@@ -270,7 +286,9 @@ def _portal_page(
             "details_values": details,
             "pledge_values": pledges,
             "history": service.status_history(session, venue=venue),
-            "renewal": service.renewal(venue, now=utcnow()),
+            "renewal": service.renewal(session, venue, now=utcnow()),
+            "tr": _translator(request),
+            "long_date": long_date,
         },
         status_code=status_code,
     )
@@ -302,7 +320,9 @@ def _portal_post(
             values=clean,
             status_code=exc.status_code,
         )
-    return RedirectResponse(f"/venue-portal/{venue_id}?saved={form_name}", status_code=303)
+    lang = request.query_params.get("lang")
+    keep = f"&lang={lang}" if lang in LANGUAGES else ""  # the page goes on in the language it was in
+    return RedirectResponse(f"/venue-portal/{venue_id}?saved={form_name}{keep}", status_code=303)
 
 
 @router.post("/venue-portal/{venue_id}/details", dependencies=[CsrfProtected])
@@ -361,16 +381,31 @@ def portal_accreditation(
     )
 
 
+@router.post("/venue-portal/{venue_id}/staff", dependencies=[CsrfProtected])
+def portal_staff(request: Request, session: SessionDep, user: Manager, venue_id: int, form: FormData) -> Response:
+    return _portal_post(
+        request,
+        session,
+        user,
+        venue_id,
+        "staff",
+        form,
+        lambda: service.update_staff_count(session, user=user, venue_id=venue_id, raw=form, now=utcnow()),
+    )
+
+
 @router.post("/venue-portal/{venue_id}/renew", dependencies=[CsrfProtected])
-def portal_renew(request: Request, session: SessionDep, user: Manager, venue_id: int) -> Response:
+def portal_renew(request: Request, session: SessionDep, user: Manager, venue_id: int, form: FormData) -> Response:
+    """Renew a verified venue (in its window, once a cycle), or ask to renew a lapsed or withdrawn
+    one (back to the officer queue). Refusals come back on the portal in words."""
     return _portal_post(
         request,
         session,
         user,
         venue_id,
         "renew",
-        {},
-        lambda: service.renew_by_manager(session, user=user, venue_id=venue_id, now=utcnow()),
+        form,
+        lambda: service.renew_by_manager(session, user=user, venue_id=venue_id, raw=form, now=utcnow()),
     )
 
 
@@ -469,7 +504,7 @@ def _officer_page(
     from nte.audit import service as audit
 
     venue = service.venue_for(session, user=user, venue_id=venue_id)
-    actions = [a for a in service.TRANSITIONS.get(venue.status, {}) if a in service.OFFICER_ACTIONS]
+    actions = [m.action for m in service.STATE_TABLE if m.status == venue.status and service.OFFICER in m.actors]
     v = service.view(session, venue=venue, now=utcnow(), settings=get_settings(), private=True)
     return render(
         request,
@@ -482,6 +517,7 @@ def _officer_page(
             "saved": saved,
             "actions": actions,
             "history": service.status_history(session, venue=venue),
+            "action_days": get_venue_settings().spot_check_action_days,
             "events": audit.list_events(session, target_type="venue", target_id=venue.id, limit=50),
         },
         status_code=status_code,

@@ -12,9 +12,11 @@ from nte.spatial import lock_rows, within_bbox
 from nte.venues.models import (
     Venue,
     VenueAccreditation,
+    VenueAction,
     VenueDuplicate,
     VenueEvidence,
     VenuePledge,
+    VenueRenewal,
     VenueSpotCheck,
     VenueTraining,
 )
@@ -298,3 +300,82 @@ def lock_expired(session: Session, *, today: date) -> list[Venue]:
 
 def example_source_ids(session: Session) -> set[str]:
     return set(session.scalars(sa.select(Venue.example_source_id).where(Venue.example_source_id.is_not(None))))
+
+
+def staff_counts(session: Session, *, venue_ids: list[int] | None = None) -> dict[int, int | None]:
+    stmt = sa.select(Venue.id, Venue.staff_count)
+    if venue_ids is not None:
+        stmt = stmt.where(Venue.id.in_(venue_ids))
+    return {venue_id: count for venue_id, count in session.execute(stmt)}
+
+
+def staff_trained_since(
+    session: Session, *, since: date, types: tuple[str, ...], venue_ids: list[int] | None = None
+) -> dict[int, int]:
+    """Staff trained per venue in training events on or after ``since``."""
+    stmt = (
+        sa.select(VenueTraining.venue_id, sa.func.sum(VenueTraining.staff_trained))
+        .where(VenueTraining.training_date >= since, VenueTraining.training_type.in_(types))
+        .group_by(VenueTraining.venue_id)
+    )
+    if venue_ids is not None:
+        stmt = stmt.where(VenueTraining.venue_id.in_(venue_ids))
+    return {venue_id: int(total or 0) for venue_id, total in session.execute(stmt)}
+
+
+def latest_new_starters(session: Session, *, venue_ids: list[int] | None = None) -> dict[int, tuple[date, int]]:
+    """Per venue, the latest renewal that said how many people started since the last training:
+    (its London date, the number)."""
+    stmt = (
+        sa.select(VenueRenewal.venue_id, VenueRenewal.renewed_on, VenueRenewal.new_starters)
+        .where(VenueRenewal.new_starters.is_not(None))
+        .order_by(VenueRenewal.venue_id, VenueRenewal.renewed_on, VenueRenewal.id)
+    )
+    if venue_ids is not None:
+        stmt = stmt.where(VenueRenewal.venue_id.in_(venue_ids))
+    return {venue_id: (on, int(n or 0)) for venue_id, on, n in session.execute(stmt)}  # the last one wins
+
+
+def last_renewal(session: Session, venue_id: int, *, kind: str) -> VenueRenewal | None:
+    return session.scalars(
+        sa.select(VenueRenewal)
+        .where(VenueRenewal.venue_id == venue_id, VenueRenewal.kind == kind)
+        .order_by(VenueRenewal.id.desc())
+        .limit(1)
+    ).first()
+
+
+def renewals(session: Session, venue_id: int) -> list[VenueRenewal]:
+    return list(
+        session.scalars(sa.select(VenueRenewal).where(VenueRenewal.venue_id == venue_id).order_by(VenueRenewal.id))
+    )
+
+
+def _open_action() -> sa.ColumnElement[bool]:
+    return sa.and_(VenueAction.cleared_at.is_(None), VenueAction.lapsed_at.is_(None))
+
+
+def open_actions(session: Session, *, venue_id: int) -> list[VenueAction]:
+    return list(
+        session.scalars(
+            sa.select(VenueAction)
+            .where(VenueAction.venue_id == venue_id, _open_action())
+            .order_by(VenueAction.due_date, VenueAction.id)
+        )
+    )
+
+
+def actions(session: Session, *, venue_id: int) -> list[VenueAction]:
+    return list(
+        session.scalars(sa.select(VenueAction).where(VenueAction.venue_id == venue_id).order_by(VenueAction.id))
+    )
+
+
+def open_action_venue_ids(session: Session) -> set[int]:
+    return set(session.scalars(sa.select(VenueAction.venue_id).where(_open_action()).distinct()))
+
+
+def lock_overdue_actions(session: Session, *, today: date) -> list[VenueAction]:
+    """Open actions whose due date has passed (due yesterday or earlier), locked for the lapse job."""
+    stmt = sa.select(VenueAction).where(_open_action(), VenueAction.due_date < today).order_by(VenueAction.id)
+    return list(session.scalars(lock_rows(stmt, session, skip_locked=True)))

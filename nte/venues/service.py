@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 import secrets
 import threading
@@ -38,13 +39,17 @@ from nte.notifications import service as outbox
 from nte.postcodes import normalise_postcode
 from nte.spatial import distance_m, from_db, to_db
 from nte.venues import repository as repo
+from nte.venues.config import VenueSettings, get_venue_settings
 from nte.venues.exceptions import (
+    AlreadyRenewed,
+    NotYourAction,
     NotYourVenue,
     RenewalNotOpen,
     ResubmitRefused,
     TransitionRefused,
     VenueInvalid,
     VenueNotFound,
+    long_date,
 )
 from nte.venues.models import (
     SCHEMES,
@@ -55,9 +60,11 @@ from nte.venues.models import (
     WARD_SUBJECT,
     Venue,
     VenueAccreditation,
+    VenueAction,
     VenueDuplicate,
     VenueEvidence,
     VenuePledge,
+    VenueRenewal,
     VenueSpotCheck,
     VenueTraining,
 )
@@ -105,25 +112,62 @@ STATUS_LABELS = {
 OUTCOME_LABELS = {"pass": "Pass", "advice": "Pass with advice", "fail": "Fail"}
 FLAG_LABELS = {
     "pledge_overdue": "A pledge is not yet met and its target date has passed",
-    "angela_untrained": "Ask for Angela posters without WAVE or Ask for Angela training in the last 12 months",
+    "angela_untrained": (
+        "Ask for Angela posters, but too few staff trained (WAVE or Ask for Angela) in the last 12 months"
+    ),
     "accreditation_expiring": "An accreditation expires within 30 days",
     "possible_duplicate": "Possible duplicate of another sign-up",
+    "staff_count_missing": "Ask for Angela posters, but the number of staff is not stated",
+    "spot_check_action": "A failed spot check has an action open",
 }
 
-#: status -> {action: new status}. Anything else is refused with 409. "request_changes" sends a
-#: sign-up back to its manager with the officer's reasons (also a rejected one: a rejection can be
-#: reopened); the manager fixes it and resubmits it to the queue. "withdrawn" is final.
+#: Who moves a venue: a community safety officer (or admin), the venue's own manager, or a
+#: scheduled job (no person).
+OFFICER, MANAGER, JOB = "officer", "manager", "job"
+ACTORS = (OFFICER, MANAGER, JOB)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One row of the state machine: from ``status``, ``action`` moves the venue to ``target``, done
+    by any of ``actors``. Every path (the officer's pages and API, the manager's portal, the jobs)
+    goes through ``change_status``, which allows exactly these rows."""
+
+    status: str
+    action: str
+    target: str
+    actors: tuple[str, ...]
+
+
+#: The state machine. Anything not here is refused: 409 when nobody may do it from that status,
+#: 403 when someone else may. Only officers grant "verified" (a manager renews a verified venue
+#: within its window, once per cycle; a lapsed or withdrawn venue's manager asks to renew, which
+#: puts the venue back in the officer queue as "submitted"). "rejected" can be reopened by an
+#: officer asking for changes.
+STATE_TABLE: tuple[Move, ...] = (
+    Move("submitted", "verify", "verified", (OFFICER,)),
+    Move("submitted", "request_changes", "changes_requested", (OFFICER,)),
+    Move("submitted", "reject", "rejected", (OFFICER,)),
+    Move("changes_requested", "resubmit", "submitted", (MANAGER,)),
+    Move("changes_requested", "reject", "rejected", (OFFICER,)),
+    Move("verified", "lapse", "lapsed", (OFFICER, JOB)),
+    Move("verified", "withdraw", "withdrawn", (OFFICER,)),
+    Move("verified", "renew", "verified", (OFFICER, MANAGER)),
+    Move("lapsed", "renew", "verified", (OFFICER,)),
+    Move("lapsed", "request_renewal", "submitted", (MANAGER,)),
+    Move("withdrawn", "request_renewal", "submitted", (MANAGER,)),
+    Move("rejected", "request_changes", "changes_requested", (OFFICER,)),
+)
+MOVES: dict[tuple[str, str], Move] = {(m.status, m.action): m for m in STATE_TABLE}
+#: status -> {action: new status}, whoever does it (the officer page's choices are filtered by role).
 TRANSITIONS: dict[str, dict[str, str]] = {
-    "submitted": {"verify": "verified", "request_changes": "changes_requested", "reject": "rejected"},
-    "changes_requested": {"resubmit": "submitted", "reject": "rejected"},
-    "verified": {"lapse": "lapsed", "withdraw": "withdrawn", "renew": "verified"},
-    "lapsed": {"renew": "verified"},
-    "rejected": {"request_changes": "changes_requested"},
-    "withdrawn": {},
+    status: {m.action: m.target for m in STATE_TABLE if m.status == status} for status in VENUE_STATUSES
 }
-ACTIONS = ("verify", "request_changes", "reject", "lapse", "withdraw", "renew", "resubmit")
-#: What an officer may do (the manager resubmits, and renews from the portal).
-OFFICER_ACTIONS = ("verify", "request_changes", "reject", "lapse", "withdraw", "renew")
+ACTIONS = ("verify", "request_changes", "reject", "lapse", "withdraw", "renew", "resubmit", "request_renewal")
+#: What an officer may do (the manager resubmits, renews and asks to renew from the portal).
+OFFICER_ACTIONS = tuple(a for a in ACTIONS if any(m.action == a and OFFICER in m.actors for m in STATE_TABLE))
+#: Where each action leads (for refusals), whatever the status it starts from.
+ACTION_TARGETS = {m.action: m.target for m in STATE_TABLE}
 ACTION_LABELS = {
     "verify": "Verify",
     "request_changes": "Request changes",
@@ -132,6 +176,7 @@ ACTION_LABELS = {
     "withdraw": "Withdraw",
     "renew": "Renew",
     "resubmit": "Resubmit for checking",
+    "request_renewal": "Asked to renew",
 }
 #: Actions that need the officer's words, and what to say when they are missing.
 REASON_REQUIRED = {
@@ -175,7 +220,13 @@ def touch(venue: Venue, now: datetime) -> None:
 
 
 def _saved(
-    session: Session, venue: Venue, *, actor: User, action: str, now: datetime, detail: Callable[[], dict[str, Any]]
+    session: Session,
+    venue: Venue,
+    *,
+    actor: User | None,
+    action: str,
+    now: datetime,
+    detail: Callable[[], dict[str, Any]],
 ) -> None:
     """Finish a change to a venue: touch it, write it, and audit it. ``detail`` is built after the
     write, so it can name the ids of rows the change added."""
@@ -846,6 +897,31 @@ def add_training(
     return row
 
 
+STAFF_COUNT_WRONG = N_("Enter the number of people who work at the venue, a whole number from 1 to 10000.")
+
+
+def update_staff_count(session: Session, *, user: User, venue_id: int, raw: Mapping[str, Any], now: datetime) -> Venue:
+    """The venue's stated staff count: trained staff are counted against it."""
+    venue = venue_for(session, user=user, venue_id=venue_id)
+    try:
+        count = int(str(raw.get("staff_count") or "").strip())
+    except ValueError:
+        raise VenueInvalid({"staff_count": STAFF_COUNT_WRONG}) from None
+    if not 1 <= count <= 10_000:
+        raise VenueInvalid({"staff_count": STAFF_COUNT_WRONG})
+    before = venue.staff_count
+    venue.staff_count = count
+    _saved(
+        session,
+        venue,
+        actor=user,
+        action="venue.update_staff_count",
+        now=now,
+        detail=lambda: {"before": before, "after": count},
+    )
+    return venue
+
+
 def add_accreditation(
     session: Session, *, user: User, venue_id: int, raw: Mapping[str, Any], now: datetime
 ) -> VenueAccreditation:
@@ -1019,39 +1095,154 @@ class Renewal:
     renewal_date: date | None
     days_left: int | None
     opens_on: date | None
-    #: The manager may renew now: a lapsed venue, or a verified one within its reminder window.
+    #: The manager may renew now (a verified venue within its window, not yet renewed this cycle).
     open: bool
+    #: Why not, in words the page translates (None when open, or when renewal does not apply).
+    refusal: NTEError | None = None
+    #: A lapsed or withdrawn venue: the manager may ask to renew (an officer then checks it).
+    can_request: bool = False
+    window_days: int = 60
 
 
-def renewal(venue: Venue, *, now: datetime) -> Renewal:
-    """Renewal opens when the first reminder goes out (``max(REMINDER_DAYS)`` days before the date);
-    a lapsed venue may renew at once."""
-    if venue.status == "lapsed":
-        return Renewal(venue.renewal_date, None, None, open=True)
+def _role(actor: User | None, venue: Venue) -> str:
+    if actor is None:
+        return JOB
+    if actor.role in (Role.officer, Role.admin):
+        return OFFICER
+    if actor.role == Role.venue_manager and venue.manager_user_id == actor.id:
+        return MANAGER
+    raise NotYourVenue()
+
+
+def _renewal_refusal(session: Session, venue: Venue, *, today: date, window_days: int) -> NTEError | None:
+    """Why a verified venue cannot be renewed today: too early (the window opens ``window_days``
+    before expiry), or already renewed this cycle (the renewal moved the expiry on, so the window
+    for the new expiry has not opened). None: it may be renewed."""
+    if venue.renewal_date is None:
+        return None
+    opens_on = venue.renewal_date - timedelta(days=window_days)
+    if today >= opens_on:
+        return None
+    last = repo.last_renewal(session, venue.id, kind="renew")
+    if last is not None and last.renewal_date_after == venue.renewal_date:
+        return AlreadyRenewed(venue.renewal_date, last.renewed_on, opens_on)
+    return RenewalNotOpen(venue.renewal_date, opens_on, window_days)
+
+
+def renewal(session: Session, venue: Venue, *, now: datetime, venue_settings: VenueSettings | None = None) -> Renewal:
+    """Renewal opens ``renewal_window_days`` before the charter expires (when the first reminder goes
+    out) and closes once renewed; a lapsed or withdrawn venue may ask an officer to renew it."""
+    window = (venue_settings or get_venue_settings()).renewal_window_days
+    if venue.status in ("lapsed", "withdrawn"):
+        return Renewal(venue.renewal_date, None, None, open=False, can_request=True, window_days=window)
     if venue.status != "verified" or venue.renewal_date is None:
-        return Renewal(venue.renewal_date, None, None, open=False)
+        return Renewal(venue.renewal_date, None, None, open=False, window_days=window)
     today = london_today(now)
-    opens_on = venue.renewal_date - timedelta(days=max(REMINDER_DAYS))
-    return Renewal(venue.renewal_date, (venue.renewal_date - today).days, opens_on, open=today >= opens_on)
+    refusal = _renewal_refusal(session, venue, today=today, window_days=window)
+    return Renewal(
+        venue.renewal_date,
+        (venue.renewal_date - today).days,
+        venue.renewal_date - timedelta(days=window),
+        open=refusal is None,
+        refusal=refusal,
+        window_days=window,
+    )
 
 
-def renew_by_manager(session: Session, *, user: User, venue_id: int, now: datetime) -> Venue:
+NEW_STARTERS_MISSING = N_("Say how many people started work at the venue since its last training (0 if none).")
+NEW_STARTERS_WRONG = N_("The number of new starters must be a whole number from 0 to 10000.")
+
+
+def _new_starters(raw: Mapping[str, Any]) -> int:
+    text = str(raw.get("new_starters") or "").strip()
+    if not text:
+        raise VenueInvalid({"new_starters": NEW_STARTERS_MISSING})
+    try:
+        value = int(text)
+    except ValueError:
+        raise VenueInvalid({"new_starters": NEW_STARTERS_WRONG}) from None
+    if not 0 <= value <= 10_000:
+        raise VenueInvalid({"new_starters": NEW_STARTERS_WRONG})
+    return value
+
+
+def renew_by_manager(
+    session: Session,
+    *,
+    user: User,
+    venue_id: int,
+    raw: Mapping[str, Any],
+    now: datetime,
+    venue_settings: VenueSettings | None = None,
+) -> Venue:
+    """The manager's renewal form: a verified venue is renewed (within its window, once per cycle);
+    a lapsed or withdrawn one asks to renew and goes back to the officer queue. Either way the form
+    asks how many people started since the last training (stored: it feeds the training flag).
+    The state machine's refusal comes first, so a manager who is too early is told when to come."""
     venue = venue_for(session, user=user, venue_id=venue_id)
-    state = renewal(venue, now=now)
-    if venue.status == "verified" and not state.open:
-        assert state.renewal_date is not None and state.opens_on is not None
-        raise RenewalNotOpen(state.renewal_date, state.opens_on)
-    return change_status(session, actor=user, venue=venue, action="renew", reason=None, now=now)
+    action = "request_renewal" if venue.status in ("lapsed", "withdrawn") else "renew"
+    check_move(session, actor=user, venue=venue, action=action, now=now, venue_settings=venue_settings)
+    starters = _new_starters(raw)
+    return change_status(
+        session,
+        actor=user,
+        venue=venue,
+        action=action,
+        reason=None,
+        now=now,
+        new_starters=starters,
+        venue_settings=venue_settings,
+    )
 
 
 # --- officers --------------------------------------------------------------------------------------
 
 
+def check_move(
+    session: Session,
+    *,
+    actor: User | None,
+    venue: Venue,
+    action: str,
+    now: datetime,
+    venue_settings: VenueSettings | None = None,
+) -> Move:
+    """The state machine's row for this move, or the refusal: 422 for an unknown action, 409 when no
+    one may do it from this status (or a renewal out of its window / twice in a cycle), 403 when
+    the row exists for someone else."""
+    if action not in ACTIONS:
+        raise Invalid(f"Choose one of: {', '.join(ACTIONS)}.", field="action")
+    role = _role(actor, venue)
+    move = MOVES.get((venue.status, action))
+    if move is None:
+        if action == "resubmit":
+            raise ResubmitRefused(venue.status)
+        # A renewal request leads back to "submitted"; "submitted -> submitted" would say nothing.
+        raise TransitionRefused(venue.status, action, None if action == "request_renewal" else ACTION_TARGETS[action])
+    if role not in move.actors:
+        raise NotYourAction(venue.status, action, role, move.actors)
+    if move.status == "verified" and action == "renew":
+        window = (venue_settings or get_venue_settings()).renewal_window_days
+        refusal = _renewal_refusal(session, venue, today=london_today(now), window_days=window)
+        if refusal is not None:
+            raise refusal
+    return move
+
+
 def change_status(
-    session: Session, *, actor: User, venue: Venue, action: str, reason: str | None, now: datetime
+    session: Session,
+    *,
+    actor: User | None,
+    venue: Venue,
+    action: str,
+    reason: str | None,
+    now: datetime,
+    new_starters: int | None = None,
+    venue_settings: VenueSettings | None = None,
 ) -> Venue:
-    """Move a venue through the state machine (see TRANSITIONS); anything else is a 409. Nothing
-    is changed before every rule has passed."""
+    """Move a venue through the state machine (STATE_TABLE); anything else is refused (see
+    ``check_move``). ``actor`` None is a scheduled job. Nothing is changed before every rule has
+    passed."""
     if action not in ACTIONS:
         raise Invalid(f"Choose one of: {', '.join(ACTIONS)}.", field="action")
     reason = (reason or "").strip() or None
@@ -1059,33 +1250,35 @@ def change_status(
         raise Invalid(f"The reason must be {REASON_MAX} characters or fewer.", field="reason")
     if action in REASON_REQUIRED and not reason:
         raise Invalid(REASON_REQUIRED[action], field="reason")
-    allowed = TRANSITIONS.get(venue.status, {})
-    if action == "resubmit" and action not in allowed:
-        raise ResubmitRefused(venue.status)
-    if action not in allowed:
-        targets = {
-            "verify": "verified",
-            "request_changes": "changes_requested",
-            "reject": "rejected",
-            "lapse": "lapsed",
-            "withdraw": "withdrawn",
-            "renew": "verified",
-        }
-        raise TransitionRefused(venue.status, action, targets[action])
-    if action == "renew" and actor.role == Role.venue_manager and venue.status not in ("verified", "lapsed"):
-        raise TransitionRefused(venue.status, action, "verified")
+    move = check_move(session, actor=actor, venue=venue, action=action, now=now, venue_settings=venue_settings)
     old = venue.status
+    old_date = venue.renewal_date
     today = london_today(now)
-    venue.status = allowed[action]
+    venue.status = move.target
     # A resubmission keeps nothing of the request but its history (the audit trail): the note is
     # the manager's, for the officer, and is not the status's reason.
-    venue.status_reason = None if action == "resubmit" else reason
-    if action == "verify":
+    venue.status_reason = None if action in ("resubmit", "request_renewal") else reason
+    if action == "verify" or (action == "renew" and old != "verified"):
+        # An officer grants a fresh cycle from today (a lapsed venue's old date has passed).
         venue.verified_at = now
         venue.renewal_date = add_year(today)
     elif action == "renew":
-        base = venue.renewal_date if (venue.renewal_date and venue.renewal_date >= today) else today
-        venue.renewal_date = add_year(base)
+        # A renewal moves the expiry one cycle on from the current expiry, not from today.
+        venue.renewal_date = add_year(venue.renewal_date) if venue.renewal_date else add_year(today)
+    if action in ("renew", "request_renewal"):
+        session.add(
+            VenueRenewal(
+                venue_id=venue.id,
+                kind="renew" if action == "renew" else "request",
+                from_status=old,
+                renewal_date_before=old_date,
+                renewal_date_after=venue.renewal_date if action == "renew" else None,
+                new_starters=new_starters,
+                renewed_on=today,
+                user_id=actor.id if actor else None,
+                created_at=now,
+            )
+        )
     _saved(
         session,
         venue,
@@ -1097,6 +1290,7 @@ def change_status(
             "to": venue.status,
             "reason": reason,
             "renewal_date": venue.renewal_date.isoformat() if venue.renewal_date else None,
+            **({"new_starters": new_starters} if new_starters is not None else {}),
         },
     )
     if venue.manager_user_id and action == "request_changes":
@@ -1149,15 +1343,36 @@ def officer_change_status(
     )
 
 
+FINDINGS_MISSING = "Write what the venue must put right (the venue manager sees your findings)."
+SPOT_CHECK_FAILED_MAIL = (
+    "Hello,\n\nA community safety officer's spot check of {venue} on {checked} found things to put right:\n\n"
+    "{findings}\n\nPlease put them right by {due}. An officer will check again; if the venue has not passed a "
+    "re-check by then, its charter record lapses and it leaves the public map.\n\nSee it in your venue portal: "
+    "{link}\n"
+)
+
+
 def add_spot_check(
-    session: Session, *, actor: User, venue_id: int, raw: Mapping[str, Any], now: datetime
+    session: Session,
+    *,
+    actor: User,
+    venue_id: int,
+    raw: Mapping[str, Any],
+    now: datetime,
+    venue_settings: VenueSettings | None = None,
 ) -> VenueSpotCheck:
+    """Record a spot check. "fail" opens an action: the officer's findings (required) and a due date
+    (``spot_check_action_days`` on unless the officer sets one), shown to the manager (mailed) and
+    flagged to officers; a later "pass" or "advice" check clears every open action of the venue. An
+    action past its due date without a passing re-check lapses the venue (``jobs.lapse_overdue_actions``)."""
+    config = venue_settings or get_venue_settings()
     venue = venue_for(session, user=actor, venue_id=venue_id)
+    today = london_today(now)
     errors = _Errors()
     when = _parse_date(raw.get("check_date") or "")
     if when is None:
         errors["check_date"] = "Enter the date of the spot check, like 2026-03-31."
-    elif when > london_today(now):
+    elif when > today:
         errors["check_date"] = "The spot check date cannot be in the future."
     outcome = str(raw.get("outcome") or "")
     if outcome not in SPOT_CHECK_OUTCOMES:
@@ -1166,21 +1381,87 @@ def add_spot_check(
         errors.text(raw, "notes", missing=None, too_long="Notes must be %(n)s characters or fewer.", max_len=2000)
         or None
     )
+    findings = None
+    due = None
+    if outcome == "fail":
+        findings = errors.text(
+            raw,
+            "findings",
+            missing=FINDINGS_MISSING,
+            too_long="Findings must be %(n)s characters or fewer.",
+            max_len=2000,
+        )
+        due_raw = str(raw.get("due_date") or "").strip()
+        due = _parse_date(due_raw) if due_raw else today + timedelta(days=config.spot_check_action_days)
+        latest = today + timedelta(days=config.spot_check_action_max_days)
+        if due is None:
+            errors["due_date"] = "Enter the date the venue must put it right by, like 2027-01-31."
+        elif due <= today:
+            errors["due_date"] = "The date to put it right by must be after today."
+        elif due > latest:
+            errors["due_date"] = f"Give the venue at most {config.spot_check_action_max_days} days (until {latest})."
     errors.raise_if_any()
     assert when is not None
     row = VenueSpotCheck(
         venue_id=venue.id, check_date=when, outcome=outcome, notes=notes, officer_user_id=actor.id, created_at=now
     )
     session.add(row)
+    session.flush()
+    action: VenueAction | None = None
+    cleared: list[VenueAction] = []
+    if outcome == "fail":
+        assert findings and due is not None
+        action = VenueAction(
+            venue_id=venue.id,
+            spot_check_id=row.id,
+            findings=findings,
+            due_date=due,
+            opened_by_user_id=actor.id,
+            created_at=now,
+        )
+        session.add(action)
+    else:
+        for open_action in repo.open_actions(session, venue_id=venue.id):
+            failed = session.get(VenueSpotCheck, open_action.spot_check_id)
+            if failed is not None and failed.check_date <= when:
+                open_action.cleared_at = now
+                open_action.cleared_by_spot_check_id = row.id
+                cleared.append(open_action)
     _saved(
         session,
         venue,
         actor=actor,
         action="venue.spot_check",
         now=now,
-        detail=lambda: {"spot_check_id": row.id, "outcome": outcome},
+        detail=lambda: {
+            "spot_check_id": row.id,
+            "outcome": outcome,
+            **({"action_id": action.id, "due_date": action.due_date.isoformat()} if action else {}),
+            **({"cleared_actions": [c.id for c in cleared]} if cleared else {}),
+        },
     )
+    if action is not None and venue.manager_user_id:
+        manager = auth_repo.get_user(session, venue.manager_user_id)
+        if manager is not None:
+            outbox.enqueue(
+                session,
+                to=manager.email,
+                subject=f"{venue.name}: a spot check found things to put right by {long_date(action.due_date)}",
+                body=SPOT_CHECK_FAILED_MAIL.format(
+                    venue=venue.name,
+                    checked=long_date(when),
+                    findings=action.findings,
+                    due=long_date(action.due_date),
+                    link=get_settings().base_url.rstrip("/") + f"/venue-portal/{venue.id}",
+                ),
+                dedupe_key=f"venue-action:{action.id}",
+                now=now,
+            )
     return row
+
+
+def open_actions(session: Session, *, venue_id: int) -> list[VenueAction]:
+    return repo.open_actions(session, venue_id=venue_id)
 
 
 def resolve_duplicate(session: Session, *, actor: User, duplicate_id: int, note: str, now: datetime) -> VenueDuplicate:
@@ -1214,9 +1495,68 @@ class VenueFlags:
     venue: Venue
     flags: list[str]
     resubmitted: bool = False  # the manager resubmitted it after an officer asked for changes
+    renewal_requested: bool = False  # back in the queue: its manager asked to renew a lapsed/withdrawn venue
 
 
-def flags_by_venue(session: Session, *, today: date) -> dict[int, list[str]]:
+@dataclass(frozen=True)
+class TrainedShare:
+    """How many of a venue's stated staff count as trained (WAVE or Ask for Angela in the last 12
+    months), for the "posters but no trained staff" flag."""
+
+    staff_count: int | None
+    trained: int  # staff trained in the last 12 months, at most the staff count
+    new_starters: int  # told at renewal, after the last such training: untrained until the next one
+    share: float | None  # None: no staff count stated
+    required: float
+
+    @property
+    def enough(self) -> bool:
+        return self.share is not None and self.share >= self.required
+
+    @property
+    def required_staff(self) -> int | None:
+        """The fewest trained staff that meet the share."""
+        if self.staff_count is None:
+            return None
+        return max(1, math.ceil(round(self.required * self.staff_count, 6)))
+
+
+def trained_shares(
+    session: Session,
+    *,
+    today: date,
+    venue_ids: Iterable[int] | None = None,
+    venue_settings: VenueSettings | None = None,
+) -> dict[int, TrainedShare]:
+    """Trained staff against the stated staff count, per venue. The people trained are the sum of
+    the staff each WAVE or Ask for Angela event in the last 12 months trained, capped at the staff
+    count (a venue cannot have more trained staff than staff). New starters that a renewal reported
+    after the day of the last such training are untrained (a training that day or later may have
+    trained them): the trained staff are then at most the staff count less the new starters."""
+    required = (venue_settings or get_venue_settings()).trained_share
+    since = today - timedelta(days=365)
+    ids = list(venue_ids) if venue_ids is not None else None
+    staff = repo.staff_counts(session, venue_ids=ids)
+    trained = repo.staff_trained_since(session, since=since, types=ANGELA_TRAINING, venue_ids=ids)
+    last = repo.last_training_dates(session, types=ANGELA_TRAINING, venue_ids=ids)
+    starters = repo.latest_new_starters(session, venue_ids=ids)
+    out = {}
+    for venue_id, count in staff.items():
+        new = 0
+        told = starters.get(venue_id)
+        if told is not None and (venue_id not in last or told[0] > last[venue_id]):
+            new = told[1]
+        people = trained.get(venue_id, 0)
+        if count is not None:
+            people = min(people, max(0, count - new))
+        share = (people / count) if count else None
+        out[venue_id] = TrainedShare(count, people, new, share, required)
+    return out
+
+
+def flags_by_venue(
+    session: Session, *, today: date, venue_settings: VenueSettings | None = None
+) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
 
     def add(ids: Iterable[int], flag: str) -> None:
@@ -1224,10 +1564,17 @@ def flags_by_venue(session: Session, *, today: date) -> dict[int, list[str]]:
             out.setdefault(venue_id, []).append(flag)
 
     add(repo.overdue_pledge_venue_ids(session, today=today), "pledge_overdue")
-    trained = repo.last_training_dates(session, types=ANGELA_TRAINING)
-    year_ago = today - timedelta(days=365)
+    angela = repo.angela_venue_ids(session)
+    shares = trained_shares(session, today=today, venue_ids=angela, venue_settings=venue_settings) if angela else {}
+    # Posters without enough trained staff: with a staff count, the share of it trained; without
+    # one, we cannot count, so the venue is asked for it (and flagged untrained if nobody is).
+    add((v for v, s in shares.items() if s.staff_count is None), "staff_count_missing")
     add(
-        (v for v in repo.angela_venue_ids(session) if trained.get(v) is None or trained[v] < year_ago),
+        (
+            v
+            for v, s in shares.items()
+            if (s.staff_count is None and s.trained == 0) or (s.staff_count and not s.enough)
+        ),
         "angela_untrained",
     )
     add(
@@ -1235,6 +1582,7 @@ def flags_by_venue(session: Session, *, today: date) -> dict[int, list[str]]:
         "accreditation_expiring",
     )
     add(repo.open_duplicate_venue_ids(session), "possible_duplicate")
+    add(repo.open_action_venue_ids(session), "spot_check_action")
     return out
 
 
@@ -1257,7 +1605,22 @@ def officer_queue(
         if waiting
         else set()
     )
-    return [VenueFlags(v, flags.get(v.id, []), resubmitted=v.id in resubmitted) for v in venues]
+    requested = (
+        {
+            int(e.target_id)
+            for e in audit.list_events(
+                session, target_type="venue", action_prefix="venue.request_renewal", limit=10_000
+            )
+            if int(e.target_id) in created and e.at >= created[int(e.target_id)]
+        }
+        & waiting
+        if waiting
+        else set()
+    )
+    return [
+        VenueFlags(v, flags.get(v.id, []), resubmitted=v.id in resubmitted, renewal_requested=v.id in requested)
+        for v in venues
+    ]
 
 
 def needs_attention(session: Session, *, now: datetime) -> list[VenueFlags]:
@@ -1290,6 +1653,9 @@ class VenueView:
     evidence: list[VenueEvidence] = field(default_factory=list)
     spot_checks: list[VenueSpotCheck] = field(default_factory=list)
     duplicates: list[VenueDuplicate] = field(default_factory=list)
+    #: Open actions from failed spot checks (what to put right, by when), oldest due first.
+    actions: list[VenueAction] = field(default_factory=list)
+    trained: TrainedShare | None = None
 
     @property
     def pin_far_from_postcode(self) -> bool:
@@ -1319,6 +1685,11 @@ def view(session: Session, *, venue: Venue, now: datetime, settings: Settings, p
         result.evidence = repo.evidence(session, venue.id)
         result.spot_checks = repo.spot_checks(session, venue.id)
         result.duplicates = repo.duplicates(session, venue_id=venue.id, open_only=False)
+        result.actions = repo.open_actions(session, venue_id=venue.id)
+        result.trained = trained_shares(session, today=today, venue_ids=[venue.id]).get(venue.id)
+    else:
+        # The public sees what holds today: an expired accreditation is not shown as the venue's.
+        result.accreditations = [a for a in accs if a.valid_from_date <= today <= a.valid_to_date]
     return result
 
 

@@ -12,7 +12,7 @@ from nte.auth.models import EmailToken, User
 from nte.db import utcnow
 from nte.notifications.models import OutboxMessage
 from nte.venues import jobs, service
-from nte.venues.exceptions import RenewalNotOpen, TransitionRefused, VenueInvalid, VenueNotFound
+from nte.venues.exceptions import TransitionRefused, VenueInvalid, VenueNotFound
 from nte.venues.models import Venue, VenueDuplicate
 from tests.factories import SOHO, make_user, make_venue, venue_form
 
@@ -150,36 +150,6 @@ def test_state_machine_refuses_illegal_transitions_and_audits(db, settings):
         sa.select(AuditEvent.action).where(AuditEvent.target_type == "venue", AuditEvent.target_id == str(venue.id))
     ).all()
     assert {"venue.verify", "venue.lapse", "venue.renew", "venue.withdraw"} <= set(actions)
-
-
-def test_a_manager_renews_when_the_first_reminder_goes_out_not_a_year_ahead(db, settings):
-    venue = make_venue(db, status="verified")
-    manager = db.get(User, venue.manager_user_id)
-    now = utcnow()
-    today = service.london_today(now)
-    first_reminder = max(service.REMINDER_DAYS)
-
-    # Just verified: the record runs a year, and renewing now is refused with the date it opens.
-    state = service.renewal(venue, now=now)
-    assert not state.open and state.opens_on == venue.renewal_date - timedelta(days=first_reminder)
-    with pytest.raises(RenewalNotOpen) as refused:
-        service.renew_by_manager(db, user=manager, venue_id=venue.id, now=now)
-    assert refused.value.status_code == 409 and f"{state.opens_on:%d %B %Y}" in refused.value.detail
-    assert venue.renewal_date == service.add_year(today)  # nothing changed
-
-    # The day the first reminder goes out, renewal opens and adds a year to the date, not to today.
-    venue.renewal_date = today + timedelta(days=first_reminder)
-    state = service.renewal(venue, now=now)
-    assert state.open and state.days_left == first_reminder
-    service.renew_by_manager(db, user=manager, venue_id=venue.id, now=now)
-    assert venue.status == "verified" and venue.renewal_date == service.add_year(today + timedelta(days=first_reminder))
-
-    # A lapsed venue may renew at once, from today.
-    officer = make_user(db, role="officer")
-    service.change_status(db, actor=officer, venue=venue, action="lapse", reason=None, now=now)
-    assert service.renewal(venue, now=now).open
-    service.renew_by_manager(db, user=manager, venue_id=venue.id, now=now)
-    assert venue.status == "verified"
 
 
 def test_manager_sees_only_their_venue(db, settings):
