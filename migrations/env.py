@@ -14,7 +14,7 @@ from geoalchemy2 import alembic_helpers
 from nte.config import get_settings
 from nte.models import metadata
 from nte.spatial.engine import create_spatial_engine
-from nte.spatial.migrations import include_object
+from nte.spatial.migrations import include_object, migration_connection
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("connection"):
@@ -43,7 +43,7 @@ def run_migrations_online() -> None:
     settings = get_settings()
     url = context.get_x_argument(as_dictionary=True).get("url") or settings.database_url
     engine = create_spatial_engine(url, spatialite_library=settings.spatialite_library)
-    with engine.connect() as conn:
+    with migration_connection(engine) as conn:  # on SQLite: foreign keys off while tables are copied
         _configure(conn)
         with context.begin_transaction():
             context.run_migrations()

@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from nte.config import PROJECT_ROOT
+from nte.spatial.migrations import migration_connection
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -23,12 +24,12 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    with engine.begin() as conn:
+    with migration_connection(engine) as conn:
         command.upgrade(alembic_config(conn), revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
-    with engine.begin() as conn:
+    with migration_connection(engine) as conn:
         command.downgrade(alembic_config(conn), revision)
 
 

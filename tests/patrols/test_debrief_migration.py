@@ -11,7 +11,6 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy.orm import sessionmaker
 
@@ -19,7 +18,7 @@ from nte.config import get_settings
 from nte.db import UTCDateTime, engine_for, utcnow
 from nte.patrols import service as patrols
 from nte.patrols.models import Debrief, DebriefCount
-from nte.schema import alembic_config, upgrade
+from nte.schema import alembic_config, downgrade, upgrade
 from tests.factories import login, make_patrol_area, make_shift, make_user, make_volunteer
 
 REVISION = "0016_patrol_people"
@@ -148,9 +147,10 @@ def test_debriefs_from_before_people_keep_their_cells_and_are_counted_as_estimat
         assert cells[("all", "people_estimated_from_older_debriefs")] == "7"
         assert cells[("all", "debriefs_estimated")] == "2" and cells[("all", "people_supported")] == "8"
 
-    # Going down keeps what was filed after the upgrade: the new person's kinds become cells.
-    with engine.begin() as conn:
-        command.downgrade(alembic_config(conn), f"{REVISION}-1")
+    # Going down keeps what was filed after the upgrade: the new person's kinds become cells. Down to
+    # 0008 also takes the sibling patrol migrations down (0015 copies patrol_shift on SQLite): with
+    # foreign keys enforced, that copy's DROP TABLE deleted every debrief by cascade.
+    downgrade(engine, f"{REVISION}-1")
     with engine.connect() as conn:
         cells = conn.execute(
             sa.text(
