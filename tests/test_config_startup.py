@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -71,8 +72,10 @@ def test_the_app_refuses_to_start_in_production_without_it(settings, caplog):
         async with app.router.lifespan_context(app):
             pass  # pragma: no cover - start-up must fail
 
+    # In a thread of its own: a browser test earlier on this worker may leave an event loop running here.
     with caplog.at_level(logging.ERROR, logger="nte"), pytest.raises(SystemExit) as caught:
-        asyncio.run(start())
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, start()).result()
     assert str(caught.value).startswith("NTE Safe will not start: NTE_BASE_URL is not set")
     assert any("NTE_BASE_URL is not set" in r.getMessage() for r in caplog.records)
     # With its public https address it starts and serves.

@@ -174,9 +174,12 @@ def test_staffing_invites_name_a_later_night_by_its_date_in_london_time(db):
 def test_lone_worker_alert_names_london_times_and_says_so(db):
     start = utc(2027, 10, 30, 21)  # 22:00 BST
     shift = make_shift(db, start_at=start, hours=7)  # ends 04:00 GMT
-    volunteer = make_volunteer(db)
-    patrols.book_shift(db, volunteer=volunteer, shift_id=shift.id, now=start - timedelta(days=3))
+    volunteer, teammate = make_volunteer(db), make_volunteer(db)  # nobody patrols alone: a team of two
+    for person in (volunteer, teammate):
+        patrols.book_shift(db, volunteer=person, shift_id=shift.id, now=start - timedelta(days=3))
     patrols.check_in(db, volunteer=volunteer, shift_id=shift.id, now=start + timedelta(minutes=5))
+    patrols.check_in(db, volunteer=teammate, shift_id=shift.id, now=start + timedelta(minutes=5))
+    patrols.home_safe(db, volunteer=teammate, shift_id=shift.id, now=shift.end_at)
     coordinator = make_user(db, role="coordinator")
     assert jobs.lone_worker_alerts(db, now=shift.end_at + timedelta(minutes=45)) >= 1
     [alert] = db.scalars(

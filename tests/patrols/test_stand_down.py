@@ -235,13 +235,13 @@ def test_check_in_on_a_stood_down_shift_is_refused_with_the_reason(client, db):
     assert "Ten patrol został odwołany i się nie odbędzie:" in polish and "Moja niezawodność" in polish
 
 
-def test_a_stood_down_night_shows_on_the_board_the_shift_page_and_the_feed(client, db):
+def test_a_stood_down_night_shows_on_the_board_the_shift_page_and_the_feed(client, db, settings):
     shift, (alone,), now = _shift_with(db, volunteers=1)
     token = patrols.issue_feed_token(db, volunteer=alone, now=now)
-    before = patrols.feed_for_token(db, token=token, now=now)[0].decode()
+    before = patrols.feed_for_token(db, token=token, now=now, settings=settings)[0].decode()
     assert "STATUS:CONFIRMED" in before
     jobs.stand_down_shifts(db, now=now)
-    after = patrols.feed_for_token(db, token=token, now=now)[0].decode()
+    after = patrols.feed_for_token(db, token=token, now=now, settings=settings)[0].decode()
     assert "STATUS:CANCELLED" in after and f"SEQUENCE:{shift.sequence}" in after
 
     login(client, db, make_user(db, role="coordinator"))
