@@ -46,6 +46,7 @@ DEMO_LOADERS: list[str] = [
     "nte.venues.demo:load_managed_venue",
     "nte.safespaces.demo:load_examples",
     "nte.reports.demo:load_police_records",
+    "nte.reports.demo:load_demo_public_reports",
     "nte.patrols.demo:load_demo",
     "nte.places.demo:load_postcodes",
 ]
