@@ -41,6 +41,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
             if sqlite:
                 conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
 
+
 _SYSTEM_TABLES = {
     "spatial_ref_sys",
     "spatial_ref_sys_aux",
