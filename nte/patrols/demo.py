@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from nte.auth import repository as auth_repo
+from nte.auth import service as auth_service
 from nte.config import get_settings
 from nte.db import LONDON, utcnow
 from nte.patrols import repository as repo
 from nte.patrols import service
-from nte.patrols.models import Shift
+from nte.patrols.models import Shift, Signup
 
 AREA_NAME = "Soho (West End)"
 SERIES_NAME = "Soho Friday nights"
@@ -31,6 +32,9 @@ DEMO_PEOPLE: list[dict[str, Any]] = [
     {"gender": "man", "kinds": ["first_aid"]},
     {"gender": "not_recorded", "kinds": ["other"], "handover": "police"},
 ]
+#: Last Friday's teammate of the demo volunteer: a volunteer profile whose account cannot sign in.
+TEAMMATE_EMAIL = "teammate@demo.nte-safe.invalid"
+TEAMMATE_NAME = "Demo Teammate"
 #: The demo volunteer's DBS check expires this many days after the demo data is loaded.
 DBS_EXPIRES_IN_DAYS = 21
 # Soho: Oxford Street, Charing Cross Road, Shaftesbury Avenue and Regent Street (simplified).
@@ -124,6 +128,43 @@ def load_demo(session: Session, console: Any) -> None:
     _last_friday_debrief(session, console, area_id=area.id, coordinator=coordinator, now=now)
 
 
+def _last_friday_team(session: Session, shift: Shift, *, coordinator: Any, now: datetime) -> None:
+    """The team that ran last Friday: the demo volunteer (a team lead) and a teammate (a profile with no
+    sign-in), both booked, checked in and home safe, so the monthly report counts the night as run."""
+    lead_user = auth_repo.get_user_by_email(session, "volunteer@demo.nte-safe.invalid")
+    lead = repo.volunteer_for_user(session, lead_user.id) if lead_user is not None else None
+    if lead is None:
+        return  # no demo volunteer: the night stays without a roster (below its minimum)
+    mate_user = auth_repo.get_user_by_email(session, TEAMMATE_EMAIL) or auth_service.create_user(
+        session, email=TEAMMATE_EMAIL, display_name=TEAMMATE_NAME, role="volunteer", password=None
+    )
+    mate = repo.volunteer_for_user(session, mate_user.id) or service.create_volunteer(
+        session,
+        actor=coordinator,
+        user_id=mate_user.id,
+        phone="07700 900002",
+        emergency_contact="Demo contact, 07700 900003",
+        status="active",
+        is_team_lead=False,
+        now=now,
+    )
+    for volunteer in (lead, mate):
+        session.add(
+            Signup(
+                shift_id=shift.id,
+                volunteer_id=volunteer.id,
+                status="confirmed",
+                created_at=shift.start_at - timedelta(days=5),
+                updated_at=shift.end_at + timedelta(minutes=10),
+                confirmed_at=shift.start_at - timedelta(days=5),
+                checked_in_at=shift.start_at + timedelta(minutes=5),
+                home_safe_at=shift.end_at + timedelta(minutes=10),
+            )
+        )
+    shift.places_taken = 2  # kept equal to the places its confirmed sign-ups hold
+    session.flush()
+
+
 def _last_friday_debrief(session: Session, console: Any, *, area_id: int, coordinator: Any, now: datetime) -> None:
     """Last Friday's 22:00-04:00 shift in the demo area (one-off, before the series starts), with a
     debrief in the one-row-per-person shape; made once."""
@@ -133,9 +174,12 @@ def _last_friday_debrief(session: Session, console: Any, *, area_id: int, coordi
     end = datetime.combine(friday + timedelta(days=1), time(4), LONDON).astimezone(UTC)
     shift = next((s for s in repo.shifts_between(session, start, end, area_id=area_id) if s.start_at == start), None)
     if shift is None:
-        shift = Shift(area_id=area_id, start_at=start, end_at=end, min_volunteers=4, max_volunteers=12)
+        shift = Shift(
+            area_id=area_id, start_at=start, end_at=end, min_volunteers=2, max_volunteers=12, min_team_leads=1
+        )
         session.add(shift)
         session.flush()
+        _last_friday_team(session, shift, coordinator=coordinator, now=now)
     if repo.debrief_for_shift(session, shift.id) is None and now >= end:
         service.file_debrief(
             session,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import sqlalchemy as sa
 from rich.console import Console
@@ -48,3 +49,22 @@ def test_the_demo_debrief_records_each_person_once(db, settings):
     assert view.people_by_gender == {"woman": 5, "man": 2, "not_recorded": 1}
     # The police hand-over is the kind "handed to ambulance or police" too.
     assert [p.kinds for p in view.people if p.handover == "police"] == [("handed_over", "other")]
+
+
+def test_last_friday_ran_with_a_team_and_the_monthly_report_counts_it_as_run(db):
+    make_user(db, role="coordinator", email="coordinator@demo.nte-safe.invalid")
+    make_user(db, role="volunteer", email="volunteer@demo.nte-safe.invalid", display_name="Demo Volunteer")
+    console = Console(file=io.StringIO())
+    demo.load_demo(db, console)
+    demo.load_demo(db, console)  # the team is added once
+    area = db.scalar(sa.select(PatrolArea).where(PatrolArea.name == demo.AREA_NAME))
+    [past] = [s for s in db.scalars(sa.select(Shift).where(Shift.area_id == area.id)) if s.series_id is None]
+    team = patrols.roster(db, past.id)
+    assert sorted(user.display_name for _signup, _volunteer, user in team) == ["Demo Teammate", "Demo Volunteer"]
+    assert all(signup.checked_in_at and signup.home_safe_at for signup, _v, _u in team)
+    assert past.places_taken == 2
+    month = patrols.local(past.start_at).date().replace(day=1)
+    report = patrols.monthly_report(db, month=month, now=past.end_at + timedelta(days=1))
+    assert report.shifts_run >= 1 and report.staffing.below_minimum_unconfirmed == 0
+    assert report.people == len(demo.DEMO_PEOPLE) and report.volunteer_hours >= 12
+    assert "Demo Volunteer" not in report.inactive_volunteers
