@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql  # noqa: F401 - JSONB variant below
@@ -53,16 +52,8 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
-LONDON = ZoneInfo("Europe/London")
-
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def london_today(now: datetime) -> date:
-    """The calendar date in London at ``now`` (what a person there calls "today")."""
-    return now.astimezone(LONDON).date()
 
 
 @lru_cache(maxsize=8)

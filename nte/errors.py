@@ -54,6 +54,25 @@ class Invalid(NTEError):
     code = "invalid"
 
 
+class FieldErrors(Invalid):
+    """One or more fields are wrong, all reported at once: the one multi-field error. ``errors`` maps
+    every wrong field to its message (in the order a form shows them); ``field``/``detail`` are the
+    first, and the JSON body always carries ``fields`` (one entry per wrong field), so an API client
+    and a re-shown form see the same list."""
+
+    def __init__(self, errors: Mapping[str, str], *, code: str | None = None) -> None:
+        if not errors:
+            raise ValueError("FieldErrors needs at least one field")
+        self.errors = dict(errors)
+        first = next(iter(self.errors))
+        super().__init__(self.errors[first], field=first, code=code)
+
+    def body(self) -> dict[str, Any]:
+        body = super().body()
+        body["fields"] = [{"field": f, "detail": d} for f, d in self.errors.items()]
+        return body
+
+
 class NotAuthenticated(NTEError):
     status_code = 401
     code = "not_authenticated"

@@ -22,7 +22,8 @@ from sqlalchemy.orm import sessionmaker
 from nte.auth import repository as auth_repo
 from nte.auth import service as auth_service
 from nte.config import PROJECT_ROOT, get_settings
-from nte.db import engine_for, london_today, utcnow
+from nte.db import engine_for, utcnow
+from nte.london import london_today
 from nte.notifications.mailcatcher import file_name
 from nte.patrols import demo as patrols_demo
 from nte.scheduler import JOBS

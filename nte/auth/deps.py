@@ -27,6 +27,10 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 OFFICERS = (Role.officer, Role.admin)
 STAFF = (Role.officer, Role.admin, Role.coordinator)
+COORDINATORS = (Role.coordinator, Role.admin)
+PATROL_READERS = (Role.coordinator, Role.officer, Role.admin)
+PATROL_MEMBERS = (Role.volunteer, Role.coordinator, Role.admin)
+OWNERS = (Role.venue_manager, *OFFICERS)
 
 
 @dataclass(frozen=True)
@@ -309,5 +313,25 @@ async def login_csrf_protect(request: Request) -> None:
 
 LoginCsrfProtected = Depends(login_csrf_protect)
 CsrfProtected = Depends(csrf_protect)
-OfficerUser = Annotated[User, Depends(require_roles(*OFFICERS))]
-AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+
+# --- who may call what: every role dependency, defined once ------------------------------------
+# ``...Api``: the JSON API, 401 without credentials (bearer token or session), 403 for another role.
+# ``...Page``: an HTML page, a redirect to the sign-in form without a session, 403 for another role.
+
+OfficerApi = Annotated[User, Depends(require_roles(*OFFICERS))]
+StaffApi = Annotated[User, Depends(require_roles(*STAFF))]
+AdminApi = Annotated[User, Depends(require_roles(Role.admin))]
+CoordinatorApi = Annotated[User, Depends(require_roles(*COORDINATORS))]
+VolunteerApi = Annotated[User, Depends(require_roles(Role.volunteer))]
+PatrolMemberApi = Annotated[User, Depends(require_roles(*PATROL_MEMBERS))]
+OwnerApi = Annotated[User, Depends(require_roles(*OWNERS))]
+AnyUserApi = Annotated[User, Depends(require_roles(*Role))]
+
+OfficerPage = Annotated[User, Depends(require_page_roles(*OFFICERS))]
+StaffPage = Annotated[User, Depends(require_page_roles(*STAFF))]
+AdminPage = Annotated[User, Depends(require_page_roles(Role.admin))]
+CoordinatorPage = Annotated[User, Depends(require_page_roles(*COORDINATORS))]
+PatrolReaderPage = Annotated[User, Depends(require_page_roles(*PATROL_READERS))]
+VolunteerPage = Annotated[User, Depends(require_page_roles(Role.volunteer))]
+ManagerPage = Annotated[User, Depends(require_page_roles(Role.venue_manager))]
+OwnerPage = Annotated[User, Depends(require_page_roles(*OWNERS))]

@@ -17,10 +17,11 @@ import shapely
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
+from nte.london import LONDON, london_today
 from nte.maps import repository as repo
 from nte.maps import statistics as stats_service
 from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter, UnknownPatrolArea
-from nte.maps.filters import DEFAULT_STATUSES, LONDON, MapFilter, add_months, london_today
+from nte.maps.filters import DEFAULT_STATUSES, MapFilter, add_months
 from nte.maps.grid import cells_geojson, to_bng
 from nte.maps.public import suppress
 from nte.patrols import service as patrols

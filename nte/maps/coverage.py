@@ -15,8 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
+from nte.london import LONDON, london_today
 from nte.maps import repository as repo
-from nte.maps.filters import LONDON, SOURCE_WORDS, MapFilter, add_months, london_today
+from nte.maps.filters import SOURCE_WORDS, MapFilter, add_months
 
 #: The most months a default period spans (the same as the old default, a year).
 DEFAULT_MONTHS = 12

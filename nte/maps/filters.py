@@ -14,14 +14,12 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
-from nte.db import london_today
+from nte.london import LONDON, london_today
 from nte.maps.exceptions import InvalidMapFilter, InvalidMapFilters
 from nte.reports.models import REPORT_SOURCES
 from nte.reports.vocabulary import CATEGORIES
 
-LONDON = ZoneInfo("Europe/London")
 #: Statuses an officer may count. Spam is not one of them, ever.
 COUNTABLE_STATUSES = ("new", "accepted", "duplicate")
 #: Default: moderated and not yet moderated reports (so recent weeks are not missing while the

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from nte.auth import repository as auth_repo
 from nte.auth import service as auth_service
 from nte.config import get_settings
-from nte.db import LONDON, utcnow
+from nte.db import utcnow
+from nte.london import LONDON
 from nte.patrols import repository as repo
 from nte.patrols import service
 from nte.patrols.models import Shift, Signup

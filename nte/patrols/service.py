@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping
@@ -35,6 +34,7 @@ from nte.auth.security import new_token, token_hash
 from nte.config import Settings
 from nte.errors import Conflict, Forbidden, Invalid, NTEError
 from nte.exports import neutralise
+from nte.london import LONDON
 from nte.notifications import service as outbox
 from nte.patrols import ical
 from nte.patrols import repository as repo
@@ -94,7 +94,6 @@ from nte.spatial.geometry import GeoJSONError, load_geojson, nested_too_deeply, 
 from nte.wards.service import service_area, validate_point, wards_touching
 from nte.wards.service import vintages as ward_vintages
 
-LONDON = ZoneInfo("Europe/London")
 RECORD_LABELS = {"dbs": "DBS check", "induction": "Induction", "first_aid": "First aid", "wave": "WAVE training"}
 STATUS_LABELS = {"applicant": "Applicant", "active": "Active", "paused": "Paused", "left": "Left"}
 SUPPORT_LABELS = {

@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 from nte.auth import repository as auth_repo
 from nte.config import get_settings
 from nte.db import utcnow
+from nte.london import LONDON
 from nte.maps.filters import add_months
 from nte.reports import repository as repo
 from nte.reports import service
 from nte.reports.importer import import_file
-from nte.reports.service import LONDON, ReportInput
+from nte.reports.service import ReportInput
 
 CRIME_DIR = Path(__file__).resolve().parent.parent / "data" / "crime"
 

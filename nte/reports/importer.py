@@ -27,12 +27,12 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
+from nte.london import LONDON
 from nte.privacy import scrub
 from nte.reports import repository as repo
 from nte.reports.exceptions import InvalidImport
@@ -44,7 +44,6 @@ from nte.wards import service as ward_service
 from nte.wards.index import OUTSIDE, WardIndex
 from nte.wards.models import WardSet
 
-LONDON = ZoneInfo("Europe/London")
 BATCH_SIZE = 5000
 FORMATS = ("auto", "police", "police-api", "nte-csv", "geojson")
 #: The text encodings a CSV may be read in (any of their aliases, e.g. windows-1252 for cp1252).

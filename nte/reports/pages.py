@@ -12,9 +12,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from nte.auth.deps import OFFICERS, CsrfProtected, public, require_page_roles
 from nte.auth.models import User
 from nte.config import get_settings
-from nte.db import SessionDep, london_today, read_sessions_for, utcnow
+from nte.db import SessionDep, read_sessions_for, utcnow
 from nte.errors import NotFound, NTEError
 from nte.i18n import N_
+from nte.london import london_today
 from nte.places import service as places_service
 from nte.reports import importer, service
 from nte.reports import repository as repo

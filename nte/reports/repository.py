@@ -6,18 +6,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from nte.db import ReadSessions
+from nte.london import LONDON
 from nte.reports.models import Report, ReportCategory, ReportImport, WardUpdate
 from nte.spatial import bulk_insert, existing_values, lock_rows, reserve_ids, within_bbox
 from nte.spatial import refresh_statistics as refresh_statistics_of
-
-LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from shapely.geometry import Point
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ from nte.config import Settings
 from nte.db import ReadSessions
 from nte.errors import Invalid
 from nte.exports import neutralise
+from nte.london import LONDON
 from nte.privacy import scrub
 from nte.reports import repository as repo
 from nte.reports.exceptions import ModerationConflict, ReceiptNotFound, ReportInvalid, ReportNotFound
@@ -33,7 +33,6 @@ from nte.spatial import distance_m, to_bng, to_db
 from nte.wards import service as ward_service
 from nte.wards.exceptions import InvalidCoordinates, LocationOutsideServiceArea, UnknownWard
 
-LONDON = ZoneInfo("Europe/London")
 MAX_DESCRIPTION = 2000
 FUTURE_TOLERANCE = timedelta(minutes=5)
 OLDEST = timedelta(days=2 * 366)

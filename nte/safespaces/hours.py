@@ -48,9 +48,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from nte.london import LONDON
+
 HORIZON_DAYS = 14
 """How far ahead ``opens_at`` and ``open_until`` look; beyond it they are ``None``."""
 DEFAULT_STALE_AFTER_DAYS = 90

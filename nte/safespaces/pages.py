@@ -20,10 +20,11 @@ from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
 from nte.i18n import N_
+from nte.london import LONDON
 from nte.places import service as places_service
 from nte.safespaces import labels, service
 from nte.safespaces.exceptions import InvalidSafeSpace
-from nte.safespaces.hours import LONDON, OpenStatus
+from nte.safespaces.hours import OpenStatus
 from nte.safespaces.models import CODEWORDS, HELP_ITEMS, KINDS
 from nte.safespaces.router import read_csv_upload
 from nte.web.templating import render, request_gettext, request_language

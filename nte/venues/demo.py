@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from nte.auth import repository as auth_repo
 from nte.config import get_settings
-from nte.db import london_today, utcnow
+from nte.db import utcnow
+from nte.london import london_today
 from nte.postcodes import normalise_postcode
 from nte.spatial import from_db, to_db
 from nte.venues import repository as repo

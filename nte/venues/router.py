@@ -7,8 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from nte.auth.deps import OFFICERS, public, require_roles
-from nte.auth.models import User
+from nte.auth.deps import OfficerApi, public
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import ERROR_RESPONSES
@@ -18,7 +17,6 @@ from nte.venues.schemas import SignUpRead, StatusChange, VenueRead, VenueSignUp
 from nte.web.responses import CSV, GEOJSON, formats
 
 router = APIRouter(tags=["venues"], responses=ERROR_RESPONSES)
-OfficerUser = Annotated[User, Depends(require_roles(*OFFICERS))]
 
 
 @router.post(
@@ -85,7 +83,7 @@ def venues_geojson(
 @router.get("/api/venues/register", response_model=None, responses=formats("application/json", CSV, GEOJSON))
 def register_export(
     session: SessionDep,
-    user: OfficerUser,
+    user: OfficerApi,
     format: Literal["json", "csv", "geojson"] = "json",
     ward: Annotated[str | None, Query(max_length=20)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
@@ -120,7 +118,7 @@ def register_export(
 
 
 @router.post("/api/venues/{venue_id}/status", response_model=VenueRead)
-def change_status(venue_id: int, body: StatusChange, session: SessionDep, user: OfficerUser) -> VenueRead:
+def change_status(venue_id: int, body: StatusChange, session: SessionDep, user: OfficerApi) -> VenueRead:
     """Verify, request changes (reasons required: the venue manager sees them, is mailed, and resubmits
     from the portal), reject (reason required; final), lapse, withdraw or renew. Transitions outside the
     state machine (submitted -> verified/changes_requested/rejected; changes_requested -> rejected, or

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 import sqlalchemy as sa
@@ -31,10 +30,10 @@ from nte.auth import repository as auth_repo
 from nte.auth import service as auth_service
 from nte.auth.models import Role, User
 from nte.config import Settings, get_settings
-from nte.db import london_today
 from nte.errors import Invalid, NTEError, TooLarge, UnsupportedMediaType
 from nte.exports import neutralise
 from nte.i18n import N_, Formatted
+from nte.london import london_today
 from nte.notifications import service as outbox
 from nte.postcodes import normalise_postcode
 from nte.spatial import distance_m, from_db, to_db
@@ -70,8 +69,6 @@ from nte.venues.models import (
 )
 from nte.wards import service as wards_service
 from nte.wards.exceptions import InvalidCoordinates, NoWardSet
-
-LONDON = ZoneInfo("Europe/London")
 
 #: The Mayor of London's Women's Night Safety Charter, as signatories list the pledges.
 PLEDGES = (

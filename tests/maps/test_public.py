@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from nte.london import LONDON
 from nte.maps import public as public_service
 from nte.maps import repository as repo
 from nte.maps.exceptions import UnknownPeriod
-from nte.maps.filters import LONDON, local_midnight_utc
+from nte.maps.filters import local_midnight_utc
 from nte.scheduler import JOBS
 from nte.wards import service as ward_service
 from tests.factories import make_map_report

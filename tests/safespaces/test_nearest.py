@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from shapely.geometry import Point
 
+from nte.london import LONDON
 from nte.safespaces import service
-from nte.safespaces.hours import LONDON
 from nte.safespaces.models import SafeSpace
 from nte.spatial import distance_m, to_db
 from tests.factories import make_safe_space, make_venue

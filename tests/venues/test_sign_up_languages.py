@@ -12,7 +12,8 @@ import re
 import pytest
 
 from nte.config import Settings, get_settings
-from nte.db import london_today, utcnow
+from nte.db import utcnow
+from nte.london import london_today
 from nte.web.i18n import PSEUDO_CODE, pseudo_text
 from tests.factories import venue_form
 from tests.web.test_pseudo_locale import untranslated

@@ -24,7 +24,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from nte.config import Settings, get_settings
-from nte.db import london_today, utcnow
+from nte.db import utcnow
+from nte.london import london_today
 from nte.venues.models import VenueAccreditation, VenueTraining
 from nte.web.i18n import PSEUDO_CLOSE, PSEUDO_CODE, PSEUDO_OPEN, pseudo_text
 from tests.factories import make_safe_space, make_venue, venue_form

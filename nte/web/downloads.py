@@ -1,0 +1,69 @@
+"""Every file the service hands out (CSV, GeoJSON, a saved map page, a calendar) leaves through here.
+
+``download`` sets the headers a download needs (attachment with its file name, never cached by a
+shared cache, no type sniffing) and writes the audit event in the request's transaction, so the
+audit log answers "who took a copy of what, with which filter" for every export, not only some.
+CSV cells are neutralised where the CSV is built (``nte.exports.csv_text``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from nte.audit import service as audit
+
+if TYPE_CHECKING:
+    from nte.auth.models import User
+
+Kind = Literal["csv", "geojson", "html", "ics"]
+
+MEDIA_TYPES: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "geojson": "application/geo+json",
+    "html": "text/html; charset=utf-8",
+    "ics": "text/calendar; charset=utf-8",
+}
+
+
+def download_headers(filename: str) -> dict[str, str]:
+    if not filename or any(c in filename for c in '"\\/\r\n'):
+        raise ValueError(f"unsafe download file name {filename!r}")
+    return {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+def download(
+    session: Session,
+    *,
+    actor: User | None,
+    kind: Kind,
+    content: str | bytes | Mapping[str, Any],
+    filename: str,
+    target_type: str,
+    target_id: str | int,
+    action: str,
+    detail: Mapping[str, Any] | None = None,
+) -> Response:
+    """The response for one export, and its audit event (``action`` such as ``"reports.export"``,
+    ``target_type``/``target_id``,
+    with the format, file name and ``detail``, e.g. the filter it was made with)."""
+    if isinstance(content, Mapping):
+        body: str | bytes = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    else:
+        body = content
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        detail={"format": kind, "filename": filename, **(detail or {})},
+    )
+    return Response(body, media_type=MEDIA_TYPES[kind], headers=download_headers(filename))
