@@ -8,10 +8,10 @@ CSV cells are neutralised where the CSV is built (``nte.exports.csv_text``)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from nte.audit import service as audit
@@ -44,7 +44,7 @@ def download(
     *,
     actor: User | None,
     kind: Kind,
-    content: str | bytes | Mapping[str, Any],
+    content: str | bytes | Mapping[str, Any] | Iterable[str] | Iterable[bytes],
     filename: str,
     target_type: str,
     target_id: str | int,
@@ -53,10 +53,13 @@ def download(
 ) -> Response:
     """The response for one export, and its audit event (``action`` such as ``"reports.export"``,
     ``target_type``/``target_id``,
-    with the format, file name and ``detail``, e.g. the filter it was made with)."""
+    with the format, file name and ``detail``, e.g. the filter it was made with). ``content`` may be
+    the whole body, a GeoJSON mapping, or an iterator of chunks (streamed: a large export never sits
+    in memory whole; the audit event is written before the first byte)."""
+    body: str | bytes | None = None
     if isinstance(content, Mapping):
-        body: str | bytes = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    else:
+        body = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    elif isinstance(content, (str, bytes)):
         body = content
     audit.record(
         session,
@@ -66,4 +69,7 @@ def download(
         target_id=target_id,
         detail={"format": kind, "filename": filename, **(detail or {})},
     )
+    if body is None:
+        chunks: Iterator[Any] = iter(content)  # type: ignore[arg-type]
+        return StreamingResponse(chunks, media_type=MEDIA_TYPES[kind], headers=download_headers(filename))
     return Response(body, media_type=MEDIA_TYPES[kind], headers=download_headers(filename))
