@@ -8,8 +8,9 @@ return such an error to be raised, and for the calls they make to other function
 (``name(...)``, ``module.name(...)``, a method of an ``nte`` class through an annotated or
 constructed receiver), followed through ``__globals__`` of the function objects themselves, so it
 does not matter which file a function lives in. What a ``try`` catches is taken off what its body
-can raise. Then what the framework adds: 422 for request validation when there is input, 413 and
-400 where a body is read, 503 where the request's database session is used.
+can raise. Then what the framework adds: 422 for request validation when there is input, 404 where
+a path value may match no route (a ``/`` in it), 413 and 400 where a body is read, 503 where the
+request's database session is used.
 
 The walk over-approximates (every branch counts), so a documented code may be rare; what it must
 never do is miss a status an operation answers with: tests/test_access_matrix.py checks every
@@ -71,6 +72,7 @@ EVERY_ADDRESS = (
 #: What the framework answers, by where it happens (code, sentence).
 VALIDATION = (422, "invalid", "A field is missing or invalid; `field` names it and `fields` lists them all.")
 TOO_LARGE = (413, "too_large", "The request body is larger than the limit.")
+NO_ROUTE = (404, "not_found", "There is nothing at this address.")  # a path value the route cannot match
 UNPARSABLE = (400, "http_error", "There was an error parsing the body.")
 DATABASE_DOWN = (
     503,
@@ -95,7 +97,7 @@ class ErrorAnswer:
 
 @dataclass(frozen=True)
 class _Raised:
-    cls: type
+    cls: type[NTEError]
     code: str | None
     detail: str | None
 
@@ -301,8 +303,9 @@ class Analysis:
         if tree is not None:
             scope = _scope(fn, tree)
             for node in ast.walk(tree):
-                if isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
-                    found |= self.built(node.value, scope, depth + 1)
+                if isinstance(node, ast.Return):
+                    for call in _outcomes(node.value):
+                        found |= self.built(call, scope, depth + 1)
         self._returns[fn.__code__] = frozenset(found)
         return self._returns[fn.__code__]
 
@@ -312,6 +315,18 @@ class Analysis:
         if _error_class(target):
             return construct(target, call, scope)
         return set(self.returned(target, depth))
+
+
+def _outcomes(expr: ast.expr | None) -> Iterator[ast.Call]:
+    """The calls an expression's value can be: itself, either branch of ``a if c else b``, ``a or b``."""
+    if isinstance(expr, ast.Call):
+        yield expr
+    elif isinstance(expr, ast.IfExp):
+        yield from _outcomes(expr.body)
+        yield from _outcomes(expr.orelse)
+    elif isinstance(expr, ast.BoolOp):
+        for value in expr.values:
+            yield from _outcomes(value)
 
 
 class _Walk:
@@ -330,8 +345,8 @@ class _Walk:
     def visit(self, node: ast.AST, caught: tuple[type, ...]) -> None:
         if isinstance(node, ast.Try):
             inner = caught + self._catches(node)
-            for child in node.body:
-                self.visit(child, inner)
+            for statement in node.body:
+                self.visit(statement, inner)
             for part in (*node.handlers, *node.orelse, *node.finalbody):
                 self.visit(part, caught)
             return
@@ -379,8 +394,8 @@ class _Walk:
         if isinstance(exc, ast.Name) and exc.id in self.scope.assigned:
             found: set[_Raised] = set()
             for value in self.scope.assigned[exc.id]:
-                if isinstance(value, ast.Call):
-                    found |= self.analysis.built(value, self.scope, self.depth + 1)
+                for call in _outcomes(value):
+                    found |= self.analysis.built(call, self.scope, self.depth + 1)
             return found
         target = resolve(exc, self.scope)
         if _error_class(target):
@@ -535,7 +550,7 @@ def _super_call(tree: ast.AST) -> ast.Call | None:
     return None
 
 
-def construct(cls: type, call: ast.Call | None, scope: _Scope) -> set[_Raised]:
+def construct(cls: type[NTEError], call: ast.Call | None, scope: _Scope) -> set[_Raised]:
     """The code(s) and sentence of ``cls(...)``: its arguments followed through each ``__init__`` up
     to :class:`NTEError`'s (``detail``, ``code``); no ``code`` given means the class's own."""
     if issubclass(cls, LoginRequired):
@@ -603,6 +618,8 @@ def operation_errors(route: Any, analysis: Analysis = ANALYSIS) -> frozenset[Err
             answers |= _answered(call)
         if dependant.path_params or dependant.query_params or dependant.body_params:
             has_input = True
+        if dependant.path_params:
+            answers.add(ErrorAnswer(*NO_ROUTE))
         if dependant.body_params:
             reads_body = True
             if any(type(p.field_info).__name__ in ("Form", "File") for p in dependant.body_params):
