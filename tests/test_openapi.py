@@ -224,15 +224,30 @@ PROBE = {
 
         def _quiet():
             raise NotFound("Caught by the caller.", code="probe_caught")
+
+        def walk_up(n):
+            if n:
+                walk_down(n - 1)
+            raise NotFound("Up.", code="probe_up")
+
+        def walk_down(n):
+            walk_up(n)
+            raise Conflict("Down.", code="probe_down")
     """,
     "service": """
-        from nte._openapi_probe.service_signups import book
+        from nte._openapi_probe.service_signups import book, walk_down, walk_up
     """,
     "router": """
         from nte._openapi_probe import service
 
         def endpoint(ok: bool):
             return service.book(ok)
+
+        def up(n: int):
+            return service.walk_up(n)
+
+        def down(n: int):
+            return service.walk_down(n)
     """,
 }
 
@@ -263,3 +278,11 @@ def probe(tmp_path: Path):
 def test_the_analysis_follows_re_exports_helpers_and_handlers(probe):
     found = {(r.cls.status_code, r.code) for r in Analysis().raises(probe.endpoint)}
     assert found == {(409, "probe_inactive"), (409, "probe_full"), (404, "probe_gone")}, found
+
+
+def test_a_cycle_of_calls_is_read_whole_from_either_end(probe):
+    analysis = Analysis()
+    both = {(404, "probe_up"), (409, "probe_down")}
+    # walk_down is first met inside the cycle walk_up -> walk_down -> walk_up: not remembered half-read.
+    assert {(r.cls.status_code, r.code) for r in analysis.raises(probe.up)} == both
+    assert {(r.cls.status_code, r.code) for r in analysis.raises(probe.down)} == both

@@ -251,7 +251,11 @@ class Analysis:
         self._raises: dict[tuple[types.CodeType, type | None], frozenset[_Raised]] = {}
         self._returns: dict[types.CodeType, frozenset[_Raised]] = {}
         self._reads_body: dict[types.CodeType, bool] = {}
-        self._busy: set[tuple[types.CodeType, type | None]] = set()
+        # The functions being read, outermost first, and whether each one's answer is partial: a
+        # function reached again while it is being read (a cycle) adds nothing there, so those
+        # between are not remembered (read again when met later); the cycle's first stays whole.
+        self._stack: list[tuple[types.CodeType, type | None]] = []
+        self._partial: set[int] = set()
 
     # --- what a callable raises, following its calls ---------------------------------------------
 
@@ -266,19 +270,24 @@ class Analysis:
         key = (fn.__code__, self_type)
         if key in self._raises:
             return self._raises[key]
-        if key in self._busy or depth > MAX_DEPTH:
+        if key in self._stack or depth > MAX_DEPTH:
+            first = self._stack.index(key) + 1 if key in self._stack else 0
+            self._partial.update(range(first, len(self._stack)))
             return frozenset()
         tree = _parse(fn.__code__, fn)
         if tree is None:
             return frozenset()
-        self._busy.add(key)
+        self._stack.append(key)
         try:
             walk = _Walk(self, _scope(fn, tree, self_type), depth)
             walk.visit(tree, ())
             found = frozenset(walk.raised)
         finally:
-            self._busy.discard(key)
-        self._raises[key] = found
+            self._stack.pop()
+            partial = len(self._stack) in self._partial
+            self._partial.discard(len(self._stack))
+        if not partial:
+            self._raises[key] = found
         self._reads_body[fn.__code__] = walk.reads_body
         return found
 
