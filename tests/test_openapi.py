@@ -156,11 +156,11 @@ def test_no_operation_documents_a_status_its_code_cannot_answer(doc, api):
     """Facts read from the document and the route alone, not from the analysis: a body status
     needs a request body, validation needs input (or a rule of the operation's own), a plain 401
     needs an access check or the caller's credentials read, and every status names at least one code."""
-    from nte.web.openapi import _api_routes, _dependants
+    from nte.web.openapi import api_routes, dependants
 
     reads_credentials = {}
-    for route in _api_routes(api):
-        calls = [d.call for d in _dependants(route.dependant)]
+    for route in api_routes(api):
+        calls = [d.call for d in dependants(route.dependant)]
         checks = any(getattr(c, "allowed_roles", None) is not None for c in calls) or any(
             getattr(c, "__name__", "") == "get_principal" for c in calls
         )
