@@ -34,6 +34,7 @@ from nte.wards import router as wards_api
 from nte.web import docs as api_docs
 from nte.web import pages as web_pages
 from nte.web.middleware import BodySizeLimit, PrivateAccessLog, RefuseNulCharacters, SecurityHeaders
+from nte.web.openapi import document_errors
 from nte.web.templating import TEMPLATE_DIR
 
 log = logging.getLogger("nte")
@@ -73,51 +74,6 @@ UPLOAD_LIMITS: dict[str, int] = {
     **venues_pages.BODY_LIMITS,
     **safespaces_api.BODY_LIMITS,
 }
-
-
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["error", "detail"],
-    "properties": {
-        "error": {"type": "string", "description": "machine-readable code, e.g. outside_service_area"},
-        "detail": {"type": "string", "description": "a sentence for people"},
-        "field": {"type": ["string", "null"], "description": "the input field at fault"},
-        "fields": {"type": "array", "items": {"type": "object"}},
-    },
-}
-COMMON_ERRORS = {
-    "400": "Bad request",
-    "401": "Not signed in, or the bearer token is invalid, expired or revoked",
-    "403": "Your role does not allow this (or a missing CSRF token)",
-    "404": "Not found",
-    "405": "Method not allowed",
-    "409": "Conflicts with the current state",
-    "413": "Body too large",
-    "415": "Unsupported media type",
-    "422": "A field is missing or invalid; `field` names it",
-    "429": "Too many requests; see Retry-After",
-    "503": "The database is not answering; nothing was saved",
-}
-
-
-def document_errors(app: FastAPI) -> None:
-    """Every operation documents the one error body shape for every status it can answer with."""
-
-    def openapi() -> dict:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = FastAPI.openapi(app)
-        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-        ref = {"$ref": "#/components/schemas/Error"}
-        for path in schema.get("paths", {}).values():
-            for operation in path.values():
-                responses = operation.setdefault("responses", {})
-                for status, description in COMMON_ERRORS.items():
-                    responses[status] = {"description": description, "content": {"application/json": {"schema": ref}}}
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None, *, check_db: bool = True) -> FastAPI:

@@ -153,6 +153,38 @@ def _fill(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "1", path)
 
 
+def _documented_errors(app) -> dict[tuple[str, str], dict[int, set[str]]]:
+    """(METHOD, path) -> status -> the ``error`` codes the OpenAPI document lists for it."""
+    documented: dict[tuple[str, str], dict[int, set[str]]] = {}
+    for path, item in app.openapi()["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            documented[(method.upper(), path)] = {
+                int(status): set(entry.get("x-error-codes", []))
+                for status, entry in operation.get("responses", {}).items()
+                if status.isdigit() and int(status) >= 400
+            }
+    assert documented, "the OpenAPI document lists no operations"
+    return documented
+
+
+def _undocumented(documented, method: str, path: str, response) -> str | None:
+    """Why an error answer of a documented operation is not in the document, or None."""
+    statuses = documented[(method, path)]
+    if response.status_code not in statuses:
+        return f"{method} {path} answered {response.status_code}; it documents {sorted(statuses)}"
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    code = body.get("error") if isinstance(body, dict) else None
+    if code is not None and code not in statuses[response.status_code]:
+        documented_codes = sorted(statuses[response.status_code])
+        return f"{method} {path} answered {response.status_code} {code!r}; it documents {documented_codes}"
+    return None
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_route_role_matrix(app, client, db, role):
     csrf = None
@@ -160,6 +192,11 @@ def test_route_role_matrix(app, client, db, role):
         csrf = login(client, db, make_user(db, role=role))
     problems = []
     requests = 0
+    # The OpenAPI document must tell the truth: every error an operation answers with here is one
+    # it documents, with its code (nte/web/openapi.py reads them from the code).
+    documented = _documented_errors(app)
+    undocumented = []
+    checked = 0
     # Sign-out ends the caller's own session: it goes last, or every route after it would be refused.
     routes = sorted(_routes(app), key=lambda r: bool(getattr(_access(r)[0], "ends_session", False)))
     assert sum(bool(getattr(_access(r)[0], "ends_session", False)) for r in routes) == 1, "one sign-out route"
@@ -182,7 +219,14 @@ def test_route_role_matrix(app, client, db, role):
                 problems.append(f"{role} reached {method} {route.path} ({r.status_code})")
             if r.status_code >= 500:
                 problems.append(f"{role}: {method} {route.path} gave {r.status_code}")
+            operation = (method, re.sub(r":\w+}", "}", route.path))
+            if r.status_code >= 400 and operation in documented:
+                checked += 1
+                if why := _undocumented(documented, *operation, r):
+                    undocumented.append(f"{role}: {why}")
     assert requests >= ROUTES_TODAY, f"only {requests} requests made"
+    assert checked > 0, "no error answer of a documented operation was checked against the document"
+    assert not undocumented, "answers the OpenAPI document does not list:\n" + "\n".join(undocumented)
     if role:
         after = client.get("/account", follow_redirects=False)
         if not (after.status_code == 303 and after.headers["location"].startswith("/login")):
