@@ -25,7 +25,6 @@ from nte.safespaces import labels, messages, service
 from nte.safespaces.exceptions import InvalidSafeSpace
 from nte.safespaces.hours import OpenStatus
 from nte.safespaces.models import CODEWORDS, HELP_ITEMS, KINDS
-from nte.safespaces.router import MAX_UPLOAD
 from nte.web.flash import FlashMessages
 from nte.web.forms import Form as SentForm
 from nte.web.forms import FormDep, field_errors
@@ -265,7 +264,7 @@ def officer_import(
     try:
         result = service.import_csv(
             session,
-            text=service.upload_text(file.file.read(MAX_UPLOAD + 1), content_type=file.content_type),
+            text=service.upload_text(file.file.read(service.MAX_UPLOAD + 1), content_type=file.content_type),
             actor=user,
             settings=get_settings(),
             now=utcnow(),

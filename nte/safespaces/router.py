@@ -26,8 +26,7 @@ from nte.web.responses import GeoJSONResponse
 router = APIRouter(prefix="/api/safe-spaces", tags=["safe spaces"], responses=ERROR_RESPONSES)
 geojson_router = APIRouter(prefix="/api", tags=["safe spaces"], responses=ERROR_RESPONSES)
 
-MAX_UPLOAD = 5_000_000
-BODY_LIMITS = {"/api/safe-spaces/import": MAX_UPLOAD, "/officer/safe-spaces/import": MAX_UPLOAD}
+BODY_LIMITS = {"/api/safe-spaces/import": service.MAX_UPLOAD, "/officer/safe-spaces/import": service.MAX_UPLOAD}
 NHS_ATTRIBUTION = (
     "Example pharmacies: contains public sector information licensed under the Open Government "
     "Licence v3.0 (NHS Choices, 2020)."
@@ -86,7 +85,7 @@ def create_space(session: SessionDep, user: OfficerApi, body: SafeSpaceCreate) -
 
 @router.post("/import", summary="Import safe spaces from CSV (officers); unverified, hours unconfirmed")
 def import_csv(session: SessionDep, user: OfficerApi, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
-    text = service.upload_text(file.file.read(MAX_UPLOAD + 1), content_type=file.content_type)
+    text = service.upload_text(file.file.read(service.MAX_UPLOAD + 1), content_type=file.content_type)
     result = service.import_csv(
         session, text=text, actor=user, settings=get_settings(), now=utcnow(), label=file.filename or "upload"
     )
@@ -102,32 +101,29 @@ def list_proposals(
     return [proposal_read(p) for p in service.list_proposals(session, status=status)]
 
 
-@router.post("/proposals/{proposal_id}/approve", summary="Approve and apply a proposed change (officers)")
-def approve(session: SessionDep, user: OfficerApi, proposal_id: int, body: Decision | None = None) -> dict[str, Any]:
+def _decide(
+    session: SessionDep, user: OfficerApi, proposal_id: int, body: Decision | None, *, approve: bool
+) -> dict[str, Any]:
     proposal = service.decide_proposal(
         session,
         proposal_id=proposal_id,
-        approve=True,
+        approve=approve,
         actor=user,
         settings=get_settings(),
         now=utcnow(),
         note=body.note if body else "",
     )
     return proposal_read(proposal)
+
+
+@router.post("/proposals/{proposal_id}/approve", summary="Approve and apply a proposed change (officers)")
+def approve(session: SessionDep, user: OfficerApi, proposal_id: int, body: Decision | None = None) -> dict[str, Any]:
+    return _decide(session, user, proposal_id, body, approve=True)
 
 
 @router.post("/proposals/{proposal_id}/reject", summary="Reject a proposed change (officers)")
 def reject(session: SessionDep, user: OfficerApi, proposal_id: int, body: Decision | None = None) -> dict[str, Any]:
-    proposal = service.decide_proposal(
-        session,
-        proposal_id=proposal_id,
-        approve=False,
-        actor=user,
-        settings=get_settings(),
-        now=utcnow(),
-        note=body.note if body else "",
-    )
-    return proposal_read(proposal)
+    return _decide(session, user, proposal_id, body, approve=False)
 
 
 @router.get("/{space_id}", dependencies=[Depends(public)], summary="One safe space (not withdrawn)")

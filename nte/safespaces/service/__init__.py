@@ -14,7 +14,7 @@ This module only names what callers use."""
 from __future__ import annotations
 
 from nte.safespaces.service.fields import OWNER_FIELDS, clean_fields, parse_overrides, schedule_from_input
-from nte.safespaces.service.importer import ImportResult, import_csv, upload_text
+from nte.safespaces.service.importer import MAX_UPLOAD, ImportResult, import_csv, upload_text
 from nte.safespaces.service.proposals import (
     decide_proposal,
     get_proposal,
@@ -66,6 +66,7 @@ __all__ = [
     "FALLBACK_DISTANCE_M",
     "MAX_DISTANCE_M",
     "MAX_LIMIT",
+    "MAX_UPLOAD",
     "OWNER_FIELDS",
     "REMIND_DAYS_BEFORE",
     "STALE_AFTER_DAYS",

@@ -25,22 +25,6 @@ from nte.wards import service as ward_service
 from nte.wards.exceptions import InvalidCoordinates, LocationOutsideServiceArea
 from nte.web.forms import Field, clean
 
-OWNER_FIELDS = frozenset(
-    {
-        "name",
-        "address",
-        "postcode",
-        "phone",
-        "access_note",
-        "help_offered",
-        "codewords",
-        "step_free",
-        "languages",
-        "hours",
-    }
-)
-"""What an owner may propose; location, kind, venue link and status stay with officers."""
-
 IDENTITY = ("name", "address", "postcode")
 """What a safe space at a charter venue takes from the venue."""
 ON_CREATE = ("name", "kind")
@@ -166,6 +150,9 @@ FIELDS = (
     Field("languages", parse=_languages, default_factory=list),
 )
 """The fields checked on their own (the rest are the named checks below)."""
+
+OWNER_FIELDS = frozenset({f.name for f in FIELDS if f.name != "kind"} | {"hours"})
+"""What an owner may propose; location, kind, venue link and status stay with officers."""
 
 
 # --- opening hours ---------------------------------------------------------------------------------

@@ -20,11 +20,13 @@ from nte.config import Settings
 from nte.errors import Invalid, UnsupportedMediaType
 from nte.safespaces import repository as repo
 from nte.safespaces.exceptions import InvalidImport, InvalidSafeSpace
-from nte.safespaces.service.fields import clean_fields
+from nte.safespaces.service.fields import FIELDS, clean_fields
 from nte.safespaces.service.registry import create_space
 from nte.wards import service as ward_service
 from nte.wards.exceptions import InvalidCoordinates
 
+MAX_UPLOAD = 5_000_000
+"""The largest CSV an officer may upload (bytes)."""
 CSV_TYPES = (None, "", "text/csv", "application/vnd.ms-excel", "text/plain", "application/octet-stream")
 """What browsers and scripts call a CSV upload."""
 
@@ -50,6 +52,8 @@ class ImportResult:
 
 _NHS_COLUMNS = {"ods_code", "name", "address1", "postcode", "latitude", "longitude"}
 _GENERIC_COLUMNS = {"name", "kind", "latitude", "longitude"}
+_OPTIONAL_COLUMNS = (*(f.name for f in FIELDS if f.name not in ("name", "kind")), "opening_hours")
+"""Our own columns beyond the four every row has: the plain fields and the opening hours as text."""
 
 
 def _nhs_row(row: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
@@ -72,17 +76,7 @@ def _generic_row(row: Mapping[str, str], number: int) -> tuple[str | None, dict[
         "lon": row.get("longitude"),
         "lat": row.get("latitude"),
     }
-    for key in (
-        "address",
-        "postcode",
-        "phone",
-        "access_note",
-        "help_offered",
-        "codewords",
-        "step_free",
-        "languages",
-        "opening_hours",
-    ):
+    for key in _OPTIONAL_COLUMNS:
         if (row.get(key) or "").strip():
             data[key] = row[key]
     external = (row.get("external_id") or "").strip() or None

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from nte.audit import service as audit
 from nte.auth.models import User
 from nte.config import Settings
 from nte.london import london_today
@@ -24,19 +23,19 @@ from nte.safespaces.exceptions import (
     ProposalDecided,
     ProposalNotFound,
 )
-from nte.safespaces.models import SafeSpace, SafeSpaceProposal
+from nte.safespaces.models import PROPOSAL_STATUSES, SafeSpace, SafeSpaceProposal
 from nte.safespaces.service.fields import IDENTITY, OWNER_FIELDS, clean_fields
 from nte.safespaces.service.registry import (
     SpaceRecord,
     apply_values,
     display_name,
     get_space,
+    record_event,
     space_record,
     venue_of,
 )
 from nte.venues.models import Venue
 
-PROPOSAL_STATUSES = ("pending", "approved", "rejected")
 OFFICER_ROLES = ("officer", "admin")
 """Who may see and propose changes to any space."""
 
@@ -107,14 +106,13 @@ def propose_change(
     )
     session.add(proposal)
     session.flush()
-    audit.record(
+    record_event(
         session,
+        "safespace.propose",
+        space_id=space.id,
         actor=user,
-        action="safespace.propose",
-        target_type="safe_space",
-        target_id=space.id,
+        now=now,
         detail={"proposal_id": proposal.id, "fields": sorted(changes), "confirms_hours": confirms_hours},
-        at=now,
     )
     return proposal
 
@@ -176,14 +174,13 @@ def decide_proposal(
     proposal.status = "approved" if approve else "rejected"
     proposal.decided_at, proposal.decided_by_user_id, proposal.decision_note = now, actor.id, note or None
     session.flush()
-    audit.record(
+    record_event(
         session,
+        f"safespace.proposal.{proposal.status}",
+        space_id=space.id,
         actor=actor,
-        action=f"safespace.proposal.{proposal.status}",
-        target_type="safe_space",
-        target_id=space.id,
+        now=now,
         detail={"proposal_id": proposal.id, "changed": changed},
-        at=now,
     )
     _tell_proposer(session, proposal, space, note=note, settings=settings, now=now)
     return proposal

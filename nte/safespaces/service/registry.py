@@ -16,16 +16,30 @@ from nte.config import Settings
 from nte.london import london_today
 from nte.safespaces import repository as repo
 from nte.safespaces.exceptions import InvalidSafeSpace, InvalidSearch, SafeSpaceNotFound
-from nte.safespaces.models import WARD_SUBJECT, SafeSpace, SafeSpaceProposal
+from nte.safespaces.models import STATUSES, WARD_SUBJECT, SafeSpace, SafeSpaceProposal
 from nte.safespaces.service.fields import clean_fields
 from nte.safespaces.service.status import STALE_AFTER_DAYS, schedule_of, status_json, status_of
 from nte.spatial import from_db
 from nte.venues.models import Venue
 from nte.wards import service as ward_service
 
-STATUSES = ("unverified", "verified", "withdrawn")
 PRIVATE_DETAIL = ("owner_user_id", "hours_stale_on")
 """What the public view of one space leaves out."""
+
+
+def record_event(
+    session: Session,
+    action: str,
+    *,
+    space_id: int,
+    actor: User | None,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The audit event of something done to one safe space."""
+    audit.record(
+        session, actor=actor, action=action, target_type="safe_space", target_id=space_id, detail=detail, at=now
+    )
 
 
 def get_space(session: Session, *, space_id: int) -> SafeSpace:
@@ -75,14 +89,13 @@ def create_space(
     session.flush()
     _assign_ward(session, space)
     if audit_action:
-        audit.record(
+        record_event(
             session,
+            audit_action,
+            space_id=space.id,
             actor=actor,
-            action=audit_action,
-            target_type="safe_space",
-            target_id=space.id,
+            now=now,
             detail={"fields": sorted(values), "status": status},
-            at=now,
         )
     return space
 
@@ -113,15 +126,7 @@ def update_space(
     session.flush()
     if "geom" in changed:
         _assign_ward(session, space)
-    audit.record(
-        session,
-        actor=actor,
-        action="safespace.update",
-        target_type="safe_space",
-        target_id=space.id,
-        detail={"changed": changed},
-        at=now,
-    )
+    record_event(session, "safespace.update", space_id=space.id, actor=actor, now=now, detail={"changed": changed})
     return space
 
 
@@ -153,7 +158,7 @@ def verify_space(session: Session, *, space_id: int, actor: User, now: datetime)
     space = get_space(session, space_id=space_id)
     space.status, space.verified_at, space.verified_by_user_id, space.updated_at = "verified", now, actor.id, now
     session.flush()
-    audit.record(session, actor=actor, action="safespace.verify", target_type="safe_space", target_id=space.id, at=now)
+    record_event(session, "safespace.verify", space_id=space.id, actor=actor, now=now)
     return space
 
 
@@ -164,15 +169,7 @@ def withdraw_space(session: Session, *, space_id: int, actor: User, now: datetim
     space = get_space(session, space_id=space_id)
     space.status, space.updated_at = "withdrawn", now
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="safespace.withdraw",
-        target_type="safe_space",
-        target_id=space.id,
-        detail={"reason": reason},
-        at=now,
-    )
+    record_event(session, "safespace.withdraw", space_id=space.id, actor=actor, now=now, detail={"reason": reason})
     return space
 
 
@@ -183,14 +180,13 @@ def confirm_hours(session: Session, *, space_id: int, actor: User, now: datetime
         raise InvalidSafeSpace({"opening_hours": "Enter the opening hours before confirming them."})
     space.hours_confirmed_date, space.updated_at = london_today(now), now
     session.flush()
-    audit.record(
+    record_event(
         session,
+        "safespace.confirm_hours",
+        space_id=space.id,
         actor=actor,
-        action="safespace.confirm_hours",
-        target_type="safe_space",
-        target_id=space.id,
+        now=now,
         detail={"date": space.hours_confirmed_date.isoformat()},
-        at=now,
     )
     return space
 
