@@ -20,7 +20,7 @@ from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
 from nte.i18n import N_
-from nte.london import LONDON
+from nte.london import LONDON, london_today, to_london
 from nte.safespaces import labels, messages, service
 from nte.safespaces.exceptions import InvalidSafeSpace
 from nte.safespaces.hours import OpenStatus
@@ -149,8 +149,8 @@ def status_line(status: OpenStatus, *, gettext: Callable[[str], str], lang: str)
     closes or opens in London time, in the page's language."""
 
     def when(moment: datetime) -> str:
-        local = moment.astimezone(LONDON)
-        today = status.at.astimezone(LONDON).date()
+        local = to_london(moment)
+        today = london_today(status.at)
         if local.date() == today:
             return local.strftime("%H:%M")
         pattern = "EEE d MMM HH:mm" if (local.date() - today).days >= 7 else "EEE HH:mm"
