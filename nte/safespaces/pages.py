@@ -41,35 +41,13 @@ FLASH = FlashMessages(
     }
 )
 
-#: What the officers' form sends; help_offered and codewords are ticked boxes (lists).
-_TEXT_FIELDS = (
-    "name",
-    "kind",
-    "address",
-    "postcode",
-    "lon",
-    "lat",
-    "phone",
-    "access_note",
-    "languages",
-    "opening_hours",
-    "overrides",
-    "step_free",
-    "venue_id",
-    "owner_email",
-)
 _LISTS = ("help_offered", "codewords")
-_IDENTITY = ("name", "address", "postcode")
-#: What the owners' form sends (the identity fields only for a space with its own).
-_OWNER_TEXT_FIELDS = (
-    *_IDENTITY,
-    "phone",
-    "access_note",
-    "languages",
-    "opening_hours",
-    "overrides",
-    "step_free",
-)
+"""Ticked boxes: sent as lists."""
+_DETAILS = ("phone", "access_note", "languages", "opening_hours", "overrides", "step_free")
+#: What the owners' form sends as text (the identity fields only for a space with its own).
+_OWNER_TEXT_FIELDS = (*service.IDENTITY, *_DETAILS)
+#: What the officers' form sends as text.
+_TEXT_FIELDS = (*_OWNER_TEXT_FIELDS, "kind", "lon", "lat", "venue_id", "owner_email")
 
 
 def _space_data(form: SentForm, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -460,7 +438,7 @@ def owner_form(request: Request, session: SessionDep, user: OwnerPage, space_id:
 @router.post("/safe-spaces/mine/{space_id}", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def owner_propose(request: Request, session: SessionDep, user: OwnerPage, space_id: int, form: FormDep) -> Response:
     context = _owner_context(session, user, space_id)
-    fields = tuple(f for f in _OWNER_TEXT_FIELDS if context["own_identity"] or f not in _IDENTITY)
+    fields = tuple(f for f in _OWNER_TEXT_FIELDS if context["own_identity"] or f not in service.IDENTITY)
     data = _space_data(form, fields)
     try:
         service.propose_change(

@@ -13,7 +13,7 @@ This module only names what callers use."""
 
 from __future__ import annotations
 
-from nte.safespaces.service.fields import OWNER_FIELDS, clean_fields, parse_overrides, schedule_from_input
+from nte.safespaces.service.fields import IDENTITY, OWNER_FIELDS, clean_fields, parse_overrides, schedule_from_input
 from nte.safespaces.service.importer import MAX_UPLOAD, ImportResult, import_csv, upload_text
 from nte.safespaces.service.proposals import (
     decide_proposal,
@@ -71,6 +71,7 @@ __all__ = [
     "REMIND_DAYS_BEFORE",
     "STALE_AFTER_DAYS",
     "STATUSES",
+    "IDENTITY",
     "HelpSearch",
     "ImportResult",
     "NearbySpace",
