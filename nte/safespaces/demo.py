@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from nte.config import get_settings
 from nte.db import utcnow
-from nte.safespaces import repository as repo
 from nte.safespaces import service
 from nte.safespaces.models import HELP_ITEMS
 
@@ -85,7 +84,7 @@ def load_examples(session: Session, console: Console) -> None:
         f"Safe spaces: {result.created} NHS pharmacies added as unverified examples "
         f"({result.already_present} already there)."
     )
-    present = repo.by_external_ids(session, [e["external_id"] for e in EXAMPLE_SPACES])
+    present = service.already_imported(session, [e["external_id"] for e in EXAMPLE_SPACES])
     added = 0
     for example in EXAMPLE_SPACES:
         if example["external_id"] in present:

@@ -14,7 +14,7 @@ This module only names what callers use."""
 from __future__ import annotations
 
 from nte.safespaces.service.fields import IDENTITY, OWNER_FIELDS, clean_fields, parse_overrides, schedule_from_input
-from nte.safespaces.service.importer import MAX_UPLOAD, ImportResult, import_csv, upload_text
+from nte.safespaces.service.importer import MAX_UPLOAD, ImportResult, already_imported, import_csv, upload_text
 from nte.safespaces.service.proposals import (
     decide_proposal,
     get_proposal,
@@ -78,6 +78,7 @@ __all__ = [
     "NearestResult",
     "SpaceRecord",
     "WardChoice",
+    "already_imported",
     "change_status",
     "clean_fields",
     "confirm_hours",

@@ -159,9 +159,14 @@ def _read_rows(reader: csv.DictReader[str], *, nhs: bool, area: Any, result: Imp
     return parsed
 
 
+def already_imported(session: Session, external_ids: list[str]) -> set[str]:
+    """Which of these external ids are stored already (imported or loaded before)."""
+    return repo.by_external_ids(session, external_ids)
+
+
 def _new_rows(session: Session, parsed: Parsed, *, settings: Settings) -> Parsed:
     """The rows not imported before, each checked as a form would be (before any is stored)."""
-    existing = repo.by_external_ids(session, [e for e, _ in parsed if e])
+    existing = already_imported(session, [e for e, _ in parsed if e])
     cleaned: Parsed = []
     for number, (external, data) in enumerate(parsed, start=2):
         if external in existing:
