@@ -27,7 +27,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from nte.postcodes import normalise_postcode
 
@@ -96,8 +96,21 @@ def _termination(text: str) -> date | None | str:
     return f"doterm {text!r} is not a yyyymm month"
 
 
-def read_onspd(lines: Iterable[str]) -> Iterator[PostcodeRow | BadRow]:
-    reader = csv.reader(lines)
+def _lines(reader: Any) -> Iterator[tuple[int, list[str]] | BadRow]:
+    """Each non-blank row with its line number, or a BadRow for a line that is not CSV."""
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield BadRow(reader.line_num, f"not CSV ({exc})")
+            continue
+        if any(c.strip() for c in cells):
+            yield reader.line_num, cells
+
+
+def _onspd_header(reader: Any) -> list[str]:
     try:
         header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:
@@ -110,67 +123,76 @@ def read_onspd(lines: Iterable[str]) -> Iterator[PostcodeRow | BadRow]:
             f"The header row has no {', '.join(missing)} column: is this an ONS Postcode Directory CSV? "
             "(For OS Code-Point Open, use --format codepoint.)"
         )
+    return header
+
+
+def _onspd_row(line: int, row: dict[str, str]) -> PostcodeRow | BadRow:
+    def cell(name: str) -> str:
+        return row.get(name, "")
+
+    postcode = normalise_postcode(cell("pcds"))
+    if postcode is None:
+        return BadRow(line, f"pcds {cell('pcds')[:12]!r} is not a UK postcode")
+    terminated = _termination(cell("doterm"))
+    if isinstance(terminated, str):
+        return BadRow(line, terminated)
+    lat, lon = _number(cell("lat")), _number(cell("long"))
+    if cell("lat") == "" and cell("long") == "":
+        east, north = _number(cell("oseast1m")), _number(cell("osnrth1m"))
+        if east is None or north is None or (east == 0 and north == 0):
+            return BadRow(line, "no coordinates (lat, long and oseast1m, osnrth1m are empty)")
+        return PostcodeRow(line, postcode, None, None, east, north, False, terminated)
+    if lat is None or lon is None:
+        return BadRow(line, f"lat {cell('lat')[:12]!r} / long {cell('long')[:12]!r} are not numbers")
+    if lat > 90 or lat < -90 or lon > 180 or lon < -180 or (lat == 99.999999 and lon == 0):
+        # ONSPD's marker for a postcode with no grid reference is lat 99.999999, long 0.
+        return BadRow(line, "no coordinates (ONSPD marks it lat 99.999999, long 0)")
+    return PostcodeRow(line, postcode, lon, lat, None, None, False, terminated)
+
+
+def read_onspd(lines: Iterable[str]) -> Iterator[PostcodeRow | BadRow]:
+    reader = csv.reader(lines)
+    header = _onspd_header(reader)
     at = {name: i for i, name in enumerate(header)}
     width = len(header)
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield BadRow(reader.line_num, f"not CSV ({exc})")
+    for item in _lines(reader):
+        if isinstance(item, BadRow):
+            yield item
             continue
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
+        line, cells = item
         if len(cells) < width:
             yield BadRow(line, f"{len(cells)} columns where the header has {width}")
             continue
-        row = {name: cells[i].strip() for name, i in at.items()}
+        yield _onspd_row(line, {name: cells[i].strip() for name, i in at.items()})
 
-        def cell(name: str, row: dict[str, str] = row) -> str:
-            return row.get(name, "")
 
-        postcode = normalise_postcode(cell("pcds"))
-        if postcode is None:
-            yield BadRow(line, f"pcds {cell('pcds')[:12]!r} is not a UK postcode")
-            continue
-        terminated = _termination(cell("doterm"))
-        if isinstance(terminated, str):
-            yield BadRow(line, terminated)
-            continue
-        lat, lon = _number(cell("lat")), _number(cell("long"))
-        if cell("lat") == "" and cell("long") == "":
-            east, north = _number(cell("oseast1m")), _number(cell("osnrth1m"))
-            if east is None or north is None or (east == 0 and north == 0):
-                yield BadRow(line, "no coordinates (lat, long and oseast1m, osnrth1m are empty)")
-                continue
-            yield PostcodeRow(line, postcode, None, None, east, north, False, terminated)
-            continue
-        if lat is None or lon is None:
-            yield BadRow(line, f"lat {cell('lat')[:12]!r} / long {cell('long')[:12]!r} are not numbers")
-            continue
-        if lat > 90 or lat < -90 or lon > 180 or lon < -180 or (lat == 99.999999 and lon == 0):
-            # ONSPD's marker for a postcode with no grid reference is lat 99.999999, long 0.
-            yield BadRow(line, "no coordinates (ONSPD marks it lat 99.999999, long 0)")
-            continue
-        yield PostcodeRow(line, postcode, lon, lat, None, None, False, terminated)
+def _codepoint_row(line: int, cells: list[str]) -> PostcodeRow | BadRow:
+    if len(cells) < 4:
+        return BadRow(line, f"{len(cells)} columns; Code-Point Open rows have {len(CODEPOINT_COLUMNS)}")
+    postcode = normalise_postcode(cells[0])
+    if postcode is None:
+        return BadRow(line, f"Postcode {cells[0].strip()[:12]!r} is not a UK postcode")
+    quality = _number(cells[1])
+    east, north = _number(cells[2]), _number(cells[3])
+    if quality is None:
+        return BadRow(line, f"Positional_quality_indicator {cells[1].strip()[:6]!r} is not a number")
+    if quality >= CODEPOINT_NO_COORDINATES:
+        return BadRow(line, "no coordinates (positional quality 90)")
+    if east is None or north is None:
+        shown = f"Eastings {cells[2].strip()[:10]!r} / Northings {cells[3].strip()[:10]!r}"
+        return BadRow(line, f"{shown} are not numbers")
+    if not (0 < east < 700_000 and 0 < north < 1_300_000):
+        return BadRow(line, "Eastings/Northings are outside Great Britain")
+    return PostcodeRow(line, postcode, None, None, east, north, quality >= CODEPOINT_APPROXIMATE_FROM, None)
 
 
 def read_codepoint(lines: Iterable[str]) -> Iterator[PostcodeRow | BadRow]:
-    reader = csv.reader(lines)
     first = True
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield BadRow(reader.line_num, f"not CSV ({exc})")
+    for item in _lines(csv.reader(lines)):
+        if isinstance(item, BadRow):
+            yield item
             continue
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
+        line, cells = item
         if first:
             first = False
             if cells and cells[0].strip().lstrip("\ufeff").lower() in ("postcode", "pcd", "pcds"):
@@ -178,29 +200,7 @@ def read_codepoint(lines: Iterable[str]) -> Iterator[PostcodeRow | BadRow]:
                     "The file starts with a header row: OS Code-Point Open CSV has none. "
                     "(For the ONS Postcode Directory, use --format onspd.)"
                 )
-        if len(cells) < 4:
-            yield BadRow(line, f"{len(cells)} columns; Code-Point Open rows have {len(CODEPOINT_COLUMNS)}")
-            continue
-        postcode = normalise_postcode(cells[0])
-        if postcode is None:
-            yield BadRow(line, f"Postcode {cells[0].strip()[:12]!r} is not a UK postcode")
-            continue
-        quality = _number(cells[1])
-        east, north = _number(cells[2]), _number(cells[3])
-        if quality is None:
-            yield BadRow(line, f"Positional_quality_indicator {cells[1].strip()[:6]!r} is not a number")
-            continue
-        if quality >= CODEPOINT_NO_COORDINATES:
-            yield BadRow(line, "no coordinates (positional quality 90)")
-            continue
-        if east is None or north is None:
-            shown = f"Eastings {cells[2].strip()[:10]!r} / Northings {cells[3].strip()[:10]!r}"
-            yield BadRow(line, f"{shown} are not numbers")
-            continue
-        if not (0 < east < 700_000 and 0 < north < 1_300_000):
-            yield BadRow(line, "Eastings/Northings are outside Great Britain")
-            continue
-        yield PostcodeRow(line, postcode, None, None, east, north, quality >= CODEPOINT_APPROXIMATE_FROM, None)
+        yield _codepoint_row(line, cells)
 
 
 def read_rows(lines: Iterable[str], fmt: Format) -> Iterator[PostcodeRow | BadRow]:

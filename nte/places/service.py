@@ -28,6 +28,7 @@ from nte.places.exceptions import InvalidPlaceQuery, InvalidPostcode, PostcodeNo
 from nte.places.formats import SOURCE_OF, BadRow, Format, PostcodeRow, read_rows
 from nte.postcodes import normalise_postcode
 from nte.spatial import to_bng, to_wgs84
+from nte.spatial.coords import round_coord
 from nte.wards import service as wards_service
 
 KINDS = ("postcode", "ward", "venue", "safe_space", "street")
@@ -58,7 +59,7 @@ class Place:
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
-        out["lon"], out["lat"] = round(self.lon, 6), round(self.lat, 6)
+        out["lon"], out["lat"] = round_coord(self.lon), round_coord(self.lat)
         return out
 
 
@@ -367,8 +368,8 @@ def _write(session: Session, batch: dict[str, PostcodeRow], summary: ImportSumma
         values.append(
             {
                 "postcode": r.postcode,
-                "lon": round(lon, 6),
-                "lat": round(lat, 6),
+                "lon": round_coord(lon),
+                "lat": round_coord(lat),
                 "source": summary.source,
                 "approximate": r.approximate,
                 "terminated_date": r.terminated_date,
@@ -396,8 +397,8 @@ def fill_from_points(session: Session, *, points: Iterable[tuple[str, float, flo
     values = [
         {
             "postcode": pc,
-            "lon": round(acc[0] / acc[2], 6),
-            "lat": round(acc[1] / acc[2], 6),
+            "lon": round_coord(acc[0] / acc[2]),
+            "lat": round_coord(acc[1] / acc[2]),
             "source": "demo-derived",
             "approximate": True,
             "terminated_date": None,

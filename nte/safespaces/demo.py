@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from nte.config import get_settings
 from nte.db import utcnow
-from nte.safespaces import repository as repo
 from nte.safespaces import service
+from nte.safespaces.models import HELP_ITEMS
 
 NHS_PHARMACIES = Path(__file__).resolve().parent.parent / "data" / "safe-spaces" / "pharmacies-nhs-six-boroughs.csv"
 
@@ -30,18 +30,7 @@ EXAMPLE_SPACES: list[dict[str, Any]] = [
         "lon": -0.1337,
         "lat": 51.5136,
         "opening_hours": "Th-Sa 20:00-04:00",
-        "help_offered": [
-            "staff_on_duty",
-            "trained_staff",
-            "water",
-            "phone_for_calls",
-            "cctv",
-            "toilets",
-            "first_aid",
-            "phone_charging",
-            "lockable_room",
-            "private_seating",
-        ],
+        "help_offered": list(HELP_ITEMS),
         "codewords": ["ask_for_angela"],
         "step_free": True,
         "languages": ["English", "Spanish"],
@@ -95,7 +84,7 @@ def load_examples(session: Session, console: Console) -> None:
         f"Safe spaces: {result.created} NHS pharmacies added as unverified examples "
         f"({result.already_present} already there)."
     )
-    present = repo.by_external_ids(session, [e["external_id"] for e in EXAMPLE_SPACES])
+    present = service.already_imported(session, [e["external_id"] for e in EXAMPLE_SPACES])
     added = 0
     for example in EXAMPLE_SPACES:
         if example["external_id"] in present:

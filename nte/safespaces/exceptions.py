@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from nte.errors import Conflict, Forbidden, Invalid, NotFound
+from nte.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 
 
-class InvalidSafeSpace(Invalid):
-    """One or more fields are wrong; ``errors`` maps every wrong field to its message (forms show
-    them all), ``field``/``detail`` are the first."""
+class InvalidSafeSpace(FieldErrors):
+    """One or more fields are wrong: ``InvalidSafeSpace({field: message, ...})``. ``errors`` maps
+    every wrong field to its message (forms show them all, the JSON body lists them in ``fields``),
+    ``field``/``detail`` are the first."""
 
     code = "invalid_safe_space"
-
-    def __init__(self, detail: str, *, field: str | None = None, errors: dict[str, str] | None = None) -> None:
-        super().__init__(detail, field=field)
-        self.errors = errors or ({field: detail} if field else {})
 
 
 class InvalidOpeningHours(Invalid):

@@ -49,7 +49,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
 
-from nte.london import LONDON
+from nte.london import LONDON, london_today, to_london
 
 HORIZON_DAYS = 14
 """How far ahead ``opens_at`` and ``open_until`` look; beyond it they are ``None``."""
@@ -310,18 +310,18 @@ class OpenStatus:
         ``"closed"``, ``"closed (hours never confirmed)"``; times in London local time."""
         if self.unsure_reason is not None:
             return f"closed ({self.unsure_reason})"
-        today = self.at.astimezone(LONDON).date()
+        today = london_today(self.at)
         if self.is_open:
             if self.open_until is None:
                 return "open 24/7"
             # a bare time means its next occurrence, which is unambiguous within a day
-            until = self.open_until.astimezone(LONDON)
+            until = to_london(self.open_until)
             if self.open_until - self.at < timedelta(days=1):
                 return f"open until {until:%H:%M}"
             return f"open until {_day_and_time(until, today=today)}"
         if self.opens_at is None:
             return "closed"
-        opens = self.opens_at.astimezone(LONDON)
+        opens = to_london(self.opens_at)
         if opens.date() == today:
             return f"opens at {opens:%H:%M}"
         return f"opens {_day_and_time(opens, today=today)}"

@@ -12,58 +12,46 @@ from urllib.parse import quote
 from babel.dates import format_date, format_datetime
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from sqlalchemy.orm import Session
 
-from nte.auth.deps import OFFICERS, CsrfProtected, public, require_page_roles
-from nte.auth.models import Role, User
+from nte.auth.deps import CsrfProtected, OfficerPage, OwnerPage, public
+from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
 from nte.i18n import N_
-from nte.london import LONDON
-from nte.places import service as places_service
-from nte.safespaces import labels, service
+from nte.london import LONDON, london_today, to_london
+from nte.safespaces import labels, messages, service
 from nte.safespaces.exceptions import InvalidSafeSpace
 from nte.safespaces.hours import OpenStatus
 from nte.safespaces.models import CODEWORDS, HELP_ITEMS, KINDS
-from nte.safespaces.router import read_csv_upload
+from nte.web.flash import FlashMessages
+from nte.web.forms import Form as SentForm
+from nte.web.forms import FormDep, field_errors
 from nte.web.templating import render, request_gettext, request_language
 
 router = APIRouter(include_in_schema=False)
 
-OfficerPage = Annotated[User, Depends(require_page_roles(*OFFICERS))]
-OwnerPage = Annotated[User, Depends(require_page_roles(Role.venue_manager, *OFFICERS))]
-
-_TEXT_FIELDS = (
-    "name",
-    "kind",
-    "address",
-    "postcode",
-    "lon",
-    "lat",
-    "phone",
-    "access_note",
-    "languages",
-    "opening_hours",
-    "overrides",
-    "step_free",
-    "venue_id",
-    "owner_email",
+#: Success messages after a POST, carried signed in ``?done=`` (a crafted link shows nothing).
+FLASH = FlashMessages(
+    {
+        "safespace.saved": messages.SAVED,
+        "safespace.imported": messages.IMPORTED,
+        "safespace.proposed": messages.PROPOSED,
+    }
 )
 
+_LISTS = ("help_offered", "codewords")
+"""Ticked boxes: sent as lists."""
+_DETAILS = ("phone", "access_note", "languages", "opening_hours", "overrides", "step_free")
+#: What the owners' form sends as text (the identity fields only for a space with its own).
+_OWNER_TEXT_FIELDS = (*service.IDENTITY, *_DETAILS)
+#: What the officers' form sends as text.
+_TEXT_FIELDS = (*_OWNER_TEXT_FIELDS, "kind", "lon", "lat", "venue_id", "owner_email")
 
-async def space_form(request: Request) -> FormData:
-    return await request.form()
 
-
-SpaceForm = Annotated[FormData, Depends(space_form)]
-
-
-def _form_data(form: FormData, fields: tuple[str, ...]) -> dict[str, Any]:
-    data: dict[str, Any] = {k: str(form.get(k) or "") for k in fields if k in form}
-    data["help_offered"] = [str(v) for v in form.getlist("help_offered")]
-    data["codewords"] = [str(v) for v in form.getlist("codewords")]
-    return data
+def _space_data(form: SentForm, fields: tuple[str, ...]) -> dict[str, Any]:
+    return form.data(fields, lists=_LISTS)
 
 
 def _common() -> dict[str, Any]:
@@ -109,8 +97,6 @@ _SEARCH_ERRORS = {
     "place": N_("No place found: check the postcode, or try a street name."),
     "place_short": N_("Type at least 2 characters: a postcode, street or place name."),
 }
-#: How far the "nothing open near you" fallback looks for places open now.
-FALLBACK_DISTANCE_M = 20_000.0
 
 
 def _distance_text(metres: float) -> str:
@@ -141,8 +127,8 @@ def status_line(status: OpenStatus, *, gettext: Callable[[str], str], lang: str)
     closes or opens in London time, in the page's language."""
 
     def when(moment: datetime) -> str:
-        local = moment.astimezone(LONDON)
-        today = status.at.astimezone(LONDON).date()
+        local = to_london(moment)
+        today = london_today(status.at)
         if local.date() == today:
             return local.strftime("%H:%M")
         pattern = "EEE d MMM HH:mm" if (local.date() - today).days >= 7 else "EEE HH:mm"
@@ -171,13 +157,6 @@ def _geo_link(space: service.NearbySpace) -> str:
     return f"geo:{space.lat:.6f},{space.lon:.6f}?q={space.lat:.6f},{space.lon:.6f}({label})"
 
 
-def _point_params(lon: float, lat: float, *, near: str | None = None) -> dict[str, str]:
-    params = {"lon": f"{lon:.6f}", "lat": f"{lat:.6f}"}
-    if near:
-        params["near"] = near
-    return params
-
-
 @router.get("/help-now", response_class=HTMLResponse, dependencies=[Depends(public)])
 def help_now(
     request: Request,
@@ -189,117 +168,71 @@ def help_now(
     place: Annotated[str | None, Query(max_length=80)] = None,
     show: Annotated[str, Query(max_length=5)] = "open",
 ) -> HTMLResponse:
-    """Find help now: from a postcode, street or place typed in (``place``), a ward, or the
-    browser's location or a point on the map (``lon``/``lat``, with ``near`` naming it). A place
-    typed in wins, then a ward chosen in the list, then the point the form still carries, so "Show"
-    can change without losing the place searched from."""
+    """Find help now (``service.help_search``): the nearest places, open now or all."""
     settings = get_settings()
-    now = utcnow()
     open_only = show != "all"
     gettext = request_gettext(request)
     lang = request_language(request)
+    found = service.help_search(
+        session,
+        place=place,
+        ward=ward,
+        lon=lon,
+        lat=lat,
+        near=near,
+        open_only=open_only,
+        now=utcnow(),
+        settings=settings,
+    )
     context: dict[str, Any] = {
         "quick_exit": True,
         "wards": service.ward_choices(session, settings=settings),
-        "ward": ward or "",
+        "ward": found.ward,
         "show": "open" if open_only else "all",
-        "result": None,
-        "fallback": None,
-        "errors": {},
-        "where": None,
-        "point": None,
-        "place": "",
+        "result": found.result,
+        "fallback": found.fallback,
+        "errors": {found.error_field: gettext(_SEARCH_ERRORS[found.error])} if found.error else {},
+        "where": found.where,
+        "point": found.point,
+        "place": found.place,
         "distance_text": _distance_text,
         "help_labels": labels.HELP_LABELS,
         "codeword_labels": labels.CODEWORD_LABELS,
         "kind_labels": labels.KIND_LABELS,
         "max_km": int(service.MAX_DISTANCE_M / 1000),
-        "fallback_km": int(FALLBACK_DISTANCE_M / 1000),
+        "fallback_km": int(service.FALLBACK_DISTANCE_M / 1000),
     }
-    status = 200
-    try:
-        typed = " ".join((place or "").split())
-        found = places_service.resolve(session, q=typed, settings=settings) if len(typed) >= 2 else None
-        if typed and found is None:
-            context["place"] = typed
-            key = "place" if len(typed) >= 2 else "place_short"
-            context["errors"] = {"place": gettext(_SEARCH_ERRORS[key])}
-            status = 422
-            result = None
-        elif found is not None:
-            result = service.find_nearest(session, lon=found.lon, lat=found.lat, open_only=open_only, limit=5, now=now)
-            context["where"] = found.label
-            context["point"] = _point_params(result.lon, result.lat, near=found.label)
-            context["ward"] = ""
-        elif ward:
-            choice = service.ward_point(session, code=ward)
-            result = service.find_nearest(
-                session, lon=choice.lon, lat=choice.lat, open_only=open_only, limit=5, now=now
-            )
-            context["where"] = f"{choice.name} ({choice.borough_name})"
-            context["point"] = {"ward": ward}
-        elif lon not in (None, "") or lat not in (None, ""):
-            result = service.find_nearest(session, lon=lon, lat=lat, open_only=open_only, limit=5, now=now)
-            context["where"] = (near or "").strip() or None
-            context["point"] = _point_params(result.lon, result.lat, near=context["where"])
-        else:
-            result = None
-        context["result"] = result
-        if result is not None and open_only and not result.spaces:
-            context["fallback"] = service.find_nearest(
-                session,
-                lon=result.lon,
-                lat=result.lat,
-                open_only=True,
-                limit=3,
-                now=now,
-                max_distance_m=FALLBACK_DISTANCE_M,
-            )
-    except NTEError as exc:
-        field = "ward" if exc.field in ("ward", "code") else "location"
-        context["errors"] = {field: gettext(_SEARCH_ERRORS[field])}
-        status = exc.status_code
-    if context["result"] is not None:
-        origin = context["result"]
-        context["lines"] = {
-            s.id: status_line(s.status, gettext=gettext, lang=lang)
-            for s in [*origin.spaces, *(context["fallback"].spaces if context["fallback"] else [])]
-        }
-        context["directions"] = {
-            s.id: gettext(_direction(origin.lon, origin.lat, s.lon, s.lat))
-            for s in [*origin.spaces, *(context["fallback"].spaces if context["fallback"] else [])]
-        }
-        context["geo_links"] = {
-            s.id: _geo_link(s) for s in [*origin.spaces, *(context["fallback"].spaces if context["fallback"] else [])]
-        }
-    return render(request, "safespaces/help_now.html", context, status_code=status)
+    if found.result is not None:
+        origin = found.result
+        context["lines"] = {s.id: status_line(s.status, gettext=gettext, lang=lang) for s in found.shown}
+        context["directions"] = {s.id: gettext(_direction(origin.lon, origin.lat, s.lon, s.lat)) for s in found.shown}
+        context["geo_links"] = {s.id: _geo_link(s) for s in found.shown}
+    return render(request, "safespaces/help_now.html", context, status_code=found.status_code)
 
 
 # --- officers --------------------------------------------------------------------------------------
+
+
+def _list_context(session: Session, request: Request, *, status: str | None) -> dict[str, Any]:
+    return {
+        "spaces": service.list_spaces(session, status=status or None),
+        "status": status or "",
+        "name_of": service.display_name,
+        "pending": len(service.list_proposals(session, status="pending")),
+        "due": service.hours_due(session, now=utcnow()),
+        "done": FLASH.message(request),
+        "errors": {},
+        **_common(),
+    }
 
 
 @router.get("/officer/safe-spaces", response_class=HTMLResponse)
 def officer_list(
     request: Request, session: SessionDep, user: OfficerPage, status: Annotated[str | None, Query(max_length=12)] = None
 ) -> HTMLResponse:
-    now = utcnow()
-    if status not in (None, "", "unverified", "verified", "withdrawn"):
+    if status not in (None, "", *service.STATUSES):
         status = None
-    spaces = service.list_spaces(session, status=status or None)
-    return render(
-        request,
-        "safespaces/officer_list.html",
-        {
-            "spaces": spaces,
-            "status": status or "",
-            "name_of": service.display_name,
-            "pending": len(service.list_proposals(session, status="pending")),
-            "due": service.hours_due(session, now=now),
-            "imported": request.query_params.get("imported"),
-            "errors": {},
-            **_common(),
-        },
-    )
+    return render(request, "safespaces/officer_list.html", _list_context(session, request, status=status))
 
 
 @router.post("/officer/safe-spaces/import", response_class=HTMLResponse, dependencies=[CsrfProtected])
@@ -309,7 +242,7 @@ def officer_import(
     try:
         result = service.import_csv(
             session,
-            text=read_csv_upload(file),
+            text=service.upload_text(file.file.read(service.MAX_UPLOAD + 1), content_type=file.content_type),
             actor=user,
             settings=get_settings(),
             now=utcnow(),
@@ -325,13 +258,15 @@ def officer_import(
                 "name_of": service.display_name,
                 "pending": 0,
                 "due": [],
-                "imported": None,
+                "done": None,
                 "errors": {"file": exc.detail},
                 **_common(),
             },
             status_code=exc.status_code,
         )
-    return RedirectResponse(f"/officer/safe-spaces?imported={result.created}-{result.already_present}", status_code=303)
+    return FLASH.redirect(
+        "/officer/safe-spaces", "safespace.imported", created=result.created, already_present=result.already_present
+    )
 
 
 @router.get("/officer/safe-spaces/new", response_class=HTMLResponse)
@@ -344,42 +279,41 @@ def officer_new(request: Request, user: OfficerPage) -> HTMLResponse:
 
 
 @router.post("/officer/safe-spaces/new", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def officer_create(request: Request, session: SessionDep, user: OfficerPage, form: SpaceForm) -> Response:
-    data = _form_data(form, _TEXT_FIELDS)
+def officer_create(request: Request, session: SessionDep, user: OfficerPage, form: FormDep) -> Response:
+    data = _space_data(form, _TEXT_FIELDS)
+    confirm = bool(form.get("confirm_hours"))
     try:
         space = service.create_space(
-            session,
-            data=data,
-            actor=user,
-            settings=get_settings(),
-            now=utcnow(),
-            confirm_hours=bool(form.get("confirm_hours")),
+            session, data=data, actor=user, settings=get_settings(), now=utcnow(), confirm_hours=confirm
         )
     except NTEError as exc:
-        errors = exc.errors if isinstance(exc, InvalidSafeSpace) else {exc.field or "name": exc.detail}
         return render(
             request,
             "safespaces/officer_form.html",
             {
                 "space": None,
-                "values": {**data, "confirm_hours": bool(form.get("confirm_hours"))},
-                "errors": errors,
+                "values": {**data, "confirm_hours": confirm},
+                "errors": field_errors(exc, default="name"),
                 **_common(),
             },
             status_code=exc.status_code,
         )
-    return RedirectResponse(f"/officer/safe-spaces/{space.id}?saved=1", status_code=303)
+    return FLASH.redirect(f"/officer/safe-spaces/{space.id}", "safespace.saved")
+
+
+def _proposals_page(request: Request, session: Session, *, errors: dict[str, str], status_code: int = 200) -> Response:
+    rows = service.pending_proposals(session)
+    return render(
+        request,
+        "safespaces/officer_proposals.html",
+        {"rows": rows, "errors": errors, **_common()},
+        status_code=status_code,
+    )
 
 
 @router.get("/officer/safe-spaces/proposals", response_class=HTMLResponse)
-def officer_proposals(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
-    proposals = service.list_proposals(session, status="pending")
-    rows = []
-    for p in proposals:
-        space = service.get_space(session, space_id=p.safe_space_id)
-        venue = service.repo.get_venue(session, space.venue_id) if space.venue_id else None
-        rows.append((p, space, service.display_name(space, venue)))
-    return render(request, "safespaces/officer_proposals.html", {"rows": rows, "errors": {}, **_common()})
+def officer_proposals(request: Request, session: SessionDep, user: OfficerPage) -> Response:
+    return _proposals_page(request, session, errors={})
 
 
 @router.post("/officer/safe-spaces/proposals/{proposal_id}", response_class=HTMLResponse, dependencies=[CsrfProtected])
@@ -402,34 +336,21 @@ def officer_decide(
             note=note,
         )
     except NTEError as exc:
-        rows = []
-        for p in service.list_proposals(session, status="pending"):
-            space = service.get_space(session, space_id=p.safe_space_id)
-            venue = service.repo.get_venue(session, space.venue_id) if space.venue_id else None
-            rows.append((p, space, service.display_name(space, venue)))
-        return render(
-            request,
-            "safespaces/officer_proposals.html",
-            {"rows": rows, "errors": {f"note-{proposal_id}": exc.detail}, **_common()},
-            status_code=exc.status_code,
+        return _proposals_page(
+            request, session, errors={f"note-{proposal_id}": exc.detail}, status_code=exc.status_code
         )
     return RedirectResponse("/officer/safe-spaces/proposals", status_code=303)
 
 
-def _space_context(session: Any, space_id: int) -> dict[str, Any]:
-    space = service.get_space(session, space_id=space_id)
-    venue = service.repo.get_venue(session, space.venue_id) if space.venue_id else None
-    detail = service.space_detail(session, space, venue, now=utcnow())
-    owner = service.repo.users_by_ids(session, [space.owner_user_id]) if space.owner_user_id else []
-    values = _values_from_detail(detail)
-    values["owner_email"] = owner[0].email if owner else ""
+def _space_context(record: service.SpaceRecord) -> dict[str, Any]:
+    values = _values_from_detail(record.detail)
+    values["owner_email"] = record.owner_email
     values["confirm_hours"] = True
-    return {
-        "space": detail,
-        "values": values,
-        "venue": venue,
-        "proposals": service.repo.list_proposals(session, status=None, space_id=space.id, limit=20),
-    }
+    return {"space": record.detail, "values": values, "venue": record.venue, "proposals": record.proposals}
+
+
+def _officer_form(session: Session, space_id: int) -> dict[str, Any]:
+    return _space_context(service.space_record(session, space_id=space_id, now=utcnow()))
 
 
 @router.get("/officer/safe-spaces/{space_id}", response_class=HTMLResponse)
@@ -437,18 +358,14 @@ def officer_edit(request: Request, session: SessionDep, user: OfficerPage, space
     return render(
         request,
         "safespaces/officer_form.html",
-        {**_space_context(session, space_id), "errors": {}, "saved": request.query_params.get("saved"), **_common()},
+        {**_officer_form(session, space_id), "errors": {}, "done": FLASH.message(request), **_common()},
     )
 
 
 @router.post("/officer/safe-spaces/{space_id}", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def officer_update(
-    request: Request, session: SessionDep, user: OfficerPage, space_id: int, form: SpaceForm
-) -> Response:
-    data = _form_data(form, _TEXT_FIELDS)
-    space = service.get_space(session, space_id=space_id)
-    if space.venue_id is not None and "venue_id" not in form:
-        data["venue_id"] = space.venue_id
+def officer_update(request: Request, session: SessionDep, user: OfficerPage, space_id: int, form: FormDep) -> Response:
+    data = _space_data(form, _TEXT_FIELDS)
+    confirm = bool(form.get("confirm_hours"))
     try:
         service.update_space(
             session,
@@ -457,19 +374,19 @@ def officer_update(
             actor=user,
             settings=get_settings(),
             now=utcnow(),
-            confirm_hours=bool(form.get("confirm_hours")),
+            confirm_hours=confirm,
+            keep_venue="venue_id" not in form,
         )
     except NTEError as exc:
-        errors = exc.errors if isinstance(exc, InvalidSafeSpace) else {exc.field or "name": exc.detail}
-        context = _space_context(session, space_id)
-        context["values"] = {**context["values"], **data, "confirm_hours": bool(form.get("confirm_hours"))}
+        context = _officer_form(session, space_id)
+        context["values"] = {**context["values"], **data, "confirm_hours": confirm}
         return render(
             request,
             "safespaces/officer_form.html",
-            {**context, "errors": errors, **_common()},
+            {**context, "errors": field_errors(exc, default="name"), **_common()},
             status_code=exc.status_code,
         )
-    return RedirectResponse(f"/officer/safe-spaces/{space_id}?saved=1", status_code=303)
+    return FLASH.redirect(f"/officer/safe-spaces/{space_id}", "safespace.saved")
 
 
 @router.post("/officer/safe-spaces/{space_id}/status", response_class=HTMLResponse, dependencies=[CsrfProtected])
@@ -481,24 +398,16 @@ def officer_status(
     action: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    now = utcnow()
     try:
-        if action == "verify":
-            service.verify_space(session, space_id=space_id, actor=user, now=now)
-        elif action == "withdraw":
-            service.withdraw_space(session, space_id=space_id, actor=user, now=now, reason=reason)
-        elif action == "confirm_hours":
-            service.confirm_hours(session, space_id=space_id, actor=user, now=now)
-        else:
-            raise InvalidSafeSpace("Choose verify, withdraw or confirm hours.", field="action")
+        service.change_status(session, space_id=space_id, action=action, actor=user, now=utcnow(), reason=reason)
     except InvalidSafeSpace as exc:
         return render(
             request,
             "safespaces/officer_form.html",
-            {**_space_context(session, space_id), "errors": exc.errors, **_common()},
+            {**_officer_form(session, space_id), "errors": field_errors(exc), **_common()},
             status_code=exc.status_code,
         )
-    return RedirectResponse(f"/officer/safe-spaces/{space_id}?saved=1", status_code=303)
+    return FLASH.redirect(f"/officer/safe-spaces/{space_id}", "safespace.saved")
 
 
 # --- owners ----------------------------------------------------------------------------------------
@@ -510,17 +419,13 @@ def owner_list(request: Request, session: SessionDep, user: OwnerPage) -> HTMLRe
     return render(
         request,
         "safespaces/owner_list.html",
-        {"spaces": spaces, "name_of": service.display_name, "sent": request.query_params.get("sent")},
+        {"spaces": spaces, "name_of": service.display_name, "done": FLASH.message(request)},
     )
 
 
-def _owner_context(session: Any, user: User, space_id: int) -> dict[str, Any]:
-    space = service.get_space(session, space_id=space_id)
-    if user.role not in OFFICERS and not service.is_owner(session, user=user, space=space):
-        raise service.NotOwner()
-    context = _space_context(session, space_id)
-    context["own_identity"] = space.venue_id is None
-    return context
+def _owner_context(session: Session, user: User, space_id: int) -> dict[str, Any]:
+    record = service.owned_record(session, user=user, space_id=space_id, now=utcnow())
+    return {**_space_context(record), "own_identity": record.space.venue_id is None}
 
 
 @router.get("/safe-spaces/mine/{space_id}", response_class=HTMLResponse)
@@ -530,28 +435,11 @@ def owner_form(request: Request, session: SessionDep, user: OwnerPage, space_id:
     )
 
 
-_OWNER_TEXT_FIELDS = (
-    "name",
-    "address",
-    "postcode",
-    "phone",
-    "access_note",
-    "languages",
-    "opening_hours",
-    "overrides",
-    "step_free",
-)
-
-
 @router.post("/safe-spaces/mine/{space_id}", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def owner_propose(request: Request, session: SessionDep, user: OwnerPage, space_id: int, form: SpaceForm) -> Response:
+def owner_propose(request: Request, session: SessionDep, user: OwnerPage, space_id: int, form: FormDep) -> Response:
     context = _owner_context(session, user, space_id)
-    fields = (
-        _OWNER_TEXT_FIELDS
-        if context["own_identity"]
-        else tuple(f for f in _OWNER_TEXT_FIELDS if f not in ("name", "address", "postcode"))
-    )
-    data = _form_data(form, fields)
+    fields = tuple(f for f in _OWNER_TEXT_FIELDS if context["own_identity"] or f not in service.IDENTITY)
+    data = _space_data(form, fields)
     try:
         service.propose_change(
             session,
@@ -559,17 +447,16 @@ def owner_propose(request: Request, session: SessionDep, user: OwnerPage, space_
             user=user,
             data=data,
             confirms_hours=bool(form.get("confirms_hours")),
-            message=str(form.get("message") or ""),
+            message=form.get("message"),
             settings=get_settings(),
             now=utcnow(),
         )
     except NTEError as exc:
-        errors = exc.errors if isinstance(exc, InvalidSafeSpace) else {exc.field or "changes": exc.detail}
-        context["values"] = {**context["values"], **data, "message": str(form.get("message") or "")}
+        context["values"] = {**context["values"], **data, "message": form.get("message")}
         return render(
             request,
             "safespaces/owner_form.html",
-            {**context, "errors": errors, **_common()},
+            {**context, "errors": field_errors(exc, default="changes"), **_common()},
             status_code=exc.status_code,
         )
-    return RedirectResponse("/safe-spaces/mine?sent=1", status_code=303)
+    return FLASH.redirect("/safe-spaces/mine", "safespace.proposed")

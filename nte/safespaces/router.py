@@ -8,11 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 
-from nte.auth.deps import OFFICERS, public, require_roles
-from nte.auth.models import Role, User
+from nte.auth.deps import OfficerApi, OwnerApi, public
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
-from nte.errors import ERROR_RESPONSES, Invalid, UnsupportedMediaType
+from nte.errors import ERROR_RESPONSES
 from nte.safespaces import service
 from nte.safespaces.schemas import (
     Decision,
@@ -27,15 +26,11 @@ from nte.web.responses import GeoJSONResponse
 router = APIRouter(prefix="/api/safe-spaces", tags=["safe spaces"], responses=ERROR_RESPONSES)
 geojson_router = APIRouter(prefix="/api", tags=["safe spaces"], responses=ERROR_RESPONSES)
 
-MAX_UPLOAD = 5_000_000
-BODY_LIMITS = {"/api/safe-spaces/import": MAX_UPLOAD, "/officer/safe-spaces/import": MAX_UPLOAD}
+BODY_LIMITS = {"/api/safe-spaces/import": service.MAX_UPLOAD, "/officer/safe-spaces/import": service.MAX_UPLOAD}
 NHS_ATTRIBUTION = (
     "Example pharmacies: contains public sector information licensed under the Open Government "
     "Licence v3.0 (NHS Choices, 2020)."
 )
-
-Officer = Annotated[User, Depends(require_roles(*OFFICERS))]
-OwnerOrOfficer = Annotated[User, Depends(require_roles(Role.venue_manager, *OFFICERS))]
 
 
 @router.get("/nearest", dependencies=[Depends(public)], summary="Nearest safe spaces to a point, open or not")
@@ -50,14 +45,7 @@ def nearest(
     """Each space with its distance in metres, whether it is open, "open until HH:MM" / "opens at
     HH:MM", and why it is listed as closed when its hours are unknown or not recently confirmed."""
     result = service.find_nearest(session, lon=lon, lat=lat, at=at, open_only=open_only, limit=limit, now=utcnow())
-    return {
-        "lon": result.lon,
-        "lat": result.lat,
-        "at": result.at.isoformat(),
-        "open_only": result.open_only,
-        "limit": result.limit,
-        "results": [s.to_json() for s in result.spaces],
-    }
+    return result.to_json()
 
 
 @geojson_router.get(
@@ -71,15 +59,14 @@ def safe_spaces_geojson(
     at: Annotated[datetime | None, Query(description="ISO date-time (London if no offset); default now")] = None,
     bbox: Annotated[str | None, Query(max_length=100, description="minlon,minlat,maxlon,maxlat")] = None,
 ) -> GeoJSONResponse:
-    when = service.validate_search(0, 0, at=at, limit=1, now=utcnow())[2]
-    body = service.geojson(session, at=when, bbox=service.parse_bbox(bbox), attribution=NHS_ATTRIBUTION)
+    body = service.public_layer(session, at=at, bbox=bbox, now=utcnow(), attribution=NHS_ATTRIBUTION)
     return GeoJSONResponse(body, headers={"Cache-Control": "public, max-age=60"})
 
 
 @router.get("", summary="All safe spaces (officers)")
 def list_spaces(
     session: SessionDep,
-    user: Officer,
+    user: OfficerApi,
     status: Annotated[str | None, Query(max_length=12)] = None,
 ) -> list[dict[str, Any]]:
     now = utcnow()
@@ -87,95 +74,65 @@ def list_spaces(
 
 
 @router.post("", status_code=201, summary="Add a safe space (officers)")
-def create_space(session: SessionDep, user: Officer, body: SafeSpaceCreate) -> dict[str, Any]:
+def create_space(session: SessionDep, user: OfficerApi, body: SafeSpaceCreate) -> dict[str, Any]:
     now = utcnow()
     data = body.model_dump(exclude_unset=True, exclude={"confirm_hours"})
     space = service.create_space(
         session, data=data, actor=user, settings=get_settings(), now=now, confirm_hours=body.confirm_hours
     )
-    venue = service.repo.get_venue(session, space.venue_id) if space.venue_id else None
-    return service.space_detail(session, space, venue, now=now)
+    return service.detail_of(session, space, now=now)
 
 
 @router.post("/import", summary="Import safe spaces from CSV (officers); unverified, hours unconfirmed")
-def import_csv(session: SessionDep, user: Officer, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
-    text = read_csv_upload(file)
+def import_csv(session: SessionDep, user: OfficerApi, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    text = service.upload_text(file.file.read(service.MAX_UPLOAD + 1), content_type=file.content_type)
     result = service.import_csv(
         session, text=text, actor=user, settings=get_settings(), now=utcnow(), label=file.filename or "upload"
     )
     return {"rows": result.rows, "created": result.created, "already_present": result.already_present}
 
 
-def read_csv_upload(file: UploadFile) -> str:
-    if file.content_type not in (
-        None,
-        "",
-        "text/csv",
-        "application/vnd.ms-excel",
-        "text/plain",
-        "application/octet-stream",
-    ):
-        raise UnsupportedMediaType("Upload a CSV file.", field="file")
-    raw = file.file.read(MAX_UPLOAD + 1)
-    if not raw:
-        raise Invalid("The file is empty.", field="file")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid("The file is not UTF-8 text: save it as 'CSV UTF-8'.", field="file") from None
-
-
 @router.get("/proposals", summary="Proposed changes (officers)")
 def list_proposals(
     session: SessionDep,
-    user: Officer,
+    user: OfficerApi,
     status: Annotated[str | None, Query(max_length=10)] = "pending",
 ) -> list[dict[str, Any]]:
     return [proposal_read(p) for p in service.list_proposals(session, status=status)]
 
 
-@router.post("/proposals/{proposal_id}/approve", summary="Approve and apply a proposed change (officers)")
-def approve(session: SessionDep, user: Officer, proposal_id: int, body: Decision | None = None) -> dict[str, Any]:
+def _decide(
+    session: SessionDep, user: OfficerApi, proposal_id: int, body: Decision | None, *, approve: bool
+) -> dict[str, Any]:
     proposal = service.decide_proposal(
         session,
         proposal_id=proposal_id,
-        approve=True,
+        approve=approve,
         actor=user,
         settings=get_settings(),
         now=utcnow(),
         note=body.note if body else "",
     )
     return proposal_read(proposal)
+
+
+@router.post("/proposals/{proposal_id}/approve", summary="Approve and apply a proposed change (officers)")
+def approve(session: SessionDep, user: OfficerApi, proposal_id: int, body: Decision | None = None) -> dict[str, Any]:
+    return _decide(session, user, proposal_id, body, approve=True)
 
 
 @router.post("/proposals/{proposal_id}/reject", summary="Reject a proposed change (officers)")
-def reject(session: SessionDep, user: Officer, proposal_id: int, body: Decision | None = None) -> dict[str, Any]:
-    proposal = service.decide_proposal(
-        session,
-        proposal_id=proposal_id,
-        approve=False,
-        actor=user,
-        settings=get_settings(),
-        now=utcnow(),
-        note=body.note if body else "",
-    )
-    return proposal_read(proposal)
+def reject(session: SessionDep, user: OfficerApi, proposal_id: int, body: Decision | None = None) -> dict[str, Any]:
+    return _decide(session, user, proposal_id, body, approve=False)
 
 
 @router.get("/{space_id}", dependencies=[Depends(public)], summary="One safe space (not withdrawn)")
 def get_space(session: SessionDep, space_id: int) -> dict[str, Any]:
-    space = service.get_space(session, space_id=space_id)
-    if space.status == "withdrawn":
-        raise service.SafeSpaceNotFound(space_id)
-    venue = service.repo.get_venue(session, space.venue_id) if space.venue_id else None
-    detail = service.space_detail(session, space, venue, now=utcnow())
-    for private in ("owner_user_id", "hours_stale_on"):
-        detail.pop(private)
-    return detail
+    return service.public_detail(session, space_id=space_id, now=utcnow())
 
 
 @router.patch("/{space_id}", summary="Edit a safe space (officers)")
-def update_space(session: SessionDep, user: Officer, space_id: int, body: SafeSpaceUpdate) -> dict[str, Any]:
+def update_space(session: SessionDep, user: OfficerApi, space_id: int, body: SafeSpaceUpdate) -> dict[str, Any]:
     now = utcnow()
     data = body.model_dump(exclude_unset=True, exclude={"confirm_hours"})
     space = service.update_space(
@@ -187,18 +144,17 @@ def update_space(session: SessionDep, user: Officer, space_id: int, body: SafeSp
         now=now,
         confirm_hours=body.confirm_hours,
     )
-    venue = service.repo.get_venue(session, space.venue_id) if space.venue_id else None
-    return service.space_detail(session, space, venue, now=now)
+    return service.detail_of(session, space, now=now)
 
 
 @router.post("/{space_id}/verify", summary="Mark a safe space verified (officers)")
-def verify(session: SessionDep, user: Officer, space_id: int) -> dict[str, Any]:
+def verify(session: SessionDep, user: OfficerApi, space_id: int) -> dict[str, Any]:
     space = service.verify_space(session, space_id=space_id, actor=user, now=utcnow())
     return {"id": space.id, "status": space.status}
 
 
 @router.post("/{space_id}/withdraw", summary="Withdraw a safe space from public listings (officers)")
-def withdraw(session: SessionDep, user: Officer, space_id: int, body: Withdrawal | None = None) -> dict[str, Any]:
+def withdraw(session: SessionDep, user: OfficerApi, space_id: int, body: Withdrawal | None = None) -> dict[str, Any]:
     space = service.withdraw_space(
         session, space_id=space_id, actor=user, now=utcnow(), reason=body.reason if body else ""
     )
@@ -206,7 +162,7 @@ def withdraw(session: SessionDep, user: Officer, space_id: int, body: Withdrawal
 
 
 @router.post("/{space_id}/confirm-hours", summary="Confirm the hours were checked today (officers)")
-def confirm_hours(session: SessionDep, user: Officer, space_id: int) -> dict[str, Any]:
+def confirm_hours(session: SessionDep, user: OfficerApi, space_id: int) -> dict[str, Any]:
     space = service.confirm_hours(session, space_id=space_id, actor=user, now=utcnow())
     return {
         "id": space.id,
@@ -215,7 +171,7 @@ def confirm_hours(session: SessionDep, user: Officer, space_id: int) -> dict[str
 
 
 @router.post("/{space_id}/proposals", status_code=201, summary="Propose a change (the owner, or officers)")
-def propose(session: SessionDep, user: OwnerOrOfficer, space_id: int, body: ProposalCreate) -> dict[str, Any]:
+def propose(session: SessionDep, user: OwnerApi, space_id: int, body: ProposalCreate) -> dict[str, Any]:
     data = body.model_dump(exclude_unset=True, exclude={"confirms_hours", "message"})
     proposal = service.propose_change(
         session,

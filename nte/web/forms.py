@@ -90,7 +90,9 @@ class Field:
 
     ``parse`` turns the sent text into the stored value and raises ``ValueError`` (its message, or
     ``invalid``) when it cannot; ``check`` may raise ``ValueError`` on the parsed value. Empty text is
-    ``default`` (or ``REQUIRED`` when ``required``)."""
+    ``default`` (a fresh ``default_factory()`` when given, e.g. ``list``), or ``REQUIRED`` when
+    ``required``. ``missing`` and ``too_long`` (which may name ``%(n)s``) replace the kit's own
+    sentences for an empty required field and for text over ``max_length``."""
 
     name: str
     required: bool = False
@@ -101,22 +103,25 @@ class Field:
     default: Any = None
     invalid: str | None = None
     many: bool = False
+    missing: str | None = None
+    too_long: str | None = None
+    default_factory: Callable[[], Any] | None = None
 
     def clean(self, raw: Any) -> Any:
         if self.many:
             items = [str(v).strip() for v in (raw or []) if str(v).strip()] if not isinstance(raw, str) else [raw]
             if self.required and not items:
-                raise ValueError(REQUIRED)
+                raise ValueError(self.missing or REQUIRED)
             if self.choices is not None and any(i not in self.choices for i in items):
                 raise ValueError(self.invalid or NOT_A_CHOICE)
             return self._checked(items)
         text = raw.strip() if isinstance(raw, str) else raw
         if text is None or text == "":
             if self.required:
-                raise ValueError(REQUIRED)
-            return self.default
+                raise ValueError(self.missing or REQUIRED)
+            return self.default_factory() if self.default_factory is not None else self.default
         if isinstance(text, str) and self.max_length is not None and len(text) > self.max_length:
-            raise ValueError(Formatted(TOO_LONG, n=self.max_length))
+            raise ValueError(Formatted(self.too_long or TOO_LONG, n=self.max_length))
         if self.choices is not None and text not in self.choices:
             raise ValueError(self.invalid or NOT_A_CHOICE)
         value = text

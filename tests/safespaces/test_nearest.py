@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from shapely.geometry import Point
 
 from nte.london import LONDON
-from nte.safespaces import service
+from nte.safespaces import repository, service
 from nte.safespaces.models import SafeSpace
 from nte.spatial import distance_m, to_db
 from tests.factories import make_safe_space, make_venue
@@ -276,7 +276,7 @@ def test_a_charter_venue_that_is_a_safe_space_is_found_at_the_venue(db, settings
         now=datetime(2026, 12, 1, tzinfo=UTC),
     )
     assert linked.name is None and linked.geom is None  # nothing duplicated
-    lon, lat = service.repo.point_of(db, linked)
+    lon, lat = repository.point_of(db, linked)
     result = service.find_nearest(db, lon=lon + 0.0005, lat=lat, at=NOW, limit=3, now=NOW)
     found = {s.id: s for s in result.spaces}
     assert linked.id in found and found[linked.id].name == venue.name
