@@ -363,18 +363,30 @@ def export_geojson(request: Request, session: SessionDep, user: OfficerPage, fil
     return export_download(request, session, user, filters, kind="geojson")
 
 
-@router.get("/officer/reports/updates", response_class=HTMLResponse)
-def updates(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
+def _updates_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     return render(
         request,
         "reports/officer_updates.html",
         {
             "updates": service.list_ward_updates(session),
             "wards_by_borough": _wards_by_borough(session),
-            "errors": {},
-            "values": {},
+            "errors": errors or {},
+            "values": values or {},
         },
+        status_code=status_code,
     )
+
+
+@router.get("/officer/reports/updates", response_class=HTMLResponse)
+def updates(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
+    return _updates_page(request, session)
 
 
 @router.post("/officer/reports/updates", response_class=HTMLResponse, dependencies=[CsrfProtected])
@@ -389,17 +401,8 @@ def post_update(
     try:
         service.post_ward_update(session, ward_code=ward, title=title, body=body, actor=user, now=utcnow())
     except ReportInvalid as exc:
-        return render(
-            request,
-            "reports/officer_updates.html",
-            {
-                "updates": service.list_ward_updates(session),
-                "wards_by_borough": _wards_by_borough(session),
-                "errors": exc.errors,
-                "values": {"ward": ward, "title": title, "body": body},
-            },
-            status_code=422,
-        )
+        values = {"ward": ward, "title": title, "body": body}
+        return _updates_page(request, session, errors=exc.errors, values=values, status_code=422)
     return RedirectResponse("/officer/reports/updates", status_code=303)
 
 
@@ -409,19 +412,32 @@ def delete_update(update_id: int, session: SessionDep, user: OfficerPage) -> Res
     return RedirectResponse("/officer/reports/updates", status_code=303)
 
 
-@router.get("/officer/reports/import", response_class=HTMLResponse)
-def import_form(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
+def _import_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    errors: dict[str, str] | None = None,
+    summary: Any = None,
+    row_errors: list[Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     return render(
         request,
         "reports/officer_import.html",
         {
-            "errors": {},
-            "summary": None,
-            "row_errors": [],
+            "errors": errors or {},
+            "summary": summary,
+            "row_errors": (row_errors or [])[:50],
             "imports": service.recent_imports(session),
             "reasons": service.REASONS,
         },
+        status_code=status_code,
     )
+
+
+@router.get("/officer/reports/import", response_class=HTMLResponse)
+def import_form(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
+    return _import_page(request, session)
 
 
 @router.post("/officer/reports/import", response_class=HTMLResponse, dependencies=[CsrfProtected])
@@ -433,15 +449,8 @@ def import_upload(
     file_format: Annotated[str, Form()] = "auto",
     encoding: Annotated[str, Form()] = "utf-8",
 ) -> HTMLResponse:
-    context: dict[str, Any] = {"errors": {}, "summary": None, "row_errors": [], "reasons": service.REASONS}
     if file is None or not file.filename:
-        context["errors"] = {"file": "Choose a file to import."}
-        return render(
-            request,
-            "reports/officer_import.html",
-            {**context, "imports": service.recent_imports(session)},
-            status_code=422,
-        )
+        return _import_page(request, session, errors={"file": "Choose a file to import."}, status_code=422)
     try:
         summary, row_errors = service.import_upload(
             session,
@@ -454,18 +463,8 @@ def import_upload(
             now=utcnow(),
         )
     except NTEError as exc:
-        context["errors"] = {exc.field or "file": exc.detail}
-        return render(
-            request,
-            "reports/officer_import.html",
-            {**context, "imports": service.recent_imports(session)},
-            status_code=exc.status_code,
-        )
-    return render(
-        request,
-        "reports/officer_import.html",
-        {**context, "summary": summary, "row_errors": row_errors[:50], "imports": service.recent_imports(session)},
-    )
+        return _import_page(request, session, errors={exc.field or "file": exc.detail}, status_code=exc.status_code)
+    return _import_page(request, session, summary=summary, row_errors=row_errors)
 
 
 @router.get("/officer/reports/imports/{import_id:int}/errors.csv")
