@@ -299,7 +299,7 @@ def bench_copy(cluster, csv_path: Path) -> dict:
     """COPY of the same rows, prepared beforehand (ward, BNG, EWKT, categories): the floor."""
     import psycopg
 
-    from nte.reports.importer import LONDON
+    from nte.london import LONDON
     from nte.reports.vocabulary import police_slug
     from nte.spatial.geometry import _transformer
     from nte.wards.index import OUTSIDE, WardIndex

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from nte.audit import service
-from nte.auth.deps import require_page_roles
-from nte.auth.models import Role
+from nte.auth.deps import AdminPage
 from nte.db import SessionDep
 from nte.web.templating import render
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require_page_roles(Role.admin))])
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
 def audit_log(
     request: Request,
     session: SessionDep,
+    user: AdminPage,
     target_type: str | None = Query(None, max_length=40),
     action: str | None = Query(None, max_length=64),
 ) -> HTMLResponse:

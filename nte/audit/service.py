@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nte.audit import repository as repo
 from nte.audit.models import AuditEvent
 from nte.db import utcnow
 
@@ -34,9 +34,7 @@ def record(
         target_id=str(target_id),
         detail=detail or {},
     )
-    session.add(event)
-    session.flush()
-    return event
+    return repo.add(session, event)
 
 
 def list_events(
@@ -47,11 +45,10 @@ def list_events(
     action_prefix: str | None = None,
     limit: int = 200,
 ) -> list[AuditEvent]:
-    stmt = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-    if target_type:
-        stmt = stmt.where(AuditEvent.target_type == target_type)
-    if target_id is not None:
-        stmt = stmt.where(AuditEvent.target_id == str(target_id))
-    if action_prefix:
-        stmt = stmt.where(AuditEvent.action.startswith(action_prefix))
-    return list(session.scalars(stmt))
+    return repo.list_events(
+        session,
+        target_type=target_type,
+        target_id=str(target_id) if target_id is not None else None,
+        action_prefix=action_prefix,
+        limit=limit,
+    )

@@ -1,4 +1,4 @@
-from nte.errors import Conflict, Forbidden, Invalid, NotAuthenticated, RateLimited
+from nte.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, RateLimited
 
 
 class BadCredentials(NotAuthenticated):
@@ -77,3 +77,10 @@ class InvitationNotWaiting(Conflict):
 
     def __init__(self, state: str) -> None:
         super().__init__(self.REASONS[state], field="invitation_id")
+
+
+class InvitationNotFound(NotFound):
+    code = "invitation_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("There is no such invitation.", field="invitation_id")

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nte.auth import repository as repo
 from nte.auth import service
 from nte.auth.deps import (
     ANON_FORM_MAX_AGE,
     LOGIN_NONCE_COOKIE,
     SESSION_COOKIE,
+    AdminPage,
     CsrfProtected,
     CurrentPrincipal,
     LoginCsrfProtected,
@@ -20,16 +20,39 @@ from nte.auth.deps import (
     SignInAttemptDep,
     login_form_token,
     public,
-    require_page_roles,
     signed_in_page,
     signing_out,
 )
 from nte.auth.models import Role, User
 from nte.db import SessionDep, utcnow
 from nte.errors import Invalid, NTEError, RateLimited
+from nte.i18n import N_
+from nte.web.flash import FlashMessages
 from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+#: What a page says after a form went through (the sign-in page's words are translated; the
+#: invitations page's are the ones its template shows).
+RESET_DONE = "auth.reset_done"
+INVITATION_SENT = "auth.invitation_sent"
+INVITATION_WITHDRAWN = "auth.invitation_withdrawn"
+FLASH = FlashMessages(
+    {
+        RESET_DONE: N_("Your password has been changed. Sign in with the new one."),
+        INVITATION_SENT: N_("Invitation sent. The link works for 7 days."),
+        INVITATION_WITHDRAWN: N_(
+            "Invitation withdrawn: its link no longer works. An account that was never used has been removed."
+        ),
+    }
+)
+
+
+def _flashed(request: Request, key: str) -> bool:
+    """Whether the page was reached by the redirect that carries the signed message ``key``."""
+    shown = FLASH.message(request)
+    return shown is not None and shown.template == FLASH.messages[key]
+
 
 HOME_FOR_ROLE = {
     "admin": "/admin",
@@ -69,7 +92,7 @@ def _login_page(
     return _bound_form(
         request,
         "auth/login.html",
-        {"next": next_url, "errors": errors, "email": email, "reset_done": request.query_params.get("reset") == "done"},
+        {"next": next_url, "errors": errors, "email": email, "reset_done": _flashed(request, RESET_DONE)},
         path="/login",
         status_code=status_code,
     )
@@ -267,7 +290,7 @@ def password_reset(
         service.reset_password(session, token=token[:200], new=password, now=now)
     except NTEError as exc:
         return _reset_page(request, token, errors={exc.field or "password": exc.detail}, status_code=exc.status_code)
-    return RedirectResponse("/login?reset=done", status_code=303)
+    return FLASH.redirect("/login", RESET_DONE)
 
 
 # --- invitations ---------------------------------------------------------------------------------
@@ -333,7 +356,6 @@ def accept_invitation(
     return _signed_in(request, session, user, HOME_FOR_ROLE.get(user.role, "/"))
 
 
-AdminPage = Depends(require_page_roles(Role.admin))
 #: The roles an administrator invites from this page (volunteers are invited from the coordinator's
 #: volunteers page, which also makes their patrol profile).
 STAFF_INVITE_ROLES = (Role.officer.value, Role.coordinator.value, Role.admin.value)
@@ -346,7 +368,7 @@ def _invitations_page(
         request,
         "auth/invitations.html",
         {
-            "invitations": repo.list_invitations(session),
+            "invitations": service.list_invitations(session),
             "roles": STAFF_INVITE_ROLES,
             "role_names": service.ROLE_NAMES,
             "errors": errors,
@@ -354,15 +376,15 @@ def _invitations_page(
             "now": utcnow(),
             "state": service.invitation_state,
             "withdrawable": STAFF_INVITE_ROLES,
-            "done": request.query_params.get("done") == "1",
-            "withdrawn": request.query_params.get("withdrawn") == "1",
+            "done": _flashed(request, INVITATION_SENT),
+            "withdrawn": _flashed(request, INVITATION_WITHDRAWN),
         },
         status_code=status_code,
     )
 
 
-@router.get("/admin/invitations", response_class=HTMLResponse, dependencies=[AdminPage])
-def invitations(request: Request, session: SessionDep) -> HTMLResponse:
+@router.get("/admin/invitations", response_class=HTMLResponse)
+def invitations(request: Request, session: SessionDep, user: AdminPage) -> HTMLResponse:
     return _invitations_page(request, session, errors={}, form={})
 
 
@@ -373,7 +395,8 @@ def send_invitation(
     email: Annotated[str, Form(max_length=254)] = "",
     display_name: Annotated[str, Form(max_length=200)] = "",
     role: Annotated[str, Form(max_length=20)] = "",
-    user: User = AdminPage,
+    *,
+    user: AdminPage,
 ) -> Response:
     form = {"email": email, "display_name": display_name, "role": role}
     try:
@@ -392,14 +415,14 @@ def send_invitation(
         return _invitations_page(
             request, session, errors={exc.field or "email": exc.detail}, form=form, status_code=exc.status_code
         )
-    return RedirectResponse("/admin/invitations?done=1", status_code=303)
+    return FLASH.redirect("/admin/invitations", INVITATION_SENT)
 
 
 # Access: administrators, with the session's CSRF token. Staff invitations only (a volunteer's is
 # withdrawn from the coordinator's volunteers page, which also looks after the patrol profile). The
 # link stops working at once; the account it made goes too when it was never used.
 @router.post("/admin/invitations/{invitation_id}/withdraw", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def withdraw_invitation(request: Request, session: SessionDep, invitation_id: int, user: User = AdminPage) -> Response:
+def withdraw_invitation(request: Request, session: SessionDep, invitation_id: int, user: AdminPage) -> Response:
     try:
         service.withdraw_invitation(
             session, actor=user, invitation_id=invitation_id, now=utcnow(), roles=frozenset(STAFF_INVITE_ROLES)
@@ -408,4 +431,4 @@ def withdraw_invitation(request: Request, session: SessionDep, invitation_id: in
         return _invitations_page(
             request, session, errors={exc.field or "invitation_id": exc.detail}, form={}, status_code=exc.status_code
         )
-    return RedirectResponse("/admin/invitations?withdrawn=1", status_code=303)
+    return FLASH.redirect("/admin/invitations", INVITATION_WITHDRAWN)

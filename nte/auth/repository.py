@@ -51,6 +51,10 @@ def find_api_token(session: Session, token_hash: str, *, now: datetime) -> tuple
     return (row[0], row[1]) if row else None
 
 
+def get_api_token(session: Session, token_id: int) -> ApiToken | None:
+    return session.get(ApiToken, token_id)
+
+
 def list_tokens(session: Session, *, user_id: int | None = None) -> list[ApiToken]:
     stmt = sa.select(ApiToken).order_by(ApiToken.created_at.desc())
     if user_id is not None:

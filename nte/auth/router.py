@@ -5,17 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from nte.auth import repository as repo
 from nte.auth import service
-from nte.auth.deps import SignInAttemptDep, public, require_roles
-from nte.auth.models import Role, User
+from nte.auth.deps import AnyUserApi, SignInAttemptDep, public
+from nte.auth.models import User
 from nte.auth.schemas import PasswordTokenRequest, TokenCreate, TokenCreated, TokenRead, UserRead
 from nte.db import SessionDep, utcnow
 from nte.errors import ERROR_RESPONSES, NTEError, RateLimited
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERROR_RESPONSES)
-
-AnyUser = require_roles(*Role)
 
 
 def _user_read(user: User) -> UserRead:
@@ -29,7 +26,7 @@ def _user_read(user: User) -> UserRead:
 
 
 @router.get("/me", summary="Who am I")
-def me(user: User = Depends(AnyUser)) -> UserRead:
+def me(user: AnyUserApi) -> UserRead:
     return _user_read(user)
 
 
@@ -59,12 +56,12 @@ def token_from_password(
 
 
 @router.get("/tokens", summary="My API tokens")
-def list_tokens(session: SessionDep, user: User = Depends(AnyUser)) -> list[TokenRead]:
-    return [TokenRead.model_validate(t) for t in repo.list_tokens(session, user_id=user.id)]
+def list_tokens(session: SessionDep, user: AnyUserApi) -> list[TokenRead]:
+    return [TokenRead.model_validate(t) for t in service.list_api_tokens(session, user=user)]
 
 
 @router.post("/tokens", status_code=201, summary="Create an API token for myself (shown once)")
-def create_token(body: TokenCreate, session: SessionDep, user: User = Depends(AnyUser)) -> TokenCreated:
+def create_token(body: TokenCreate, session: SessionDep, user: AnyUserApi) -> TokenCreated:
     created = service.create_api_token(session, user=user, name=body.name, now=utcnow(), days=body.days)
     return TokenCreated(
         id=created.record.id, name=created.record.name, token=created.token, expires_at=created.record.expires_at
@@ -72,5 +69,5 @@ def create_token(body: TokenCreate, session: SessionDep, user: User = Depends(An
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke a token at once")
-def revoke_token(token_id: int, session: SessionDep, user: User = Depends(AnyUser)) -> TokenRead:
+def revoke_token(token_id: int, session: SessionDep, user: AnyUserApi) -> TokenRead:
     return TokenRead.model_validate(service.revoke_api_token(session, token_id=token_id, actor=user, now=utcnow()))

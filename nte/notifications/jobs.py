@@ -3,14 +3,12 @@ from __future__ import annotations
 import smtplib
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nte.config import Settings, get_settings
+from nte.notifications import repository as repo
 from nte.notifications.mailer import send_mail
-from nte.notifications.models import OutboxMessage
 from nte.notifications.service import forget_secrets, text_to_send
-from nte.spatial import lock_rows
 
 MAX_ATTEMPTS = 8
 
@@ -22,15 +20,9 @@ def deliver_outbox(session: Session, *, now: datetime, batch: int = 50, settings
     a crash (kill -9) can repeat at most the one message in flight, never lose one. A failure is
     retried with back-off and given up after MAX_ATTEMPTS."""
     settings = settings or get_settings()
-    stmt = (
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(1)
-    )
     sent = 0
     for _ in range(batch):
-        message = session.scalars(lock_rows(stmt, session, skip_locked=True)).first()
+        message = repo.next_due(session, now=now)
         if message is None:
             break
         message.attempts += 1

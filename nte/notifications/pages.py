@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from nte.auth import repository as auth_repo
-from nte.auth.deps import require_page_roles
-from nte.auth.models import Role
+from nte.auth import service as auth_service
+from nte.auth.deps import AdminPage
 from nte.config import get_settings
 from nte.db import SessionDep
 from nte.notifications import service
 from nte.web.templating import render
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require_page_roles(Role.admin))])
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/admin", response_class=HTMLResponse)
-def admin_home(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "admin/home.html", {"users": auth_repo.list_users(session)})
+def admin_home(request: Request, session: SessionDep, user: AdminPage) -> HTMLResponse:
+    return render(request, "admin/home.html", {"users": auth_service.list_users(session)})
 
 
 @router.get("/admin/outbox", response_class=HTMLResponse)
-def outbox(request: Request, session: SessionDep, status: str | None = None) -> HTMLResponse:
+def outbox(request: Request, session: SessionDep, user: AdminPage, status: str | None = None) -> HTMLResponse:
     if status not in (None, "", "pending", "sent", "failed"):
         status = None
     return render(

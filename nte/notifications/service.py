@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nte.db import utcnow
+from nte.notifications import repository as repo
 from nte.notifications.models import OutboxMessage
 
 SECRET_OPEN, SECRET_CLOSE = "\u27e6secret\u27e7", "\u27e6/secret\u27e7"
@@ -48,8 +49,7 @@ def enqueue(
             raise ValueError("the secret is not in the body")
         body = body.replace(secret, f"{SECRET_OPEN}{secret}{SECRET_CLOSE}")
     if dedupe_key is not None:
-        existing = session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
-        if existing is not None:
+        if repo.dedupe_key_used(session, dedupe_key):
             return None
     message = OutboxMessage(
         to_address=to,
@@ -69,7 +69,4 @@ def enqueue(
 
 
 def list_messages(session: Session, *, status: str | None = None, limit: int = 200) -> list[OutboxMessage]:
-    stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(OutboxMessage.status == status)
-    return list(session.scalars(stmt))
+    return repo.list_messages(session, status=status, limit=limit)

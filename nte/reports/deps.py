@@ -1,4 +1,5 @@
-"""Request-level helpers for the report routes: rate limits and filters.
+"""Request-level helpers for the report routes (the JSON API and the officers' pages): rate
+limits, filters, and the export download both send.
 
 The rate limiters live on the application (``app.state``), in memory only."""
 
@@ -7,13 +8,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
+from nte.auth.models import User
+from nte.db import read_sessions_for
 from nte.errors import Invalid
 from nte.reports.models import REPORT_SOURCES, REPORT_STATUSES
 from nte.reports.repository import ReportFilters
+from nte.reports.service import export_audit, export_csv, export_geojson
+from nte.web.downloads import download
 from nte.web.ratelimit import RateLimiter, client_address
 
 LIMITS = {
@@ -88,3 +95,23 @@ def report_filters(
 
 
 Filters = Annotated[ReportFilters, Depends(report_filters)]
+
+
+def export_download(
+    request: Request, session: Session, user: User, filters: ReportFilters, *, kind: Literal["csv", "geojson"]
+) -> Response:
+    """The filtered reports as a streamed download (read in short sessions of their own while it is
+    sent), with its audit event (``reports.export``, the filter) in the request's transaction."""
+    produce = export_csv if kind == "csv" else export_geojson
+    audit = export_audit(filters)
+    return download(
+        session,
+        actor=user,
+        kind=kind,
+        content=produce(read_sessions_for(request), filters=filters),
+        filename=f"reports.{kind}",
+        action="reports.export",
+        target_type="reports",
+        target_id=audit.target_id,
+        detail=audit.detail,
+    )

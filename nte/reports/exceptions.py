@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from nte.errors import Conflict, Invalid, NotFound
+from nte.errors import Conflict, FieldErrors, Invalid, NotFound
 from nte.reports.vocabulary import N_
 
 
-class ReportInvalid(Invalid):
-    """One or more fields of a report are wrong. ``errors`` maps each field to its message."""
+class ReportInvalid(FieldErrors):
+    """One or more fields of a report (or a ward update) are wrong: ``errors`` maps each field to
+    its message, and the JSON body lists them all in ``fields``."""
 
     code = "invalid_report"
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        field, detail = next(iter(errors.items()))
-        super().__init__(detail, field=field)
-        self.errors = errors
-
-    def body(self) -> dict[str, Any]:
-        body = super().body()
-        body["fields"] = [{"field": f, "detail": d} for f, d in self.errors.items()]
-        return body
 
 
 class ReceiptNotFound(NotFound):

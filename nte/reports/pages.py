@@ -7,28 +7,33 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nte.auth.deps import OFFICERS, CsrfProtected, public, require_page_roles
-from nte.auth.models import User
+from nte.auth.deps import CsrfProtected, OfficerPage, public
 from nte.config import get_settings
-from nte.db import SessionDep, read_sessions_for, utcnow
-from nte.errors import NotFound, NTEError
+from nte.db import SessionDep, utcnow
+from nte.errors import FieldErrors, NTEError
 from nte.i18n import N_
 from nte.london import london_today
 from nte.places import service as places_service
-from nte.reports import importer, service
-from nte.reports import repository as repo
-from nte.reports.deps import Filters, ReceiptLimited, SubmitBudget
+from nte.reports import service
+from nte.reports.deps import Filters, ReceiptLimited, SubmitBudget, export_download
 from nte.reports.exceptions import ReportInvalid
-from nte.reports.router import run_upload
 from nte.reports.vocabulary import AGE_BANDS, CATEGORIES, FACTORS, GENDERS, TIME_BANDS, category_label
 from nte.wards import service as ward_service
+from nte.web.downloads import download
+from nte.web.flash import FlashMessages
 from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-OfficerPage = Annotated[User, Depends(require_page_roles(*OFFICERS))]
 NO_STORE = {"Cache-Control": "no-store"}
+#: What the officers' pages say after a moderation (officer pages are in English).
+FLASH = FlashMessages(
+    {
+        "reports.moderated": "%(changed)s marked %(status)s",
+        "reports.moderated_some_skipped": "%(changed)s marked %(status)s, %(skipped)s skipped",
+    }
+)
 
 
 def _wards_by_borough(session) -> list[tuple[str, list]]:
@@ -200,11 +205,6 @@ def _officer_context(session, filters) -> dict:
     }
 
 
-NOTHING_TICKED = "Tick at least one report first, then choose what to do with the ticked reports."
-NO_ORIGINAL = "Type the number of the original report (the one the ticked reports repeat) to mark them as duplicates."
-BAD_ORIGINAL = "The original report's number is a whole number, like 1234."
-
-
 def _queue_page(
     request: Request,
     session,
@@ -216,22 +216,18 @@ def _queue_page(
     duplicate_of: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
-    total = repo.count_reports(session, filters)
-    pages = max(1, (total + 49) // 50)
-    page = min(max(1, page), pages)
-    reports = repo.list_reports(session, filters, limit=50, offset=(page - 1) * 50)
-    message = request.query_params.get("done") if not errors else None
+    found = service.queue_page(session, filters=filters, page=page)
     return render(
         request,
         "reports/officer_queue.html",
         {
             **_officer_context(session, filters),
-            "reports": reports,
+            "reports": found.reports,
             "ward_labels": _ward_labels(session),
-            "total": total,
-            "page": page,
-            "pages": pages,
-            "message": message[:200] if message else None,
+            "total": found.total,
+            "page": found.page,
+            "pages": found.pages,
+            "message": FLASH.message(request) if not errors else None,
             "errors": errors or {},
             "ticked": set(ticked or ()),
             "duplicate_of": duplicate_of[:20],
@@ -244,7 +240,7 @@ def _queue_page(
 @router.get("/officer/reports", response_class=HTMLResponse)
 def queue(request: Request, session: SessionDep, user: OfficerPage, filters: Filters, page: int = 1) -> HTMLResponse:
     if not any(filters.as_query().values()) and "status" not in request.query_params:
-        filters = repo.ReportFilters(status="new")
+        filters = service.NEW_REPORTS
     return _queue_page(request, session, filters, page)
 
 
@@ -265,7 +261,7 @@ def _detail_page(
         {
             "report": report,
             "ward": labels.get(report.ward_code or ""),
-            "point": repo.point_of(session, report_id),
+            "point": service.report_point(session, report=report),
             "history": service.report_history(session, report_id=report_id),
             "category_label": category_label,
             "factors": FACTORS,
@@ -277,27 +273,6 @@ def _detail_page(
         status_code=status_code,
         headers=NO_STORE if errors else None,
     )
-
-
-def _moderation_errors(ids: list[int], status: str, duplicate_of: str) -> tuple[dict[str, str], int | None]:
-    """The mistakes the page itself can see: nothing ticked, and a duplicate without its original."""
-    errors: dict[str, str] = {}
-    if not ids:
-        errors["ids"] = NOTHING_TICKED
-    dup = None
-    text = duplicate_of.strip().lstrip("#").strip()
-    if status == "duplicate":
-        if not text:
-            errors["duplicate_of"] = NO_ORIGINAL
-        elif not text.isdigit() or len(text) > 12:
-            errors["duplicate_of"] = BAD_ORIGINAL
-        else:
-            dup = int(text)
-            if dup in ids:
-                errors["duplicate_of"] = (
-                    f"Report {dup} is one of the ticked reports: the original must be a report you have not ticked."
-                )
-    return errors, dup
 
 
 @router.post("/officer/reports/moderate", dependencies=[CsrfProtected])
@@ -316,8 +291,13 @@ def moderate(
     """Moderate the ticked reports. A mistake (nothing ticked; a duplicate with no original, or an
     unknown one, or one of the ticked reports) re-shows the page it came from with the ticks, the
     filters and the page kept and the reason beside the field (422): never a dead end."""
-    errors, dup = _moderation_errors(ids, status, duplicate_of)
+    errors: dict[str, str] = {}
+    dup: int | None = None
     result = None
+    try:
+        dup = service.moderation_original(ids, status, duplicate_of)
+    except FieldErrors as exc:
+        errors = dict(exc.errors)
     if not errors:
         try:
             result = service.moderate(
@@ -327,7 +307,7 @@ def moderate(
                 actor=user,
                 now=utcnow(),
                 expected_status=expected_status or None,
-                duplicate_of=dup if status == "duplicate" else None,
+                duplicate_of=dup,
             )
         except NTEError as exc:
             if exc.status_code >= 500:
@@ -346,11 +326,15 @@ def moderate(
         return _queue_page(
             request, session, filters, page, errors=errors, ticked=ids, duplicate_of=duplicate_of, status_code=422
         )
-    sep = "&" if "?" in target else "?"
-    note = f"{len(result.changed)} marked {status}" + (f", {len(result.skipped)} skipped" if result.skipped else "")
-    from urllib.parse import quote
-
-    return RedirectResponse(f"{target}{sep}done={quote(note)}", status_code=303)
+    if result.skipped:
+        return FLASH.redirect(
+            target,
+            "reports.moderated_some_skipped",
+            changed=len(result.changed),
+            status=status,
+            skipped=len(result.skipped),
+        )
+    return FLASH.redirect(target, "reports.moderated", changed=len(result.changed), status=status)
 
 
 @router.get("/officer/reports/{report_id:int}", response_class=HTMLResponse)
@@ -370,35 +354,39 @@ def officer_map(request: Request, session: SessionDep, user: OfficerPage, filter
 
 
 @router.get("/officer/reports/export.csv")
-def export_csv(request: Request, user: OfficerPage, filters: Filters) -> StreamingResponse:
-    return StreamingResponse(
-        service.export_csv(read_sessions_for(request), filters=filters),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="reports.csv"', **NO_STORE},
-    )
+def export_csv(request: Request, session: SessionDep, user: OfficerPage, filters: Filters) -> Response:
+    return export_download(request, session, user, filters, kind="csv")
 
 
 @router.get("/officer/reports/export.geojson")
-def export_geojson(request: Request, user: OfficerPage, filters: Filters) -> StreamingResponse:
-    return StreamingResponse(
-        service.export_geojson(read_sessions_for(request), filters=filters),
-        media_type="application/geo+json",
-        headers={"Content-Disposition": 'attachment; filename="reports.geojson"', **NO_STORE},
-    )
+def export_geojson(request: Request, session: SessionDep, user: OfficerPage, filters: Filters) -> Response:
+    return export_download(request, session, user, filters, kind="geojson")
 
 
-@router.get("/officer/reports/updates", response_class=HTMLResponse)
-def updates(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
+def _updates_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     return render(
         request,
         "reports/officer_updates.html",
         {
             "updates": service.list_ward_updates(session),
             "wards_by_borough": _wards_by_borough(session),
-            "errors": {},
-            "values": {},
+            "errors": errors or {},
+            "values": values or {},
         },
+        status_code=status_code,
     )
+
+
+@router.get("/officer/reports/updates", response_class=HTMLResponse)
+def updates(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
+    return _updates_page(request, session)
 
 
 @router.post("/officer/reports/updates", response_class=HTMLResponse, dependencies=[CsrfProtected])
@@ -413,17 +401,8 @@ def post_update(
     try:
         service.post_ward_update(session, ward_code=ward, title=title, body=body, actor=user, now=utcnow())
     except ReportInvalid as exc:
-        return render(
-            request,
-            "reports/officer_updates.html",
-            {
-                "updates": service.list_ward_updates(session),
-                "wards_by_borough": _wards_by_borough(session),
-                "errors": exc.errors,
-                "values": {"ward": ward, "title": title, "body": body},
-            },
-            status_code=422,
-        )
+        values = {"ward": ward, "title": title, "body": body}
+        return _updates_page(request, session, errors=exc.errors, values=values, status_code=422)
     return RedirectResponse("/officer/reports/updates", status_code=303)
 
 
@@ -433,19 +412,32 @@ def delete_update(update_id: int, session: SessionDep, user: OfficerPage) -> Res
     return RedirectResponse("/officer/reports/updates", status_code=303)
 
 
-@router.get("/officer/reports/import", response_class=HTMLResponse)
-def import_form(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
+def _import_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    errors: dict[str, str] | None = None,
+    summary: Any = None,
+    row_errors: list[Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     return render(
         request,
         "reports/officer_import.html",
         {
-            "errors": {},
-            "summary": None,
-            "row_errors": [],
-            "imports": repo.recent_imports(session),
-            "reasons": importer.REASONS,
+            "errors": errors or {},
+            "summary": summary,
+            "row_errors": (row_errors or [])[:50],
+            "imports": service.recent_imports(session),
+            "reasons": service.REASONS,
         },
+        status_code=status_code,
     )
+
+
+@router.get("/officer/reports/import", response_class=HTMLResponse)
+def import_form(request: Request, session: SessionDep, user: OfficerPage) -> HTMLResponse:
+    return _import_page(request, session)
 
 
 @router.post("/officer/reports/import", response_class=HTMLResponse, dependencies=[CsrfProtected])
@@ -457,39 +449,35 @@ def import_upload(
     file_format: Annotated[str, Form()] = "auto",
     encoding: Annotated[str, Form()] = "utf-8",
 ) -> HTMLResponse:
-    context: dict[str, Any] = {"errors": {}, "summary": None, "row_errors": [], "reasons": importer.REASONS}
     if file is None or not file.filename:
-        context["errors"] = {"file": "Choose a file to import."}
-        return render(
-            request,
-            "reports/officer_import.html",
-            {**context, "imports": repo.recent_imports(session)},
-            status_code=422,
-        )
+        return _import_page(request, session, errors={"file": "Choose a file to import."}, status_code=422)
     try:
-        summary, row_errors = run_upload(
-            session, user=user, file=file, file_format=file_format[:12], encoding=encoding[:20]
+        summary, row_errors = service.import_upload(
+            session,
+            actor=user,
+            stream=file.file,
+            filename=file.filename,
+            file_format=file_format,
+            encoding=encoding,
+            settings=get_settings(),
+            now=utcnow(),
         )
     except NTEError as exc:
-        context["errors"] = {exc.field or "file": exc.detail}
-        return render(
-            request,
-            "reports/officer_import.html",
-            {**context, "imports": repo.recent_imports(session)},
-            status_code=exc.status_code,
-        )
-    return render(
-        request,
-        "reports/officer_import.html",
-        {**context, "summary": summary, "row_errors": row_errors[:50], "imports": repo.recent_imports(session)},
-    )
+        return _import_page(request, session, errors={exc.field or "file": exc.detail}, status_code=exc.status_code)
+    return _import_page(request, session, summary=summary, row_errors=row_errors)
 
 
 @router.get("/officer/reports/imports/{import_id:int}/errors.csv")
-def import_errors(import_id: int, session: SessionDep, user: OfficerPage) -> FileResponse:
-    path = get_settings().upload_dir / "report-imports" / f"{import_id}-errors.csv"
-    if repo.get_import(session, import_id) is None or not path.exists():
-        raise NotFound("There is no error file for this import.", field="import_id")
-    return FileResponse(
-        path, media_type="text/csv; charset=utf-8", filename=f"import-{import_id}-errors.csv", headers=NO_STORE
+def import_errors(import_id: int, session: SessionDep, user: OfficerPage) -> Response:
+    """The lines an import rejected (line, reason, detail), as a download; audited."""
+    path = service.import_error_file(session, import_id=import_id, settings=get_settings())
+    return download(
+        session,
+        actor=user,
+        kind="csv",
+        content=service.read_chunks(path),
+        filename=f"import-{import_id}-errors.csv",
+        action="reports.import_errors_export",
+        target_type="report_import",
+        target_id=import_id,
     )

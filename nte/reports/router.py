@@ -3,20 +3,18 @@ and moderation, exports, officer map points, ward updates and imports (officers)
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from nte.auth.deps import OFFICERS, public, require_roles
-from nte.auth.models import User
+from nte.auth.deps import OfficerApi, public
 from nte.config import get_settings
-from nte.db import SessionDep, read_sessions_for, utcnow
+from nte.db import SessionDep, utcnow
 from nte.errors import ERROR_RESPONSES
-from nte.reports import importer, service
-from nte.reports.deps import Filters, ReceiptLimited, SubmitBudget
+from nte.reports import service
+from nte.reports.deps import Filters, ReceiptLimited, SubmitBudget, export_download
 from nte.reports.models import Report
 from nte.reports.schemas import (
     ImportRead,
@@ -39,7 +37,6 @@ BODY_LIMITS = {
     "/officer/reports/import": get_settings().max_upload_bytes,
 }
 NO_STORE = {"Cache-Control": "no-store"}
-Officer = Annotated[User, Depends(require_roles(*OFFICERS))]
 
 
 @router.post(
@@ -85,9 +82,7 @@ def receipt_status(code: str, session: SessionDep) -> JSONResponse:
 
 
 def report_read(session: Session, report: Report) -> ReportRead:
-    from nte.reports import repository as repo
-
-    point = repo.point_of(session, report.id) if report.geom is not None else None
+    point = service.report_point(session, report=report)
     return ReportRead(
         id=report.id,
         source=report.source,
@@ -115,22 +110,20 @@ def report_read(session: Session, report: Report) -> ReportRead:
 
 
 @router.get("", response_model=ReportPage, summary="Reports for moderation, filtered (officers)")
-def list_reports(session: SessionDep, user: Officer, filters: Filters, limit: int = 50, offset: int = 0) -> ReportPage:
-    from nte.reports import repository as repo
-
-    limit = max(1, min(limit, 500))
-    offset = max(0, offset)
-    items = repo.list_reports(session, filters, limit=limit, offset=offset)
-    return ReportPage(total=repo.count_reports(session, filters), items=[report_read(session, r) for r in items])
+def list_reports(
+    session: SessionDep, user: OfficerApi, filters: Filters, limit: int = 50, offset: int = 0
+) -> ReportPage:
+    total, items = service.list_reports(session, filters=filters, limit=limit, offset=offset)
+    return ReportPage(total=total, items=[report_read(session, r) for r in items])
 
 
 @router.get("/{report_id:int}", response_model=ReportRead, summary="One report with its exact point (officers)")
-def get_report(report_id: int, session: SessionDep, user: Officer) -> ReportRead:
+def get_report(report_id: int, session: SessionDep, user: OfficerApi) -> ReportRead:
     return report_read(session, service.get_report(session, report_id=report_id))
 
 
 @router.post("/moderation", response_model=ModerationRead, summary="Accept, mark as spam or duplicate (bulk)")
-def moderate(body: ModerationRequest, session: SessionDep, user: Officer) -> ModerationRead:
+def moderate(body: ModerationRequest, session: SessionDep, user: OfficerApi) -> ModerationRead:
     result = service.moderate(
         session,
         ids=body.ids,
@@ -144,37 +137,31 @@ def moderate(body: ModerationRequest, session: SessionDep, user: Officer) -> Mod
 
 
 @router.get("/export.csv", summary="CSV export of the filtered reports (officers)", responses=formats(CSV))
-def export_csv(request: Request, user: Officer, filters: Filters) -> StreamingResponse:
-    return StreamingResponse(
-        service.export_csv(read_sessions_for(request), filters=filters),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="reports.csv"', **NO_STORE},
-    )
+def export_csv(request: Request, session: SessionDep, user: OfficerApi, filters: Filters) -> Response:
+    """Streamed; audited (``reports.export``) with the filter it was made with."""
+    return export_download(request, session, user, filters, kind="csv")
 
 
 @router.get("/export.geojson", summary="GeoJSON export of the filtered reports (officers)", responses=formats(GEOJSON))
-def export_geojson(request: Request, user: Officer, filters: Filters) -> StreamingResponse:
-    return StreamingResponse(
-        service.export_geojson(read_sessions_for(request), filters=filters),
-        media_type="application/geo+json",
-        headers={"Content-Disposition": 'attachment; filename="reports.geojson"', **NO_STORE},
-    )
+def export_geojson(request: Request, session: SessionDep, user: OfficerApi, filters: Filters) -> Response:
+    """Streamed; audited (``reports.export``) with the filter it was made with."""
+    return export_download(request, session, user, filters, kind="geojson")
 
 
 @router.get("/points", summary="Exact points of the filtered reports for the officers' map", responses=formats(GEOJSON))
-def points(session: SessionDep, user: Officer, filters: Filters) -> JSONResponse:
+def points(session: SessionDep, user: OfficerApi, filters: Filters) -> JSONResponse:
     return JSONResponse(
         service.map_points(session, filters=filters), media_type="application/geo+json", headers=NO_STORE
     )
 
 
 @router.get("/ward-updates", response_model=list[WardUpdateRead], summary="'You said, we did' updates (officers)")
-def list_updates(session: SessionDep, user: Officer, ward: str | None = None) -> list[Any]:
+def list_updates(session: SessionDep, user: OfficerApi, ward: str | None = None) -> list[Any]:
     return [WardUpdateRead.model_validate(u) for u in service.list_ward_updates(session, ward_code=ward)]
 
 
 @router.post("/ward-updates", status_code=201, response_model=WardUpdateRead, summary="Post a ward update")
-def post_update(body: WardUpdateCreate, session: SessionDep, user: Officer) -> WardUpdateRead:
+def post_update(body: WardUpdateCreate, session: SessionDep, user: OfficerApi) -> WardUpdateRead:
     update = service.post_ward_update(
         session, ward_code=body.ward, title=body.title, body=body.body, actor=user, now=utcnow()
     )
@@ -189,12 +176,21 @@ def post_update(body: WardUpdateCreate, session: SessionDep, user: Officer) -> W
 )
 def upload_import(
     session: SessionDep,
-    user: Officer,
+    user: OfficerApi,
     file: Annotated[UploadFile, File()],
     file_format: Annotated[str, Form(max_length=12)] = "auto",
     encoding: Annotated[str, Form(max_length=20)] = "utf-8",
 ) -> ImportRead:
-    summary, errors = run_upload(session, user=user, file=file, file_format=file_format, encoding=encoding)
+    summary, errors = service.import_upload(
+        session,
+        actor=user,
+        stream=file.file,
+        filename=file.filename,
+        file_format=file_format,
+        encoding=encoding,
+        settings=get_settings(),
+        now=utcnow(),
+    )
     return ImportRead(
         import_id=summary.import_id,
         file_format=summary.file_format,
@@ -202,49 +198,5 @@ def upload_import(
         inserted=summary.inserted,
         already_present=summary.already_present,
         rejected=dict(summary.rejected),
-        errors=[{"line": e.line, "reason": importer.REASONS[e.reason], "detail": e.detail} for e in errors[:200]],
+        errors=[{"line": e.line, "reason": service.REASONS[e.reason], "detail": e.detail} for e in errors[:200]],
     )
-
-
-def run_upload(
-    session: Session, *, user: User, file: UploadFile, file_format: str, encoding: str
-) -> tuple[importer.ImportSummary, list[importer.RowError]]:
-    from nte.audit import service as audit
-
-    settings = get_settings()
-    folder = settings.upload_dir / "report-imports"
-    temp = folder / f"partial-{uuid.uuid4().hex}.csv"
-    name = (file.filename or "upload.csv").replace("/", "_")[-200:]
-    try:
-        summary, errors = importer.import_stream(
-            session,
-            stream=file.file,
-            filename=name,
-            settings=settings,
-            now=utcnow(),
-            file_format=file_format,
-            encoding=encoding,
-            error_path=temp,
-            actor_label=f"{user.email} ({user.role})",
-        )
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    final = folder / f"{summary.import_id}-errors.csv"
-    temp.replace(final)
-    summary.error_file = final
-    audit.record(
-        session,
-        actor=user,
-        action="report.import",
-        target_type="report_import",
-        target_id=summary.import_id,
-        detail={
-            "file": name,
-            "format": summary.file_format,
-            "inserted": summary.inserted,
-            "already_present": summary.already_present,
-            "rejected": summary.rejected_total,
-        },
-    )
-    return summary, errors

@@ -37,7 +37,7 @@ WESTMINSTER, HACKNEY, KENSINGTON = "E09000033", "E09000012", "E09000020"
 SOHO = (-0.1337, 51.5133)
 DALSTON = (-0.0755, 51.5465)
 NOW = datetime(2026, 11, 15, 12, tzinfo=UTC)
-CRIME = Path(importer.__file__).resolve().parents[1] / "data" / "crime"
+CRIME = Path(importer.__file__).resolve().parents[2] / "data" / "crime"
 
 
 def _flt(db, **kw):
