@@ -9,7 +9,7 @@ not (a 50 m cell with one report marked "hot spot, 99 % confidence" would point 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ import shapely
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
-from nte.london import LONDON, london_today
+from nte.london import london_today
 from nte.maps import repository as repo
 from nte.maps import statistics as stats_service
 from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter, UnknownPatrolArea
@@ -125,11 +125,7 @@ def coordinator_view(
 
 
 def _london_date(moment: datetime | None) -> date | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LONDON).date()
+    return None if moment is None else london_today(moment)
 
 
 def data_coverage(session: Session, *, settings: Settings) -> dict[str, date | None]:

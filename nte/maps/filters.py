@@ -7,15 +7,16 @@ instants at London midnight; hours and days of the week are London wall-clock ti
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
-from nte.london import LONDON, london_today
+from nte.london import london_moment, london_today
 from nte.maps.exceptions import InvalidMapFilter, InvalidMapFilters
 from nte.reports.models import REPORT_SOURCES
 from nte.reports.vocabulary import CATEGORIES
@@ -56,7 +57,7 @@ T = TypeVar("T")
 
 def local_midnight_utc(day: date) -> datetime:
     """The UTC instant of 00:00 London time on ``day``."""
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+    return london_moment(day, time(0))
 
 
 def add_months(day: date, months: int) -> date:
@@ -126,6 +127,10 @@ class MapFilter:
             self.week_hours,
             self.vintage,
         )
+
+    def without_time_of_day(self) -> MapFilter:
+        """The same filter on every day and at every hour (no day, hour band or hours of the week)."""
+        return dataclasses.replace(self, days=(), hour_bands=(), week_hours=())
 
     def hours(self) -> list[int]:
         return sorted({h for band in self.hour_bands for h in band.hours()})

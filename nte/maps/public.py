@@ -39,9 +39,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
+from nte.london import london_today
 from nte.maps import repository as repo
 from nte.maps.exceptions import UnknownPeriod, UnknownPublicSource
-from nte.maps.filters import POLICE_ATTRIBUTION, MapFilter, add_months, local_midnight_utc, london_today
+from nte.maps.filters import POLICE_ATTRIBUTION, MapFilter, add_months
 from nte.maps.statistics import ward_geometry
 from nte.wards import service as ward_service
 from nte.wards.service import Placement
@@ -192,18 +193,15 @@ def freeze_months(
     if missing:
         codes = [w.code for w in ward_service.wards_of(session, where)]
         first, last = min(missing), max(missing)
-        flt = MapFilter(first, add_months(last, 1) - timedelta(1), statuses=PUBLIC_STATUSES)
         span = [add_months(first, i) for i in range((last.year - first.year) * 12 + last.month - first.month + 1)]
-        counts: dict[str, dict[tuple[str, int], int]] = {}
-        for key, sources in SOURCES:
-            conditions = repo.report_conditions(
-                start=flt.start_utc,
-                end=flt.end_utc,
-                statuses=PUBLIC_STATUSES,
+        counts = {
+            key: repo.count_by_ward_month(
+                session,
+                flt=MapFilter(first, add_months(last, 1) - timedelta(1), sources=sources, statuses=PUBLIC_STATUSES),
                 placement=where.by_set,
-                sources=sources,
             )
-            counts[key] = repo.count_by_ward_month(session, conditions, [local_midnight_utc(m) for m in span])
+            for key, sources in SOURCES
+        }
         for month in missing:
             index = span.index(month)
             figures = {
