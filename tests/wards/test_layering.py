@@ -11,8 +11,9 @@ import nte
 
 ROOT = Path(nte.__file__).resolve().parent
 DOMAINS = ("nte.venues", "nte.safespaces", "nte.reports", "nte.patrols", "nte.maps", "nte.places", "nte.located")
-#: How many modules the wards package has today (raise it when you add one): the walk cannot pass empty.
-WARD_MODULES_TODAY = 8
+#: How many modules the wards package has today, its subpackages' included (raise it when you add
+#: one): the walk cannot pass empty.
+WARD_MODULES_TODAY = 13
 
 
 def _module_file(name: str) -> Path | None:
@@ -59,7 +60,11 @@ def _path(seen: dict[str, str], name: str) -> str:
 
 
 def test_no_ward_module_reaches_a_domain_built_on_wards():
-    modules = sorted("nte.wards." + p.stem for p in (ROOT / "wards").glob("*.py") if p.stem != "__init__")
+    modules = sorted(
+        ".".join(("nte", *p.relative_to(ROOT).with_suffix("").parts)).removesuffix(".__init__")
+        for p in (ROOT / "wards").rglob("*.py")
+        if p != ROOT / "wards" / "__init__.py"
+    )
     assert len(modules) >= WARD_MODULES_TODAY, f"found {len(modules)} ward modules; there were {WARD_MODULES_TODAY}"
     problems = []
     for module in modules:
