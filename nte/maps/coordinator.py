@@ -195,3 +195,42 @@ def opening_view(
     if problem is not None:
         raise problem
     return coordinator_view(session, area_id=area_id, series_id=series_id, settings=settings, now=now), None
+
+
+def page_view(
+    session: Session,
+    *,
+    area_id: int,
+    settings: Settings,
+    now: datetime,
+    series_id: int | None = None,
+    chosen: bool = False,
+    has_data: bool = True,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    all_hours: bool = False,
+    cell_size: float | None = None,
+) -> tuple[dict[str, Any] | None, str | None]:
+    """What the coordinator's page shows for an area, and a note: the view of the period, hours and
+    cell size ``chosen``; with nothing chosen, the opening view (``opening_view``) when there is data
+    at all, or no view and a note saying why when even that has too few reports (nothing was chosen,
+    so there is nothing to correct)."""
+    if chosen:
+        view = coordinator_view(
+            session,
+            area_id=area_id,
+            series_id=series_id,
+            settings=settings,
+            now=now,
+            date_from=date_from,
+            date_to=date_to,
+            all_hours=all_hours,
+            cell_size=cell_size,
+        )
+        return view, None
+    if not has_data:
+        return None, None
+    try:
+        return opening_view(session, area_id=area_id, series_id=series_id, settings=settings, now=now)
+    except HotspotsUnavailable as exc:
+        return None, f"{exc.detail} Choose a longer period or all hours."

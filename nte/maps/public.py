@@ -414,10 +414,15 @@ def published_view(
     entry = repo.get_cache(session, key)
     if entry is not None:
         return json.loads(entry.body)
+    return _publish(session, period=period, settings=settings, now=now)
+
+
+def _publish(session: Session, *, period: PublicPeriod, settings: Settings, now: datetime) -> dict[str, Any]:
+    """Build a period's published view and freeze it in the shared store, as the public will see it."""
     view = build_public_view(session, period=period, settings=settings, now=now)
     repo.put_cache(
         session,
-        key=key,
+        key=_cache_key(period, settings),
         kind="public",
         label=period.id,
         data_version="frozen",
@@ -437,20 +442,9 @@ def rebuild_public(session: Session, *, settings: Settings, now: datetime, force
     freeze_months(session, due, where=where, settings=settings, now=now)
     built = 0
     for period in offered:
-        key = _cache_key(period, settings)
-        if not force and repo.get_cache(session, key) is not None:
+        if not force and repo.get_cache(session, _cache_key(period, settings)) is not None:
             continue
-        view = build_public_view(session, period=period, settings=settings, now=now)
-        repo.put_cache(
-            session,
-            key=key,
-            kind="public",
-            label=period.id,
-            data_version="frozen",
-            content_type="application/geo+json",
-            body=json.dumps(view, separators=(",", ":")).encode(),
-            now=now,
-        )
+        _publish(session, period=period, settings=settings, now=now)
         built += 1
     # Officer bundles are rebuilt on demand; drop the ones nobody asked for in a week.
     repo.delete_cache_older_than(session, kind="officer", before=now - timedelta(days=7))

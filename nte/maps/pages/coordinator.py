@@ -85,28 +85,19 @@ def coordinator_page(request: Request, session: SessionDep, user: StaffPage) -> 
     covered = coverage_service.coverage(session, settings=settings, statuses=DEFAULT_STATUSES)
     if area is not None and not errors:
         try:
-            if chosen:
-                view = coordinator_service.coordinator_view(
-                    session,
-                    area_id=area,
-                    series_id=values["series"],
-                    settings=settings,
-                    now=utcnow(),
-                    date_from=values["from"],
-                    date_to=values["to"],
-                    all_hours=values["all_hours"],
-                    cell_size=values["cell_size"],
-                )
-            elif coverage["first"] is not None:
-                try:
-                    view, note = coordinator_service.opening_view(
-                        session, area_id=area, series_id=values["series"], settings=settings, now=utcnow()
-                    )
-                except NTEError as exc:
-                    if exc.code != "hotspots_unavailable":
-                        raise
-                    # nothing was chosen, so there is nothing to correct: say why there is no map
-                    note = f"{exc.detail} Choose a longer period or all hours."
+            view, note = coordinator_service.page_view(
+                session,
+                area_id=area,
+                series_id=values["series"],
+                settings=settings,
+                now=utcnow(),
+                chosen=chosen,
+                has_data=coverage["first"] is not None,
+                date_from=values["from"],
+                date_to=values["to"],
+                all_hours=values["all_hours"],
+                cell_size=values["cell_size"],
+            )
         except NTEError as exc:
             if exc.status_code >= 500:
                 raise
