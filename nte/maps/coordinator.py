@@ -25,6 +25,7 @@ from nte.maps.filters import DEFAULT_STATUSES, MapFilter, add_months
 from nte.maps.grid import cells_geojson, to_bng
 from nte.maps.public import suppress
 from nte.patrols import service as patrols
+from nte.spatial.coords import COORD_DECIMALS
 
 NEAR_M = 250.0
 TOP_UNCOVERED = 10
@@ -41,7 +42,7 @@ def _cells(result: Any, index: np.ndarray, extra: dict[str, Any], *, threshold: 
         result.ix[index],
         result.iy[index],
         cell_size=result.cell_size,
-        precision=6,
+        precision=COORD_DECIMALS,
         properties={
             "count": np.asarray([suppress(int(n), threshold=threshold) for n in result.count[index]], dtype=object),
             "z": np.round(result.z[index], 1),

@@ -24,6 +24,7 @@ from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter
 from nte.maps.filters import POLICE_ATTRIBUTION, SOURCE_GROUPS, MapFilter
 from nte.maps.grid import HotspotError, default_cell_size
 from nte.maps.hotspots import HotspotResult, IslandCells, compute_hotspots
+from nte.spatial.coords import COORD_DECIMALS
 from nte.wards import service as ward_service
 from nte.wards.models import Ward
 from nte.wards.service import Placement
@@ -306,7 +307,9 @@ def hotspot_summary(result: HotspotResult) -> dict[str, Any]:
     }
 
 
-def hotspot_geojson(result: HotspotResult, *, significant_only: bool = False, precision: int = 6) -> dict[str, Any]:
+def hotspot_geojson(
+    result: HotspotResult, *, significant_only: bool = False, precision: int = COORD_DECIMALS
+) -> dict[str, Any]:
     """RFC 7946 cells (WGS84) with count, z, p, p_fdr, bin, label and colour; metadata as foreign members."""
     keep = result.bin != 0 if significant_only else np.ones(result.n_cells, bool)
     from nte.maps.grid import cells_geojson

@@ -1,6 +1,7 @@
 """Map pages: the officer map (filters, ward choropleth, hotspots, venues, safe spaces, patrol areas),
 a ward's figures and trend, the standalone map download, the printable monthly ward report, the
-public ward map, and the coordinator's patrol-area view, one module each.
+public ward map, and the coordinator's patrol-area view, one module each (``officer_filter`` and
+``layers`` hold what the officer's pages and every map share).
 
 The pages keep the site's strict CSP (no inline script): Leaflet and ``maps-page.js`` are served
 from /static and read their layers from ``data-`` attributes. Folium is only used for the
@@ -12,7 +13,12 @@ from fastapi import APIRouter
 
 from nte.maps.pages import coordinator, export, officer, public, report, ward_panel
 
-#: Every map page (``nte.app`` includes it).
-router = APIRouter(include_in_schema=False)
-for section in (officer, ward_panel, export, report, public, coordinator):
-    router.include_router(section.router)
+#: The page routers in matching order, listed one by one in ``nte.app.ROUTERS``.
+ROUTERS: tuple[APIRouter, ...] = (
+    officer.router,
+    ward_panel.router,
+    export.router,
+    report.router,
+    public.router,
+    coordinator.router,
+)

@@ -20,7 +20,7 @@ from nte.maps.filters import DEFAULT_STATUSES, PAGE_PARAMS, unknown_parameters
 from nte.maps.pages.officer_filter import SOURCE_CONTEXT
 from nte.web.templating import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 COORDINATOR_PARAMS = ("area", "series", "from", "to", "hours", "cell_size")

@@ -13,7 +13,7 @@ from nte.maps import statistics as stats_service
 from nte.maps.pages.officer_filter import filter_from
 from nte.web.downloads import download
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/officer/maps/export.html")

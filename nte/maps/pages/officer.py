@@ -22,7 +22,7 @@ from nte.reports.models import REPORT_SOURCES
 from nte.wards import service as ward_service
 from nte.web.templating import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 #: Filters kept in the "More filters" disclosure (period, source and night-time only stay in view).
 MORE_FILTERS = ("borough", "vintage", "day", "hours", "status", "category", "cell_size")

@@ -21,7 +21,7 @@ from nte.maps.pages.layers import EXAMPLE_VENUES_LAYER, layer_urls
 from nte.web.i18n import LANGUAGES, PSEUDO_CODE, pseudo_text, translations_for
 from nte.web.templating import render, request_gettext, request_language
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 #: What the public map takes in its address.
 PUBLIC_MAP_PARAMS = ("period", "source", *PAGE_PARAMS)

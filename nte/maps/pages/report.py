@@ -16,7 +16,7 @@ from nte.maps import render as renderer
 from nte.maps.pages.officer_filter import OFFICER_PAGE_PARAMS, SOURCE_CONTEXT, boundaries_words, filter_from
 from nte.web.templating import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/officer/maps/report", response_class=HTMLResponse)

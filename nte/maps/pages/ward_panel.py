@@ -17,7 +17,7 @@ from nte.wards import service as ward_service
 from nte.wards.exceptions import UnknownWard
 from nte.web.templating import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/officer/maps/wards/{code}", response_class=HTMLResponse)
