@@ -108,7 +108,7 @@ def locate(
     k = index.locate(lon, lat)
     if k == OUTSIDE:
         raise LocationOutsideServiceArea(field=field)
-    ward = session.get(Ward, index.ids[k])
+    ward = repo.get_ward_by_id(session, index.ids[k])
     assert ward is not None  # the index is built from these rows and keyed by the set's version
     return ward
 
@@ -139,7 +139,7 @@ def wards_touching(session: Session, geom: BaseGeometry, *, ward_set: WardSet) -
     for k, poly in enumerate(index.polygons):
         if poly.intersects(geom) and poly.intersection(geom).area > 0:
             found.append(index.ids[k])
-    return [w for w in (session.get(Ward, i) for i in found) if w is not None]
+    return [w for w in (repo.get_ward_by_id(session, i) for i in found) if w is not None]
 
 
 @dataclass(frozen=True)

@@ -84,17 +84,18 @@ def import_wards(
             raise WardSetConflict(
                 f"A ward set called {name!r} already exists with vintage {clash.vintage}.", field="name"
             )
-        ward_set = WardSet(
-            name=name[:120],
-            vintage=key,
-            vintage_date=vintage_date,
-            source=(source or "")[:300],
-            attribution=attribution,
-            imported_at=now,
-            version=1,
+        ward_set = repo.add_ward_set(
+            session,
+            WardSet(
+                name=name[:120],
+                vintage=key,
+                vintage_date=vintage_date,
+                source=(source or "")[:300],
+                attribution=attribution,
+                imported_at=now,
+                version=1,
+            ),
         )
-        session.add(ward_set)
-        session.flush()
     else:
         in_set = repo.boroughs_in_set(session, ward_set.id)
         already = [b for b in boroughs if b in in_set]
@@ -110,7 +111,8 @@ def import_wards(
         ward_set.version += 1
         if attribution not in ward_set.attribution:
             ward_set.attribution = f"{ward_set.attribution} {attribution}"
-    session.add_all(
+    repo.add_wards(
+        session,
         [
             Ward(
                 ward_set_id=ward_set.id,
@@ -122,9 +124,8 @@ def import_wards(
                 geom=to_db(f.geometry),
             )
             for f in features
-        ]
+        ],
     )
-    session.flush()
     current = repo.current_sets(session)
     made_current = [b for b in boroughs if make_current or (make_current is None and b not in current)]
     for b in made_current:
@@ -147,7 +148,7 @@ def import_wards(
         },
         at=now,
     )
-    session.refresh(ward_set)
+    ward_set = repo.reload(session, ward_set)
     return WardImport(ward_set, len(features), boroughs, made_current, list(parsed.notes), created)
 
 
