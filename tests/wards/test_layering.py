@@ -77,3 +77,16 @@ def test_the_walk_finds_an_upward_import_when_there_is_one():
     """The guard itself: a module that imports maps (as ``nte.maps.coordinator`` imports patrols) is caught."""
     seen = _reachable("nte.maps.coordinator")
     assert any(m.startswith("nte.patrols") for m in seen)
+
+
+def test_the_service_package_offers_every_name_it_lists_and_no_module_hides_one():
+    """``nte.wards.service`` is a package of sections; a section named like one of its functions
+    (``vintages``) would replace that function on the package once imported."""
+    import types
+
+    from nte.wards import service
+
+    assert len(service.__all__) >= 40, service.__all__
+    hidden = [name for name in service.__all__ if isinstance(getattr(service, name), types.ModuleType)]
+    assert hidden == []
+    assert callable(service.vintages) and callable(service.placement) and callable(service.locate)

@@ -8,7 +8,7 @@ at once and nothing stale is served.
 
 One module per section: ``placements`` (which set each borough is in; the vintages), ``lookup``
 (the ward at a point or by code, the service area), ``assignment`` (located records to wards),
-``features`` (GeoJSON out) and ``vintages`` (importing a vintage, choosing the current one). Every
+``features`` (GeoJSON out) and ``loading`` (importing a vintage, choosing the current one). Every
 name is imported from here: ``from nte.wards import service``."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ from nte.wards.service.placements import (
     ward_set_of,
     wards_of,
 )
-from nte.wards.service.vintages import (
+from nte.wards.service.loading import (
     Activation,
     VintageSummary,
     WardImport,

@@ -33,9 +33,6 @@ def validate_point(lon: Any, lat: Any, *, lon_field: str = "lon", lat_field: str
     return values[0], values[1]
 
 
-# --- placements ------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Placement:
     """Which ward set each borough's figures are in."""
