@@ -30,6 +30,14 @@ from nte.wards.service.features import (
     rfc7946_geometry,
     ward_feature,
 )
+from nte.wards.service.loading import (
+    Activation,
+    VintageSummary,
+    WardImport,
+    activate,
+    import_wards,
+    summaries,
+)
 from nte.wards.service.lookup import (
     WardChoice,
     get_ward,
@@ -59,14 +67,6 @@ from nte.wards.service.placements import (
     vintages,
     ward_set_of,
     wards_of,
-)
-from nte.wards.service.loading import (
-    Activation,
-    VintageSummary,
-    WardImport,
-    activate,
-    import_wards,
-    summaries,
 )
 
 __all__ = [
