@@ -52,7 +52,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth_pages.router,
     wards_api.router,
     maps_stats_api.router,
-    maps_pages.router,
+    *maps_pages.ROUTERS,
     notifications_pages.router,
     reports_api.router,
     reports_pages.router,

@@ -9,7 +9,7 @@ not (a 50 m cell with one report marked "hot spot, 99 % confidence" would point 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ import shapely
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
-from nte.london import LONDON, london_today
+from nte.london import london_today
 from nte.maps import repository as repo
 from nte.maps import statistics as stats_service
 from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter, UnknownPatrolArea
@@ -25,6 +25,7 @@ from nte.maps.filters import DEFAULT_STATUSES, MapFilter, add_months
 from nte.maps.grid import cells_geojson, to_bng
 from nte.maps.public import suppress
 from nte.patrols import service as patrols
+from nte.spatial.coords import COORD_DECIMALS
 
 NEAR_M = 250.0
 TOP_UNCOVERED = 10
@@ -41,7 +42,7 @@ def _cells(result: Any, index: np.ndarray, extra: dict[str, Any], *, threshold: 
         result.ix[index],
         result.iy[index],
         cell_size=result.cell_size,
-        precision=6,
+        precision=COORD_DECIMALS,
         properties={
             "count": np.asarray([suppress(int(n), threshold=threshold) for n in result.count[index]], dtype=object),
             "z": np.round(result.z[index], 1),
@@ -125,11 +126,7 @@ def coordinator_view(
 
 
 def _london_date(moment: datetime | None) -> date | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LONDON).date()
+    return None if moment is None else london_today(moment)
 
 
 def data_coverage(session: Session, *, settings: Settings) -> dict[str, date | None]:
@@ -199,3 +196,42 @@ def opening_view(
     if problem is not None:
         raise problem
     return coordinator_view(session, area_id=area_id, series_id=series_id, settings=settings, now=now), None
+
+
+def page_view(
+    session: Session,
+    *,
+    area_id: int,
+    settings: Settings,
+    now: datetime,
+    series_id: int | None = None,
+    chosen: bool = False,
+    has_data: bool = True,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    all_hours: bool = False,
+    cell_size: float | None = None,
+) -> tuple[dict[str, Any] | None, str | None]:
+    """What the coordinator's page shows for an area, and a note: the view of the period, hours and
+    cell size ``chosen``; with nothing chosen, the opening view (``opening_view``) when there is data
+    at all, or no view and a note saying why when even that has too few reports (nothing was chosen,
+    so there is nothing to correct)."""
+    if chosen:
+        view = coordinator_view(
+            session,
+            area_id=area_id,
+            series_id=series_id,
+            settings=settings,
+            now=now,
+            date_from=date_from,
+            date_to=date_to,
+            all_hours=all_hours,
+            cell_size=cell_size,
+        )
+        return view, None
+    if not has_data:
+        return None, None
+    try:
+        return opening_view(session, area_id=area_id, series_id=series_id, settings=settings, now=now)
+    except HotspotsUnavailable as exc:
+        return None, f"{exc.detail} Choose a longer period or all hours."

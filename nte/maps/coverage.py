@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
-from nte.london import LONDON, london_today
+from nte.london import london_today
 from nte.maps import repository as repo
 from nte.maps.filters import SOURCE_WORDS, MapFilter, add_months
 
@@ -90,12 +90,6 @@ def month_runs(months: Sequence[tuple[int, int]]) -> tuple[MonthRun, ...]:
         return latest_period([self], sources=(), now=now) or (self.first, self.last)
 
 
-def _london_date(when: datetime) -> date:
-    if when.tzinfo is None:  # SQLite hands back naive UTC
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(LONDON).date()
-
-
 def coverage(
     session: Session, *, settings: Settings, statuses: Sequence[str], borough: str | None = None
 ) -> list[SourceCoverage]:
@@ -105,7 +99,7 @@ def coverage(
     for source, year, month, _n in repo.months_by_source(session, statuses=statuses, borough_codes=boroughs):
         months.setdefault(source, []).append((year, month))
     return [
-        SourceCoverage(source, _london_date(first), _london_date(last), n, month_runs(months.get(source, ())))
+        SourceCoverage(source, london_today(first), london_today(last), n, month_runs(months.get(source, ())))
         for source, first, last, n in repo.coverage_by_source(session, statuses=statuses, borough_codes=boroughs)
     ]
 

@@ -1,4 +1,4 @@
-from nte.errors import Invalid, NotFound
+from nte.errors import FieldErrors, Invalid, NotFound
 
 
 class InvalidMapFilter(Invalid):
@@ -32,10 +32,6 @@ class UnknownPatrolArea(NotFound):
         super().__init__("There is no patrol area with that id.", field="area")
 
 
-class InvalidMapFilters(InvalidMapFilter):
-    """Every mistake in a map filter at once, by field (the first is the error's own field and detail)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        field, detail = next(iter(errors.items()))
-        super().__init__(detail, field=field)
-        self.errors = dict(errors)
+class InvalidMapFilters(FieldErrors, InvalidMapFilter):
+    """Every mistake in a map filter at once, by field (the first is the error's own field and detail;
+    the JSON body lists them all in ``fields``). Still an ``InvalidMapFilter`` (code ``invalid_filter``)."""

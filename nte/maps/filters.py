@@ -7,15 +7,15 @@ instants at London midnight; hours and days of the week are London wall-clock ti
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from datetime import date, datetime, time, timedelta
 
-from nte.london import LONDON, london_today
+from nte.london import london_moment, london_today
 from nte.maps.exceptions import InvalidMapFilter, InvalidMapFilters
 from nte.reports.models import REPORT_SOURCES
 from nte.reports.vocabulary import CATEGORIES
@@ -51,12 +51,11 @@ POLICE_ATTRIBUTION = (
 FILTER_PARAMS = ("from", "to", "category", "day", "hours", "source", "status", "borough", "vintage")
 #: Every page takes the language it is shown in.
 PAGE_PARAMS = ("lang",)
-T = TypeVar("T")
 
 
 def local_midnight_utc(day: date) -> datetime:
     """The UTC instant of 00:00 London time on ``day``."""
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+    return london_moment(day, time(0))
 
 
 def add_months(day: date, months: int) -> date:
@@ -126,6 +125,10 @@ class MapFilter:
             self.week_hours,
             self.vintage,
         )
+
+    def without_time_of_day(self) -> MapFilter:
+        """The same filter on every day and at every hour (no day, hour band or hours of the week)."""
+        return dataclasses.replace(self, days=(), hour_bands=(), week_hours=())
 
     def hours(self) -> list[int]:
         return sorted({h for band in self.hour_bands for h in band.hours()})
@@ -270,6 +273,96 @@ def parse_hour_band(text: str, name: str = "hours") -> HourBand:
     return HourBand(start, end % 24)
 
 
+def _parse_period(
+    now: datetime, date_from: str | None, date_to: str | None, errors: dict[str, str]
+) -> tuple[date, date]:
+    """The period asked for (default: the last twelve full months; with only a start, up to today)."""
+
+    def attempt(name: str, value: str | None) -> date | None:
+        try:
+            return _parse_date(value, name)
+        except InvalidMapFilter as exc:
+            errors.setdefault(exc.field or name, exc.detail)
+            return None
+
+    default_from, default_to = default_range(now)
+    start = attempt("from", date_from) or default_from
+    end = attempt("to", date_to) or (default_to if date_from is None else london_today(now))
+    if not errors and end < start:
+        errors["to"] = "The end date is before the start date: choose an end date on or after the start date."
+    if not errors and (end - start).days + 1 > MAX_RANGE_DAYS:
+        errors["from"] = f"Choose a period of at most five years ({MAX_RANGE_DAYS} days)."
+    return start, end
+
+
+def _parse_categories(
+    category: str | Sequence[str] | None, known: Collection[str] | None, errors: dict[str, str]
+) -> list[str]:
+    categories = sorted(set(_split(category)))
+    for cat in categories:
+        if not _CATEGORY.match(cat) or (known is not None and cat not in known):
+            errors["category"] = f"There is no category called {cat[:40]!r}: tick the categories you want in the list."
+    return categories
+
+
+def _parse_days(day: str | Sequence[str] | None, errors: dict[str, str]) -> tuple[int, ...]:
+    days: set[int] = set()
+    for item in _split(day):
+        if item[:3].title() in DAY_NAMES:
+            days.add(DAY_NAMES.index(item[:3].title()) + 1)
+        elif item.isdigit() and 1 <= int(item) <= 7:
+            days.add(int(item))
+        else:
+            errors["day"] = "Tick days of the week in the list (Monday to Sunday)."
+    return tuple(sorted(days))
+
+
+def _parse_hour_bands(hours: str | Sequence[str] | None, errors: dict[str, str]) -> tuple[HourBand, ...]:
+    parsed: set[HourBand] = set()
+    for item in _split(hours):
+        try:
+            parsed.add(parse_hour_band(item))
+        except InvalidMapFilter as exc:
+            errors.setdefault("hours", exc.detail)
+    return tuple(sorted(parsed, key=lambda b: (b.start, b.end)))
+
+
+def _parse_sources(source: str | Sequence[str] | None, errors: dict[str, str]) -> list[str]:
+    sources = sorted(set(_split(source)))
+    if any(src not in REPORT_SOURCES for src in sources):
+        errors["source"] = (
+            "Tick where the reports come from in the list: " + ", ".join(SOURCE_WORDS[s] for s in REPORT_SOURCES) + "."
+        )
+    return sources
+
+
+def _parse_statuses(status: str | Sequence[str] | None, errors: dict[str, str]) -> tuple[str, ...]:
+    statuses = tuple(sorted(set(_split(status)))) or DEFAULT_STATUSES
+    if any(st not in COUNTABLE_STATUSES for st in statuses):
+        errors["status"] = "Tick new, accepted or duplicate reports; reports marked as spam are never counted."
+    return statuses
+
+
+def _parse_borough(borough: str | None, boroughs: Sequence[str], errors: dict[str, str]) -> str | None:
+    chosen = (borough or "").strip() or None
+    if chosen is not None and chosen not in boroughs:
+        errors["borough"] = "That borough is not one this service covers: choose one from the list."
+    return chosen
+
+
+def _parse_vintage(vintage: str | None, vintages: Collection[str] | None, errors: dict[str, str]) -> str | None:
+    chosen = (vintage or "").strip() or None
+    if chosen is not None and chosen.lower() == "current":
+        chosen = None
+    if chosen is not None and vintages is not None and chosen not in vintages:
+        errors["vintage"] = (
+            "There are no ward boundaries of that vintage: choose one from the list ("
+            + ", ".join(sorted(vintages))
+            + ")."
+        )
+    return chosen
+
+
 def parse_filter(
     *,
     now: datetime,
@@ -293,75 +386,14 @@ def parse_filter(
     ``sent``, the names of the query parameters sent, so is any name that is neither a filter
     parameter nor one of ``also_allowed``)."""
     errors: dict[str, str] = {}
-
-    def attempt(field: str, parse: Callable[[], T], fallback: T) -> T:
-        try:
-            return parse()
-        except InvalidMapFilter as exc:
-            errors.setdefault(exc.field or field, exc.detail)
-            return fallback
-
-    default_from, default_to = default_range(now)
-    start = attempt("from", lambda: _parse_date(date_from, "from"), None) or default_from
-    end = attempt("to", lambda: _parse_date(date_to, "to"), None) or (
-        default_to if date_from is None else london_today(now)
-    )
-    if not errors and end < start:
-        errors["to"] = "The end date is before the start date: choose an end date on or after the start date."
-    if not errors and (end - start).days + 1 > MAX_RANGE_DAYS:
-        errors["from"] = f"Choose a period of at most five years ({MAX_RANGE_DAYS} days)."
-
-    categories = sorted(set(_split(category)))
-    for cat in categories:
-        if not _CATEGORY.match(cat) or (known_categories is not None and cat not in known_categories):
-            errors["category"] = f"There is no category called {cat[:40]!r}: tick the categories you want in the list."
-
-    days: set[int] = set()
-    for item in _split(day):
-        if item[:3].title() in DAY_NAMES:
-            days.add(DAY_NAMES.index(item[:3].title()) + 1)
-        elif item.isdigit() and 1 <= int(item) <= 7:
-            days.add(int(item))
-        else:
-            errors["day"] = "Tick days of the week in the list (Monday to Sunday)."
-
-    parsed: set[HourBand] = set()
-    for item in _split(hours):
-        try:
-            parsed.add(parse_hour_band(item))
-        except InvalidMapFilter as exc:
-            errors.setdefault("hours", exc.detail)
-    bands = tuple(sorted(parsed, key=lambda b: (b.start, b.end)))
-
-    sources = sorted(set(_split(source)))
-    for src in sources:
-        if src not in REPORT_SOURCES:
-            errors["source"] = (
-                "Tick where the reports come from in the list: "
-                + ", ".join(SOURCE_WORDS[s] for s in REPORT_SOURCES)
-                + "."
-            )
-
-    statuses = tuple(sorted(set(_split(status)))) or DEFAULT_STATUSES
-    for st in statuses:
-        if st not in COUNTABLE_STATUSES:
-            errors["status"] = "Tick new, accepted or duplicate reports; reports marked as spam are never counted."
-
-    if borough is not None and borough.strip():
-        borough = borough.strip()
-        if borough not in boroughs:
-            errors["borough"] = "That borough is not one this service covers: choose one from the list."
-    else:
-        borough = None
-    chosen = (vintage or "").strip() or None
-    if chosen is not None and chosen.lower() == "current":
-        chosen = None
-    if chosen is not None and vintages is not None and chosen not in vintages:
-        errors["vintage"] = (
-            "There are no ward boundaries of that vintage: choose one from the list ("
-            + ", ".join(sorted(vintages))
-            + ")."
-        )
+    start, end = _parse_period(now, date_from, date_to, errors)
+    categories = _parse_categories(category, known_categories, errors)
+    days = _parse_days(day, errors)
+    bands = _parse_hour_bands(hours, errors)
+    sources = _parse_sources(source, errors)
+    statuses = _parse_statuses(status, errors)
+    chosen_borough = _parse_borough(borough, boroughs, errors)
+    chosen = _parse_vintage(vintage, vintages, errors)
     if sent is not None:
         for name, detail in unknown_parameters(sent, (*FILTER_PARAMS, *also_allowed)).items():
             errors.setdefault(name, detail)
@@ -371,10 +403,10 @@ def parse_filter(
         start,
         end,
         tuple(categories),
-        tuple(sorted(days)),
+        days,
         bands,
         tuple(sources),
         tuple(sorted(statuses)),
-        borough,
+        chosen_borough,
         vintage=chosen[:20] if chosen else None,
     )

@@ -19,6 +19,8 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
+from nte.spatial.coords import COORD_DECIMALS
+
 WGS84 = 4326
 BNG = 27700
 
@@ -183,7 +185,7 @@ def cells_geojson(
     *,
     cell_size: float,
     properties: dict[str, ArrayLike],
-    precision: int = 6,
+    precision: int = COORD_DECIMALS,
 ) -> dict[str, Any]:
     """Square cells as an RFC 7946 FeatureCollection in WGS84 (lon, lat; exterior rings anticlockwise).
 

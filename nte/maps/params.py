@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
 
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
@@ -33,6 +36,43 @@ def only_declared_params(request: Request) -> None:
     refuse_unknown(request.query_params.keys(), declared_query_names(request))
 
 
+def parse_officer_filter(
+    session: Session,
+    *,
+    now: datetime,
+    sent: Iterable[str],
+    also_allowed: Collection[str],
+    date_from: str | None = None,
+    date_to: str | None = None,
+    category: str | Sequence[str] | None = None,
+    day: str | Sequence[str] | None = None,
+    hours: str | Sequence[str] | None = None,
+    source: str | Sequence[str] | None = None,
+    status: str | Sequence[str] | None = None,
+    borough: str | None = None,
+    vintage: str | None = None,
+) -> MapFilter:
+    """The officer's filter from the values sent, checked against the served boroughs, the vintages
+    loaded and the reporting categories: the one reading the maps API and the map pages share."""
+    return parse_filter(
+        now=now,
+        date_from=date_from,
+        date_to=date_to,
+        category=category,
+        day=day,
+        hours=hours,
+        source=source,
+        status=status,
+        borough=borough,
+        vintage=vintage,
+        boroughs=get_settings().boroughs,
+        vintages=[s.vintage for s in ward_service.vintages(session)],
+        known_categories=known_category_codes(),
+        sent=sent,
+        also_allowed=also_allowed,
+    )
+
+
 def officer_filter(
     request: Request,
     session: SessionDep,
@@ -52,7 +92,8 @@ def officer_filter(
         Query(description="Ward boundary vintage, e.g. 2013-12 (see /api/ward-vintages); default: current", **_TEXT),
     ] = None,
 ) -> MapFilter:
-    flt = parse_filter(
+    flt = parse_officer_filter(
+        session,
         now=utcnow(),
         date_from=date_from,
         date_to=date_to,
@@ -62,10 +103,7 @@ def officer_filter(
         source=source,
         status=status,
         borough=borough,
-        boroughs=get_settings().boroughs,
         vintage=vintage,
-        vintages=[s.vintage for s in ward_service.vintages(session)],
-        known_categories=known_category_codes(),
         sent=request.query_params.keys(),
         also_allowed=declared_query_names(request) - set(FILTER_PARAMS),
     )

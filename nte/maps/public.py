@@ -39,9 +39,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
+from nte.london import london_today
 from nte.maps import repository as repo
 from nte.maps.exceptions import UnknownPeriod, UnknownPublicSource
-from nte.maps.filters import POLICE_ATTRIBUTION, MapFilter, add_months, local_midnight_utc, london_today
+from nte.maps.filters import POLICE_ATTRIBUTION, MapFilter, add_months
 from nte.maps.statistics import ward_geometry
 from nte.wards import service as ward_service
 from nte.wards.service import Placement
@@ -192,18 +193,15 @@ def freeze_months(
     if missing:
         codes = [w.code for w in ward_service.wards_of(session, where)]
         first, last = min(missing), max(missing)
-        flt = MapFilter(first, add_months(last, 1) - timedelta(1), statuses=PUBLIC_STATUSES)
         span = [add_months(first, i) for i in range((last.year - first.year) * 12 + last.month - first.month + 1)]
-        counts: dict[str, dict[tuple[str, int], int]] = {}
-        for key, sources in SOURCES:
-            conditions = repo.report_conditions(
-                start=flt.start_utc,
-                end=flt.end_utc,
-                statuses=PUBLIC_STATUSES,
+        counts = {
+            key: repo.count_by_ward_month(
+                session,
+                flt=MapFilter(first, add_months(last, 1) - timedelta(1), sources=sources, statuses=PUBLIC_STATUSES),
                 placement=where.by_set,
-                sources=sources,
             )
-            counts[key] = repo.count_by_ward_month(session, conditions, [local_midnight_utc(m) for m in span])
+            for key, sources in SOURCES
+        }
         for month in missing:
             index = span.index(month)
             figures = {
@@ -416,10 +414,15 @@ def published_view(
     entry = repo.get_cache(session, key)
     if entry is not None:
         return json.loads(entry.body)
+    return _publish(session, period=period, settings=settings, now=now)
+
+
+def _publish(session: Session, *, period: PublicPeriod, settings: Settings, now: datetime) -> dict[str, Any]:
+    """Build a period's published view and freeze it in the shared store, as the public will see it."""
     view = build_public_view(session, period=period, settings=settings, now=now)
     repo.put_cache(
         session,
-        key=key,
+        key=_cache_key(period, settings),
         kind="public",
         label=period.id,
         data_version="frozen",
@@ -439,20 +442,9 @@ def rebuild_public(session: Session, *, settings: Settings, now: datetime, force
     freeze_months(session, due, where=where, settings=settings, now=now)
     built = 0
     for period in offered:
-        key = _cache_key(period, settings)
-        if not force and repo.get_cache(session, key) is not None:
+        if not force and repo.get_cache(session, _cache_key(period, settings)) is not None:
             continue
-        view = build_public_view(session, period=period, settings=settings, now=now)
-        repo.put_cache(
-            session,
-            key=key,
-            kind="public",
-            label=period.id,
-            data_version="frozen",
-            content_type="application/geo+json",
-            body=json.dumps(view, separators=(",", ":")).encode(),
-            now=now,
-        )
+        _publish(session, period=period, settings=settings, now=now)
         built += 1
     # Officer bundles are rebuilt on demand; drop the ones nobody asked for in a week.
     repo.delete_cache_older_than(session, kind="officer", before=now - timedelta(days=7))

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nte.maps.cache_models import MapCache
+from nte.maps.filters import MapFilter
 from nte.reports.models import WARD_SUBJECT, Report, ReportCategory
 from nte.spatial.arrays import fetch_float_matrix
 from nte.spatial.localtime import local_hour, local_isodow
@@ -16,81 +16,81 @@ from nte.wards import repository as ward_repo
 from nte.wards.models import Ward, WardAssignment
 
 # --- statistics and hotspots (aggregate by each report's ward in the placement's ward sets) -----
+# Services pass plain values: a ``MapFilter`` and a placement (ward set id, borough codes); every
+# WHERE condition is built here and never leaves this module.
+
+#: Which ward set each borough's reports are counted in: (ward set id, borough codes), as
+#: ``nte.wards.service.Placement.by_set``.
+WardSets = Sequence[tuple[int, Sequence[str]]]
 
 #: Each counted report joined to its ward in the placement (``nte.wards`` assignments): the WHERE
-#: conditions link it to ``Report``; counts group by ``PLACED.ward_code``.
-PLACED = sa.orm.aliased(WardAssignment, name="placed")
+#: conditions link it to ``Report``; counts group by ``_PLACED.ward_code``.
+_PLACED = sa.orm.aliased(WardAssignment, name="placed")
 
 
-def report_conditions(
-    *,
-    start: datetime,
-    end: datetime,
-    statuses: Sequence[str],
-    placement: Sequence[tuple[int, Sequence[str]]],
-    categories: Sequence[str] = (),
-    sources: Sequence[str] = (),
-    days: Sequence[int] = (),
-    hours: Sequence[int] = (),
-    week_hours: Sequence[int] = (),
-) -> list[Any]:
-    """WHERE conditions for counted reports, each joined to its ward in ``placement`` (ward set id,
-    borough codes). Spam is excluded here whatever ``statuses`` says; day/hour filters exclude
-    month-precision records (their time of day is unknown)."""
-    _alias, placed = ward_repo.placed_in(WARD_SUBJECT, Report.id, placement, alias=PLACED)
-    conditions: list[Any] = [
-        Report.status.in_([s for s in statuses if s != "spam"]),
+def _counted(statuses: Sequence[str]) -> list[str]:
+    """The statuses counted: spam never, whatever is asked for."""
+    return [s for s in statuses if s != "spam"]
+
+
+def _report_conditions(flt: MapFilter, placement: WardSets) -> list[sa.ColumnElement[bool]]:
+    """WHERE conditions for the reports ``flt`` counts, each joined to its ward in ``placement``.
+    Spam is excluded here whatever ``flt.statuses`` says; day/hour filters exclude month-precision
+    records (their time of day is unknown)."""
+    _alias, placed = ward_repo.placed_in(WARD_SUBJECT, Report.id, placement, alias=_PLACED)
+    conditions: list[sa.ColumnElement[bool]] = [
+        Report.status.in_(_counted(flt.statuses)),
         Report.status != "spam",
-        Report.occurred_at >= start,
-        Report.occurred_at < end,
+        Report.occurred_at >= flt.start_utc,
+        Report.occurred_at < flt.end_utc,
         *placed,
     ]
+    categories, hours = list(flt.categories), flt.hours()
     if categories:
         conditions.append(
             sa.or_(
-                Report.main_category.in_(list(categories)),
-                sa.exists().where(ReportCategory.report_id == Report.id, ReportCategory.category.in_(list(categories))),
+                Report.main_category.in_(categories),
+                sa.exists().where(ReportCategory.report_id == Report.id, ReportCategory.category.in_(categories)),
             )
         )
-    if sources:
-        conditions.append(Report.source.in_(list(sources)))
-    if days or hours or week_hours:
+    if flt.sources:
+        conditions.append(Report.source.in_(list(flt.sources)))
+    if flt.uses_time_of_day:
         conditions.append(Report.time_precision != "month")
-    if week_hours:
+    if flt.week_hours:
         hour_of_week = (local_isodow(Report.occurred_at) - 1) * 24 + local_hour(Report.occurred_at)
-        conditions.append(hour_of_week.in_(list(week_hours)))
-    if days:
-        conditions.append(local_isodow(Report.occurred_at).in_(list(days)))
+        conditions.append(hour_of_week.in_(list(flt.week_hours)))
+    if flt.days:
+        conditions.append(local_isodow(Report.occurred_at).in_(list(flt.days)))
     if hours:
-        conditions.append(local_hour(Report.occurred_at).in_(list(hours)))
+        conditions.append(local_hour(Report.occurred_at).in_(hours))
     return conditions
 
 
-def count_by_ward(session: Session, conditions: list[Any]) -> dict[str, int]:
-    rows = session.execute(sa.select(PLACED.ward_code, sa.func.count()).where(*conditions).group_by(PLACED.ward_code))
+def count_by_ward(session: Session, *, flt: MapFilter, placement: WardSets) -> dict[str, int]:
+    """How many reports ``flt`` counts in each ward of the placement."""
+    rows = session.execute(
+        sa.select(_PLACED.ward_code, sa.func.count())
+        .where(*_report_conditions(flt, placement))
+        .group_by(_PLACED.ward_code)
+    )
     return {str(code): int(n) for code, n in rows}  # placed rows always have a ward code
 
 
-def count_by_ward_source(session: Session, conditions: list[Any]) -> dict[tuple[str, str], int]:
+def count_by_ward_source(session: Session, *, flt: MapFilter, placement: WardSets) -> dict[tuple[str, str], int]:
     """Counts by ward and ``report.source``."""
     rows = session.execute(
-        sa.select(PLACED.ward_code, Report.source, sa.func.count())
-        .where(*conditions)
-        .group_by(PLACED.ward_code, Report.source)
+        sa.select(_PLACED.ward_code, Report.source, sa.func.count())
+        .where(*_report_conditions(flt, placement))
+        .group_by(_PLACED.ward_code, Report.source)
     )
     return {(str(code), str(source)): int(n) for code, source, n in rows}
 
 
-def count_unplaced(
-    session: Session,
-    *,
-    start: datetime,
-    end: datetime,
-    statuses: Sequence[str],
-    placement: Sequence[tuple[int, Sequence[str]]],
-) -> int:
-    """Counted reports of the placement's boroughs (by their ward at intake) with no ward in the
-    placement's sets: outside those boundaries, or not assigned yet (``main.py wards assign``)."""
+def count_unplaced(session: Session, *, flt: MapFilter, placement: WardSets) -> int:
+    """Counted reports (of ``flt``'s period and statuses) of the placement's boroughs (by their ward
+    at intake) with no ward in the placement's sets: outside those boundaries, or not assigned yet
+    (``main.py wards assign``)."""
     wa, placed = ward_repo.placed_in(WARD_SUBJECT, Report.id, placement)
     boroughs = [b for _s, bs in placement for b in bs]
     return int(
@@ -98,9 +98,9 @@ def count_unplaced(
             sa.select(sa.func.count())
             .select_from(Report)
             .where(
-                Report.status.in_([s for s in statuses if s != "spam"]),
-                Report.occurred_at >= start,
-                Report.occurred_at < end,
+                Report.status.in_(_counted(flt.statuses)),
+                Report.occurred_at >= flt.start_utc,
+                Report.occurred_at < flt.end_utc,
                 Report.borough_code.in_(boroughs),
                 ~sa.select(wa.subject_id).where(*placed).exists(),
             )
@@ -109,11 +109,11 @@ def count_unplaced(
     )
 
 
-def count_by_ward_month(
-    session: Session, conditions: list[Any], month_starts: Sequence[datetime]
-) -> dict[tuple[str, int], int]:
-    """Counts by ward and month index. ``month_starts`` are the UTC instants at which each London
-    month of the range begins (ascending); a plain comparison per row, no time-zone arithmetic."""
+def count_by_ward_month(session: Session, *, flt: MapFilter, placement: WardSets) -> dict[tuple[str, int], int]:
+    """Counts by ward and index of the London calendar month in ``flt.months()``: each month starts
+    at the UTC instant of ``flt.month_starts_utc()`` (a plain comparison per row, no time-zone
+    arithmetic)."""
+    month_starts = flt.month_starts_utc()
     bucket = (
         sa.case(
             *[(Report.occurred_at < edge, i) for i, edge in enumerate(month_starts[1:])], else_=len(month_starts) - 1
@@ -122,27 +122,35 @@ def count_by_ward_month(
         else sa.literal(0)
     )
     rows = session.execute(
-        sa.select(PLACED.ward_code, bucket, sa.func.count()).where(*conditions).group_by(PLACED.ward_code, bucket)
+        sa.select(_PLACED.ward_code, bucket, sa.func.count())
+        .where(*_report_conditions(flt, placement))
+        .group_by(_PLACED.ward_code, bucket)
     )
     return {(code, int(m)): int(n) for code, m, n in rows}
 
 
-def count_month_precision(session: Session, conditions: list[Any]) -> int:
+def count_month_precision(session: Session, *, flt: MapFilter, placement: WardSets) -> int:
+    """How many of the reports ``flt`` counts are known only to the month (police.uk records)."""
     return int(
         session.scalar(
-            sa.select(sa.func.count()).select_from(Report).where(*conditions, Report.time_precision == "month")
+            sa.select(sa.func.count())
+            .select_from(Report)
+            .where(*_report_conditions(flt, placement), Report.time_precision == "month")
         )
         or 0
     )
 
 
-def locations_bng(session: Session, conditions: list[Any]) -> np.ndarray:
-    """Distinct exact EPSG:27700 locations of the counted reports with how many at each, as an
+def locations_bng(session: Session, *, flt: MapFilter, placement: WardSets) -> np.ndarray:
+    """Distinct exact EPSG:27700 locations of the reports ``flt`` counts with how many at each, as an
     (n, 3) array of easting, northing, count (one query, read without a Python object per row)."""
     stmt = (
         sa.select(Report.easting, Report.northing, sa.cast(sa.func.count(), sa.Double))
         .where(
-            *conditions, Report.easting.is_not(None), Report.northing.is_not(None), Report.location_precision == "exact"
+            *_report_conditions(flt, placement),
+            Report.easting.is_not(None),
+            Report.northing.is_not(None),
+            Report.location_precision == "exact",
         )
         .group_by(Report.easting, Report.northing)
     )
@@ -160,6 +168,15 @@ def report_data_version(session: Session) -> str:
     return ":".join(stamp(v) for v in row)
 
 
+def _aware(moment: datetime) -> datetime:
+    """An instant read back as aware UTC (SQLite can hand back naive UTC from an aggregate)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _aware_or_none(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _aware(moment)
+
+
 def latest_reports(
     session: Session, *, statuses: Sequence[str], borough_codes: Sequence[str]
 ) -> tuple[datetime | None, datetime | None]:
@@ -168,15 +185,13 @@ def latest_reports(
     precise = sa.func.max(sa.case((Report.time_precision != "month", Report.occurred_at)))
     monthly = sa.func.max(sa.case((Report.time_precision == "month", Report.occurred_at)))
     row = session.execute(
-        sa.select(precise, monthly).where(
-            Report.status.in_([s for s in statuses if s != "spam"]), Report.borough_code.in_(borough_codes)
-        )
+        sa.select(precise, monthly).where(Report.status.in_(_counted(statuses)), Report.borough_code.in_(borough_codes))
     ).one()
-    return row[0], row[1]
+    return _aware_or_none(row[0]), _aware_or_none(row[1])
 
 
 def reports_with_ward_mismatch(
-    session: Session, *, placement: Sequence[tuple[int, Sequence[str]]], limit: int = 100
+    session: Session, *, placement: WardSets, limit: int = 100
 ) -> list[tuple[int, str, str | None]]:
     """Reports (exact points) whose ward in the placement does not contain their point:
     (id, assigned ward, ward by geometry)."""
@@ -267,9 +282,11 @@ def delete_cache_older_than(session: Session, *, kind: str, before: datetime) ->
 
 def earliest_report(session: Session, *, statuses: Sequence[str], borough_codes: Sequence[str]) -> datetime | None:
     """When the oldest counted report happened (spam never counts)."""
-    return session.scalar(
-        sa.select(sa.func.min(Report.occurred_at)).where(
-            Report.status.in_([s for s in statuses if s != "spam"]), Report.borough_code.in_(borough_codes)
+    return _aware_or_none(
+        session.scalar(
+            sa.select(sa.func.min(Report.occurred_at)).where(
+                Report.status.in_(_counted(statuses)), Report.borough_code.in_(borough_codes)
+            )
         )
     )
 
@@ -282,7 +299,7 @@ def months_by_source(
     month = sa.extract("month", Report.occurred_at)
     rows = session.execute(
         sa.select(Report.source, year, month, sa.func.count())
-        .where(Report.status.in_([s for s in statuses if s != "spam"]), Report.borough_code.in_(borough_codes))
+        .where(Report.status.in_(_counted(statuses)), Report.borough_code.in_(borough_codes))
         .group_by(Report.source, year, month)
         .order_by(Report.source, year, month)
     )
@@ -295,8 +312,8 @@ def coverage_by_source(
     """Per source: when its oldest and newest counted report happened, and how many there are."""
     rows = session.execute(
         sa.select(Report.source, sa.func.min(Report.occurred_at), sa.func.max(Report.occurred_at), sa.func.count())
-        .where(Report.status.in_([s for s in statuses if s != "spam"]), Report.borough_code.in_(borough_codes))
+        .where(Report.status.in_(_counted(statuses)), Report.borough_code.in_(borough_codes))
         .group_by(Report.source)
         .order_by(Report.source)
     )
-    return [(source, first, last, int(n)) for source, first, last, n in rows if first is not None]
+    return [(source, _aware(first), _aware(last), int(n)) for source, first, last, n in rows if first is not None]

@@ -5,8 +5,6 @@ exports (CSV, GeoJSON). Public views are in ``nte.maps.public``; Folium in ``nte
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -20,12 +18,13 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
-from nte.exports import neutralise
+from nte.exports import csv_text, neutralise
 from nte.maps import repository as repo
 from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter
 from nte.maps.filters import POLICE_ATTRIBUTION, SOURCE_GROUPS, MapFilter
 from nte.maps.grid import HotspotError, default_cell_size
 from nte.maps.hotspots import HotspotResult, IslandCells, compute_hotspots
+from nte.spatial.coords import COORD_DECIMALS
 from nte.wards import service as ward_service
 from nte.wards.models import Ward
 from nte.wards.service import Placement
@@ -127,20 +126,6 @@ def placement_for(session: Session, flt: MapFilter, settings: Settings) -> Place
     return ward_service.placement(session, settings=settings, vintage=flt.vintage, borough=flt.borough)
 
 
-def _conditions(flt: MapFilter, where: Placement) -> list[Any]:
-    return repo.report_conditions(
-        start=flt.start_utc,
-        end=flt.end_utc,
-        statuses=flt.statuses,
-        placement=where.by_set,
-        categories=flt.categories,
-        sources=flt.sources,
-        days=flt.days,
-        hours=flt.hours(),
-        week_hours=flt.week_hours,
-    )
-
-
 def source_note(flt: MapFilter) -> str:
     """Which of the two sources the figures count, said in the notes of every view and export."""
     words = flt.source_words()
@@ -186,16 +171,15 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
     """Every served ward (of the borough, if chosen) in the filter's boundaries, with its figures."""
     where = placement_for(session, flt, settings)
     wards = ward_service.wards_of(session, where)
-    conditions = _conditions(flt, where)
     months = flt.months()
-    by_month = repo.count_by_ward_month(session, conditions, flt.month_starts_utc())  # counts and trends, one scan
+    by_month = repo.count_by_ward_month(session, flt=flt, placement=where.by_set)  # counts and trends, one scan
     monthly = {(code, months[i]): n for (code, i), n in by_month.items()}
     counts: dict[str, int] = {}
     for (code, _month), n in monthly.items():
         counts[code] = counts.get(code, 0) + n
-    previous = repo.count_by_ward(session, _conditions(flt.previous(), where))
+    previous = repo.count_by_ward(session, flt=flt.previous(), placement=where.by_set)
 
-    by_source = repo.count_by_ward_source(session, conditions)
+    by_source = repo.count_by_ward_source(session, flt=flt, placement=where.by_set)
     group_of = {member: g for g, members in SOURCE_GROUPS.items() for member in members}
 
     known = {w.code for w in wards}
@@ -203,25 +187,13 @@ def ward_statistics(session: Session, *, flt: MapFilter, settings: Settings) -> 
     if where.missing:
         notes.append(f"No wards of these boundaries for {', '.join(where.missing)}: left out.")
     if flt.uses_time_of_day:
-        excluded = repo.count_month_precision(
-            session,
-            repo.report_conditions(
-                start=flt.start_utc,
-                end=flt.end_utc,
-                statuses=flt.statuses,
-                placement=where.by_set,
-                categories=flt.categories,
-                sources=flt.sources,
-            ),
-        )
+        excluded = repo.count_month_precision(session, flt=flt.without_time_of_day(), placement=where.by_set)
         if excluded:
             notes.append(
                 f"{excluded} records known only to the month (e.g. imported police data) are left out "
                 "because a day or hour filter is set."
             )
-    unplaced = repo.count_unplaced(
-        session, start=flt.start_utc, end=flt.end_utc, statuses=flt.statuses, placement=where.by_set
-    )
+    unplaced = repo.count_unplaced(session, flt=flt, placement=where.by_set)
     if unplaced:
         notes.append(
             f"{unplaced} reports of these boroughs fall outside these ward boundaries (or are not assigned "
@@ -303,7 +275,7 @@ def hotspots(
     area: BaseGeometry | None = None,
 ) -> HotspotResult:
     """Gi* on a grid over the area (default: the filter's borough or the whole service area)."""
-    arr = repo.locations_bng(session, _conditions(flt, placement_for(session, flt, settings)))
+    arr = repo.locations_bng(session, flt=flt, placement=placement_for(session, flt, settings).by_set)
     locations = arr.shape[0] > 0
     if locations:
         reps = arr[:, 2].astype(np.int64)
@@ -335,7 +307,9 @@ def hotspot_summary(result: HotspotResult) -> dict[str, Any]:
     }
 
 
-def hotspot_geojson(result: HotspotResult, *, significant_only: bool = False, precision: int = 6) -> dict[str, Any]:
+def hotspot_geojson(
+    result: HotspotResult, *, significant_only: bool = False, precision: int = COORD_DECIMALS
+) -> dict[str, Any]:
     """RFC 7946 cells (WGS84) with count, z, p, p_fdr, bin, label and colour; metadata as foreign members."""
     keep = result.bin != 0 if significant_only else np.ones(result.n_cells, bool)
     from nte.maps.grid import cells_geojson
@@ -496,36 +470,30 @@ def stats_csv(stats: WardStatistics) -> str:
     ``source`` what ``count`` counts, one column per source its count (empty: that source is not
     counted), and ``source_notes`` the notes on the source (police.uk's attribution with its data)."""
     notes = " ".join(stats.source_notes)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in stats.rows:
-        writer.writerow(
-            [
-                neutralise_cell(v)
-                for v in (
-                    r.code,
-                    r.name,
-                    r.borough_code,
-                    r.borough_name,
-                    r.count,
-                    round(r.area_km2, 4),
-                    r.rate_per_km2,
-                    r.share_pct,
-                    r.rank,
-                    r.previous,
-                    r.change,
-                    "" if r.change_pct is None else r.change_pct,
-                    stats.filter.date_from.isoformat(),
-                    stats.filter.date_to.isoformat(),
-                    stats.placement.vintage_of(r.borough_code),
-                    r.source,
-                    *(r.by_source.get(g, "") for g in CSV_SOURCE_COLUMNS),
-                    notes,
-                )
-            ]
+    rows = [
+        (
+            r.code,
+            r.name,
+            r.borough_code,
+            r.borough_name,
+            r.count,
+            round(r.area_km2, 4),
+            r.rate_per_km2,
+            r.share_pct,
+            r.rank,
+            r.previous,
+            r.change,
+            r.change_pct,
+            stats.filter.date_from.isoformat(),
+            stats.filter.date_to.isoformat(),
+            stats.placement.vintage_of(r.borough_code),
+            r.source,
+            *(r.by_source.get(g) for g in CSV_SOURCE_COLUMNS),
+            notes,
         )
-    return out.getvalue()
+        for r in stats.rows
+    ]
+    return csv_text(CSV_COLUMNS, rows)
 
 
 def ward_assignment_mismatches(

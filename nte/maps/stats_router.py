@@ -10,30 +10,51 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
-from nte.audit import service as audit
-from nte.auth.deps import OFFICERS, STAFF, public, require_roles
+from nte.auth.deps import OfficerApi, StaffApi, public
 from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.maps import coordinator as coordinator_service
 from nte.maps import public as public_service
 from nte.maps import statistics as stats_service
+from nte.maps.filters import MapFilter
 from nte.maps.params import CellSize, FilterDep, only_declared_params
+from nte.web.downloads import Kind, download
 from nte.web.responses import GeoJSONResponse
 
 router = APIRouter(prefix="/api/maps", tags=["maps"])
 
-Officer = Annotated[User, Depends(require_roles(*OFFICERS))]
-Staff = Annotated[User, Depends(require_roles(*STAFF))]
 
-
-def _download(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}
+def _export(
+    session: Session,
+    user: User,
+    flt: MapFilter,
+    *,
+    kind: Kind,
+    what: str,
+    name: str,
+    content: Any,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """One officer export of the filter's figures, audited as ``maps.export`` of ``what`` with the
+    filter (and ``extra``, what else shaped the figures)."""
+    return download(
+        session,
+        actor=user,
+        kind=kind,
+        content=content,
+        filename=f"{name}-{flt.date_from}-{flt.date_to}.{kind}",
+        action="maps.export",
+        target_type=what,
+        target_id=f"{flt.date_from}..{flt.date_to}",
+        detail=flt.to_params() | (extra or {}),
+    )
 
 
 @router.get("/stats", summary="Ward statistics for a filter (officers)")
-def ward_stats(session: SessionDep, flt: FilterDep, user: Officer) -> dict[str, Any]:
+def ward_stats(session: SessionDep, flt: FilterDep, user: OfficerApi) -> dict[str, Any]:
     stats = stats_service.ward_statistics(session, flt=flt, settings=get_settings())
     return {
         "filter": flt.to_params(),
@@ -49,56 +70,37 @@ def ward_stats(session: SessionDep, flt: FilterDep, user: Officer) -> dict[str, 
 
 
 @router.get("/stats.csv", summary="Ward statistics as CSV (officers)", response_class=Response)
-def ward_stats_csv(session: SessionDep, flt: FilterDep, user: Officer) -> Response:
+def ward_stats_csv(session: SessionDep, flt: FilterDep, user: OfficerApi) -> Response:
     stats = stats_service.ward_statistics(session, flt=flt, settings=get_settings())
-    audit.record(
-        session,
-        actor=user,
-        action="maps.export",
-        target_type="ward_stats",
-        target_id=f"{flt.date_from}..{flt.date_to}",
-        detail={"format": "csv", **flt.to_params()},
-    )
-    name = f"ward-statistics-{flt.date_from}-{flt.date_to}.csv"
-    return Response(stats_service.stats_csv(stats), media_type="text/csv; charset=utf-8", headers=_download(name))
+    csv = stats_service.stats_csv(stats)
+    return _export(session, user, flt, kind="csv", what="ward_stats", name="ward-statistics", content=csv)
 
 
 @router.get("/stats.geojson", summary="Ward statistics as GeoJSON (officers)", response_class=GeoJSONResponse)
-def ward_stats_geojson(session: SessionDep, flt: FilterDep, user: Officer) -> GeoJSONResponse:
+def ward_stats_geojson(session: SessionDep, flt: FilterDep, user: OfficerApi) -> Response:
     settings = get_settings()
     stats = stats_service.ward_statistics(session, flt=flt, settings=settings)
-    audit.record(
-        session,
-        actor=user,
-        action="maps.export",
-        target_type="ward_stats",
-        target_id=f"{flt.date_from}..{flt.date_to}",
-        detail={"format": "geojson", **flt.to_params()},
-    )
-    return GeoJSONResponse(
-        stats_service.stats_geojson(session, stats, settings=settings),
-        headers=_download(f"ward-statistics-{flt.date_from}-{flt.date_to}.geojson"),
-    )
+    collection = stats_service.stats_geojson(session, stats, settings=settings)
+    return _export(session, user, flt, kind="geojson", what="ward_stats", name="ward-statistics", content=collection)
 
 
 @router.get("/hotspots.geojson", summary="Gi* hotspot grid cells as GeoJSON (officers)", response_class=GeoJSONResponse)
 def hotspots_geojson(
     session: SessionDep,
     flt: FilterDep,
-    user: Officer,
+    user: OfficerApi,
     cell_size: CellSize = None,
     significant: Annotated[bool, Query(description="Only cells with bin != 0")] = False,
-) -> GeoJSONResponse:
+) -> Response:
     size = stats_service.validate_cell_size(cell_size)
     result = stats_service.hotspots(session, flt=flt, settings=get_settings(), cell_size=size)
-    return GeoJSONResponse(
-        stats_service.hotspot_geojson(result, significant_only=significant),
-        headers=_download(f"hotspots-{flt.date_from}-{flt.date_to}.geojson"),
-    )
+    cells = stats_service.hotspot_geojson(result, significant_only=significant)
+    shaped = ({"cell_size": f"{size:g}"} if size else {}) | ({"significant": "true"} if significant else {})
+    return _export(session, user, flt, kind="geojson", what="hotspots", name="hotspots", content=cells, extra=shaped)
 
 
 @router.get("/officer-map", summary="Everything the officer map shows for a filter (officers; cached)")
-def officer_map(session: SessionDep, flt: FilterDep, user: Officer, cell_size: CellSize = None) -> JSONResponse:
+def officer_map(session: SessionDep, flt: FilterDep, user: OfficerApi, cell_size: CellSize = None) -> JSONResponse:
     size = stats_service.validate_cell_size(cell_size)
     bundle, hit = stats_service.officer_map(session, flt=flt, settings=get_settings(), now=utcnow(), cell_size=size)
     return JSONResponse(bundle, headers={"X-Cache": "hit" if hit else "miss", "Cache-Control": "private, no-store"})
@@ -141,7 +143,7 @@ def public_wards(
 )
 def coordinator(
     session: SessionDep,
-    user: Staff,
+    user: StaffApi,
     area: Annotated[int, Query(ge=1, description="Patrol area id")],
     series: Annotated[int | None, Query(ge=1, description="One shift series (default: all)")] = None,
     days: Annotated[int, Query(ge=7, le=366)] = coordinator_service.DEFAULT_DAYS,

@@ -82,6 +82,28 @@ def wards_of_set(session: Session, ward_set_id: int) -> list[Ward]:
     return list(session.scalars(sa.select(Ward).where(Ward.ward_set_id == ward_set_id).order_by(Ward.code)))
 
 
+def get_ward_by_id(session: Session, ward_id: int) -> Ward | None:
+    return session.get(Ward, ward_id)
+
+
+def add_ward_set(session: Session, ward_set: WardSet) -> WardSet:
+    """Store a new ward set (its id is known on return)."""
+    session.add(ward_set)
+    session.flush()
+    return ward_set
+
+
+def add_wards(session: Session, wards: Sequence[Ward]) -> None:
+    session.add_all(wards)
+    session.flush()
+
+
+def reload(session: Session, ward_set: WardSet) -> WardSet:
+    """A ward set as stored now (after its wards and flags were written)."""
+    session.refresh(ward_set)
+    return ward_set
+
+
 def get_ward(session: Session, *, ward_set_id: int, code: str) -> Ward | None:
     return session.scalar(sa.select(Ward).where(Ward.ward_set_id == ward_set_id, Ward.code == code))
 

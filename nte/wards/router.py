@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query
 from nte.auth.deps import public
 from nte.config import get_settings
 from nte.db import SessionDep
-from nte.wards import repository as repo
 from nte.wards import service
 from nte.web.responses import GeoJSONResponse
 
@@ -43,13 +42,10 @@ def list_vintages(session: SessionDep) -> list[dict[str, Any]]:
 
 @router.get("/boroughs", summary="Boroughs this deployment serves")
 def list_boroughs(session: SessionDep, vintage: Vintage = None) -> list[dict[str, Any]]:
-    where = service.placement(session, settings=get_settings(), vintage=vintage)
-    vintages = {s.id: s.vintage for s in repo.list_ward_sets(session)}
-    out: list[dict[str, Any]] = []
-    for set_id, boroughs in where.by_set:
-        held = repo.boroughs_in_set(session, set_id)
-        out.extend({"code": b, "name": held[b][0], "wards": held[b][1], "vintage": vintages[set_id]} for b in boroughs)
-    return sorted(out, key=lambda r: r["name"])
+    return [
+        {"code": b.code, "name": b.name, "wards": b.wards, "vintage": b.vintage}
+        for b in service.served_boroughs(session, settings=get_settings(), vintage=vintage)
+    ]
 
 
 @router.get("/wards", response_class=GeoJSONResponse, summary="Wards of a borough (or all served) as GeoJSON")
@@ -75,16 +71,14 @@ def lookup_ward(
     vintage: Vintage = None,
 ) -> dict[str, Any]:
     ward = service.locate(session, lon=lon, lat=lat, settings=get_settings(), vintage=vintage)
-    ward_set = repo.get_ward_set(session, ward.ward_set_id)
-    assert ward_set is not None
+    ward_set = service.ward_set_of(session, ward)
     return {**service.ward_feature(ward, with_geometry=False)["properties"], "vintage": ward_set.vintage}
 
 
 @router.get("/wards/{code}", response_class=GeoJSONResponse, summary="One ward by its GSS code")
 def get_ward(session: SessionDep, code: str, vintage: Vintage = None) -> GeoJSONResponse:
     ward = service.get_ward(session, code=code[:40], vintage=vintage)
-    ward_set = repo.get_ward_set(session, ward.ward_set_id)
-    assert ward_set is not None
+    ward_set = service.ward_set_of(session, ward)
     feature = service.ward_feature(ward)
     feature["vintage"] = ward_set.vintage
     feature["attribution"] = ward_set.attribution

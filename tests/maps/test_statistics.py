@@ -286,15 +286,13 @@ def test_previous_period_has_equal_length():
 
 def test_locations_are_distinct_points_with_counts_read_as_arrays(db, settings):
     f = flt(date_from="2026-10-01", date_to="2026-10-31")
-    assert repo.locations_bng(db, stats_service._conditions(f, stats_service.placement_for(db, f, settings))).shape == (
-        0,
-        3,
-    )
+    placement = stats_service.placement_for(db, f, settings).by_set
+    assert repo.locations_bng(db, flt=f, placement=placement).shape == (0, 3)
     for _ in range(3):
         make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=at(2026, 10, 2))
     make_map_report(db, lon=COVENT_GARDEN[0], lat=COVENT_GARDEN[1], occurred_at=at(2026, 10, 2))
     make_map_report(db, lon=COVENT_GARDEN[0], lat=COVENT_GARDEN[1], occurred_at=at(2026, 10, 2), status="spam")
-    arr = repo.locations_bng(db, stats_service._conditions(f, stats_service.placement_for(db, f, settings)))
+    arr = repo.locations_bng(db, flt=f, placement=placement)
     assert arr.shape == (2, 3) and sorted(arr[:, 2].tolist()) == [1.0, 3.0]
     from nte.maps.grid import points_to_bng
 
