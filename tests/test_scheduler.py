@@ -31,10 +31,10 @@ def test_every_registered_job_imports_and_has_a_unique_id():
 
 
 def test_latest_fire_time_is_the_same_for_every_process():
-    job = JobSpec("t.interval", "x:y", every_minutes=15)
+    job = JobSpec("t.interval", counting_job, every_minutes=15)
     now = datetime(2026, 11, 22, 10, 37, 12, tzinfo=UTC)
     assert latest_fire_time(job, now) == datetime(2026, 11, 22, 10, 30, tzinfo=UTC)
-    daily = JobSpec("t.cron", "x:y", cron={"hour": "3", "minute": "0"})
+    daily = JobSpec("t.cron", counting_job, cron={"hour": "3", "minute": "0"})
     # 03:00 Europe/London is 03:00 UTC in winter
     assert latest_fire_time(daily, now) == datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
     summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -42,7 +42,7 @@ def test_latest_fire_time_is_the_same_for_every_process():
 
 
 def test_a_trigger_runs_exactly_once_across_two_schedulers(engine, monkeypatch):
-    monkeypatch.setattr(scheduler, "JOBS", [JobSpec("test.count", f"{__name__}:counting_job", every_minutes=1)])
+    monkeypatch.setattr(scheduler, "JOBS", [JobSpec("test.count", counting_job, every_minutes=1)])
     CALLS.clear()
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     when = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
