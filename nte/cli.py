@@ -75,6 +75,17 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(code=2)
 
 
+def _refuse_to_start_if_unfit(what: str) -> None:
+    """Exit 1 with one line when the settings or the database cannot serve (the service and the
+    scheduler refuse alike)."""
+    from nte.health import check_database
+
+    problem = "; ".join(get_settings().startup_problems()) or check_database(get_engine(get_settings()))
+    if problem:
+        typer.echo(f"{what} will not start: {problem}", err=True)
+        raise typer.Exit(code=1)
+
+
 # --- service ------------------------------------------------------------------------------------
 
 
@@ -90,13 +101,8 @@ def serve(
     """Check the database, then serve NTE Safe."""
     import uvicorn
 
-    from nte.health import check_database
-
     configure_logging()
-    problem = "; ".join(get_settings().startup_problems()) or check_database(get_engine(get_settings()))
-    if problem:
-        typer.echo(f"NTE Safe will not start: {problem}", err=True)
-        raise typer.Exit(code=1)
+    _refuse_to_start_if_unfit("NTE Safe")
     uvicorn.run(
         "nte.asgi:app",
         host=host,
@@ -122,15 +128,11 @@ def scheduler(
     ),
 ) -> None:
     """Run the scheduled jobs (run exactly one of these per deployment)."""
-    from nte.health import check_database
     from nte.scheduler import JOBS, build_scheduler, run_due_jobs
 
     configure_logging()
     # The scheduler mails links built from NTE_BASE_URL: the same start-up refusals as the service.
-    problem = "; ".join(get_settings().startup_problems()) or check_database(get_engine(get_settings()))
-    if problem:
-        typer.echo(f"The scheduler will not start: {problem}", err=True)
-        raise typer.Exit(code=1)
+    _refuse_to_start_if_unfit("The scheduler")
     import signal
 
     if run_due_now:
