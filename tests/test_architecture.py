@@ -274,6 +274,17 @@ def test_no_import_cycles() -> None:
     cycle_findings(sources).check("import cycles")
 
 
+def test_errors_and_i18n_are_leaves() -> None:
+    """Every module raises ``nte.errors`` classes: so ``nte.errors`` imports nothing from ``nte`` but
+    ``nte.i18n``, which imports nothing from ``nte`` (the handlers live at the web edge, nte/web/errors.py)."""
+    sources = load_tree()
+    imported = {
+        name: sorted({imp.target for imp in sources[name].imports if imp.target.startswith("nte")})
+        for name in ("nte.errors", "nte.i18n")
+    }
+    assert imported == {"nte.errors": ["nte.i18n"], "nte.i18n": []}
+
+
 # --- no module loaded by a string -----------------------------------------------------------------
 
 #: "module:function" strings that must stay strings, and why.
