@@ -16,7 +16,6 @@ from nte.auth import pages as auth_pages
 from nte.auth import router as auth_api
 from nte.config import Settings, get_settings
 from nte.db import get_engine, session_factory
-from nte.errors import install_error_handlers
 from nte.health import check_database
 from nte.maps import pages as maps_pages
 from nte.maps import stats_router as maps_stats_api
@@ -33,6 +32,7 @@ from nte.venues import router as venues_api
 from nte.wards import router as wards_api
 from nte.web import docs as api_docs
 from nte.web import pages as web_pages
+from nte.web.errors import install_error_handlers
 from nte.web.middleware import BodySizeLimit, PrivateAccessLog, RefuseNulCharacters, SecurityHeaders
 from nte.web.openapi import document_errors
 from nte.web.templating import TEMPLATE_DIR

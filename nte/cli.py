@@ -1,8 +1,11 @@
-"""The ``python main.py`` command line (typer + rich)."""
+"""The ``python main.py`` command line (typer + rich).
+
+Every command group and demo step is imported by name below: what the command line offers is what
+this file names (no module is loaded from a string)."""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -10,10 +13,22 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from nte.config import get_settings
-from nte.db import get_engine, session_factory, utcnow
+from nte.db import configured_session_factory, get_engine, utcnow
 from nte.logging_config import configure_logging, logging_config
+from nte.maps import cli as maps_cli
+from nte.patrols import cli as patrols_cli
+from nte.patrols import demo as patrols_demo
+from nte.places import cli as places_cli
+from nte.places import demo as places_demo
+from nte.reports import cli as reports_cli
+from nte.reports import demo as reports_demo
+from nte.safespaces import cli as safespaces_cli
+from nte.safespaces import demo as safespaces_demo
+from nte.venues import cli as venues_cli
+from nte.venues import demo as venues_demo
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -30,35 +45,45 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(wards_app, name="wards")
 app.add_typer(jobs_app, name="jobs")
+#: Domain command groups (``python main.py venues ...``): each module's ``app`` under its ``NAME``.
+app.add_typer(venues_cli.app, name=venues_cli.NAME)
+app.add_typer(safespaces_cli.app, name=safespaces_cli.NAME)
+app.add_typer(reports_cli.app, name=reports_cli.NAME)
+app.add_typer(maps_cli.app, name=maps_cli.NAME)
+app.add_typer(patrols_cli.app, name=patrols_cli.NAME)
+app.add_typer(places_cli.app, name=places_cli.NAME)
 
-#: Domain command groups: module with ``app`` (a typer.Typer) and ``NAME``.
-CLI_MODULES: list[str] = [
-    "nte.venues.cli",
-    "nte.safespaces.cli",
-    "nte.reports.cli",
-    "nte.maps.cli",
-    "nte.patrols.cli",
-    "nte.places.cli",
-]
-#: Demo loaders: "module:function" called with (session, console) after wards and users exist.
-DEMO_LOADERS: list[str] = [
-    "nte.venues.demo:load_examples",
-    "nte.venues.demo:load_managed_venue",
-    "nte.safespaces.demo:load_examples",
-    "nte.reports.demo:load_police_records",
-    "nte.reports.demo:load_demo_public_reports",
-    "nte.patrols.demo:load_demo",
-    "nte.places.demo:load_postcodes",
-]
+#: Demo steps, in this order, each called with (session, console) in its own transaction after the
+#: wards and the demo accounts exist.
+DEMO_STEPS: tuple[Callable[[Session, Console], object], ...] = (
+    venues_demo.load_examples,
+    venues_demo.load_managed_venue,
+    safespaces_demo.load_examples,
+    reports_demo.load_police_records,
+    reports_demo.load_demo_public_reports,
+    patrols_demo.load_demo,
+    places_demo.load_postcodes,
+)
 
 
 def _factory():
-    return session_factory(get_engine(get_settings()))
+    return configured_session_factory()
 
 
 def _fail(message: str) -> NoReturn:
     err.print(f"[red]Error:[/red] {message}")
     raise typer.Exit(code=2)
+
+
+def _refuse_to_start_if_unfit(what: str) -> None:
+    """Exit 1 with one line when the settings or the database cannot serve (the service and the
+    scheduler refuse alike)."""
+    from nte.health import check_database
+
+    problem = "; ".join(get_settings().startup_problems()) or check_database(get_engine(get_settings()))
+    if problem:
+        typer.echo(f"{what} will not start: {problem}", err=True)
+        raise typer.Exit(code=1)
 
 
 # --- service ------------------------------------------------------------------------------------
@@ -76,13 +101,8 @@ def serve(
     """Check the database, then serve NTE Safe."""
     import uvicorn
 
-    from nte.health import check_database
-
     configure_logging()
-    problem = "; ".join(get_settings().startup_problems()) or check_database(get_engine(get_settings()))
-    if problem:
-        typer.echo(f"NTE Safe will not start: {problem}", err=True)
-        raise typer.Exit(code=1)
+    _refuse_to_start_if_unfit("NTE Safe")
     uvicorn.run(
         "nte.asgi:app",
         host=host,
@@ -108,15 +128,11 @@ def scheduler(
     ),
 ) -> None:
     """Run the scheduled jobs (run exactly one of these per deployment)."""
-    from nte.health import check_database
     from nte.scheduler import JOBS, build_scheduler, run_due_jobs
 
     configure_logging()
     # The scheduler mails links built from NTE_BASE_URL: the same start-up refusals as the service.
-    problem = "; ".join(get_settings().startup_problems()) or check_database(get_engine(get_settings()))
-    if problem:
-        typer.echo(f"The scheduler will not start: {problem}", err=True)
-        raise typer.Exit(code=1)
+    _refuse_to_start_if_unfit("The scheduler")
     import signal
 
     if run_due_now:
@@ -230,10 +246,9 @@ def demo(with_users: bool = typer.Option(True, help="Create demo accounts (passw
             f"Demo accounts: admin@, officer@, coordinator@, volunteer@, venue@demo.nte-safe.invalid "
             f"with password [bold]{password}[/bold]"
         )
-    for loader in DEMO_LOADERS:
-        module, name = loader.split(":")
+    for step in DEMO_STEPS:
         with factory.begin() as session:
-            getattr(importlib.import_module(module), name)(session, console)
+            step(session, console)
     _assign_everything(factory)  # anything a loader left without a ward in some vintage
 
 
@@ -550,7 +565,4 @@ def jobs_run(job_id: str) -> None:
 
 
 def main() -> None:
-    for module_name in CLI_MODULES:
-        module = importlib.import_module(module_name)
-        app.add_typer(module.app, name=module.NAME)
     app()

@@ -74,6 +74,12 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+def configured_session_factory() -> sessionmaker[Session]:
+    """Sessions on the configured database (``NTE_DATABASE_URL``), for work outside a request: the
+    command line and scripts (``with configured_session_factory().begin() as session: ...``)."""
+    return session_factory(get_engine(get_settings()))
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: commit on success (before the response is sent), roll back on error."""
     factory: sessionmaker[Session] = request.app.state.session_factory

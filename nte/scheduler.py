@@ -10,7 +10,6 @@ of that (reminders carry an outbox dedupe key), so a crash mid-run never sends a
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from nte.db import utcnow
+from nte.london import LONDON
+from nte.maps import jobs as maps_jobs
+from nte.notifications import jobs as notification_jobs
+from nte.patrols import jobs as patrol_jobs
+from nte.reports import jobs as report_jobs
+from nte.safespaces import jobs as safespace_jobs
 from nte.scheduling.models import JobRun
+from nte.venues import jobs as venue_jobs
 
 log = logging.getLogger("nte.scheduler")
 
@@ -30,105 +36,105 @@ JobFunc = Callable[..., int]
 @dataclass(frozen=True)
 class JobSpec:
     id: str
-    func: str  # "module:function", imported when run (keeps the registry cheap to import)
+    func: JobFunc  # the job itself, imported above: what runs is what this file names
     every_minutes: int | None = None
     cron: dict[str, str] | None = None  # APScheduler CronTrigger fields, Europe/London
     description: str = ""
 
     def load(self) -> JobFunc:
-        module, name = self.func.split(":")
-        return getattr(importlib.import_module(module), name)
+        """The function this job runs."""
+        return self.func
 
 
 #: Every scheduled job. Domains add theirs here, with a stable id.
 JOBS: list[JobSpec] = [
     JobSpec(
         "notifications.deliver",
-        "nte.notifications.jobs:deliver_outbox",
+        notification_jobs.deliver_outbox,
         every_minutes=1,
         description="Send queued e-mail through SMTP",
     ),
     JobSpec(
         "auth.remove_unused_accounts",
-        "nte.patrols.jobs:remove_unused_accounts",
+        patrol_jobs.remove_unused_accounts,
         cron={"hour": "3", "minute": "40"},
         description="Delete password-less accounts holding nothing, NTE_UNUSED_ACCOUNT_DAYS after invitations end",
     ),
     JobSpec(
         "reports.purge_free_text",
-        "nte.reports.jobs:purge_free_text",
+        report_jobs.purge_free_text,
         cron={"hour": "3", "minute": "17"},
         description="Delete report free text older than NTE_REPORT_RETENTION_DAYS",
     ),
     JobSpec(
         "venues.renewal_reminders",
-        "nte.venues.jobs:renewal_reminders",
+        venue_jobs.renewal_reminders,
         cron={"hour": "9", "minute": "0"},
         description="Charter renewal reminders 60, 30 and 7 days ahead",
     ),
     JobSpec(
         "venues.lapse_expired",
-        "nte.venues.jobs:lapse_expired",
+        venue_jobs.lapse_expired,
         cron={"hour": "0", "minute": "20"},
         description="Lapse verified venues past their renewal date",
     ),
     JobSpec(
         "venues.lapse_overdue_actions",
-        "nte.venues.jobs:lapse_overdue_actions",
+        venue_jobs.lapse_overdue_actions,
         cron={"hour": "0", "minute": "25"},
         description="Lapse venues whose failed spot check was not put right by its due date",
     ),
     JobSpec(
         "patrols.materialise_shifts",
-        "nte.patrols.jobs:materialise_shifts",
+        patrol_jobs.materialise_shifts,
         cron={"hour": "2", "minute": "15"},
         description="Create patrol shifts from series over the rolling 8-week window",
     ),
     JobSpec(
         "patrols.waitlist_expiry",
-        "nte.patrols.jobs:waitlist_expiry",
+        patrol_jobs.waitlist_expiry,
         every_minutes=5,
         description="Pass unconfirmed waitlist offers to the next volunteer",
     ),
     JobSpec(
         "patrols.shift_reminders",
-        "nte.patrols.jobs:shift_reminders",
+        patrol_jobs.shift_reminders,
         every_minutes=10,
         description="Patrol reminders at T-24 h and T-2 h",
     ),
     JobSpec(
         "patrols.staffing_alerts",
-        "nte.patrols.jobs:staffing_alerts",
+        patrol_jobs.staffing_alerts,
         every_minutes=30,
         description="T-48 h understaffed patrol alerts and invitations",
     ),
     JobSpec(
         "patrols.stand_down",
-        "nte.patrols.jobs:stand_down_shifts",
+        patrol_jobs.stand_down_shifts,
         every_minutes=10,
         description="Stand down patrols below their minimum at T-2 h unless a coordinator confirmed them",
     ),
     JobSpec(
         "patrols.lone_worker",
-        "nte.patrols.jobs:lone_worker_alerts",
+        patrol_jobs.lone_worker_alerts,
         every_minutes=5,
         description="Alert coordinators when a volunteer is not home safe 30 min after a patrol",
     ),
     JobSpec(
         "patrols.record_expiry",
-        "nte.patrols.jobs:record_expiry_reminders",
+        patrol_jobs.record_expiry_reminders,
         cron={"hour": "8", "minute": "0"},
         description="Vetting/training expiry reminders 30 and 7 days ahead",
     ),
     JobSpec(
         "maps.rebuild_public",
-        "nte.maps.jobs:rebuild_public_maps",
+        maps_jobs.rebuild_public_maps,
         cron={"hour": "3", "minute": "15"},
         description="Publish the public ward maps of newly closed periods",
     ),
     JobSpec(
         "safespaces.reconfirm_reminders",
-        "nte.safespaces.jobs:reconfirm_reminders",
+        safespace_jobs.reconfirm_reminders,
         cron={"hour": "10", "minute": "0"},
         description="Ask owners/officers to re-confirm safe-space hours before they go stale",
     ),
@@ -198,7 +204,7 @@ def _trigger(job: JobSpec):
     from apscheduler.triggers.interval import IntervalTrigger
 
     if job.cron:
-        return CronTrigger(timezone="Europe/London", **job.cron)
+        return CronTrigger(timezone=LONDON, **job.cron)
     return IntervalTrigger(seconds=_period_seconds(job), start_date=_EPOCH, timezone="UTC")
 
 
@@ -240,7 +246,7 @@ def run_due_jobs(factory: sessionmaker[Session], *, now: datetime | None = None)
 def build_scheduler(factory: sessionmaker[Session]):  # -> apscheduler BlockingScheduler
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    scheduler = BlockingScheduler(timezone="Europe/London")
+    scheduler = BlockingScheduler(timezone=LONDON)
 
     def make_runner(job: JobSpec) -> Callable[[], None]:
         def runner() -> None:

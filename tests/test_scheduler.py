@@ -31,10 +31,10 @@ def test_every_registered_job_imports_and_has_a_unique_id():
 
 
 def test_latest_fire_time_is_the_same_for_every_process():
-    job = JobSpec("t.interval", "x:y", every_minutes=15)
+    job = JobSpec("t.interval", counting_job, every_minutes=15)
     now = datetime(2026, 11, 22, 10, 37, 12, tzinfo=UTC)
     assert latest_fire_time(job, now) == datetime(2026, 11, 22, 10, 30, tzinfo=UTC)
-    daily = JobSpec("t.cron", "x:y", cron={"hour": "3", "minute": "0"})
+    daily = JobSpec("t.cron", counting_job, cron={"hour": "3", "minute": "0"})
     # 03:00 Europe/London is 03:00 UTC in winter
     assert latest_fire_time(daily, now) == datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
     summer = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
@@ -42,7 +42,7 @@ def test_latest_fire_time_is_the_same_for_every_process():
 
 
 def test_a_trigger_runs_exactly_once_across_two_schedulers(engine, monkeypatch):
-    monkeypatch.setattr(scheduler, "JOBS", [JobSpec("test.count", f"{__name__}:counting_job", every_minutes=1)])
+    monkeypatch.setattr(scheduler, "JOBS", [JobSpec("test.count", counting_job, every_minutes=1)])
     CALLS.clear()
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     when = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
@@ -67,3 +67,42 @@ def test_a_trigger_runs_exactly_once_across_two_schedulers(engine, monkeypatch):
     finally:
         with factory.begin() as s:
             s.execute(sa.delete(JobRun).where(JobRun.job_id == "test.count"))
+
+
+#: Each job id and the function it runs (what the registry named as "module:function" strings before
+#: it imported the functions themselves).
+JOB_FUNCTIONS = {
+    "notifications.deliver": "nte.notifications.jobs.deliver_outbox",
+    "auth.remove_unused_accounts": "nte.patrols.jobs.remove_unused_accounts",
+    "reports.purge_free_text": "nte.reports.jobs.purge_free_text",
+    "venues.renewal_reminders": "nte.venues.jobs.renewal_reminders",
+    "venues.lapse_expired": "nte.venues.jobs.lapse_expired",
+    "venues.lapse_overdue_actions": "nte.venues.jobs.lapse_overdue_actions",
+    "patrols.materialise_shifts": "nte.patrols.jobs.materialise_shifts",
+    "patrols.waitlist_expiry": "nte.patrols.jobs.waitlist_expiry",
+    "patrols.shift_reminders": "nte.patrols.jobs.shift_reminders",
+    "patrols.staffing_alerts": "nte.patrols.jobs.staffing_alerts",
+    "patrols.stand_down": "nte.patrols.jobs.stand_down_shifts",
+    "patrols.lone_worker": "nte.patrols.jobs.lone_worker_alerts",
+    "patrols.record_expiry": "nte.patrols.jobs.record_expiry_reminders",
+    "maps.rebuild_public": "nte.maps.jobs.rebuild_public_maps",
+    "safespaces.reconfirm_reminders": "nte.safespaces.jobs.reconfirm_reminders",
+}
+
+
+def test_each_job_id_runs_the_function_it_always_ran():
+    assert {j.id: f"{j.func.__module__}.{j.func.__name__}" for j in scheduler.JOBS} == JOB_FUNCTIONS
+
+
+def test_jobs_list_shows_every_job_with_its_schedule():
+    from typer.testing import CliRunner
+
+    from nte import cli
+
+    result = CliRunner().invoke(cli.app, ["jobs", "list"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert len(scheduler.JOBS) >= JOBS_TODAY
+    for job in scheduler.JOBS:
+        line = next((row for row in result.output.splitlines() if f" {job.id} " in row), None)
+        assert line is not None, job.id
+        assert (f"every {job.every_minutes} min" if not job.cron else str(job.cron)) in line, line

@@ -35,8 +35,8 @@ def import_command(
     batch_size: Annotated[int, typer.Option(min=100, max=100_000, help="Rows per committed batch")] = 5000,
 ) -> None:
     """Import a file in committed batches. Safe to re-run: rows already stored are skipped."""
-    from nte.cli import _factory
     from nte.config import get_settings
+    from nte.db import configured_session_factory as _factory
     from nte.db import utcnow
     from nte.errors import NTEError
     from nte.reports.importer import REASONS, import_file
@@ -93,7 +93,7 @@ def import_command(
 @app.command("purge-free-text")
 def purge_command() -> None:
     """Delete free text older than NTE_REPORT_RETENTION_DAYS now (the scheduler does this nightly)."""
-    from nte.cli import _factory
+    from nte.db import configured_session_factory as _factory
     from nte.db import utcnow
     from nte.reports.jobs import purge_free_text
 

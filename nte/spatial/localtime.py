@@ -17,7 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-LONDON = "Europe/London"
+from nte.london import LONDON as LONDON_ZONE
+
+#: The zone's name, as PostgreSQL's ``AT TIME ZONE`` takes it (``nte.london`` is the one zone).
+LONDON = LONDON_ZONE.key
 
 
 class local_hour(FunctionElement[int]):  # noqa: N801 - reads like a SQL function

@@ -15,6 +15,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 access_log = logging.getLogger("nte.access")
 
 
+class HttpMiddleware:
+    """An ASGI middleware for HTTP requests (``http``); anything else (the lifespan) passes through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -30,11 +46,11 @@ def _json_413(limit: int) -> tuple[dict[str, Any], bytes]:
     }, body
 
 
-class BodySizeLimit:
+class BodySizeLimit(HttpMiddleware):
     """Refuse bodies over the limit: at once from Content-Length, or while streaming."""
 
     def __init__(self, app: ASGIApp, *, default: int, per_path: dict[str, int]) -> None:
-        self.app = app
+        super().__init__(app)
         self.default = default
         self.per_path = per_path
 
@@ -44,10 +60,7 @@ class BodySizeLimit:
                 return limit
         return self.default
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limit_for(scope["path"])
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
@@ -88,9 +101,9 @@ class BodySizeLimit:
                 await send({"type": "http.response.body", "body": body})
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, tile_url: str, hsts: bool) -> None:
-        self.app = app
+        super().__init__(app)
         tiles = ""
         if tile_url and tile_url != "none":
             parsed = urlparse(tile_url.replace("{s}", "a"))
@@ -102,10 +115,7 @@ class SecurityHeaders:
         )
         self.hsts = hsts
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -155,19 +165,13 @@ def is_silent(method: str, path: str, template: str | None) -> bool:
     return (method, path) in SILENT_ROUTES or ("*", path) in SILENT_ROUTES or path.startswith(SILENT_PATH_PREFIXES)
 
 
-class PrivateAccessLog:
+class PrivateAccessLog(HttpMiddleware):
     """One line per request: method, route template (never the concrete path, which may hold a
     receipt code or a calendar-feed token), status, duration. Never the client address, user agent,
     cookies, query string or body; and no line at all for report submissions and receipt look-ups
     (``is_silent``)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         status = 500
 
@@ -187,17 +191,11 @@ class PrivateAccessLog:
                 access_log.info("%s %s %d %.1fms", scope["method"], shown, status, (time.perf_counter() - start) * 1000)
 
 
-class RefuseNulCharacters:
+class RefuseNulCharacters(HttpMiddleware):
     """NUL characters cannot be stored (PostgreSQL text refuses them) and never belong in a form,
     a query or JSON: refuse them up front with a 422 naming where they were."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         query = scope.get("query_string", b"")
         if b"%00" in query or b"\x00" in query or "\x00" in scope.get("path", ""):
             await self._refuse(send, "query" if b"%00" in query or b"\x00" in query else "path")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from nte.auth.deps import OFFICERS, public, require_page_roles
+from nte.auth.deps import OfficerPage, public
 from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -26,6 +26,6 @@ def about_privacy(request: Request) -> HTMLResponse:
     return render(request, "about_privacy.html", {"quick_exit": True})
 
 
-@router.get("/officer", response_class=HTMLResponse, dependencies=[Depends(require_page_roles(*OFFICERS))])
-def officer_home(request: Request) -> HTMLResponse:
+@router.get("/officer", response_class=HTMLResponse)
+def officer_home(request: Request, _user: OfficerPage) -> HTMLResponse:
     return render(request, "officer_home.html")

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from rich.console import Console
 
-from nte.cli import DEMO_LOADERS
+from nte.cli import DEMO_STEPS
+from nte.reports import demo as reports_demo
 from nte.reports.models import WARD_SUBJECT, Report
 from nte.wards.models import WardAssignment, WardSet
 from tests.factories import make_user
@@ -34,7 +35,7 @@ def _load(db) -> str:
 
 
 def test_the_demo_loads_invented_public_reports_and_a_second_run_adds_none(db, settings):
-    assert "nte.reports.demo:load_demo_public_reports" in DEMO_LOADERS
+    assert reports_demo.load_demo_public_reports in DEMO_STEPS
     make_user(db, role="officer", email=OFFICER)
     said = _load(db)
     reports = _demo_reports(db)
