@@ -13,13 +13,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from nte.audit.models import AuditEvent
-from nte.errors import FieldErrors, install_error_handlers
+from nte.errors import FieldErrors
 from nte.exports import csv_text
 from nte.i18n import N_
 from nte.london import london_moment, london_today, to_london
 from nte.spatial.coords import round_coord, rounded_point
 from nte.web import forms
 from nte.web.downloads import download, download_headers
+from nte.web.errors import install_error_handlers
 from nte.web.flash import FlashMessages
 
 FLASH = FlashMessages({"thing.saved": N_("Saved: %(name)s."), "thing.gone": N_("Deleted.")})
