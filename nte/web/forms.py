@@ -101,22 +101,26 @@ class Field:
     default: Any = None
     invalid: str | None = None
     many: bool = False
+    #: The field's own words for "empty" and "too long" (a template given ``%(n)s``), instead of
+    #: REQUIRED and TOO_LONG.
+    missing: str | None = None
+    too_long: str | None = None
 
     def clean(self, raw: Any) -> Any:
         if self.many:
             items = [str(v).strip() for v in (raw or []) if str(v).strip()] if not isinstance(raw, str) else [raw]
             if self.required and not items:
-                raise ValueError(REQUIRED)
+                raise ValueError(self.missing or REQUIRED)
             if self.choices is not None and any(i not in self.choices for i in items):
                 raise ValueError(self.invalid or NOT_A_CHOICE)
             return self._checked(items)
         text = raw.strip() if isinstance(raw, str) else raw
         if text is None or text == "":
             if self.required:
-                raise ValueError(REQUIRED)
+                raise ValueError(self.missing or REQUIRED)
             return self.default
         if isinstance(text, str) and self.max_length is not None and len(text) > self.max_length:
-            raise ValueError(Formatted(TOO_LONG, n=self.max_length))
+            raise ValueError(Formatted(self.too_long or TOO_LONG, n=self.max_length))
         if self.choices is not None and text not in self.choices:
             raise ValueError(self.invalid or NOT_A_CHOICE)
         value = text
@@ -140,9 +144,12 @@ def _message(exc: ValueError) -> str:
     return text if isinstance(text, str) and text else N_("This value cannot be read.")
 
 
-def clean(fields: Sequence[Field], data: Mapping[str, Any], *, only: Iterable[str] | None = None) -> dict[str, Any]:
-    """Every declared field (or ``only`` those, for a partial update) checked; all the errors at once
-    as ``FieldErrors``, in the order the fields are declared."""
+def collect(
+    fields: Sequence[Field], data: Mapping[str, Any], *, only: Iterable[str] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every declared field (or ``only`` those) checked, without raising: the values of the right
+    ones and the message of each wrong one, in the order the fields are declared. For a form whose
+    rules go on past the field list (a check across fields, a lookup) before it reports them all."""
     chosen = fields if only is None else [f for f in fields if f.name in set(only)]
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -151,6 +158,13 @@ def clean(fields: Sequence[Field], data: Mapping[str, Any], *, only: Iterable[st
             values[f.name] = f.clean(data.get(f.name))
         except ValueError as exc:
             errors[f.name] = _message(exc)
+    return values, errors
+
+
+def clean(fields: Sequence[Field], data: Mapping[str, Any], *, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """Every declared field (or ``only`` those, for a partial update) checked; all the errors at once
+    as ``FieldErrors``, in the order the fields are declared."""
+    values, errors = collect(fields, data, only=only)
     if errors:
         raise FieldErrors(errors)
     return values
