@@ -42,6 +42,8 @@ class Form:
     values: dict[str, str] = field(default_factory=dict)
     lists: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, Upload] = field(default_factory=dict)
+    #: The text values exactly as sent, not stripped: what a password field holds.
+    exact: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)
@@ -73,6 +75,7 @@ async def read_form(request: Request) -> Form:
                 form.files[name] = Upload(value.filename, await value.read(limit), value.content_type or "")
             continue
         text = value.strip()
+        form.exact.setdefault(name, value)
         form.lists.setdefault(name, []).append(text)
         form.values.setdefault(name, text)
     return form
