@@ -81,6 +81,14 @@ def _shown_back(form: Form) -> dict[str, Any]:
     return {k: v for k, v in form.values.items() if not k.startswith("password") and k not in NOT_SHOWN_BACK}
 
 
+#: Sign-up fields read exactly as typed (a password may begin or end with a space, as at sign-in).
+EXACT_FIELDS = ("password", "password_confirm")
+
+
+def _sign_up_raw(form: Form) -> dict[str, Any]:
+    return {**form.values, **{k: form.exact[k] for k in EXACT_FIELDS if k in form.exact}}
+
+
 def _keep_language(request: Request) -> str:
     """``&lang=..`` when the page was asked for in a language by ``?lang=``: after a form is sent,
     the page goes on in the language it was in."""
@@ -197,7 +205,7 @@ def sign_up(request: Request, session: SessionDep, form: FormDep, spend: SignUpB
     try:
         result = service.sign_charter(
             session,
-            raw=form.values,
+            raw=_sign_up_raw(form),
             settings=get_settings(),
             now=utcnow(),
             spend=spend,

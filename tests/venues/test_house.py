@@ -29,11 +29,13 @@ def test_the_register_export_is_audited(client, db, fmt):
     venue = make_venue(db, status="verified")
     r = client.get(f"/api/venues/register?format={fmt}&status=verified", headers=bearer(db, officer))
     assert r.status_code == 200 and str(venue.id) in r.text
-    assert r.headers["content-disposition"].startswith('attachment; filename="venue-register-')
-    assert r.headers["cache-control"] == "private, no-store"
-    [event] = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "venues.export")).all()
+    events = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "venues.export")).all()
+    assert len(events) == 1, "the register export wrote no audit event"
+    [event] = events
     assert event.actor_user_id == officer.id and event.target_type == "venue_register"
     assert event.detail["format"] == fmt and event.detail["status"] == "verified" and event.detail["venues"] >= 1
+    assert r.headers["content-disposition"].startswith('attachment; filename="venue-register-')
+    assert r.headers["cache-control"] == "private, no-store"
 
 
 def test_the_register_csv_neutralises_formulas(db, settings):
@@ -198,3 +200,21 @@ def test_the_service_package_has_no_module_past_a_few_hundred_lines():
     assert len(modules) >= 10
     for path in modules:
         assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
+
+
+def test_a_sign_up_password_is_kept_exactly_as_typed(client, db):
+    """The sign-in form takes the password as typed: so does the sign-up form (no trimming)."""
+    import re
+
+    from nte.auth import repository as auth_repo
+    from nte.auth.security import verify_password
+    from tests.factories import venue_form
+
+    page = client.get("/venues/sign-up")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    data = {**venue_form(contact_email="exact@example.org"), "csrf_token": token}
+    data.update(password=" spaced out password ", password_confirm=" spaced out password ")
+    r = client.post("/venues/sign-up", data=data, headers={"accept": "text/html"})
+    assert r.status_code == 201, r.text[:500]
+    user = auth_repo.get_user_by_email(db, "exact@example.org")
+    assert user is not None and verify_password(user.password_hash, " spaced out password ")
