@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from nte.errors import Conflict, Forbidden, Invalid, NotFound
+from nte.errors import Conflict, FieldErrors, Forbidden, NotFound
 from nte.i18n import N_, Formatted
 
 #: The sign-up's answer past its limit per connection (nte.venues.deps), in words the page translates.
 TOO_MANY_SIGN_UPS = N_("Too many sign-ups from this connection. Please wait a few minutes and try again.")
 
 
-class VenueInvalid(Invalid):
-    """One or more fields are wrong. ``errors`` maps every wrong field to its message, so a form can
-    show them all at once; ``field``/``detail`` are the first one."""
+class VenueInvalid(FieldErrors):
+    """One or more fields of a venue form are wrong (the shared multi-field error: ``errors`` maps
+    every wrong field to its message, and the JSON body lists them all in ``fields``)."""
 
     code = "invalid"
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        first = next(iter(errors))
-        super().__init__(errors[first], field=first)
-        self.errors = errors
-
-    def body(self) -> dict[str, Any]:
-        body = super().body()
-        body["fields"] = [{"field": f, "detail": d} for f, d in self.errors.items()]
-        return body
 
 
 class VenueNotFound(NotFound):

@@ -1,54 +1,51 @@
-"""Renewal jobs: reminders at 60, 30 and 7 days before the renewal date, lapsing expired venues,
-and lapsing venues whose failed spot check was not put right in time. All are idempotent: each
-reminder carries an outbox dedupe key (venue, renewal date,
-threshold), so a second run or a restart queues nothing new; a lapsed venue is not selected again."""
+"""Renewal jobs: reminders before the renewal date (the first when the renewal window opens,
+``NTE_VENUE_RENEWAL_WINDOW_DAYS``, then 30 and 7 days before), lapsing expired venues, and lapsing
+venues whose failed spot check was not put right in time. All are idempotent: each reminder carries
+an outbox dedupe key (venue, renewal date, threshold), so a second run or a restart queues nothing
+new; a lapsed venue is not selected again."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from nte.audit import service as audit
-from nte.auth import repository as auth_repo
-from nte.config import get_settings
-from nte.notifications import service as outbox
+from nte.i18n import Formatted
+from nte.london import london_today
+from nte.venues import messages, service
 from nte.venues import repository as repo
-from nte.venues import service
+from nte.venues.config import VenueSettings, get_venue_settings
 from nte.venues.exceptions import long_date
-from nte.venues.service import REMINDER_DAYS, london_today
+from nte.venues.service.records import mail_manager, site_url
 
 
-def renewal_reminders(session: Session, *, now: datetime) -> int:
+def renewal_reminders(session: Session, *, now: datetime, venue_settings: VenueSettings | None = None) -> int:
     """Queue one reminder per venue and threshold: the tightest threshold reached (a venue first seen
     5 days before its date gets the 7-day reminder, not three mails at once)."""
     today = london_today(now)
-    base_url = get_settings().base_url.rstrip("/")
+    days = service.reminder_days((venue_settings or get_venue_settings()).renewal_window_days)
     queued = 0
-    for venue in repo.venues_due_for_renewal(
-        session, on_or_before=today.fromordinal(today.toordinal() + max(REMINDER_DAYS))
-    ):
+    for venue in repo.venues_due_for_renewal(session, on_or_before=today + timedelta(days=max(days))):
         assert venue.renewal_date is not None
         days_left = (venue.renewal_date - today).days
-        if days_left < 0 or venue.manager_user_id is None:
+        if days_left < 0:
             continue
-        threshold = min(d for d in REMINDER_DAYS if d >= days_left)
-        manager = auth_repo.get_user(session, venue.manager_user_id)
-        if manager is None:
-            continue
-        message = outbox.enqueue(
+        threshold = min(d for d in days if d >= days_left)
+        subject, body = messages.RENEWAL_REMINDER.render(
+            venue=venue.name,
+            date=messages.day_month_year(venue.renewal_date),
+            days=days_left,
+            link=site_url("/venue-portal"),
+        )
+        queued += mail_manager(
             session,
-            to=manager.email,
-            subject=f"Renew {venue.name}'s Women's Night Safety Charter by {venue.renewal_date:%d %B %Y}",
-            body=(
-                f"The charter record for {venue.name} is due for renewal on {venue.renewal_date:%d %B %Y} "
-                f"({days_left} days from now).\n\nReview your pledges and training, then renew in the venue "
-                f"portal: {base_url}/venue-portal\n\nIf it is not renewed it will lapse and leave the public map."
-            ),
+            venue,
+            subject=subject,
+            body=body,
             dedupe_key=f"venue-renewal:{venue.id}:{venue.renewal_date.isoformat()}:{threshold}",
             now=now,
         )
-        queued += message is not None
     return queued
 
 
@@ -58,19 +55,15 @@ def lapse_expired(session: Session, *, now: datetime) -> int:
     count = 0
     for venue in repo.lock_expired(session, today=today):
         service.change_status(
-            session, actor=None, venue=venue, action="lapse", reason="Not renewed by the renewal date.", now=now
+            session, actor=None, venue=venue, action="lapse", reason=messages.NOT_RENEWED_REASON, now=now
         )
-        manager = auth_repo.get_user(session, venue.manager_user_id) if venue.manager_user_id else None
-        if manager is not None and venue.renewal_date is not None:
-            outbox.enqueue(
+        if venue.renewal_date is not None:
+            subject, body = messages.LAPSED.render(venue=venue.name, date=messages.day_month_year(venue.renewal_date))
+            mail_manager(
                 session,
-                to=manager.email,
-                subject=f"{venue.name}'s charter record has lapsed",
-                body=(
-                    f"The charter record for {venue.name} was not renewed by "
-                    f"{venue.renewal_date:%d %B %Y} and has lapsed. Ask to renew it in the venue portal: "
-                    "a community safety officer will check it, and it returns to the public map when verified."
-                ),
+                venue,
+                subject=subject,
+                body=body,
                 dedupe_key=f"venue-lapsed:{venue.id}:{venue.renewal_date.isoformat()}",
                 now=now,
             )
@@ -85,7 +78,6 @@ def lapse_overdue_actions(session: Session, *, now: datetime) -> int:
     way (``lapsed_at``), so it is acted on once; a venue no longer verified keeps its status.
     Returns the number of venues lapsed."""
     today = london_today(now)
-    base_url = get_settings().base_url.rstrip("/")
     lapsed = 0
     for action in repo.lock_overdue_actions(session, today=today):
         venue = repo.get_venue(session, action.venue_id)
@@ -93,16 +85,11 @@ def lapse_overdue_actions(session: Session, *, now: datetime) -> int:
         if venue is None:
             continue
         changed = venue.status == "verified"
+        due = long_date(action.due_date)
         if changed:
+            reason = str(Formatted(messages.ACTION_OVERDUE_REASON, due=due, findings=action.findings))
             service.change_status(
-                session,
-                actor=None,
-                venue=venue,
-                action="lapse",
-                reason=f"A failed spot check was not put right by {long_date(action.due_date)}: {action.findings}"[
-                    : service.REASON_MAX
-                ],
-                now=now,
+                session, actor=None, venue=venue, action="lapse", reason=reason[: service.REASON_MAX], now=now
             )
             lapsed += 1
         audit.record(
@@ -114,20 +101,12 @@ def lapse_overdue_actions(session: Session, *, now: datetime) -> int:
             detail={"action_id": action.id, "due_date": action.due_date.isoformat(), "lapsed": changed},
             at=now,
         )
-        manager = auth_repo.get_user(session, venue.manager_user_id) if venue.manager_user_id else None
-        if manager is not None and changed:
-            outbox.enqueue(
-                session,
-                to=manager.email,
-                subject=f"{venue.name}'s charter record has lapsed after a failed spot check",
-                body=(
-                    f"A spot check of {venue.name} found things to put right by {long_date(action.due_date)}:\n\n"
-                    f"{action.findings}\n\nNo re-check has passed since, so the charter record has lapsed and the "
-                    f"venue has left the public map. Put the findings right, then ask to renew in the venue "
-                    f"portal: {base_url}/venue-portal/{venue.id}"
-                ),
-                dedupe_key=f"venue-action-lapsed:{action.id}",
-                now=now,
+        if changed:
+            subject, body = messages.ACTION_OVERDUE_LAPSED.render(
+                venue=venue.name, due=due, findings=action.findings, link=site_url(f"/venue-portal/{venue.id}")
+            )
+            mail_manager(
+                session, venue, subject=subject, body=body, dedupe_key=f"venue-action-lapsed:{action.id}", now=now
             )
     session.flush()
     return lapsed

@@ -9,69 +9,51 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from nte.auth.deps import OFFICERS, CsrfProtected, public, require_page_roles
-from nte.auth.models import Role, User
+from nte.auth.deps import CsrfProtected, ManagerPage, OfficerPage, OwnerPage, public
+from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError
 from nte.i18n import N_, Formatted
 from nte.places import service as places
-from nte.venues import service
+from nte.spatial.coords import round_coord
+from nte.venues import service, vocabulary
 from nte.venues.config import get_venue_settings
 from nte.venues.deps import SignUpBudget
-from nte.venues.exceptions import VenueInvalid, long_date
+from nte.venues.exceptions import long_date
 from nte.venues.models import SCHEMES, SPOT_CHECK_OUTCOMES, TRAINING_TYPES, VENUE_STATUSES, VENUE_TYPES
-from nte.web.i18n import LANGUAGES
-from nte.web.templating import render, request_gettext
+from nte.web.forms import Form, FormDep, field_errors
+from nte.web.templating import render, request_gettext, request_language
 
 router = APIRouter(include_in_schema=False)
 
-Manager = Annotated[User, Depends(require_page_roles(Role.venue_manager))]
-Officer = Annotated[User, Depends(require_page_roles(*OFFICERS))]
-EvidenceReader = Annotated[User, Depends(require_page_roles(Role.venue_manager, *OFFICERS))]
 UPLOAD_PREFIX = "/venue-portal/uploads/"
 #: Upload routes get a larger body limit than the site default (nte.app reads this).
 BODY_LIMITS = {UPLOAD_PREFIX: get_settings().max_upload_bytes + 64_000}
-
-
-async def form_data(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-FormData = Annotated[dict[str, Any], Depends(form_data)]
-
-
-async def upload_data(request: Request) -> dict[str, Any]:
-    form = await request.form()
-    upload = form.get("file")
-    out: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-    out["file_name"], out["file_bytes"] = "", b""
-    if upload is not None and not isinstance(upload, str):
-        out["file_name"] = upload.filename or ""
-        out["file_bytes"] = await upload.read(get_settings().max_upload_bytes + 1)
-    return out
-
-
-UploadData = Annotated[dict[str, Any], Depends(upload_data)]
+#: The forms whose success a page confirms after its redirect (``?saved=<form>``): any other value
+#: shows nothing, so a link cannot put a success message on a page.
+PORTAL_FORMS = ("details", "pledges", "training", "accreditation", "staff", "renew", "resubmit", "evidence")
+OFFICER_FORMS = ("status", "spot_check", "duplicate")
+#: Form fields never shown back on a re-shown form.
+NOT_SHOWN_BACK = ("csrf_token", "place_find")
 
 
 def _choices() -> dict[str, Any]:
     return {
-        "pledges": service.PLEDGES,
-        "venue_types": [(t, service.VENUE_TYPE_LABELS[t]) for t in VENUE_TYPES],
-        "training_types": [(t, service.TRAINING_TYPE_LABELS[t]) for t in TRAINING_TYPES],
-        "schemes": [(s, service.SCHEME_LABELS[s]) for s in SCHEMES],
-        "statuses": [(s, service.STATUS_LABELS[s]) for s in VENUE_STATUSES],
-        "action_labels": service.ACTION_LABELS,
-        "outcomes": [(o, service.OUTCOME_LABELS[o]) for o in SPOT_CHECK_OUTCOMES],
+        "pledges": vocabulary.PLEDGES,
+        "venue_types": [(t, vocabulary.VENUE_TYPE_LABELS[t]) for t in VENUE_TYPES],
+        "training_types": [(t, vocabulary.TRAINING_TYPE_LABELS[t]) for t in TRAINING_TYPES],
+        "schemes": [(s, vocabulary.SCHEME_LABELS[s]) for s in SCHEMES],
+        "statuses": [(s, vocabulary.STATUS_LABELS[s]) for s in VENUE_STATUSES],
+        "action_labels": vocabulary.ACTION_LABELS,
+        "outcomes": [(o, vocabulary.OUTCOME_LABELS[o]) for o in SPOT_CHECK_OUTCOMES],
         "labels": {
-            "venue_type": service.VENUE_TYPE_LABELS,
-            "training": service.TRAINING_TYPE_LABELS,
-            "scheme": service.SCHEME_LABELS,
-            "status": service.STATUS_LABELS,
-            "outcome": service.OUTCOME_LABELS,
-            "flag": service.FLAG_LABELS,
+            "venue_type": vocabulary.VENUE_TYPE_LABELS,
+            "training": vocabulary.TRAINING_TYPE_LABELS,
+            "scheme": vocabulary.SCHEME_LABELS,
+            "status": vocabulary.STATUS_LABELS,
+            "outcome": vocabulary.OUTCOME_LABELS,
+            "flag": vocabulary.FLAG_LABELS,
         },
         "attribution": service.EXAMPLE_ATTRIBUTION,
     }
@@ -94,8 +76,36 @@ def _translator(request: Request) -> Callable[[str], str]:
     return tr
 
 
-def _errors(exc: NTEError) -> dict[str, str]:
-    return dict(exc.errors) if isinstance(exc, VenueInvalid) else {exc.field or "form": exc.detail}
+def _shown_back(form: Form) -> dict[str, Any]:
+    """What was typed, to show the form again (never the passwords or the form's token)."""
+    return {k: v for k, v in form.values.items() if not k.startswith("password") and k not in NOT_SHOWN_BACK}
+
+
+#: Sign-up fields read exactly as typed (a password may begin or end with a space, as at sign-in).
+EXACT_FIELDS = ("password", "password_confirm")
+
+
+def _sign_up_raw(form: Form) -> dict[str, Any]:
+    return {**form.values, **{k: form.exact[k] for k in EXACT_FIELDS if k in form.exact}}
+
+
+def _keep_language(request: Request) -> str:
+    """``&lang=..`` when the page was asked for in a language by ``?lang=``: after a form is sent,
+    the page goes on in the language it was in."""
+    lang = request_language(request)
+    return f"&lang={lang}" if request.query_params.get("lang") == lang else ""
+
+
+def _form_post(act: Callable[[], object], *, reshow: Callable[[NTEError], Response], done: str) -> Response:
+    """Run a form's service call: on success, the 303 to ``done``; refused, the page again with the
+    errors (a missing venue stays a 404)."""
+    try:
+        act()
+    except NTEError as exc:
+        if exc.status_code == 404:
+            raise
+        return reshow(exc)
+    return RedirectResponse(done, status_code=303)
 
 
 # --- public ----------------------------------------------------------------------------------------
@@ -121,7 +131,6 @@ def directory(
         settings=settings,
         now=utcnow(),
     )
-    wards = sorted(service.ward_names(session, settings=settings).items(), key=lambda kv: kv[1])
     params = "&".join(
         f"{k}={v}"
         for k, v in (
@@ -138,7 +147,7 @@ def directory(
         {
             **_choices(),
             "features": features,
-            "wards": wards,
+            "wards": service.wards_by_name(session, settings=settings),
             "filters": {"ward": ward, "venue_type": venue_type, "scheme": scheme, "examples": examples},
             "geojson_url": "/api/venues.geojson" + (f"?{params}" if params else ""),
             "quick_exit": True,
@@ -188,26 +197,26 @@ def sign_up_form(
 
 
 @router.post("/venues/sign-up", response_class=HTMLResponse, dependencies=[Depends(public), CsrfProtected])
-def sign_up(request: Request, session: SessionDep, form: FormData, spend: SignUpBudget) -> Response:
-    values = {k: v for k, v in form.items() if not k.startswith("password") and k not in ("csrf_token", "place_find")}
-    if form.get("place_find") and str(form.get("place") or "").strip():
-        errors, found = _find_place(session, values, str(form["place"]))
+def sign_up(request: Request, session: SessionDep, form: FormDep, spend: SignUpBudget) -> Response:
+    values = _shown_back(form)
+    if form.get("place_find") and form.get("place"):
+        errors, found = _find_place(session, values, form.get("place"))
         return _sign_up_page(request, values, errors, 422 if errors else 200, found=found)
     try:
         result = service.sign_charter(
             session,
-            raw=form,
+            raw=_sign_up_raw(form),
             settings=get_settings(),
             now=utcnow(),
             spend=spend,
             postcode_point=lambda postcode: places.postcode_point(session, postcode=postcode),
         )
     except NTEError as exc:
-        return _sign_up_page(request, values, _errors(exc), status_code=exc.status_code)
+        return _sign_up_page(request, values, field_errors(exc), status_code=exc.status_code)
     return render(
         request,
         "venues/sign_up_done.html",
-        {"held": result.held, "venue_name": form.get("name", ""), "email": result.email},
+        {"held": result.held, "venue_name": form.get("name"), "email": result.email},
         status_code=201 if not result.held else 202,
     )
 
@@ -223,7 +232,7 @@ def venue_page(request: Request, session: SessionDep, venue_id: int) -> HTMLResp
 
 
 @router.get("/venue-portal", response_class=HTMLResponse)
-def portal_index(request: Request, session: SessionDep, user: Manager) -> Response:
+def portal_index(request: Request, session: SessionDep, user: ManagerPage) -> Response:
     venues = service.my_venues(session, user=user)
     if len(venues) == 1:
         return RedirectResponse(f"/venue-portal/{venues[0].id}", status_code=303)
@@ -257,8 +266,8 @@ def _portal_page(
             "address": venue.address,
             "postcode": venue.postcode,
             "licence_number": venue.licence_number or "",
-            "lon": round(v.lon, 6),
-            "lat": round(v.lat, 6),
+            "lon": round_coord(v.lon),
+            "lat": round_coord(v.lat),
             "contact_email": venue.contact_email,
             "contact_phone": venue.contact_phone,
             "champion_name": venue.champion_name,
@@ -296,161 +305,106 @@ def _portal_page(
 
 @router.get("/venue-portal/{venue_id}", response_class=HTMLResponse)
 def portal(
-    request: Request, session: SessionDep, user: Manager, venue_id: int, saved: str | None = None
+    request: Request, session: SessionDep, user: ManagerPage, venue_id: int, saved: str | None = None
 ) -> HTMLResponse:
-    return _portal_page(request, session, user, venue_id, saved=(saved or "")[:20] or None)
+    return _portal_page(request, session, user, venue_id, saved=saved if saved in PORTAL_FORMS else None)
+
+
+#: A portal form's service call: ``act(session, user=, venue_id=, raw=, now=, **extra)``.
+PortalAct = Callable[..., object]
 
 
 def _portal_post(
-    request: Request, session: SessionDep, user: User, venue_id: int, form_name: str, values: dict[str, Any], action
+    request: Request,
+    session: SessionDep,
+    user: User,
+    venue_id: int,
+    form_name: str,
+    form: Form,
+    act: PortalAct,
+    **extra: Any,
 ) -> Response:
-    try:
-        action()
-    except NTEError as exc:
-        if exc.status_code == 404:
-            raise
-        clean = {k: v for k, v in values.items() if k not in ("csrf_token", "file_bytes")}
+    """One of the portal's forms sent: ``act`` with the form's values; refused, the portal again
+    with the form's errors and what was typed."""
+
+    def reshow(exc: NTEError) -> Response:
+        values = {k: v for k, v in form.values.items() if k != "csrf_token"}
         return _portal_page(
             request,
             session,
             user,
             venue_id,
             form=form_name,
-            errors=_errors(exc),
-            values=clean,
+            errors=field_errors(exc),
+            values=values,
             status_code=exc.status_code,
         )
-    lang = request.query_params.get("lang")
-    keep = f"&lang={lang}" if lang in LANGUAGES else ""  # the page goes on in the language it was in
-    return RedirectResponse(f"/venue-portal/{venue_id}?saved={form_name}{keep}", status_code=303)
+
+    return _form_post(
+        lambda: act(session, user=user, venue_id=venue_id, raw=form.values, now=utcnow(), **extra),
+        reshow=reshow,
+        done=f"/venue-portal/{venue_id}?saved={form_name}{_keep_language(request)}",
+    )
 
 
 @router.post("/venue-portal/{venue_id}/details", dependencies=[CsrfProtected])
-def portal_details(request: Request, session: SessionDep, user: Manager, venue_id: int, form: FormData) -> Response:
+def portal_details(request: Request, session: SessionDep, user: ManagerPage, venue_id: int, form: FormDep) -> Response:
     return _portal_post(
-        request,
-        session,
-        user,
-        venue_id,
-        "details",
-        form,
-        lambda: service.update_details(
-            session, user=user, venue_id=venue_id, raw=form, settings=get_settings(), now=utcnow()
-        ),
+        request, session, user, venue_id, "details", form, service.update_details, settings=get_settings()
     )
 
 
 @router.post("/venue-portal/{venue_id}/pledges", dependencies=[CsrfProtected])
-def portal_pledges(request: Request, session: SessionDep, user: Manager, venue_id: int, form: FormData) -> Response:
-    return _portal_post(
-        request,
-        session,
-        user,
-        venue_id,
-        "pledges",
-        form,
-        lambda: service.update_pledges(session, user=user, venue_id=venue_id, raw=form, now=utcnow()),
-    )
+def portal_pledges(request: Request, session: SessionDep, user: ManagerPage, venue_id: int, form: FormDep) -> Response:
+    return _portal_post(request, session, user, venue_id, "pledges", form, service.update_pledges)
 
 
 @router.post("/venue-portal/{venue_id}/training", dependencies=[CsrfProtected])
-def portal_training(request: Request, session: SessionDep, user: Manager, venue_id: int, form: FormData) -> Response:
-    return _portal_post(
-        request,
-        session,
-        user,
-        venue_id,
-        "training",
-        form,
-        lambda: service.add_training(session, user=user, venue_id=venue_id, raw=form, now=utcnow()),
-    )
+def portal_training(request: Request, session: SessionDep, user: ManagerPage, venue_id: int, form: FormDep) -> Response:
+    return _portal_post(request, session, user, venue_id, "training", form, service.add_training)
 
 
 @router.post("/venue-portal/{venue_id}/accreditations", dependencies=[CsrfProtected])
 def portal_accreditation(
-    request: Request, session: SessionDep, user: Manager, venue_id: int, form: FormData
+    request: Request, session: SessionDep, user: ManagerPage, venue_id: int, form: FormDep
 ) -> Response:
-    return _portal_post(
-        request,
-        session,
-        user,
-        venue_id,
-        "accreditation",
-        form,
-        lambda: service.add_accreditation(session, user=user, venue_id=venue_id, raw=form, now=utcnow()),
-    )
+    return _portal_post(request, session, user, venue_id, "accreditation", form, service.add_accreditation)
 
 
 @router.post("/venue-portal/{venue_id}/staff", dependencies=[CsrfProtected])
-def portal_staff(request: Request, session: SessionDep, user: Manager, venue_id: int, form: FormData) -> Response:
-    return _portal_post(
-        request,
-        session,
-        user,
-        venue_id,
-        "staff",
-        form,
-        lambda: service.update_staff_count(session, user=user, venue_id=venue_id, raw=form, now=utcnow()),
-    )
+def portal_staff(request: Request, session: SessionDep, user: ManagerPage, venue_id: int, form: FormDep) -> Response:
+    return _portal_post(request, session, user, venue_id, "staff", form, service.update_staff_count)
 
 
 @router.post("/venue-portal/{venue_id}/renew", dependencies=[CsrfProtected])
-def portal_renew(request: Request, session: SessionDep, user: Manager, venue_id: int, form: FormData) -> Response:
+def portal_renew(request: Request, session: SessionDep, user: ManagerPage, venue_id: int, form: FormDep) -> Response:
     """Renew a verified venue (in its window, once a cycle), or ask to renew a lapsed or withdrawn
     one (back to the officer queue). Refusals come back on the portal in words."""
-    return _portal_post(
-        request,
-        session,
-        user,
-        venue_id,
-        "renew",
-        form,
-        lambda: service.renew_by_manager(session, user=user, venue_id=venue_id, raw=form, now=utcnow()),
-    )
+    return _portal_post(request, session, user, venue_id, "renew", form, service.renew_by_manager)
 
 
 @router.post("/venue-portal/{venue_id}/resubmit", dependencies=[CsrfProtected])
-def portal_resubmit(request: Request, session: SessionDep, user: Manager, venue_id: int, form: FormData) -> Response:
+def portal_resubmit(request: Request, session: SessionDep, user: ManagerPage, venue_id: int, form: FormDep) -> Response:
+    return _portal_post(request, session, user, venue_id, "resubmit", form, service.resubmit_form)
+
+
+@router.post(UPLOAD_PREFIX + "{venue_id}", dependencies=[CsrfProtected])
+def portal_upload(request: Request, session: SessionDep, user: ManagerPage, venue_id: int, form: FormDep) -> Response:
     return _portal_post(
         request,
         session,
         user,
         venue_id,
-        "resubmit",
+        "evidence",
         form,
-        lambda: service.resubmit(session, user=user, venue_id=venue_id, note=form.get("note"), now=utcnow()),
+        service.add_evidence_form,
+        upload=form.files.get("file"),
+        settings=get_settings(),
     )
 
 
-def _optional_id(value: Any, field: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise VenueInvalid({field: "Choose one of the options."}) from None
-
-
-@router.post(UPLOAD_PREFIX + "{venue_id}", dependencies=[CsrfProtected])
-def portal_upload(request: Request, session: SessionDep, user: Manager, venue_id: int, form: UploadData) -> Response:
-    def act() -> None:
-        service.add_evidence(
-            session,
-            user=user,
-            venue_id=venue_id,
-            filename=form["file_name"],
-            data=form["file_bytes"],
-            settings=get_settings(),
-            now=utcnow(),
-            training_id=_optional_id(form.get("training_id"), "training_id"),
-            accreditation_id=_optional_id(form.get("accreditation_id"), "accreditation_id"),
-        )
-
-    return _portal_post(request, session, user, venue_id, "evidence", form, act)
-
-
 @router.get("/venue-portal/evidence/{evidence_id}")
-def evidence(request: Request, session: SessionDep, user: EvidenceReader, evidence_id: int) -> Response:
+def evidence(request: Request, session: SessionDep, user: OwnerPage, evidence_id: int) -> Response:
     row, path = service.evidence_file(session, user=user, evidence_id=evidence_id, settings=get_settings())
     return FileResponse(
         path,
@@ -468,12 +422,11 @@ def evidence(request: Request, session: SessionDep, user: EvidenceReader, eviden
 def officer_queue(
     request: Request,
     session: SessionDep,
-    user: Officer,
+    user: OfficerPage,
     status: Annotated[str | None, Query(max_length=20)] = "submitted",
     examples: bool = False,
 ) -> HTMLResponse:
     now = utcnow()
-    settings = get_settings()
     status = status or None
     return render(
         request,
@@ -485,7 +438,7 @@ def officer_queue(
             "duplicates": service.open_duplicates(session),
             "status": status,
             "examples": examples,
-            "wards": sorted(service.ward_names(session, settings=settings).items(), key=lambda kv: kv[1]),
+            "wards": service.wards_by_name(session, settings=get_settings()),
         },
     )
 
@@ -501,10 +454,7 @@ def _officer_page(
     saved: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    from nte.audit import service as audit
-
     venue = service.venue_for(session, user=user, venue_id=venue_id)
-    actions = [m.action for m in service.STATE_TABLE if m.status == venue.status and service.OFFICER in m.actors]
     v = service.view(session, venue=venue, now=utcnow(), settings=get_settings(), private=True)
     return render(
         request,
@@ -515,10 +465,10 @@ def _officer_page(
             "errors": errors or {},
             "values": values or {},
             "saved": saved,
-            "actions": actions,
+            "actions": service.officer_actions_from(venue.status),
             "history": service.status_history(session, venue=venue),
             "action_days": get_venue_settings().spot_check_action_days,
-            "events": audit.list_events(session, target_type="venue", target_id=venue.id, limit=50),
+            "events": service.recent_events(session, venue=venue),
         },
         status_code=status_code,
     )
@@ -526,69 +476,44 @@ def _officer_page(
 
 @router.get("/officer/venues/{venue_id}", response_class=HTMLResponse)
 def officer_venue(
-    request: Request, session: SessionDep, user: Officer, venue_id: int, saved: str | None = None
+    request: Request, session: SessionDep, user: OfficerPage, venue_id: int, saved: str | None = None
 ) -> HTMLResponse:
-    return _officer_page(request, session, user, venue_id, saved=(saved or "")[:20] or None)
+    return _officer_page(request, session, user, venue_id, saved=saved if saved in OFFICER_FORMS else None)
 
 
 def _officer_post(
-    request: Request, session: SessionDep, user: User, venue_id: int, form_name: str, values: dict[str, Any], action
+    request: Request, session: SessionDep, user: User, venue_id: int, form_name: str, form: Form, act: PortalAct
 ) -> Response:
-    try:
-        action()
-    except NTEError as exc:
-        if exc.status_code == 404:
-            raise
+    """One of the officer's forms on a venue's page: ``act(session, actor=, venue_id=, raw=, now=)``."""
+
+    def reshow(exc: NTEError) -> Response:
+        values = {k: v for k, v in form.values.items() if k != "csrf_token"}
         return _officer_page(
-            request,
-            session,
-            user,
-            venue_id,
-            errors=_errors(exc),
-            values={k: v for k, v in values.items() if k != "csrf_token"},
-            status_code=exc.status_code,
+            request, session, user, venue_id, errors=field_errors(exc), values=values, status_code=exc.status_code
         )
-    return RedirectResponse(f"/officer/venues/{venue_id}?saved={form_name}", status_code=303)
+
+    return _form_post(
+        lambda: act(session, actor=user, venue_id=venue_id, raw=form.values, now=utcnow()),
+        reshow=reshow,
+        done=f"/officer/venues/{venue_id}?saved={form_name}",
+    )
 
 
 @router.post("/officer/venues/{venue_id}/status", dependencies=[CsrfProtected])
-def officer_status(request: Request, session: SessionDep, user: Officer, venue_id: int, form: FormData) -> Response:
-    return _officer_post(
-        request,
-        session,
-        user,
-        venue_id,
-        "status",
-        form,
-        lambda: service.officer_change_status(
-            session,
-            actor=user,
-            venue_id=venue_id,
-            action=str(form.get("action") or ""),
-            reason=form.get("reason"),
-            now=utcnow(),
-        ),
-    )
+def officer_status(request: Request, session: SessionDep, user: OfficerPage, venue_id: int, form: FormDep) -> Response:
+    return _officer_post(request, session, user, venue_id, "status", form, service.officer_status_form)
 
 
 @router.post("/officer/venues/{venue_id}/spot-checks", dependencies=[CsrfProtected])
-def officer_spot_check(request: Request, session: SessionDep, user: Officer, venue_id: int, form: FormData) -> Response:
-    return _officer_post(
-        request,
-        session,
-        user,
-        venue_id,
-        "spot_check",
-        form,
-        lambda: service.add_spot_check(session, actor=user, venue_id=venue_id, raw=form, now=utcnow()),
-    )
+def officer_spot_check(
+    request: Request, session: SessionDep, user: OfficerPage, venue_id: int, form: FormDep
+) -> Response:
+    return _officer_post(request, session, user, venue_id, "spot_check", form, service.add_spot_check)
 
 
 @router.post("/officer/venues/duplicates/{duplicate_id}/resolve", dependencies=[CsrfProtected])
 def officer_resolve_duplicate(
-    request: Request, session: SessionDep, user: Officer, duplicate_id: int, form: FormData
+    request: Request, session: SessionDep, user: OfficerPage, duplicate_id: int, form: FormDep
 ) -> Response:
-    dup = service.resolve_duplicate(
-        session, actor=user, duplicate_id=duplicate_id, note=str(form.get("note") or ""), now=utcnow()
-    )
+    dup = service.resolve_duplicate(session, actor=user, duplicate_id=duplicate_id, note=form.get("note"), now=utcnow())
     return RedirectResponse(f"/officer/venues/{dup.venue_id}?saved=duplicate", status_code=303)

@@ -220,6 +220,10 @@ def get_evidence(session: Session, evidence_id: int) -> VenueEvidence | None:
     return session.get(VenueEvidence, evidence_id)
 
 
+def get_spot_check(session: Session, spot_check_id: int) -> VenueSpotCheck | None:
+    return session.get(VenueSpotCheck, spot_check_id)
+
+
 def spot_checks(session: Session, venue_id: int) -> list[VenueSpotCheck]:
     return list(
         session.scalars(

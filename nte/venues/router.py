@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from nte.auth.deps import OfficerApi, public
 from nte.config import get_settings
@@ -14,6 +14,7 @@ from nte.errors import ERROR_RESPONSES
 from nte.venues import service
 from nte.venues.deps import SignUpBudget
 from nte.venues.schemas import SignUpRead, StatusChange, VenueRead, VenueSignUp
+from nte.web.downloads import download
 from nte.web.responses import CSV, GEOJSON, formats
 
 router = APIRouter(tags=["venues"], responses=ERROR_RESPONSES)
@@ -101,20 +102,20 @@ def register_export(
         settings=get_settings(),
         now=utcnow(),
     )
+    if format == "json":
+        return JSONResponse({"venues": rows})
     stamp = utcnow().strftime("%Y%m%d")
-    if format == "csv":
-        return PlainTextResponse(
-            service.register_csv(rows),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="venue-register-{stamp}.csv"'},
-        )
-    if format == "geojson":
-        return JSONResponse(
-            service.register_geojson(rows),
-            media_type="application/geo+json",
-            headers={"Content-Disposition": f'attachment; filename="venue-register-{stamp}.geojson"'},
-        )
-    return JSONResponse({"venues": rows})
+    return download(
+        session,
+        actor=user,
+        kind=format,
+        content=service.register_csv(rows) if format == "csv" else service.register_geojson(rows),
+        filename=f"venue-register-{stamp}.{format}",
+        action="venues.export",
+        target_type="venue_register",
+        target_id=stamp,
+        detail={"ward": ward, "status": status, "scheme": scheme, "examples": examples, "venues": len(rows)},
+    )
 
 
 @router.post("/api/venues/{venue_id}/status", response_model=VenueRead)

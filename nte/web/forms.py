@@ -42,6 +42,8 @@ class Form:
     values: dict[str, str] = field(default_factory=dict)
     lists: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, Upload] = field(default_factory=dict)
+    #: The text values exactly as sent, not stripped: what a password field holds.
+    exact: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)
@@ -73,6 +75,7 @@ async def read_form(request: Request) -> Form:
                 form.files[name] = Upload(value.filename, await value.read(limit), value.content_type or "")
             continue
         text = value.strip()
+        form.exact.setdefault(name, value)
         form.lists.setdefault(name, []).append(text)
         form.values.setdefault(name, text)
     return form
@@ -103,6 +106,8 @@ class Field:
     default: Any = None
     invalid: str | None = None
     many: bool = False
+    #: The field's own words for "empty" and "too long" (a template given ``%(n)s``), instead of
+    #: REQUIRED and TOO_LONG.
     missing: str | None = None
     too_long: str | None = None
     default_factory: Callable[[], Any] | None = None
@@ -145,9 +150,12 @@ def _message(exc: ValueError) -> str:
     return text if isinstance(text, str) and text else N_("This value cannot be read.")
 
 
-def clean(fields: Sequence[Field], data: Mapping[str, Any], *, only: Iterable[str] | None = None) -> dict[str, Any]:
-    """Every declared field (or ``only`` those, for a partial update) checked; all the errors at once
-    as ``FieldErrors``, in the order the fields are declared."""
+def collect(
+    fields: Sequence[Field], data: Mapping[str, Any], *, only: Iterable[str] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every declared field (or ``only`` those) checked, without raising: the values of the right
+    ones and the message of each wrong one, in the order the fields are declared. For a form whose
+    rules go on past the field list (a check across fields, a lookup) before it reports them all."""
     chosen = fields if only is None else [f for f in fields if f.name in set(only)]
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -156,6 +164,13 @@ def clean(fields: Sequence[Field], data: Mapping[str, Any], *, only: Iterable[st
             values[f.name] = f.clean(data.get(f.name))
         except ValueError as exc:
             errors[f.name] = _message(exc)
+    return values, errors
+
+
+def clean(fields: Sequence[Field], data: Mapping[str, Any], *, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """Every declared field (or ``only`` those, for a partial update) checked; all the errors at once
+    as ``FieldErrors``, in the order the fields are declared."""
+    values, errors = collect(fields, data, only=only)
     if errors:
         raise FieldErrors(errors)
     return values

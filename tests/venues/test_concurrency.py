@@ -14,7 +14,8 @@ from nte.config import get_settings
 from nte.db import utcnow
 from nte.notifications.models import OutboxMessage
 from nte.venues import service
-from nte.venues.models import Venue, VenueDuplicate
+from nte.venues.models import WARD_SUBJECT, Venue, VenueDuplicate
+from nte.wards.models import WardAssignment
 from tests.factories import venue_form
 
 
@@ -57,5 +58,12 @@ def test_concurrent_sign_ups_with_the_same_licence(engine):
             ids = session.scalars(sa.select(Venue.id).where(Venue.licence_key == key)).all()
             session.execute(sa.delete(VenueDuplicate).where(VenueDuplicate.venue_id.in_(ids)))
             session.execute(sa.delete(Venue).where(Venue.id.in_(ids)))
+            # The venue's wards too: SQLite gives a deleted venue's id to the next venue, whose own
+            # ward rows would then collide with these.
+            session.execute(
+                sa.delete(WardAssignment).where(
+                    WardAssignment.subject == WARD_SUBJECT, WardAssignment.subject_id.in_(ids)
+                )
+            )
             session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_address.in_(emails)))
             session.execute(sa.delete(User).where(User.email.in_(emails)))
