@@ -140,7 +140,7 @@ NOT_EXPORTS_CALLED = {
 }
 
 FILE_PATH = re.compile(r"\.(csv|geojson|html|ics)$|export")
-DOWNLOAD_CODE = re.compile(r"Content-Disposition|FileResponse|\bdownload\(")
+DOWNLOAD_CODE = re.compile(r"Content-Disposition|FileResponse|\bdownload(_file)?\(")
 
 
 def _routes() -> list[APIRoute]:

@@ -27,6 +27,7 @@ from nte.reports import repository as repo
 from nte.reports import service
 from nte.reports.importer import import_file
 from nte.reports.service import ReportInput
+from nte.spatial.coords import round_coord
 
 CRIME_DIR = Path(__file__).resolve().parent.parent / "data" / "crime"
 
@@ -104,7 +105,7 @@ def _point_in(polygon: Any, rng: random.Random) -> tuple[float, float]:
     while True:
         lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
         if polygon.contains(Point(lon, lat)):
-            return round(lon, 6), round(lat, 6)
+            return round_coord(lon), round_coord(lat)
 
 
 def demo_public_reports(now: datetime) -> list[tuple[str, ReportInput, datetime]]:

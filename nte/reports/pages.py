@@ -477,7 +477,7 @@ def import_errors(import_id: int, session: SessionDep, user: OfficerPage) -> Res
         kind="csv",
         content=service.read_chunks(path),
         filename=f"import-{import_id}-errors.csv",
-        action="reports.import_errors_export",
+        action="reports.export",
         target_type="report_import",
         target_id=import_id,
     )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from nte.auth.deps import CsrfProtected, ManagerPage, OfficerPage, OwnerPage, public
 from nte.auth.models import User
@@ -22,6 +22,7 @@ from nte.venues.config import get_venue_settings
 from nte.venues.deps import SignUpBudget
 from nte.venues.exceptions import long_date
 from nte.venues.models import SCHEMES, SPOT_CHECK_OUTCOMES, TRAINING_TYPES, VENUE_STATUSES, VENUE_TYPES
+from nte.web.downloads import download_file
 from nte.web.forms import Form, FormDep, field_errors
 from nte.web.templating import render, request_gettext, request_language
 
@@ -406,12 +407,16 @@ def portal_upload(request: Request, session: SessionDep, user: ManagerPage, venu
 @router.get("/venue-portal/evidence/{evidence_id}")
 def evidence(request: Request, session: SessionDep, user: OwnerPage, evidence_id: int) -> Response:
     row, path = service.evidence_file(session, user=user, evidence_id=evidence_id, settings=get_settings())
-    return FileResponse(
-        path,
+    return download_file(
+        session,
+        actor=user,
+        path=path,
         media_type=row.content_type,
         filename=row.original_name,
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+        action="venues.export",
+        target_type="venue_evidence",
+        target_id=row.id,
+        detail={"venue_id": row.venue_id},
     )
 
 

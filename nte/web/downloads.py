@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from nte.audit import service as audit
@@ -73,3 +74,34 @@ def download(
         chunks: Iterator[Any] = iter(content)  # type: ignore[arg-type]
         return StreamingResponse(chunks, media_type=MEDIA_TYPES[kind], headers=download_headers(filename))
     return Response(body, media_type=MEDIA_TYPES[kind], headers=download_headers(filename))
+
+
+def download_file(
+    session: Session,
+    *,
+    actor: User | None,
+    path: Path,
+    media_type: str,
+    filename: str,
+    action: str,
+    target_type: str,
+    target_id: str | int,
+    detail: Mapping[str, Any] | None = None,
+) -> FileResponse:
+    """A stored file (a venue's uploaded evidence) handed out as an attachment, and its audit event.
+    ``filename`` may be what a person named the file: Starlette quotes it (RFC 6266 ``filename*``)."""
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        detail={"format": "file", "filename": filename, **(detail or {})},
+    )
+    return FileResponse(
+        path,
+        media_type=media_type,
+        filename=filename,
+        content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+    )

@@ -84,7 +84,9 @@ def test_an_import_error_file_download_is_audited(client, db):
     assert got.headers["content-disposition"] == f'attachment; filename="import-{import_id}-errors.csv"'
     assert got.text.splitlines()[0] == "line,reason,detail" and "no coordinates" in got.text
     db.expire_all()
-    events = db.scalars(sa.select(AuditEvent).where(AuditEvent.action == "reports.import_errors_export")).all()
+    events = db.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "reports.export", AuditEvent.target_type == "report_import")
+    ).all()
     assert [(e.target_type, e.target_id, e.actor_user_id) for e in events] == [
         ("report_import", str(import_id), officer.id)
     ]

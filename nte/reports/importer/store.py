@@ -13,7 +13,6 @@ Rows that cannot be used are written to an error file (line, reason, detail) and
 from __future__ import annotations
 
 import contextlib
-import csv
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -27,6 +26,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from nte.config import Settings
+from nte.exports import csv_text
 from nte.reports import repository as repo
 from nte.reports.exceptions import InvalidImport
 from nte.reports.importer.csvfile import read_csv
@@ -73,11 +73,12 @@ def _error_writer(path: Path | None) -> tuple[Callable[[RowError], None], Callab
         return keep, lambda: None, kept
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = path.open("w", newline="", encoding="utf-8")
-    writer = csv.writer(fh)
-    writer.writerow(["line", "reason", "detail"])
+    fh.write(csv_text(["line", "reason", "detail"], []))
 
     def write_and_keep(err: RowError) -> None:
-        writer.writerow([err.line, REASONS[err.reason], err.detail])
+        # one row at a time (an import may reject millions), each cell neutralised: the detail
+        # quotes what the uploaded file held, and officers open this file in a spreadsheet
+        fh.write(csv_text(None, [[err.line, REASONS[err.reason], err.detail]]))
         if len(kept) < 1000:
             kept.append(err)
 
