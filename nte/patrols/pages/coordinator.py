@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date as date_
 from datetime import time as time_
 from typing import Annotated, Any
@@ -10,23 +11,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from nte.auth.deps import CsrfProtected
-from nte.auth.models import User
+from nte.auth.deps import CoordinatorPage, CsrfProtected, PatrolReaderPage
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
-from nte.errors import Invalid, NTEError
+from nte.errors import FieldErrors, Invalid, NTEError
+from nte.london import london_today
 from nte.patrols import service
 from nte.patrols.config import get_patrol_settings
+from nte.patrols.messages import CHANGED_CANCELLED, CHANGED_MOVED, CHANGED_NOBODY, CHANGED_TOLD, FLASH, render
 from nte.patrols.pages.common import (
     MAX_UPLOAD,
-    CoordinatorPage,
-    ReportPage,
-    field_errors,
     page_context,
     parse_date,
     parse_int,
     parse_time,
-    redirect_done,
     required,
 )
 from nte.patrols.recurrence import (
@@ -39,18 +37,20 @@ from nte.patrols.recurrence import (
     weekly_rule,
     with_until,
 )
-from nte.web.templating import render
+from nte.web.downloads import download
+from nte.web.forms import field_errors
+from nte.web.templating import render as render_page
 
 router = APIRouter(include_in_schema=False)
 
 # --- coordinator: staffing board ------------------------------------------------------------------
 
 
-@router.get("/coordinator", response_class=HTMLResponse, dependencies=[CoordinatorPage])
-def board(request: Request, session: SessionDep) -> HTMLResponse:
+@router.get("/coordinator", response_class=HTMLResponse)
+def board(request: Request, user: CoordinatorPage, session: SessionDep) -> HTMLResponse:
     items = service.staffing_board(session, now=utcnow())
     hours = get_patrol_settings().stand_down_hours
-    return render(request, "patrols/board.html", page_context(request, items=items, stand_down_hours=hours))
+    return render_page(request, "patrols/board.html", page_context(request, items=items, stand_down_hours=hours))
 
 
 # --- coordinator: areas ---------------------------------------------------------------------------
@@ -60,20 +60,20 @@ def _areas_page(request: Request, session: SessionDep, **extra: Any) -> dict[str
     return page_context(request, areas=service.list_patrol_areas(session), **extra)
 
 
-@router.get("/coordinator/areas", response_class=HTMLResponse, dependencies=[CoordinatorPage])
-def areas(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "patrols/areas.html", _areas_page(request, session))
+@router.get("/coordinator/areas", response_class=HTMLResponse)
+def areas(request: Request, user: CoordinatorPage, session: SessionDep) -> HTMLResponse:
+    return render_page(request, "patrols/areas.html", _areas_page(request, session))
 
 
 @router.post("/coordinator/areas", response_class=HTMLResponse, dependencies=[CsrfProtected])
 async def create_area(
     request: Request,
+    user: CoordinatorPage,
     session: SessionDep,
     name: Annotated[str, Form(max_length=200)] = "",
     description: Annotated[str, Form(max_length=600)] = "",
     geometry: Annotated[str, Form(max_length=1_500_000)] = "",
     file: Annotated[UploadFile | None, File()] = None,
-    user: User = CoordinatorPage,
 ) -> Response:
     """Every problem with the form is shown at once (name, description, shape); the shape drawn or
     pasted comes back in the form and on the map."""
@@ -97,7 +97,7 @@ async def create_area(
         )
     )
     if errors:
-        return render(
+        return render_page(
             request,
             "patrols/areas.html",
             _areas_page(request, session, errors=_ordered(errors, AREA_FIELDS), form=form),
@@ -114,13 +114,13 @@ async def create_area(
             now=utcnow(),
         )
     except NTEError as exc:  # e.g. a name taken by a concurrent request
-        return render(
+        return render_page(
             request,
             "patrols/areas.html",
             _areas_page(request, session, errors={exc.field or field: exc.detail}, form=form),
             status_code=exc.status_code,
         )
-    return redirect_done("/coordinator/areas", f"Patrol area {name.strip()} saved.")
+    return FLASH.redirect("/coordinator/areas", "area.saved", name=name.strip())
 
 
 AREA_FIELDS = ("name", "description", "geometry", "file")
@@ -249,7 +249,7 @@ def _rule_errors(
 def _state(series: Any) -> str:
     """Running, Paused, or Ended (its last night, the rule's UNTIL, is before today)."""
     until = rule_until(series.rrule, series.tz)
-    if until is not None and until < service.local(utcnow()).date():
+    if until is not None and until < london_today(utcnow()):
         return "Ended"
     return "Running" if series.is_active else "Paused"
 
@@ -265,9 +265,9 @@ def _series_page(request: Request, session: SessionDep, **extra: Any) -> dict[st
     )
 
 
-@router.get("/coordinator/series", response_class=HTMLResponse, dependencies=[CoordinatorPage])
-def series_list(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(
+@router.get("/coordinator/series", response_class=HTMLResponse)
+def series_list(request: Request, user: CoordinatorPage, session: SessionDep) -> HTMLResponse:
+    return render_page(
         request,
         "patrols/series.html",
         _series_page(
@@ -280,7 +280,7 @@ def series_list(request: Request, session: SessionDep) -> HTMLResponse:
                 "min_volunteers": "4",
                 "max_volunteers": "12",
                 "min_team_leads": "1",
-                "start_date": service.local(utcnow()).date().isoformat(),
+                "start_date": london_today(utcnow()).isoformat(),
             },
         ),
     )
@@ -295,6 +295,7 @@ def _preview(rule: str, start: date_, start_time: time_, end_time: time_) -> dic
 def create_series(
     request: Request,
     session: SessionDep,
+    user: CoordinatorPage,
     area_id: Annotated[str, Form(max_length=12)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
     weekdays: Annotated[list[str] | None, Form(max_length=7)] = None,
@@ -309,7 +310,6 @@ def create_series(
     min_team_leads: Annotated[str, Form(max_length=6)] = "",
     meeting_point: Annotated[str, Form(max_length=300)] = "",
     action: Annotated[str, Form(max_length=10)] = "create",
-    user: User = CoordinatorPage,
 ) -> Response:
     days = [d[:2].upper() for d in (weekdays or [])][:7]
     form: dict[str, Any] = dict(
@@ -365,7 +365,7 @@ def create_series(
         **f.errors,
     }
     if errors:
-        return render(
+        return render_page(
             request,
             "patrols/series.html",
             _series_page(request, session, errors=_ordered(errors, SERIES_FIELDS), form=form),
@@ -373,7 +373,7 @@ def create_series(
         )
     assert area is not None and rule is not None and first is not None and start is not None and end is not None
     if action == "preview":
-        return render(
+        return render_page(
             request,
             "patrols/series.html",
             _series_page(request, session, form=form, preview=_preview(rule, first, start, end)),
@@ -395,25 +395,24 @@ def create_series(
             now=utcnow(),
         )
     except NTEError as exc:
-        errors = getattr(exc, "errors", None) or field_errors(exc, "rrule")
-        return render(
+        errors = field_errors(exc, default="rrule")
+        return render_page(
             request,
             "patrols/series.html",
             _series_page(request, session, errors=errors, form=form),
             status_code=exc.status_code,
         )
-    return redirect_done(
-        f"/coordinator/series/{series.id}",
-        f"Series saved: {service.series_plain_words(session, series)}. Shifts are scheduled for the next 8 weeks.",
+    return FLASH.redirect(
+        f"/coordinator/series/{series.id}", "series.saved", words=service.series_plain_words(session, series)
     )
 
 
 def _series_detail(request: Request, session: SessionDep, series_id: int, **extra: Any) -> dict[str, Any]:
     series = service.get_series(session, series_id)
     now = utcnow()
-    shifts = service.staffing_for(session, service.repo.shifts_of_series(session, series.id, from_at=now))
+    shifts = service.series_staffing(session, series.id, now=now)
     pickers = weekdays_of(series.rrule)
-    today = service.local(now).date()
+    today = london_today(now)
     change_form = {
         "from_date": max(today, series.start_date).isoformat(),
         "new_weekdays": pickers[0] if pickers else [],
@@ -443,9 +442,9 @@ def _series_detail(request: Request, session: SessionDep, series_id: int, **extr
     return context
 
 
-@router.get("/coordinator/series/{series_id}", response_class=HTMLResponse, dependencies=[CoordinatorPage])
-def series_detail(request: Request, session: SessionDep, series_id: int) -> HTMLResponse:
-    return render(request, "patrols/series_detail.html", _series_detail(request, session, series_id))
+@router.get("/coordinator/series/{series_id}", response_class=HTMLResponse)
+def series_detail(request: Request, user: CoordinatorPage, session: SessionDep, series_id: int) -> HTMLResponse:
+    return render_page(request, "patrols/series_detail.html", _series_detail(request, session, series_id))
 
 
 def _series_refused(
@@ -460,10 +459,10 @@ def _series_refused(
 ) -> Response:
     if exc.status_code == 404:
         raise exc
-    errors = getattr(exc, "errors", None) or field_errors(exc, default)
+    errors = field_errors(exc, default=default)
     if rename:
         errors = {rename.get(k, k): v for k, v in errors.items()}
-    return render(
+    return render_page(
         request,
         "patrols/series_detail.html",
         _series_detail(request, session, series_id, errors=errors, form=form),
@@ -475,32 +474,28 @@ def _series_refused(
 def pause_series(
     request: Request,
     session: SessionDep,
+    user: CoordinatorPage,
     series_id: int,
     action: Annotated[str, Form(max_length=10)] = "pause",
-    user: User = CoordinatorPage,
 ) -> Response:
     active = action == "resume"
     try:
         result = service.set_series_active(session, actor=user, series_id=series_id, active=active, now=utcnow())
     except NTEError as exc:
         return _series_refused(request, session, series_id, exc, {}, default="series_id")
-    told = f"; {result.told} signed-up volunteer(s) told" if result.told else ""
-    message = (
-        f"Series resumed: {result.moved} night(s) back on{told}; the next 8 weeks are scheduled again."
-        if active
-        else f"Series paused: {result.cancelled} future night(s) cancelled{told}. No new nights are added; "
-        "resuming brings them back."
+    key = ("series.resumed" if active else "series.paused") + ("_told" if result.told else "")
+    return FLASH.redirect(
+        f"/coordinator/series/{series_id}", key, moved=result.moved, cancelled=result.cancelled, told=result.told
     )
-    return redirect_done(f"/coordinator/series/{series_id}", message)
 
 
 @router.post("/coordinator/series/{series_id}/end", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def end_series(
     request: Request,
     session: SessionDep,
+    user: CoordinatorPage,
     series_id: int,
     end_date: Annotated[str, Form(max_length=20)] = "",
-    user: User = CoordinatorPage,
 ) -> Response:
     form = {"end_date": end_date}
     try:
@@ -510,10 +505,12 @@ def end_series(
         result = service.end_series(session, actor=user, series_id=series_id, last_date=last, now=utcnow())
     except NTEError as exc:
         return _series_refused(request, session, series_id, exc, form, default="end_date")
-    told = f"; {result.told} signed-up volunteer(s) told" if result.told else ""
-    return redirect_done(
+    return FLASH.redirect(
         f"/coordinator/series/{series_id}",
-        f"Series ends after {last:%d %b %Y}. {result.cancelled} later night(s) cancelled{told}.",
+        "series.ended_told" if result.told else "series.ended",
+        last=f"{last:%d %b %Y}",
+        cancelled=result.cancelled,
+        told=result.told,
     )
 
 
@@ -521,6 +518,7 @@ def end_series(
 def change_series(
     request: Request,
     session: SessionDep,
+    user: CoordinatorPage,
     series_id: int,
     from_date: Annotated[str, Form(max_length=20)] = "",
     new_weekdays: Annotated[list[str] | None, Form(max_length=7)] = None,
@@ -532,7 +530,6 @@ def change_series(
     new_min_volunteers: Annotated[str, Form(max_length=6)] = "",
     new_max_volunteers: Annotated[str, Form(max_length=6)] = "",
     new_min_team_leads: Annotated[str, Form(max_length=6)] = "",
-    user: User = CoordinatorPage,
 ) -> Response:
     service.get_series(session, series_id)  # 404 first
     days = [d[:2].upper() for d in (new_weekdays or [])][:7]
@@ -562,7 +559,7 @@ def change_series(
     }
     f = _Form()
     first = f.date(from_date, "from_date")
-    if first is not None and first < service.local(utcnow()).date():
+    if first is not None and first < london_today(utcnow()):
         f.errors["from_date"] = service.PAST_FROM_DATE
     start = f.time(new_start_time, "start_time")
     end = f.time(new_end_time, "end_time")
@@ -594,29 +591,26 @@ def change_series(
                 now=utcnow(),
             )
         except NTEError as exc:
-            problems = getattr(exc, "errors", None)
+            problems = exc.errors if isinstance(exc, FieldErrors) else None
             if problems is None:
                 return _series_refused(request, session, series_id, exc, form, default="from_date", rename=rename)
             errors = _rule_errors(problems, from_pickers=not new_rrule.strip(), has_end=False, rename=rename)
     if errors:
         fields = ("from_date", *(f"new_{name}" for name in SERIES_FIELDS))
-        return render(
+        return render_page(
             request,
             "patrols/series_detail.html",
             _series_detail(request, session, series_id, errors=_ordered(errors, fields), form=form),
             status_code=422,
         )
-    parts = []
-    if result.moved:
-        parts.append(f"{result.moved} night(s) moved")
-    if result.cancelled:
-        parts.append(f"{result.cancelled} night(s) cancelled")
-    if result.told:
-        parts.append(f"{result.told} signed-up volunteer(s) told")
-    summary = "; ".join(parts) if parts else "no volunteer had to be told"
-    return redirect_done(
+    counts = ((CHANGED_MOVED, result.moved), (CHANGED_CANCELLED, result.cancelled), (CHANGED_TOLD, result.told))
+    parts = [render(template, n=n) for template, n in counts if n]
+    return FLASH.redirect(
         f"/coordinator/series/{result.series.id}",
-        f"From {first:%d %b %Y} the series runs: {service.series_plain_words(session, result.series)} ({summary}).",
+        "series.changed",
+        first=f"{first:%d %b %Y}",
+        words=service.series_plain_words(session, result.series),
+        summary="; ".join(parts) if parts else CHANGED_NOBODY,
     )
 
 
@@ -624,13 +618,13 @@ def change_series(
 def change_night(
     request: Request,
     session: SessionDep,
+    user: CoordinatorPage,
     series_id: int,
     occurrence_date: Annotated[str, Form(max_length=20)] = "",
     action: Annotated[str, Form(max_length=20)] = "change",
     start_time: Annotated[str, Form(max_length=10)] = "",
     end_time: Annotated[str, Form(max_length=10)] = "",
     moved_to: Annotated[str, Form(max_length=20)] = "",
-    user: User = CoordinatorPage,
 ) -> Response:
     form = dict(occurrence_date=occurrence_date, start_time=start_time, end_time=end_time, moved_to=moved_to)
     try:
@@ -661,13 +655,13 @@ def change_night(
     except NTEError as exc:
         if exc.status_code == 404:
             raise
-        return render(
+        return render_page(
             request,
             "patrols/series_detail.html",
-            _series_detail(request, session, series_id, errors=field_errors(exc, "occurrence_date"), form=form),
+            _series_detail(request, session, series_id, errors=field_errors(exc, default="occurrence_date"), form=form),
             status_code=exc.status_code,
         )
-    return redirect_done(f"/coordinator/series/{series_id}", f"Night of {occurrence_date} updated.")
+    return FLASH.redirect(f"/coordinator/series/{series_id}", "night.updated", date=occurrence_date)
 
 
 # --- coordinator: one shift -----------------------------------------------------------------------
@@ -693,54 +687,51 @@ def _shift_page(request: Request, session: SessionDep, shift_id: int, **extra: A
     )
 
 
-@router.get("/coordinator/shifts/{shift_id}", response_class=HTMLResponse, dependencies=[CoordinatorPage])
-def shift_detail(request: Request, session: SessionDep, shift_id: int) -> HTMLResponse:
-    return render(request, "patrols/shift.html", _shift_page(request, session, shift_id))
+@router.get("/coordinator/shifts/{shift_id}", response_class=HTMLResponse)
+def shift_detail(request: Request, user: CoordinatorPage, session: SessionDep, shift_id: int) -> HTMLResponse:
+    return render_page(request, "patrols/shift.html", _shift_page(request, session, shift_id))
 
 
-def _shift_action(request: Request, session: SessionDep, shift_id: int, action, message: str) -> Response:
+def _shift_post(
+    request: Request,
+    session: SessionDep,
+    shift_id: int,
+    action: Callable[[], object],
+    key: str,
+    *,
+    reason: str | None = None,
+) -> Response:
+    """One coordinator action on a shift: the redirect with its message, or the shift page again with
+    the refusal. A decision with a ``reason`` (confirm below minimum, reinstate) shows a refusal about
+    the reason at the reason field, any other at the shift, and keeps the reason typed."""
     try:
         action()
     except NTEError as exc:
         if exc.status_code == 404:
             raise
-        return render(
+        if reason is None:
+            errors, extra = field_errors(exc, default="shift_id"), {}
+        else:
+            errors = {("reason" if exc.field == "reason" else "shift_id"): exc.detail}
+            extra = {"reason": reason}
+        return render_page(
             request,
             "patrols/shift.html",
-            _shift_page(request, session, shift_id, errors=field_errors(exc, "shift_id")),
+            _shift_page(request, session, shift_id, errors=errors, **extra),
             status_code=exc.status_code,
         )
-    return redirect_done(f"/coordinator/shifts/{shift_id}", message)
+    return FLASH.redirect(f"/coordinator/shifts/{shift_id}", key)
 
 
 @router.post("/coordinator/shifts/{shift_id}/cancel", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def cancel_shift(request: Request, session: SessionDep, shift_id: int, user: User = CoordinatorPage) -> Response:
-    return _shift_action(
+def cancel_shift(request: Request, session: SessionDep, shift_id: int, user: CoordinatorPage) -> Response:
+    return _shift_post(
         request,
         session,
         shift_id,
         lambda: service.cancel_shift(session, actor=user, shift_id=shift_id, now=utcnow()),
-        "Shift cancelled; the volunteers have been told.",
+        "shift.cancelled",
     )
-
-
-def _shift_decision(
-    request: Request, session: SessionDep, shift_id: int, action, reason: str, message: str
-) -> Response:
-    """Confirm below minimum / reinstate: a refusal about the reason is shown at the reason field."""
-    try:
-        action()
-    except NTEError as exc:
-        if exc.status_code == 404:
-            raise
-        field = "reason" if exc.field == "reason" else "shift_id"
-        return render(
-            request,
-            "patrols/shift.html",
-            _shift_page(request, session, shift_id, errors=field_errors(exc, field), reason=reason),
-            status_code=exc.status_code,
-        )
-    return redirect_done(f"/coordinator/shifts/{shift_id}", message)
 
 
 @router.post(
@@ -750,16 +741,17 @@ def confirm_below_minimum(
     request: Request,
     session: SessionDep,
     shift_id: int,
+    user: CoordinatorPage,
     reason: Annotated[str, Form(max_length=2000)] = "",
-    user: User = CoordinatorPage,
 ) -> Response:
-    return _shift_decision(
+    decide = service.confirm_below_minimum
+    return _shift_post(
         request,
         session,
         shift_id,
-        lambda: service.confirm_below_minimum(session, actor=user, shift_id=shift_id, reason=reason, now=utcnow()),
-        reason,
-        "Confirmed: the shift runs below its minimum; the team is told your reason.",
+        lambda: decide(session, actor=user, shift_id=shift_id, reason=reason, now=utcnow()),
+        "shift.confirmed_below_minimum",
+        reason=reason,
     )
 
 
@@ -768,30 +760,29 @@ def reinstate_shift(
     request: Request,
     session: SessionDep,
     shift_id: int,
+    user: CoordinatorPage,
     reason: Annotated[str, Form(max_length=2000)] = "",
-    user: User = CoordinatorPage,
 ) -> Response:
-    return _shift_decision(
+    decide = service.reinstate_shift
+    return _shift_post(
         request,
         session,
         shift_id,
-        lambda: service.reinstate_shift(session, actor=user, shift_id=shift_id, reason=reason, now=utcnow()),
-        reason,
-        "Shift reinstated; the volunteers have been told.",
+        lambda: decide(session, actor=user, shift_id=shift_id, reason=reason, now=utcnow()),
+        "shift.reinstated",
+        reason=reason,
     )
 
 
 @router.post("/coordinator/signups/{signup_id}/cancel", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def take_off(request: Request, session: SessionDep, signup_id: int, user: User = CoordinatorPage) -> Response:
-    signup = service.repo.get_signup(session, signup_id)
-    if signup is None:
-        raise service.PatrolNotFound("sign-up", field="signup_id")
-    return _shift_action(
+def take_off(request: Request, session: SessionDep, signup_id: int, user: CoordinatorPage) -> Response:
+    signup = service.get_signup(session, signup_id)
+    return _shift_post(
         request,
         session,
         signup.shift_id,
         lambda: service.coordinator_cancel_signup(session, actor=user, signup_id=signup_id, now=utcnow()),
-        "Volunteer taken off the shift.",
+        "signup.taken_off",
     )
 
 
@@ -800,49 +791,54 @@ def no_show(
     request: Request,
     session: SessionDep,
     signup_id: int,
+    user: CoordinatorPage,
     value: Annotated[str, Form(max_length=5)] = "yes",
-    user: User = CoordinatorPage,
 ) -> Response:
-    signup = service.repo.get_signup(session, signup_id)
-    if signup is None:
-        raise service.PatrolNotFound("sign-up", field="signup_id")
-    return _shift_action(
+    signup = service.get_signup(session, signup_id)
+    return _shift_post(
         request,
         session,
         signup.shift_id,
         lambda: service.mark_no_show(session, actor=user, signup_id=signup_id, no_show=value == "yes", now=utcnow()),
-        "No-show recorded." if value == "yes" else "No-show removed.",
+        "signup.no_show" if value == "yes" else "signup.no_show_removed",
     )
 
 
 # --- monthly report -------------------------------------------------------------------------------
 
 
-@router.get("/coordinator/reports/monthly", response_class=HTMLResponse, dependencies=[ReportPage])
-def monthly(request: Request, session: SessionDep, month: str | None = None) -> HTMLResponse:
+@router.get("/coordinator/reports/monthly", response_class=HTMLResponse)
+def monthly(request: Request, user: PatrolReaderPage, session: SessionDep, month: str | None = None) -> HTMLResponse:
     now = utcnow()
     try:
         chosen = service.parse_month(month, now=now)
     except NTEError as exc:
         chosen = service.parse_month(None, now=now)
         report = service.monthly_report(session, month=chosen, now=now)
-        return render(
+        return render_page(
             request,
             "patrols/monthly.html",
             page_context(request, report=report, errors={"month": exc.detail}, month=month or ""),
             status_code=exc.status_code,
         )
     report = service.monthly_report(session, month=chosen, now=now)
-    return render(request, "patrols/monthly.html", page_context(request, report=report, month=f"{chosen:%Y-%m}"))
+    return render_page(request, "patrols/monthly.html", page_context(request, report=report, month=f"{chosen:%Y-%m}"))
 
 
-@router.get("/coordinator/reports/monthly.csv", dependencies=[ReportPage])
-def monthly_csv(session: SessionDep, month: str | None = None) -> Response:
+@router.get("/coordinator/reports/monthly.csv")
+def monthly_csv(user: PatrolReaderPage, session: SessionDep, month: str | None = None) -> Response:
+    """The month's report as CSV: a download, so it leaves an audit event naming the month."""
     now = utcnow()
     chosen = service.parse_month(month, now=now)
-    body = service.monthly_csv(service.monthly_report(session, month=chosen, now=now))
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="patrols-{chosen:%Y-%m}.csv"'},
+    name = f"{chosen:%Y-%m}"
+    return download(
+        session,
+        actor=user,
+        kind="csv",
+        content=service.monthly_csv(service.monthly_report(session, month=chosen, now=now)),
+        filename=f"patrols-{name}.csv",
+        action="patrols.export",
+        target_type="patrol_month",
+        target_id=name,
+        detail={"month": name},
     )
