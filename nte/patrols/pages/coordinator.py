@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from nte.auth.deps import CoordinatorPage, CsrfProtected, PatrolReaderPage
+from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import FieldErrors, Invalid, NTEError
@@ -723,6 +724,26 @@ def _shift_post(
     return FLASH.redirect(f"/coordinator/shifts/{shift_id}", key)
 
 
+def _shift_decision(
+    request: Request,
+    session: SessionDep,
+    shift_id: int,
+    user: User,
+    reason: str,
+    decide: Callable[..., object],
+    key: str,
+) -> Response:
+    """Confirm below minimum / reinstate: the coordinator's decision with its reason."""
+    return _shift_post(
+        request,
+        session,
+        shift_id,
+        lambda: decide(session, actor=user, shift_id=shift_id, reason=reason, now=utcnow()),
+        key,
+        reason=reason,
+    )
+
+
 @router.post("/coordinator/shifts/{shift_id}/cancel", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def cancel_shift(request: Request, session: SessionDep, shift_id: int, user: CoordinatorPage) -> Response:
     return _shift_post(
@@ -744,14 +765,8 @@ def confirm_below_minimum(
     user: CoordinatorPage,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    decide = service.confirm_below_minimum
-    return _shift_post(
-        request,
-        session,
-        shift_id,
-        lambda: decide(session, actor=user, shift_id=shift_id, reason=reason, now=utcnow()),
-        "shift.confirmed_below_minimum",
-        reason=reason,
+    return _shift_decision(
+        request, session, shift_id, user, reason, service.confirm_below_minimum, "shift.confirmed_below_minimum"
     )
 
 
@@ -763,15 +778,7 @@ def reinstate_shift(
     user: CoordinatorPage,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    decide = service.reinstate_shift
-    return _shift_post(
-        request,
-        session,
-        shift_id,
-        lambda: decide(session, actor=user, shift_id=shift_id, reason=reason, now=utcnow()),
-        "shift.reinstated",
-        reason=reason,
-    )
+    return _shift_decision(request, session, shift_id, user, reason, service.reinstate_shift, "shift.reinstated")
 
 
 @router.post("/coordinator/signups/{signup_id}/cancel", response_class=HTMLResponse, dependencies=[CsrfProtected])

@@ -59,16 +59,7 @@ def materialise_series(
         found = night_of(rules, day) if series.is_active else None
         if found is None or found[0].cancelled:
             # A cancelled night keeps the times and place it had: nothing else about it changes.
-            changed = apply_schedule(
-                session,
-                shift,
-                area_id=shift.area_id,
-                start_at=shift.start_at,
-                end_at=shift.end_at,
-                status="cancelled",
-                meeting_point=shift.meeting_point,
-                now=now,
-            )
+            changed = set_schedule_status(session, shift, "cancelled", now=now)
         else:
             occurrence, rule = found
             changed = apply_schedule(
@@ -156,6 +147,20 @@ def apply_schedule(
         now=now,
     )
     return True
+
+
+def set_schedule_status(session: Session, shift: Shift, status: str, *, now: datetime) -> bool:
+    """Cancel (``"cancelled"``) or bring back (``"scheduled"``) a shift keeping its times and place."""
+    return apply_schedule(
+        session,
+        shift,
+        area_id=shift.area_id,
+        start_at=shift.start_at,
+        end_at=shift.end_at,
+        status=status,
+        meeting_point=shift.meeting_point,
+        now=now,
+    )
 
 
 def _shift_change_mail(

@@ -20,7 +20,7 @@ from nte.patrols.models import (
 from nte.patrols.recurrence import (
     InvalidSeries,
 )
-from nte.patrols.service.materialise import apply_schedule, materialise_series
+from nte.patrols.service.materialise import materialise_series, set_schedule_status
 from nte.patrols.service.schedule import get_series, get_shift, night_of, series_rules
 
 
@@ -113,14 +113,5 @@ def cancel_shift(session: Session, *, actor: User, shift_id: int, now: datetime)
             now=now,
         )
     else:
-        apply_schedule(
-            session,
-            shift,
-            area_id=shift.area_id,
-            start_at=shift.start_at,
-            end_at=shift.end_at,
-            status="cancelled",
-            meeting_point=shift.meeting_point,
-            now=now,
-        )
+        set_schedule_status(session, shift, "cancelled", now=now)
     return shift

@@ -48,21 +48,27 @@ def _night_entries(
     )
 
 
-def spec_for(session: Session, series: ShiftSeries, nights: Iterable[SeriesNight] | None = None) -> ShiftSeriesSpec:
-    """The series' current rule (the one in force from ``series.start_date``) with its nights' exceptions
-    and changes. Earlier rules of a series changed from a date are in :func:`series_rules`."""
-    exceptions, changes = _night_entries(
-        repo.nights_for(session, series.id) if nights is None else nights, first=series.start_date
-    )
+def _spec(
+    source: ShiftSeries | SeriesRule, *, tz: str, nights: Iterable[SeriesNight], before: date | None = None
+) -> ShiftSeriesSpec:
+    """The rule of ``source`` (a series or one of its earlier rules) with the exceptions and changes
+    of the nights it governs, from its start date to ``before``."""
+    exceptions, changes = _night_entries(nights, first=source.start_date, before=before)
     return ShiftSeriesSpec(
-        rrule=series.rrule,
-        start_date=series.start_date,
-        start_time=series.start_time,
-        end_time=series.end_time,
-        tz=series.tz,
+        rrule=source.rrule,
+        start_date=source.start_date,
+        start_time=source.start_time,
+        end_time=source.end_time,
+        tz=tz,
         exceptions=exceptions,
         changes=changes,
     )
+
+
+def spec_for(session: Session, series: ShiftSeries, nights: Iterable[SeriesNight] | None = None) -> ShiftSeriesSpec:
+    """The series' current rule (the one in force from ``series.start_date``) with its nights' exceptions
+    and changes. Earlier rules of a series changed from a date are in :func:`series_rules`."""
+    return _spec(series, tz=series.tz, nights=repo.nights_for(session, series.id) if nights is None else nights)
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,18 @@ class SeriesRuleInForce:
     meeting_point: str | None
 
 
+def _in_force(source: ShiftSeries | SeriesRule, spec: ShiftSeriesSpec) -> SeriesRuleInForce:
+    return SeriesRuleInForce(
+        source.start_date,
+        spec,
+        source.area_id,
+        source.min_volunteers,
+        source.max_volunteers,
+        source.min_team_leads,
+        source.meeting_point,
+    )
+
+
 def series_rules(
     session: Session, series: ShiftSeries, nights: Iterable[SeriesNight] | None = None
 ) -> list[SeriesRuleInForce]:
@@ -87,40 +105,11 @@ def series_rules(
     nights = list(repo.nights_for(session, series.id) if nights is None else nights)
     earlier = repo.earlier_rules(session, series.id)
     starts = [r.start_date for r in earlier] + [series.start_date]
-    rules = []
-    for index, row in enumerate(earlier):
-        exceptions, changes = _night_entries(nights, first=row.start_date, before=starts[index + 1])
-        spec = ShiftSeriesSpec(
-            rrule=row.rrule,
-            start_date=row.start_date,
-            start_time=row.start_time,
-            end_time=row.end_time,
-            tz=series.tz,
-            exceptions=exceptions,
-            changes=changes,
-        )
-        rules.append(
-            SeriesRuleInForce(
-                row.start_date,
-                spec,
-                row.area_id,
-                row.min_volunteers,
-                row.max_volunteers,
-                row.min_team_leads,
-                row.meeting_point,
-            )
-        )
-    rules.append(
-        SeriesRuleInForce(
-            series.start_date,
-            spec_for(session, series, nights),
-            series.area_id,
-            series.min_volunteers,
-            series.max_volunteers,
-            series.min_team_leads,
-            series.meeting_point,
-        )
-    )
+    rules = [
+        _in_force(row, _spec(row, tz=series.tz, nights=nights, before=starts[index + 1]))
+        for index, row in enumerate(earlier)
+    ]
+    rules.append(_in_force(series, spec_for(session, series, nights)))
     return rules
 
 

@@ -33,7 +33,7 @@ from nte.patrols.models import (
     Shift,
 )
 from nte.patrols.service.clock import fmt_local
-from nte.patrols.service.materialise import apply_schedule, materialise_series
+from nte.patrols.service.materialise import materialise_series, set_schedule_status
 from nte.patrols.service.notify import coordinator_mail, team_mail
 from nte.patrols.service.schedule import get_series, get_shift
 from nte.patrols.service.signups import fill_places
@@ -55,6 +55,16 @@ def _coordinator_reason(value: str | None, *, field: str = "reason") -> str:
     return text
 
 
+def _at_least_two(item: Staffing, *, cannot_be: str) -> None:
+    """Nobody patrols alone: a coordinator's decision never lets a shift run with fewer than two."""
+    if item.needed_to_run:
+        raise NobodyPatrolsAlone(
+            f"{item.confirmed} confirmed: a team needs at least {TEAM_MINIMUM} (nobody patrols alone), "
+            f"so it cannot be {cannot_be}.",
+            field="shift_id",
+        )
+
+
 def confirm_below_minimum(session: Session, *, actor: User, shift_id: int, reason: str | None, now: datetime) -> Shift:
     """A coordinator confirms that a shift runs even if it is below its minimum volunteers or team
     leads at the stand-down time (the reason is sent to the team). Never below a team of two."""
@@ -67,12 +77,7 @@ def confirm_below_minimum(session: Session, *, actor: User, shift_id: int, reaso
     if now >= shift.start_at:
         raise ActionNotAllowedNow("This shift has already started.", field="shift_id")
     item = staffing_of(session, shift)
-    if item.needed_to_run:
-        raise NobodyPatrolsAlone(
-            f"{item.confirmed} confirmed: a team needs at least {TEAM_MINIMUM} (nobody patrols alone), "
-            "so it cannot be confirmed to run.",
-            field="shift_id",
-        )
+    _at_least_two(item, cannot_be="confirmed to run")
     shift.below_minimum_confirmed_at = now
     shift.below_minimum_confirmed_by_id = actor.id
     shift.below_minimum_reason = text
@@ -101,28 +106,14 @@ def reinstate_shift(session: Session, *, actor: User, shift_id: int, reason: str
     if now >= shift.start_at:
         raise ActionNotAllowedNow("This shift has already started; it can no longer be reinstated.", field="shift_id")
     item = staffing_of(session, shift)
-    if item.needed_to_run:
-        raise NobodyPatrolsAlone(
-            f"{item.confirmed} confirmed: a team needs at least {TEAM_MINIMUM} (nobody patrols alone), "
-            "so it cannot be reinstated.",
-            field="shift_id",
-        )
+    _at_least_two(item, cannot_be="reinstated")
     was = shift.stand_down_reason
     shift.stood_down_at = None
     shift.stand_down_reason = None
     shift.below_minimum_confirmed_at = now
     shift.below_minimum_confirmed_by_id = actor.id
     shift.below_minimum_reason = text
-    apply_schedule(
-        session,
-        shift,
-        area_id=shift.area_id,
-        start_at=shift.start_at,
-        end_at=shift.end_at,
-        status="scheduled",
-        meeting_point=shift.meeting_point,
-        now=now,
-    )
+    set_schedule_status(session, shift, "scheduled", now=now)
     audit.record(
         session,
         actor=actor,
