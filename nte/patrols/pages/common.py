@@ -78,3 +78,9 @@ def parse_int(value: str, field: str) -> int:
         return int((value or "").strip())
     except ValueError:
         raise Invalid("Enter a whole number.", field=field) from None
+
+
+def ordered_errors(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
+    """The errors in the order the fields appear on the page (the error summary reads top down)."""
+    order = {name: i for i, name in enumerate(fields)}
+    return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
