@@ -324,6 +324,7 @@ AdminApi = Annotated[User, Depends(require_roles(Role.admin))]
 CoordinatorApi = Annotated[User, Depends(require_roles(*COORDINATORS))]
 VolunteerApi = Annotated[User, Depends(require_roles(Role.volunteer))]
 PatrolMemberApi = Annotated[User, Depends(require_roles(*PATROL_MEMBERS))]
+PatrolReaderApi = Annotated[User, Depends(require_roles(*PATROL_READERS))]
 OwnerApi = Annotated[User, Depends(require_roles(*OWNERS))]
 AnyUserApi = Annotated[User, Depends(require_roles(*Role))]
 

@@ -6,7 +6,7 @@ Idempotent."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from nte.auth import repository as auth_repo
 from nte.auth import service as auth_service
 from nte.config import get_settings
 from nte.db import utcnow
-from nte.london import LONDON
+from nte.london import london_moment, london_today
 from nte.patrols import repository as repo
 from nte.patrols import service
 from nte.patrols.models import Shift, Signup
@@ -82,7 +82,7 @@ def load_demo(session: Session, console: Any) -> None:
             area_id=area.id,
             name=SERIES_NAME,
             rrule="FREQ=WEEKLY;BYDAY=FR",
-            start_date=service.local(now).date(),
+            start_date=london_today(now),
             start_time=time(22),
             end_time=time(4),
             min_volunteers=4,
@@ -103,7 +103,7 @@ def load_demo(session: Session, console: Any) -> None:
             is_team_lead=True,
             now=now,
         )
-        today = service.local(now).date()
+        today = london_today(now)
         dbs_expires = today + timedelta(days=DBS_EXPIRES_IN_DAYS)
         for kind, completed_date, expires_date in (
             # The DBS check, renewed every three years, runs out three weeks after the demo is loaded:
@@ -169,10 +169,10 @@ def _last_friday_team(session: Session, shift: Shift, *, coordinator: Any, now: 
 def _last_friday_debrief(session: Session, console: Any, *, area_id: int, coordinator: Any, now: datetime) -> None:
     """Last Friday's 22:00-04:00 shift in the demo area (one-off, before the series starts), with a
     debrief in the one-row-per-person shape; made once."""
-    today = service.local(now).date()
+    today = london_today(now)
     friday = today - timedelta(days=(today.weekday() - 4) % 7 or 7)
-    start = datetime.combine(friday, time(22), LONDON).astimezone(UTC)
-    end = datetime.combine(friday + timedelta(days=1), time(4), LONDON).astimezone(UTC)
+    start = london_moment(friday, time(22))
+    end = london_moment(friday + timedelta(days=1), time(4))
     shift = next((s for s in repo.shifts_between(session, start, end, area_id=area_id) if s.start_at == start), None)
     if shift is None:
         shift = Shift(

@@ -55,6 +55,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar.prop import vGeo
 
+from nte.spatial.coords import round_coord
+
 __all__ = [
     "EventStatus",
     "FeedEvent",
@@ -303,7 +305,7 @@ def _vevent(item: FeedEvent, zone: ZoneInfo, stamp: datetime) -> Event:
         lat, lon = item.geo
         if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
             raise InvalidFeedEvent(field="geo", message=f"{item.uid}: (lat, lon) out of range")
-        event.add("geo", _Geo((round(lat, 6), round(lon, 6))))
+        event.add("geo", _Geo((round_coord(lat), round_coord(lon))))
     if item.url is not None:
         if not item.url.startswith(("https://", "http://")) or any(ch in item.url for ch in " \r\n"):
             raise InvalidFeedEvent(field="url", message=f"{item.uid}: must be an absolute http(s) URL")

@@ -471,6 +471,13 @@ def _parse_rrule_parts(text: object) -> dict[str, str]:
             field="rrule",
             message="must be a single RRULE value (no DTSTART, EXDATE or RDATE lines)",
         )
+    parts = _split_parts(body)
+    _check_parts(parts)
+    return parts
+
+
+def _split_parts(body: str) -> dict[str, str]:
+    """``FREQ=WEEKLY;BYDAY=FR`` as {part: value}, upper case; each part known and given once."""
     parts: dict[str, str] = {}
     for item in body.split(";"):
         key, sep, value = item.partition("=")
@@ -483,7 +490,12 @@ def _parse_rrule_parts(text: object) -> dict[str, str]:
         if key in parts:
             raise InvalidSeries(field="rrule", message=f"{key} is given twice")
         parts[key] = value
+    return parts
 
+
+def _check_parts(parts: dict[str, str]) -> None:
+    """The rule parts a shift series may use, and how: a FREQ of at least daily, no time of day, COUNT
+    or UNTIL (not both), positive numbers, an UNTIL date RFC 5545 can read."""
     freq = parts.get("FREQ")
     if freq is None:
         raise InvalidSeries(field="rrule", message="FREQ is required")
@@ -507,7 +519,6 @@ def _parse_rrule_parts(text: object) -> dict[str, str]:
             field="rrule",
             message="UNTIL must be YYYYMMDD, YYYYMMDDTHHMMSS or YYYYMMDDTHHMMSSZ",
         )
-    return parts
 
 
 def _build_rule(parts: dict[str, str], dtstart: datetime, zone: tzinfo) -> dateutil.rrule.rrule:

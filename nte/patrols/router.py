@@ -8,11 +8,11 @@ from datetime import date
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
 
-from nte.auth.deps import public, require_roles
-from nte.auth.models import Role, User
+from nte.auth.deps import CoordinatorApi, PatrolMemberApi, PatrolReaderApi, VolunteerApi, public
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import ERROR_RESPONSES
+from nte.london import london_today
 from nte.patrols import service
 from nte.patrols.exceptions import PatrolNotFound
 from nte.patrols.models import Shift, Signup
@@ -46,11 +46,6 @@ from nte.patrols.schemas import (
 from nte.web.responses import GEOJSON, formats
 
 router = APIRouter(prefix="/api/patrols", tags=["patrols"], responses=ERROR_RESPONSES)
-
-COORDINATORS = (Role.coordinator, Role.admin)
-MAP_READERS = (Role.coordinator, Role.officer, Role.admin)
-Coordinator = Depends(require_roles(*COORDINATORS))
-VolunteerUser = Depends(require_roles(Role.volunteer))
 
 #: Area uploads (GeoJSON polygons) may be larger than the default body limit.
 BODY_LIMITS = {"/api/patrols/areas": 2_000_000, "/coordinator/areas": 2_000_000}
@@ -106,14 +101,13 @@ def _change_read(session: SessionDep, result: service.SeriesChange) -> SeriesCha
     "/areas.geojson",
     summary="Patrol areas as a GeoJSON FeatureCollection (map layer)",
     responses=formats(GEOJSON),
-    dependencies=[Depends(require_roles(*MAP_READERS))],
 )
-def areas_geojson(session: SessionDep) -> Response:
+def areas_geojson(user: PatrolReaderApi, session: SessionDep) -> Response:
     return Response(json.dumps(service.areas_geojson(session)), media_type="application/geo+json")
 
 
 @router.post("/areas", status_code=201, summary="Create a patrol area from a GeoJSON polygon")
-def create_area(body: AreaCreate, session: SessionDep, user: User = Coordinator) -> AreaRead:
+def create_area(body: AreaCreate, session: SessionDep, user: CoordinatorApi) -> AreaRead:
     area = service.create_area(
         session,
         actor=user,
@@ -129,20 +123,20 @@ def create_area(body: AreaCreate, session: SessionDep, user: User = Coordinator)
 # --- series and shifts ----------------------------------------------------------------------------
 
 
-@router.get("/series", summary="Shift series", dependencies=[Coordinator])
-def list_series(session: SessionDep) -> list[SeriesRead]:
+@router.get("/series", summary="Shift series")
+def list_series(user: CoordinatorApi, session: SessionDep) -> list[SeriesRead]:
     return [_series_read(session, s) for s in service.list_series(session)]
 
 
 @router.post("/series", status_code=201, summary="Create a recurring shift series (shifts are materialised)")
-def create_series(body: SeriesCreate, session: SessionDep, user: User = Coordinator) -> SeriesRead:
+def create_series(body: SeriesCreate, session: SessionDep, user: CoordinatorApi) -> SeriesRead:
     series = service.create_series(session, actor=user, now=utcnow(), **body.model_dump())
     return _series_read(session, series)
 
 
 @router.put("/series/{series_id}/nights/{occurrence_date}", summary="Cancel, change or restore one night")
 def change_night(
-    series_id: int, occurrence_date: date, body: NightChangeIn, session: SessionDep, user: User = Coordinator
+    series_id: int, occurrence_date: date, body: NightChangeIn, session: SessionDep, user: CoordinatorApi
 ) -> SeriesRead:
     service.change_night(
         session, actor=user, series_id=series_id, occurrence_date=occurrence_date, now=utcnow(), **body.model_dump()
@@ -154,7 +148,7 @@ def change_night(
     "/series/{series_id}/pause",
     summary="Pause a series: its future nights are cancelled (kept) and their volunteers told",
 )
-def pause_series(series_id: int, session: SessionDep, user: User = Coordinator) -> SeriesChangeRead:
+def pause_series(series_id: int, session: SessionDep, user: CoordinatorApi) -> SeriesChangeRead:
     result = service.set_series_active(session, actor=user, series_id=series_id, active=False, now=utcnow())
     return _change_read(session, result)
 
@@ -163,13 +157,13 @@ def pause_series(series_id: int, session: SessionDep, user: User = Coordinator) 
     "/series/{series_id}/resume",
     summary="Resume a paused series: its nights come back on the same shifts, their volunteers told",
 )
-def resume_series(series_id: int, session: SessionDep, user: User = Coordinator) -> SeriesChangeRead:
+def resume_series(series_id: int, session: SessionDep, user: CoordinatorApi) -> SeriesChangeRead:
     result = service.set_series_active(session, actor=user, series_id=series_id, active=True, now=utcnow())
     return _change_read(session, result)
 
 
 @router.post("/series/{series_id}/end", summary="End a series after a date: later nights are cancelled (kept)")
-def end_series(series_id: int, body: SeriesEndIn, session: SessionDep, user: User = Coordinator) -> SeriesChangeRead:
+def end_series(series_id: int, body: SeriesEndIn, session: SessionDep, user: CoordinatorApi) -> SeriesChangeRead:
     result = service.end_series(session, actor=user, series_id=series_id, last_date=body.end_date, now=utcnow())
     return _change_read(session, result)
 
@@ -179,7 +173,7 @@ def end_series(series_id: int, body: SeriesEndIn, session: SessionDep, user: Use
     summary="From a date on, change the series' rule, times, area, meeting point or staffing (in place)",
 )
 def change_series_from(
-    series_id: int, body: SeriesChangeIn, session: SessionDep, user: User = Coordinator
+    series_id: int, body: SeriesChangeIn, session: SessionDep, user: CoordinatorApi
 ) -> SeriesChangeRead:
     result = service.change_series_from(session, actor=user, series_id=series_id, now=utcnow(), **body.model_dump())
     return _change_read(session, result)
@@ -188,14 +182,13 @@ def change_series_from(
 @router.get(
     "/shifts",
     summary="Upcoming shifts with their staffing (ok / at risk / cannot run)",
-    dependencies=[Depends(require_roles(Role.coordinator, Role.admin, Role.volunteer))],
 )
-def list_shifts(session: SessionDep, days: int = Query(56, ge=1, le=366)) -> list[ShiftRead]:
+def list_shifts(user: PatrolMemberApi, session: SessionDep, days: int = Query(56, ge=1, le=366)) -> list[ShiftRead]:
     return [_shift_read(item) for item in service.staffing_board(session, now=utcnow(), days=days)]
 
 
 @router.post("/shifts/{shift_id}/cancel", summary="Cancel a shift (kept, shown as cancelled)")
-def cancel_shift(shift_id: int, session: SessionDep, user: User = Coordinator) -> ShiftRead:
+def cancel_shift(shift_id: int, session: SessionDep, user: CoordinatorApi) -> ShiftRead:
     shift = service.cancel_shift(session, actor=user, shift_id=shift_id, now=utcnow())
     return _shift_read(service.staffing_for(session, [shift])[0])
 
@@ -204,15 +197,13 @@ def cancel_shift(shift_id: int, session: SessionDep, user: User = Coordinator) -
     "/shifts/{shift_id}/confirm-below-minimum",
     summary="Confirm a shift runs below its minimum volunteers or team leads (never below two), with a reason",
 )
-def confirm_below_minimum(
-    shift_id: int, body: ShiftDecisionIn, session: SessionDep, user: User = Coordinator
-) -> ShiftRead:
+def confirm_below_minimum(shift_id: int, body: ShiftDecisionIn, session: SessionDep, user: CoordinatorApi) -> ShiftRead:
     shift = service.confirm_below_minimum(session, actor=user, shift_id=shift_id, reason=body.reason, now=utcnow())
     return _shift_read(service.staffing_for(session, [shift])[0])
 
 
 @router.post("/shifts/{shift_id}/reinstate", summary="Reinstate a stood-down shift before its start, with a reason")
-def reinstate_shift(shift_id: int, body: ShiftDecisionIn, session: SessionDep, user: User = Coordinator) -> ShiftRead:
+def reinstate_shift(shift_id: int, body: ShiftDecisionIn, session: SessionDep, user: CoordinatorApi) -> ShiftRead:
     shift = service.reinstate_shift(session, actor=user, shift_id=shift_id, reason=body.reason, now=utcnow())
     return _shift_read(service.staffing_for(session, [shift])[0])
 
@@ -229,7 +220,7 @@ def _signup_read(signup: Signup) -> SignupRead:
     status_code=201,
     summary="Sign up (checks in order: already signed up, started, eligible, overlap, full -> waitlist)",
 )
-def sign_up(shift_id: int, session: SessionDep, body: SignupIn | None = None, user: User = VolunteerUser) -> SignupRead:
+def sign_up(shift_id: int, user: VolunteerApi, session: SessionDep, body: SignupIn | None = None) -> SignupRead:
     volunteer = service.volunteer_for_user(session, user)
     return _signup_read(
         service.book_shift(
@@ -239,13 +230,13 @@ def sign_up(shift_id: int, session: SessionDep, body: SignupIn | None = None, us
 
 
 @router.delete("/shifts/{shift_id}/signup", summary="Cancel my place (until the deadline) or leave the waitlist")
-def cancel_my_signup(shift_id: int, session: SessionDep, user: User = VolunteerUser) -> SignupRead:
+def cancel_my_signup(shift_id: int, session: SessionDep, user: VolunteerApi) -> SignupRead:
     volunteer = service.volunteer_for_user(session, user)
     return _signup_read(service.cancel_signup(session, volunteer=volunteer, shift_id=shift_id, now=utcnow()))
 
 
 @router.post("/shifts/{shift_id}/offer", summary="Accept or decline a place offered from the waitlist")
-def respond_to_offer(shift_id: int, body: OfferResponse, session: SessionDep, user: User = VolunteerUser) -> SignupRead:
+def respond_to_offer(shift_id: int, body: OfferResponse, session: SessionDep, user: VolunteerApi) -> SignupRead:
     volunteer = service.volunteer_for_user(session, user)
     return _signup_read(
         service.respond_to_offer(session, volunteer=volunteer, shift_id=shift_id, accept=body.accept, now=utcnow())
@@ -253,32 +244,30 @@ def respond_to_offer(shift_id: int, body: OfferResponse, session: SessionDep, us
 
 
 @router.post("/shifts/{shift_id}/check-in", summary="Check in at the start of the shift")
-def check_in(shift_id: int, session: SessionDep, user: User = VolunteerUser) -> SignupRead:
+def check_in(shift_id: int, session: SessionDep, user: VolunteerApi) -> SignupRead:
     volunteer = service.volunteer_for_user(session, user)
     return _signup_read(service.check_in(session, volunteer=volunteer, shift_id=shift_id, now=utcnow()))
 
 
 @router.post("/shifts/{shift_id}/home-safe", summary="Confirm I am home safe after the shift")
-def home_safe(shift_id: int, session: SessionDep, user: User = VolunteerUser) -> SignupRead:
+def home_safe(shift_id: int, session: SessionDep, user: VolunteerApi) -> SignupRead:
     volunteer = service.volunteer_for_user(session, user)
     return _signup_read(service.home_safe(session, volunteer=volunteer, shift_id=shift_id, now=utcnow()))
 
 
-@router.get(
-    "/shifts/{shift_id}/signups", summary="Who is on a shift (with contact details)", dependencies=[Coordinator]
-)
-def shift_signups(shift_id: int, session: SessionDep) -> list[SignupRead]:
+@router.get("/shifts/{shift_id}/signups", summary="Who is on a shift (with contact details)")
+def shift_signups(shift_id: int, user: CoordinatorApi, session: SessionDep) -> list[SignupRead]:
     service.get_shift(session, shift_id)
     return [_signup_read(s) for s, _v, _u in service.roster(session, shift_id)]
 
 
 @router.post("/signups/{signup_id}/cancel", summary="Take a volunteer off a shift (coordinator override)")
-def coordinator_cancel(signup_id: int, session: SessionDep, user: User = Coordinator) -> SignupRead:
+def coordinator_cancel(signup_id: int, session: SessionDep, user: CoordinatorApi) -> SignupRead:
     return _signup_read(service.coordinator_cancel_signup(session, actor=user, signup_id=signup_id, now=utcnow()))
 
 
 @router.post("/signups/{signup_id}/no-show", summary="Mark (or unmark) a no-show")
-def no_show(signup_id: int, body: NoShowIn, session: SessionDep, user: User = Coordinator) -> SignupRead:
+def no_show(signup_id: int, body: NoShowIn, session: SessionDep, user: CoordinatorApi) -> SignupRead:
     return _signup_read(
         service.mark_no_show(session, actor=user, signup_id=signup_id, no_show=body.no_show, now=utcnow())
     )
@@ -310,7 +299,7 @@ def file_debrief(
     shift_id: int,
     body: DebriefIn,
     session: SessionDep,
-    user: User = Depends(require_roles(Role.volunteer, Role.coordinator, Role.admin)),
+    user: PatrolMemberApi,
 ) -> DebriefRead:
     service.file_debrief(
         session,
@@ -330,9 +319,8 @@ def file_debrief(
 @router.get(
     "/shifts/{shift_id}/debrief",
     summary="A shift's debrief, with restricted incident notes",
-    dependencies=[Coordinator],
 )
-def get_debrief(shift_id: int, session: SessionDep) -> DebriefRead:
+def get_debrief(shift_id: int, user: CoordinatorApi, session: SessionDep) -> DebriefRead:
     shift = service.get_shift(session, shift_id)
     view = service.debrief_view(session, shift_id, restricted=True)
     if view is None:
@@ -358,9 +346,9 @@ def _volunteer_read(session: SessionDep, volunteer, problems: list[str] | None =
     )
 
 
-@router.get("/volunteers", summary="Volunteers with contact details and record problems", dependencies=[Coordinator])
-def list_volunteers(session: SessionDep) -> list[VolunteerRead]:
-    today = service.local(utcnow()).date()
+@router.get("/volunteers", summary="Volunteers with contact details and record problems")
+def list_volunteers(user: CoordinatorApi, session: SessionDep) -> list[VolunteerRead]:
+    today = london_today(utcnow())
     return [
         _volunteer_read(session, row["volunteer"], row["problems"])
         for row in service.list_volunteers(session, today=today)
@@ -368,14 +356,14 @@ def list_volunteers(session: SessionDep) -> list[VolunteerRead]:
 
 
 @router.post("/volunteers", status_code=201, summary="Create a volunteer profile for a volunteer account")
-def create_volunteer(body: VolunteerCreate, session: SessionDep, user: User = Coordinator) -> VolunteerRead:
+def create_volunteer(body: VolunteerCreate, session: SessionDep, user: CoordinatorApi) -> VolunteerRead:
     volunteer = service.create_volunteer(session, actor=user, now=utcnow(), **body.model_dump())
     return _volunteer_read(session, volunteer)
 
 
 @router.patch("/volunteers/{volunteer_id}", summary="Update status, contact or team-lead flag")
 def update_volunteer(
-    volunteer_id: int, body: VolunteerUpdate, session: SessionDep, user: User = Coordinator
+    volunteer_id: int, body: VolunteerUpdate, session: SessionDep, user: CoordinatorApi
 ) -> VolunteerRead:
     volunteer = service.update_volunteer(
         session, actor=user, volunteer_id=volunteer_id, now=utcnow(), **body.model_dump(exclude_unset=True)
@@ -384,7 +372,7 @@ def update_volunteer(
 
 
 @router.post("/volunteers/{volunteer_id}/records", status_code=201, summary="Add a vetting or training record")
-def add_record(volunteer_id: int, body: RecordCreate, session: SessionDep, user: User = Coordinator) -> RecordRead:
+def add_record(volunteer_id: int, body: RecordCreate, session: SessionDep, user: CoordinatorApi) -> RecordRead:
     record = service.add_record(session, actor=user, volunteer_id=volunteer_id, now=utcnow(), **body.model_dump())
     return RecordRead.model_validate(record)
 
@@ -392,10 +380,10 @@ def add_record(volunteer_id: int, body: RecordCreate, session: SessionDep, user:
 # --- reports --------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/reports/monthly", summary="Monthly report for the council", dependencies=[Depends(require_roles(*MAP_READERS))]
-)
-def monthly_report(session: SessionDep, month: str | None = Query(None, max_length=7, examples=["2027-03"])) -> dict:
+@router.get("/reports/monthly", summary="Monthly report for the council")
+def monthly_report(
+    user: PatrolReaderApi, session: SessionDep, month: str | None = Query(None, max_length=7, examples=["2027-03"])
+) -> dict:
     now = utcnow()
     report = service.monthly_report(session, month=service.parse_month(month, now=now), now=now)
     return {
@@ -453,7 +441,7 @@ def monthly_report(session: SessionDep, month: str | None = Query(None, max_leng
     summary="The patrol area of a shift I am on (confirmed, offered or waitlisted), as a GeoJSON Feature",
     responses=formats(GEOJSON),
 )
-def my_shift_area(shift_id: int, session: SessionDep, user: User = VolunteerUser) -> Response:
+def my_shift_area(shift_id: int, session: SessionDep, user: VolunteerApi) -> Response:
     volunteer = service.volunteer_for_user(session, user)
     feature = service.volunteer_area_feature(session, volunteer=volunteer, shift_id=shift_id)
     return Response(json.dumps(feature), media_type="application/geo+json")
@@ -463,14 +451,14 @@ def my_shift_area(shift_id: int, session: SessionDep, user: User = VolunteerUser
 
 
 @router.post("/me/feed", status_code=201, summary="Create (or replace) my secret calendar feed URL")
-def create_feed(session: SessionDep, user: User = VolunteerUser) -> FeedCreated:
+def create_feed(session: SessionDep, user: VolunteerApi) -> FeedCreated:
     volunteer = service.volunteer_for_user(session, user)
     token = service.issue_feed_token(session, volunteer=volunteer, now=utcnow())
     return FeedCreated(url=service.feed_url(token, settings=get_settings()))
 
 
 @router.delete("/me/feed", status_code=204, summary="Revoke my calendar feed URL")
-def revoke_feed(session: SessionDep, user: User = VolunteerUser) -> Response:
+def revoke_feed(session: SessionDep, user: VolunteerApi) -> Response:
     volunteer = service.volunteer_for_user(session, user)
     service.revoke_feed_token(session, volunteer=volunteer, now=utcnow())
     return Response(status_code=204)

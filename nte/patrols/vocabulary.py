@@ -37,3 +37,28 @@ MAX_PEOPLE_PER_DEBRIEF = 200
 
 #: Gender as observed, for one person (the reports use the plural ``service.GENDER_LABELS``).
 PERSON_GENDER_LABELS = {"woman": "Woman", "man": "Man", "other": "Other", "not_recorded": "Not recorded"}
+
+#: Vetting and training records a volunteer holds (``models.RECORD_KINDS``).
+RECORD_LABELS = {"dbs": "DBS check", "induction": "Induction", "first_aid": "First aid", "wave": "WAVE training"}
+#: A volunteer's status (``models.VOLUNTEER_STATUSES``).
+STATUS_LABELS = {"applicant": "Applicant", "active": "Active", "paused": "Paused", "left": "Left"}
+#: Kinds of help given (``models.SUPPORT_KINDS``).
+SUPPORT_LABELS = {
+    "welfare": "Welfare / intoxication",
+    "escorted": "Escorted to transport or a safe space",
+    "first_aid": "First aid",
+    "handed_over": "Handed to ambulance or police",
+    "phone_charged": "Phone charged",
+    "water_flipflops": "Water or flip-flops given",
+    "other": "Other support",
+}
+#: Gender as observed, for counts of people (plural).
+GENDER_LABELS = {"woman": "Women", "man": "Men", "other": "Other", "not_recorded": "Not recorded"}
+#: A shift's staffing state on the board.
+STAFFING_LABELS = {
+    "ok": "OK",
+    "at_risk": "At risk",
+    "cannot_run": "Cannot run",
+    "cancelled": "Cancelled",
+    "stood_down": "Stood down",
+}

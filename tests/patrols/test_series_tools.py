@@ -419,7 +419,7 @@ def test_series_detail_pause_end_and_change_pages_answer_refusals_in_plain_words
     )
     base = f"/coordinator/series/{series.id}"
     r = client.post(base + "/pause", data={"csrf_token": csrf, "action": "pause"}, follow_redirects=False)
-    assert r.status_code == 303 and "Series%20paused" in r.headers["location"]
+    assert r.status_code == 303 and "Series paused" in client.get(r.headers["location"]).text
     r = client.post(base + "/pause", data={"csrf_token": csrf, "action": "pause"}, follow_redirects=False)
     assert r.status_code == 409 and _summary(r.text) == ["This series is already paused."]
     assert 'id="resume-series"' in r.text

@@ -1,52 +1,43 @@
-"""What every patrol page shares: role checks, the redirect after a POST, form parsing that raises
-`Invalid` naming the field, and the labels every template gets."""
+"""What every patrol page shares: the success message after a POST (signed, from the fixed table in
+``patrols.messages``), form parsing that raises `Invalid` naming the field, and the labels every
+template gets. Who may see a page is declared with the role dependencies of ``nte.auth.deps``."""
 
 from __future__ import annotations
 
 from datetime import date, time
 from typing import Any, TypeVar
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi import Request
 
-from nte.auth.deps import require_page_roles
-from nte.auth.models import Role
-from nte.errors import Invalid, NTEError
-from nte.patrols import service
-from nte.patrols.vocabulary import AGE_BAND_LABELS, HANDOVER_LABELS
+from nte.errors import Invalid
+from nte.london import to_london
+from nte.patrols.messages import FLASH
+from nte.patrols.service.clock import fmt_local
+from nte.patrols.vocabulary import (
+    AGE_BAND_LABELS,
+    GENDER_LABELS,
+    HANDOVER_LABELS,
+    RECORD_LABELS,
+    STATUS_LABELS,
+    SUPPORT_LABELS,
+)
 
-router = APIRouter(include_in_schema=False)
 _T = TypeVar("_T")
-
-CoordinatorPage = Depends(require_page_roles(Role.coordinator, Role.admin))
-ReportPage = Depends(require_page_roles(Role.coordinator, Role.officer, Role.admin))
-VolunteerPage = Depends(require_page_roles(Role.volunteer))
 
 MAX_UPLOAD = 1_000_000
 
 
-def redirect_done(url: str, message: str) -> RedirectResponse:
-    sep = "&" if "?" in url else "?"
-    return RedirectResponse(f"{url}{sep}done={quote(message)}", status_code=303)
-
-
-def field_errors(exc: NTEError, default: str) -> dict[str, str]:
-    return {(exc.field or default): exc.detail}
-
-
 def page_context(request: Request, **extra: Any) -> dict[str, Any]:
-    done = request.query_params.get("done")
     return {
-        "done": done[:200] if done else None,
+        "done": FLASH.message(request),
         "errors": {},
         "form": {},
-        "fmt": service.fmt_local,
-        "local": service.local,
-        "record_labels": service.RECORD_LABELS,
-        "status_labels": service.STATUS_LABELS,
-        "support_labels": service.SUPPORT_LABELS,
-        "gender_labels": service.GENDER_LABELS,
+        "fmt": fmt_local,
+        "local": to_london,
+        "record_labels": RECORD_LABELS,
+        "status_labels": STATUS_LABELS,
+        "support_labels": SUPPORT_LABELS,
+        "gender_labels": GENDER_LABELS,
         "handover_labels": HANDOVER_LABELS,
         "age_band_labels": AGE_BAND_LABELS,
         **extra,
@@ -87,3 +78,9 @@ def parse_int(value: str, field: str) -> int:
         return int((value or "").strip())
     except ValueError:
         raise Invalid("Enter a whole number.", field=field) from None
+
+
+def ordered_errors(errors: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
+    """The errors in the order the fields appear on the page (the error summary reads top down)."""
+    order = {name: i for i, name in enumerate(fields)}
+    return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))

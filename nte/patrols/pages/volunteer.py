@@ -8,24 +8,21 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from nte.auth.deps import CsrfProtected, client_and_address_budget, public
+from nte.auth.deps import CsrfProtected, VolunteerPage, client_and_address_budget, public
 from nte.auth.models import User
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import NTEError, RateLimited
 from nte.i18n import N_
+from nte.london import london_today
 from nte.patrols import applications, service
 from nte.patrols.config import get_patrol_settings
 from nte.patrols.exceptions import InvalidDebrief, NotAVolunteer
-from nte.patrols.models import GENDERS, SUPPORT_KINDS
-from nte.patrols.pages.common import (
-    VolunteerPage,
-    field_errors,
-    page_context,
-    redirect_done,
-)
+from nte.patrols.messages import FLASH
+from nte.patrols.models import GENDERS, SUPPORT_KINDS, Signup, Volunteer
+from nte.patrols.pages.common import page_context
 from nte.patrols.vocabulary import (
     AGE_BAND_LABELS,
     AGE_BANDS,
@@ -35,6 +32,7 @@ from nte.patrols.vocabulary import (
     MAX_PEOPLE_PER_DEBRIEF,
     PERSON_GENDER_LABELS,
 )
+from nte.web.forms import FormDep, field_errors
 from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -55,8 +53,8 @@ def _my_page(request: Request, session: SessionDep, user: User, **extra: Any) ->
         briefings=service.shift_briefings(session, volunteer=volunteer, signups=mine, now=now),
         now=now,
         open_shifts=[i for i in service.open_shifts(session, now=now) if i.shift.id not in taken],
-        records=service.record_states(session, volunteer, today=service.local(now).date()),
-        eligibility=service.eligibility_problem(session, volunteer, on=service.local(now).date()),
+        records=service.record_states(session, volunteer, today=london_today(now)),
+        eligibility=service.eligibility_problem(session, volunteer, on=london_today(now)),
         deadline_hours=get_patrol_settings().cancellation_deadline_hours,
         reliability=service.volunteer_reliability(session, volunteer, now=now),
         **extra,
@@ -64,7 +62,7 @@ def _my_page(request: Request, session: SessionDep, user: User, **extra: Any) ->
 
 
 @router.get("/volunteer", response_class=HTMLResponse)
-def my_shifts(request: Request, session: SessionDep, user: User = VolunteerPage) -> HTMLResponse:
+def my_shifts(request: Request, session: SessionDep, user: VolunteerPage) -> HTMLResponse:
     try:
         context = _my_page(request, session, user)
     except NotAVolunteer:
@@ -73,48 +71,43 @@ def my_shifts(request: Request, session: SessionDep, user: User = VolunteerPage)
 
 
 def _volunteer_action(
-    request: Request, session: SessionDep, user: User, action, message: str, back: str = "/volunteer"
+    request: Request, session: SessionDep, user: User, action: Callable[[Volunteer], object], key: str
 ) -> Response:
     try:
-        action(service.volunteer_for_user(session, user))
+        done = action(service.volunteer_for_user(session, user))
     except NTEError as exc:
         if exc.status_code == 404 and exc.field != "shift_id":
             raise
         return render(
             request,
             "patrols/volunteer_home.html",
-            _my_page(request, session, user, errors=field_errors(exc, "shift_id")),
+            _my_page(request, session, user, errors=field_errors(exc, default="shift_id")),
             status_code=exc.status_code,
         )
-    return redirect_done(back, message)
+    if key == "signup.confirmed" and isinstance(done, Signup) and done.status == "waitlisted":
+        key = "signup.waitlisted"  # the shift was full: the booking put them on its waitlist
+    return FLASH.redirect("/volunteer", key)
 
 
 @router.post("/volunteer/shifts/{shift_id}/signup", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def sign_up(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
-    result: dict[str, str] = {}
-
-    def act(volunteer):
-        result["status"] = service.book_shift(session, volunteer=volunteer, shift_id=shift_id, now=utcnow()).status
-
-    response = _volunteer_action(request, session, user, act, "")
-    if isinstance(response, RedirectResponse):
-        msg = (
-            "You are on the waitlist; we will e-mail you if a place frees up."
-            if result.get("status") == "waitlisted"
-            else "You are signed up. Thank you!"
-        )
-        return redirect_done("/volunteer", msg)
-    return response
+def sign_up(request: Request, session: SessionDep, shift_id: int, user: VolunteerPage) -> Response:
+    return _volunteer_action(
+        request,
+        session,
+        user,
+        lambda v: service.book_shift(session, volunteer=v, shift_id=shift_id, now=utcnow()),
+        "signup.confirmed",
+    )
 
 
 @router.post("/volunteer/shifts/{shift_id}/cancel", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def cancel(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
+def cancel(request: Request, session: SessionDep, shift_id: int, user: VolunteerPage) -> Response:
     return _volunteer_action(
         request,
         session,
         user,
         lambda v: service.cancel_signup(session, volunteer=v, shift_id=shift_id, now=utcnow()),
-        "You are no longer on this shift.",
+        "signup.cancelled",
     )
 
 
@@ -122,9 +115,9 @@ def cancel(request: Request, session: SessionDep, shift_id: int, user: User = Vo
 def offer(
     request: Request,
     session: SessionDep,
+    user: VolunteerPage,
     shift_id: int,
     accept: Annotated[str, Form(max_length=5)] = "",
-    user: User = VolunteerPage,
 ) -> Response:
     return _volunteer_action(
         request,
@@ -133,34 +126,34 @@ def offer(
         lambda v: service.respond_to_offer(
             session, volunteer=v, shift_id=shift_id, accept=accept == "yes", now=utcnow()
         ),
-        "Place confirmed. Thank you!" if accept == "yes" else "Offer declined.",
+        "offer.accepted" if accept == "yes" else "offer.declined",
     )
 
 
 @router.post("/volunteer/shifts/{shift_id}/check-in", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def check_in(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
+def check_in(request: Request, session: SessionDep, shift_id: int, user: VolunteerPage) -> Response:
     return _volunteer_action(
         request,
         session,
         user,
         lambda v: service.check_in(session, volunteer=v, shift_id=shift_id, now=utcnow()),
-        "Checked in. Stay with your team.",
+        "shift.checked_in",
     )
 
 
 @router.post("/volunteer/shifts/{shift_id}/home-safe", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def home_safe(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
+def home_safe(request: Request, session: SessionDep, shift_id: int, user: VolunteerPage) -> Response:
     return _volunteer_action(
         request,
         session,
         user,
         lambda v: service.home_safe(session, volunteer=v, shift_id=shift_id, now=utcnow()),
-        "Thank you, glad you are home safe.",
+        "shift.home_safe",
     )
 
 
 @router.post("/volunteer/feed", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def create_feed(request: Request, session: SessionDep, user: User = VolunteerPage) -> Response:
+def create_feed(request: Request, session: SessionDep, user: VolunteerPage) -> Response:
     volunteer = service.volunteer_for_user(session, user)
     token = service.issue_feed_token(session, volunteer=volunteer, now=utcnow())
     url = service.feed_url(token, settings=get_settings())
@@ -168,18 +161,16 @@ def create_feed(request: Request, session: SessionDep, user: User = VolunteerPag
 
 
 @router.post("/volunteer/feed/revoke", response_class=HTMLResponse, dependencies=[CsrfProtected])
-def revoke_feed(request: Request, session: SessionDep, user: User = VolunteerPage) -> Response:
+def revoke_feed(request: Request, session: SessionDep, user: VolunteerPage) -> Response:
     volunteer = service.volunteer_for_user(session, user)
     service.revoke_feed_token(session, volunteer=volunteer, now=utcnow())
-    return redirect_done("/volunteer", "Your calendar address has been revoked; it no longer works.")
+    return FLASH.redirect("/volunteer", "feed.revoked")
 
 
 def _debrief_page(request: Request, session: SessionDep, user: User, shift_id: int, **extra: Any) -> dict[str, Any]:
-    volunteer = service.volunteer_for_user(session, user)
+    service.volunteer_for_user(session, user)  # no profile: "ask your coordinator" first
     shift = service.get_shift(session, shift_id)
-    signup = service.repo.signup_for(session, shift.id, volunteer.id)
-    if signup is None or signup.status != "confirmed" or not volunteer.is_team_lead:
-        raise service.NotTeamLead("Only a team lead on this shift can file its debrief.", field="shift_id")
+    service.check_debrief_lead(session, user=user, shift=shift)
     area = service.get_area(session, shift.area_id)
     extra.setdefault("rows", [_blank_row(i) for i in range(FIRST_ROWS)])
     return page_context(
@@ -252,15 +243,14 @@ class DebriefRows:
 
 
 @router.get("/volunteer/shifts/{shift_id}/debrief", response_class=HTMLResponse)
-def debrief_form(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> HTMLResponse:
+def debrief_form(request: Request, session: SessionDep, shift_id: int, user: VolunteerPage) -> HTMLResponse:
     return render(request, "patrols/debrief.html", _debrief_page(request, session, user, shift_id))
 
 
 @router.post("/volunteer/shifts/{shift_id}/debrief", response_class=HTMLResponse, dependencies=[CsrfProtected])
-async def file_debrief(request: Request, session: SessionDep, shift_id: int, user: User = VolunteerPage) -> Response:
-    form = await request.form()
-    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    read = debrief_people(values, lambda i: [str(v) for v in form.getlist(f"people.{i}.kinds") if isinstance(v, str)])
+def file_debrief(request: Request, session: SessionDep, shift_id: int, user: VolunteerPage, form: FormDep) -> Response:
+    values = form.data()
+    read = debrief_people(values, lambda i: form.getlist(f"people.{i}.kinds"))
     if values.get("action") == "add_person":
         # "Add another person": the same form again with one more empty row, nothing filed.
         errors: dict[str, str] = {}
@@ -301,15 +291,22 @@ async def file_debrief(request: Request, session: SessionDep, shift_id: int, use
     except NTEError as exc:
         if exc.status_code in (403, 404):
             raise
+        errors = field_errors(exc, default="summary")
         return render(
             request,
             "patrols/debrief.html",
             _debrief_page(
-                request, session, user, shift_id, errors=field_errors(exc, "summary"), form=values, rows=read.rows
+                request,
+                session,
+                user,
+                shift_id,
+                errors=field_errors(exc, default="summary"),
+                form=values,
+                rows=read.rows,
             ),
             status_code=exc.status_code,
         )
-    return redirect_done("/volunteer", "Debrief filed. Thank you for tonight.")
+    return FLASH.redirect("/volunteer", "debrief.filed")
 
 
 # --- applying to volunteer (public) ---------------------------------------------------------------
@@ -374,7 +371,9 @@ def apply(
             spend=budget,
         )
     except NTEError as exc:
-        errors = dict(exc.errors) if isinstance(exc, applications.ApplicationInvalid) else field_errors(exc, "email")
+        errors = (
+            dict(exc.errors) if isinstance(exc, applications.ApplicationInvalid) else field_errors(exc, default="email")
+        )
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         return render(
             request,

@@ -7,21 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from nte.auth.deps import CsrfProtected
-from nte.auth.models import User
+from nte.auth.deps import CoordinatorPage, CsrfProtected
 from nte.config import get_settings
 from nte.db import SessionDep, utcnow
 from nte.errors import Invalid, NTEError
+from nte.london import london_today
 from nte.patrols import applications, service
+from nte.patrols.messages import FLASH
 from nte.patrols.models import RECORD_KINDS, VOLUNTEER_STATUSES
-from nte.patrols.pages.common import (
-    CoordinatorPage,
-    field_errors,
-    page_context,
-    parse_date,
-    parse_int,
-    redirect_done,
-)
+from nte.patrols.pages.common import page_context, parse_date, parse_int
+from nte.web.forms import field_errors
 from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -32,8 +27,8 @@ router = APIRouter(include_in_schema=False)
 def _volunteers_page(request: Request, session: SessionDep, **extra: Any) -> dict[str, Any]:
     return page_context(
         request,
-        rows=service.list_volunteers(session, today=service.local(utcnow()).date()),
-        candidates=service.repo.users_without_profile(session),
+        rows=service.list_volunteers(session, today=london_today(utcnow())),
+        candidates=service.volunteer_candidates(session),
         statuses=VOLUNTEER_STATUSES,
         applications=applications.list_applications(session),
         invitations=applications.waiting_invitations(session, now=utcnow()),
@@ -45,13 +40,13 @@ def _volunteers_refusal(request: Request, session: SessionDep, exc: NTEError, fi
     return render(
         request,
         "patrols/volunteers.html",
-        _volunteers_page(request, session, errors=field_errors(exc, field)),
+        _volunteers_page(request, session, errors=field_errors(exc, default=field)),
         status_code=exc.status_code,
     )
 
 
-@router.get("/coordinator/volunteers", response_class=HTMLResponse, dependencies=[CoordinatorPage])
-def volunteers(request: Request, session: SessionDep) -> HTMLResponse:
+@router.get("/coordinator/volunteers", response_class=HTMLResponse)
+def volunteers(request: Request, user: CoordinatorPage, session: SessionDep) -> HTMLResponse:
     return render(request, "patrols/volunteers.html", _volunteers_page(request, session))
 
 
@@ -59,12 +54,12 @@ def volunteers(request: Request, session: SessionDep) -> HTMLResponse:
 def create_volunteer(
     request: Request,
     session: SessionDep,
+    user: CoordinatorPage,
     user_id: Annotated[str, Form(max_length=12)] = "",
     phone: Annotated[str, Form(max_length=60)] = "",
     emergency_contact: Annotated[str, Form(max_length=300)] = "",
     status: Annotated[str, Form(max_length=20)] = "applicant",
     is_team_lead: Annotated[str, Form(max_length=5)] = "",
-    user: User = CoordinatorPage,
 ) -> Response:
     form = dict(user_id=user_id, phone=phone, emergency_contact=emergency_contact, status=status)
     try:
@@ -84,19 +79,19 @@ def create_volunteer(
         return render(
             request,
             "patrols/volunteers.html",
-            _volunteers_page(request, session, errors=field_errors(exc, "user_id"), form=form),
+            _volunteers_page(request, session, errors=field_errors(exc, default="user_id"), form=form),
             status_code=exc.status_code,
         )
-    return redirect_done(f"/coordinator/volunteers/{volunteer.id}", "Volunteer profile created.")
+    return FLASH.redirect(f"/coordinator/volunteers/{volunteer.id}", "volunteer.created")
 
 
 @router.post("/coordinator/volunteers/invite", response_class=HTMLResponse, dependencies=[CsrfProtected])
 def invite_volunteer(
     request: Request,
     session: SessionDep,
+    user: CoordinatorPage,
     email: Annotated[str, Form(max_length=254)] = "",
     display_name: Annotated[str, Form(max_length=200)] = "",
-    user: User = CoordinatorPage,
 ) -> Response:
     try:
         service.invite_volunteer(
@@ -109,12 +104,12 @@ def invite_volunteer(
             _volunteers_page(
                 request,
                 session,
-                errors=field_errors(exc, "email"),
+                errors=field_errors(exc, default="email"),
                 form={"email": email, "display_name": display_name},
             ),
             status_code=exc.status_code,
         )
-    return redirect_done("/coordinator/volunteers", "Invitation sent. The link works for 7 days.")
+    return FLASH.redirect("/coordinator/volunteers", "volunteer.invited")
 
 
 # Access: coordinators and administrators, with the session's CSRF token. A wrong id or an
@@ -124,18 +119,14 @@ def invite_volunteer(
     response_class=HTMLResponse,
     dependencies=[CsrfProtected],
 )
-def approve_application(
-    request: Request, session: SessionDep, application_id: int, user: User = CoordinatorPage
-) -> Response:
+def approve_application(request: Request, session: SessionDep, application_id: int, user: CoordinatorPage) -> Response:
     try:
         person = applications.approve_application(
             session, actor=user, application_id=application_id, now=utcnow(), settings=get_settings()
         )
     except NTEError as exc:
         return _volunteers_refusal(request, session, exc, "application_id")
-    return redirect_done(
-        "/coordinator/volunteers", f"Approved: {person.display_name} was sent a link to set a password (7 days)."
-    )
+    return FLASH.redirect("/coordinator/volunteers", "application.approved", name=person.display_name)
 
 
 @router.post(
@@ -143,14 +134,12 @@ def approve_application(
     response_class=HTMLResponse,
     dependencies=[CsrfProtected],
 )
-def decline_application(
-    request: Request, session: SessionDep, application_id: int, user: User = CoordinatorPage
-) -> Response:
+def decline_application(request: Request, session: SessionDep, application_id: int, user: CoordinatorPage) -> Response:
     try:
         name = applications.decline_application(session, actor=user, application_id=application_id, now=utcnow())
     except NTEError as exc:
         return _volunteers_refusal(request, session, exc, "application_id")
-    return redirect_done("/coordinator/volunteers", f"Declined: {name} was told by e-mail and their details deleted.")
+    return FLASH.redirect("/coordinator/volunteers", "application.declined", name=name)
 
 
 @router.post(
@@ -158,24 +147,20 @@ def decline_application(
     response_class=HTMLResponse,
     dependencies=[CsrfProtected],
 )
-def withdraw_invitation(
-    request: Request, session: SessionDep, invitation_id: int, user: User = CoordinatorPage
-) -> Response:
+def withdraw_invitation(request: Request, session: SessionDep, invitation_id: int, user: CoordinatorPage) -> Response:
     try:
         done = applications.withdraw_volunteer_invitation(
             session, actor=user, invitation_id=invitation_id, now=utcnow()
         )
     except NTEError as exc:
         return _volunteers_refusal(request, session, exc, "invitation_id")
-    extra = " The account it made was removed." if done.account_removed else ""
-    return redirect_done(
-        "/coordinator/volunteers", f"Invitation to {done.email} withdrawn: its link no longer works.{extra}"
-    )
+    key = "invitation.withdrawn_removed" if done.account_removed else "invitation.withdrawn"
+    return FLASH.redirect("/coordinator/volunteers", key, email=done.email)
 
 
 def _volunteer_page(request: Request, session: SessionDep, volunteer_id: int, **extra: Any) -> dict[str, Any]:
     volunteer = service.get_volunteer(session, volunteer_id)
-    today = service.local(utcnow()).date()
+    today = london_today(utcnow())
     return page_context(
         request,
         volunteer=volunteer,
@@ -189,8 +174,8 @@ def _volunteer_page(request: Request, session: SessionDep, volunteer_id: int, **
     )
 
 
-@router.get("/coordinator/volunteers/{volunteer_id}", response_class=HTMLResponse, dependencies=[CoordinatorPage])
-def volunteer_detail(request: Request, session: SessionDep, volunteer_id: int) -> HTMLResponse:
+@router.get("/coordinator/volunteers/{volunteer_id}", response_class=HTMLResponse)
+def volunteer_detail(request: Request, user: CoordinatorPage, session: SessionDep, volunteer_id: int) -> HTMLResponse:
     return render(request, "patrols/volunteer.html", _volunteer_page(request, session, volunteer_id))
 
 
@@ -198,12 +183,12 @@ def volunteer_detail(request: Request, session: SessionDep, volunteer_id: int) -
 def update_volunteer(
     request: Request,
     session: SessionDep,
+    user: CoordinatorPage,
     volunteer_id: int,
     phone: Annotated[str, Form(max_length=60)] = "",
     emergency_contact: Annotated[str, Form(max_length=300)] = "",
     status: Annotated[str, Form(max_length=20)] = "",
     is_team_lead: Annotated[str, Form(max_length=5)] = "",
-    user: User = CoordinatorPage,
 ) -> Response:
     try:
         service.update_volunteer(
@@ -222,10 +207,10 @@ def update_volunteer(
         return render(
             request,
             "patrols/volunteer.html",
-            _volunteer_page(request, session, volunteer_id, errors=field_errors(exc, "status")),
+            _volunteer_page(request, session, volunteer_id, errors=field_errors(exc, default="status")),
             status_code=exc.status_code,
         )
-    return redirect_done(f"/coordinator/volunteers/{volunteer_id}", "Profile saved.")
+    return FLASH.redirect(f"/coordinator/volunteers/{volunteer_id}", "volunteer.saved")
 
 
 @router.post(
@@ -234,12 +219,12 @@ def update_volunteer(
 def add_record(
     request: Request,
     session: SessionDep,
+    user: CoordinatorPage,
     volunteer_id: int,
     kind: Annotated[str, Form(max_length=20)] = "",
     completed_date: Annotated[str, Form(max_length=20)] = "",
     expires_date: Annotated[str, Form(max_length=20)] = "",
     reference: Annotated[str, Form(max_length=100)] = "",
-    user: User = CoordinatorPage,
 ) -> Response:
     form = dict(kind=kind, completed_date=completed_date, expires_date=expires_date, reference=reference)
     try:
@@ -259,7 +244,7 @@ def add_record(
         return render(
             request,
             "patrols/volunteer.html",
-            _volunteer_page(request, session, volunteer_id, errors=field_errors(exc, "kind"), form=form),
+            _volunteer_page(request, session, volunteer_id, errors=field_errors(exc, default="kind"), form=form),
             status_code=exc.status_code,
         )
-    return redirect_done(f"/coordinator/volunteers/{volunteer_id}", "Record added.")
+    return FLASH.redirect(f"/coordinator/volunteers/{volunteer_id}", "volunteer.record_added")
