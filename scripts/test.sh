@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
 set +e
-# Two workers (one per core; NTE_TEST_WORKERS=0 runs in one process), each with its own PostGIS
-# cluster, databases and live server; a file's tests stay on one worker, so its module fixtures
-# and its order hold.
-.venv/bin/python -m pytest -p no:cacheprovider -n "${NTE_TEST_WORKERS:-2}" --dist loadfile "$@"
+# Three workers on two cores (NTE_TEST_WORKERS=0 runs in one process): with two, the cores sat
+# about 30 % idle while workers waited on Chromium, PostGIS and live servers. Each worker has its
+# own PostGIS cluster, databases and live server; a file's tests stay on one worker, so its module
+# fixtures and its order hold.
+.venv/bin/python -m pytest -p no:cacheprovider -n "${NTE_TEST_WORKERS:-3}" --dist loadfile "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
