@@ -544,7 +544,12 @@ def wards_assign(
 def jobs_list() -> None:
     from nte.scheduler import JOBS
 
-    table = Table("id", "schedule", "description")
+    # A job id is what `jobs run` takes and a schedule is read whole: neither wraps, however narrow
+    # the terminal (the description does).
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    table.add_column("schedule", no_wrap=True)
+    table.add_column("description")
     for j in JOBS:
         table.add_row(j.id, f"every {j.every_minutes} min" if not j.cron else str(j.cron), j.description)
     console.print(table)

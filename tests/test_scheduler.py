@@ -101,8 +101,27 @@ def test_jobs_list_shows_every_job_with_its_schedule():
 
     result = CliRunner().invoke(cli.app, ["jobs", "list"], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
+    _every_job_on_one_line(result.output)
+
+
+def test_jobs_list_keeps_ids_and_schedules_whole_on_a_narrow_terminal():
+    """The console is made when the CLI is imported: on an 80-column terminal (or when another test
+    imported it first) the id and schedule columns must not wrap."""
+    from nte import cli
+
+    saved = cli.console._width  # None: follow the terminal
+    cli.console.width = 80
+    try:
+        with cli.console.capture() as captured:
+            cli.jobs_list()
+    finally:
+        cli.console._width = saved
+    _every_job_on_one_line(captured.get())
+
+
+def _every_job_on_one_line(output: str) -> None:
     assert len(scheduler.JOBS) >= JOBS_TODAY
     for job in scheduler.JOBS:
-        line = next((row for row in result.output.splitlines() if f" {job.id} " in row), None)
+        line = next((row for row in output.splitlines() if f" {job.id} " in row), None)
         assert line is not None, job.id
         assert (f"every {job.every_minutes} min" if not job.cron else str(job.cron)) in line, line
