@@ -96,8 +96,9 @@ def _collection_paths(c: Collection) -> dict[str, Any]:
         _param(p.name, p.description, {"type": "string", **({"enum": list(p.enum)} if p.enum else {})})
         for p in c.params
     ]
+    # limit by reference: QGIS reads the page size only from components/parameters/limit.
     items_params = [
-        _COMMON[n]
+        {"$ref": "#/components/parameters/limit"} if n == "limit" else _COMMON[n]
         for n in ("f", "limit", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs", "cursor")
     ]
     feature_id = {"name": "featureId", "in": "path", "required": True, "schema": {"type": c.key_type}}
@@ -142,6 +143,7 @@ def definition(base: str) -> dict[str, Any]:
         "servers": [{"url": url(base), "description": "This service"}],
         "paths": paths,
         "components": {
+            "parameters": {"limit": _COMMON["limit"]},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": {
