@@ -51,6 +51,7 @@ def parse_filter(text: str, *, lang: str, queryables: Iterable[str]) -> ast.Node
         raise InvalidParameter("filter: a filter must be a condition, such as status = 'new'.", field="filter")
     known = set(queryables) | {GEOMETRY}
     for node in _walk(tree):
+        _bbox_literals(node)
         if isinstance(node, ast.Attribute) and node.name not in known:
             raise InvalidParameter(
                 f"filter: {node.name[:60]!r} is not a queryable of this collection (see its queryables: "
@@ -61,6 +62,21 @@ def parse_filter(text: str, *, lang: str, queryables: Iterable[str]) -> ast.Node
         if isinstance(node, ast.Function):
             raise InvalidParameter(f"filter: the function {node.name[:60]!r} is not supported here.", field="filter")
     return tree
+
+
+def _bbox_literals(node: Any) -> None:
+    """CQL2's ``BBOX(x1,y1,x2,y2)`` literal (basic-spatial-functions; QGIS writes
+    ``S_INTERSECTS(geometry,BBOX(...))``), which pygeofilter reads as a function call: the envelope."""
+    for side in ("lhs", "rhs"):
+        value = getattr(node, side, None)
+        if not (isinstance(value, ast.Function) and value.name.lower() == "bbox"):
+            continue
+        numbers = value.arguments
+        if len(numbers) == 6:  # with heights, which are not stored
+            numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+        if len(numbers) != 4 or not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers):
+            raise InvalidParameter("filter: BBOX takes four numbers, BBOX(minx,miny,maxx,maxy).", field="filter")
+        setattr(node, side, values.Envelope(numbers[0], numbers[2], numbers[1], numbers[3]))
 
 
 def combine(trees: Iterable[ast.Node | None]) -> ast.Node | None:

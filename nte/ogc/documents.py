@@ -119,6 +119,8 @@ def _geometry_schema(geometry_type: str) -> dict[str, Any]:
     return {
         "title": "Geometry",
         "format": f"geometry-{geometry_type.lower()}",
+        # QGIS knows the geometry queryable (and sends spatial filters) only by this $ref.
+        "$ref": f"https://geojson.org/schema/{geometry_type}.json",
         "x-ogc-role": "primary-geometry",
     }
 
