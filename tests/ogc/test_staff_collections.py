@@ -246,6 +246,27 @@ def test_hotspot_cells_default_period_and_no_data(client, db):
     assert [f["properties"] for f in default.json()["features"]] == [f["properties"] for f in dated.json()["features"]]
 
 
+def test_hotspot_cells_etag_follows_the_reports(client, db):
+    _seed_reports(db)
+    h = _as(db, "officer")
+    params = MONTH | {"borough": WESTMINSTER, "cell_size": "250"}
+    first = client.get(_items("hotspot-cells"), params=params | {"limit": "1000"}, headers=h)
+    assert first.status_code == 200 and first.json()["numberMatched"] > 300
+    before = sum(f["properties"]["count"] for f in first.json()["features"])
+    tag = first.headers["etag"]
+    unchanged = client.get(
+        _items("hotspot-cells"), params=params | {"limit": "1000"}, headers={**h, "If-None-Match": tag}
+    )
+    assert unchanged.status_code == 304
+    # Another filter is another answer, another tag.
+    other = client.get(_items("hotspot-cells"), params=params | {"limit": "1000", "hours": "18-06"}, headers=h)
+    assert other.status_code == 200 and other.headers["etag"] != tag
+    make_map_report(db, lon=SOHO[0], lat=SOHO[1], occurred_at=datetime(2026, 10, 3, 23, tzinfo=UTC))
+    again = client.get(_items("hotspot-cells"), params=params | {"limit": "1000"}, headers={**h, "If-None-Match": tag})
+    assert again.status_code == 200 and again.headers["etag"] != tag
+    assert sum(f["properties"]["count"] for f in again.json()["features"]) == before + 1  # not the cached grid
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -16,7 +16,6 @@ from hashlib import sha256
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,7 @@ from nte.maps.filters import FILTER_PARAMS, POLICE_ATTRIBUTION, MapFilter
 from nte.maps.params import parse_officer_filter
 from nte.ogc.collections.base import ComputedCollection, Context, Feature, Param, Queryable, Version
 from nte.ogc.exceptions import InvalidParameter
-from nte.reports.models import Report
+from nte.reports import service as report_service
 from nte.wards import service as ward_service
 
 #: Confidence of a cell's bin in words (the sign says hot or cold).
@@ -155,18 +154,10 @@ def _feature(cell: Mapping[str, Any], cell_size: float) -> Feature:
 def _version(session: Session, ctx: Context, flt: MapFilter, cell_size: float | None) -> Version:
     """The report data version, the filter as resolved (its period too), the cell size and the ward
     boundaries the grid's area comes from."""
-    row = session.execute(
-        sa.select(
-            sa.func.count(Report.id),
-            sa.func.max(Report.id),
-            sa.func.max(Report.moderated_at),
-            sa.func.max(Report.created_at),
-        )
-    ).one()
+    reports = report_service.data_version(session)
     boundaries = [ward_service.stamp(s) for s in ward_service.vintages(session)]
     raw = orjson.dumps(
-        [[str(v) for v in row], flt.to_params(), cell_size, boundaries, sorted(ctx.settings.boroughs)],
+        [reports.tag, flt.to_params(), cell_size, boundaries, sorted(ctx.settings.boroughs)],
         option=orjson.OPT_SORT_KEYS,
     )
-    modified = max((v for v in (row[2], row[3]) if v is not None), default=None)
-    return Version(f"hotspot-cells:{sha256(raw).hexdigest()[:32]}", modified)
+    return Version(f"hotspot-cells:{sha256(raw).hexdigest()[:32]}", reports.modified)
