@@ -79,9 +79,6 @@ class HotspotCellsCollection(ComputedCollection):
         self._cache: OrderedDict[str, list[Feature]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def check_params(self, extra: Mapping[str, str]) -> None:
-        """Nothing to do before the session: ``version`` reads the filter (a 400 naming what is wrong)."""
-
     def parse_key(self, text: str) -> int | str | None:
         return text if len(text) <= 40 else None
 
