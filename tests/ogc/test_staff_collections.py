@@ -346,6 +346,14 @@ def test_venue_register_filter_page_and_bng(client, db):
     for v in made:
         assert v.contact_email not in text and v.contact_phone not in text
     assert "Sam Champion" not in text
+    # The demo's example venues only when asked for, as on the register
+    example = make_venue(db, status="verified")
+    example.is_example = True
+    db.flush()
+    plain = client.get(_items("venue-register"), params={"limit": "1000"}, headers=h).json()
+    assert example.id not in {f["id"] for f in plain["features"]} and plain["numberMatched"] == matched
+    asked = client.get(_items("venue-register"), params={"limit": "1000", "examples": "true"}, headers=h).json()
+    assert example.id in {f["id"] for f in asked["features"]} and asked["numberMatched"] == matched + 1
 
 
 @pytest.mark.parametrize(
