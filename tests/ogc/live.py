@@ -84,8 +84,8 @@ def _seed(session) -> tuple[str, str]:
     return tokens[0], tokens[1]
 
 
-def start(backend: str, tmp_path, pg_cluster) -> OgcServer:
-    db_url = make_database(backend, f"nte_ogc_clients_{backend}", tmp_path, pg_cluster)
+def start(backend: str, tmp_path, pg_cluster, *, name: str = "clients") -> OgcServer:
+    db_url = make_database(backend, f"nte_ogc_{name}_{backend}", tmp_path, pg_cluster)
     engine = engine_for(db_url, get_settings().spatialite_library)
     try:
         with sessionmaker(bind=engine, expire_on_commit=False).begin() as session:
@@ -101,7 +101,10 @@ def start(backend: str, tmp_path, pg_cluster) -> OgcServer:
 @pytest.fixture(scope="module")
 def ogc_server(backend: str, tmp_path_factory, request) -> Iterator[OgcServer]:
     cluster = request.getfixturevalue("pg_cluster") if backend == "postgis" else None
-    server = start(backend, tmp_path_factory.mktemp(f"ogc-{backend}"), cluster)
+    # Its own database per test module: two modules' servers may be up at once (pytest groups the
+    # tests by backend across modules), and a database is dropped before it is made.
+    module = request.module.__name__.rsplit(".", 1)[-1]
+    server = start(backend, tmp_path_factory.mktemp(f"ogc-{backend}"), cluster, name=module)
     try:
         yield server
     finally:
