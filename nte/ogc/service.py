@@ -83,7 +83,8 @@ def filter_tree(collection: Collection, query: ItemsQuery) -> ast.Node | None:
     names = [q.name for q in collection.queryables]
     trees: list[ast.Node | None] = []
     if query.filter_text is not None:
-        trees.append(cql.parse_filter(query.filter_text, lang=query.filter_lang, queryables=names))
+        srid = srid_of(query.filter_crs)
+        trees.append(cql.parse_filter(query.filter_text, lang=query.filter_lang, queryables=names, srid=srid))
     for name, text in query.equals.items():
         trees.append(cql.equal(name, collection.queryable(name).parse(text)))
     return cql.combine(trees)
