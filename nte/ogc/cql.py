@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from lark import Lark
 from lark.exceptions import LarkError
 from pygeofilter import ast, values
+from pygeofilter import parsers as pygeofilter_parsers
 from pygeofilter.backends.evaluator import handle
 from pygeofilter.backends.native.evaluate import NativeEvaluator
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
@@ -51,7 +52,7 @@ class _Transformer(CQLTransformer):  # type: ignore[misc]
 
 @functools.cache
 def _cql2_text_parser() -> Lark:
-    package = resources.files("pygeofilter.parsers")
+    package = Path(pygeofilter_parsers.__file__).parent
     grammar = (package / "cql2_text" / "grammar.lark").read_text()
     for old, new in _GRAMMAR_FIXES:
         if old not in grammar:
