@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import orjson
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from dateutil.parser import isoparse
@@ -56,7 +57,28 @@ TYPE_NAMES = {
 }
 
 
+def _locale(request: Request) -> str:
+    """The page's language as a locale Babel knows (dates and numbers), English when it knows none
+    (the pseudo-locale)."""
+    lang = request_language(request)
+    try:
+        Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return "en_GB"
+    return "en_GB" if lang == "en" else lang
+
+
+def cache_tag(request: Request) -> str:
+    """What an HTML page's ETag adds to the data version: its language (chosen by ``?lang=`` or by
+    the Accept-Language header, so a cached English page never answers an Arabic reader) and who
+    is signed in (the layout's navigation is theirs)."""
+    viewer = getattr(request.state, "viewer", None)
+    return f"html:{request_language(request)}:{viewer.id if viewer else '-'}"
+
+
 def _page(request: Request, name: str, context: dict[str, Any], headers: dict[str, str] | None = None) -> HTMLResponse:
+    if headers is not None and "Vary" in headers:
+        headers = {**headers, "Vary": headers["Vary"] + ", Accept-Language"}
     return render(request, f"ogc/{name}.html", context, headers=headers)
 
 
@@ -228,7 +250,7 @@ def _extent(doc: dict[str, Any], lang: str) -> dict[str, Any] | None:
 
 def collection(request: Request, doc: dict[str, Any], c: Collection) -> HTMLResponse:
     gettext = request_gettext(request)
-    lang = request_language(request)
+    lang = _locale(request)
     crs = [{"uri": uri, "name": CRS_NAMES.get(uri)} for uri in doc.get("crs", [])]
     return _page(
         request,
@@ -275,7 +297,7 @@ def items(
     request: Request, c: Collection, query: ItemsQuery, answer: ItemsAnswer, *, headers: dict[str, str]
 ) -> HTMLResponse:
     gettext = request_gettext(request)
-    lang = request_language(request)
+    lang = _locale(request)
     start = cursor_start(request.query_params.get("cursor"))
     shown = len(answer.features)
     next_href = None
@@ -326,7 +348,7 @@ def items(
 
 def feature(request: Request, c: Collection, found: Feature, *, headers: dict[str, str]) -> HTMLResponse:
     gettext = request_gettext(request)
-    lang = request_language(request)
+    lang = _locale(request)
     by_name = {q.name: q for q in c.queryables}
     properties = [
         (

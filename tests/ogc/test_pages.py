@@ -179,3 +179,26 @@ def test_every_internal_link_keeps_the_language(client, lang):
         dropped += [f"{path}: {link}" for link in parser.links if f"lang={lang}" not in link]
     assert links >= 12 * len(paths), f"only {links} internal links found"
     assert not dropped, f"links that drop ?lang={lang}:\n" + "\n".join(dropped)
+
+
+def test_a_page_cached_in_one_language_never_answers_another(client):
+    ward = _first_ward(client)
+    path = f"{WARDS}/items/{ward}"
+    english = client.get(path, headers=HTML)
+    arabic = client.get(path, headers={**HTML, "accept-language": "ar"})
+    assert 'lang="ar"' in arabic.text and 'lang="en"' in english.text
+    assert english.headers["etag"] != arabic.headers["etag"]
+    assert "Accept-Language" in arabic.headers["vary"]
+    again = client.get(path, headers={**HTML, "accept-language": "ar", "if-none-match": english.headers["etag"]})
+    assert again.status_code == 200 and 'lang="ar"' in again.text
+    same = client.get(path, headers={**HTML, "accept-language": "ar", "if-none-match": arabic.headers["etag"]})
+    assert same.status_code == 304
+
+
+def test_a_page_reached_from_a_json_next_link_counts_without_a_range(client):
+    body = client.get(f"{WARDS}/items", params={"limit": 3}).json()
+    nxt = next(link["href"] for link in body["links"] if link["rel"] == "next")
+    path = "/ogc" + nxt.replace("f=json", "f=html").split("/ogc", 1)[1]  # the link is absolute: its path
+    html = _page(client, path)
+    assert re.search(r"Showing 3 of [\d,]+ features", _text(html)), _text(html)[:1500]
+    assert "First page" in html
