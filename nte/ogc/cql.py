@@ -58,9 +58,37 @@ def parse_filter(text: str, *, lang: str, queryables: Iterable[str]) -> ast.Node
                 + ").",
                 field="filter",
             )
-        if isinstance(node, ast.Function):
+        if isinstance(node, ast.Function) and node.name.lower() not in FUNCTIONS:
             raise InvalidParameter(f"filter: the function {node.name[:60]!r} is not supported here.", field="filter")
-    return tree
+    return _with_envelopes(tree)
+
+
+#: Functions a filter may call: BBOX (a CQL2 envelope literal: pygeofilter's CQL2 text parser reads
+#: ``BBOX(x1,y1,x2,y2)`` as a function) and LOWER (what ``CASEI`` becomes).
+FUNCTIONS = ("bbox", "lower")
+
+
+def _envelope(node: ast.Function) -> values.Envelope:
+    numbers = node.arguments
+    if len(numbers) not in (4, 6) or not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers):
+        raise InvalidParameter("filter: BBOX takes four numbers, BBOX(minx,miny,maxx,maxy).", field="filter")
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    x1, y1, x2, y2 = (float(n) for n in numbers)
+    return values.Envelope(x1, x2, y1, y2)
+
+
+def _with_envelopes(node: Any) -> Any:
+    """The tree with every BBOX(...) call made an envelope literal, which both evaluators know."""
+    if isinstance(node, ast.Function) and node.name.lower() == "bbox":
+        return _envelope(node)
+    if isinstance(node, list):
+        return [_with_envelopes(n) for n in node]
+    if isinstance(node, ast.Node):
+        for name, value in vars(node).items():
+            if isinstance(value, ast.Node | list):
+                setattr(node, name, _with_envelopes(value))
+    return node
 
 
 def combine(trees: Iterable[ast.Node | None]) -> ast.Node | None:
@@ -77,11 +105,15 @@ def equal(name: str, value: Any) -> ast.Node:
     return ast.Equal(ast.Attribute(name), value)
 
 
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 class _Native(NativeEvaluator):  # type: ignore[misc]
     """pygeofilter's Python evaluator, with geometry literals moved from ``filter-crs`` to WGS84."""
 
     def __init__(self, *, srid: int) -> None:
-        super().__init__(use_getattr=False, allow_nested_attributes=False)
+        super().__init__(function_map={"lower": _lower}, use_getattr=False, allow_nested_attributes=False)
         self.srid = srid
 
     @handle(values.Geometry)
