@@ -191,10 +191,19 @@ def api_page(request: Request, definition: dict[str, Any]) -> HTMLResponse:
                 path=PREFIX + (path if path != "/" else ""),
                 summary=op.get("summary", ""),
                 restricted=op.get("description") if op.get("security") else None,
-                parameters=[_parameter(p) for p in op.get("parameters", [])],
+                parameters=[_parameter(_resolved(p, definition)) for p in op.get("parameters", [])],
             )
         )
     return _page(request, "api", {"definition": definition, "operations": operations, "type_names": TYPE_NAMES})
+
+
+def _resolved(p: dict[str, Any], definition: dict[str, Any]) -> dict[str, Any]:
+    """A parameter, or the one its ``$ref`` names (``#/components/parameters/limit``)."""
+    ref = p.get("$ref")
+    if not isinstance(ref, str) or not ref.startswith("#/components/parameters/"):
+        return p
+    found = definition.get("components", {}).get("parameters", {}).get(ref.rsplit("/", 1)[1])
+    return found if isinstance(found, dict) else {"name": ref.rsplit("/", 1)[1]}
 
 
 def _parameter(p: dict[str, Any]) -> dict[str, Any]:
