@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import orjson
+import shapely
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
@@ -375,6 +376,8 @@ def feature(request: Request, c: Collection, found: Feature, *, headers: dict[st
             "f": found,
             "properties": properties,
             "geometry_type": found.geometry.geom_type if found.geometry is not None else None,
+            # For the page's small map (WGS 84, as stored; the JSON answers round it).
+            "geometry_json": shapely.to_geojson(found.geometry) if found.geometry is not None else None,
             "json_href": feature_path(c, found.id) + "?f=json",
             "paths": _paths(c),
         },

@@ -111,6 +111,8 @@ def test_the_journey_from_the_landing_page_to_a_feature_and_back(page, live_serv
         page.locator("tbody th[scope=row] a").first.click()
     assert second_ids[0] in page.locator("h1").inner_text()
     assert "borough_name" in page.locator("#properties").inner_text()
+    page.wait_for_selector("#feature-map[data-ready='1']")  # its small map drew the ward (from this host)
+    assert page.locator("#feature-map path.leaflet-interactive, #feature-map svg path").count() > 0
     with page.expect_navigation():
         page.locator("#back-to-items").click()
     assert page.locator("#feature-count").inner_text().strip().startswith("Showing 1–100 of ")
