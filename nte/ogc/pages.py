@@ -248,11 +248,16 @@ def _extent(doc: dict[str, Any], lang: str) -> dict[str, Any] | None:
             if end is None:
                 ends.append(None)
                 continue
-            try:
-                moment = isoparse(str(end))
-            except ValueError:
-                ends.append(str(end))
-                continue
+            if isinstance(end, datetime):
+                moment = end if end.tzinfo is not None else end.replace(tzinfo=UTC)
+            else:
+                try:
+                    moment = isoparse(str(end))
+                except ValueError:
+                    ends.append(str(end))
+                    continue
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
             ends.append(format_date(moment.astimezone(LONDON).date(), "d MMM y", locale=lang))
         out["interval"] = ends
     return out or None
