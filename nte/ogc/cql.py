@@ -8,15 +8,18 @@ publish."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
+from importlib import resources
 from typing import Any
 
+from lark import Lark
 from lark.exceptions import LarkError
 from pygeofilter import ast, values
 from pygeofilter.backends.evaluator import handle
 from pygeofilter.backends.native.evaluate import NativeEvaluator
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
-from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
+from pygeofilter.parsers.cql2_text.parser import CQLTransformer
 
 from nte.ogc.exceptions import InvalidParameter
 from nte.spatial.cql import literal_geometry
@@ -24,6 +27,46 @@ from nte.spatial.geometry import BNG, WGS84, load_geojson
 
 #: The geometry of every feature, as filters name it.
 GEOMETRY = "geometry"
+
+
+#: pygeofilter 0.4's CQL2 text grammar, with two of its rules made as CQL2 writes them (QGIS writes
+#: both): a quote inside a string is doubled (``'St James''s'``), and NOT takes any condition in
+#: brackets (``NOT ((a = 1) AND (b = 2))``), not only one predicate. Each fix names the exact text it
+#: replaces, so a pygeofilter whose grammar moved fails at import (and in the tests), not silently.
+_GRAMMAR_FIXES = (
+    ('SINGLE_QUOTED: "\'" /.*?/ "\'"', "SINGLE_QUOTED: /'(?:[^']|'')*'/"),
+    ('DOUBLE_QUOTED: "\\"" /.*?/ "\\""', 'DOUBLE_QUOTED: /"(?:[^"]|"")*"/'),
+    ('| "NOT"i "(" predicate ")"', '| "NOT"i "(" condition ")"'),
+)
+
+
+class _Transformer(CQLTransformer):  # type: ignore[misc]
+    def SINGLE_QUOTED(self, token: str) -> str:  # noqa: N802 - Lark names terminals' callbacks so
+        return token[1:-1].replace("''", "'")
+
+    def DOUBLE_QUOTED(self, token: str) -> str:  # noqa: N802
+        return token[1:-1].replace('""', '"')
+
+
+@functools.cache
+def _cql2_text_parser() -> Lark:
+    package = resources.files("pygeofilter.parsers")
+    grammar = (package / "cql2_text" / "grammar.lark").read_text()
+    for old, new in _GRAMMAR_FIXES:
+        if old not in grammar:
+            raise RuntimeError(f"pygeofilter's CQL2 text grammar changed: {old!r} is not in it (nte/ogc/cql.py)")
+        grammar = grammar.replace(old, new)
+    return Lark(
+        grammar,
+        parser="lalr",
+        maybe_placeholders=False,
+        transformer=_Transformer(),
+        import_paths=[str(package)],
+    )
+
+
+def parse_cql2_text(text: str) -> Any:
+    return _cql2_text_parser().parse(text)
 
 
 def _walk(node: Any) -> Iterable[Any]:
