@@ -202,3 +202,15 @@ def test_a_page_reached_from_a_json_next_link_counts_without_a_range(client):
     html = _page(client, path)
     assert re.search(r"Showing 3 of [\d,]+ features", _text(html)), _text(html)[:1500]
     assert "First page" in html
+
+
+def test_a_collection_page_states_its_extent_in_words(client, db):
+    wards = _text(_page(client, f"{WARDS}?f=html"))
+    box = re.search(r"West (-?[\d.]+), south ([\d.]+), east (-?[\d.]+), north ([\d.]+) \(degrees, WGS 84\)", wards)
+    assert box, wards[:2000]
+    west, south, east, north = map(float, box.groups())
+    assert -0.6 < west < east < 0.4 and 51.2 < south < north < 51.8  # London
+    _seed(db, n=3)
+    h = {**HTML, **bearer(db, make_user(db, role="officer"))}
+    reports = _text(_page(client, "/ogc/collections/reports?f=html", headers=h))
+    assert re.search(r"From \d+ Oct 2026 to \d+ Oct 2026", reports), reports[:2500]
