@@ -174,7 +174,7 @@ def _items_route(c: Collection) -> Callable[..., Response]:
         ctx = _context(request, principal)
         ctx = Context(settings=ctx.settings, now=ctx.now, role=ctx.role, extra=query.extra)
         answer = service.items(session, c, query, ctx)
-        headers = _caching(c, answer.version, request, "html" if html else "items")
+        headers = _caching(c, answer.version, request, pages.cache_tag(request) if html else "items")
         headers["Content-Crs"] = crs_header(query.crs)
         if (unchanged := _not_modified(request, headers)) is not None:
             return unchanged
@@ -198,7 +198,7 @@ def _feature_route(c: Collection) -> Callable[..., Response]:
         html = wants_html(request)
         ctx = _context(request, principal)
         found, version = service.feature(session, c, feature_id, ctx)
-        headers = _caching(c, version, request, "html" if html else "feature")
+        headers = _caching(c, version, request, pages.cache_tag(request) if html else "feature")
         headers["Content-Crs"] = crs_header(crs)
         if (unchanged := _not_modified(request, headers)) is not None:
             return unchanged
