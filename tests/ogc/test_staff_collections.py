@@ -119,6 +119,12 @@ def test_patrol_shifts_filter_page_and_bng(client, db):
     assert by_id[shifts[1].id]["waitlisted"] == 2 and by_id[shifts[1].id]["below_minimum"] is True
     assert by_id[shifts[4].id]["status"] == "stood_down" and by_id[shifts[4].id]["status_label"] == "Stood down"
     assert features[0]["geometry"]["type"] == "Polygon"
+    # The extent through the join: the areas' box and the shifts' first and last start
+    extent = client.get("/ogc/collections/patrol-shifts", headers=h).json()["extent"]
+    minx, miny, maxx, maxy = extent["spatial"]["bbox"][0]
+    assert -0.14 < minx < maxx < -0.12 and 51.51 < miny < maxy < 51.52
+    first, last = extent["temporal"]["interval"][0]
+    assert first.startswith(str(shifts[6].start_at.date())) and last.startswith(str(shifts[4].start_at.date()))
     # CQL2: scheduled and short of volunteers (shifts 1, 2, 3, and both of the other area's)
     short = client.get(
         _items("patrol-shifts"), params={"filter": "status = 'scheduled' AND below_minimum = true"}, headers=h
@@ -235,8 +241,11 @@ def test_hotspot_cells_agree_with_the_maps_api(client, db):
 
 def test_hotspot_cells_default_period_and_no_data(client, db):
     h = _as(db, "officer")
+    # Nothing to analyse: no cells (the maps API says why, with a 422), so a GIS listing the layers still opens.
     r = client.get(_items("hotspot-cells"), params={"from": "2001-01-01", "to": "2001-01-31"}, headers=h)
-    assert r.status_code == 422 and r.json()["error"] == "hotspots_unavailable"
+    assert r.status_code == 200 and r.json()["numberMatched"] == 0 and r.json()["features"] == []
+    maps = client.get("/api/maps/hotspots.geojson", params={"from": "2001-01-01", "to": "2001-01-31"}, headers=h)
+    assert maps.status_code == 422 and maps.json()["error"] == "hotspots_unavailable"
     _seed_reports(db, year=2024)  # long before the last twelve months
     # No dates: the latest period with data, as the officer map opens on (the seeded October).
     default = client.get(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from nte.auth.deps import OfficerApi
 from nte.maps import coverage
 from nte.maps import statistics as stats_service
-from nte.maps.exceptions import InvalidMapFilter
+from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter
 from nte.maps.filters import FILTER_PARAMS, POLICE_ATTRIBUTION, MapFilter
 from nte.maps.params import parse_officer_filter
 from nte.ogc.collections.base import ComputedCollection, Context, Feature, Param, Queryable, Version
@@ -59,7 +59,8 @@ class HotspotCellsCollection(ComputedCollection):
         "service area or one borough: each cell's count, z score, p value, bin (-3 cold spot 99% ... 0 not "
         "significant ... 3 hot spot 99%, Benjamini-Hochberg FDR) and label. Takes the officer map's filter "
         "(from, to, category, day, hours, source, status, borough, vintage, cell_size; the same defaults). "
-        "Filter the cells with CQL2, e.g. bin >= 2."
+        "A selection too small for Gi* (fewer than 30 distinct places, or every cell alike) has no cells; the "
+        "officer map says why. Filter the cells with CQL2, e.g. bin >= 2."
     )
     access = OfficerApi
     geometry_type = "Polygon"
@@ -119,9 +120,15 @@ class HotspotCellsCollection(ComputedCollection):
             if tag in self._cache:
                 self._cache.move_to_end(tag)
                 return self._cache[tag]
-        result = stats_service.hotspots(session, flt=flt, settings=ctx.settings, cell_size=cell_size)
-        cells = stats_service.hotspot_geojson(result)
-        found = sorted((_feature(cell, result.cell_size) for cell in cells["features"]), key=lambda f: str(f.id))
+        try:
+            result = stats_service.hotspots(session, flt=flt, settings=ctx.settings, cell_size=cell_size)
+        except HotspotsUnavailable:
+            # Too few places for Gi* (or no variation): no cells. A layer, not an error, so a GIS client
+            # listing the officer's layers still opens; the maps API and the officer map say why.
+            found: list[Feature] = []
+        else:
+            cells = stats_service.hotspot_geojson(result)
+            found = sorted((_feature(cell, result.cell_size) for cell in cells["features"]), key=lambda f: str(f.id))
         with self._lock:
             self._cache[tag] = found
             while len(self._cache) > CACHE_SIZE:
