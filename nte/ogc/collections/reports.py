@@ -16,17 +16,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from nte.auth.deps import OfficerApi
+from nte.maps.filters import POLICE_ATTRIBUTION
 from nte.ogc.collections.base import Context, Queryable, SqlCollection, Version
+from nte.reports import service as report_service
 from nte.reports.models import REPORT_SOURCES, Report
 from nte.reports.vocabulary import CATEGORIES
 from nte.spatial.localtime import local_hour, local_isodow
 
 #: What officers may count: spam never (as on the officer map).
 _SHOWN_STATUSES = ("new", "accepted", "duplicate")
-POLICE_ATTRIBUTION = (
-    "Police-recorded crime: data.police.uk street-level crime. Contains public sector information licensed "
-    "under the Open Government Licence v3.0."
-)
 
 
 def _known_time(expr: Any) -> Any:
@@ -123,11 +121,5 @@ class ReportsCollection(SqlCollection):
 
 
 def _report_version(session: Session) -> Version:
-    """Changes whenever a report is added, removed or moderated."""
-    row = session.execute(
-        sa.select(
-            sa.func.count(), sa.func.max(Report.id), sa.func.max(Report.moderated_at), sa.func.max(Report.created_at)
-        )
-    ).one()
-    modified = max((v for v in (row[2], row[3]) if v is not None), default=None)
-    return Version(f"reports:{row[0]}:{row[1]}:{row[2]}:{row[3]}", modified)
+    found = report_service.data_version(session)
+    return Version(found.tag, found.modified)
