@@ -247,3 +247,17 @@ def test_filters_as_qgis_writes_them(client, db):
     assert r.json()["numberMatched"] == sum(1 for m in made if m.main_category == "followed")
     bad = client.get("/ogc/collections/reports/items", params={"filter": "S_INTERSECTS(geometry,BBOX(1,2))"}, headers=h)
     assert bad.status_code == 400 and bad.json()["field"] == "filter"
+
+
+def test_collections_carry_their_extent_and_reports_their_time(client, db):
+    made = _seed(db)
+    wards = client.get("/ogc/collections/wards-2022-05").json()
+    minx, miny, maxx, maxy = wards["extent"]["spatial"]["bbox"][0]
+    assert -0.6 < minx < maxx < 0.4 and 51.2 < miny < maxy < 51.8  # London
+    reports = client.get("/ogc/collections/reports", headers=_officer(db)).json()
+    first, last = reports["extent"]["temporal"]["interval"][0]
+    assert first.startswith(min(m.occurred_at for m in made).date().isoformat())
+    assert last.startswith(max(m.occurred_at for m in made).date().isoformat())
+    page = client.get("/ogc/collections/reports/items", params={"limit": 1}, headers=_officer(db)).json()
+    props = page["features"][0]["properties"]
+    assert 0 <= props["hour"] <= 23 and 1 <= props["weekday"] <= 7
