@@ -260,6 +260,13 @@ def test_ward_counts_etag_is_stable_once_published(client, db, settings):
     assert again.status_code == 304  # published figures are frozen: a late report changes nothing
 
 
-def test_public_collections_are_listed_in_order(client):
-    ids = [c["id"] for c in client.get("/ogc/collections").json()["collections"]]
-    assert ids[:5] == ["wards-2022-05", "wards-2013-12", "venues", "safe-spaces", "public-ward-counts"]
+def test_public_collections_are_listed_in_order_with_their_extents(client, db):
+    make_venue(db, status="verified")
+    make_safe_space(db, lon=HACKNEY[0], lat=HACKNEY[1])
+    listed = {c["id"]: c for c in client.get("/ogc/collections").json()["collections"]}
+    assert list(listed)[:5] == ["wards-2022-05", "wards-2013-12", "venues", "safe-spaces", "public-ward-counts"]
+    for cid, point in (("venues", SOHO), ("safe-spaces", HACKNEY), ("public-ward-counts", HACKNEY)):
+        ((minx, miny, maxx, maxy),) = listed[cid]["extent"]["spatial"]["bbox"]
+        assert minx - 0.001 <= point[0] <= maxx + 0.001 and miny - 0.001 <= point[1] <= maxy + 0.001, cid
+    ((minx, _, maxx, _),) = listed["public-ward-counts"]["extent"]["spatial"]["bbox"]
+    assert maxx - minx > 0.1  # the served wards, not one point

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from nte.london import LONDON
 from nte.ogc.collections.base import ComputedCollection, Context, Feature, Param, Queryable, Version
-from nte.ogc.collections.memo import Memo
+from nte.ogc.collections.built import Memo, extent_of
 from nte.ogc.exceptions import InvalidParameter
 from nte.safespaces import service as spaces_service
 from nte.safespaces.models import KINDS
@@ -87,6 +87,9 @@ class SafeSpacesCollection(ComputedCollection):
 
     def features(self, session: Session, ctx: Context) -> list[Feature]:
         return self._built(session, ctx)[1]
+
+    def extent(self, session: Session, ctx: Context) -> dict[str, Any] | None:
+        return extent_of(self.features(session, ctx))
 
 
 def _properties(layer: dict[str, Any]) -> dict[str, Any]:

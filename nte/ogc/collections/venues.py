@@ -17,7 +17,7 @@ import shapely
 from sqlalchemy.orm import Session
 
 from nte.ogc.collections.base import ComputedCollection, Context, Feature, Param, Queryable, Version
-from nte.ogc.collections.memo import Memo
+from nte.ogc.collections.built import Memo, extent_of
 from nte.venues import service as venues_service
 from nte.venues.models import SCHEMES, VENUE_TYPES
 
@@ -105,3 +105,6 @@ class VenuesCollection(ComputedCollection):
             )
 
         return _BUILT.get((tag, ctx.settings.base_url), build)
+
+    def extent(self, session: Session, ctx: Context) -> dict[str, Any] | None:
+        return extent_of(self.features(session, ctx))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from nte.maps import public as public_maps
 from nte.ogc.collections.base import ComputedCollection, Context, Feature, Param, Queryable, Version
-from nte.ogc.collections.memo import Memo
+from nte.ogc.collections.built import Memo, extent_of
 from nte.ogc.collections.wards import WARDS_ATTRIBUTION
 from nte.ogc.exceptions import InvalidParameter
 from nte.spatial.geometry import shape_from_geojson
@@ -92,6 +92,13 @@ class WardCountsCollection(ComputedCollection):
             # finds it under its publication time), never under "due".
             return _build(session, ctx, periods, sources)
         return _BUILT.get(key, lambda: _build(session, ctx, periods, sources))
+
+    def extent(self, session: Session, ctx: Context) -> dict[str, Any] | None:
+        """The served wards' extent, from the newest period (an older one keeps the wards of its day, in
+        the same boroughs)."""
+        newest = public_maps.published_stamp(session, settings=ctx.settings, now=ctx.now).periods[0]
+        extra = {"period": newest.id, "source": _SOURCES[0]}
+        return extent_of(self.features(session, Context(settings=ctx.settings, now=ctx.now, extra=extra)))
 
 
 def _build(session: Session, ctx: Context, periods: list[Any], sources: list[str]) -> list[Feature]:
