@@ -15,6 +15,7 @@ import shapely
 
 from nte.ogc.collections.base import Feature
 from nte.ogc.crs import CRS84
+from nte.spatial.coords import round_coord
 
 T = TypeVar("T")
 
@@ -49,4 +50,4 @@ def extent_of(features: Sequence[Feature]) -> dict[str, Any] | None:
     if not geoms:
         return None
     minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-    return {"spatial": {"bbox": [[round(float(v), 6) for v in (minx, miny, maxx, maxy)]], "crs": CRS84}}
+    return {"spatial": {"bbox": [[round_coord(v) for v in (minx, miny, maxx, maxy)]], "crs": CRS84}}
