@@ -130,6 +130,7 @@ NOT_EXPORTS: dict[str, str] = {
     "/api/patrols/areas.geojson": "the patrol areas map layer, drawn by the staff pages",
     "/api/patrols/me/shifts/{shift_id}/area.geojson": "a volunteer's own shift area, drawn on their shift page",
     "/api/patrols/feed/{token}.ics": "a calendar subscription polled by calendar apps (the secret token is the key)",
+    "/ogc/api.html": "the OGC API's documentation page (public); restricted OGC reads are audited as ogc.read",
 }
 #: The ones ``test_the_other_file_routes_hand_out_no_file`` can call without making a shift or a feed.
 NOT_EXPORTS_CALLED = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -31,3 +33,16 @@ def list_events(
     if action_prefix:
         stmt = stmt.where(AuditEvent.action.startswith(action_prefix))
     return list(session.scalars(stmt))
+
+
+def has_event_since(
+    session: Session, *, actor_user_id: int, action: str, target_type: str, target_id: str, since: datetime
+) -> bool:
+    stmt = sa.select(AuditEvent.id).where(
+        AuditEvent.action == action,
+        AuditEvent.at >= since,
+        AuditEvent.actor_user_id == actor_user_id,
+        AuditEvent.target_type == target_type,
+        AuditEvent.target_id == target_id,
+    )
+    return session.execute(stmt.limit(1)).first() is not None

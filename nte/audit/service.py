@@ -37,6 +37,33 @@ def record(
     return repo.add(session, event)
 
 
+def record_once_since(
+    session: Session,
+    *,
+    actor: User,
+    action: str,
+    target_type: str,
+    target_id: str | int,
+    since: datetime,
+    detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent | None:
+    """``record``, unless the actor already has this event on this target since ``since``: for reads a
+    client repeats many times a minute (a GIS tool panning), one entry a day says who read what."""
+    if repo.has_event_since(
+        session,
+        actor_user_id=actor.id,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        since=since,
+    ):
+        return None
+    return record(
+        session, actor=actor, action=action, target_type=target_type, target_id=target_id, detail=detail, at=at
+    )
+
+
 def list_events(
     session: Session,
     *,

@@ -174,6 +174,7 @@ def _items_route(c: Collection) -> Callable[..., Response]:
         ctx = _context(request, principal)
         ctx = Context(settings=ctx.settings, now=ctx.now, role=ctx.role, extra=query.extra)
         answer = service.items(session, c, query, ctx)
+        service.record_read(session, c, actor=principal.user if principal else None, params=query.params(), now=ctx.now)
         headers = _caching(c, answer.version, request, pages.cache_tag(request) if html else "items")
         headers["Content-Crs"] = crs_header(query.crs)
         if (unchanged := _not_modified(request, headers)) is not None:
@@ -198,6 +199,9 @@ def _feature_route(c: Collection) -> Callable[..., Response]:
         html = wants_html(request)
         ctx = _context(request, principal)
         found, version = service.feature(session, c, feature_id, ctx)
+        service.record_read(
+            session, c, actor=principal.user if principal else None, params={"feature": feature_id}, now=ctx.now
+        )
         headers = _caching(c, version, request, pages.cache_tag(request) if html else "feature")
         headers["Content-Crs"] = crs_header(crs)
         if (unchanged := _not_modified(request, headers)) is not None:

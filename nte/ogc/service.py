@@ -8,12 +8,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime, time
 from typing import Any
 
 from pygeofilter import ast
 from sqlalchemy.orm import Session
 
+from nte.audit import service as audit
+from nte.auth.models import User
+from nte.london import london_moment, london_today
 from nte.ogc import cql
 from nte.ogc import repository as repo
 from nte.ogc.collections import COLLECTIONS
@@ -202,3 +205,24 @@ def feature(session: Session, collection: Collection, feature_id: str, ctx: Cont
             f"There is no feature {feature_id[:80]!r} in the collection {collection.id}.", field="featureId"
         )
     return found, version
+
+
+def record_read(
+    session: Session, collection: Collection, *, actor: User | None, params: dict[str, str], now: datetime
+) -> None:
+    """Restricted data read into a GIS tool is a copy on someone's desktop: the audit log records, once
+    a London day per person and collection, who read it and with which first filter (as exports are
+    recorded). Public collections are not recorded."""
+    if collection.is_public or actor is None:
+        return
+    day_start = london_moment(london_today(now), time(0))
+    audit.record_once_since(
+        session,
+        actor=actor,
+        action="ogc.read",
+        target_type="ogc_collection",
+        target_id=collection.id,
+        since=day_start,
+        detail={k: v for k, v in params.items() if k != "cursor"},
+        at=now,
+    )

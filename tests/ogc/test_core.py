@@ -261,3 +261,21 @@ def test_collections_carry_their_extent_and_reports_their_time(client, db):
     page = client.get("/ogc/collections/reports/items", params={"limit": 1}, headers=_officer(db)).json()
     props = page["features"][0]["properties"]
     assert 0 <= props["hour"] <= 23 and 1 <= props["weekday"] <= 7
+
+
+def test_restricted_reads_are_audited_once_a_day_per_person_and_collection(client, db):
+    from nte.audit import service as audit
+
+    _seed(db, n=3)
+    officer = make_user(db, role="officer")
+    h = bearer(db, officer)
+    before = len(audit.list_events(db, action_prefix="ogc.read"))
+    for params in ({"limit": 1}, {"limit": 2, "category": "followed"}, {}):
+        assert client.get("/ogc/collections/reports/items", params=params, headers=h).status_code == 200
+    client.get("/ogc/collections/wards-2022-05/items", params={"limit": 1})  # public: not recorded
+    events = [e for e in audit.list_events(db, action_prefix="ogc.read") if e.actor_user_id == officer.id]
+    assert len(events) == 1 and len(audit.list_events(db, action_prefix="ogc.read")) == before + 1
+    assert events[0].target_id == "reports" and events[0].detail == {"limit": "1"}
+    other = make_user(db, role="officer")
+    client.get("/ogc/collections/reports/items", headers=bearer(db, other))
+    assert len(audit.list_events(db, action_prefix="ogc.read")) == before + 2
