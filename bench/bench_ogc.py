@@ -41,6 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
@@ -136,7 +137,13 @@ def repeat_page(
 
 
 def next_link(body: dict) -> str | None:
-    return next((link["href"] for link in body.get("links", []) if link.get("rel") == "next"), None)
+    """The ``next`` link's path and query: the server writes its public address (NTE_BASE_URL) into
+    its links, and the bench talks to it on a loopback port."""
+    href = next((link["href"] for link in body.get("links", []) if link.get("rel") == "next"), None)
+    if href is None:
+        return None
+    parts = urlsplit(href)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 # ---------------------------------------------------------------- memory
