@@ -552,6 +552,8 @@ def print_table(title: str, ours: Side | None, ref: Side | None, walk: Walk | No
     """The rows side by side with pass/fail against the targets; True if every target is met."""
     print()
     print(title)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"load average now (1, 5, 15 min): {load} on {os.cpu_count()} cores (other work on the machine shows here)")
     head = f"{'row':<22}{'server':<10}{'runs':>5}{'features/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'KB/page':>9}"
     head += f"{'matched':>11}  target"
     print(head)
