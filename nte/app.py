@@ -20,6 +20,7 @@ from nte.health import check_database
 from nte.maps import pages as maps_pages
 from nte.maps import stats_router as maps_stats_api
 from nte.notifications import pages as notifications_pages
+from nte.ogc import router as ogc_router
 from nte.patrols import pages as patrols_pages
 from nte.patrols import router as patrols_api
 from nte.places import router as places_api
@@ -65,6 +66,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     safespaces_api.router,
     safespaces_pages.router,
     places_api.router,
+    ogc_router.router,
 )
 
 #: Larger body limits for upload routes (path prefix -> bytes).

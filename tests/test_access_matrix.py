@@ -34,7 +34,7 @@ def _access(route: APIRoute):
 #: How many routes the app serves today. A walk that finds fewer has lost routes, or stopped
 #: seeing them (as when FastAPI 0.165 turned ``app.routes`` into included-router entries and the
 #: old walk over ``app.routes`` found 0 and passed). Raise it when you add routes.
-ROUTES_TODAY = 200
+ROUTES_TODAY = 219
 #: How many of them the OpenAPI document lists (the JSON API; pages are not in it).
 OPERATIONS_TODAY = 82
 
@@ -121,6 +121,10 @@ AUDIENCES: list[tuple[str | None, str, frozenset[str] | None]] = [
     (None, r"^/venue-portal/evidence/", OFFICERS | MANAGERS),
     (None, r"^/venue-portal", MANAGERS),
     (None, r"^/safe-spaces/mine", OFFICERS | MANAGERS),
+    # OGC API - Features (nte/ogc): each restricted collection's every route, then the public rest.
+    (None, r"^/ogc/collections/(reports|hotspot-cells|venue-register)(/|$)", OFFICERS),
+    (None, r"^/ogc/collections/(patrol-areas|patrol-shifts)(/|$)", COORDINATORS),
+    (None, r"^/ogc(/|$)", None),
 ]
 
 

@@ -378,7 +378,7 @@ FOUNDATIONS = (
     "nte.audit",
     "nte.notifications",
 )
-DOMAINS = ("nte.venues", "nte.safespaces", "nte.patrols", "nte.reports", "nte.maps", "nte.places")
+DOMAINS = ("nte.venues", "nte.safespaces", "nte.patrols", "nte.reports", "nte.maps", "nte.places", "nte.ogc")
 
 
 def foundation_findings(sources: dict[str, Source]) -> Findings:

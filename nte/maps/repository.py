@@ -157,17 +157,6 @@ def locations_bng(session: Session, *, flt: MapFilter, placement: WardSets) -> n
     return fetch_float_matrix(session, stmt)
 
 
-def report_data_version(session: Session) -> str:
-    """Changes whenever a report is added, removed or moderated."""
-    row = session.execute(
-        sa.select(
-            sa.func.count(), sa.func.max(Report.id), sa.func.max(Report.moderated_at), sa.func.max(Report.created_at)
-        )
-    ).one()
-    stamp = lambda v: v.isoformat() if isinstance(v, datetime) else str(v)  # noqa: E731
-    return ":".join(stamp(v) for v in row)
-
-
 def _aware(moment: datetime) -> datetime:
     """An instant read back as aware UTC (SQLite can hand back naive UTC from an aggregate)."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -24,6 +24,7 @@ from nte.maps.exceptions import HotspotsUnavailable, InvalidMapFilter
 from nte.maps.filters import POLICE_ATTRIBUTION, SOURCE_GROUPS, MapFilter
 from nte.maps.grid import HotspotError, default_cell_size
 from nte.maps.hotspots import HotspotResult, IslandCells, compute_hotspots
+from nte.reports import service as report_service
 from nte.spatial.coords import COORD_DECIMALS
 from nte.wards import service as ward_service
 from nte.wards.models import Ward
@@ -417,7 +418,7 @@ def officer_map(
     session: Session, *, flt: MapFilter, settings: Settings, now: datetime, cell_size: float | None = None
 ) -> tuple[dict[str, Any], bool]:
     """The officer map bundle from the shared cache, rebuilt when reports changed. Returns (bundle, hit)."""
-    version = repo.report_data_version(session)
+    version = report_service.data_version(session).tag
     where = placement_for(session, flt, settings)
     key = flt.cache_key("officer", cell_size, where.key, sorted(settings.boroughs))
     entry = repo.get_cache(session, key)

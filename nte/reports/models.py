@@ -62,8 +62,8 @@ class Report(Base):
     import_batch_id: Mapped[int | None] = mapped_column(index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report.id", ondelete="SET NULL"))
     flagged_near_duplicate: Mapped[bool] = mapped_column(default=False)
-    moderated_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    moderated_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     categories: Mapped[list[ReportCategory]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 

@@ -16,6 +16,7 @@ from nte.london import LONDON
 from nte.reports.models import Report, ReportCategory, ReportImport, WardUpdate
 from nte.spatial import bulk_insert, existing_values, lock_rows, reserve_ids, within_bbox
 from nte.spatial import refresh_statistics as refresh_statistics_of
+from nte.wards.models import CurrentWards
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,20 @@ def point_of(session: Session, report_id: int) -> tuple[float, float] | None:
         )
     ).first()
     return (float(row[0]), float(row[1])) if row else None
+
+
+def change_marks(session: Session) -> tuple[Any, ...]:
+    """The newest report id, moderation and creation, and the newest change of a borough's current
+    wards: each a MAX over an index."""
+    row = session.execute(
+        sa.select(
+            sa.select(sa.func.max(Report.id)).scalar_subquery(),
+            sa.select(sa.func.max(Report.moderated_at)).scalar_subquery(),
+            sa.select(sa.func.max(Report.created_at)).scalar_subquery(),
+            sa.select(sa.func.max(CurrentWards.since)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
 
 
 def purge_descriptions(session: Session, *, before: datetime, now: datetime) -> int:

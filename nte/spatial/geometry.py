@@ -50,6 +50,11 @@ def to_wgs84(geom: BaseGeometry) -> BaseGeometry:
     return shapely.transform(geom, _vectorised(BNG, WGS84))
 
 
+def many_to_bng(geoms: Any) -> Any:
+    """An array of WGS84 geometries in British National Grid metres, in one PROJ call."""
+    return shapely.transform(geoms, _vectorised(WGS84, BNG))
+
+
 def _vectorised(source: int, target: int):
     transformer = _transformer(source, target)
 

@@ -40,6 +40,7 @@ from nte.reports.service.receipts import (
 )
 from nte.reports.service.submission import MAX_DESCRIPTION, PlacedWard, ReportInput, Submitted, submit_report
 from nte.reports.service.updates import delete_ward_update, list_ward_updates, post_ward_update
+from nte.reports.service.version import DataVersion, data_version
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -47,6 +48,7 @@ __all__ = [
     "NEW_REPORTS",
     "REASONS",
     "SOURCE_LABELS",
+    "DataVersion",
     "ExportAudit",
     "ModerationResult",
     "PlacedWard",
@@ -54,6 +56,7 @@ __all__ = [
     "ReceiptStatus",
     "ReportInput",
     "Submitted",
+    "data_version",
     "delete_ward_update",
     "export_audit",
     "export_csv",

@@ -1,0 +1,14 @@
+"""Every collection /ogc serves, in the order the collections document lists them. A collection is
+added here, by a plain import; the router gives each its routes with its role."""
+
+from __future__ import annotations
+
+from nte.ogc.collections.base import Collection
+from nte.ogc.collections.reports import ReportsCollection
+from nte.ogc.collections.wards import WardsCollection
+
+COLLECTIONS: tuple[Collection, ...] = (
+    WardsCollection("2022-05", "Wards (May 2022 boundaries, in force today)"),
+    WardsCollection("2013-12", "Wards (December 2013 boundaries, as the 2016 police.uk data)"),
+    ReportsCollection(),
+)

@@ -1,0 +1,103 @@
+"""CQL2 filters (OGC API - Features Part 3): parsed by pygeofilter, checked against the collection's
+queryables, then evaluated in SQL (``nte.spatial.cql``) or, for collections computed in Python, on
+each feature (pygeofilter's native evaluator).
+
+Only the queryables a collection declares can be named: a filter on any other property is a 400
+naming it, never an unfiltered answer, and never a way to reach a column the collection does not
+publish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from lark.exceptions import LarkError
+from pygeofilter import ast, values
+from pygeofilter.backends.evaluator import handle
+from pygeofilter.backends.native.evaluate import NativeEvaluator
+from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
+from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
+
+from nte.ogc.exceptions import InvalidParameter
+from nte.spatial.cql import literal_geometry
+from nte.spatial.geometry import BNG, WGS84, load_geojson
+
+#: The geometry of every feature, as filters name it.
+GEOMETRY = "geometry"
+
+
+def _walk(node: Any) -> Iterable[Any]:
+    yield node
+    children = node.get_sub_nodes() if hasattr(node, "get_sub_nodes") else []
+    for child in children or []:
+        if isinstance(child, list | tuple):
+            for item in child:
+                yield from _walk(item)
+        elif child is not None:
+            yield from _walk(child)
+
+
+def parse_filter(text: str, *, lang: str, queryables: Iterable[str]) -> ast.Node:
+    """The filter's syntax tree, or a 400 naming ``filter`` with what is wrong."""
+    try:
+        if lang == "cql2-json":
+            tree = parse_cql2_json(load_geojson(text))
+        else:
+            tree = parse_cql2_text(text)
+    except (LarkError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise InvalidParameter(f"filter: this is not {lang} that can be read ({first}).", field="filter") from None
+    if not isinstance(tree, ast.Node):
+        raise InvalidParameter("filter: a filter must be a condition, such as status = 'new'.", field="filter")
+    known = set(queryables) | {GEOMETRY}
+    for node in _walk(tree):
+        if isinstance(node, ast.Attribute) and node.name not in known:
+            raise InvalidParameter(
+                f"filter: {node.name[:60]!r} is not a queryable of this collection (see its queryables: "
+                + ", ".join(sorted(known))
+                + ").",
+                field="filter",
+            )
+        if isinstance(node, ast.Function):
+            raise InvalidParameter(f"filter: the function {node.name[:60]!r} is not supported here.", field="filter")
+    return tree
+
+
+def combine(trees: Iterable[ast.Node | None]) -> ast.Node | None:
+    """All the conditions together (AND)."""
+    out: ast.Node | None = None
+    for tree in trees:
+        if tree is not None:
+            out = tree if out is None else ast.And(out, tree)
+    return out
+
+
+def equal(name: str, value: Any) -> ast.Node:
+    """``name = value``: a queryable given as a query parameter."""
+    return ast.Equal(ast.Attribute(name), value)
+
+
+class _Native(NativeEvaluator):  # type: ignore[misc]
+    """pygeofilter's Python evaluator, with geometry literals moved from ``filter-crs`` to WGS84."""
+
+    def __init__(self, *, srid: int) -> None:
+        super().__init__(use_getattr=False, allow_nested_attributes=False)
+        self.srid = srid
+
+    @handle(values.Geometry)
+    def geometry(self, node: Any) -> Any:
+        return self._add_local(literal_geometry(node.__geo_interface__, srid=self.srid))
+
+
+def python_predicate(tree: ast.Node, *, srid: int = WGS84) -> Callable[[Mapping[str, Any]], bool]:
+    """A test of one feature (its properties and ``geometry``, a Shapely geometry in WGS84).
+    A comparison with a missing value (a suppressed count, say) is false, as in SQL."""
+    test = _Native(srid=srid if srid in (WGS84, BNG) else WGS84).evaluate(tree)
+
+    def matches(item: Mapping[str, Any]) -> bool:
+        try:
+            return bool(test(item))
+        except (TypeError, KeyError, AttributeError):
+            return False
+
+    return matches

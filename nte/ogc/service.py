@@ -1,0 +1,166 @@
+"""Answer /ogc requests: which collections a caller sees, and a page of one collection's features.
+
+No web types here: the router reads the request into an ``ItemsQuery`` and writes the answer."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pygeofilter import ast
+from sqlalchemy.orm import Session
+
+from nte.ogc import cql
+from nte.ogc import repository as repo
+from nte.ogc.collections import COLLECTIONS
+from nte.ogc.collections.base import Collection, ComputedCollection, Context, Feature, SqlCollection, Version
+from nte.ogc.crs import srid_of
+from nte.ogc.exceptions import UnknownCollection, UnknownFeature
+from nte.ogc.query import ItemsQuery, encode_cursor
+
+
+@dataclass
+class ItemsAnswer:
+    features: list[Feature]
+    matched: int
+    next_cursor: str | None
+    version: Version
+
+
+def visible(role: str | None) -> list[Collection]:
+    """The collections a caller with ``role`` (None: not signed in) may see, in the order listed."""
+    return [c for c in COLLECTIONS if c.visible_to(role)]
+
+
+def get_collection(collection_id: str) -> Collection:
+    for collection in COLLECTIONS:
+        if collection.id == collection_id:
+            return collection
+    raise UnknownCollection(f"There is no collection {collection_id[:80]!r} here.", field="collectionId")
+
+
+def filter_tree(collection: Collection, query: ItemsQuery) -> ast.Node | None:
+    """``filter`` and the queryables given as parameters, as one condition."""
+    names = [q.name for q in collection.queryables]
+    trees: list[ast.Node | None] = []
+    if query.filter_text is not None:
+        trees.append(cql.parse_filter(query.filter_text, lang=query.filter_lang, queryables=names))
+    for name, text in query.equals.items():
+        trees.append(cql.equal(name, collection.queryable(name).parse(text)))
+    return cql.combine(trees)
+
+
+# numberMatched of a filter, per collection data version: paging through a million features
+# counts them once, not once per page. Small and per process.
+_COUNTS: OrderedDict[tuple[str, str, str], int] = OrderedDict()
+_COUNTS_LOCK = threading.Lock()
+_COUNTS_SIZE = 512
+
+
+def _cached_count(key: tuple[str, str, str]) -> int | None:
+    with _COUNTS_LOCK:
+        if key in _COUNTS:
+            _COUNTS.move_to_end(key)
+            return _COUNTS[key]
+    return None
+
+
+def _remember_count(key: tuple[str, str, str], value: int) -> None:
+    with _COUNTS_LOCK:
+        _COUNTS[key] = value
+        while len(_COUNTS) > _COUNTS_SIZE:
+            _COUNTS.popitem(last=False)
+
+
+def _sql_items(
+    session: Session,
+    collection: SqlCollection,
+    query: ItemsQuery,
+    tree: ast.Node | None,
+    ctx: Context,
+    version: Version,
+) -> ItemsAnswer:
+    where = repo.conditions(session, collection, query, tree, ctx, srid=srid_of(query.filter_crs))
+    features, next_after = repo.page(session, collection, where, after=query.after, limit=query.limit)
+    key = (collection.id, version.tag, query.filter_key())
+    matched = _cached_count(key)
+    if matched is None:
+        if query.after is None and next_after is None:
+            matched = len(features)  # the whole answer is on this page
+        else:
+            matched = repo.count(session, collection, where)
+        _remember_count(key, matched)
+    return ItemsAnswer(features, matched, encode_cursor(next_after) if next_after is not None else None, version)
+
+
+def _in_interval(value: Any, query: ItemsQuery) -> bool:
+    interval = query.datetime
+    if interval is None:
+        return True
+    if value is None:
+        return False
+    return (interval.start is None or value >= interval.start) and (interval.end is None or value <= interval.end)
+
+
+def _computed_items(
+    session: Session,
+    collection: ComputedCollection,
+    query: ItemsQuery,
+    tree: ast.Node | None,
+    ctx: Context,
+    version: Version,
+) -> ItemsAnswer:
+    found: Sequence[Feature] = collection.features(session, ctx)
+    if query.bbox is not None:
+        found = [f for f in found if f.geometry is not None and f.geometry.intersects(query.bbox)]
+    if query.datetime is not None and collection.temporal:
+        found = [f for f in found if _in_interval(f.properties.get(collection.temporal), query)]
+    if tree is not None:
+        matches = cql.python_predicate(tree, srid=srid_of(query.filter_crs))
+        found = [f for f in found if matches({**f.properties, cql.GEOMETRY: f.geometry})]
+    matched = len(found)
+    if query.after is not None:
+        after = query.after
+        found = [f for f in found if _after(f.id, after)]
+    page = list(found[: query.limit])
+    more = len(found) > query.limit
+    cursor = encode_cursor(page[-1].id) if more and page else None
+    return ItemsAnswer(page, matched, cursor, version)
+
+
+def _after(key: int | str, after: Any) -> bool:
+    try:
+        return bool(key > after)
+    except TypeError:
+        return str(key) > str(after)
+
+
+def items(session: Session, collection: Collection, query: ItemsQuery, ctx: Context) -> ItemsAnswer:
+    """One page of the collection's features that match ``query``."""
+    collection.check_params(query.extra)
+    tree = filter_tree(collection, query)
+    version = collection.version(session, ctx)
+    if isinstance(collection, SqlCollection):
+        return _sql_items(session, collection, query, tree, ctx, version)
+    assert isinstance(collection, ComputedCollection)
+    return _computed_items(session, collection, query, tree, ctx, version)
+
+
+def feature(session: Session, collection: Collection, feature_id: str, ctx: Context) -> tuple[Feature, Version]:
+    version = collection.version(session, ctx)
+    key = collection.parse_key(feature_id)
+    found: Feature | None = None
+    if key is not None:
+        if isinstance(collection, SqlCollection):
+            found = repo.one(session, collection, key, ctx)
+        else:
+            assert isinstance(collection, ComputedCollection)
+            found = next((f for f in collection.features(session, ctx) if f.id == key), None)
+    if found is None:
+        raise UnknownFeature(
+            f"There is no feature {feature_id[:80]!r} in the collection {collection.id}.", field="featureId"
+        )
+    return found, version
