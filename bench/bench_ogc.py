@@ -639,6 +639,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-reference", action="store_true", help="NTE Safe alone")
     parser.add_argument("--no-nte", action="store_true", help="the reference servers alone")
     parser.add_argument("--no-spatialite", action="store_true", help="PostGIS only")
+    parser.add_argument(
+        "--no-jit",
+        action="store_true",
+        help="ALTER DATABASE ... SET jit = off before the servers start (both servers: a deployment setting)",
+    )
     args = parser.parse_args(argv)
 
     from tests.support.postgres import start_cluster
@@ -665,6 +670,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {loaded:,} reports loaded in {time.perf_counter() - t:.1f} s", flush=True)
             bbox = data_bbox(data)
             pages = math.ceil(loaded / PAGE)
+            if args.no_jit:
+                cluster.psql("ALTER DATABASE nte_bench_ogc SET jit = off")
+            jit = cluster.psql("SHOW jit", database="nte_bench_ogc").strip()
             print(f"bbox {bbox}; NTE filter {NTE_FILTER!r}", flush=True)
 
             nte = ref = walk = None
@@ -715,7 +723,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"{side.name} properties: {', '.join(side.properties)}; first ids {side.first_ids}")
             title = (
                 f"PostGIS: OGC API - Features items, pages of {PAGE:,}, {loaded:,} reports, 1 uvicorn worker each, "
-                f"one request at a time; {cores} cores shared by client, server and database"
+                f"one request at a time; {cores} cores shared by client, server and database; PostgreSQL jit {jit}"
             )
             ok &= print_table(title, nte, ref, walk)
 
