@@ -28,6 +28,7 @@ from nte.db import SessionDep, utcnow
 from nte.errors import Invalid, NTEError, RateLimited
 from nte.i18n import N_
 from nte.web.flash import FlashMessages
+from nte.web.forms import FormDep
 from nte.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -37,8 +38,10 @@ router = APIRouter(include_in_schema=False)
 RESET_DONE = "auth.reset_done"
 INVITATION_SENT = "auth.invitation_sent"
 INVITATION_WITHDRAWN = "auth.invitation_withdrawn"
+TOKEN_REVOKED = "auth.token_revoked"  # noqa: S105 - a message key
 FLASH = FlashMessages(
     {
+        TOKEN_REVOKED: N_("Token %(name)s revoked: it no longer works anywhere."),
         RESET_DONE: N_("Your password has been changed. Sign in with the new one."),
         INVITATION_SENT: N_("Invitation sent. The link works for 7 days."),
         INVITATION_WITHDRAWN: N_(
@@ -158,9 +161,72 @@ def logout(session: SessionDep, principal: CurrentPrincipal, user: User = Depend
     return response
 
 
+#: How long a token made on the account page lasts (days); the first is the default.
+TOKEN_DAYS = (90, 30, 365)
+
+
+def _account_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    errors: dict[str, str] | None = None,
+    token_errors: dict[str, str] | None = None,
+    changed: bool = False,
+    new_token: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    from nte.config import get_settings
+
+    return render(
+        request,
+        "auth/account.html",
+        {
+            "user": user,
+            "errors": errors or {},
+            "changed": changed,
+            "tokens": service.list_api_tokens(session, user=user),
+            "token_errors": token_errors or {},
+            "token_days": TOKEN_DAYS,
+            "new_token": new_token,
+            "now": utcnow(),
+            "ogc_url": get_settings().base_url.rstrip("/") + "/ogc",
+            "done": FLASH.message(request),
+        },
+        status_code=status_code,
+    )
+
+
 @router.get("/account", response_class=HTMLResponse)
-def account(request: Request, user: User = Depends(signed_in_page)) -> HTMLResponse:
-    return render(request, "auth/account.html", {"user": user, "errors": {}, "changed": False})
+def account(request: Request, session: SessionDep, user: User = Depends(signed_in_page)) -> HTMLResponse:
+    return _account_page(request, session, user)
+
+
+@router.post("/account/tokens", response_class=HTMLResponse, dependencies=[CsrfProtected])
+def create_token(
+    request: Request, session: SessionDep, form: FormDep, user: User = Depends(signed_in_page)
+) -> HTMLResponse:
+    """A bearer token for a GIS tool or another program, shown once on the page that answers."""
+    name, days_text = form.get("name"), form.get("days", str(TOKEN_DAYS[0]))
+    errors: dict[str, str] = {}
+    if days_text not in {str(d) for d in TOKEN_DAYS}:
+        errors["days"] = "Choose how long the token lasts: " + ", ".join(f"{d} days" for d in TOKEN_DAYS) + "."
+    if not errors:
+        try:
+            created = service.create_api_token(session, user=user, name=name, now=utcnow(), days=int(days_text))
+        except NTEError as exc:
+            errors[exc.field or "name"] = exc.detail
+        else:
+            return _account_page(request, session, user, new_token=created.token, status_code=201)
+    return _account_page(request, session, user, token_errors=errors, status_code=422)
+
+
+@router.post("/account/tokens/{token_id}/revoke", dependencies=[CsrfProtected])
+def revoke_token(
+    request: Request, session: SessionDep, token_id: int, user: User = Depends(signed_in_page)
+) -> Response:
+    record = service.revoke_api_token(session, token_id=token_id, actor=user, now=utcnow(), own_only=True)
+    return FLASH.redirect("/account", TOKEN_REVOKED, name=record.name)
 
 
 @router.post("/account/password", response_class=HTMLResponse, dependencies=[CsrfProtected])
@@ -188,12 +254,7 @@ def change_password(
             )
         except NTEError as exc:
             errors[exc.field or "new_password"] = exc.detail
-    return render(
-        request,
-        "auth/account.html",
-        {"user": user, "errors": errors, "changed": not errors},
-        status_code=422 if errors else 200,
-    )
+    return _account_page(request, session, user, errors=errors, changed=not errors, status_code=422 if errors else 200)
 
 
 @router.get("/confirm-email", response_class=HTMLResponse, dependencies=[Depends(public)])

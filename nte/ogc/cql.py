@@ -8,15 +8,18 @@ publish."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
+from importlib import resources
 from typing import Any
 
+from lark import Lark
 from lark.exceptions import LarkError
 from pygeofilter import ast, values
 from pygeofilter.backends.evaluator import handle
 from pygeofilter.backends.native.evaluate import NativeEvaluator
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
-from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
+from pygeofilter.parsers.cql2_text.parser import CQLTransformer
 
 from nte.ogc.exceptions import InvalidParameter
 from nte.spatial.cql import literal_geometry
@@ -24,6 +27,46 @@ from nte.spatial.geometry import BNG, WGS84, load_geojson
 
 #: The geometry of every feature, as filters name it.
 GEOMETRY = "geometry"
+
+
+#: pygeofilter 0.4's CQL2 text grammar, with two of its rules made as CQL2 writes them (QGIS writes
+#: both): a quote inside a string is doubled (``'St James''s'``), and NOT takes any condition in
+#: brackets (``NOT ((a = 1) AND (b = 2))``), not only one predicate. Each fix names the exact text it
+#: replaces, so a pygeofilter whose grammar moved fails at import (and in the tests), not silently.
+_GRAMMAR_FIXES = (
+    ('SINGLE_QUOTED: "\'" /.*?/ "\'"', "SINGLE_QUOTED: /'(?:[^']|'')*'/"),
+    ('DOUBLE_QUOTED: "\\"" /.*?/ "\\""', 'DOUBLE_QUOTED: /"(?:[^"]|"")*"/'),
+    ('| "NOT"i "(" predicate ")"', '| "NOT"i "(" condition ")"'),
+)
+
+
+class _Transformer(CQLTransformer):  # type: ignore[misc]
+    def SINGLE_QUOTED(self, token: str) -> str:  # noqa: N802 - Lark names terminals' callbacks so
+        return token[1:-1].replace("''", "'")
+
+    def DOUBLE_QUOTED(self, token: str) -> str:  # noqa: N802
+        return token[1:-1].replace('""', '"')
+
+
+@functools.cache
+def _cql2_text_parser() -> Lark:
+    package = resources.files("pygeofilter.parsers")
+    grammar = (package / "cql2_text" / "grammar.lark").read_text()
+    for old, new in _GRAMMAR_FIXES:
+        if old not in grammar:
+            raise RuntimeError(f"pygeofilter's CQL2 text grammar changed: {old!r} is not in it (nte/ogc/cql.py)")
+        grammar = grammar.replace(old, new)
+    return Lark(
+        grammar,
+        parser="lalr",
+        maybe_placeholders=False,
+        transformer=_Transformer(),
+        import_paths=[str(package)],
+    )
+
+
+def parse_cql2_text(text: str) -> Any:
+    return _cql2_text_parser().parse(text)
 
 
 def _walk(node: Any) -> Iterable[Any]:
@@ -58,9 +101,37 @@ def parse_filter(text: str, *, lang: str, queryables: Iterable[str]) -> ast.Node
                 + ").",
                 field="filter",
             )
-        if isinstance(node, ast.Function):
+        if isinstance(node, ast.Function) and node.name.lower() not in FUNCTIONS:
             raise InvalidParameter(f"filter: the function {node.name[:60]!r} is not supported here.", field="filter")
-    return tree
+    return _with_envelopes(tree)
+
+
+#: Functions a filter may call: BBOX (a CQL2 envelope literal: pygeofilter's CQL2 text parser reads
+#: ``BBOX(x1,y1,x2,y2)`` as a function) and LOWER (what ``CASEI`` becomes).
+FUNCTIONS = ("bbox", "lower")
+
+
+def _envelope(node: ast.Function) -> values.Envelope:
+    numbers = node.arguments
+    if len(numbers) not in (4, 6) or not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers):
+        raise InvalidParameter("filter: BBOX takes four numbers, BBOX(minx,miny,maxx,maxy).", field="filter")
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    x1, y1, x2, y2 = (float(n) for n in numbers)
+    return values.Envelope(x1, x2, y1, y2)
+
+
+def _with_envelopes(node: Any) -> Any:
+    """The tree with every BBOX(...) call made an envelope literal, which both evaluators know."""
+    if isinstance(node, ast.Function) and node.name.lower() == "bbox":
+        return _envelope(node)
+    if isinstance(node, list):
+        return [_with_envelopes(n) for n in node]
+    if isinstance(node, ast.Node):
+        for name, value in vars(node).items():
+            if isinstance(value, ast.Node | list):
+                setattr(node, name, _with_envelopes(value))
+    return node
 
 
 def combine(trees: Iterable[ast.Node | None]) -> ast.Node | None:
@@ -77,11 +148,15 @@ def equal(name: str, value: Any) -> ast.Node:
     return ast.Equal(ast.Attribute(name), value)
 
 
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 class _Native(NativeEvaluator):  # type: ignore[misc]
     """pygeofilter's Python evaluator, with geometry literals moved from ``filter-crs`` to WGS84."""
 
     def __init__(self, *, srid: int) -> None:
-        super().__init__(use_getattr=False, allow_nested_attributes=False)
+        super().__init__(function_map={"lower": _lower}, use_getattr=False, allow_nested_attributes=False)
         self.srid = srid
 
     @handle(values.Geometry)

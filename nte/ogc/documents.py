@@ -118,6 +118,8 @@ def collections(base: str, visible: Sequence[Collection], extents: dict[str, dic
 def _geometry_schema(geometry_type: str) -> dict[str, Any]:
     return {
         "title": "Geometry",
+        # QGIS knows a geometry queryable by its $ref to a GeoJSON schema; Part 3 by its format.
+        "$ref": f"https://geojson.org/schema/{geometry_type}.json",
         "format": f"geometry-{geometry_type.lower()}",
         "x-ogc-role": "primary-geometry",
     }

@@ -55,6 +55,12 @@ _COMMON = {
 }
 
 
+def _ref(name: str) -> dict[str, str]:
+    """A shared parameter, by reference: QGIS reads the page size's maximum and default from
+    ``components.parameters.limit`` only."""
+    return {"$ref": f"#/components/parameters/{name}"}
+
+
 def _responses(media: str, description: str, *, restricted: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "200": {
@@ -91,20 +97,22 @@ def _operation(
 def _collection_paths(c: Collection) -> dict[str, Any]:
     path = f"/collections/{c.id}"
     key = c.id.replace("-", "_")
-    queryable_params = [_param(q.name, f"Only features whose {q.name} equals this.", q.schema()) for q in c.queryables]
+    queryable_params = [
+        _param(q.name, f"Only features whose {q.name} equals this.", q.schema(), style="form") for q in c.queryables
+    ]
     own = [
         _param(p.name, p.description, {"type": "string", **({"enum": list(p.enum)} if p.enum else {})})
         for p in c.params
     ]
     items_params = [
-        _COMMON[n]
+        _ref(n)
         for n in ("f", "limit", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs", "cursor")
     ]
     feature_id = {"name": "featureId", "in": "path", "required": True, "schema": {"type": c.key_type}}
     return {
-        path: {"get": _operation(c, f"describe_{key}", c.title, JSON, [_COMMON["f"]])},
+        path: {"get": _operation(c, f"describe_{key}", c.title, JSON, [_ref("f")])},
         f"{path}/queryables": {
-            "get": _operation(c, f"queryables_{key}", f"{c.title}: queryables", SCHEMA_JSON, [_COMMON["f"]])
+            "get": _operation(c, f"queryables_{key}", f"{c.title}: queryables", SCHEMA_JSON, [_ref("f")])
         },
         f"{path}/items": {
             "get": _operation(
@@ -113,7 +121,7 @@ def _collection_paths(c: Collection) -> dict[str, Any]:
         },
         f"{path}/items/{{featureId}}": {
             "get": _operation(
-                c, f"feature_{key}", f"{c.title}: one feature", GEOJSON, [feature_id, _COMMON["f"], _COMMON["crs"]]
+                c, f"feature_{key}", f"{c.title}: one feature", GEOJSON, [feature_id, _ref("f"), _ref("crs")]
             )
         },
     }
@@ -121,10 +129,10 @@ def _collection_paths(c: Collection) -> dict[str, Any]:
 
 def definition(base: str) -> dict[str, Any]:
     paths: dict[str, Any] = {
-        "/": {"get": _operation(None, "landing_page", "Landing page", JSON, [_COMMON["f"]])},
-        "/conformance": {"get": _operation(None, "conformance", "Conformance classes", JSON, [_COMMON["f"]])},
-        "/api": {"get": _operation(None, "api", "This API definition", OPENAPI_JSON, [_COMMON["f"]])},
-        "/collections": {"get": _operation(None, "collections", "The collections you may see", JSON, [_COMMON["f"]])},
+        "/": {"get": _operation(None, "landing_page", "Landing page", JSON, [_ref("f")])},
+        "/conformance": {"get": _operation(None, "conformance", "Conformance classes", JSON, [_ref("f")])},
+        "/api": {"get": _operation(None, "api", "This API definition", OPENAPI_JSON, [_ref("f")])},
+        "/collections": {"get": _operation(None, "collections", "The collections you may see", JSON, [_ref("f")])},
     }
     for c in COLLECTIONS:
         paths.update(_collection_paths(c))
@@ -143,6 +151,7 @@ def definition(base: str) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "parameters": _COMMON,
             "schemas": {
                 "Error": {
                     "type": "object",

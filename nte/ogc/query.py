@@ -78,7 +78,9 @@ class ItemsQuery:
         if self.limit != DEFAULT_LIMIT:
             out["limit"] = str(self.limit)
         if self.bbox_sent is not None:
-            out["bbox"] = ",".join(f"{v:g}" for v in self.bbox_sent)
+            # Every digit sent (repr: the shortest text of the same number). ``:g`` kept 6 digits, so a
+            # next link's box differed from the first page's (QGIS sends 17) and so did its count.
+            out["bbox"] = ",".join(str(int(v)) if v.is_integer() else repr(v) for v in self.bbox_sent)
             if self.bbox_crs != CRS84:
                 out["bbox-crs"] = self.bbox_crs
         if self.crs != CRS84:

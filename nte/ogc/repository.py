@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from nte.ogc.collections.base import Context, Feature, SqlCollection
 from nte.ogc.query import Interval, ItemsQuery
 from nte.spatial.cql import bbox_condition, cql_condition
+from nte.spatial.queries import extent_of
 
 
 def _datetime_condition(column: Any, interval: Interval) -> ColumnElement[bool]:
@@ -102,3 +103,19 @@ def one(session: Session, collection: SqlCollection, key: Any, ctx: Context) -> 
     rows = session.execute(stmt).all()
     found = _features(collection, rows)
     return found[0] if found else None
+
+
+def extent(
+    session: Session, collection: SqlCollection, ctx: Context
+) -> tuple[tuple[float, ...] | None, tuple[Any, Any]]:
+    """The collection's bounding box (WGS84) and, if it has time, its first and last instant."""
+    where = collection.conditions(session, ctx)
+    box = extent_of(session, collection.geometry, *where)
+    span: tuple[Any, Any] = (None, None)
+    if collection.temporal:
+        column = collection.fields()[collection.temporal]
+        first, last = session.execute(
+            sa.select(sa.func.min(column), sa.func.max(column)).select_from(collection.key.class_).where(*where)
+        ).one()
+        span = (first, last)
+    return box, span

@@ -128,7 +128,7 @@ def collections(request: Request, session: SessionDep, principal: CurrentPrincip
     _simple(request)
     ctx = _context(request, principal)
     visible = service.visible(ctx.role)
-    extents = {c.id: c.extent(session, ctx) for c in visible}
+    extents = {c.id: service.extent(session, c, ctx) for c in visible}
     doc = documents.collections(_base(), visible, extents)
     headers = {"Vary": "Accept, Authorization, Cookie", "Cache-Control": "private, no-cache"}
     if wants_html(request):
@@ -144,7 +144,7 @@ def _collection_route(c: Collection) -> Callable[..., Response]:
         headers = _caching(c, version, request, "collection")
         if (unchanged := _not_modified(request, headers)) is not None:
             return unchanged
-        doc = documents.collection(_base(), c, c.extent(session, ctx))
+        doc = documents.collection(_base(), c, service.extent(session, c, ctx))
         if wants_html(request):
             return pages.collection(request, doc, c)
         return _json(documents.dumps(doc), documents.JSON, headers)

@@ -8,6 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from pygeofilter import ast
@@ -17,7 +18,7 @@ from nte.ogc import cql
 from nte.ogc import repository as repo
 from nte.ogc.collections import COLLECTIONS
 from nte.ogc.collections.base import Collection, ComputedCollection, Context, Feature, SqlCollection, Version
-from nte.ogc.crs import srid_of
+from nte.ogc.crs import CRS84, srid_of
 from nte.ogc.exceptions import UnknownCollection, UnknownFeature
 from nte.ogc.query import ItemsQuery, encode_cursor
 
@@ -40,6 +41,41 @@ def get_collection(collection_id: str) -> Collection:
         if collection.id == collection_id:
             return collection
     raise UnknownCollection(f"There is no collection {collection_id[:80]!r} here.", field="collectionId")
+
+
+# Each SQL collection's extent, per data version (a scan of the table: once per change, not per request).
+_EXTENTS: dict[tuple[str, str], dict[str, Any] | None] = {}
+_EXTENTS_LOCK = threading.Lock()
+_TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+
+
+def _iso(moment: Any) -> str | None:
+    if moment is None:
+        return None
+    if getattr(moment, "tzinfo", None) is None:
+        moment = moment.replace(tzinfo=UTC)
+    return str(moment.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+
+
+def extent(session: Session, collection: Collection, ctx: Context) -> dict[str, Any] | None:
+    """The collection's extent document: its bounding box in CRS84 and, if it has time, its interval."""
+    if not isinstance(collection, SqlCollection):
+        return collection.extent(session, ctx)
+    key = (collection.id, collection.version(session, ctx).tag)
+    with _EXTENTS_LOCK:
+        if key in _EXTENTS:
+            return _EXTENTS[key]
+    box, (first, last) = repo.extent(session, collection, ctx)
+    doc: dict[str, Any] | None = None
+    if box is not None:
+        doc = {"spatial": {"bbox": [[round(v, 6) for v in box]], "crs": CRS84}}
+        if collection.temporal:
+            doc["temporal"] = {"interval": [[_iso(first), _iso(last)]], "trs": _TRS}
+    with _EXTENTS_LOCK:
+        if len(_EXTENTS) > 256:
+            _EXTENTS.clear()
+        _EXTENTS[key] = doc
+    return doc
 
 
 def filter_tree(collection: Collection, query: ItemsQuery) -> ast.Node | None:

@@ -81,3 +81,25 @@ def lock_row(session: Session, key: ColumnElement[Any] | InstrumentedAttribute[A
 @functools.cache
 def _lock_statement(key: ColumnElement[Any] | InstrumentedAttribute[Any]) -> Select[Any]:
     return sa.select(key).where(key == sa.bindparam("value")).with_for_update()
+
+
+def extent_of(
+    session: Session, column: InstrumentedAttribute[Any], *where: ColumnElement[bool]
+) -> tuple[float, ...] | None:
+    """The bounding box (minx, miny, maxx, maxy) of ``column`` over the rows ``where`` selects."""
+    if is_postgres(session):
+        box = sa.func.ST_Extent(column)
+        parts = [sa.func.ST_XMin(box), sa.func.ST_YMin(box), sa.func.ST_XMax(box), sa.func.ST_YMax(box)]
+        row = session.execute(sa.select(*parts).where(*where)).one()
+    else:  # SpatiaLite's Extent() is a geometry; its corners come from MbrMin/MaxX/Y
+        row = session.execute(
+            sa.select(
+                sa.func.min(sa.func.MbrMinX(column)),
+                sa.func.min(sa.func.MbrMinY(column)),
+                sa.func.max(sa.func.MbrMaxX(column)),
+                sa.func.max(sa.func.MbrMaxY(column)),
+            ).where(*where)
+        ).one()
+    if any(v is None for v in row):
+        return None
+    return tuple(float(v) for v in row)

@@ -212,3 +212,52 @@ def test_spatial_filter_on_both_databases(client, db):
     r = client.get("/ogc/collections/reports/items", params={"filter": f"S_INTERSECTS(geometry, {poly})"}, headers=h)
     assert r.status_code == 200, r.text
     assert r.json()["numberMatched"] == 10
+
+
+def test_api_definition_gives_qgis_the_page_size_and_simple_queryables(client):
+    api = client.get("/ogc/api").json()
+    limit = api["components"]["parameters"]["limit"]["schema"]
+    assert limit["maximum"] == 10_000 and limit["default"] == 100
+    items = api["paths"]["/collections/wards-2022-05/items"]["get"]["parameters"]
+    assert {"$ref": "#/components/parameters/limit"} in items
+    simple = [p for p in items if p.get("style") == "form" and p.get("explode") is False and "type" in p["schema"]]
+    assert {p["name"] for p in simple} >= {"code", "borough_code"}
+    geometry = client.get("/ogc/collections/wards-2022-05/queryables").json()["properties"]["geometry"]
+    assert geometry["$ref"] == "https://geojson.org/schema/MultiPolygon.json"
+
+
+def test_filters_as_qgis_writes_them(client, db):
+    made = _seed(db)
+    h = _officer(db)
+    qgis = "((category = 'followed') AND (\"occurred_at\" >= TIMESTAMP('2026-10-15T00:00:00.000Z')))"
+    r = client.get("/ogc/collections/reports/items", params={"filter": qgis, "filter-lang": "cql2-text"}, headers=h)
+    assert r.status_code == 200, r.text
+    expected = sum(
+        1 for m in made if m.main_category == "followed" and m.occurred_at >= datetime(2026, 10, 15, tzinfo=UTC)
+    )
+    assert r.json()["numberMatched"] == expected > 0
+    box = f"S_INTERSECTS(geometry,BBOX({SOHO[0] - 0.0001},{SOHO[1] - 0.0001},{SOHO[0] + 0.0037},{SOHO[1] + 0.0001}))"
+    r = client.get("/ogc/collections/reports/items", params={"filter": box}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["numberMatched"] == 10
+    r = client.get(
+        "/ogc/collections/reports/items", params={"filter": "CASEI(category) LIKE CASEI('FOLL%')"}, headers=h
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["numberMatched"] == sum(1 for m in made if m.main_category == "followed")
+    bad = client.get("/ogc/collections/reports/items", params={"filter": "S_INTERSECTS(geometry,BBOX(1,2))"}, headers=h)
+    assert bad.status_code == 400 and bad.json()["field"] == "filter"
+
+
+def test_collections_carry_their_extent_and_reports_their_time(client, db):
+    made = _seed(db)
+    wards = client.get("/ogc/collections/wards-2022-05").json()
+    minx, miny, maxx, maxy = wards["extent"]["spatial"]["bbox"][0]
+    assert -0.6 < minx < maxx < 0.4 and 51.2 < miny < maxy < 51.8  # London
+    reports = client.get("/ogc/collections/reports", headers=_officer(db)).json()
+    first, last = reports["extent"]["temporal"]["interval"][0]
+    assert first.startswith(min(m.occurred_at for m in made).date().isoformat())
+    assert last.startswith(max(m.occurred_at for m in made).date().isoformat())
+    page = client.get("/ogc/collections/reports/items", params={"limit": 1}, headers=_officer(db)).json()
+    props = page["features"][0]["properties"]
+    assert 0 <= props["hour"] <= 23 and 1 <= props["weekday"] <= 7

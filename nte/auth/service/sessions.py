@@ -90,9 +90,13 @@ def list_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
     return repo.list_tokens(session, user_id=user.id)
 
 
-def revoke_api_token(session: Session, *, token_id: int, actor: User, now: datetime) -> ApiToken:
+def revoke_api_token(
+    session: Session, *, token_id: int, actor: User, now: datetime, own_only: bool = False
+) -> ApiToken:
+    """Revoke a token: the actor's own, or (an admin, unless ``own_only``) anyone's."""
     record = repo.get_api_token(session, token_id)
-    if record is None or (actor.role != Role.admin and record.user_id != actor.id):
+    may_revoke_others = actor.role == Role.admin and not own_only
+    if record is None or (not may_revoke_others and record.user_id != actor.id):
         raise NotFound("No such token.", field="token_id")
     record.revoked_at = record.revoked_at or now
     audit.record(session, actor=actor, action="token.revoke", target_type="token", target_id=record.id)

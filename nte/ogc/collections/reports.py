@@ -107,6 +107,8 @@ class ReportsCollection(SqlCollection):
             Report.time_precision.label("time_precision"),
             Report.time_band.label("time_band"),
             Report.main_category.label("category"),
+            _known_time(local_hour(Report.occurred_at)).label("hour"),
+            _known_time(local_isodow(Report.occurred_at)).label("weekday"),
             Report.factors.label("factors"),
             Report.location_precision.label("location_precision"),
             Report.ward_code.label("ward_code"),
