@@ -4,7 +4,8 @@
 # Python packages (requirements/*.lock, hashes checked; scripts/lock.sh makes them).
 # Usage: scripts/bootstrap.sh [runtime|test|dev]
 #   runtime  the service (requirements/runtime.lock)
-#   test     + PostgreSQL/PostGIS and Chromium, and the test, benchmark and check tools (requirements/dev.lock)
+#   test     + PostgreSQL/PostGIS, Chromium and GDAL, and the test, benchmark and check tools (requirements/dev.lock),
+#            and the OGC API test suite in its own venv, .venv-ogctests (requirements/ogctests.lock)
 #   dev      the tools without the test servers (requirements/dev.lock): make lock, lint, fmt, typecheck
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 profile="${1:-runtime}"
 packages=(python3 python3-venv python3-dev libsqlite3-mod-spatialite)
 if [ "$profile" = "test" ]; then
-  packages+=(postgresql-15 postgresql-15-postgis-3 chromium fonts-dejavu-core nginx)
+  packages+=(postgresql-15 postgresql-15-postgis-3 chromium fonts-dejavu-core nginx gdal-bin)
 fi
 
 missing=()
@@ -50,4 +51,17 @@ if [ ! -f "$stamp" ]; then
     >.venv/editable-install.log 2>&1 || { cat .venv/editable-install.log >&2; exit 1; }
   .venv/bin/python -m pip check -q >/dev/null || { .venv/bin/python -m pip check; exit 1; }
   touch "$stamp"
+fi
+
+# The OGC API - Features test suite (tests/ogc/test_ogctests.py) pins httpx<0.28 and pytest<9: its
+# own venv, exactly its own lock, run by the tests as a separate process against a live server.
+if [ "$profile" = "test" ]; then
+  lock=requirements/ogctests.lock
+  [ -x .venv-ogctests/bin/python ] || "$PY" -m venv .venv-ogctests
+  stamp=".venv-ogctests/.installed-$(sha256sum <"$lock" | cut -c1-16)-$(basename "$lock")"
+  if [ ! -f "$stamp" ]; then
+    .venv-ogctests/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r "$lock"
+    .venv-ogctests/bin/python -m pip check -q >/dev/null || { .venv-ogctests/bin/python -m pip check; exit 1; }
+    touch "$stamp"
+  fi
 fi

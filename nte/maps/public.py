@@ -31,6 +31,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -415,6 +416,29 @@ def published_view(
     if entry is not None:
         return json.loads(entry.body)
     return _publish(session, period=period, settings=settings, now=now)
+
+
+@dataclass(frozen=True)
+class PublishedStamp:
+    """The offered periods, and a token that changes whenever what their published views say can:
+    each view's publication time (a view not published yet is due, and is published on first use)."""
+
+    periods: list[PublicPeriod]
+    token: str
+    published_at: datetime | None
+    #: The periods whose views are not published yet.
+    due: frozenset[str]
+
+
+def published_stamp(session: Session, *, settings: Settings, now: datetime) -> PublishedStamp:
+    """The offered periods and their publication times (one query; no view is read or built)."""
+    offered = offered_periods(session, settings=settings, now=now)
+    keys = [_cache_key(p, settings) for p in offered]
+    times = repo.cache_times(session, keys)
+    parts = [f"{p.id}={times[k].isoformat() if k in times else 'due'}" for p, k in zip(offered, keys, strict=True)]
+    token = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    due = frozenset(p.id for p, k in zip(offered, keys, strict=True) if k not in times)
+    return PublishedStamp(offered, token, max(times.values(), default=None), due)
 
 
 def _publish(session: Session, *, period: PublicPeriod, settings: Settings, now: datetime) -> dict[str, Any]:

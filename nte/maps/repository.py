@@ -223,6 +223,14 @@ def get_cache(session: Session, key: str) -> MapCache | None:
     return session.scalar(sa.select(MapCache).where(MapCache.key == key))
 
 
+def cache_times(session: Session, keys: Sequence[str]) -> dict[str, datetime]:
+    """When each of these cache entries was written (entries not written are left out); no bodies read."""
+    if not keys:
+        return {}
+    rows = session.execute(sa.select(MapCache.key, MapCache.created_at).where(MapCache.key.in_(list(keys))))
+    return {key: _aware(created) for key, created in rows}
+
+
 def put_cache(
     session: Session,
     *,

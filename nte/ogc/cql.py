@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from lark import Lark
 from lark.exceptions import LarkError
 from pygeofilter import ast, values
+from pygeofilter import parsers as pygeofilter_parsers
 from pygeofilter.backends.evaluator import handle
 from pygeofilter.backends.native.evaluate import NativeEvaluator
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text.parser import CQLTransformer
+from shapely.geometry import shape
 
 from nte.ogc.exceptions import InvalidParameter
 from nte.spatial.cql import literal_geometry
@@ -50,7 +52,7 @@ class _Transformer(CQLTransformer):  # type: ignore[misc]
 
 @functools.cache
 def _cql2_text_parser() -> Lark:
-    package = resources.files("pygeofilter.parsers")
+    package = Path(pygeofilter_parsers.__file__).parent
     grammar = (package / "cql2_text" / "grammar.lark").read_text()
     for old, new in _GRAMMAR_FIXES:
         if old not in grammar:
@@ -80,11 +82,44 @@ def _walk(node: Any) -> Iterable[Any]:
             yield from _walk(child)
 
 
-def parse_filter(text: str, *, lang: str, queryables: Iterable[str]) -> ast.Node:
-    """The filter's syntax tree, or a 400 naming ``filter`` with what is wrong."""
+def _json_bboxes(node: Any) -> Any:
+    """cql2-json with each ``{"bbox": [minx, miny, maxx, maxy]}`` as a BBOX call (then an envelope,
+    as in cql2-text): pygeofilter 0.4.0 reads it as ``Envelope(*bbox)``, whose fields are (x1, x2,
+    y1, y2), so miny would become a longitude and the box would find the wrong features."""
+    if isinstance(node, dict):
+        if set(node) == {"bbox"}:
+            return {"function": {"name": "bbox", "arguments": node["bbox"]}}
+        return {key: _json_bboxes(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_json_bboxes(value) for value in node]
+    return node
+
+
+def _check_wgs84(tree: ast.Node) -> None:
+    """Geometry literals in CRS84 (the default filter-crs) are longitudes and latitudes: a point
+    beyond them is a mistake (coordinates in another CRS, say), a 400 rather than no features
+    (Features 3, /conf/filter/filter-crs-wgs84)."""
+    for node in _walk(tree):
+        if isinstance(node, values.Envelope):
+            minx, maxx, miny, maxy = node.x1, node.x2, node.y1, node.y2
+        elif isinstance(node, values.Geometry):
+            minx, miny, maxx, maxy = shape(node.__geo_interface__).bounds
+        else:
+            continue
+        if min(minx, maxx) < -180 or max(minx, maxx) > 180 or min(miny, maxy) < -90 or max(miny, maxy) > 90:
+            raise InvalidParameter(
+                "filter: a geometry in CRS84 has longitudes -180 to 180 and latitudes -90 to 90 "
+                "(for British National Grid metres, give filter-crs).",
+                field="filter",
+            )
+
+
+def parse_filter(text: str, *, lang: str, queryables: Iterable[str], srid: int = WGS84) -> ast.Node:
+    """The filter's syntax tree, or a 400 naming ``filter`` with what is wrong. ``srid``: the CRS
+    of its geometry literals (filter-crs)."""
     try:
         if lang == "cql2-json":
-            tree = parse_cql2_json(load_geojson(text))
+            tree = parse_cql2_json(_json_bboxes(load_geojson(text)))
         else:
             tree = parse_cql2_text(text)
     except (LarkError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
@@ -103,7 +138,10 @@ def parse_filter(text: str, *, lang: str, queryables: Iterable[str]) -> ast.Node
             )
         if isinstance(node, ast.Function) and node.name.lower() not in FUNCTIONS:
             raise InvalidParameter(f"filter: the function {node.name[:60]!r} is not supported here.", field="filter")
-    return _with_envelopes(tree)
+    tree = _with_envelopes(tree)
+    if srid == WGS84:
+        _check_wgs84(tree)
+    return tree
 
 
 #: Functions a filter may call: BBOX (a CQL2 envelope literal: pygeofilter's CQL2 text parser reads

@@ -6,6 +6,7 @@ metres) is what council GIS teams work in."""
 from __future__ import annotations
 
 from nte.ogc.exceptions import InvalidParameter
+from nte.spatial.coords import COORD_DECIMALS
 from nte.spatial.geometry import BNG, WGS84
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -22,8 +23,8 @@ _ALIASES = {
     "https://www.opengis.net/def/crs/epsg/0/27700": EPSG_27700,
     "https://www.opengis.net/def/crs/ogc/1.3/crs84": CRS84,
 }
-#: Decimal places written: about a centimetre in either system.
-PRECISION = {WGS84: 7, BNG: 2}
+#: Decimal places written: the service's one rounding of degrees (about 0.1 m), centimetres in BNG.
+PRECISION = {WGS84: COORD_DECIMALS, BNG: 2}
 
 
 def parse_crs(value: str | None, *, field: str) -> str:

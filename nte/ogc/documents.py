@@ -33,6 +33,9 @@ DESCRIPTION = (
 _DUMP = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
 
 
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+
+
 def url(base: str, path: str = "", params: dict[str, str] | None = None) -> str:
     query = f"?{urlencode(params)}" if params else ""
     return f"{base.rstrip('/')}{PREFIX}{path}{query}"
@@ -92,12 +95,7 @@ def collection(base: str, c: Collection, extent: dict[str, Any] | None = None) -
             *format_links(base, path, None),
             _link(url(base, f"{path}/items", {"f": "json"}), "items", GEOJSON, f"{c.title}: features"),
             _link(url(base, f"{path}/items", {"f": "html"}), "items", HTML, f"{c.title}: features as HTML"),
-            _link(
-                url(base, f"{path}/queryables"),
-                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-                SCHEMA_JSON,
-                "Queryables",
-            ),
+            _link(url(base, f"{path}/queryables"), QUERYABLES_REL, SCHEMA_JSON, "Queryables"),
         ],
     }
     if c.attribution:
@@ -164,6 +162,28 @@ def _feature(f: Feature, geometry: orjson.Fragment | None) -> dict[str, Any]:
     return {"type": "Feature", "id": f.id, "geometry": geometry, "properties": f.properties}
 
 
+def items_links(base: str, c: Collection, query: ItemsQuery, *, next_cursor: str | None) -> list[dict[str, str]]:
+    """An items page's links: self, alternate, its collection, the queryables a filter may name
+    (Features 3, /req/queryables/get-queryables-uris: the filterable resource links to them), next."""
+    path = f"/collections/{c.id}/items"
+    links = [
+        *format_links(base, path, query.params(), json_type=GEOJSON),
+        _link(url(base, f"/collections/{c.id}"), "collection", JSON, c.title),
+        _link(url(base, f"/collections/{c.id}/queryables"), QUERYABLES_REL, SCHEMA_JSON, "Queryables"),
+    ]
+    if next_cursor:
+        links.append(
+            _link(url(base, path, _with(query.params(cursor=next_cursor), f="json")), "next", GEOJSON, "Next page")
+        )
+    return links
+
+
+def link_header(links: Sequence[dict[str, str]]) -> str:
+    """The same links as an HTTP Link header (RFC 8288; Features 1, /rec/core/link-header), without
+    titles: a title is free text, and clients that split the header on commas would split it too."""
+    return ", ".join(f'<{link["href"]}>; rel="{link["rel"]}"; type="{link["type"]}"' for link in links)
+
+
 def items_bytes(
     base: str,
     c: Collection,
@@ -174,16 +194,7 @@ def items_bytes(
     next_cursor: str | None,
     now: datetime,
 ) -> bytes:
-    path = f"/collections/{c.id}/items"
-    params = query.params()
-    links = [
-        *format_links(base, path, params, json_type=GEOJSON),
-        _link(url(base, f"/collections/{c.id}"), "collection", JSON, c.title),
-    ]
-    if next_cursor:
-        links.append(
-            _link(url(base, path, _with(query.params(cursor=next_cursor), f="json")), "next", GEOJSON, "Next page")
-        )
+    links = items_links(base, c, query, next_cursor=next_cursor)
     geometries = geometries_json(features, query.crs)
     doc = {
         "type": "FeatureCollection",

@@ -28,6 +28,7 @@ _COMMON = {
         "limit",
         f"How many features a page holds (at most {MAX_LIMIT}; a larger number gives {MAX_LIMIT}).",
         {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        style="form",  # as /req/core/fc-limit-definition gives it
     ),
     "bbox": _param(
         "bbox",
@@ -43,6 +44,7 @@ _COMMON = {
         "datetime",
         "An instant (2016-06-01T22:00:00Z), a date, or an interval start/end (.. for an open end).",
         {"type": "string"},
+        style="form",  # as /req/core/fc-time-definition gives it
     ),
     "filter": _param("filter", "A CQL2 filter on the collection's queryables.", {"type": "string"}),
     "filter-lang": _param(

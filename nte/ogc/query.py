@@ -202,9 +202,26 @@ def parse_datetime(value: str | None) -> Interval | None:
     return Interval(moment, moment)
 
 
-def encode_cursor(after: Any) -> str:
-    raw = json.dumps({"after": after}, separators=(",", ":")).encode()
+def encode_cursor(after: Any, *, start: int | None = None) -> str:
+    """The next page's cursor: the key it starts after. ``start`` (HTML pages only) is how many
+    features came before it, so the page can say "Showing 101-200"; it never decides what is found."""
+    body: dict[str, Any] = {"after": after}
+    if start is not None:
+        body["start"] = start
+    raw = json.dumps(body, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_start(value: str | None) -> int | None:
+    """How many features came before the page ``value`` starts (0 without a cursor: the first page;
+    None when the cursor does not say, as the JSON next links do not)."""
+    if value is None:
+        return 0
+    try:
+        start = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))).get("start")
+    except (binascii.Error, ValueError, AttributeError):
+        return None
+    return start if isinstance(start, int) and not isinstance(start, bool) and start >= 0 else None
 
 
 def decode_cursor(value: str | None) -> Any:

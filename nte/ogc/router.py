@@ -90,6 +90,9 @@ def _simple(request: Request, allowed: tuple[str, ...] = ("f", "lang")) -> None:
 
 
 @router.get("", dependencies=[Depends(public)], summary="Landing page")
+# The landing page is at {root}/ (OGC API - Features 1, /req/core/root-op): clients that take
+# /ogc as the root ask for /ogc/, and a redirect is not the 200 they must get.
+@router.get("/", dependencies=[Depends(public)], summary="Landing page")
 def landing(request: Request) -> Response:
     _simple(request)
     doc = documents.landing(_base())
@@ -171,7 +174,7 @@ def _items_route(c: Collection) -> Callable[..., Response]:
         ctx = _context(request, principal)
         ctx = Context(settings=ctx.settings, now=ctx.now, role=ctx.role, extra=query.extra)
         answer = service.items(session, c, query, ctx)
-        headers = _caching(c, answer.version, request, "html" if html else "items")
+        headers = _caching(c, answer.version, request, pages.cache_tag(request) if html else "items")
         headers["Content-Crs"] = crs_header(query.crs)
         if (unchanged := _not_modified(request, headers)) is not None:
             return unchanged
@@ -180,6 +183,8 @@ def _items_route(c: Collection) -> Callable[..., Response]:
         body = documents.items_bytes(
             _base(), c, query, answer.features, matched=answer.matched, next_cursor=answer.next_cursor, now=ctx.now
         )
+        links = documents.items_links(_base(), c, query, next_cursor=answer.next_cursor)
+        headers["Link"] = documents.link_header(links)
         return _json(body, documents.GEOJSON, headers)
 
     return items
@@ -193,7 +198,7 @@ def _feature_route(c: Collection) -> Callable[..., Response]:
         html = wants_html(request)
         ctx = _context(request, principal)
         found, version = service.feature(session, c, feature_id, ctx)
-        headers = _caching(c, version, request, "html" if html else "feature")
+        headers = _caching(c, version, request, pages.cache_tag(request) if html else "feature")
         headers["Content-Crs"] = crs_header(crs)
         if (unchanged := _not_modified(request, headers)) is not None:
             return unchanged

@@ -21,6 +21,7 @@ from nte.ogc.collections.base import Collection, ComputedCollection, Context, Fe
 from nte.ogc.crs import CRS84, srid_of
 from nte.ogc.exceptions import UnknownCollection, UnknownFeature
 from nte.ogc.query import ItemsQuery, encode_cursor
+from nte.spatial.coords import round_coord
 
 
 @dataclass
@@ -68,7 +69,7 @@ def extent(session: Session, collection: Collection, ctx: Context) -> dict[str, 
     box, (first, last) = repo.extent(session, collection, ctx)
     doc: dict[str, Any] | None = None
     if box is not None:
-        doc = {"spatial": {"bbox": [[round(v, 6) for v in box]], "crs": CRS84}}
+        doc = {"spatial": {"bbox": [[round_coord(v) for v in box]], "crs": CRS84}}
         if collection.temporal:
             doc["temporal"] = {"interval": [[_iso(first), _iso(last)]], "trs": _TRS}
     with _EXTENTS_LOCK:
@@ -83,7 +84,8 @@ def filter_tree(collection: Collection, query: ItemsQuery) -> ast.Node | None:
     names = [q.name for q in collection.queryables]
     trees: list[ast.Node | None] = []
     if query.filter_text is not None:
-        trees.append(cql.parse_filter(query.filter_text, lang=query.filter_lang, queryables=names))
+        srid = srid_of(query.filter_crs)
+        trees.append(cql.parse_filter(query.filter_text, lang=query.filter_lang, queryables=names, srid=srid))
     for name, text in query.equals.items():
         trees.append(cql.equal(name, collection.queryable(name).parse(text)))
     return cql.combine(trees)

@@ -27,10 +27,6 @@ router = APIRouter(prefix="/api/safe-spaces", tags=["safe spaces"], responses=ER
 geojson_router = APIRouter(prefix="/api", tags=["safe spaces"], responses=ERROR_RESPONSES)
 
 BODY_LIMITS = {"/api/safe-spaces/import": service.MAX_UPLOAD, "/officer/safe-spaces/import": service.MAX_UPLOAD}
-NHS_ATTRIBUTION = (
-    "Example pharmacies: contains public sector information licensed under the Open Government "
-    "Licence v3.0 (NHS Choices, 2020)."
-)
 
 
 @router.get("/nearest", dependencies=[Depends(public)], summary="Nearest safe spaces to a point, open or not")
@@ -59,7 +55,7 @@ def safe_spaces_geojson(
     at: Annotated[datetime | None, Query(description="ISO date-time (London if no offset); default now")] = None,
     bbox: Annotated[str | None, Query(max_length=100, description="minlon,minlat,maxlon,maxlat")] = None,
 ) -> GeoJSONResponse:
-    body = service.public_layer(session, at=at, bbox=bbox, now=utcnow(), attribution=NHS_ATTRIBUTION)
+    body = service.public_layer(session, at=at, bbox=bbox, now=utcnow(), attribution=service.NHS_ATTRIBUTION)
     return GeoJSONResponse(body, headers={"Cache-Control": "public, max-age=60"})
 
 

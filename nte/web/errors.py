@@ -32,7 +32,14 @@ log = logging.getLogger("nte.errors")
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+    if request.url.path.startswith("/api/"):
+        return False
+    if request.url.path == "/ogc" or request.url.path.startswith("/ogc/"):
+        # OGC API - Features: ``f=`` chooses the format of the answer, errors included.
+        chosen = request.query_params.get("f")
+        if chosen in ("json", "html"):
+            return chosen == "html"
+    return "text/html" in request.headers.get("accept", "")
 
 
 def _same_site_referer(request: Request) -> str | None:
@@ -66,7 +73,9 @@ async def handle_nte_error(request: Request, exc: NTEError) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     if _wants_html(request):
-        return render_error_page(request, exc.status_code, exc.detail, headers=headers)
+        return render_error_page(
+            request, exc.status_code, exc.detail, headers=headers, field=exc.field, error_code=exc.code
+        )
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
 

@@ -86,8 +86,15 @@ def render(
 
 
 def render_error_page(
-    request: Request, status_code: int, detail: str, *, headers: dict[str, str] | None = None
+    request: Request,
+    status_code: int,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    field: str | None = None,
+    error_code: str | None = None,
 ) -> HTMLResponse:
-    return render(
-        request, "error.html", {"status_code": status_code, "detail": detail}, status_code=status_code, headers=headers
-    )
+    """The site's error page. ``field`` and ``error_code`` are the error's, for pages that say more
+    (the /ogc pages name the parameter and link back to the collection)."""
+    context = {"status_code": status_code, "detail": detail, "field": field, "error_code": error_code}
+    return render(request, "error.html", context, status_code=status_code, headers=headers)

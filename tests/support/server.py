@@ -34,8 +34,12 @@ class ServedApp:
         self.reader.join(timeout=15)
 
 
-def serve(database_url: str, *, workers: int = 2, extra_env: dict[str, str] | None = None) -> ServedApp:
-    port = free_port()
+def serve(
+    database_url: str, *, workers: int = 2, extra_env: dict[str, str] | None = None, port: int | None = None
+) -> ServedApp:
+    """``port``: the loopback port to listen on (a free one if None); pass it when the server must
+    know its own address before it starts (``NTE_BASE_URL``, from which every link is written)."""
+    port = port or free_port()
     env = {**os.environ, "NTE_DATABASE_URL": database_url, "NTE_ENV": "test", **(extra_env or {})}
     proc = subprocess.Popen(
         [sys.executable, "main.py", "serve", "--port", str(port), "--workers", str(workers)],

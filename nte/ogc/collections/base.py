@@ -13,9 +13,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, get_args
 
+from dateutil.parser import isoparse
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
@@ -62,6 +63,22 @@ class Queryable:
             if text.lower() not in ("true", "false"):
                 raise InvalidParameter(f"{self.name}: true or false, not {text[:40]!r}.", field=self.name)
             return text.lower() == "true"
+        if self.format == "date-time":
+            try:
+                moment = isoparse(text)
+            except ValueError:
+                raise InvalidParameter(
+                    f"{self.name}: an RFC 3339 date-time such as 2026-10-01T22:00:00Z, not {text[:40]!r}.",
+                    field=self.name,
+                ) from None
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        if self.format == "date":
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                raise InvalidParameter(
+                    f"{self.name}: a date such as 2026-10-01, not {text[:40]!r}.", field=self.name
+                ) from None
         if self.enum and text not in self.enum:
             raise InvalidParameter(f"{self.name}: one of {', '.join(self.enum)}, not {text[:40]!r}.", field=self.name)
         return text

@@ -27,6 +27,10 @@ from nte.wards import service as ward_service
 from nte.wards.exceptions import InvalidCoordinates
 
 MAX_LIMIT = 20
+NHS_ATTRIBUTION = (
+    "Example pharmacies: contains public sector information licensed under the Open Government "
+    "Licence v3.0 (NHS Choices, 2020)."
+)
 MAX_DISTANCE_M = 50_000.0
 """Nearest-search radius: nothing further than this is offered as help nearby."""
 
@@ -248,32 +252,48 @@ def geojson(
     status at ``at`` (verified flag and example label in the properties)."""
     if at.tzinfo is None:
         raise InvalidSearch("at must include a time zone.", field="at")
-    rows = repo.public_rows(session, bbox=bbox)
-    features = []
-    for r in rows:
-        status = status_of(schedule_from_text(r.hours_text), at, r.hours_confirmed_date)
-        features.append(
-            {
-                "type": "Feature",
-                "id": r.id,
-                "geometry": {"type": "Point", "coordinates": rounded_point(r.lon, r.lat)},
-                "properties": {
-                    "id": r.id,
-                    "name": r.name,
-                    "kind": r.kind,
-                    "address": r.address,
-                    "postcode": r.postcode,
-                    "phone": r.phone,
-                    "verified": r.status == "verified",
-                    "is_example": bool(r.is_example),
-                    "help_offered": list(r.help_offered or []),
-                    "codewords": list(r.codewords or []),
-                    "step_free": r.step_free,
-                    **status_json(status),
-                },
-            }
-        )
+    features = [_layer_feature(r, at) for r in repo.public_rows(session, bbox=bbox)]
     return {"type": "FeatureCollection", "features": features, "at": at.isoformat(), "attribution": attribution}
+
+
+def public_spaces(session: Session, *, at: datetime) -> list[dict[str, Any]]:
+    """The public layer's features (``geojson``: every space not withdrawn, sorted by id) with their
+    opening hours, as the space's public page shows them: in words (``opening_hours``, the text form,
+    e.g. ``"Mo-Th 09:00-18:00; Fr 20:00-04:00"``) and as data (``hours``: the weekly spans and date
+    overrides in London wall-clock time; None when not known)."""
+    if at.tzinfo is None:
+        raise InvalidSearch("at must include a time zone.", field="at")
+    out = []
+    for r in repo.public_rows(session):
+        feature = _layer_feature(r, at)
+        schedule = schedule_from_text(r.hours_text)
+        feature["properties"]["opening_hours"] = schedule.to_text() if schedule is not None else None
+        feature["properties"]["hours"] = schedule.to_json() if schedule is not None else None
+        out.append(feature)
+    return sorted(out, key=lambda f: f["id"])
+
+
+def _layer_feature(r: Any, at: datetime) -> dict[str, Any]:
+    status = status_of(schedule_from_text(r.hours_text), at, r.hours_confirmed_date)
+    return {
+        "type": "Feature",
+        "id": r.id,
+        "geometry": {"type": "Point", "coordinates": rounded_point(r.lon, r.lat)},
+        "properties": {
+            "id": r.id,
+            "name": r.name,
+            "kind": r.kind,
+            "address": r.address,
+            "postcode": r.postcode,
+            "phone": r.phone,
+            "verified": r.status == "verified",
+            "is_example": bool(r.is_example),
+            "help_offered": list(r.help_offered or []),
+            "codewords": list(r.codewords or []),
+            "step_free": r.step_free,
+            **status_json(status),
+        },
+    }
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:

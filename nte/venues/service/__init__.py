@@ -32,7 +32,7 @@ from nte.venues.service.details import (
     CleanDetails,
     PostcodePoint,
 )
-from nte.venues.service.directory import EXAMPLE_ATTRIBUTION, directory, public_geojson
+from nte.venues.service.directory import EXAMPLE_ATTRIBUTION, angela_poster_venues, directory, public_geojson
 from nte.venues.service.files import (
     UPLOAD_TYPES,
     add_evidence,
@@ -168,6 +168,7 @@ __all__ = [
     "check_move",
     "check_ward",
     "clear_public_cache",
+    "angela_poster_venues",
     "directory",
     "evidence_file",
     "flags_by_venue",

@@ -121,3 +121,8 @@ def _feature(
             "url": f"/venues/{vid}",
         },
     }
+
+
+def angela_poster_venues(session: Session) -> set[int]:
+    """The venues that display Ask for Angela posters (their public page says so)."""
+    return repo.angela_venue_ids(session)
