@@ -58,17 +58,14 @@ def count(session: Session, collection: SqlCollection, where: Sequence[ColumnEle
 _OWN = ("_key", "_wkb")
 
 
-def _features(collection: SqlCollection, rows: Sequence[Any]) -> list[Feature]:
+def _features(collection: SqlCollection, rows: Sequence[Any], names: Sequence[str]) -> list[Feature]:
+    """Features of the rows (key, WKB, then the property columns called ``names``)."""
     if not rows:
         return []
     blobs = [bytes(r[1]) if r[1] is not None else None for r in rows]
     geoms = shapely.from_wkb(blobs)
     return [
-        Feature(
-            id=row[0],
-            geometry=geom,
-            properties=collection.properties({k: v for k, v in row._mapping.items() if k not in _OWN}),
-        )
+        Feature(id=row[0], geometry=geom, properties=collection.properties(dict(zip(names, row[2:], strict=True))))
         for row, geom in zip(rows, geoms, strict=True)
     ]
 
@@ -91,17 +88,20 @@ def page(
     stmt = _select(collection).where(*where)
     if after is not None:
         stmt = stmt.where(collection.key > after)
-    rows = session.execute(stmt.order_by(collection.key).limit(limit + 1)).all()
+    result = session.execute(stmt.order_by(collection.key).limit(limit + 1))
+    names = list(result.keys())[len(_OWN) :]
+    rows = result.all()
     more = len(rows) > limit
     rows = rows[:limit]
-    features = _features(collection, rows)
+    features = _features(collection, rows, names)
     return features, (rows[-1][0] if more else None)
 
 
 def one(session: Session, collection: SqlCollection, key: Any, ctx: Context) -> Feature | None:
     stmt = _select(collection).where(collection.key == key, *collection.conditions(session, ctx))
-    rows = session.execute(stmt).all()
-    found = _features(collection, rows)
+    result = session.execute(stmt)
+    names = list(result.keys())[len(_OWN) :]
+    found = _features(collection, result.all(), names)
     return found[0] if found else None
 
 
