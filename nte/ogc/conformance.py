@@ -1,6 +1,7 @@
 """The conformance classes /ogc declares. Each is declared because a test shows it holds: the
 ogctests and GDAL runs (tests/ogc/test_ogctests.py, test_gdal.py), the QGIS replay
-(tests/ogc/test_qgis_requests.py) and tests/ogc/test_filter.py for each CQL2 class. QGIS pushes a
+(tests/ogc/test_qgis_requests.py) and tests/ogc/test_filter.py for each CQL2 class (the answers equal what
+Shapely and Python select from the same features, in SQL and in Python). QGIS pushes a
 filter to the server only when basic-cql2, cql2-text, filter and features-filter are all here."""
 
 from __future__ import annotations
