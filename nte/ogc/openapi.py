@@ -42,7 +42,8 @@ _COMMON = {
     ),
     "datetime": _param(
         "datetime",
-        "An instant (2016-06-01T22:00:00Z), a date, or an interval start/end (.. for an open end).",
+        "An instant (2016-06-01T22:00:00Z), a date, or an interval start/end (.. for an open end). "
+        "Only reports and patrol shifts have a time; the other collections ignore it (hotspot cells take from and to).",
         {"type": "string"},
         style="form",  # as /req/core/fc-time-definition gives it
     ),
