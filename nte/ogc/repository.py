@@ -36,11 +36,10 @@ def conditions(
     ctx: Context,
     *,
     srid: int,
-    selective_bbox: bool = True,
 ) -> list[ColumnElement[bool]]:
     where = list(collection.conditions(session, ctx))
     if query.bbox is not None:
-        where.append(bbox_condition(session, collection.geometry, query.bbox, selective=selective_bbox))
+        where.append(bbox_condition(session, collection.geometry, query.bbox))
     if query.datetime is not None and collection.temporal:
         where.append(_datetime_condition(collection.fields()[collection.temporal], query.datetime))
     if tree is not None:

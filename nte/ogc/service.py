@@ -12,7 +12,6 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from pygeofilter import ast
-from shapely.geometry import box
 from sqlalchemy.orm import Session
 
 from nte.audit import service as audit
@@ -117,23 +116,6 @@ def _remember_count(key: tuple[str, str, str], value: int) -> None:
             _COUNTS.popitem(last=False)
 
 
-#: A bbox covering less than this share of a collection's extent is left to the spatial index.
-SELECTIVE_SHARE = 0.02
-
-
-def _selective(session: Session, collection: SqlCollection, query: ItemsQuery, ctx: Context) -> bool:
-    """Whether ``query``'s bbox is a small part of the collection (from its cached extent)."""
-    if query.bbox is None:
-        return True
-    found = extent(session, collection, ctx)
-    if not found:
-        return True
-    whole = box(*found["spatial"]["bbox"][0])
-    if whole.area <= 0:
-        return True
-    return bool(query.bbox.intersection(whole).area / whole.area < SELECTIVE_SHARE)
-
-
 def _sql_items(
     session: Session,
     collection: SqlCollection,
@@ -142,15 +124,7 @@ def _sql_items(
     ctx: Context,
     version: Version,
 ) -> ItemsAnswer:
-    where = repo.conditions(
-        session,
-        collection,
-        query,
-        tree,
-        ctx,
-        srid=srid_of(query.filter_crs),
-        selective_bbox=_selective(session, collection, query, ctx),
-    )
+    where = repo.conditions(session, collection, query, tree, ctx, srid=srid_of(query.filter_crs))
     features, next_after = repo.page(session, collection, where, after=query.after, limit=query.limit)
     key = (collection.id, version.tag, query.filter_key())
     matched = _cached_count(key)

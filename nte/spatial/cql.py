@@ -114,17 +114,7 @@ def cql_condition(
     return evaluator.evaluate(tree)  # type: ignore[no-any-return]
 
 
-def bbox_condition(
-    session: Session, column: InstrumentedAttribute[Any], area: BaseGeometry, *, selective: bool = True
-) -> ColumnElement[bool]:
-    """Rows whose geometry intersects ``area`` (WGS84). ``selective``: the area is a small part of the
-    data, so the spatial index should find the candidates. PostgreSQL's planner weighs the GiST
-    index itself; SpatiaLite's index is a subquery that lists every candidate before a LIMIT can stop
-    (77,000 rowids for a box over a fifteenth of a million reports), so for a large box it tests each
-    row's bounding box instead and lets another index and the LIMIT do the work."""
-    postgres = is_postgres(session)
-    evaluator = _Evaluator({}, postgres=postgres, geometry=column if selective else None, srid=WGS84)
-    condition = evaluator._spatial("INTERSECTS", column, evaluator._geometry_sql(area), area)
-    if postgres or selective:
-        return condition
-    return sa.and_(sa.func.MbrIntersects(column, sa.func.BuildMbr(*area.bounds, WGS84)) == 1, condition)
+def bbox_condition(session: Session, column: InstrumentedAttribute[Any], area: BaseGeometry) -> ColumnElement[bool]:
+    """Rows whose geometry intersects ``area`` (WGS84), through the spatial index."""
+    evaluator = _Evaluator({}, postgres=is_postgres(session), geometry=column, srid=WGS84)
+    return evaluator._spatial("INTERSECTS", column, evaluator._geometry_sql(area), area)

@@ -116,13 +116,7 @@ class ReportsCollection(SqlCollection):
         ]
 
     def conditions(self, session: Session, ctx: Context) -> list[ColumnElement[bool]]:
-        # Both hold for nearly every report: as plain expressions (``|| ''``) rather than columns, so
-        # no planner ANDs their indexes (which cover the whole table) into a page's plan; they are
-        # checked on the rows the selective conditions and the key order find (bench/bench_ogc.py).
-        return [
-            (Report.status + "").in_(_SHOWN_STATUSES),
-            (Report.borough_code + "").in_(list(ctx.settings.boroughs)),
-        ]
+        return [Report.status.in_(_SHOWN_STATUSES), Report.borough_code.in_(list(ctx.settings.boroughs))]
 
     def version(self, session: Session, ctx: Context) -> Version:
         return _report_version(session)
