@@ -633,6 +633,28 @@ def run_nte(
     return side, walk
 
 
+def measure_nte(database_url: str, *, bbox: Sequence[float], args: argparse.Namespace, servers: list) -> tuple:
+    """NTE Safe served on ``database_url`` (one worker) and measured; ``servers`` holds it while it runs,
+    so the bench's clean-up stops it if a row fails."""
+    from tests.support.server import serve
+
+    token = officer_token(database_url)
+    app = serve(database_url, workers=1)
+    servers.append(app)
+    try:
+        return run_nte(
+            app.url,
+            pid=app.proc.pid,
+            token=token,
+            bbox=bbox,
+            repeat=args.repeat,
+            max_row_seconds=args.max_row_seconds,
+        )
+    finally:
+        app.stop()
+        servers.remove(app)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=1_000_000)
@@ -651,7 +673,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from tests.support.postgres import start_cluster
-    from tests.support.server import serve
 
     if not args.no_reference:
         TIPG.ensure()
@@ -681,19 +702,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             nte = ref = walk = None
             if not args.no_nte:
-                token = officer_token(pg_url)
-                app = serve(pg_url, workers=1)
-                servers.append(app)
-                nte, walk = run_nte(
-                    app.url,
-                    pid=app.proc.pid,
-                    token=token,
-                    bbox=bbox,
-                    repeat=args.repeat,
-                    max_row_seconds=args.max_row_seconds,
-                )
-                app.stop()
-                servers.remove(app)
+                nte, walk = measure_nte(pg_url, bbox=bbox, args=args, servers=servers)
             if not args.no_reference:
                 columns = set(
                     cluster.psql(
@@ -741,19 +750,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {copied:,} reports copied in {time.perf_counter() - t:.1f} s", flush=True)
             nte = ref = walk = None
             if not args.no_nte:
-                token = officer_token(sqlite_url)
-                app = serve(sqlite_url, workers=1)
-                servers.append(app)
-                nte, walk = run_nte(
-                    app.url,
-                    pid=app.proc.pid,
-                    token=token,
-                    bbox=bbox,
-                    repeat=args.repeat,
-                    max_row_seconds=args.max_row_seconds,
-                )
-                app.stop()
-                servers.remove(app)
+                nte, walk = measure_nte(sqlite_url, bbox=bbox, args=args, servers=servers)
             if not args.no_reference:
                 pygeoapi = start_pygeoapi(sqlite_path, bbox, work)
                 servers.append(pygeoapi)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.factories import bearer, make_map_report, make_user
+from tests.ogc.paging import all_pages
 
 SOHO = (-0.1337, 51.5136)
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -33,21 +34,6 @@ def _seed(db, n=30):
 
 def _officer(db):
     return bearer(db, make_user(db, role="officer"))
-
-
-def _all_pages(client, url, headers=None, **params):
-    features, pages = [], 0
-    r = client.get(url, params=params, headers=headers)
-    while True:
-        assert r.status_code == 200, r.text
-        body = r.json()
-        pages += 1
-        features += body["features"]
-        assert body["numberReturned"] == len(body["features"])
-        nxt = [link["href"] for link in body["links"] if link["rel"] == "next"]
-        if not nxt:
-            return features, body["numberMatched"], pages
-        r = client.get(nxt[0], headers=headers)
 
 
 def test_landing_links_what_clients_follow(client):
@@ -88,7 +74,7 @@ def test_collections_by_role(client, db):
 
 
 def test_wards_page_to_the_end_with_stable_unique_ids(client):
-    features, matched, pages = _all_pages(client, "/ogc/collections/wards-2022-05/items", limit=40)
+    features, matched, pages = all_pages(client, "/ogc/collections/wards-2022-05/items", limit=40)
     assert matched == len(features) > 100 and pages > 2
     ids = [f["id"] for f in features]
     assert len(set(ids)) == len(ids) and ids == sorted(ids)
@@ -120,7 +106,7 @@ def test_reports_filter_text_json_and_params_agree(client, db):
 def test_paging_reports_counts_every_feature_once(client, db):
     made = _seed(db)
     h = _officer(db)
-    features, matched, pages = _all_pages(client, "/ogc/collections/reports/items", headers=h, limit=7)
+    features, matched, pages = all_pages(client, "/ogc/collections/reports/items", headers=h, limit=7)
     assert matched == len(made) == len(features) and pages == 5
     assert sorted(f["id"] for f in features) == sorted(r.id for r in made)
 

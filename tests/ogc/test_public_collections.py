@@ -16,22 +16,10 @@ from nte.ogc.collections.safe_spaces import SafeSpacesCollection
 from nte.safespaces import service as spaces_service
 from nte.wards import service as ward_service
 from tests.factories import make_map_report, make_safe_space, make_user, make_venue
+from tests.ogc.paging import all_pages
 
 SOHO = (-0.1337, 51.5136)
 HACKNEY = (-0.0553, 51.5450)
-
-
-def _all_pages(client, url, headers=None, **params):
-    features = []
-    r = client.get(url, params=params, headers=headers)
-    while True:
-        assert r.status_code == 200, r.text
-        body = r.json()
-        features += body["features"]
-        nxt = [link["href"] for link in body["links"] if link["rel"] == "next"]
-        if not nxt:
-            return features, body["numberMatched"]
-        r = client.get(nxt[0], headers=headers)
 
 
 # --- venues ---------------------------------------------------------------------------------------
@@ -40,7 +28,7 @@ def _all_pages(client, url, headers=None, **params):
 def test_venues_are_the_directory_s_verified_venues_with_its_properties(client, db):
     shown = [make_venue(db, status="verified", ask_for_angela="1"), make_venue(db, status="verified")]
     hidden = [make_venue(db), make_venue(db, status="rejected"), make_venue(db, status="lapsed")]
-    features, matched = _all_pages(client, "/ogc/collections/venues/items", limit=1)
+    features, matched, _pages = all_pages(client, "/ogc/collections/venues/items", limit=1)
     ids = [f["id"] for f in features]
     assert ids == sorted(v.id for v in shown) and matched == 2
     assert not {v.id for v in hidden} & set(ids)
@@ -110,7 +98,9 @@ def test_safe_spaces_hours_and_open_now_as_the_service_says(client, db):
     spaces_service.withdraw_space(db, space_id=gone.id, actor=officer, reason="closed", now=utcnow())
     db.flush()
     at = _london(today, 9, 30)
-    features, matched = _all_pages(client, "/ogc/collections/safe-spaces/items", at=at.strftime("%Y-%m-%dT%H:%M"))
+    features, matched, _pages = all_pages(
+        client, "/ogc/collections/safe-spaces/items", at=at.strftime("%Y-%m-%dT%H:%M")
+    )
     by_id = {f["id"]: f["properties"] for f in features}
     assert sorted(by_id) == sorted([always.id, mornings.id]) and matched == 2
     assert by_id[always.id]["open_now"] is True and by_id[mornings.id]["open_now"] is True
@@ -202,7 +192,7 @@ def _seed_counts(db, settings):
 def test_ward_counts_are_the_maps_published_figures(client, db, settings):
     month, soho, downs = _seed_counts(db, settings)
     url = "/ogc/collections/public-ward-counts/items"
-    features, matched = _all_pages(client, url, period=month.id, source="public", limit=50)
+    features, matched, _pages = all_pages(client, url, period=month.id, source="public", limit=50)
     map_view = public_maps.public_view(db, period_id=month.id, settings=settings, now=utcnow(), source="public")
     assert matched == len(features) == len(map_view["features"]) > 100
     by_ward = {f["properties"]["ward_code"]: f for f in features}

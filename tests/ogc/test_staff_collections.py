@@ -13,6 +13,7 @@ from nte.db import utcnow
 from nte.patrols.models import Signup, Volunteer
 from nte.venues.models import VenueTraining
 from tests.factories import bearer, make_map_report, make_patrol_area, make_shift, make_user, make_venue, make_volunteer
+from tests.ogc.paging import all_pages
 
 SOHO = (-0.1337, 51.5136)
 BNG = "http://www.opengis.net/def/crs/EPSG/0/27700"
@@ -31,21 +32,6 @@ ROLES = ("volunteer", "venue_manager", "coordinator", "officer", "admin")
 
 def _as(db, role):
     return bearer(db, make_user(db, role=role))
-
-
-def _all_pages(client, url, headers=None, **params):
-    features, pages = [], 0
-    r = client.get(url, params=params, headers=headers)
-    while True:
-        assert r.status_code == 200, r.text
-        body = r.json()
-        pages += 1
-        features += body["features"]
-        assert body["numberReturned"] == len(body["features"])
-        nxt = [link["href"] for link in body["links"] if link["rel"] == "next"]
-        if not nxt:
-            return features, body["numberMatched"], pages
-        r = client.get(nxt[0], headers=headers)
 
 
 def _items(collection):
@@ -107,7 +93,7 @@ def _seed_patrols(db):
 def test_patrol_shifts_filter_page_and_bng(client, db):
     soho, other, shifts, people = _seed_patrols(db)
     h = _as(db, "coordinator")
-    features, matched, pages = _all_pages(client, _items("patrol-shifts"), headers=h, limit=3)
+    features, matched, pages = all_pages(client, _items("patrol-shifts"), headers=h, limit=3)
     assert matched == len(features) == len(shifts) == 7 and pages == 3
     ids = [f["id"] for f in features]
     assert ids == sorted(s.id for s in shifts)
@@ -169,7 +155,7 @@ def test_patrol_shifts_etag_follows_a_signup(client, db):
 def test_patrol_areas_filter_page_and_bng(client, db):
     soho, other, shifts, _people = _seed_patrols(db)
     h = _as(db, "admin")
-    features, matched, pages = _all_pages(client, _items("patrol-areas"), headers=h, limit=1)
+    features, matched, pages = all_pages(client, _items("patrol-areas"), headers=h, limit=1)
     assert matched == len(features) == 2 and pages == 2
     by_id = {f["id"]: f["properties"] for f in features}
     assert by_id[soho.id]["shifts_ahead"] == 4  # the stood-down night does not count
@@ -217,7 +203,7 @@ def test_hotspot_cells_agree_with_the_maps_api(client, db):
     maps = client.get("/api/maps/hotspots.geojson", params=params, headers=h)
     assert maps.status_code == 200, maps.text
     expected = {f["id"]: f["properties"] for f in maps.json()["features"]}
-    features, matched, pages = _all_pages(client, _items("hotspot-cells"), headers=h, limit=100, **params)
+    features, matched, pages = all_pages(client, _items("hotspot-cells"), headers=h, limit=100, **params)
     assert matched == len(features) == len(expected) > 300 and pages == -(-matched // 100)
     got = {f["id"]: f["properties"] for f in features}
     assert got.keys() == expected.keys()
@@ -327,7 +313,7 @@ def test_venue_register_filter_page_and_bng(client, db):
     )
     db.flush()
     h = _as(db, "officer")
-    features, matched, pages = _all_pages(client, _items("venue-register"), headers=h, limit=2)
+    features, matched, pages = all_pages(client, _items("venue-register"), headers=h, limit=2)
     ours = {v.id for v in made}
     assert matched == len(features) >= 5 and pages == -(-matched // 2)
     assert ours <= {f["id"] for f in features}
