@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 
 from nte.web.i18n import LANGUAGES
 from tests.factories import bearer, make_map_report, make_user
+from tests.support.links import InternalLinks
 
 HTML = {"accept": "text/html"}
 SOHO = (-0.1337, 51.5136)
@@ -42,24 +42,6 @@ def _page(client, path, status=200, **kw):
 
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-        self._in_language_list = 0
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "ul" and "lang-list" in (a.get("class") or ""):
-            self._in_language_list += 1
-        if tag == "a" and not self._in_language_list and (a.get("href") or "").startswith("/"):
-            self.links.append(a["href"])
-
-    def handle_endtag(self, tag):
-        if tag == "ul" and self._in_language_list:
-            self._in_language_list -= 1
 
 
 def _first_ward(client) -> str:
@@ -173,7 +155,7 @@ def test_every_internal_link_keeps_the_language(client, lang):
         r = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}", headers=HTML)
         assert r.status_code in (200, 400), (path, r.status_code)
         assert f'lang="{lang}"' in r.text
-        parser = _Links()
+        parser = InternalLinks()
         parser.feed(r.text)
         links += len(parser.links)
         dropped += [f"{path}: {link}" for link in parser.links if f"lang={lang}" not in link]

@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.browser import axe_check
-from tests.web.test_phone_browser import _QUICK_EXIT_ON_TOP, PHONE_WIDTH, _open_phone
+from tests.support.browser import axe_check, phone_layout_problems
+from tests.web.test_phone_browser import PHONE_WIDTH, _open_phone
 
 pytestmark = pytest.mark.browser
 
@@ -63,16 +63,7 @@ def test_every_page_type_fits_a_phone_is_accessible_and_keeps_the_quick_exit_on_
             assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr"), path
             assert page.get_attribute("html", "lang") == lang, path
             assert page.locator("h1").first.is_visible(), path
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            if width > PHONE_WIDTH:
-                problems.append(f"{path}: {width} px wide on a {PHONE_WIDTH} px screen")
-            bottom = max(page.evaluate("() => document.documentElement.scrollHeight - window.innerHeight"), 0)
-            for y in (0, bottom // 2, bottom):
-                page.evaluate(f"() => window.scrollTo(0, {y})")
-                page.wait_for_timeout(50)  # one frame for sticky positioning
-                state = page.evaluate(_QUICK_EXIT_ON_TOP)
-                if not (state["visible"] and state["on_top"]):
-                    problems.append(f"{path} at scroll {y}: the quick exit is under {state['under']}")
+            problems += phone_layout_problems(page, path, PHONE_WIDTH)
             page.evaluate("() => window.scrollTo(0, 0)")
             axe_check(page)
     finally:

@@ -155,3 +155,32 @@ def sign_in(page, live_server: LiveServer, email: str, password: str) -> None:
     page.fill("#password", password)
     with page.expect_navigation():
         page.click("main button[type=submit]")
+
+
+#: Where the quick exit's centre is, and whether the quick exit is what a tap there reaches.
+QUICK_EXIT_ON_TOP = """() => {
+  const button = document.getElementById("quick-exit");
+  if (!button) return {on_top: false, under: "(this page has no quick exit)", visible: false};
+  const r = button.getBoundingClientRect();
+  const under = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return {on_top: !!under && button.contains(under), under: under ? under.outerHTML.slice(0, 120) : null,
+          visible: r.width > 0 && r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight};
+}"""
+
+
+def phone_layout_problems(page, label: str, width: int) -> list[str]:
+    """What is wrong with the loaded page on a ``width`` px screen: wider than the screen, or the quick
+    exit not the element at its own centre at the top, middle or bottom of the page (it ends scrolled
+    to the bottom)."""
+    problems = []
+    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+    if scroll_width > width:
+        problems.append(f"{label}: {scroll_width} px wide on a {width} px screen")
+    bottom = max(page.evaluate("() => document.documentElement.scrollHeight - window.innerHeight"), 0)
+    for y in (0, bottom // 2, bottom):
+        page.evaluate(f"() => window.scrollTo(0, {y})")
+        page.wait_for_timeout(50)  # one frame for sticky positioning
+        state = page.evaluate(QUICK_EXIT_ON_TOP)
+        if not (state["visible"] and state["on_top"]):
+            problems.append(f"{label} at scroll {y}: the quick exit is under {state['under']}")
+    return problems

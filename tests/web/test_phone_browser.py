@@ -9,7 +9,7 @@ import pytest
 
 from nte.web.i18n import LANGUAGES as I18N_LANGUAGES
 from tests.factories import make_venue
-from tests.support.browser import STEP_TIMEOUT_MS
+from tests.support.browser import QUICK_EXIT_ON_TOP, STEP_TIMEOUT_MS, phone_layout_problems
 
 pytestmark = pytest.mark.browser
 
@@ -34,16 +34,6 @@ ALL_LANGUAGES = list(I18N_LANGUAGES)
 PHONE_WIDTH = 375
 #: Small phones: the 2020 iPhone SE and the smallest Android screens still sold.
 SCREENS = [(375, 812), (320, 640)]
-
-
-_QUICK_EXIT_ON_TOP = """() => {
-  const button = document.getElementById("quick-exit");
-  if (!button) return {on_top: false, under: "(this page has no quick exit)", visible: false};
-  const r = button.getBoundingClientRect();
-  const under = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-  return {on_top: !!under && button.contains(under), under: under ? under.outerHTML.slice(0, 120) : null,
-          visible: r.width > 0 && r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight};
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +90,7 @@ def test_a_public_page_fits_a_phone_and_its_quick_exit_stays_on_top(phone, live_
     for y in sorted({*range(0, max(height, 0) + 1, 100), max(height, 0)}):
         phone.evaluate(f"() => window.scrollTo(0, {y})")
         phone.wait_for_timeout(50)  # one frame for sticky positioning; not a synchronisation on the server
-        state = phone.evaluate(_QUICK_EXIT_ON_TOP)
+        state = phone.evaluate(QUICK_EXIT_ON_TOP)
         assert state["visible"], f"the quick exit is off screen at scroll {y} on {path}?lang={lang}"
         assert state["on_top"], f"at scroll {y} on {path}?lang={lang} the quick exit is under {state['under']}"
 
@@ -117,16 +107,7 @@ def test_every_public_page_in_every_language_fits_small_phones(browser, live_ser
         for path in PUBLIC_PAGES:
             page.goto(_url(live_server, path, lang, venue_id))
             page.wait_for_load_state("load")
-            scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-            if scroll_width > width:
-                problems.append(f"{path}: {scroll_width} px wide")
-            bottom = max(page.evaluate("() => document.documentElement.scrollHeight - window.innerHeight"), 0)
-            for y in (0, bottom // 2, bottom):
-                page.evaluate(f"() => window.scrollTo(0, {y})")
-                page.wait_for_timeout(50)  # one frame for sticky positioning
-                state = page.evaluate(_QUICK_EXIT_ON_TOP)
-                if not (state["visible"] and state["on_top"]):
-                    problems.append(f"{path} at scroll {y}: quick exit under {state['under']}")
+            problems += phone_layout_problems(page, path, width)
     finally:
         context.close()
     assert not problems, f"{lang} at {width}x{height}:\n" + "\n".join(problems)
